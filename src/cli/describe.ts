@@ -1,0 +1,47 @@
+/**
+ * @module
+ * Human-readable views of a config: the endpoints `serve` prints and the route table
+ * `routes` prints.
+ */
+import { DEFAULT_STAGE_NAME } from '../config/defaults.js'
+import { functionNameOf, substituteStageVariables } from '../config/integration-uri.js'
+import type { ApiDefinition, GatehouseConfig, StageDefinition } from '../config/model.js'
+
+/** One line per API stage: where to reach it. */
+export function describeEndpoints(config: GatehouseConfig, url: string): string {
+  const { protocol, port } = new URL(url)
+  let out = ''
+  for (const api of config.apis) {
+    const root = config.apis.length === 1 ? url : `${protocol}//${api.apiId}.execute-api.localhost:${port}`
+    out += `  API ${api.name} (${api.apiId})${config.apis.length === 1 ? '' : ' by Host header'}\n`
+    for (const stage of api.stages) {
+      out += `    stage ${stage.stageName.padEnd(10)} ${root}${stage.stageName === DEFAULT_STAGE_NAME ? '/' : '/' + stage.stageName}\n`
+    }
+  }
+  return out
+}
+
+/** The route table of every API and stage, integration targets resolved per stage. */
+export function describeRoutes(config: GatehouseConfig): string {
+  let out = ''
+  for (const api of config.apis) {
+    for (const stage of api.stages) {
+      out += `API ${api.name} (${api.apiId})  stage ${stage.stageName}\n`
+      const rows = api.routes.map((r) => [r.routeKey, describeTarget(api, stage, r.integrationId)] as const)
+      const width = Math.max(9, ...rows.map(([k]) => k.length))
+      out += `  ${'ROUTE KEY'.padEnd(width)}  INTEGRATION\n`
+      for (const [key, target] of rows) out += `  ${key.padEnd(width)}  ${target}\n`
+      out += '\n'
+    }
+  }
+  return out
+}
+
+function describeTarget(api: ApiDefinition, stage: StageDefinition, integrationId: string | null): string {
+  if (integrationId === null) return '(none: answers 404)'
+  const integration = api.integrations.get(integrationId)
+  if (integration === undefined) return `integrations/${integrationId}`
+  const sub = substituteStageVariables(integration.integrationUri, stage.stageVariables)
+  const fn = functionNameOf(sub.ok ? sub.value : integration.integrationUri)
+  return `${integration.integrationType} lambda:${fn} (payload ${integration.payloadFormatVersion}, timeout ${integration.timeoutInMillis} ms)`
+}

@@ -1,0 +1,159 @@
+/**
+ * @module
+ * The `gatehouse` command: `serve`, `validate` and `routes`.
+ */
+import { readFileSync } from 'node:fs'
+import { parseArgs } from 'node:util'
+import { loadConfigFile } from '../config/load-config.js'
+import { formatIssue, ConfigError } from '../config/issues.js'
+import { createGateway } from '../gateway.js'
+import { createLogger, LOG_LEVELS, type LogLevel } from '../logging/logger.js'
+import { describeRoutes, describeEndpoints } from './describe.js'
+
+const DEFAULT_CONFIG = './gatehouse.yaml'
+const DEFAULT_PORT = 3000
+const DEFAULT_HOST = '127.0.0.1'
+
+const USAGE = `Usage: gatehouse <command> [CONFIG] [options]
+
+Commands:
+  serve [CONFIG]      Serve the APIs in CONFIG (default ${DEFAULT_CONFIG}); reloads on change
+  validate [CONFIG]   Print every problem in CONFIG (file:line: path: reason); exit 1 if any
+  routes [CONFIG]     Print the compiled route table of each API and stage
+
+Options (serve):
+  --port N            Port to listen on (default ${DEFAULT_PORT}; 0 picks a free port)
+  --host H            Interface to bind (default ${DEFAULT_HOST})
+  --log-level L       ${LOG_LEVELS.join(' | ')} (default info)
+  --no-watch          Do not reload when files change
+  --quiet-functions   Do not print function logs
+
+  -h, --help          Show this help
+  -v, --version       Show the version
+`
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'log-level': { type: 'string' },
+        'no-watch': { type: 'boolean' },
+        'quiet-functions': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    })
+  } catch (err) {
+    process.stderr.write(`gatehouse: ${(err as Error).message}\n\n${USAGE}`)
+    return 2
+  }
+  const { values, positionals } = parsed
+  if (values.version === true) {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }
+    process.stdout.write(`gatehouse ${pkg.version}\n`)
+    return 0
+  }
+  const [command, configArg, ...extra] = positionals
+  if (values.help === true || command === undefined) {
+    process.stdout.write(USAGE)
+    return command === undefined && values.help !== true ? 2 : 0
+  }
+  if (extra.length > 0) {
+    process.stderr.write(`gatehouse: unexpected arguments: ${extra.join(' ')}\n`)
+    return 2
+  }
+  const configFile = configArg ?? DEFAULT_CONFIG
+  switch (command) {
+    case 'validate':
+      return validate(configFile)
+    case 'routes':
+      return routes(configFile)
+    case 'serve':
+      return serve(configFile, values)
+    default:
+      process.stderr.write(`gatehouse: unknown command "${command}"\n\n${USAGE}`)
+      return 2
+  }
+}
+
+function validate(configFile: string): number {
+  const result = loadConfigFile(configFile)
+  if (!result.ok) {
+    for (const issue of result.issues) process.stdout.write(formatIssue(issue, process.cwd()) + '\n')
+    process.stdout.write(`${result.issues.length} problem${result.issues.length === 1 ? '' : 's'} found\n`)
+    return 1
+  }
+  const { apis, functions } = result.config
+  const routeCount = apis.reduce((n, a) => n + a.routes.length, 0)
+  process.stdout.write(`${configFile} is valid: ${apis.length} API(s), ${routeCount} route(s), ${functions.size} function(s)\n`)
+  return 0
+}
+
+function routes(configFile: string): number {
+  const result = loadConfigFile(configFile)
+  if (!result.ok) {
+    for (const issue of result.issues) process.stderr.write(formatIssue(issue, process.cwd()) + '\n')
+    return 1
+  }
+  process.stdout.write(describeRoutes(result.config))
+  return 0
+}
+
+interface ServeFlags {
+  readonly port?: string | undefined
+  readonly host?: string | undefined
+  readonly 'log-level'?: string | undefined
+  readonly 'no-watch'?: boolean | undefined
+  readonly 'quiet-functions'?: boolean | undefined
+}
+
+async function serve(configFile: string, flags: ServeFlags): Promise<number> {
+  const port = flags.port === undefined ? DEFAULT_PORT : Number(flags.port)
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`gatehouse: --port must be an integer between 0 and 65535\n`)
+    return 2
+  }
+  const level = (flags['log-level'] ?? 'info') as LogLevel
+  if (!LOG_LEVELS.includes(level)) {
+    process.stderr.write(`gatehouse: --log-level must be one of ${LOG_LEVELS.join(', ')}\n`)
+    return 2
+  }
+  const logger = createLogger({ level })
+  const gateway = createGateway(configFile, {
+    port,
+    host: flags.host ?? DEFAULT_HOST,
+    watch: flags['no-watch'] !== true,
+    logger,
+    functionLogs: flags['quiet-functions'] === true ? 'silent' : 'stdout',
+  })
+  try {
+    await gateway.start()
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      for (const issue of err.issues) process.stderr.write(formatIssue(issue, process.cwd()) + '\n')
+      process.stderr.write(`gatehouse: ${configFile} has ${err.issues.length} problem(s); not serving\n`)
+    } else {
+      process.stderr.write(`gatehouse: cannot start: ${(err as Error).message}\n`)
+    }
+    return 1
+  }
+  process.stdout.write(`Gatehouse listening on ${gateway.url}\n${describeEndpoints(gateway.config, gateway.url)}`)
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      logger.info(`Received ${signal}; finishing requests in flight`)
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolve()
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+  await gateway.stop()
+  logger.info('Stopped')
+  return 0
+}

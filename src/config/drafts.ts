@@ -1,0 +1,29 @@
+/**
+ * @module
+ * An API as read from either source (inline or OpenAPI), before semantic checks.
+ */
+import type { IntegrationInput, RouteInput, StageInput } from './schema.js'
+import type { LoadedDocument } from './load-file.js'
+import type { Origin } from './model.js'
+
+export interface Draft<T> {
+  readonly input: T
+  readonly origin: Origin
+}
+
+export interface ApiDraft {
+  readonly name: string
+  readonly apiId: string | undefined
+  readonly protocolType: 'HTTP' | 'WEBSOCKET'
+  readonly routes: readonly Draft<RouteInput>[]
+  readonly integrations: readonly Draft<IntegrationInput>[]
+  /** `undefined` when the config gives none: a `$default` stage is implied. */
+  readonly stages: readonly Draft<StageInput>[] | undefined
+  /** API-level fields Gatehouse does not implement yet, with where they were set. */
+  readonly unsupported: readonly { field: string; origin: Origin }[]
+  readonly origin: Origin
+  /** The document routes and integrations came from (for line lookups). */
+  readonly doc: LoadedDocument
+  /** The document stages came from (the config file, also for OpenAPI APIs). */
+  readonly stagesDoc: LoadedDocument
+}

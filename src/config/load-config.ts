@@ -1,0 +1,442 @@
+/**
+ * @module
+ * Loads `gatehouse.yaml` (or `.json`, or a config object) into a validated, normalised,
+ * frozen `GatehouseConfig`. Order: parse → shape (schema) → semantic checks (references,
+ * route keys, limits, handler files) → normalise → freeze. Every problem is collected, so
+ * one run reports them all.
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, statSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { parseRouteKey } from '../routing/route-key.js'
+import * as D from './defaults.js'
+import type { ApiDraft, Draft } from './drafts.js'
+import { functionArn, functionNameOf, substituteStageVariables, usesStageVariables } from './integration-uri.js'
+import type { ConfigIssue } from './issues.js'
+import { loadDocument, type LoadedDocument } from './load-file.js'
+import type * as M from './model.js'
+import { importOpenApi } from './openapi.js'
+import { Reporter, fieldOrigin, originOf } from './reporter.js'
+import * as S from './schema.js'
+import { shapeIssues } from './shape.js'
+
+export type LoadConfigResult =
+  | { readonly ok: true; readonly config: M.GatehouseConfig }
+  | { readonly ok: false; readonly issues: readonly ConfigIssue[]; readonly sourceFiles: readonly string[] }
+
+/** What each not-yet-implemented AWS feature is waiting for, named in error messages. */
+const PLANNED = {
+  authorizers: 'authorizers (JWT, Lambda, IAM) are not supported yet; the route is refused rather than served without its authorizer',
+  cors: 'CORS is not supported yet (planned with HTTP proxy integrations and parameter mapping)',
+  parameterMapping: 'parameter mapping is not supported yet (planned with HTTP proxy integrations)',
+  httpProxy: 'HTTP_PROXY integrations are not supported yet (planned: HTTP proxy integrations)',
+  tls: 'tlsConfig is not supported yet (planned with HTTP proxy integrations)',
+  throttling: 'throttling settings are not supported yet (planned: throttling, access logs and metrics)',
+  accessLogs: 'access logs are not supported yet (planned: throttling, access logs and metrics)',
+  websocket: 'WebSocket APIs are not supported yet (planned: WebSocket APIs and the @connections API)',
+  customDomains: 'disableExecuteApiEndpoint is not supported yet (planned: custom domain names and API mappings)',
+  serviceIntegrations: 'AWS service integrations (integrationSubtype) are not supported yet',
+  vpcLink: 'private integrations (VPC_LINK) are not supported by a self-hosted gateway',
+} as const
+
+/** Loads and validates a config file; relative paths resolve against its directory. */
+export function loadConfigFile(file: string): LoadConfigResult {
+  const configFile = resolve(file)
+  const loaded = loadDocument(configFile)
+  if (!loaded.ok) return { ok: false, issues: loaded.issues, sourceFiles: [configFile] }
+  return buildConfig(loaded.doc, dirname(configFile), configFile)
+}
+
+/** Validates a config given as an object (the programmatic API); paths resolve against `baseDir`. */
+export function loadConfigObject(value: unknown, baseDir: string): LoadConfigResult {
+  const doc: LoadedDocument = { file: '<config object>', value, line: () => undefined, keyLine: () => undefined }
+  return buildConfig(doc, resolve(baseDir), undefined)
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | undefined): LoadConfigResult {
+  const reporter = new Reporter()
+  const sourceFiles = new Set<string>(configFile !== undefined ? [configFile] : [])
+  const fail = (): LoadConfigResult => ({ ok: false, issues: reporter.issues, sourceFiles: [...sourceFiles] })
+  const root = doc.value
+  if (!isObject(root)) {
+    reporter.at(originOf(doc, []), 'the config must be a mapping with "apis" (and usually "functions")')
+    return fail()
+  }
+  reporter.add(shapeIssues(S.FileSchema, root, doc, []))
+  const accountId = typeof root['accountId'] === 'string' ? root['accountId'] : D.DEFAULT_ACCOUNT_ID
+  const region = typeof root['region'] === 'string' ? root['region'] : D.DEFAULT_REGION
+
+  const functions = new Map<string, M.FunctionDefinition>()
+  if (isObject(root['functions'])) {
+    for (const [key, value] of Object.entries(root['functions'])) {
+      const fn = checkFunction(key, value, originOf(doc, ['functions', key]), doc, { baseDir, accountId, region }, reporter)
+      if (fn === undefined) continue
+      if (functions.has(fn.name)) reporter.at(fn.origin, `function "${fn.name}" is defined twice`)
+      functions.set(fn.name, fn)
+      sourceFiles.add(fn.handlerFile)
+    }
+  }
+
+  const apis: M.ApiDefinition[] = []
+  const apiIds = new Map<string, M.Origin>()
+  const apiList = Array.isArray(root['apis']) ? root['apis'] : []
+  for (let i = 0; i < apiList.length; i++) {
+    const draft = readApi(apiList[i], ['apis', i], doc, { baseDir, accountId, region }, reporter, sourceFiles)
+    if (draft === undefined) continue
+    const api = checkApi(draft, functions, reporter)
+    if (api === undefined) continue
+    const previous = apiIds.get(api.apiId)
+    if (previous !== undefined) {
+      reporter.at(api.origin, `apiId "${api.apiId}" is already used by ${previous.file}:${previous.line ?? '?'}`)
+    }
+    apiIds.set(api.apiId, api.origin)
+    apis.push(api)
+  }
+
+  if (reporter.count > 0) return fail()
+  return {
+    ok: true,
+    config: deepFreeze({ configFile, baseDir, accountId, region, functions, apis, sourceFiles: [...sourceFiles] }),
+  }
+}
+
+interface Context {
+  readonly baseDir: string
+  readonly accountId: string
+  readonly region: string
+}
+
+function checkFunction(
+  key: string,
+  value: unknown,
+  origin: M.Origin,
+  doc: LoadedDocument,
+  ctx: Context,
+  reporter: Reporter
+): M.FunctionDefinition | undefined {
+  const issues = shapeIssues(S.FunctionSchema, value, doc, origin.path)
+  if (issues.length > 0) {
+    reporter.add(issues)
+    return undefined
+  }
+  const input = value as S.FunctionInput
+  const name = functionNameOf(key)
+  if (!D.FUNCTION_NAME_PATTERN.test(name)) {
+    reporter.at(origin, `"${key}" is not a Lambda function name or ARN (letters, digits, "-" and "_", up to 64)`)
+    return undefined
+  }
+  const handlerOrigin = fieldOrigin(doc, origin, 'handler')
+  const handler = resolveHandler(input.handler, ctx.baseDir)
+  if (typeof handler === 'string') {
+    reporter.at(handlerOrigin, handler)
+    return undefined
+  }
+  const environment: Record<string, string> = {}
+  for (const [k, v] of Object.entries(input.environment ?? {})) {
+    if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(k)) {
+      reporter.at(fieldOrigin(doc, origin, 'environment'), `"${k}" is not a valid environment variable name`, k)
+    }
+    environment[k] = String(v)
+  }
+  return {
+    name,
+    arn: functionArn(ctx.region, ctx.accountId, name),
+    handler: input.handler,
+    handlerFile: handler.file,
+    exportPath: handler.exportPath,
+    timeoutSeconds: input.timeout ?? D.DEFAULT_FUNCTION_TIMEOUT_SECONDS,
+    memorySize: input.memorySize ?? D.DEFAULT_FUNCTION_MEMORY_MB,
+    environment,
+    reservedConcurrency: input.reservedConcurrency ?? null,
+    origin,
+  }
+}
+
+/**
+ * Resolves `path/to/file.exportName` as Lambda's Node.js runtime does: the module is the
+ * text up to the first `.` after the last `/`, tried with `.js`, `.mjs`, `.cjs`; the rest
+ * is the export (dots reach nested properties).
+ */
+export function resolveHandler(handler: string, baseDir: string): { file: string; exportPath: string[] } | string {
+  const slash = handler.lastIndexOf('/')
+  const dot = handler.indexOf('.', slash + 1)
+  if (dot <= slash + 1 || dot === handler.length - 1) {
+    return `handler "${handler}" must look like "path/to/file.exportName"`
+  }
+  const modulePath = resolve(baseDir, handler.slice(0, dot))
+  const exportPath = handler.slice(dot + 1).split('.')
+  for (const ext of D.HANDLER_EXTENSIONS) {
+    const file = modulePath + ext
+    if (existsSync(file) && statSync(file).isFile()) return { file, exportPath }
+  }
+  return `handler module not found: tried ${D.HANDLER_EXTENSIONS.map((e) => modulePath + e).join(', ')}`
+}
+
+function readApi(
+  value: unknown,
+  path: (string | number)[],
+  doc: LoadedDocument,
+  ctx: Context,
+  reporter: Reporter,
+  sourceFiles: Set<string>
+): ApiDraft | undefined {
+  const origin = originOf(doc, path)
+  if (isObject(value) && 'openapi' in value) {
+    const issues = shapeIssues(S.OpenApiRefSchema, value, doc, path)
+    if (issues.length > 0) return void reporter.add(issues)
+    const ref = value as S.OpenApiRefInput
+    const file = resolve(ctx.baseDir, ref.openapi)
+    sourceFiles.add(file)
+    const loaded = loadDocument(file)
+    if (!loaded.ok) {
+      reporter.at(fieldOrigin(doc, origin, 'openapi'), `cannot load OpenAPI document ${file}:`)
+      return void reporter.add(loaded.issues)
+    }
+    const imported = importOpenApi(
+      { doc: loaded.doc, name: ref.name, apiId: ref.apiId, accountId: ctx.accountId, region: ctx.region },
+      reporter
+    )
+    if (imported === undefined) return undefined
+    return { ...imported, stages: stageDrafts(ref.stages, doc, origin), stagesDoc: doc, origin }
+  }
+  const issues = shapeIssues(S.InlineApiSchema, value, doc, path)
+  if (issues.length > 0) return void reporter.add(issues)
+  const api = value as S.InlineApiInput
+  const unsupported: { field: string; origin: M.Origin }[] = []
+  for (const field of ['corsConfiguration', 'authorizers'] as const) {
+    if (api[field] !== undefined) unsupported.push({ field, origin: fieldOrigin(doc, origin, field) })
+  }
+  if (api.disableExecuteApiEndpoint === true) {
+    unsupported.push({ field: 'disableExecuteApiEndpoint', origin: fieldOrigin(doc, origin, 'disableExecuteApiEndpoint') })
+  }
+  return {
+    name: api.name,
+    apiId: api.apiId,
+    protocolType: api.protocolType ?? 'HTTP',
+    routes: api.routes.map((input, i) => ({ input, origin: originOf(doc, [...path, 'routes', i]) })),
+    integrations: (api.integrations ?? []).map((input, i) => ({ input, origin: originOf(doc, [...path, 'integrations', i]) })),
+    stages: stageDrafts(api.stages, doc, origin),
+    unsupported,
+    origin,
+    doc,
+    stagesDoc: doc,
+  }
+}
+
+function stageDrafts(stages: readonly S.StageInput[] | undefined, doc: LoadedDocument, apiOrigin: M.Origin) {
+  return stages?.map((input, i) => ({ input, origin: originOf(doc, [...apiOrigin.path, 'stages', i]) }))
+}
+
+function checkApi(draft: ApiDraft, functions: ReadonlyMap<string, M.FunctionDefinition>, reporter: Reporter): M.ApiDefinition | undefined {
+  const before = reporter.count
+  const { origin } = draft
+  if (draft.protocolType === 'WEBSOCKET') return void reporter.at(origin, PLANNED.websocket, 'protocolType')
+  for (const { field, origin: at } of draft.unsupported) {
+    const reason = field === 'disableExecuteApiEndpoint' ? PLANNED.customDomains : field === 'authorizers' ? PLANNED.authorizers : PLANNED.cors
+    reporter.at(at, `${field}: ${reason}`)
+  }
+  const apiId = draft.apiId ?? deriveApiId(draft.name)
+  if (!D.API_ID_PATTERN.test(apiId)) reporter.at(origin, `apiId "${apiId}" must be lowercase letters and digits (AWS ids look like "a1b2c3d4e5")`, 'apiId')
+
+  const stages = checkStages(draft, reporter)
+  const integrations = new Map<string, M.IntegrationDefinition>()
+  if (draft.integrations.length > D.MAX_INTEGRATIONS_PER_API) {
+    reporter.at(origin, `an HTTP API has at most ${D.MAX_INTEGRATIONS_PER_API} integrations`)
+  }
+  for (const d of draft.integrations) {
+    const integration = checkIntegration(d, draft.doc, stages, functions, reporter)
+    if (integration === undefined) continue
+    if (integrations.has(integration.integrationId)) {
+      reporter.at(d.origin, `integrationId "${integration.integrationId}" is used twice`, 'integrationId')
+    }
+    integrations.set(integration.integrationId, integration)
+  }
+  const routes = checkRoutes(draft, integrations, reporter)
+  if (reporter.count > before) return undefined
+  return { apiId, name: draft.name, protocolType: 'HTTP', routes, integrations, stages, origin }
+}
+
+/** A stable 10-character id from the API name, so URLs survive restarts. */
+function deriveApiId(name: string): string {
+  const digest = createHash('sha256').update(name).digest()
+  let id = ''
+  for (let i = 0; id.length < 10; i++) id += ((digest[i] ?? 0) % 36).toString(36)
+  return id
+}
+
+function checkStages(draft: ApiDraft, reporter: Reporter): M.StageDefinition[] {
+  if (draft.stages === undefined) {
+    return [{ stageName: D.DEFAULT_STAGE_NAME, stageVariables: {}, origin: draft.origin }]
+  }
+  if (draft.stages.length === 0) reporter.at(draft.origin, 'an API needs at least one stage (omit "stages" for a $default stage)', 'stages')
+  if (draft.stages.length > D.MAX_STAGES_PER_API) reporter.at(draft.origin, `an HTTP API has at most ${D.MAX_STAGES_PER_API} stages`, 'stages')
+  const names = new Set<string>()
+  const stages: M.StageDefinition[] = []
+  for (const { input, origin } of draft.stages) {
+    const doc = draft.stagesDoc
+    if (input.stageName !== D.DEFAULT_STAGE_NAME && !D.STAGE_NAME_PATTERN.test(input.stageName)) {
+      reporter.at(fieldOrigin(doc, origin, 'stageName'), 'stage names are letters, digits, "-" and "_" (up to 128), or "$default"')
+    }
+    if (names.has(input.stageName)) reporter.at(fieldOrigin(doc, origin, 'stageName'), `stage "${input.stageName}" already exists`)
+    names.add(input.stageName)
+    if (input.defaultRouteSettings !== undefined || input.routeSettings !== undefined) {
+      reporter.at(origin, PLANNED.throttling, input.routeSettings !== undefined ? 'routeSettings' : 'defaultRouteSettings')
+    }
+    if (input.accessLogSettings !== undefined) reporter.at(origin, PLANNED.accessLogs, 'accessLogSettings')
+    stages.push({ stageName: input.stageName, stageVariables: checkStageVariables(input, origin, doc, reporter), origin })
+  }
+  return stages
+}
+
+function checkStageVariables(input: S.StageInput, origin: M.Origin, doc: LoadedDocument, reporter: Reporter): Record<string, string> {
+  const out: Record<string, string> = {}
+  const entries = Object.entries(input.stageVariables ?? {})
+  const at = fieldOrigin(doc, origin, 'stageVariables')
+  if (entries.length > D.MAX_STAGE_VARIABLES) reporter.at(at, `a stage has at most ${D.MAX_STAGE_VARIABLES} stage variables`)
+  for (const [name, raw] of entries) {
+    const value = String(raw)
+    if (!D.STAGE_VARIABLE_NAME_PATTERN.test(name) || name.length > D.MAX_STAGE_VARIABLE_KEY_LENGTH) {
+      reporter.at(at, `stage variable names are letters, digits and "_" (up to ${D.MAX_STAGE_VARIABLE_KEY_LENGTH})`, name)
+    } else if (!D.STAGE_VARIABLE_VALUE_PATTERN.test(value) || value.length > D.MAX_STAGE_VARIABLE_VALUE_LENGTH) {
+      reporter.at(at, `stage variable values must match [A-Za-z0-9-._~:/?#&=,]+ (up to ${D.MAX_STAGE_VARIABLE_VALUE_LENGTH} characters)`, name)
+    }
+    out[name] = value
+  }
+  return out
+}
+
+function checkIntegration(
+  { input, origin }: Draft<S.IntegrationInput>,
+  doc: LoadedDocument,
+  stages: readonly M.StageDefinition[],
+  functions: ReadonlyMap<string, M.FunctionDefinition>,
+  reporter: Reporter
+): M.IntegrationDefinition | undefined {
+  const before = reporter.count
+  const type = input.integrationType
+  if (type === 'HTTP_PROXY') reporter.at(origin, PLANNED.httpProxy, 'integrationType')
+  else if (type !== 'AWS_PROXY') {
+    reporter.at(origin, `integrationType ${type} is not supported for HTTP APIs (use AWS_PROXY or HTTP_PROXY)`, 'integrationType')
+  }
+  if (input.integrationSubtype !== undefined) reporter.at(origin, PLANNED.serviceIntegrations, 'integrationSubtype')
+  if (input.connectionType === 'VPC_LINK') reporter.at(origin, PLANNED.vpcLink, 'connectionType')
+  for (const field of ['requestParameters', 'responseParameters'] as const) {
+    if (input[field] !== undefined) reporter.at(origin, PLANNED.parameterMapping, field)
+  }
+  if (input.tlsConfig !== undefined) reporter.at(origin, PLANNED.tls, 'tlsConfig')
+
+  const version = input.payloadFormatVersion === undefined ? undefined : normaliseVersion(input.payloadFormatVersion)
+  if (version === undefined) {
+    reporter.at(
+      fieldOrigin(doc, origin, 'payloadFormatVersion'),
+      input.payloadFormatVersion === undefined
+        ? 'payloadFormatVersion is required for HTTP API integrations ("1.0" or "2.0")'
+        : `payloadFormatVersion must be "1.0" or "2.0"`,
+      'payloadFormatVersion'
+    )
+  }
+  const timeout = input.timeoutInMillis ?? D.DEFAULT_INTEGRATION_TIMEOUT_MS
+  if (timeout < D.MIN_INTEGRATION_TIMEOUT_MS || timeout > D.MAX_INTEGRATION_TIMEOUT_MS) {
+    reporter.at(
+      fieldOrigin(doc, origin, 'timeoutInMillis'),
+      `timeoutInMillis must be between ${D.MIN_INTEGRATION_TIMEOUT_MS} and ${D.MAX_INTEGRATION_TIMEOUT_MS}`,
+      'timeoutInMillis'
+    )
+  }
+  if (input.integrationMethod !== undefined && input.integrationMethod !== 'POST' && type === 'AWS_PROXY') {
+    reporter.at(origin, 'integrationMethod must be POST for Lambda integrations', 'integrationMethod')
+  }
+  const uri = input.integrationUri
+  const uriOrigin = fieldOrigin(doc, origin, 'integrationUri')
+  if (uri === undefined) reporter.at(uriOrigin, 'integrationUri is required: the Lambda function name or ARN', 'integrationUri')
+  else if (type === 'AWS_PROXY') checkFunctionReference(uri, uriOrigin, stages, functions, reporter)
+  if (reporter.count > before || uri === undefined || version === undefined) return undefined
+  return {
+    integrationId: input.integrationId,
+    integrationType: 'AWS_PROXY',
+    integrationUri: uri,
+    payloadFormatVersion: version,
+    timeoutInMillis: timeout,
+    origin,
+  }
+}
+
+function normaliseVersion(v: string | number | boolean): M.PayloadFormatVersion | undefined {
+  const s = typeof v === 'number' ? v.toFixed(1) : String(v)
+  return s === '1.0' || s === '2.0' ? s : undefined
+}
+
+/** A Lambda URI must name a function in `functions`, in every stage when it uses stage variables. */
+function checkFunctionReference(
+  uri: string,
+  origin: M.Origin,
+  stages: readonly M.StageDefinition[],
+  functions: ReadonlyMap<string, M.FunctionDefinition>,
+  reporter: Reporter
+): void {
+  const candidates = usesStageVariables(uri)
+    ? stages.map((s) => ({ stage: s.stageName, sub: substituteStageVariables(uri, s.stageVariables) }))
+    : [{ stage: undefined, sub: { ok: true as const, value: uri } }]
+  for (const { stage, sub } of candidates) {
+    const inStage = stage !== undefined ? ` in stage "${stage}"` : ''
+    if (!sub.ok) {
+      reporter.at(origin, `stage variable "${sub.missing}" is not defined${inStage}`)
+      continue
+    }
+    const name = functionNameOf(sub.value)
+    if (!functions.has(name)) {
+      const known = [...functions.keys()]
+      reporter.at(
+        origin,
+        `function "${name}"${inStage} is not defined under functions` +
+          (known.length > 0 ? ` (defined: ${known.join(', ')})` : ' (there are no functions)')
+      )
+    }
+  }
+}
+
+function checkRoutes(draft: ApiDraft, integrations: ReadonlyMap<string, M.IntegrationDefinition>, reporter: Reporter): M.RouteDefinition[] {
+  if (draft.routes.length > D.MAX_ROUTES_PER_API) reporter.at(draft.origin, `an HTTP API has at most ${D.MAX_ROUTES_PER_API} routes`, 'routes')
+  const seen = new Set<string>()
+  const routes: M.RouteDefinition[] = []
+  for (let i = 0; i < draft.routes.length; i++) {
+    const { input, origin } = draft.routes[i] as Draft<S.RouteInput>
+    const keyOrigin = fieldOrigin(draft.doc, origin, 'routeKey')
+    const parsed = parseRouteKey(input.routeKey)
+    if (!parsed.ok) {
+      reporter.at(keyOrigin, `invalid route key "${input.routeKey}": ${parsed.reason}`)
+      continue
+    }
+    if (seen.has(input.routeKey)) reporter.at(keyOrigin, `Route with key '${input.routeKey}' already exists`)
+    seen.add(input.routeKey)
+    if ((input.authorizationType !== undefined && input.authorizationType !== 'NONE') || input.authorizerId !== undefined || input.authorizationScopes !== undefined) {
+      reporter.at(origin, PLANNED.authorizers, 'authorizationType')
+    }
+    if (input.apiKeyRequired === true) reporter.at(origin, 'API keys are not supported for HTTP APIs', 'apiKeyRequired')
+    if (input.requestParameters !== undefined) reporter.at(origin, 'route requestParameters apply to WebSocket APIs only', 'requestParameters')
+    let integrationId: string | null = null
+    if (input.target !== undefined) {
+      const match = /^integrations\/(.+)$/.exec(input.target)
+      if (match === null) {
+        reporter.at(fieldOrigin(draft.doc, origin, 'target'), `target must be "integrations/{integrationId}"`)
+      } else if (!integrations.has(match[1] as string) && !draft.integrations.some((d) => d.input.integrationId === match[1])) {
+        reporter.at(fieldOrigin(draft.doc, origin, 'target'), `integration "${match[1]}" does not exist in this API`)
+      } else {
+        integrationId = match[1] as string
+      }
+    }
+    routes.push({ routeId: input.routeId ?? `r${i}`, routeKey: input.routeKey, key: parsed.value, integrationId, origin })
+  }
+  return routes
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    if (value instanceof Map) for (const v of value.values()) deepFreeze(v)
+    else for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}

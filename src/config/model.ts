@@ -1,0 +1,80 @@
+/**
+ * @module
+ * The normalised, validated and frozen configuration the runtime compiles. Every object
+ * keeps its `origin` (file, path, line) so later problems can still point at the source.
+ */
+import type { ParsedRouteKey } from '../routing/route-key.js'
+
+export interface Origin {
+  readonly file: string
+  readonly path: readonly (string | number)[]
+  readonly line: number | undefined
+}
+
+export type PayloadFormatVersion = '1.0' | '2.0'
+
+export interface FunctionDefinition {
+  /** The function name (the key under `functions`, reduced to a name when it was an ARN). */
+  readonly name: string
+  readonly arn: string
+  /** As written, e.g. `src/orders.handler`. */
+  readonly handler: string
+  /** Absolute path of the resolved module file. */
+  readonly handlerFile: string
+  /** Property path of the export inside the module, e.g. `["handler"]`. */
+  readonly exportPath: readonly string[]
+  readonly timeoutSeconds: number
+  readonly memorySize: number
+  readonly environment: Readonly<Record<string, string>>
+  /** `null` when not set: the function then shares the unreserved pool. */
+  readonly reservedConcurrency: number | null
+  readonly origin: Origin
+}
+
+export interface RouteDefinition {
+  readonly routeId: string
+  readonly routeKey: string
+  readonly key: ParsedRouteKey
+  /** `null` when the route has no target (AWS allows routes without an integration). */
+  readonly integrationId: string | null
+  readonly origin: Origin
+}
+
+export interface IntegrationDefinition {
+  readonly integrationId: string
+  readonly integrationType: 'AWS_PROXY'
+  /** As written; may contain `${stageVariables.x}`, resolved per stage at compile time. */
+  readonly integrationUri: string
+  readonly payloadFormatVersion: PayloadFormatVersion
+  readonly timeoutInMillis: number
+  readonly origin: Origin
+}
+
+export interface StageDefinition {
+  readonly stageName: string
+  readonly stageVariables: Readonly<Record<string, string>>
+  readonly origin: Origin
+}
+
+export interface ApiDefinition {
+  readonly apiId: string
+  readonly name: string
+  readonly protocolType: 'HTTP'
+  readonly routes: readonly RouteDefinition[]
+  readonly integrations: ReadonlyMap<string, IntegrationDefinition>
+  readonly stages: readonly StageDefinition[]
+  readonly origin: Origin
+}
+
+export interface GatehouseConfig {
+  /** The config file, or `undefined` for a config given as an object. */
+  readonly configFile: string | undefined
+  /** Directory that relative paths (handlers, OpenAPI documents) are resolved against. */
+  readonly baseDir: string
+  readonly accountId: string
+  readonly region: string
+  readonly functions: ReadonlyMap<string, FunctionDefinition>
+  readonly apis: readonly ApiDefinition[]
+  /** Every file the config was built from (config, OpenAPI documents, handler modules). */
+  readonly sourceFiles: readonly string[]
+}

@@ -1,0 +1,128 @@
+/**
+ * @module
+ * The shape of `gatehouse.yaml`, as TypeBox schemas (the JSON Schema Ajv checks, and the
+ * TypeScript types of the parsed file). Field names are apigatewayv2's, so what users know
+ * from AWS, CloudFormation and Terraform transfers unchanged. Semantic rules (references,
+ * route keys, limits) are checked in `validate.ts`; fields that AWS has but Gatehouse does
+ * not implement yet are listed in `NOT_YET_SUPPORTED` there, so they get a clear message.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox'
+
+const strict = { additionalProperties: false } as const
+const opt = <T extends TSchema>(schema: T) => Type.Optional(schema)
+/** Scalars YAML may produce for a field AWS types as string (`2.0`, `true`, `42`). */
+const Scalar = Type.Union([Type.String(), Type.Number(), Type.Boolean()])
+
+export const FunctionSchema = Type.Object(
+  {
+    handler: Type.String({ minLength: 1, description: 'path/to/file.exportName, relative to the config file' }),
+    timeout: opt(Type.Integer({ minimum: 1, maximum: 900, description: 'seconds, default 3' })),
+    memorySize: opt(Type.Integer({ minimum: 128, maximum: 10240, description: 'MB, default 128' })),
+    environment: opt(Type.Record(Type.String(), Scalar)),
+    reservedConcurrency: opt(Type.Integer({ minimum: 0, maximum: 1000 })),
+    description: opt(Type.String()),
+  },
+  strict
+)
+
+export const RouteSchema = Type.Object(
+  {
+    routeKey: Type.String({ minLength: 1 }),
+    routeId: opt(Type.String({ minLength: 1 })),
+    target: opt(Type.String({ description: 'integrations/{integrationId}' })),
+    authorizationType: opt(Type.Union([Type.Literal('NONE'), Type.Literal('JWT'), Type.Literal('CUSTOM'), Type.Literal('AWS_IAM')])),
+    authorizerId: opt(Type.String()),
+    authorizationScopes: opt(Type.Array(Type.String())),
+    operationName: opt(Type.String()),
+    apiKeyRequired: opt(Type.Boolean()),
+    requestParameters: opt(Type.Record(Type.String(), Type.Unknown())),
+  },
+  strict
+)
+
+export const IntegrationSchema = Type.Object(
+  {
+    integrationId: Type.String({ minLength: 1 }),
+    integrationType: Type.Union([
+      Type.Literal('AWS_PROXY'),
+      Type.Literal('HTTP_PROXY'),
+      Type.Literal('AWS'),
+      Type.Literal('HTTP'),
+      Type.Literal('MOCK'),
+    ]),
+    integrationUri: opt(Type.String({ minLength: 1 })),
+    integrationMethod: opt(Type.String()),
+    integrationSubtype: opt(Type.String()),
+    payloadFormatVersion: opt(Scalar),
+    timeoutInMillis: opt(Type.Integer()),
+    connectionType: opt(Type.Union([Type.Literal('INTERNET'), Type.Literal('VPC_LINK')])),
+    connectionId: opt(Type.String()),
+    credentialsArn: opt(Type.String()),
+    description: opt(Type.String()),
+    requestParameters: opt(Type.Record(Type.String(), Type.Unknown())),
+    responseParameters: opt(Type.Record(Type.String(), Type.Unknown())),
+    tlsConfig: opt(Type.Record(Type.String(), Type.Unknown())),
+  },
+  strict
+)
+
+export const StageSchema = Type.Object(
+  {
+    stageName: Type.String({ minLength: 1 }),
+    description: opt(Type.String()),
+    autoDeploy: opt(Type.Boolean()),
+    stageVariables: opt(Type.Record(Type.String(), Scalar)),
+    defaultRouteSettings: opt(Type.Record(Type.String(), Type.Unknown())),
+    routeSettings: opt(Type.Record(Type.String(), Type.Unknown())),
+    accessLogSettings: opt(Type.Record(Type.String(), Type.Unknown())),
+    tags: opt(Type.Record(Type.String(), Type.String())),
+  },
+  strict
+)
+
+export const InlineApiSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    apiId: opt(Type.String()),
+    protocolType: opt(Type.Union([Type.Literal('HTTP'), Type.Literal('WEBSOCKET')])),
+    description: opt(Type.String()),
+    version: opt(Type.String()),
+    routeSelectionExpression: opt(Type.String()),
+    disableExecuteApiEndpoint: opt(Type.Boolean()),
+    corsConfiguration: opt(Type.Record(Type.String(), Type.Unknown())),
+    authorizers: opt(Type.Array(Type.Unknown())),
+    tags: opt(Type.Record(Type.String(), Type.String())),
+    routes: Type.Array(RouteSchema),
+    integrations: opt(Type.Array(IntegrationSchema)),
+    stages: opt(Type.Array(StageSchema)),
+  },
+  strict
+)
+
+export const OpenApiRefSchema = Type.Object(
+  {
+    openapi: Type.String({ minLength: 1, description: 'path to an OpenAPI 3 document, relative to the config file' }),
+    name: opt(Type.String({ minLength: 1 })),
+    apiId: opt(Type.String()),
+    stages: opt(Type.Array(StageSchema)),
+  },
+  strict
+)
+
+export const FileSchema = Type.Object(
+  {
+    accountId: opt(Type.String({ pattern: '^[0-9]{12}$' })),
+    region: opt(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$' })),
+    functions: opt(Type.Record(Type.String(), Type.Unknown())),
+    apis: Type.Array(Type.Unknown(), { minItems: 1 }),
+  },
+  strict
+)
+
+export type FunctionInput = Static<typeof FunctionSchema>
+export type RouteInput = Static<typeof RouteSchema>
+export type IntegrationInput = Static<typeof IntegrationSchema>
+export type StageInput = Static<typeof StageSchema>
+export type InlineApiInput = Static<typeof InlineApiSchema>
+export type OpenApiRefInput = Static<typeof OpenApiRefSchema>
+export type FileInput = Static<typeof FileSchema>

@@ -1,0 +1,114 @@
+/**
+ * @module
+ * Checks a value against one of the schemas in `schema.ts` and turns Ajv's errors into
+ * config issues with file, line, path and a reason written for people.
+ */
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import type { TSchema, Static } from '@sinclair/typebox'
+import type { ConfigIssue, DocPath } from './issues.js'
+import { formatPath } from './issues.js'
+import type { LoadedDocument } from './load-file.js'
+
+const ajv = new Ajv({ allErrors: true, strict: false })
+const compiled = new WeakMap<TSchema, ValidateFunction>()
+
+/** Returns the issues for `value` at `base` inside `doc`; an empty list means it fits. */
+export function checkShape<S extends TSchema>(
+  schema: S,
+  value: unknown,
+  doc: LoadedDocument,
+  base: DocPath
+): value is Static<S> {
+  return shapeIssues(schema, value, doc, base).length === 0
+}
+
+export function shapeIssues(schema: TSchema, value: unknown, doc: LoadedDocument, base: DocPath): ConfigIssue[] {
+  let validate = compiled.get(schema)
+  if (validate === undefined) compiled.set(schema, (validate = ajv.compile(schema)))
+  if (validate(value)) return []
+  return dedupe((validate.errors ?? []).filter(isReportable).map((e) => toIssue(e, doc, base)))
+}
+
+// Union branches each report their own failure; the enum-like unions are reported once by
+// the `anyOf` error itself.
+function isReportable(e: ErrorObject): boolean {
+  return !/\/anyOf\/\d+\//.test(e.schemaPath)
+}
+
+function toIssue(e: ErrorObject, doc: LoadedDocument, base: DocPath): ConfigIssue {
+  const path = [...base, ...pointerToPath(e.instancePath)]
+  const params = e.params as Record<string, unknown>
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String(params['additionalProperty'])
+      const allowed = Object.keys((e.parentSchema as { properties?: object } | undefined)?.properties ?? {})
+      const hint = closest(key, allowed)
+      return {
+        file: doc.file,
+        line: doc.keyLine(path, key),
+        path: formatPath([...path, key]),
+        message: `unknown field "${key}"${hint !== undefined ? ` (did you mean "${hint}"?)` : ''}`,
+      }
+    }
+    case 'required': {
+      const key = String(params['missingProperty'])
+      return { file: doc.file, line: doc.line(path), path: formatPath([...path, key]), message: 'required field is missing' }
+    }
+    case 'anyOf': {
+      const options = literalOptions(e.parentSchema)
+      const message = options.length > 0 ? `must be one of ${options.join(', ')}` : 'has an unsupported type'
+      return { file: doc.file, line: doc.line(path), path: formatPath(path), message }
+    }
+    default:
+      return { file: doc.file, line: doc.line(path), path: formatPath(path), message: e.message ?? e.keyword }
+  }
+}
+
+function literalOptions(schema: unknown): string[] {
+  const branches = (schema as { anyOf?: { const?: unknown; type?: string }[] } | undefined)?.anyOf ?? []
+  if (branches.every((b) => b.const !== undefined)) return branches.map((b) => String(b.const))
+  return branches.map((b) => b.type ?? '?')
+}
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === '') return []
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p))
+}
+
+function dedupe(issues: ConfigIssue[]): ConfigIssue[] {
+  const seen = new Set<string>()
+  return issues.filter((i) => {
+    const k = `${i.path}\0${i.message}`
+    if (seen.has(k)) return false
+    seen.add(k)
+    return true
+  })
+}
+
+/** The allowed key closest to a misspelt one, when it is close enough to be a typo. */
+function closest(key: string, allowed: readonly string[]): string | undefined {
+  let best: string | undefined
+  let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1
+  for (const candidate of allowed) {
+    const d = distance(key.toLowerCase(), candidate.toLowerCase())
+    if (d < bestDistance) [best, bestDistance] = [candidate, d]
+  }
+  return best
+}
+
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i]
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1
+      row.push(Math.min((prev[j] ?? 0) + 1, (row[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost))
+    }
+    prev = row
+  }
+  return prev[b.length] ?? 0
+}

@@ -1,0 +1,152 @@
+/**
+ * @module
+ * The programmatic API: `createGateway(configOrPath, options)` loads and compiles a config,
+ * serves it on a port, reloads it on demand or when its files change, and stops cleanly.
+ *
+ * @example
+ * const gateway = createGateway('./gatehouse.yaml', { port: 0 })
+ * await gateway.start()
+ * const res = await fetch(gateway.url + '/pets')
+ * await gateway.stop()
+ */
+import { once } from 'node:events'
+import { ConfigError, type ConfigIssue } from './config/issues.js'
+import { loadConfigFile, loadConfigObject, type LoadConfigResult } from './config/load-config.js'
+import type { GatehouseConfig } from './config/model.js'
+import { SHUTDOWN_GRACE_MS } from './http/limits.js'
+import { createDataPlane, listeningUrl, type DataPlane } from './http/server.js'
+import { createLogger, type Logger, type LogLevel } from './logging/logger.js'
+import { compile, destroy, retire } from './runtime/compile.js'
+import { SnapshotHolder, type RuntimeSnapshot } from './runtime/snapshot.js'
+import { SourceWatcher } from './runtime/watcher.js'
+
+export interface GatewayOptions {
+  /** Port to listen on; `0` (the default here) picks a free one. The CLI defaults to 3000. */
+  readonly port?: number
+  /** Interface to bind; default `127.0.0.1`. */
+  readonly host?: string
+  /** For a config object: the directory handler paths are relative to (default: cwd). */
+  readonly baseDir?: string
+  /** Reload when the config, an OpenAPI document or a handler file changes (default false). */
+  readonly watch?: boolean
+  /** The gateway's own log; default: text lines on stderr at `logLevel`. */
+  readonly logger?: Logger
+  readonly logLevel?: LogLevel
+  /**
+   * Where function logs (START/END/REPORT and console output) go: `'stdout'` (default),
+   * `'silent'`, or a function receiving each line.
+   */
+  readonly functionLogs?: 'stdout' | 'silent' | ((line: string) => void)
+}
+
+export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonly issues: readonly ConfigIssue[] }
+
+export interface Gateway {
+  /** Loads, compiles and listens; rejects with `ConfigError` on an invalid config. */
+  start(): Promise<void>
+  /** Stops accepting, lets requests in flight finish, then ends every environment. */
+  stop(): Promise<void>
+  /** Reloads the config; on failure the running snapshot keeps serving. */
+  reload(): Promise<ReloadResult>
+  /** `http://HOST:PORT` once started. */
+  readonly url: string
+  /** The configuration being served. */
+  readonly config: GatehouseConfig
+}
+
+export function createGateway(configOrPath: string | object, options: GatewayOptions = {}): Gateway {
+  const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info' })
+  const onLog = functionLogSink(options.functionLogs)
+  const load = (): LoadConfigResult =>
+    typeof configOrPath === 'string'
+      ? loadConfigFile(configOrPath)
+      : loadConfigObject(configOrPath, options.baseDir ?? process.cwd())
+  const host = options.host ?? '127.0.0.1'
+  let holder: SnapshotHolder | undefined
+  let plane: DataPlane | undefined
+  let watcher: SourceWatcher | undefined
+  let url = ''
+  let reloading: Promise<ReloadResult> | undefined
+
+  const build = (): { snapshot: RuntimeSnapshot } | { issues: readonly ConfigIssue[]; sourceFiles: readonly string[] } => {
+    const loaded = load()
+    if (!loaded.ok) return loaded
+    return { snapshot: compile(loaded.config, { onLog }) }
+  }
+
+  const reloadNow = async (): Promise<ReloadResult> => {
+    if (holder === undefined) throw new Error('Gateway is not started')
+    const built = build()
+    if ('issues' in built) {
+      logger.error('Reload failed; still serving the previous configuration', { problems: built.issues.length })
+      for (const issue of built.issues) logger.error(`  ${issue.file}${issue.line !== undefined ? ':' + issue.line : ''}: ${issue.path}: ${issue.message}`)
+      // Watch what the broken config names too, so fixing a newly referenced file reloads.
+      watcher?.watchFiles([...new Set([...holder.current.config.sourceFiles, ...built.sourceFiles])])
+      return { ok: false, issues: built.issues }
+    }
+    const previous = holder.swap(built.snapshot)
+    retire(previous)
+    watcher?.watchFiles(built.snapshot.config.sourceFiles)
+    logger.info('Configuration reloaded', { apis: built.snapshot.apis.size, functions: built.snapshot.pools.size })
+    return { ok: true }
+  }
+
+  const gateway: Gateway = {
+    get url() {
+      return url
+    },
+    get config() {
+      if (holder === undefined) throw new Error('Gateway is not started')
+      return holder.current.config
+    },
+    async start() {
+      if (holder !== undefined) throw new Error('Gateway is already started')
+      const built = build()
+      if ('issues' in built) throw new ConfigError(built.issues)
+      holder = new SnapshotHolder(built.snapshot)
+      plane = createDataPlane(holder, logger)
+      plane.server.listen(options.port ?? 0, host)
+      try {
+        await once(plane.server, 'listening')
+      } catch (err) {
+        await destroy(built.snapshot)
+        holder = undefined
+        throw err
+      }
+      url = listeningUrl(plane.server, host)
+      if (options.watch === true && typeof configOrPath === 'string') {
+        watcher = new SourceWatcher(() => void gateway.reload())
+        watcher.watchFiles(built.snapshot.config.sourceFiles)
+      }
+    },
+    reload() {
+      // Reloads are serialised; a change during a reload triggers one more afterwards.
+      const run = (reloading ?? Promise.resolve({ ok: true } as ReloadResult)).then(reloadNow, reloadNow)
+      reloading = run
+      return run
+    },
+    async stop() {
+      if (holder === undefined || plane === undefined) return
+      watcher?.close()
+      const { server, inFlight } = plane
+      const closed = once(server, 'close')
+      server.close()
+      server.closeIdleConnections()
+      const deadline = Date.now() + SHUTDOWN_GRACE_MS
+      while (inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      server.closeAllConnections()
+      await closed
+      await reloading?.catch(() => undefined)
+      await destroy(holder.current)
+      holder = undefined
+      plane = undefined
+    },
+  }
+  return gateway
+}
+
+function functionLogSink(option: GatewayOptions['functionLogs']): (line: string) => void {
+  if (typeof option === 'function') return option
+  if (option === 'silent') return () => {}
+  return (line) => process.stdout.write(line + '\n')
+}

@@ -1,0 +1,76 @@
+/**
+ * @module
+ * The HTTP API request pipeline, one step at a time, each either continuing or producing a
+ * local reply from the catalogue:
+ *
+ *   size limits → resolve API and stage → match route → read body → invoke integration
+ *
+ * Expected outcomes (404, 413, 500 from a function) are returned replies, not exceptions.
+ */
+import type { IncomingMessage } from 'node:http'
+import { GatewayResponses } from '../errors/catalog.js'
+import { invokeLambdaIntegration } from '../integrations/lambda/invoke.js'
+import { decodePath, pathSegments, splitTarget } from '../routing/request-path.js'
+import { resolveApi, resolveStage } from '../routing/stage-resolver.js'
+import type { RuntimeSnapshot } from '../runtime/snapshot.js'
+import { MAX_REQUEST_BODY_BYTES, MAX_REQUEST_LINE_AND_HEADERS_BYTES } from './limits.js'
+import { readBody } from './read-body.js'
+import { localReply, type Reply } from './reply.js'
+import type { RequestContext } from './request-context.js'
+
+/**
+ * What a route without an integration answers. AWS lets such routes exist; the answer is
+ * not documented `[UNCONFIRMED]`, and 404 is what a caller can least mistake for success.
+ */
+export const ROUTE_WITHOUT_INTEGRATION = GatewayResponses.NOT_FOUND
+
+export function processRequest(ctx: RequestContext, req: IncomingMessage, snapshot: RuntimeSnapshot): Reply | Promise<Reply> {
+  if (requestLineAndHeadersSize(req) > MAX_REQUEST_LINE_AND_HEADERS_BYTES) {
+    return localReply(GatewayResponses.REQUEST_HEADERS_TOO_LARGE)
+  }
+  const { rawPathname, rawQueryString } = splitTarget(req.url ?? '/')
+  const path = decodePath(rawPathname)
+  if (path === undefined) return localReply(GatewayResponses.BAD_REQUEST)
+  ctx.path = path
+  ctx.rawQueryString = rawQueryString
+
+  const api = resolveApi(snapshot, ctx.domainName)
+  if (api === null) return localReply(GatewayResponses.NOT_FOUND)
+  const stageMatch = resolveStage(api, path)
+  if (stageMatch === null) return localReply(GatewayResponses.NOT_FOUND)
+  ctx.api = api
+  ctx.stage = stageMatch.stage
+  ctx.stagePath = stageMatch.stagePath
+  ctx.routeSegments = pathSegments(stageMatch.stagePath)
+
+  const match = stageMatch.stage.router.match(ctx.method, ctx.routeSegments)
+  if (match === null) return localReply(GatewayResponses.NOT_FOUND)
+  ctx.route = match.route
+  ctx.pathParameters = match.pathParameters
+  const integration = match.route.integration
+  if (integration === null) return localReply(ROUTE_WITHOUT_INTEGRATION)
+
+  const body = readBody(req, MAX_REQUEST_BODY_BYTES)
+  const invoke = (b: Buffer | 'too-large' | 'aborted'): Reply | Promise<Reply> => {
+    if (b === 'too-large') return localReply(GatewayResponses.REQUEST_TOO_LARGE)
+    if (b === 'aborted') return localReply(GatewayResponses.BAD_REQUEST)
+    ctx.body = b
+    return invokeLambdaIntegration({
+      ctx,
+      integration,
+      route: match.route,
+      stage: stageMatch.stage,
+      apiId: api.apiId,
+      accountId: snapshot.config.accountId,
+    })
+  }
+  return body instanceof Promise ? body.then(invoke) : invoke(body)
+}
+
+/** Request line plus header values, as the quota counts them. */
+function requestLineAndHeadersSize(req: IncomingMessage): number {
+  let size = (req.method?.length ?? 0) + (req.url?.length ?? 0) + 10
+  const raw = req.rawHeaders
+  for (let i = 1; i < raw.length; i += 2) size += (raw[i] as string).length
+  return size
+}

@@ -1,0 +1,19 @@
+/**
+ * @module
+ * A response to send: either the integration's, or a local reply from the catalogue.
+ */
+import type { GatewayResponse } from '../errors/catalog.js'
+
+export interface Reply {
+  readonly statusCode: number
+  readonly headers: ReadonlyArray<readonly [string, string]>
+  readonly body: Buffer
+  /** The catalogue entry when the gateway answered by itself (sets `$context.error.*`). */
+  readonly error: GatewayResponse | null
+}
+
+const JSON_HEADERS: ReadonlyArray<readonly [string, string]> = Object.freeze([['content-type', 'application/json'] as const])
+
+export function localReply(response: GatewayResponse): Reply {
+  return { statusCode: response.statusCode, headers: JSON_HEADERS, body: response.body, error: response }
+}

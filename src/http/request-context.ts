@@ -1,0 +1,83 @@
+/**
+ * @module
+ * The per-request object every pipeline stage reads and fills. All fields are set in the
+ * constructor so the object keeps one shape (V8 keeps property access monomorphic).
+ */
+import type { CompiledApi, CompiledRoute, CompiledStage } from '../runtime/snapshot.js'
+
+export class RequestContext {
+  readonly requestId: string
+  /** Epoch milliseconds when the request arrived (`timeEpoch`). */
+  readonly requestTimeEpoch: number
+  readonly startedAt: number
+  readonly method: string
+  /** Decoded request path, stage segment included (`rawPath` of payload 2.0). */
+  path = '/'
+  /** Query string as received, without `?`, still encoded. */
+  rawQueryString = ''
+  /** Path segments used for route matching (stage removed, trailing slash ignored). */
+  routeSegments: string[] = []
+  /** Path below the stage, decoded (`/pets/1` for `/dev/pets/1`). */
+  stagePath = '/'
+  readonly rawHeaders: readonly string[]
+  readonly sourceIp: string
+  readonly protocol = 'HTTP/1.1'
+  /** `Host` as sent (port included), or `''`. */
+  readonly host: string
+  /** The host name the client used, without port (`$context.domainName`). */
+  readonly domainName: string
+  readonly domainPrefix: string
+  readonly localPort: number
+  readonly scheme: 'http' | 'https'
+  body: Buffer = EMPTY
+  api: CompiledApi | null = null
+  stage: CompiledStage | null = null
+  route: CompiledRoute | null = null
+  pathParameters: Record<string, string> | null = null
+  /** What went wrong in the integration, for logs (`$context.integrationErrorMessage`). */
+  integrationErrorMessage = ''
+
+  constructor(init: {
+    requestId: string
+    method: string
+    rawHeaders: readonly string[]
+    sourceIp: string
+    host: string
+    localPort: number
+    scheme: 'http' | 'https'
+  }) {
+    this.requestId = init.requestId
+    this.requestTimeEpoch = Date.now()
+    this.startedAt = performance.now()
+    this.method = init.method
+    this.rawHeaders = init.rawHeaders
+    this.sourceIp = init.sourceIp
+    this.host = init.host
+    this.domainName = hostName(init.host)
+    const dot = this.domainName.indexOf('.')
+    this.domainPrefix = dot < 0 ? this.domainName : this.domainName.slice(0, dot)
+    this.localPort = init.localPort
+    this.scheme = init.scheme
+  }
+
+  /** The first value of a request header (name in lower case), or `undefined`. */
+  header(name: string): string | undefined {
+    const raw = this.rawHeaders
+    for (let i = 0; i < raw.length; i += 2) {
+      if ((raw[i] as string).length === name.length && (raw[i] as string).toLowerCase() === name) return raw[i + 1]
+    }
+    return undefined
+  }
+}
+
+const EMPTY = Buffer.alloc(0)
+
+/** `Host` without its port; IPv6 literals keep their brackets. */
+export function hostName(host: string): string {
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']')
+    return end < 0 ? host : host.slice(0, end + 1)
+  }
+  const colon = host.indexOf(':')
+  return colon < 0 ? host : host.slice(0, colon)
+}

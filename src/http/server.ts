@@ -1,0 +1,121 @@
+/**
+ * @module
+ * The data-plane listener: one `node:http` server whose request handler reads the current
+ * snapshot once, runs the pipeline and writes the reply exactly once, with
+ * `apigw-requestid` on every response. A failure inside the gateway is answered in AWS's
+ * shape (500 `{"message":"Internal Server Error"}`) and logged; it never reaches the client
+ * as a stack trace and never stops the process.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo, Socket } from 'node:net'
+import { GatewayResponses } from '../errors/catalog.js'
+import type { Logger } from '../logging/logger.js'
+import type { SnapshotHolder } from '../runtime/snapshot.js'
+import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, NODE_MAX_HEADER_SIZE, REQUEST_TIMEOUT_MS } from './limits.js'
+import { processRequest } from './pipeline.js'
+import { localReply, type Reply } from './reply.js'
+import { RequestContext } from './request-context.js'
+import { newRequestId } from './request-id.js'
+
+export interface DataPlane {
+  readonly server: Server
+  /** Requests currently being processed. */
+  readonly inFlight: () => number
+}
+
+export function createDataPlane(holder: SnapshotHolder, logger: Logger): DataPlane {
+  let inFlight = 0
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    inFlight++
+    res.once('close', () => inFlight--)
+    const socket = req.socket
+    const ctx = new RequestContext({
+      requestId: newRequestId(),
+      method: req.method ?? 'GET',
+      rawHeaders: req.rawHeaders,
+      sourceIp: clientIp(socket),
+      host: req.headers.host ?? '',
+      localPort: socket.localPort ?? 0,
+      scheme: 'encrypted' in socket ? 'https' : 'http',
+    })
+    let reply: Reply | Promise<Reply>
+    try {
+      reply = processRequest(ctx, req, holder.current)
+    } catch (err) {
+      reply = internalError(ctx, logger, err)
+    }
+    if (reply instanceof Promise) {
+      reply.then(
+        (r) => send(res, ctx, r, logger),
+        (err: unknown) => send(res, ctx, internalError(ctx, logger, err), logger)
+      )
+    } else {
+      send(res, ctx, reply, logger)
+    }
+  }
+  const server = createServer(
+    {
+      maxHeaderSize: NODE_MAX_HEADER_SIZE,
+      headersTimeout: HEADERS_TIMEOUT_MS,
+      requestTimeout: REQUEST_TIMEOUT_MS,
+      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    },
+    onRequest
+  )
+  // A malformed request never reaches the handler; answer it and keep serving.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (socket.writable && err.code !== 'ECONNRESET') {
+      const body = GatewayResponses.BAD_REQUEST.body
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n` +
+          `apigw-requestid: ${newRequestId()}\r\nconnection: close\r\n\r\n${body.toString()}`
+      )
+    } else {
+      socket.destroy()
+    }
+  })
+  return { server, inFlight: () => inFlight }
+}
+
+function internalError(ctx: RequestContext, logger: Logger, err: unknown): Reply {
+  logger.error('Request failed inside the gateway', { requestId: ctx.requestId, error: err })
+  return localReply(GatewayResponses.INTERNAL_ERROR)
+}
+
+function send(res: ServerResponse, ctx: RequestContext, reply: Reply, logger: Logger): void {
+  if (res.headersSent || res.destroyed) return
+  const flat: string[] = []
+  for (const [name, value] of reply.headers) flat.push(name, value)
+  flat.push('apigw-requestid', ctx.requestId)
+  const status = reply.statusCode
+  if (status !== 204 && status !== 304 && status >= 200) flat.push('content-length', String(reply.body.length))
+  // An unread request body (413, or a route that never read it) must not be parsed as the next request.
+  if (reply.error === GatewayResponses.REQUEST_TOO_LARGE) flat.push('connection', 'close')
+  try {
+    res.writeHead(status, flat)
+  } catch (err) {
+    // The function returned a header Node refuses to send (e.g. a newline in a value).
+    ctx.integrationErrorMessage = `Malformed Lambda proxy response: ${(err as Error).message}`
+    logger.debug('Integration response rejected', { requestId: ctx.requestId, reason: ctx.integrationErrorMessage })
+    const fallback = localReply(GatewayResponses.INTEGRATION_FAILURE)
+    res.writeHead(fallback.statusCode, [
+      'content-type', 'application/json',
+      'apigw-requestid', ctx.requestId,
+      'content-length', String(fallback.body.length),
+    ])
+    res.end(fallback.body)
+    return
+  }
+  res.end(reply.body)
+}
+
+function clientIp(socket: Socket): string {
+  const ip = socket.remoteAddress ?? ''
+  return ip.startsWith('::ffff:') ? ip.slice(7) : ip
+}
+
+export function listeningUrl(server: Server, host: string): string {
+  const address = server.address() as AddressInfo
+  const shown = host.includes(':') ? `[${host}]` : host
+  return `http://${shown}:${address.port}`
+}

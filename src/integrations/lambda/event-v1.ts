@@ -1,0 +1,90 @@
+/**
+ * @module
+ * Builds the payload format 1.0 event on HTTP APIs (spec 3.3): the REST proxy shape plus
+ * `version: "1.0"`. Single-value maps keep the last value, `multiValue*` maps keep all;
+ * absent maps and bodies are `null`; the `cookie` header stays in `headers`.
+ */
+import { clfTime } from '../../http/clf-time.js'
+import type { RequestContext } from '../../http/request-context.js'
+import { encodeRequestBody } from './body-encoding.js'
+import { integrationHeaders, queryParameters } from './request-parts.js'
+
+export interface EventV1Input {
+  readonly ctx: RequestContext
+  readonly accountId: string
+  readonly apiId: string
+  readonly stageName: string
+  readonly routeKey: string
+  /** The route's path template, or `null` for the `$default` route. */
+  readonly resourcePath: string | null
+  readonly stageVariables: Readonly<Record<string, string>> | null
+}
+
+/**
+ * `resource` for the `$default` route: the docs show the request path `[UNCONFIRMED]`;
+ * we give the path below the stage, as REST's `resource` never carries the stage.
+ */
+export const V1_DEFAULT_ROUTE_RESOURCE = (ctx: RequestContext): string => ctx.stagePath
+
+export function buildEventV1(input: EventV1Input): Record<string, unknown> {
+  const { ctx } = input
+  const resource = input.resourcePath ?? V1_DEFAULT_ROUTE_RESOURCE(ctx)
+  const headers: Record<string, string> = {}
+  const multiValueHeaders: Record<string, string[]> = {}
+  for (const [name, value] of integrationHeaders(ctx)) {
+    headers[name] = value
+    ;(multiValueHeaders[name] ??= []).push(value)
+  }
+  let queryStringParameters: Record<string, string> | null = null
+  let multiValueQueryStringParameters: Record<string, string[]> | null = null
+  for (const [name, value] of queryParameters(ctx.rawQueryString)) {
+    ;(queryStringParameters ??= {})[name] = value
+    ;((multiValueQueryStringParameters ??= {})[name] ??= []).push(value)
+  }
+  const encoded = ctx.body.length > 0 ? encodeRequestBody(ctx.body, headers['content-type']) : null
+  return {
+    version: '1.0',
+    resource,
+    path: ctx.path,
+    httpMethod: ctx.method,
+    headers,
+    multiValueHeaders,
+    queryStringParameters,
+    multiValueQueryStringParameters,
+    requestContext: {
+      accountId: input.accountId,
+      apiId: input.apiId,
+      authorizer: { claims: null, scopes: null },
+      domainName: ctx.domainName,
+      domainPrefix: ctx.domainPrefix,
+      extendedRequestId: ctx.requestId,
+      httpMethod: ctx.method,
+      identity: {
+        accessKey: null,
+        accountId: null,
+        caller: null,
+        cognitoAuthenticationProvider: null,
+        cognitoAuthenticationType: null,
+        cognitoIdentityId: null,
+        cognitoIdentityPoolId: null,
+        principalOrgId: null,
+        sourceIp: ctx.sourceIp,
+        user: null,
+        userAgent: headers['user-agent'] ?? '',
+        userArn: null,
+      },
+      path: ctx.path,
+      protocol: ctx.protocol,
+      requestId: ctx.requestId,
+      requestTime: clfTime(ctx.requestTimeEpoch),
+      requestTimeEpoch: ctx.requestTimeEpoch,
+      resourceId: null,
+      resourcePath: resource,
+      stage: input.stageName,
+    },
+    pathParameters: ctx.pathParameters,
+    stageVariables: input.stageVariables,
+    body: encoded?.body ?? null,
+    isBase64Encoded: encoded?.isBase64Encoded ?? false,
+  }
+}

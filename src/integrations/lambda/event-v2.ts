@@ -1,0 +1,77 @@
+/**
+ * @module
+ * Builds the payload format 2.0 event (spec 3.2) as JSON text. Absent things are omitted
+ * (`cookies`, `queryStringParameters`, `pathParameters`, `stageVariables`, `body`), headers
+ * are lower-cased and repeats joined with `,`, and the `cookie` header moves to `cookies`.
+ */
+import { clfTime } from '../../http/clf-time.js'
+import type { RequestContext } from '../../http/request-context.js'
+import { encodeRequestBody } from './body-encoding.js'
+import { cookiesOf, integrationHeaders, queryParameters } from './request-parts.js'
+
+export interface EventV2Input {
+  readonly ctx: RequestContext
+  readonly accountId: string
+  readonly apiId: string
+  readonly stageName: string
+  readonly routeKey: string
+  readonly stageVariables: Readonly<Record<string, string>> | null
+}
+
+export function buildEventV2({ ctx, accountId, apiId, stageName, routeKey, stageVariables }: EventV2Input): Record<string, unknown> {
+  const pairs = integrationHeaders(ctx)
+  const headers: Record<string, string> = {}
+  let contentType: string | undefined
+  for (const [name, value] of pairs) {
+    if (name === 'cookie') continue
+    if (name === 'content-type') contentType ??= value
+    const prev = headers[name]
+    headers[name] = prev === undefined ? value : `${prev},${value}`
+  }
+  const event: Record<string, unknown> = {
+    version: '2.0',
+    routeKey,
+    rawPath: ctx.path,
+    rawQueryString: ctx.rawQueryString,
+  }
+  const cookies = cookiesOf(pairs)
+  if (cookies.length > 0) event['cookies'] = cookies
+  event['headers'] = headers
+  const query = queryParameters(ctx.rawQueryString)
+  if (query.length > 0) {
+    const qs: Record<string, string> = {}
+    for (const [name, value] of query) {
+      const prev = qs[name]
+      qs[name] = prev === undefined ? value : `${prev},${value}`
+    }
+    event['queryStringParameters'] = qs
+  }
+  if (ctx.pathParameters !== null) event['pathParameters'] = ctx.pathParameters
+  if (stageVariables !== null) event['stageVariables'] = stageVariables
+  event['requestContext'] = {
+    accountId,
+    apiId,
+    domainName: ctx.domainName,
+    domainPrefix: ctx.domainPrefix,
+    http: {
+      method: ctx.method,
+      path: ctx.path,
+      protocol: ctx.protocol,
+      sourceIp: ctx.sourceIp,
+      userAgent: headers['user-agent'] ?? '',
+    },
+    requestId: ctx.requestId,
+    routeKey,
+    stage: stageName,
+    time: clfTime(ctx.requestTimeEpoch),
+    timeEpoch: ctx.requestTimeEpoch,
+  }
+  if (ctx.body.length > 0) {
+    const encoded = encodeRequestBody(ctx.body, contentType)
+    event['body'] = encoded.body
+    event['isBase64Encoded'] = encoded.isBase64Encoded
+  } else {
+    event['isBase64Encoded'] = false
+  }
+  return event
+}

@@ -1,0 +1,59 @@
+/**
+ * @module
+ * The Lambda proxy integration step: build the event in the integration's payload format,
+ * invoke the function's pool, and turn the outcome into a reply (spec 3.5-3.7). Function
+ * errors, malformed results and rejected invocations are 500 `Internal Server Error`; the
+ * integration timeout is 503 `Service Unavailable`. The reason is kept on the request
+ * context (`$context.integrationErrorMessage`) and never sent to the client.
+ */
+import { GatewayResponses } from '../../errors/catalog.js'
+import type { RequestContext } from '../../http/request-context.js'
+import { localReply, type Reply } from '../../http/reply.js'
+import type { CompiledLambdaIntegration, CompiledRoute, CompiledStage } from '../../runtime/snapshot.js'
+import { buildEventV1 } from './event-v1.js'
+import { buildEventV2 } from './event-v2.js'
+import { LAMBDA_MAX_REQUEST_BYTES, LAMBDA_MAX_RESPONSE_BYTES } from './limits.js'
+import { interpretV1, interpretV2 } from './response.js'
+
+export interface LambdaInvocationTarget {
+  readonly ctx: RequestContext
+  readonly integration: CompiledLambdaIntegration
+  readonly route: CompiledRoute
+  readonly stage: CompiledStage
+  readonly apiId: string
+  readonly accountId: string
+}
+
+export async function invokeLambdaIntegration(t: LambdaInvocationTarget): Promise<Reply> {
+  const { ctx, integration } = t
+  const base = { ctx, accountId: t.accountId, apiId: t.apiId, stageName: t.stage.stageName, routeKey: t.route.routeKey, stageVariables: t.stage.stageVariables }
+  const event = JSON.stringify(
+    integration.payloadFormatVersion === '2.0' ? buildEventV2(base) : buildEventV1({ ...base, resourcePath: t.route.resourcePath })
+  )
+  if (event.length > LAMBDA_MAX_REQUEST_BYTES / 3 && Buffer.byteLength(event) > LAMBDA_MAX_REQUEST_BYTES) {
+    return failure(ctx, `Request must be smaller than ${LAMBDA_MAX_REQUEST_BYTES} bytes for the InvokeFunction operation`)
+  }
+  const result = await integration.pool.invoke(event, integration.timeoutInMillis)
+  switch (result.status) {
+    case 'integration-timeout':
+      ctx.integrationErrorMessage = `The Lambda function did not answer within the integration timeout of ${integration.timeoutInMillis} ms`
+      return localReply(GatewayResponses.INTEGRATION_TIMEOUT)
+    case 'rejected':
+      return failure(ctx, `${result.errorType}: ${result.errorMessage}`)
+    case 'function-error':
+      return failure(ctx, `The Lambda function returned an error: ${result.error.errorType}: ${result.error.errorMessage}`)
+    case 'ok': {
+      if (result.payload.length > LAMBDA_MAX_RESPONSE_BYTES / 3 && Buffer.byteLength(result.payload) > LAMBDA_MAX_RESPONSE_BYTES) {
+        return failure(ctx, `Response payload size exceeded maximum allowed payload size (${LAMBDA_MAX_RESPONSE_BYTES} bytes).`)
+      }
+      const interpreted = integration.payloadFormatVersion === '2.0' ? interpretV2(result.payload) : interpretV1(result.payload)
+      if (!interpreted.ok) return failure(ctx, interpreted.reason)
+      return { ...interpreted.response, error: null }
+    }
+  }
+}
+
+function failure(ctx: RequestContext, message: string): Reply {
+  ctx.integrationErrorMessage = message
+  return localReply(GatewayResponses.INTEGRATION_FAILURE)
+}

@@ -1,0 +1,113 @@
+/**
+ * @module
+ * One Lambda execution environment: a worker thread that loads the handler once and runs
+ * one invocation at a time. It reports how each invocation ended; the pool decides what
+ * to do with the environment afterwards.
+ */
+import { Worker } from 'node:worker_threads'
+import type { EnvironmentInit, EnvironmentMessage, FunctionErrorPayload } from './protocol.js'
+
+export type RunOutcome =
+  | { readonly kind: 'result'; readonly payload: string; readonly maxMemoryUsedMB: number }
+  | { readonly kind: 'error'; readonly error: FunctionErrorPayload; readonly maxMemoryUsedMB: number }
+  /** The environment died during the invocation (uncaught exception, exit, out of memory). */
+  | { readonly kind: 'crash'; readonly error: FunctionErrorPayload }
+
+export type InitOutcome = { readonly ok: true; readonly initDurationMs: number } | { readonly ok: false; readonly error: FunctionErrorPayload }
+
+export interface EnvironmentOptions {
+  readonly init: EnvironmentInit
+  readonly env: Readonly<Record<string, string>>
+  readonly memorySize: number
+  readonly onLog: (line: string) => void
+}
+
+const WORKER_URL = new URL('./worker.js', import.meta.url)
+
+export class ExecutionEnvironment {
+  readonly ready: Promise<InitOutcome>
+  /** Set once, by the first invocation after init (Lambda reports it on that REPORT line). */
+  initDurationMs: number | undefined
+  #worker: Worker
+  #dead = false
+  #pending: { id: string; resolve: (o: RunOutcome) => void } | undefined
+
+  constructor(options: EnvironmentOptions) {
+    this.#worker = new Worker(WORKER_URL, {
+      workerData: options.init,
+      env: options.env,
+      execArgv: [],
+      // Lambda stops a function that exceeds its memory size; V8's heap cap does the same here.
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(64, options.memorySize) },
+    })
+    let settleInit: (o: InitOutcome) => void = () => {}
+    this.ready = new Promise((resolve) => (settleInit = resolve))
+    this.#worker.on('message', (message: EnvironmentMessage) => {
+      switch (message.type) {
+        case 'log':
+          options.onLog(message.line)
+          return
+        case 'ready':
+          this.initDurationMs = message.initDurationMs
+          settleInit({ ok: true, initDurationMs: message.initDurationMs })
+          return
+        case 'init-error':
+          settleInit({ ok: false, error: message.error })
+          return
+        case 'result':
+          this.#settle(message.awsRequestId, { kind: 'result', payload: message.payload, maxMemoryUsedMB: message.maxMemoryUsedMB })
+          return
+        case 'error':
+          this.#settle(message.awsRequestId, { kind: 'error', error: message.error, maxMemoryUsedMB: message.maxMemoryUsedMB })
+          return
+      }
+    })
+    const die = (error: FunctionErrorPayload) => {
+      this.#dead = true
+      settleInit({ ok: false, error })
+      const pending = this.#pending
+      this.#pending = undefined
+      pending?.resolve({ kind: 'crash', error })
+    }
+    this.#worker.on('error', (err: Error & { code?: string }) => {
+      const outOfMemory = err.code === 'ERR_WORKER_OUT_OF_MEMORY'
+      die({
+        errorType: outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError',
+        errorMessage: outOfMemory ? 'Runtime exited with error: out of memory' : `Runtime exited with error: ${err.name}: ${err.message}`,
+        trace: (err.stack ?? '').split('\n'),
+      })
+    })
+    this.#worker.on('exit', (code) => {
+      die({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: exit status ${code}`, trace: [] })
+    })
+  }
+
+  get dead(): boolean {
+    return this.#dead
+  }
+
+  /** Sends one invocation; resolves when the handler finishes or the environment dies. */
+  run(awsRequestId: string, event: string, deadline: number): Promise<RunOutcome> {
+    return new Promise((resolve) => {
+      if (this.#dead) {
+        resolve({ kind: 'crash', error: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited', trace: [] } })
+        return
+      }
+      this.#pending = { id: awsRequestId, resolve }
+      this.#worker.postMessage({ type: 'invoke', awsRequestId, event, deadline })
+    })
+  }
+
+  #settle(id: string, outcome: RunOutcome): void {
+    const pending = this.#pending
+    if (pending === undefined || pending.id !== id) return
+    this.#pending = undefined
+    pending.resolve(outcome)
+  }
+
+  /** Stops the environment (timeout, reload, shutdown). */
+  terminate(): Promise<void> {
+    this.#dead = true
+    return this.#worker.terminate().then(() => undefined)
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * @module
+ * The execution environments of one function, like Lambda's: reused warm, one invocation
+ * at a time each, at most `reservedConcurrency` of them (excess invocations are throttled,
+ * as Lambda does), the function's `timeout` enforced by discarding the environment, and
+ * START / END / REPORT log lines around each invocation.
+ */
+import type { FunctionDefinition } from '../../../config/model.js'
+import { newLambdaRequestId } from '../../../http/request-id.js'
+import { ExecutionEnvironment, type RunOutcome } from './environment.js'
+import type { FunctionErrorPayload } from './protocol.js'
+
+/**
+ * How many environments a function without `reservedConcurrency` may have at once. Lambda's
+ * account default is 1,000, but each environment here is a thread with its own heap, so the
+ * local default is lower; beyond it invocations wait for a free environment (until the
+ * integration timeout) instead of being throttled.
+ */
+export const UNRESERVED_CONCURRENCY_LIMIT = 32
+
+export type InvokeResult =
+  | { readonly status: 'ok'; readonly payload: string }
+  /** Function error, crash, init failure or the function's own timeout. */
+  | { readonly status: 'function-error'; readonly error: FunctionErrorPayload }
+  /** Rejected by Lambda before running (throttled). */
+  | { readonly status: 'rejected'; readonly errorType: string; readonly errorMessage: string }
+  /** The caller's (integration's) timeout elapsed first; the function may still be running. */
+  | { readonly status: 'integration-timeout' }
+
+export interface FunctionPoolOptions {
+  /** Receives every log line (START/END/REPORT and the handler's console output). */
+  readonly onLog: (line: string) => void
+  readonly region: string
+  readonly baseDir: string
+  readonly unreservedLimit?: number
+}
+
+interface Waiter {
+  readonly start: (env: ExecutionEnvironment) => void
+}
+
+export class FunctionPool {
+  readonly fn: FunctionDefinition
+  readonly #options: FunctionPoolOptions
+  readonly #limit: number
+  readonly #queueable: boolean
+  readonly #idle: ExecutionEnvironment[] = []
+  readonly #all = new Set<ExecutionEnvironment>()
+  readonly #waiters: Waiter[] = []
+  readonly #env: Readonly<Record<string, string>>
+  #busy = 0
+  #closed = false
+  #streamCounter = 0
+
+  constructor(fn: FunctionDefinition, options: FunctionPoolOptions) {
+    this.fn = fn
+    this.#options = options
+    this.#limit = fn.reservedConcurrency ?? options.unreservedLimit ?? UNRESERVED_CONCURRENCY_LIMIT
+    this.#queueable = fn.reservedConcurrency === null
+    this.#env = lambdaEnvironment(fn, options)
+  }
+
+  /** Environments alive now (busy or idle). */
+  get size(): number {
+    return this.#all.size
+  }
+
+  /**
+   * Invokes the function with an event (JSON text). Resolves with the first of: the
+   * result, a function error, a rejection, or the integration timeout.
+   */
+  invoke(event: string, integrationTimeoutMs: number): Promise<InvokeResult> {
+    return new Promise((resolve) => {
+      let answered = false
+      const answer = (r: InvokeResult) => {
+        if (answered) return
+        answered = true
+        clearTimeout(integrationTimer)
+        resolve(r)
+      }
+      const integrationTimer = setTimeout(() => {
+        removeWaiter()
+        answer({ status: 'integration-timeout' })
+      }, integrationTimeoutMs)
+      const waiter: Waiter = { start: (env) => void this.#run(env, event, answer) }
+      const removeWaiter = () => {
+        const i = this.#waiters.indexOf(waiter)
+        if (i >= 0) this.#waiters.splice(i, 1)
+      }
+      const env = this.#acquire()
+      if (env !== undefined) return waiter.start(env)
+      if (!this.#queueable || this.#closed) {
+        clearTimeout(integrationTimer)
+        answered = true
+        resolve({
+          status: 'rejected',
+          errorType: 'TooManyRequestsException',
+          errorMessage: `Rate Exceeded: function ${this.fn.name} is at its reserved concurrency (${this.#limit})`,
+        })
+        return
+      }
+      this.#waiters.push(waiter)
+    })
+  }
+
+  #acquire(): ExecutionEnvironment | undefined {
+    if (this.#closed) return undefined
+    const warm = this.#idle.pop()
+    if (warm !== undefined) return warm
+    if (this.#all.size >= this.#limit) return undefined
+    const env = new ExecutionEnvironment({
+      init: {
+        handlerFile: this.fn.handlerFile,
+        exportPath: this.fn.exportPath,
+        handler: this.fn.handler,
+        functionName: this.fn.name,
+        functionVersion: '$LATEST',
+        invokedFunctionArn: this.fn.arn,
+        memoryLimitInMB: this.fn.memorySize,
+        logGroupName: `/aws/lambda/${this.fn.name}`,
+        logStreamName: this.#newLogStreamName(),
+      },
+      env: this.#env,
+      memorySize: this.fn.memorySize,
+      onLog: this.#options.onLog,
+    })
+    this.#all.add(env)
+    return env
+  }
+
+  async #run(env: ExecutionEnvironment, event: string, answer: (r: InvokeResult) => void): Promise<void> {
+    this.#busy++
+    const requestId = newLambdaRequestId()
+    const log = this.#options.onLog
+    const init = await env.ready
+    if (!init.ok) {
+      log(`${new Date().toISOString()}\tundefined\tERROR\tUncaught Exception \t${JSON.stringify(init.error)}`)
+      log(`INIT_REPORT Init Duration: 0 ms\tPhase: init\tStatus: error\tError Type: ${init.error.errorType}`)
+      this.#discard(env)
+      answer({ status: 'function-error', error: init.error })
+      return
+    }
+    const reportInit = env.initDurationMs
+    env.initDurationMs = undefined
+    const timeoutMs = this.fn.timeoutSeconds * 1000
+    const started = performance.now()
+    log(`START RequestId: ${requestId} Version: $LATEST`)
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)))
+    const outcome: RunOutcome | 'timeout' = await Promise.race([env.run(requestId, event, Date.now() + timeoutMs), timedOut])
+    clearTimeout(timer)
+    const duration = performance.now() - started
+    const memory = outcome !== 'timeout' && outcome.kind !== 'crash' ? outcome.maxMemoryUsedMB : 0
+    if (outcome === 'timeout') {
+      log(`${new Date().toISOString()} ${requestId} Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`)
+    }
+    log(`END RequestId: ${requestId}`)
+    log(
+      `REPORT RequestId: ${requestId}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.ceil(duration)} ms\t` +
+        `Memory Size: ${this.fn.memorySize} MB\tMax Memory Used: ${memory} MB` +
+        (reportInit !== undefined ? `\tInit Duration: ${reportInit.toFixed(2)} ms` : '') +
+        (outcome === 'timeout' ? '\tStatus: timeout' : outcome.kind === 'crash' ? '\tStatus: error\tError Type: Runtime.ExitError' : '')
+    )
+    if (outcome === 'timeout') {
+      this.#discard(env)
+      answer({
+        status: 'function-error',
+        error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`, trace: [] },
+      })
+      return
+    }
+    if (outcome.kind === 'crash') {
+      log(`${new Date().toISOString()} ${requestId} Error: ${outcome.error.errorMessage}`)
+      this.#discard(env)
+      answer({ status: 'function-error', error: outcome.error })
+      return
+    }
+    this.#release(env)
+    answer(outcome.kind === 'result' ? { status: 'ok', payload: outcome.payload } : { status: 'function-error', error: outcome.error })
+  }
+
+  #release(env: ExecutionEnvironment): void {
+    this.#busy--
+    const waiter = this.#waiters.shift()
+    if (waiter !== undefined) return waiter.start(env)
+    if (this.#closed) {
+      this.#all.delete(env)
+      void env.terminate()
+      return
+    }
+    this.#idle.push(env)
+  }
+
+  #discard(env: ExecutionEnvironment): void {
+    this.#busy--
+    this.#all.delete(env)
+    void env.terminate()
+    // A waiter can now have a fresh environment in the freed slot.
+    const waiter = this.#waiters.length > 0 ? this.#acquire() : undefined
+    if (waiter !== undefined) this.#waiters.shift()?.start(waiter)
+  }
+
+  /**
+   * Stops taking new environments; idle ones end now, busy ones when their invocation
+   * finishes (a reload must not cut requests in flight).
+   */
+  close(): void {
+    this.#closed = true
+    for (const env of this.#idle.splice(0)) {
+      this.#all.delete(env)
+      void env.terminate()
+    }
+  }
+
+  /** Ends every environment at once (shutdown after the grace period). */
+  async destroy(): Promise<void> {
+    this.#closed = true
+    this.#idle.length = 0
+    const all = [...this.#all]
+    this.#all.clear()
+    await Promise.all(all.map((e) => e.terminate()))
+  }
+
+  #newLogStreamName(): string {
+    const d = new Date()
+    const day = `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}`
+    return `${day}/[$LATEST]${(++this.#streamCounter).toString(16).padStart(32, '0')}`
+  }
+}
+
+/** The variables Lambda sets in every environment, over the host's and under the function's own. */
+function lambdaEnvironment(fn: FunctionDefinition, options: FunctionPoolOptions): Record<string, string> {
+  const env: Record<string, string> = {}
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v
+  Object.assign(env, {
+    AWS_REGION: options.region,
+    AWS_DEFAULT_REGION: options.region,
+    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x',
+    AWS_LAMBDA_FUNCTION_NAME: fn.name,
+    AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
+    AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
+    AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+    LAMBDA_TASK_ROOT: options.baseDir,
+    _HANDLER: fn.handler,
+  })
+  Object.assign(env, fn.environment)
+  return env
+}

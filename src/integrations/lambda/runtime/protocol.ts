@@ -1,0 +1,45 @@
+/**
+ * @module
+ * Messages between the gateway and an execution environment (a worker thread). Events and
+ * results cross as JSON text: that is what Lambda does (so `undefined` members vanish and
+ * a `Date` becomes a string exactly as on AWS), and strings are cheap to transfer.
+ */
+
+export interface EnvironmentInit {
+  readonly handlerFile: string
+  readonly exportPath: readonly string[]
+  readonly handler: string
+  readonly functionName: string
+  readonly functionVersion: string
+  readonly invokedFunctionArn: string
+  readonly memoryLimitInMB: number
+  readonly logGroupName: string
+  readonly logStreamName: string
+}
+
+export interface InvokeMessage {
+  readonly type: 'invoke'
+  readonly awsRequestId: string
+  /** The event as JSON text. */
+  readonly event: string
+  /** Epoch ms at which the function times out (for `getRemainingTimeInMillis`). */
+  readonly deadline: number
+}
+
+export interface FunctionErrorPayload {
+  readonly errorType: string
+  readonly errorMessage: string
+  readonly trace: readonly string[]
+}
+
+export type EnvironmentMessage =
+  | { readonly type: 'ready'; readonly initDurationMs: number }
+  | { readonly type: 'init-error'; readonly error: FunctionErrorPayload }
+  | { readonly type: 'log'; readonly line: string }
+  | { readonly type: 'result'; readonly awsRequestId: string; readonly payload: string; readonly maxMemoryUsedMB: number }
+  | {
+      readonly type: 'error'
+      readonly awsRequestId: string
+      readonly error: FunctionErrorPayload
+      readonly maxMemoryUsedMB: number
+    }

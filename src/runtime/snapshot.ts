@@ -1,0 +1,72 @@
+/**
+ * @module
+ * The compiled, immutable form of a configuration that the data plane executes, and the
+ * holder that swaps snapshots atomically on reload. A request reads `holder.current` once
+ * and keeps that snapshot to the end, so in-flight requests finish on the old one.
+ */
+import type { GatehouseConfig, PayloadFormatVersion } from '../config/model.js'
+import type { FunctionPool } from '../integrations/lambda/runtime/function-pool.js'
+import type { Router } from '../routing/router.js'
+
+export interface CompiledLambdaIntegration {
+  readonly integrationId: string
+  readonly integrationType: 'AWS_PROXY'
+  readonly pool: FunctionPool
+  readonly payloadFormatVersion: PayloadFormatVersion
+  readonly timeoutInMillis: number
+}
+
+export type CompiledIntegration = CompiledLambdaIntegration
+
+export interface CompiledRoute {
+  readonly routeId: string
+  readonly routeKey: string
+  /** The path template (`/pets/{id}`), or `null` for `$default`. */
+  readonly resourcePath: string | null
+  /** `null` when the route has no target. */
+  readonly integration: CompiledIntegration | null
+}
+
+export interface CompiledStage {
+  readonly stageName: string
+  /** `null` when the stage has no variables (the event then omits `stageVariables`). */
+  readonly stageVariables: Readonly<Record<string, string>> | null
+  readonly router: Router<CompiledRoute>
+  /** Routes in definition order, for `gatehouse routes`. */
+  readonly routes: readonly CompiledRoute[]
+}
+
+export interface CompiledApi {
+  readonly apiId: string
+  readonly name: string
+  /** Named stages, served under `/{stageName}`. */
+  readonly stages: ReadonlyMap<string, CompiledStage>
+  readonly defaultStage: CompiledStage | null
+}
+
+export interface RuntimeSnapshot {
+  readonly config: GatehouseConfig
+  readonly apis: ReadonlyMap<string, CompiledApi>
+  /** With exactly one API, it is also served at the listener's root. */
+  readonly soleApi: CompiledApi | null
+  readonly pools: ReadonlyMap<string, FunctionPool>
+}
+
+export class SnapshotHolder {
+  #current: RuntimeSnapshot
+
+  constructor(initial: RuntimeSnapshot) {
+    this.#current = initial
+  }
+
+  get current(): RuntimeSnapshot {
+    return this.#current
+  }
+
+  /** Installs `next` and returns the snapshot it replaced. */
+  swap(next: RuntimeSnapshot): RuntimeSnapshot {
+    const previous = this.#current
+    this.#current = next
+    return previous
+  }
+}
