@@ -67,6 +67,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   let watcher: SourceWatcher | undefined
   let url = ''
   let reloading: Promise<ReloadResult> | undefined
+  // Replaced snapshots whose environments may still be finishing invocations.
+  const retired = new Set<RuntimeSnapshot>()
 
   const build = (): { snapshot: RuntimeSnapshot } | { issues: readonly ConfigIssue[]; sourceFiles: readonly string[] } => {
     const loaded = load()
@@ -86,6 +88,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     }
     const previous = holder.swap(built.snapshot)
     retire(previous)
+    for (const old of retired) if ([...old.pools.values()].every((p) => p.size === 0)) retired.delete(old)
+    retired.add(previous)
     watcher?.watchFiles(built.snapshot.config.sourceFiles)
     logger.info('Configuration reloaded', { apis: built.snapshot.apis.size, functions: built.snapshot.pools.size })
     return { ok: true }
@@ -137,7 +141,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       server.closeAllConnections()
       await closed
       await reloading?.catch(() => undefined)
-      await destroy(holder.current)
+      await Promise.all([holder.current, ...retired].map(destroy))
+      retired.clear()
       holder = undefined
       plane = undefined
     },

@@ -4,7 +4,7 @@
  * config issues with file, line, path and a reason written for people.
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import type { TSchema, Static } from '@sinclair/typebox'
+import type { TSchema } from '@sinclair/typebox'
 import type { ConfigIssue, DocPath } from './issues.js'
 import { formatPath } from './issues.js'
 import type { LoadedDocument } from './load-file.js'
@@ -12,16 +12,7 @@ import type { LoadedDocument } from './load-file.js'
 const ajv = new Ajv({ allErrors: true, strict: false })
 const compiled = new WeakMap<TSchema, ValidateFunction>()
 
-/** Returns the issues for `value` at `base` inside `doc`; an empty list means it fits. */
-export function checkShape<S extends TSchema>(
-  schema: S,
-  value: unknown,
-  doc: LoadedDocument,
-  base: DocPath
-): value is Static<S> {
-  return shapeIssues(schema, value, doc, base).length === 0
-}
-
+/** The issues for `value` at `base` inside `doc`; an empty list means it fits the schema. */
 export function shapeIssues(schema: TSchema, value: unknown, doc: LoadedDocument, base: DocPath): ConfigIssue[] {
   let validate = compiled.get(schema)
   if (validate === undefined) compiled.set(schema, (validate = ajv.compile(schema)))

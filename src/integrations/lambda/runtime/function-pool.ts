@@ -195,9 +195,9 @@ export class FunctionPool {
     this.#busy--
     this.#all.delete(env)
     void env.terminate()
-    // A waiter can now have a fresh environment in the freed slot.
-    const waiter = this.#waiters.length > 0 ? this.#acquire() : undefined
-    if (waiter !== undefined) this.#waiters.shift()?.start(waiter)
+    // A queued invocation can now have a fresh environment in the freed slot.
+    const fresh = this.#waiters.length > 0 ? this.#acquire() : undefined
+    if (fresh !== undefined) this.#waiters.shift()?.start(fresh)
   }
 
   /**
