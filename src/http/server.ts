@@ -6,9 +6,9 @@
  * shape (500 `{"message":"Internal Server Error"}`) and logged; it never reaches the client
  * as a stack trace and never stops the process.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
-import { GatewayResponses } from '../errors/catalog.js'
+import { GatewayResponses, type GatewayResponse } from '../errors/catalog.js'
 import type { Logger } from '../logging/logger.js'
 import type { SnapshotHolder } from '../runtime/snapshot.js'
 import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, NODE_MAX_HEADER_SIZE, REQUEST_TIMEOUT_MS } from './limits.js'
@@ -62,19 +62,26 @@ export function createDataPlane(holder: SnapshotHolder, logger: Logger): DataPla
     },
     onRequest
   )
-  // A malformed request never reaches the handler; answer it and keep serving.
+  // A malformed request never reaches the handler; answer it in AWS's shape and keep serving.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (socket.writable && err.code !== 'ECONNRESET') {
-      const body = GatewayResponses.BAD_REQUEST.body
-      socket.end(
-        `HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\n` +
-          `apigw-requestid: ${newRequestId()}\r\nconnection: close\r\n\r\n${body.toString()}`
-      )
-    } else {
+    if (!socket.writable || err.code === 'ECONNRESET') {
       socket.destroy()
+      return
     }
+    const response =
+      err.code === 'HPE_HEADER_OVERFLOW' ? GatewayResponses.REQUEST_HEADERS_TOO_LARGE : GatewayResponses.BAD_REQUEST
+    socket.end(rawResponse(response, newRequestId()))
   })
   return { server, inFlight: () => inFlight }
+}
+
+/** A whole HTTP/1.1 response for a socket the HTTP server no longer manages. */
+function rawResponse(response: GatewayResponse, requestId: string): string {
+  return (
+    `HTTP/1.1 ${response.statusCode} ${STATUS_CODES[response.statusCode] ?? ''}\r\n` +
+    `content-type: application/json\r\ncontent-length: ${response.body.length}\r\n` +
+    `apigw-requestid: ${requestId}\r\nconnection: close\r\n\r\n${response.body.toString()}`
+  )
 }
 
 function internalError(ctx: RequestContext, logger: Logger, err: unknown): Reply {
