@@ -14,8 +14,10 @@ export function splitTarget(target: string): { rawPathname: string; rawQueryStri
   if (target.charCodeAt(0) !== 47 /* / */) {
     const scheme = target.indexOf('://')
     if (scheme > 0) {
-      const slash = target.indexOf('/', scheme + 3)
-      start = slash < 0 ? target.length : slash
+      // The authority ends at the first `/` or `?`: `http://host?x=1` has path `/` and query `x=1`.
+      let end = scheme + 3
+      while (end < target.length && target.charCodeAt(end) !== 47 && target.charCodeAt(end) !== 63) end++
+      start = end
     }
   }
   const q = target.indexOf('?', start)

@@ -10,8 +10,10 @@ import type { CompiledApi, CompiledStage, RuntimeSnapshot } from '../runtime/sna
 const EXECUTE_API_LABEL = '.execute-api.'
 
 export function resolveApi(snapshot: RuntimeSnapshot, domainName: string): CompiledApi | null {
-  const at = domainName.indexOf(EXECUTE_API_LABEL)
-  if (at > 0) return snapshot.apis.get(domainName.slice(0, at).toLowerCase()) ?? null
+  // Host names are case-insensitive (RFC 9110 4.2.3).
+  const host = domainName.toLowerCase()
+  const at = host.indexOf(EXECUTE_API_LABEL)
+  if (at > 0) return snapshot.apis.get(host.slice(0, at)) ?? null
   return snapshot.soleApi
 }
 
