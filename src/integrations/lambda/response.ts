@@ -99,8 +99,9 @@ export function interpretV1(payload: string): Interpretation {
 
 function checkStatus(result: Json): number | string {
   const status = result['statusCode']
-  if (typeof status !== 'number' || !Number.isInteger(status) || status < 100 || status > 599) {
-    return `Malformed Lambda proxy response: statusCode must be an integer between 100 and 599, got ${JSON.stringify(status)}`
+  // A 1xx status cannot be a final response, so it is as malformed as 600 [UNCONFIRMED].
+  if (typeof status !== 'number' || !Number.isInteger(status) || status < 200 || status > 599) {
+    return `Malformed Lambda proxy response: statusCode must be an integer between 200 and 599, got ${JSON.stringify(status)}`
   }
   return status
 }

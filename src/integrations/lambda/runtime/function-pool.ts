@@ -108,6 +108,7 @@ export class FunctionPool {
     const warm = this.#idle.pop()
     if (warm !== undefined) return warm
     if (this.#all.size >= this.#limit) return undefined
+    const logStreamName = this.#newLogStreamName()
     const env = new ExecutionEnvironment({
       init: {
         handlerFile: this.fn.handlerFile,
@@ -118,9 +119,9 @@ export class FunctionPool {
         invokedFunctionArn: this.fn.arn,
         memoryLimitInMB: this.fn.memorySize,
         logGroupName: `/aws/lambda/${this.fn.name}`,
-        logStreamName: this.#newLogStreamName(),
+        logStreamName,
       },
-      env: this.#env,
+      env: { ...this.#env, AWS_LAMBDA_LOG_STREAM_NAME: logStreamName },
       memorySize: this.fn.memorySize,
       onLog: this.#options.onLog,
     })
@@ -159,7 +160,7 @@ export class FunctionPool {
       `REPORT RequestId: ${requestId}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.ceil(duration)} ms\t` +
         `Memory Size: ${this.fn.memorySize} MB\tMax Memory Used: ${memory} MB` +
         (reportInit !== undefined ? `\tInit Duration: ${reportInit.toFixed(2)} ms` : '') +
-        (outcome === 'timeout' ? '\tStatus: timeout' : outcome.kind === 'crash' ? '\tStatus: error\tError Type: Runtime.ExitError' : '')
+        (outcome === 'timeout' ? '\tStatus: timeout' : outcome.kind === 'crash' ? `\tStatus: error\tError Type: ${outcome.error.errorType}` : '')
     )
     if (outcome === 'timeout') {
       this.#discard(env)

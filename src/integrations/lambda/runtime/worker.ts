@@ -119,8 +119,9 @@ async function invoke(handler: Handler, message: InvokeMessage): Promise<void> {
     if (returned !== null && typeof (returned as PromiseLike<unknown>)?.then === 'function') {
       finish(null, await returned)
     } else if (handler.length < 3) {
-      // A synchronous, non-callback handler: its return value is the result.
-      finish(null, returned)
+      // Like the Node.js runtime, a synchronous handler's return value is not its result:
+      // without a callback (or context.succeed) the result is null once it has returned.
+      setImmediate(() => finish(null, null))
     }
   } catch (err) {
     finish(err)

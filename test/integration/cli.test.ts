@@ -1,0 +1,309 @@
+import { test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { http } from '../helpers/http.js'
+import { cliPath, handlersDir } from '../helpers/paths.js'
+
+// The built binary (bin/gatehouse.js runs build/src/cli/main.js), spawned as users run it.
+
+const WAIT_MS = 20_000
+
+interface Cli {
+  readonly child: ChildProcess
+  stdout(): string
+  stderr(): string
+  /** Resolves when stdout or stderr (accumulated) matches `pattern`; rejects if the process exits first. */
+  waitFor(stream: 'stdout' | 'stderr', pattern: RegExp): Promise<RegExpMatchArray>
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+/** Spawns `node bin/gatehouse.js ...args` in `cwd`; the process is killed when the test ends. */
+function spawnCli(t: TestContext, args: readonly string[], cwd: string): Cli {
+  const child = spawn(process.execPath, [cliPath, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+  const out = { stdout: '', stderr: '' }
+  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out.stdout += chunk))
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (out.stderr += chunk))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal }))
+  )
+  let done = false
+  void exited.then(() => (done = true))
+  t.after(async () => {
+    if (!done) {
+      child.kill('SIGKILL')
+      await exited
+    }
+  })
+  return {
+    child,
+    stdout: () => out.stdout,
+    stderr: () => out.stderr,
+    exited,
+    waitFor(stream, pattern) {
+      return new Promise((resolve, reject) => {
+        const source = stream === 'stdout' ? child.stdout : child.stderr
+        const timer = setTimeout(() => finish(new Error(`timed out waiting for ${pattern} on ${stream}:\n${out[stream]}\nstderr:\n${out.stderr}`)), WAIT_MS)
+        const check = () => {
+          const match = out[stream].match(pattern)
+          if (match !== null) finish(undefined, match)
+        }
+        const onClose = () => {
+          check()
+          finish(new Error(`gatehouse exited before printing ${pattern} on ${stream}:\nstdout:\n${out.stdout}\nstderr:\n${out.stderr}`))
+        }
+        const finish = (err: Error | undefined, match?: RegExpMatchArray) => {
+          clearTimeout(timer)
+          source?.off('data', onData)
+          child.off('close', onClose)
+          if (match !== undefined) resolve(match)
+          else reject(err)
+        }
+        // Listeners added after spawnCli's own, so `out` already holds the chunk.
+        const onData = () => check()
+        source?.on('data', onData)
+        child.on('close', onClose)
+        check()
+      })
+    },
+  }
+}
+
+/** Runs a short command to completion. */
+async function run(t: TestContext, args: readonly string[], cwd: string) {
+  const cli = spawnCli(t, args, cwd)
+  const timeout = setTimeout(() => cli.child.kill('SIGKILL'), WAIT_MS)
+  const { code, signal } = await cli.exited
+  clearTimeout(timeout)
+  return { code, signal, stdout: cli.stdout(), stderr: cli.stderr() }
+}
+
+/** A handler that waits until the file named in the request body exists, then answers 200. */
+const GATED_HANDLER = `import { existsSync } from 'node:fs'
+export const handler = async (event) => {
+  const { waitFor } = JSON.parse(event.body ?? '{}')
+  while (waitFor && !existsSync(waitFor)) await new Promise((r) => setTimeout(r, 10))
+  return { statusCode: 200, headers: { 'content-type': 'text/plain' }, body: 'finished' }
+}
+`
+
+const GOOD_CONFIG = `functions:
+  echo:
+    handler: echo.handler
+  echoV1:
+    handler: echo-v1.handler
+  gated:
+    handler: gated.handler
+    timeout: 60
+apis:
+  - name: cli-app
+    apiId: cliapp001
+    routes:
+      - routeKey: GET /echo
+        target: integrations/echo
+      - routeKey: ANY /items/{id}
+        target: integrations/byStage
+      - routeKey: POST /gated
+        target: integrations/gated
+      - routeKey: $default
+    integrations:
+      - integrationId: echo
+        integrationType: AWS_PROXY
+        integrationUri: echo
+        payloadFormatVersion: "2.0"
+      - integrationId: byStage
+        integrationType: AWS_PROXY
+        integrationUri: arn:aws:lambda:us-east-1:123456789012:function:\${stageVariables.fn}
+        payloadFormatVersion: "1.0"
+        timeoutInMillis: 5000
+      - integrationId: gated
+        integrationType: AWS_PROXY
+        integrationUri: gated
+        payloadFormatVersion: "2.0"
+    stages:
+      - stageName: $default
+        stageVariables:
+          fn: echo
+      - stageName: beta
+        stageVariables:
+          fn: echoV1
+`
+
+const BAD_CONFIG = `functions:
+  echo:
+    handler: echo.handler
+  lost:
+    handler: nowhere.handler
+apis:
+  - name: broken
+    routes:
+      - routeKey: GET /x/
+        target: integrations/echo
+      - routeKey: GET /y
+        target: integrations/missing
+    integrations:
+      - integrationId: echo
+        integrationType: AWS_PROXY
+        integrationUri: echo
+        payloadFormatVersion: "2.0"
+`
+
+function appDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  copyFileSync(join(handlersDir, 'echo.mjs'), join(dir, 'echo.mjs'))
+  copyFileSync(join(handlersDir, 'echo-v1.mjs'), join(dir, 'echo-v1.mjs'))
+  writeFileSync(join(dir, 'gated.mjs'), GATED_HANDLER)
+  writeFileSync(join(dir, 'gatehouse.yaml'), GOOD_CONFIG)
+  writeFileSync(join(dir, 'broken.yaml'), BAD_CONFIG)
+  return dir
+}
+
+const lineOf = (text: string, needle: string): number => text.split('\n').findIndex((l) => l.includes(needle)) + 1
+
+test('--help prints the usage with every command and exits 0; --version prints the version', async (t) => {
+  const dir = appDir(t)
+  const help = await run(t, ['--help'], dir)
+  assert.equal(help.code, 0)
+  assert.match(help.stdout, /^Usage: gatehouse <command> \[CONFIG\] \[options\]/)
+  for (const command of ['serve [CONFIG]', 'validate [CONFIG]', 'routes [CONFIG]', '--port N', '--host H']) {
+    assert.ok(help.stdout.includes(command), `usage mentions ${command}`)
+  }
+  assert.equal(help.stderr, '')
+  const version = await run(t, ['--version'], dir)
+  assert.equal(version.code, 0)
+  assert.match(version.stdout, /^gatehouse \d+\.\d+\.\d+\n$/)
+})
+
+test('an unknown command exits 2 and names the command on stderr', async (t) => {
+  const result = await run(t, ['frobnicate'], appDir(t))
+  assert.equal(result.code, 2)
+  assert.match(result.stderr, /unknown command "frobnicate"/)
+  assert.match(result.stderr, /Usage: gatehouse/)
+})
+
+test('serve with a port that is not an integer in 0-65535 exits 2 without serving', async (t) => {
+  const dir = appDir(t)
+  for (const port of ['abc', '70000', '3.5']) {
+    const result = await run(t, ['serve', 'gatehouse.yaml', '--port', port], dir)
+    assert.equal(result.code, 2, `--port ${port}`)
+    assert.match(result.stderr, /--port must be an integer between 0 and 65535/)
+    assert.doesNotMatch(result.stdout, /listening/i)
+  }
+})
+
+test('validate on a good config exits 0 and summarises it', async (t) => {
+  const result = await run(t, ['validate', 'gatehouse.yaml'], appDir(t))
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  assert.match(result.stdout, /gatehouse\.yaml is valid: 1 API\(s\), 4 route\(s\), 3 function\(s\)/)
+})
+
+test('validate and routes read ./gatehouse.yaml when no CONFIG is given', async (t) => {
+  const dir = appDir(t)
+  const validate = await run(t, ['validate'], dir)
+  assert.equal(validate.code, 0, validate.stdout + validate.stderr)
+  assert.match(validate.stdout, /^\.\/gatehouse\.yaml is valid: /)
+  const routes = await run(t, ['routes'], dir)
+  assert.equal(routes.code, 0, routes.stderr)
+  assert.match(routes.stdout, /^API cli-app \(cliapp001\)/)
+})
+
+test('validate on a bad config prints every problem as file:line: path: message and exits 1', async (t) => {
+  const result = await run(t, ['validate', 'broken.yaml'], appDir(t))
+  assert.equal(result.code, 1)
+  const lines = result.stdout.trimEnd().split('\n')
+  const problems = lines.filter((l) => /^\S+:\d+: /.test(l))
+  const expected = [
+    new RegExp(`^broken\\.yaml:${lineOf(BAD_CONFIG, 'handler: nowhere.handler')}: functions\\.lost\\.handler: handler module not found: tried `),
+    new RegExp(`^broken\\.yaml:${lineOf(BAD_CONFIG, 'routeKey: GET /x/')}: apis\\[0\\]\\.routes\\[0\\]\\.routeKey: invalid route key "GET /x/"`),
+    new RegExp(`^broken\\.yaml:${lineOf(BAD_CONFIG, 'integrations/missing')}: apis\\[0\\]\\.routes\\[1\\]\\.target: integration "missing" does not exist`),
+  ]
+  for (const pattern of expected) {
+    assert.equal(problems.filter((l) => pattern.test(l)).length, 1, `one line matches ${pattern}:\n${result.stdout}`)
+  }
+  assert.equal(problems.length, expected.length, result.stdout)
+  assert.equal(lines.at(-1), '3 problems found')
+})
+
+test('routes prints the route table of each API and stage, with stage variables resolved', async (t) => {
+  const result = await run(t, ['routes', 'gatehouse.yaml'], appDir(t))
+  assert.equal(result.code, 0, result.stderr)
+  const blocks = result.stdout.trim().split(/\n\s*\n/)
+  assert.equal(blocks.length, 2, result.stdout)
+  const [first, second] = blocks as [string, string]
+  assert.match(first, /^API cli-app \(cliapp001\)\s+stage \$default\n/)
+  assert.match(second, /^API cli-app \(cliapp001\)\s+stage beta\n/)
+  for (const block of blocks) {
+    assert.match(block, /\n\s+ROUTE KEY\s+INTEGRATION\n/)
+    assert.match(block, /\n\s+GET \/echo\s+AWS_PROXY lambda:echo \(payload 2\.0, timeout 30000 ms\)/)
+    assert.match(block, /\n\s+POST \/gated\s+AWS_PROXY lambda:gated/)
+    assert.match(block, /\n\s+\$default\s+\(none: answers 404\)/)
+  }
+  // The stage-variable integration resolves to a different function per stage.
+  assert.match(first, /\n\s+ANY \/items\/\{id\}\s+AWS_PROXY lambda:echo \(payload 1\.0, timeout 5000 ms\)/)
+  assert.match(second, /\n\s+ANY \/items\/\{id\}\s+AWS_PROXY lambda:echoV1 \(payload 1\.0, timeout 5000 ms\)/)
+})
+
+test('routes on a bad config exits 1 and prints the problems to stderr', async (t) => {
+  const result = await run(t, ['routes', 'broken.yaml'], appDir(t))
+  assert.equal(result.code, 1)
+  assert.equal(result.stdout, '')
+  assert.match(result.stderr, /^broken\.yaml:\d+: apis\[0\]\.routes\[0\]\.routeKey: /m)
+})
+
+test('serve on a broken config exits 1 and prints the problems to stderr', async (t) => {
+  const result = await run(t, ['serve', 'broken.yaml', '--port', '0'], appDir(t))
+  assert.equal(result.code, 1)
+  assert.doesNotMatch(result.stdout, /listening/i)
+  assert.match(result.stderr, new RegExp(`^broken\\.yaml:${lineOf(BAD_CONFIG, 'routeKey: GET /x/')}: apis\\[0\\]\\.routes\\[0\\]\\.routeKey: invalid route key`, 'm'))
+  assert.match(result.stderr, /^broken\.yaml:\d+: functions\.lost\.handler: handler module not found/m)
+  assert.match(result.stderr, /^broken\.yaml:\d+: apis\[0\]\.routes\[1\]\.target: /m)
+  assert.match(result.stderr, /3 problem\(s\); not serving/)
+})
+
+test('serve --port 0 prints the URL once ready and answers requests on it', async (t) => {
+  const cli = spawnCli(t, ['serve', 'gatehouse.yaml', '--port', '0'], appDir(t))
+  const [, url, port] = await cli.waitFor('stdout', /(http:\/\/127\.0\.0\.1:(\d+))/)
+  assert.ok(url !== undefined && Number(port) > 0)
+  const echo = await http(url + '/echo')
+  assert.equal(echo.status, 200)
+  assert.equal(echo.json<{ routeKey: string }>().routeKey, 'GET /echo')
+  const beta = await http(url + '/beta/items/9')
+  assert.equal(beta.status, 200)
+  assert.equal(beta.json<{ version: string; resource: string }>().version, '1.0', 'the beta stage resolves fn to the 1.0 echo')
+  const missing = await http(url + '/nowhere')
+  assert.equal(missing.status, 404)
+  assert.equal(missing.text, '{"message":"Not Found"}')
+  // Function logs go to stdout with START/END/REPORT lines.
+  await cli.waitFor('stdout', /^REPORT RequestId: /m)
+  cli.child.kill('SIGTERM')
+  assert.deepEqual(await cli.exited, { code: 0, signal: null })
+})
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  test(`serve exits 0 on ${signal} after letting a request in flight finish with 200`, async (t) => {
+    const dir = appDir(t)
+    const cli = spawnCli(t, ['serve', 'gatehouse.yaml', '--port', '0'], dir)
+    const [, url] = await cli.waitFor('stdout', /(http:\/\/127\.0\.0\.1:\d+)/)
+    assert.ok(url !== undefined)
+    const gate = join(dir, 'gate')
+    const inFlight = http(url + '/gated', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ waitFor: gate }),
+    })
+    // In flight once the invocation has started.
+    await cli.waitFor('stdout', /^START RequestId: /m)
+    cli.child.kill(signal)
+    // The gateway has seen the signal and is draining; only now let the handler finish.
+    await cli.waitFor('stderr', new RegExp(`Received ${signal}; finishing requests in flight`))
+    writeFileSync(gate, '')
+    const res = await inFlight
+    assert.equal(res.status, 200)
+    assert.equal(res.text, 'finished')
+    assert.deepEqual(await cli.exited, { code: 0, signal: null })
+    assert.match(cli.stderr(), /Stopped/)
+  })
+}
