@@ -113,7 +113,7 @@ interface ServeFlags {
 }
 
 async function serve(configFile: string, flags: ServeFlags): Promise<number> {
-  const port = flags.port === undefined ? DEFAULT_PORT : Number(flags.port)
+  const port = flags.port === undefined ? DEFAULT_PORT : /^\d{1,5}$/.test(flags.port) ? Number(flags.port) : NaN
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     process.stderr.write(`gatehouse: --port must be an integer between 0 and 65535\n`)
     return 2

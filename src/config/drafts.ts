@@ -9,6 +9,11 @@ import type { Origin } from './model.js'
 export interface Draft<T> {
   readonly input: T
   readonly origin: Origin
+  /**
+   * The name a field has in the source document when it differs from apigatewayv2's
+   * (OpenAPI's `uri` for `integrationUri`), so issues name what the user wrote.
+   */
+  readonly sourceNames?: Readonly<Record<string, string>>
 }
 
 export interface ApiDraft {
@@ -19,6 +24,8 @@ export interface ApiDraft {
   readonly integrations: readonly Draft<IntegrationInput>[]
   /** `undefined` when the config gives none: a `$default` stage is implied. */
   readonly stages: readonly Draft<StageInput>[] | undefined
+  /** Ids of integrations that exist but have problems of their own (already reported). */
+  readonly brokenIntegrationIds: ReadonlySet<string>
   /** API-level fields Gatehouse does not implement yet, with where they were set. */
   readonly unsupported: readonly { field: string; origin: Origin }[]
   readonly origin: Origin

@@ -17,6 +17,7 @@ import { loadDocument, type LoadedDocument } from './load-file.js'
 import type * as M from './model.js'
 import { importOpenApi } from './openapi.js'
 import { Reporter, fieldOrigin, originOf } from './reporter.js'
+import type { Static, TSchema } from '@sinclair/typebox'
 import * as S from './schema.js'
 import { shapeIssues } from './shape.js'
 
@@ -69,10 +70,16 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
   const region = typeof root['region'] === 'string' ? root['region'] : D.DEFAULT_REGION
 
   const functions = new Map<string, M.FunctionDefinition>()
+  // Functions with problems of their own: already reported, so references to them are not.
+  const brokenFunctions = new Set<string>()
   if (isObject(root['functions'])) {
     for (const [key, value] of Object.entries(root['functions'])) {
-      const fn = checkFunction(key, value, originOf(doc, ['functions', key]), doc, { baseDir, accountId, region }, reporter)
-      if (fn === undefined) continue
+      const ctx = { baseDir, accountId, region, watch: (f: string) => sourceFiles.add(f) }
+      const fn = checkFunction(key, value, originOf(doc, ['functions', key]), doc, ctx, reporter)
+      if (fn === undefined) {
+        brokenFunctions.add(functionNameOf(key))
+        continue
+      }
       if (functions.has(fn.name)) reporter.at(fn.origin, `function "${fn.name}" is defined twice`)
       functions.set(fn.name, fn)
       sourceFiles.add(fn.handlerFile)
@@ -85,11 +92,11 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
   for (let i = 0; i < apiList.length; i++) {
     const draft = readApi(apiList[i], ['apis', i], doc, { baseDir, accountId, region }, reporter, sourceFiles)
     if (draft === undefined) continue
-    const api = checkApi(draft, functions, reporter)
+    const api = checkApi(draft, { functions, brokenFunctions }, reporter)
     if (api === undefined) continue
     const previous = apiIds.get(api.apiId)
     if (previous !== undefined) {
-      reporter.at(api.origin, `apiId "${api.apiId}" is already used by ${previous.file}:${previous.line ?? '?'}`)
+      reporter.at(fieldOrigin(doc, api.origin, 'apiId'), `apiId "${api.apiId}" is already used by ${previous.file}:${previous.line ?? '?'}`)
     }
     apiIds.set(api.apiId, api.origin)
     apis.push(api)
@@ -108,12 +115,22 @@ interface Context {
   readonly region: string
 }
 
+interface FunctionContext extends Context {
+  /** Adds a file whose change should reload the config. */
+  readonly watch: (file: string) => void
+}
+
+interface KnownFunctions {
+  readonly functions: ReadonlyMap<string, M.FunctionDefinition>
+  readonly brokenFunctions: ReadonlySet<string>
+}
+
 function checkFunction(
   key: string,
   value: unknown,
   origin: M.Origin,
   doc: LoadedDocument,
-  ctx: Context,
+  ctx: FunctionContext,
   reporter: Reporter
 ): M.FunctionDefinition | undefined {
   const issues = shapeIssues(S.FunctionSchema, value, doc, origin.path)
@@ -129,8 +146,10 @@ function checkFunction(
   }
   const handlerOrigin = fieldOrigin(doc, origin, 'handler')
   const handler = resolveHandler(input.handler, ctx.baseDir)
-  if (typeof handler === 'string') {
-    reporter.at(handlerOrigin, handler)
+  if ('error' in handler) {
+    // Watch where the module would be, so creating it reloads the config.
+    for (const file of handler.tried) ctx.watch(file)
+    reporter.at(handlerOrigin, handler.error)
     return undefined
   }
   const environment: Record<string, string> = {}
@@ -159,19 +178,22 @@ function checkFunction(
  * text up to the first `.` after the last `/`, tried with `.js`, `.mjs`, `.cjs`; the rest
  * is the export (dots reach nested properties).
  */
-export function resolveHandler(handler: string, baseDir: string): { file: string; exportPath: string[] } | string {
+export function resolveHandler(
+  handler: string,
+  baseDir: string
+): { file: string; exportPath: string[] } | { error: string; tried: string[] } {
   const slash = handler.lastIndexOf('/')
   const dot = handler.indexOf('.', slash + 1)
   if (dot <= slash + 1 || dot === handler.length - 1) {
-    return `handler "${handler}" must look like "path/to/file.exportName"`
+    return { error: `handler "${handler}" must look like "path/to/file.exportName"`, tried: [] }
   }
   const modulePath = resolve(baseDir, handler.slice(0, dot))
   const exportPath = handler.slice(dot + 1).split('.')
-  for (const ext of D.HANDLER_EXTENSIONS) {
-    const file = modulePath + ext
+  const tried = D.HANDLER_EXTENSIONS.map((ext) => modulePath + ext)
+  for (const file of tried) {
     if (existsSync(file) && statSync(file).isFile()) return { file, exportPath }
   }
-  return `handler module not found: tried ${D.HANDLER_EXTENSIONS.map((e) => modulePath + e).join(', ')}`
+  return { error: `handler module not found: tried ${tried.join(', ')}`, tried }
 }
 
 function readApi(
@@ -199,11 +221,15 @@ function readApi(
       reporter
     )
     if (imported === undefined) return undefined
-    return { ...imported, stages: stageDrafts(ref.stages, doc, origin), stagesDoc: doc, origin }
+    return { ...imported, stages: stageItems(ref.stages, doc, path, reporter), stagesDoc: doc, origin }
   }
   const issues = shapeIssues(S.InlineApiSchema, value, doc, path)
-  if (issues.length > 0) return void reporter.add(issues)
+  reporter.add(issues)
+  if (!isObject(value)) return undefined
+  // An API-level mistake (a misspelt field) still lets every route, integration and stage
+  // be checked, so one run reports everything.
   const api = value as S.InlineApiInput
+  if (typeof api.name !== 'string' || !Array.isArray(api.routes)) return undefined
   const unsupported: { field: string; origin: M.Origin }[] = []
   for (const field of ['corsConfiguration', 'authorizers'] as const) {
     if (api[field] !== undefined) unsupported.push({ field, origin: fieldOrigin(doc, origin, field) })
@@ -215,9 +241,10 @@ function readApi(
     name: api.name,
     apiId: api.apiId,
     protocolType: api.protocolType ?? 'HTTP',
-    routes: api.routes.map((input, i) => ({ input, origin: originOf(doc, [...path, 'routes', i]) })),
-    integrations: (api.integrations ?? []).map((input, i) => ({ input, origin: originOf(doc, [...path, 'integrations', i]) })),
-    stages: stageDrafts(api.stages, doc, origin),
+    routes: itemDrafts(S.RouteSchema, api.routes, [...path, 'routes'], doc, reporter),
+    integrations: itemDrafts(S.IntegrationSchema, api.integrations ?? [], [...path, 'integrations'], doc, reporter),
+    brokenIntegrationIds: brokenIds(api.integrations ?? [], 'integrationId'),
+    stages: stageItems(api.stages, doc, path, reporter),
     unsupported,
     origin,
     doc,
@@ -225,37 +252,72 @@ function readApi(
   }
 }
 
-function stageDrafts(stages: readonly S.StageInput[] | undefined, doc: LoadedDocument, apiOrigin: M.Origin) {
-  return stages?.map((input, i) => ({ input, origin: originOf(doc, [...apiOrigin.path, 'stages', i]) }))
+function stageItems(stages: readonly unknown[] | undefined, doc: LoadedDocument, path: (string | number)[], reporter: Reporter) {
+  if (stages === undefined) return undefined
+  if (stages.length === 0) {
+    reporter.at(originOf(doc, path), 'an API needs at least one stage (omit "stages" for a $default stage)', 'stages')
+  }
+  return itemDrafts(S.StageSchema, stages, [...path, 'stages'], doc, reporter)
 }
 
-function checkApi(draft: ApiDraft, functions: ReadonlyMap<string, M.FunctionDefinition>, reporter: Reporter): M.ApiDefinition | undefined {
+/** Checks each item on its own and keeps those that fit their schema. */
+function itemDrafts<Sch extends TSchema>(
+  schema: Sch,
+  items: readonly unknown[],
+  path: readonly (string | number)[],
+  doc: LoadedDocument,
+  reporter: Reporter
+): Draft<Static<Sch>>[] {
+  const drafts: Draft<Static<Sch>>[] = []
+  items.forEach((input, i) => {
+    const issues = shapeIssues(schema, input, doc, [...path, i])
+    if (issues.length > 0) reporter.add(issues)
+    else drafts.push({ input: input as Static<Sch>, origin: originOf(doc, [...path, i]) })
+  })
+  return drafts
+}
+
+/** Ids named by items that failed their shape check, so references to them add no noise. */
+function brokenIds(items: readonly unknown[], key: string): Set<string> {
+  const ids = new Set<string>()
+  for (const item of items) if (isObject(item) && typeof item[key] === 'string') ids.add(item[key])
+  return ids
+}
+
+function checkApi(draft: ApiDraft, known: KnownFunctions, reporter: Reporter): M.ApiDefinition | undefined {
   const before = reporter.count
   const { origin } = draft
-  if (draft.protocolType === 'WEBSOCKET') return void reporter.at(origin, PLANNED.websocket, 'protocolType')
+  if (draft.protocolType === 'WEBSOCKET') return void reporter.at(fieldOrigin(draft.stagesDoc, origin, 'protocolType'), PLANNED.websocket)
   for (const { field, origin: at } of draft.unsupported) {
     const reason = field === 'disableExecuteApiEndpoint' ? PLANNED.customDomains : field === 'authorizers' ? PLANNED.authorizers : PLANNED.cors
     reporter.at(at, `${field}: ${reason}`)
   }
   const apiId = draft.apiId ?? deriveApiId(draft.name)
-  if (!D.API_ID_PATTERN.test(apiId)) reporter.at(origin, `apiId "${apiId}" must be lowercase letters and digits (AWS ids look like "a1b2c3d4e5")`, 'apiId')
+  if (!D.API_ID_PATTERN.test(apiId)) {
+    reporter.at(fieldOrigin(draft.stagesDoc, origin, 'apiId'), `apiId "${apiId}" must be lowercase letters and digits (AWS ids look like "a1b2c3d4e5")`)
+  }
 
   const stages = checkStages(draft, reporter)
   const integrations = new Map<string, M.IntegrationDefinition>()
+  const broken = new Set(draft.brokenIntegrationIds)
   if (draft.integrations.length > D.MAX_INTEGRATIONS_PER_API) {
     reporter.at(origin, `an HTTP API has at most ${D.MAX_INTEGRATIONS_PER_API} integrations`)
   }
   for (const d of draft.integrations) {
-    const integration = checkIntegration(d, draft.doc, stages, functions, reporter)
-    if (integration === undefined) continue
-    if (integrations.has(integration.integrationId)) {
-      reporter.at(d.origin, `integrationId "${integration.integrationId}" is used twice`, 'integrationId')
-    }
-    integrations.set(integration.integrationId, integration)
+    const id = d.input.integrationId
+    if (integrations.has(id)) reporter.at(fieldAt(draft.doc, d, 'integrationId'), `integrationId "${id}" is used twice`)
+    const integration = checkIntegration(d, draft.doc, stages, known, reporter)
+    if (integration === undefined) broken.add(id)
+    else integrations.set(id, integration)
   }
-  const routes = checkRoutes(draft, integrations, reporter)
+  const routes = checkRoutes(draft, integrations, broken, reporter)
   if (reporter.count > before) return undefined
   return { apiId, name: draft.name, protocolType: 'HTTP', routes, integrations, stages, origin }
+}
+
+/** Where a field of a draft is, under the name the source document gives it. */
+function fieldAt<T>(doc: LoadedDocument, draft: Draft<T>, field: string): M.Origin {
+  return fieldOrigin(doc, draft.origin, draft.sourceNames?.[field] ?? field)
 }
 
 /** A stable 10-character id from the API name, so URLs survive restarts. */
@@ -270,7 +332,6 @@ function checkStages(draft: ApiDraft, reporter: Reporter): M.StageDefinition[] {
   if (draft.stages === undefined) {
     return [{ stageName: D.DEFAULT_STAGE_NAME, stageVariables: {}, origin: draft.origin }]
   }
-  if (draft.stages.length === 0) reporter.at(draft.origin, 'an API needs at least one stage (omit "stages" for a $default stage)', 'stages')
   if (draft.stages.length > D.MAX_STAGES_PER_API) reporter.at(draft.origin, `an HTTP API has at most ${D.MAX_STAGES_PER_API} stages`, 'stages')
   const names = new Set<string>()
   const stages: M.StageDefinition[] = []
@@ -308,50 +369,53 @@ function checkStageVariables(input: S.StageInput, origin: M.Origin, doc: LoadedD
 }
 
 function checkIntegration(
-  { input, origin }: Draft<S.IntegrationInput>,
+  draft: Draft<S.IntegrationInput>,
   doc: LoadedDocument,
   stages: readonly M.StageDefinition[],
-  functions: ReadonlyMap<string, M.FunctionDefinition>,
+  known: KnownFunctions,
   reporter: Reporter
 ): M.IntegrationDefinition | undefined {
+  const { input } = draft
+  const at = (field: string) => fieldAt(doc, draft, field)
   const before = reporter.count
   const type = input.integrationType
-  if (type === 'HTTP_PROXY') reporter.at(origin, PLANNED.httpProxy, 'integrationType')
+  if (type === 'HTTP_PROXY') reporter.at(at('integrationType'), PLANNED.httpProxy)
   else if (type !== 'AWS_PROXY') {
-    reporter.at(origin, `integrationType ${type} is not supported for HTTP APIs (use AWS_PROXY or HTTP_PROXY)`, 'integrationType')
+    reporter.at(at('integrationType'), `integrationType ${type} is not supported for HTTP APIs (use AWS_PROXY or HTTP_PROXY)`)
   }
-  if (input.integrationSubtype !== undefined) reporter.at(origin, PLANNED.serviceIntegrations, 'integrationSubtype')
-  if (input.connectionType === 'VPC_LINK') reporter.at(origin, PLANNED.vpcLink, 'connectionType')
+  if (input.integrationSubtype !== undefined) reporter.at(at('integrationSubtype'), PLANNED.serviceIntegrations)
+  if (input.connectionType === 'VPC_LINK') reporter.at(at('connectionType'), PLANNED.vpcLink)
   for (const field of ['requestParameters', 'responseParameters'] as const) {
-    if (input[field] !== undefined) reporter.at(origin, PLANNED.parameterMapping, field)
+    if (input[field] !== undefined) reporter.at(at(field), PLANNED.parameterMapping)
   }
-  if (input.tlsConfig !== undefined) reporter.at(origin, PLANNED.tls, 'tlsConfig')
+  if (input.tlsConfig !== undefined) reporter.at(at('tlsConfig'), PLANNED.tls)
+  // The rest only means something for the types Gatehouse runs.
+  if (type !== 'AWS_PROXY') return undefined
 
   const version = input.payloadFormatVersion === undefined ? undefined : normaliseVersion(input.payloadFormatVersion)
   if (version === undefined) {
     reporter.at(
-      fieldOrigin(doc, origin, 'payloadFormatVersion'),
+      input.payloadFormatVersion === undefined ? draft.origin : at('payloadFormatVersion'),
       input.payloadFormatVersion === undefined
         ? 'payloadFormatVersion is required for HTTP API integrations ("1.0" or "2.0")'
         : `payloadFormatVersion must be "1.0" or "2.0"`,
-      'payloadFormatVersion'
+      input.payloadFormatVersion === undefined ? (draft.sourceNames?.['payloadFormatVersion'] ?? 'payloadFormatVersion') : undefined
     )
   }
   const timeout = input.timeoutInMillis ?? D.DEFAULT_INTEGRATION_TIMEOUT_MS
   if (timeout < D.MIN_INTEGRATION_TIMEOUT_MS || timeout > D.MAX_INTEGRATION_TIMEOUT_MS) {
-    reporter.at(
-      fieldOrigin(doc, origin, 'timeoutInMillis'),
-      `timeoutInMillis must be between ${D.MIN_INTEGRATION_TIMEOUT_MS} and ${D.MAX_INTEGRATION_TIMEOUT_MS}`,
-      'timeoutInMillis'
-    )
+    reporter.at(at('timeoutInMillis'), `timeoutInMillis must be between ${D.MIN_INTEGRATION_TIMEOUT_MS} and ${D.MAX_INTEGRATION_TIMEOUT_MS}`)
   }
-  if (input.integrationMethod !== undefined && input.integrationMethod !== 'POST' && type === 'AWS_PROXY') {
-    reporter.at(origin, 'integrationMethod must be POST for Lambda integrations', 'integrationMethod')
+  if (input.integrationMethod !== undefined && input.integrationMethod !== 'POST') {
+    reporter.at(at('integrationMethod'), 'integrationMethod must be POST for Lambda integrations')
   }
   const uri = input.integrationUri
-  const uriOrigin = fieldOrigin(doc, origin, 'integrationUri')
-  if (uri === undefined) reporter.at(uriOrigin, 'integrationUri is required: the Lambda function name or ARN', 'integrationUri')
-  else if (type === 'AWS_PROXY') checkFunctionReference(uri, uriOrigin, stages, functions, reporter)
+  if (uri === undefined) {
+    const name = draft.sourceNames?.['integrationUri'] ?? 'integrationUri'
+    reporter.at(draft.origin, `${name} is required: the Lambda function name or ARN`, name)
+  } else {
+    checkFunctionReference(uri, at('integrationUri'), stages, known, reporter)
+  }
   if (reporter.count > before || uri === undefined || version === undefined) return undefined
   return {
     integrationId: input.integrationId,
@@ -359,7 +423,7 @@ function checkIntegration(
     integrationUri: uri,
     payloadFormatVersion: version,
     timeoutInMillis: timeout,
-    origin,
+    origin: draft.origin,
   }
 }
 
@@ -373,7 +437,7 @@ function checkFunctionReference(
   uri: string,
   origin: M.Origin,
   stages: readonly M.StageDefinition[],
-  functions: ReadonlyMap<string, M.FunctionDefinition>,
+  { functions, brokenFunctions }: KnownFunctions,
   reporter: Reporter
 ): void {
   const candidates = usesStageVariables(uri)
@@ -386,7 +450,7 @@ function checkFunctionReference(
       continue
     }
     const name = functionNameOf(sub.value)
-    if (!functions.has(name)) {
+    if (!functions.has(name) && !brokenFunctions.has(name)) {
       const known = [...functions.keys()]
       reporter.at(
         origin,
@@ -397,37 +461,45 @@ function checkFunctionReference(
   }
 }
 
-function checkRoutes(draft: ApiDraft, integrations: ReadonlyMap<string, M.IntegrationDefinition>, reporter: Reporter): M.RouteDefinition[] {
+function checkRoutes(
+  draft: ApiDraft,
+  integrations: ReadonlyMap<string, M.IntegrationDefinition>,
+  brokenIntegrations: ReadonlySet<string>,
+  reporter: Reporter
+): M.RouteDefinition[] {
   if (draft.routes.length > D.MAX_ROUTES_PER_API) reporter.at(draft.origin, `an HTTP API has at most ${D.MAX_ROUTES_PER_API} routes`, 'routes')
   const seen = new Set<string>()
   const routes: M.RouteDefinition[] = []
   for (let i = 0; i < draft.routes.length; i++) {
-    const { input, origin } = draft.routes[i] as Draft<S.RouteInput>
-    const keyOrigin = fieldOrigin(draft.doc, origin, 'routeKey')
+    const route = draft.routes[i] as Draft<S.RouteInput>
+    const { input } = route
+    const at = (field: string) => fieldAt(draft.doc, route, field)
     const parsed = parseRouteKey(input.routeKey)
     if (!parsed.ok) {
-      reporter.at(keyOrigin, `invalid route key "${input.routeKey}": ${parsed.reason}`)
+      reporter.at(at('routeKey'), `invalid route key "${input.routeKey}": ${parsed.reason}`)
       continue
     }
-    if (seen.has(input.routeKey)) reporter.at(keyOrigin, `Route with key '${input.routeKey}' already exists`)
+    if (seen.has(input.routeKey)) reporter.at(at('routeKey'), `Route with key '${input.routeKey}' already exists`)
     seen.add(input.routeKey)
+    const authField = input.authorizationType !== undefined ? 'authorizationType' : input.authorizerId !== undefined ? 'authorizerId' : 'authorizationScopes'
     if ((input.authorizationType !== undefined && input.authorizationType !== 'NONE') || input.authorizerId !== undefined || input.authorizationScopes !== undefined) {
-      reporter.at(origin, PLANNED.authorizers, 'authorizationType')
+      reporter.at(at(authField), PLANNED.authorizers)
     }
-    if (input.apiKeyRequired === true) reporter.at(origin, 'API keys are not supported for HTTP APIs', 'apiKeyRequired')
-    if (input.requestParameters !== undefined) reporter.at(origin, 'route requestParameters apply to WebSocket APIs only', 'requestParameters')
+    if (input.apiKeyRequired === true) reporter.at(at('apiKeyRequired'), 'API keys are not supported for HTTP APIs')
+    if (input.requestParameters !== undefined) reporter.at(at('requestParameters'), 'route requestParameters apply to WebSocket APIs only')
     let integrationId: string | null = null
     if (input.target !== undefined) {
       const match = /^integrations\/(.+)$/.exec(input.target)
-      if (match === null) {
-        reporter.at(fieldOrigin(draft.doc, origin, 'target'), `target must be "integrations/{integrationId}"`)
-      } else if (!integrations.has(match[1] as string) && !draft.integrations.some((d) => d.input.integrationId === match[1])) {
-        reporter.at(fieldOrigin(draft.doc, origin, 'target'), `integration "${match[1]}" does not exist in this API`)
-      } else {
-        integrationId = match[1] as string
+      const id = match?.[1]
+      if (id === undefined) {
+        reporter.at(at('target'), `target must be "integrations/{integrationId}"`)
+      } else if (integrations.has(id)) {
+        integrationId = id
+      } else if (!brokenIntegrations.has(id)) {
+        reporter.at(at('target'), `integration "${id}" does not exist in this API`)
       }
     }
-    routes.push({ routeId: input.routeId ?? `r${i}`, routeKey: input.routeKey, key: parsed.value, integrationId, origin })
+    routes.push({ routeId: input.routeId ?? `r${i}`, routeKey: input.routeKey, key: parsed.value, integrationId, origin: route.origin })
   }
   return routes
 }

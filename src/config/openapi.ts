@@ -28,6 +28,14 @@ const OPERATION_METHODS: Readonly<Record<string, string>> = {
 }
 const INTEGRATION_EXT = 'x-amazon-apigateway-integration'
 const SHARED_INTEGRATIONS = 'x-amazon-apigateway-integrations'
+/** apigatewayv2 field → the extension's own name, so issues point at what the user wrote. */
+const INTEGRATION_SOURCE_NAMES: Readonly<Record<string, string>> = {
+  integrationType: 'type',
+  integrationUri: 'uri',
+  integrationMethod: 'httpMethod',
+  credentialsArn: 'credentials',
+}
+const ROUTE_SOURCE_NAMES: Readonly<Record<string, string>> = { authorizationType: 'security' }
 const DEFAULT_ROUTE_PATH = '/$default'
 
 // The extension's own field names (spec 12.7); mapped to apigatewayv2 names below.
@@ -94,11 +102,13 @@ export function importOpenApi(
   }
 
   const integrations = new Map<string, Draft<IntegrationInput>>()
+  const brokenIntegrationIds = new Set<string>()
   const shared = isObject(root['components']) ? root['components'][SHARED_INTEGRATIONS] : undefined
   if (isObject(shared)) {
     for (const [id, value] of Object.entries(shared)) {
       const draft = integrationDraft(id, value, originOf(doc, ['components', SHARED_INTEGRATIONS, id]), doc, reporter)
       if (draft !== undefined) integrations.set(id, draft)
+      else brokenIntegrationIds.add(id)
     }
   }
 
@@ -122,16 +132,17 @@ export function importOpenApi(
       const route: { -readonly [K in keyof RouteInput]: RouteInput[K] } = { routeKey }
       if (typeof operation['operationId'] === 'string') route.operationName = operation['operationId']
       const security = operation['security']
-      if (Array.isArray(security) && security.length > 0) {
+      const hasSecurity = Array.isArray(security) && security.length > 0
+      if (hasSecurity) {
         // Kept so that semantic checks refuse the route rather than serve it unprotected.
         route.authorizationType = 'JWT'
       }
       const ext = operation[INTEGRATION_EXT]
       if (ext !== undefined) {
-        const integrationId = integrationFor(ext, routeKey, [...opPath, INTEGRATION_EXT], doc, integrations, reporter)
+        const integrationId = integrationFor(ext, routeKey, [...opPath, INTEGRATION_EXT], doc, integrations, brokenIntegrationIds, reporter)
         if (integrationId !== undefined) route.target = `integrations/${integrationId}`
       }
-      routes.push({ input: route, origin })
+      routes.push(hasSecurity ? { input: route, origin, sourceNames: ROUTE_SOURCE_NAMES } : { input: route, origin })
     }
   }
 
@@ -141,6 +152,7 @@ export function importOpenApi(
     protocolType: 'HTTP',
     routes,
     integrations: [...integrations.values()],
+    brokenIntegrationIds,
     unsupported,
     origin: rootOrigin,
     doc,
@@ -153,6 +165,7 @@ function integrationFor(
   path: readonly (string | number)[],
   doc: LoadedDocument,
   integrations: Map<string, Draft<IntegrationInput>>,
+  brokenIntegrationIds: ReadonlySet<string>,
   reporter: Reporter
 ): string | undefined {
   const origin = originOf(doc, path)
@@ -160,6 +173,7 @@ function integrationFor(
     const ref = ext['$ref']
     const prefix = `#/components/${SHARED_INTEGRATIONS}/`
     const id = ref.startsWith(prefix) ? ref.slice(prefix.length) : undefined
+    if (id !== undefined && brokenIntegrationIds.has(id)) return undefined
     if (id === undefined || !integrations.has(id)) {
       reporter.at(origin, `$ref "${ref}" does not name an integration under components.${SHARED_INTEGRATIONS}`, '$ref')
       return undefined
@@ -188,15 +202,11 @@ function integrationDraft(
   }
   const type = String(value['type']).toUpperCase()
   const input: Record<string, unknown> = { integrationId, integrationType: type }
-  const rename: Readonly<Record<string, string>> = {
-    uri: 'integrationUri',
-    httpMethod: 'integrationMethod',
-    credentials: 'credentialsArn',
-  }
+  const fromSource = Object.fromEntries(Object.entries(INTEGRATION_SOURCE_NAMES).map(([a, b]) => [b, a]))
   for (const [k, v] of Object.entries(value)) {
-    if (k !== 'type') input[rename[k] ?? k] = v
+    if (k !== 'type') input[fromSource[k] ?? k] = v
   }
-  return { input: input as unknown as IntegrationInput, origin }
+  return { input: input as unknown as IntegrationInput, origin, sourceNames: INTEGRATION_SOURCE_NAMES }
 }
 
 /** AWS substitutes `${AWS::AccountId}`, `${AWS::Region}` and `${AWS::Partition}` at import. */

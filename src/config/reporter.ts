@@ -36,5 +36,7 @@ export function originOf(doc: LoadedDocument, path: DocPath): Origin {
 /** The origin of a field below `origin` in the same document. */
 export function fieldOrigin(doc: LoadedDocument, origin: Origin, field: string | number): Origin {
   const path = [...origin.path, field]
-  return { file: origin.file, path, line: doc.line(path) ?? origin.line }
+  // The key's line, not the value's: a block value starts on the line after its key.
+  const line = typeof field === 'string' ? doc.keyLine(origin.path, field) : doc.line(path)
+  return { file: origin.file, path, line: line ?? origin.line }
 }

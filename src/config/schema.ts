@@ -92,9 +92,10 @@ export const InlineApiSchema = Type.Object(
     corsConfiguration: opt(Type.Record(Type.String(), Type.Unknown())),
     authorizers: opt(Type.Array(Type.Unknown())),
     tags: opt(Type.Record(Type.String(), Type.String())),
-    routes: Type.Array(RouteSchema),
-    integrations: opt(Type.Array(IntegrationSchema)),
-    stages: opt(Type.Array(StageSchema)),
+    // Items are checked one by one (RouteSchema, ...) so one bad item hides nothing else.
+    routes: Type.Array(Type.Unknown()),
+    integrations: opt(Type.Array(Type.Unknown())),
+    stages: opt(Type.Array(Type.Unknown())),
   },
   strict
 )
@@ -104,7 +105,7 @@ export const OpenApiRefSchema = Type.Object(
     openapi: Type.String({ minLength: 1, description: 'path to an OpenAPI 3 document, relative to the config file' }),
     name: opt(Type.String({ minLength: 1 })),
     apiId: opt(Type.String()),
-    stages: opt(Type.Array(StageSchema)),
+    stages: opt(Type.Array(Type.Unknown())),
   },
   strict
 )

@@ -9,7 +9,8 @@ import type { ConfigIssue, DocPath } from './issues.js'
 import { formatPath } from './issues.js'
 import type { LoadedDocument } from './load-file.js'
 
-const ajv = new Ajv({ allErrors: true, strict: false })
+// `verbose` keeps each error's parent schema, which the "did you mean" hint reads.
+const ajv = new Ajv({ allErrors: true, strict: false, verbose: true })
 const compiled = new WeakMap<TSchema, ValidateFunction>()
 
 /** The issues for `value` at `base` inside `doc`; an empty list means it fits the schema. */

@@ -622,6 +622,7 @@ ${FN_INTEGRATION}`,
 `,
     expect: [
       { at: '"routez"', path: 'apis[0].routez', message: /^unknown field "routez"/ },
+      { at: '"GET /{proxy+}/tail"', path: 'apis[0].routes[1].routeKey', message: /must be the last path part/ },
       { at: '"integrations/nope"', path: 'apis[1].routes[0].target', message: /integration "nope" does not exist/ },
     ],
   },

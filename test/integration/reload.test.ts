@@ -4,6 +4,7 @@ import { copyFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
+import type { Logger } from '../../src/index.js'
 import { startGateway, type StartedGateway } from '../helpers/gateway.js'
 import { http, type HttpResult } from '../helpers/http.js'
 import { handlersDir } from '../helpers/paths.js'
@@ -58,7 +59,7 @@ interface App {
   replace(name: string, content: string): void
 }
 
-async function startApp(t: TestContext, watch: boolean): Promise<App> {
+async function startApp(t: TestContext, watch: boolean, logger?: Logger): Promise<App> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-reload-'))
   let started: StartedGateway | undefined
   // Registered first, so it runs first: stop the gateway (and its watcher), then remove the files.
@@ -71,7 +72,7 @@ async function startApp(t: TestContext, watch: boolean): Promise<App> {
   writeFileSync(join(dir, 'app.js'), appHandler('v1'))
   const configFile = join(dir, 'gatehouse.yaml')
   writeFileSync(configFile, config())
-  started = await startGateway(t, configFile, { watch })
+  started = await startGateway(t, configFile, logger !== undefined ? { watch, logger } : { watch })
   let counter = 0
   return {
     dir,
@@ -167,8 +168,10 @@ test('a broken config edit keeps the old config serving, and fixing it reloads a
   await expectBody(url + '/app', 'v1')
 })
 
-test('a broken handler reference keeps the old config serving until the missing file appears', async (t) => {
-  const app = await startApp(t, true)
+test('a config naming a missing handler keeps the old config serving, and creating the file reloads it', async (t) => {
+  const gatewayLog: string[] = []
+  const record = (message: string) => void gatewayLog.push(message)
+  const app = await startApp(t, true, { debug: record, info: record, warn: record, error: record })
   const { url, gateway } = app.started
   app.replace(
     'gatehouse.yaml',
@@ -178,6 +181,9 @@ test('a broken handler reference keeps the old config serving until the missing 
       integrations: integration('late', 'late'),
     })
   )
+  // Let the watcher's own reload of this edit happen (and fail) first, so that only the
+  // creation of late.js below can make the next reload succeed.
+  await eventually(async () => assert.ok(gatewayLog.some((m) => m.startsWith('Reload failed'))), 'the watcher to try the broken config')
   const result = await gateway.reload()
   assert.ok(!result.ok, 'the reload must fail while late.js is missing')
   assert.ok(result.issues.some((i) => i.path === 'functions.late.handler' && /handler module not found/.test(i.message)), JSON.stringify(result.issues))
@@ -185,7 +191,7 @@ test('a broken handler reference keeps the old config serving until the missing 
   await expectBody(url + '/app', 'v1')
   // Creating the missing module is a change to a file the broken config names: it reloads.
   app.replace('late.js', appHandler('late'))
-  await eventually(() => expectBody(url + '/late', 'late'), 'the config to reload once late.js exists')
+  await eventually(() => expectBody(url + '/late', 'late'), 'the config to reload once late.js exists', 5_000)
 })
 
 test('a request in flight during a reload finishes on the old snapshot with 200', async (t) => {
