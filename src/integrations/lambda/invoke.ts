@@ -14,6 +14,14 @@ import { buildEventV1 } from './event-v1.js'
 import { buildEventV2 } from './event-v2.js'
 import { LAMBDA_MAX_REQUEST_BYTES, LAMBDA_MAX_RESPONSE_BYTES } from './limits.js'
 import { interpretV1, interpretV2 } from './response.js'
+import { FUNCTION_TIMEOUT_ERROR_TYPE } from './runtime/function-pool.js'
+
+/**
+ * What the client gets when the function's own `timeout` ends the invocation before the
+ * integration timeout. Real HTTP APIs answer 500, as for any function error (spec 3.7,
+ * `[OBS]` for Node and Deno runtimes); only the integration's `timeoutInMillis` gives 503.
+ */
+export const FUNCTION_TIMEOUT_RESPONSE = GatewayResponses.INTEGRATION_FAILURE
 
 export interface LambdaInvocationTarget {
   readonly ctx: RequestContext
@@ -41,7 +49,10 @@ export async function invokeLambdaIntegration(t: LambdaInvocationTarget): Promis
     case 'rejected':
       return failure(ctx, `${result.errorType}: ${result.errorMessage}`)
     case 'function-error':
-      return failure(ctx, `The Lambda function returned an error: ${result.error.errorType}: ${result.error.errorMessage}`)
+      ctx.integrationErrorMessage = `The Lambda function returned an error: ${result.error.errorType}: ${result.error.errorMessage}`
+      return localReply(
+        result.error.errorType === FUNCTION_TIMEOUT_ERROR_TYPE ? FUNCTION_TIMEOUT_RESPONSE : GatewayResponses.INTEGRATION_FAILURE
+      )
     case 'ok': {
       if (result.payload.length > LAMBDA_MAX_RESPONSE_BYTES / 3 && Buffer.byteLength(result.payload) > LAMBDA_MAX_RESPONSE_BYTES) {
         return failure(ctx, `Response payload size exceeded maximum allowed payload size (${LAMBDA_MAX_RESPONSE_BYTES} bytes).`)

@@ -54,6 +54,7 @@ export class ExecutionEnvironment {
           settleInit({ ok: true, initDurationMs: this.initDurationMs })
           return
         case 'init-error':
+          this.initDurationMs = performance.now() - created
           settleInit({ ok: false, error: message.error })
           return
         case 'result':

@@ -18,6 +18,9 @@ import type { FunctionErrorPayload } from './protocol.js'
  */
 export const UNRESERVED_CONCURRENCY_LIMIT = 32
 
+/** The error type Lambda reports when a function exceeds its timeout. */
+export const FUNCTION_TIMEOUT_ERROR_TYPE = 'Sandbox.Timedout'
+
 export type InvokeResult =
   | { readonly status: 'ok'; readonly payload: string }
   /** Function error, crash, init failure or the function's own timeout. */
@@ -136,7 +139,7 @@ export class FunctionPool {
     const init = await env.ready
     if (!init.ok) {
       log(`${new Date().toISOString()}\tundefined\tERROR\tUncaught Exception \t${JSON.stringify(init.error)}`)
-      log(`INIT_REPORT Init Duration: 0 ms\tPhase: init\tStatus: error\tError Type: ${init.error.errorType}`)
+      log(`INIT_REPORT Init Duration: ${(env.initDurationMs ?? 0).toFixed(2)} ms\tPhase: init\tStatus: error\tError Type: ${init.error.errorType}`)
       this.#discard(env)
       answer({ status: 'function-error', error: init.error })
       return
@@ -166,7 +169,7 @@ export class FunctionPool {
       this.#discard(env)
       answer({
         status: 'function-error',
-        error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`, trace: [] },
+        error: { errorType: FUNCTION_TIMEOUT_ERROR_TYPE, errorMessage: `Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`, trace: [] },
       })
       return
     }
