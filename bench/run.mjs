@@ -1,0 +1,504 @@
+#!/usr/bin/env node
+// `npm run bench`: the gateway against a bare node:http server, one after the other, on loopback.
+//
+//   1. bare      bench/fixtures/bare-server.mjs (node:http, same body and content-type)
+//   2. gateway   node bin/gatehouse.js serve bench/fixtures/gatehouse.yaml, GET /hello invoking the
+//                trivial payload 2.0 handler bench/fixtures/hello.mjs in a worker-thread environment
+//
+// Each server runs in its own child process on 127.0.0.1 (port 0); autocannon runs here, in this
+// process, so on a small machine the load generator and the server compete for the same cores.
+// Per scenario: a warm-up (discarded), then a timed measurement. Prints a table and the ratio
+// gateway rps / bare rps against the target, and writes bench/results/latest.json.
+//
+// Never fails on the figures (exit 0 even when the target is missed); exits 1 only when a
+// scenario cannot run at all (a server does not start or answers the wrong response).
+//
+// Environment:
+//   BENCH_DURATION      seconds measured per scenario        (default 10)
+//   BENCH_WARMUP        seconds of warm-up per scenario      (default 2)
+//   BENCH_CONNECTIONS   concurrent connections               (default 10)
+//   BENCH_PIPELINING    requests in flight per connection    (default 1)
+//   BENCH_ROUNDS        run bare, gateway, bare, gateway, ... this many times and report the
+//                       median-rps round of each scenario    (default 1)
+//   BENCH_SCENARIOS     comma-separated subset: bare,gateway (default both)
+//   BENCH_OUTPUT        where to write the JSON results      (default bench/results/latest.json,
+//                       written only when both scenarios ran)
+//   BENCH_SERVER_NODE_ARGS  extra node flags for the server children, e.g.
+//                       "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them
+import { spawn, execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { dirname, join, relative, resolve } from 'node:path'
+import { createHistogram } from 'node:perf_hooks'
+import { fileURLToPath } from 'node:url'
+import autocannon from 'autocannon'
+import { BODY, CONTENT_TYPE } from './fixtures/response.mjs'
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
+const TARGET_RATIO = 0.25
+const PATH = '/hello'
+/**
+ * Above this much CPU used by other processes, or taken by the hypervisor (steal), during a
+ * measured run, its figures are flagged as disturbed.
+ */
+const NOISE_CORES = 0.25
+
+const settings = {
+  duration: positiveNumber('BENCH_DURATION', 10),
+  warmup: nonNegativeNumber('BENCH_WARMUP', 2),
+  connections: positiveInteger('BENCH_CONNECTIONS', 10),
+  pipelining: positiveInteger('BENCH_PIPELINING', 1),
+  rounds: positiveInteger('BENCH_ROUNDS', 1),
+}
+const OUTPUT = process.env.BENCH_OUTPUT ? resolve(process.env.BENCH_OUTPUT) : join(ROOT, 'bench/results/latest.json')
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
+
+const SCENARIOS = [
+  {
+    name: 'bare',
+    description: 'bare node:http server, same body and content-type',
+    args: [join(ROOT, 'bench/fixtures/bare-server.mjs'), '0'],
+  },
+  {
+    name: 'gateway',
+    description: 'Gatehouse, GET /hello -> payload 2.0 Lambda proxy (worker-thread environment)',
+    args: [
+      join(ROOT, 'bin/gatehouse.js'),
+      'serve', join(ROOT, 'bench/fixtures/gatehouse.yaml'),
+      '--port', '0', '--quiet-functions', '--log-level', 'warn', '--no-watch',
+    ],
+  },
+]
+const selected = (process.env.BENCH_SCENARIOS ?? 'bare,gateway').split(',').map((s) => s.trim()).filter(Boolean)
+for (const name of selected) {
+  if (!SCENARIOS.some((s) => s.name === name)) fatal(`BENCH_SCENARIOS: unknown scenario "${name}" (bare, gateway)`)
+}
+
+/** Child processes still alive; all of them are killed on exit, error and SIGINT. */
+const children = new Set()
+/** The autocannon run in progress, stopped on SIGINT. */
+let currentRun
+let interrupted = false
+
+process.on('SIGINT', () => void interrupt('SIGINT'))
+process.on('SIGTERM', () => void interrupt('SIGTERM'))
+// Last resort if the process leaves by any other path: children must not outlive the bench.
+process.on('exit', () => {
+  for (const child of children) child.kill('SIGKILL')
+})
+
+async function interrupt(signal) {
+  if (interrupted) return
+  interrupted = true
+  process.stderr.write(`\nbench: ${signal}; stopping load and servers\n`)
+  currentRun?.stop?.()
+  await killAll()
+  process.exit(130)
+}
+
+async function main() {
+  if (!existsSync(join(ROOT, 'build/src/cli/main.js'))) {
+    fatal('build/ is missing: run `npm run bench` (it compiles first) or `npm run build`')
+  }
+  const machine = machineInfo()
+  console.log(`Gatehouse benchmark: ${machine.cpus} CPU(s) (${machine.cpuModel}), Node ${machine.node}, ${machine.platform}`)
+  console.log(
+    `${settings.warmup}s warm-up + ${settings.duration}s measured per scenario, ${settings.connections} connections, ` +
+      `pipelining ${settings.pipelining}, GET ${PATH} on 127.0.0.1`
+  )
+  console.log(`The load generator (autocannon, this process) shares the ${machine.cpus} CPU(s) with the server.\n`)
+
+  const runs = []
+  for (let r = 1; r <= settings.rounds; r++) {
+    if (settings.rounds > 1) console.log(`-- round ${r} of ${settings.rounds}`)
+    for (const scenario of SCENARIOS.filter((s) => selected.includes(s.name))) {
+      if (interrupted) return
+      const result = await runScenario(scenario)
+      if (result === undefined) return
+      runs.push({ round: r, ...result })
+    }
+  }
+  if (interrupted) return
+
+  // With several rounds, each scenario is summarised by its median-rps round.
+  const results = SCENARIOS.filter((s) => selected.includes(s.name)).map((s) => medianRun(runs.filter((r) => r.name === s.name)))
+  const bare = results.find((r) => r.name === 'bare')
+  const gateway = results.find((r) => r.name === 'gateway')
+  const ratio = bare && gateway && bare.rps > 0 ? gateway.rps / bare.rps : null
+  const met = ratio === null ? null : ratio >= TARGET_RATIO
+  const roundRatios = []
+  for (let r = 1; r <= settings.rounds && bare && gateway; r++) {
+    const b = runs.find((x) => x.round === r && x.name === 'bare')
+    const g = runs.find((x) => x.round === r && x.name === 'gateway')
+    if (b.rps > 0) roundRatios.push(round(g.rps / b.rps, 4))
+  }
+
+  console.log('')
+  if (settings.rounds > 1) console.log(`median of ${settings.rounds} rounds per scenario:`)
+  printTable(results)
+  console.log('')
+  if (settings.rounds > 1 && roundRatios.length > 0) console.log(`ratio per round: ${roundRatios.map((x) => x.toFixed(3) + 'x').join(', ')}`)
+  if (ratio === null) {
+    console.log(`ratio gateway/bare: n/a (needs both scenarios); target >= ${TARGET_RATIO}x`)
+  } else {
+    console.log(`ratio gateway/bare rps: ${ratio.toFixed(3)}x   target >= ${TARGET_RATIO}x   ${met ? 'TARGET MET' : 'TARGET MISSED'}`)
+  }
+  const disturbed = runs.filter((r) => noiseOf(r) > NOISE_CORES)
+  if (disturbed.length > 0) {
+    console.log(
+      `WARNING: other processes or the hypervisor (steal) took up to ${Math.max(...disturbed.map(noiseOf)).toFixed(2)} cores ` +
+        `during ${disturbed.length} of ${runs.length} measured run(s); compare such figures with care (BENCH_ROUNDS=3 helps)`
+    )
+  }
+
+  const report = {
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    machine,
+    settings: { ...settings, path: PATH, host: '127.0.0.1', loadGenerator: `autocannon ${autocannonVersion()} (in the bench process)`, serverNodeArgs: SERVER_NODE_ARGS },
+    scenarios: results,
+    ...(settings.rounds > 1 ? { rounds: runs, roundRatios } : {}),
+    ratio: ratio === null ? null : round(ratio, 4),
+    target: TARGET_RATIO,
+    targetMet: met,
+  }
+  if (ratio === null && process.env.BENCH_OUTPUT === undefined) {
+    // bench/results/latest.json is what sessions compare: a partial run must not replace it.
+    console.log('\nresults not written (only part of the scenarios ran; set BENCH_OUTPUT to keep them)')
+    return
+  }
+  mkdirSync(dirname(OUTPUT), { recursive: true })
+  writeFileSync(OUTPUT, JSON.stringify(report, null, 2) + '\n')
+  console.log(`\nresults written to ${relative(process.cwd(), OUTPUT) || OUTPUT}`)
+}
+
+async function runScenario(scenario) {
+  console.log(`[${scenario.name}] starting: ${scenario.description}`)
+  const server = await startServer(scenario)
+  try {
+    await checkResponse(scenario.name, server.url + PATH)
+    const url = server.url + PATH
+    if (settings.warmup > 0) {
+      console.log(`[${scenario.name}] warming up for ${settings.warmup}s at ${url}`)
+      await load(url, settings.warmup)
+    }
+    if (interrupted) return undefined
+    console.log(`[${scenario.name}] measuring for ${settings.duration}s`)
+    const serverCpuBefore = processCpuSeconds(server.child.pid)
+    const machineBefore = machineCpuSeconds()
+    const selfCpuBefore = process.cpuUsage()
+    const wallBefore = performance.now()
+    const { result, latencyUs } = await load(url, settings.duration, true)
+    if (interrupted) return undefined
+    const wall = (performance.now() - wallBefore) / 1000
+    const serverCpuAfter = processCpuSeconds(server.child.pid)
+    const machineAfter = machineCpuSeconds()
+    const selfCpu = process.cpuUsage(selfCpuBefore)
+    const serverCores = serverCpuBefore === null || serverCpuAfter === null ? null : (serverCpuAfter - serverCpuBefore) / wall
+    const selfCores = (selfCpu.user + selfCpu.system) / 1e6 / wall
+    const summary = {
+      name: scenario.name,
+      description: scenario.description,
+      rps: round(result.requests.mean, 1),
+      requests: result.requests.total,
+      durationSeconds: result.duration,
+      latencyMs: {
+        // Sub-millisecond resolution, from every response's own timing.
+        p50: round(latencyUs.percentile(50) / 1000, 3),
+        p99: round(latencyUs.percentile(99) / 1000, 3),
+        mean: round(latencyUs.mean / 1000, 3),
+        max: round(latencyUs.max / 1000, 3),
+      },
+      // autocannon's own figures (whole milliseconds).
+      autocannonLatencyMs: { p50: result.latency.p50, p99: result.latency.p99, mean: result.latency.mean, max: result.latency.max },
+      errors: result.errors,
+      timeouts: result.timeouts,
+      non2xx: result.non2xx,
+      statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, s]) => [code, s.count])),
+      throughputBytesPerSecond: round(result.throughput.mean, 0),
+      // CPU used during the measured run, in cores (1.0 = one core fully busy).
+      serverCpuCores: serverCores === null ? null : round(serverCores, 2),
+      loadGeneratorCpuCores: round(selfCores, 2),
+      machine: machineLoad(machineBefore, machineAfter, wall, serverCores, selfCores),
+    }
+    if (noiseOf(summary) > NOISE_CORES) {
+      console.log(
+        `[${scenario.name}] WARNING: other processes used ${summary.machine.otherCores} cores and the hypervisor took ` +
+          `${summary.machine.stealCores} cores meanwhile`
+      )
+    }
+    const problems = summary.errors + summary.timeouts + summary.non2xx
+    console.log(
+      `[${scenario.name}] ${summary.rps} req/s, p50 ${summary.latencyMs.p50} ms, p99 ${summary.latencyMs.p99} ms` +
+        (problems > 0 ? `, ${summary.errors} errors, ${summary.timeouts} timeouts, ${summary.non2xx} non-2xx` : '')
+    )
+    return summary
+  } finally {
+    await stopServer(server)
+    if (server.stderr().trim() !== '') {
+      console.log(`[${scenario.name}] server stderr:\n${indent(server.stderr().trim())}`)
+    }
+  }
+}
+
+/** One autocannon run; with `measure`, also a microsecond latency histogram of every 2xx response. */
+function load(url, seconds, measure = false) {
+  const latencyUs = createHistogram()
+  const run = autocannon({
+    url,
+    connections: settings.connections,
+    pipelining: settings.pipelining,
+    duration: seconds,
+  })
+  currentRun = run
+  if (measure) {
+    run.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
+      if (statusCode >= 200 && statusCode < 300) latencyUs.record(Math.max(1, Math.round(responseTimeMs * 1000)))
+    })
+  }
+  return run.then(
+    (result) => {
+      currentRun = undefined
+      return { result, latencyUs }
+    },
+    (err) => {
+      currentRun = undefined
+      throw err
+    }
+  )
+}
+
+/** Spawns a server child and resolves once it prints its URL. */
+function startServer(scenario) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...SERVER_NODE_ARGS, ...scenario.args], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    children.add(child)
+    let stdout = ''
+    let stderr = ''
+    const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })))
+    exited.then(() => children.delete(child))
+    child.stderr.setEncoding('utf8')
+    child.stderr.on('data', (chunk) => {
+      // Keep the tail only: a warning per request must not exhaust memory.
+      stderr = (stderr + chunk).slice(-20000)
+    })
+    child.stdout.setEncoding('utf8')
+    const timer = setTimeout(() => fail(new Error('did not print its URL within 20 s')), 20000)
+    const onData = (chunk) => {
+      stdout += chunk
+      const m = /listening on (https?:\/\/[^\s]+)/i.exec(stdout)
+      if (m === null) return
+      clearTimeout(timer)
+      // Keep draining stdout so the child never blocks on a full pipe.
+      child.stdout.off('data', onData)
+      child.stdout.resume()
+      resolve({ child, exited, url: m[1].replace(/\/$/, ''), stderr: () => stderr })
+    }
+    child.stdout.on('data', onData)
+    child.once('error', (err) => fail(err))
+    exited.then(({ code, signal }) => fail(new Error(`exited (${signal ?? 'code ' + code}) before listening`)))
+    function fail(err) {
+      clearTimeout(timer)
+      child.kill('SIGKILL')
+      reject(new Error(`[${scenario.name}] server ${err.message}\n${indent((stdout + stderr).trim())}`))
+    }
+  })
+}
+
+/** SIGTERM (the gateway finishes requests in flight and stops its environments), then SIGKILL. */
+async function stopServer(server) {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return
+  server.child.kill('SIGTERM')
+  const killed = await Promise.race([server.exited.then(() => true), delay(5000).then(() => false)])
+  if (!killed) {
+    server.child.kill('SIGKILL')
+    await server.exited
+  }
+}
+
+async function killAll() {
+  await Promise.all(
+    [...children].map(async (child) => {
+      const exited = new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)))
+      child.kill('SIGTERM')
+      const done = await Promise.race([exited.then(() => true), delay(3000).then(() => false)])
+      if (!done) child.kill('SIGKILL')
+      children.delete(child)
+    })
+  )
+}
+
+/** Both scenarios must send the same response, or the comparison means nothing. */
+async function checkResponse(name, url) {
+  const res = await fetch(url)
+  const body = await res.text()
+  const type = res.headers.get('content-type')
+  if (res.status !== 200 || body !== BODY || type !== CONTENT_TYPE) {
+    throw new Error(
+      `[${name}] GET ${url} answered ${res.status} content-type ${type} body ${JSON.stringify(body)}; ` +
+        `expected 200 ${CONTENT_TYPE} ${JSON.stringify(BODY)}`
+    )
+  }
+}
+
+function printTable(results) {
+  const rows = [
+    ['scenario', 'rps (mean)', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'server CPU', 'autocannon CPU', 'other+steal'],
+    ...results.map((r) => [
+      r.name,
+      r.rps.toFixed(0),
+      r.latencyMs.p50.toFixed(3),
+      r.latencyMs.p99.toFixed(3),
+      String(r.errors + r.timeouts),
+      String(r.non2xx),
+      r.serverCpuCores === null ? 'n/a' : `${r.serverCpuCores.toFixed(2)} cores`,
+      `${r.loadGeneratorCpuCores.toFixed(2)} cores`,
+      r.machine.otherCores === null ? 'n/a' : `${noiseOf(r).toFixed(2)} cores`,
+    ]),
+  ]
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)))
+  const line = (row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')
+  console.log(line(rows[0]))
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '))
+  for (const row of rows.slice(1)) console.log(line(row))
+}
+
+/** User + system CPU seconds of a process (all its threads), from /proc; null where unavailable. */
+let clockTicks
+function processCpuSeconds(pid) {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    // Fields 14 and 15 of stat (utime, stime); `fields` starts at field 3.
+    return (Number(fields[11]) + Number(fields[12])) / clockTicks
+  } catch {
+    return null
+  }
+}
+
+/** CPU seconds of the whole machine by kind, from /proc/stat; null where unavailable. */
+function machineCpuSeconds() {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+    const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith('cpu '))
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number)
+    return { process: (user + nice + system) / clockTicks, kernel: (irq + softirq) / clockTicks, idle: (idle + iowait) / clockTicks, steal: steal / clockTicks }
+  } catch {
+    return null
+  }
+}
+
+/**
+ * What the machine did during a measured run, in cores: `otherCores` is process CPU time not
+ * used by the server or this process (other work on the machine, which skews the figures);
+ * `interruptCores` is mostly the loopback network stack; `stealCores` is time the hypervisor took.
+ */
+function machineLoad(before, after, wall, serverCores, selfCores) {
+  if (before === null || after === null) return { otherCores: null, interruptCores: null, stealCores: null, idleCores: null }
+  const cores = (k) => round((after[k] - before[k]) / wall, 2)
+  const processCores = (after.process - before.process) / wall
+  return {
+    otherCores: serverCores === null ? null : round(Math.max(0, processCores - serverCores - selfCores), 2),
+    interruptCores: cores('kernel'),
+    stealCores: cores('steal'),
+    idleCores: cores('idle'),
+  }
+}
+
+/** Cores lost to other processes and to the hypervisor during a measured run. */
+function noiseOf(run) {
+  return (run.machine.otherCores ?? 0) + (run.machine.stealCores ?? 0)
+}
+
+/** The run with the median rps (the lower middle one for an even count). */
+function medianRun(runs) {
+  const sorted = [...runs].sort((a, b) => a.rps - b.rps)
+  const { round: _round, ...median } = sorted[Math.floor((sorted.length - 1) / 2)]
+  return runs.length > 1 ? { ...median, roundsRps: runs.map((r) => r.rps) } : median
+}
+
+function machineInfo() {
+  const cpus = os.cpus()
+  return {
+    cpus: typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length,
+    cpuModel: cpus[0]?.model?.trim() ?? 'unknown',
+    memoryGB: round(os.totalmem() / 2 ** 30, 1),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+  }
+}
+
+function gitCommit() {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bench/fixtures'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== ''
+    return dirty ? `${sha}+dirty` : sha
+  } catch {
+    return null
+  }
+}
+
+function autocannonVersion() {
+  try {
+    return JSON.parse(readFileSync(join(ROOT, 'node_modules/autocannon/package.json'), 'utf8')).version
+  } catch {
+    return 'unknown'
+  }
+}
+
+function positiveNumber(name, fallback) {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isFinite(n) || n <= 0) fatal(`${name} must be a positive number of seconds, not "${raw}"`)
+  return n
+}
+
+function nonNegativeNumber(name, fallback) {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isFinite(n) || n < 0) fatal(`${name} must be a number of seconds >= 0, not "${raw}"`)
+  return n
+}
+
+function positiveInteger(name, fallback) {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const n = Number(raw)
+  if (!Number.isInteger(n) || n <= 0) fatal(`${name} must be a positive integer, not "${raw}"`)
+  return n
+}
+
+function round(n, digits) {
+  const f = 10 ** digits
+  return Math.round(n * f) / f
+}
+
+function indent(text) {
+  return text.split('\n').map((l) => '    ' + l).join('\n')
+}
+
+function delay(ms) {
+  return new Promise((r) => setTimeout(r, ms).unref())
+}
+
+function fatal(message) {
+  process.stderr.write(`bench: ${message}\n`)
+  process.exit(1)
+}
+
+main().then(
+  async () => {
+    await killAll()
+  },
+  async (err) => {
+    process.stderr.write(`bench: ${err?.stack ?? err}\n`)
+    await killAll()
+    process.exitCode = 1
+  }
+)
