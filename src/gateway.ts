@@ -137,7 +137,17 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       server.close()
       server.closeIdleConnections()
       const deadline = Date.now() + SHUTDOWN_GRACE_MS
-      while (inFlight() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+      const pause = () => new Promise((r) => setTimeout(r, 20))
+      while (inFlight() > 0 && Date.now() < deadline) await pause()
+      // Responses just handed to their sockets are still flushing; their connections turn
+      // idle when done. Give them a moment before cutting whatever is left.
+      let isClosed = false
+      void closed.then(() => (isClosed = true))
+      const flushDeadline = Math.min(deadline, Date.now() + 1000)
+      while (!isClosed && Date.now() < flushDeadline) {
+        server.closeIdleConnections()
+        await pause()
+      }
       server.closeAllConnections()
       await closed
       await reloading?.catch(() => undefined)
@@ -150,8 +160,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   return gateway
 }
 
-function functionLogSink(option: GatewayOptions['functionLogs']): (line: string) => void {
+function functionLogSink(option: GatewayOptions['functionLogs']): ((line: string) => void) | null {
   if (typeof option === 'function') return option
-  if (option === 'silent') return () => {}
+  if (option === 'silent') return null
   return (line) => process.stdout.write(line + '\n')
 }

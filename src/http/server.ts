@@ -25,9 +25,14 @@ export interface DataPlane {
 
 export function createDataPlane(holder: SnapshotHolder, logger: Logger): DataPlane {
   let inFlight = 0
+  // Every request ends in exactly one `send` call (even when the client has gone), so the
+  // count needs no per-request listener.
+  const finish = (res: ServerResponse, ctx: RequestContext, reply: Reply): void => {
+    inFlight--
+    send(res, ctx, reply, logger)
+  }
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight++
-    res.once('close', () => inFlight--)
     const socket = req.socket
     const ctx = new RequestContext({
       requestId: newRequestId(),
@@ -46,11 +51,11 @@ export function createDataPlane(holder: SnapshotHolder, logger: Logger): DataPla
     }
     if (reply instanceof Promise) {
       reply.then(
-        (r) => send(res, ctx, r, logger),
-        (err: unknown) => send(res, ctx, internalError(ctx, logger, err), logger)
+        (r) => finish(res, ctx, r),
+        (err: unknown) => finish(res, ctx, internalError(ctx, logger, err))
       )
     } else {
-      send(res, ctx, reply, logger)
+      finish(res, ctx, reply)
     }
   }
   const server = createServer(

@@ -12,6 +12,8 @@ export type RunOutcome =
   | { readonly kind: 'error'; readonly error: FunctionErrorPayload; readonly maxMemoryUsedMB: number }
   /** The environment died during the invocation (uncaught exception, exit, out of memory). */
   | { readonly kind: 'crash'; readonly error: FunctionErrorPayload }
+  /** The function's own timeout elapsed; the environment must be discarded. */
+  | { readonly kind: 'timeout' }
 
 export type InitOutcome = { readonly ok: true; readonly initDurationMs: number } | { readonly ok: false; readonly error: FunctionErrorPayload }
 
@@ -19,7 +21,7 @@ export interface EnvironmentOptions {
   readonly init: EnvironmentInit
   readonly env: Readonly<Record<string, string>>
   readonly memorySize: number
-  readonly onLog: (line: string) => void
+  readonly onLog: ((line: string) => void) | null
 }
 
 const WORKER_URL = new URL('./worker.js', import.meta.url)
@@ -47,7 +49,7 @@ export class ExecutionEnvironment {
     this.#worker.on('message', (message: EnvironmentMessage) => {
       switch (message.type) {
         case 'log':
-          options.onLog(message.line)
+          options.onLog?.(message.line)
           return
         case 'ready':
           this.initDurationMs = performance.now() - created
@@ -89,15 +91,25 @@ export class ExecutionEnvironment {
     return this.#dead
   }
 
-  /** Sends one invocation; resolves when the handler finishes or the environment dies. */
-  run(awsRequestId: string, event: string, deadline: number): Promise<RunOutcome> {
+  /**
+   * Sends one invocation; resolves when the handler finishes, the environment dies, or
+   * `timeoutMs` (the function's timeout) elapses.
+   */
+  run(awsRequestId: string, event: string, timeoutMs: number): Promise<RunOutcome> {
     return new Promise((resolve) => {
       if (this.#dead) {
         resolve({ kind: 'crash', error: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited', trace: [] } })
         return
       }
-      this.#pending = { id: awsRequestId, resolve }
-      this.#worker.postMessage({ type: 'invoke', awsRequestId, event, deadline })
+      const timer = setTimeout(() => this.#settle(awsRequestId, { kind: 'timeout' }), timeoutMs)
+      this.#pending = {
+        id: awsRequestId,
+        resolve: (outcome) => {
+          clearTimeout(timer)
+          resolve(outcome)
+        },
+      }
+      this.#worker.postMessage({ type: 'invoke', awsRequestId, event, deadline: Date.now() + timeoutMs })
     })
   }
 

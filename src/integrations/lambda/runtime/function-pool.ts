@@ -31,8 +31,11 @@ export type InvokeResult =
   | { readonly status: 'integration-timeout' }
 
 export interface FunctionPoolOptions {
-  /** Receives every log line (START/END/REPORT and the handler's console output). */
-  readonly onLog: (line: string) => void
+  /**
+   * Receives every log line (START/END/REPORT and the handler's console output); `null`
+   * when function logs are off, so no line is even formatted.
+   */
+  readonly onLog: ((line: string) => void) | null
   readonly region: string
   readonly baseDir: string
   readonly unreservedLimit?: number
@@ -138,8 +141,10 @@ export class FunctionPool {
     const log = this.#options.onLog
     const init = await env.ready
     if (!init.ok) {
-      log(`${new Date().toISOString()}\tundefined\tERROR\tUncaught Exception \t${JSON.stringify(init.error)}`)
-      log(`INIT_REPORT Init Duration: ${(env.initDurationMs ?? 0).toFixed(2)} ms\tPhase: init\tStatus: error\tError Type: ${init.error.errorType}`)
+      if (log !== null) {
+        log(`${new Date().toISOString()}\tundefined\tERROR\tUncaught Exception \t${JSON.stringify(init.error)}`)
+        log(`INIT_REPORT Init Duration: ${(env.initDurationMs ?? 0).toFixed(2)} ms\tPhase: init\tStatus: error\tError Type: ${init.error.errorType}`)
+      }
       this.#discard(env)
       answer({ status: 'function-error', error: init.error })
       return
@@ -148,39 +153,47 @@ export class FunctionPool {
     env.initDurationMs = undefined
     const timeoutMs = this.fn.timeoutSeconds * 1000
     const started = performance.now()
-    log(`START RequestId: ${requestId} Version: $LATEST`)
-    let timer: NodeJS.Timeout | undefined
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), timeoutMs)))
-    const outcome: RunOutcome | 'timeout' = await Promise.race([env.run(requestId, event, Date.now() + timeoutMs), timedOut])
-    clearTimeout(timer)
-    const duration = performance.now() - started
-    const memory = outcome !== 'timeout' && outcome.kind !== 'crash' ? outcome.maxMemoryUsedMB : 0
-    if (outcome === 'timeout') {
-      log(`${new Date().toISOString()} ${requestId} Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`)
+    if (log !== null) log(`START RequestId: ${requestId} Version: $LATEST`)
+    const outcome = await env.run(requestId, event, timeoutMs)
+    if (log !== null) this.#logEnd(log, requestId, outcome, performance.now() - started, reportInit)
+    switch (outcome.kind) {
+      case 'result':
+        this.#release(env)
+        answer({ status: 'ok', payload: outcome.payload })
+        return
+      case 'error':
+        this.#release(env)
+        answer({ status: 'function-error', error: outcome.error })
+        return
+      case 'timeout':
+        this.#discard(env)
+        answer({
+          status: 'function-error',
+          error: { errorType: FUNCTION_TIMEOUT_ERROR_TYPE, errorMessage: `Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`, trace: [] },
+        })
+        return
+      case 'crash':
+        this.#discard(env)
+        answer({ status: 'function-error', error: outcome.error })
+        return
     }
+  }
+
+  /** Lambda's closing lines: the timeout or crash notice, END, and REPORT. */
+  #logEnd(log: (line: string) => void, requestId: string, outcome: RunOutcome, duration: number, initDuration: number | undefined): void {
+    if (outcome.kind === 'timeout') {
+      log(`${new Date().toISOString()} ${requestId} Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`)
+    } else if (outcome.kind === 'crash') {
+      log(`${new Date().toISOString()} ${requestId} Error: ${outcome.error.errorMessage}`)
+    }
+    const memory = outcome.kind === 'result' || outcome.kind === 'error' ? outcome.maxMemoryUsedMB : 0
     log(`END RequestId: ${requestId}`)
     log(
       `REPORT RequestId: ${requestId}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.ceil(duration)} ms\t` +
         `Memory Size: ${this.fn.memorySize} MB\tMax Memory Used: ${memory} MB` +
-        (reportInit !== undefined ? `\tInit Duration: ${reportInit.toFixed(2)} ms` : '') +
-        (outcome === 'timeout' ? '\tStatus: timeout' : outcome.kind === 'crash' ? `\tStatus: error\tError Type: ${outcome.error.errorType}` : '')
+        (initDuration !== undefined ? `\tInit Duration: ${initDuration.toFixed(2)} ms` : '') +
+        (outcome.kind === 'timeout' ? '\tStatus: timeout' : outcome.kind === 'crash' ? `\tStatus: error\tError Type: ${outcome.error.errorType}` : '')
     )
-    if (outcome === 'timeout') {
-      this.#discard(env)
-      answer({
-        status: 'function-error',
-        error: { errorType: FUNCTION_TIMEOUT_ERROR_TYPE, errorMessage: `Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`, trace: [] },
-      })
-      return
-    }
-    if (outcome.kind === 'crash') {
-      log(`${new Date().toISOString()} ${requestId} Error: ${outcome.error.errorMessage}`)
-      this.#discard(env)
-      answer({ status: 'function-error', error: outcome.error })
-      return
-    }
-    this.#release(env)
-    answer(outcome.kind === 'result' ? { status: 'ok', payload: outcome.payload } : { status: 'function-error', error: outcome.error })
   }
 
   #release(env: ExecutionEnvironment): void {
