@@ -31,12 +31,8 @@ const isScalar = (v: unknown): v is string | number | boolean =>
 
 /** Payload format 2.0: a structured response if it has `statusCode`, else an inferred 200. */
 export function interpretV2(payload: string): Interpretation {
-  let result: unknown
-  try {
-    result = JSON.parse(payload)
-  } catch {
-    return { ok: false, reason: 'The Lambda function returned a payload that is not JSON' }
-  }
+  const result = parsePayload(payload)
+  if (result === NOT_JSON) return { ok: false, reason: NOT_JSON_REASON }
   if (isObject(result) && 'statusCode' in result) {
     const status = checkStatus(result)
     if (typeof status === 'string') return { ok: false, reason: status }
@@ -64,12 +60,8 @@ export function interpretV2(payload: string): Interpretation {
 
 /** Payload format 1.0: `statusCode` is required; `multiValueHeaders` win over `headers`. */
 export function interpretV1(payload: string): Interpretation {
-  let result: unknown
-  try {
-    result = JSON.parse(payload)
-  } catch {
-    return { ok: false, reason: 'The Lambda function returned a payload that is not JSON' }
-  }
+  const result = parsePayload(payload)
+  if (result === NOT_JSON) return { ok: false, reason: NOT_JSON_REASON }
   if (!isObject(result) || !('statusCode' in result)) {
     return { ok: false, reason: 'Malformed Lambda proxy response: statusCode is required for payload format 1.0' }
   }
@@ -95,6 +87,17 @@ export function interpretV1(payload: string): Interpretation {
   const body = decodeBody(result)
   if (typeof body === 'string') return { ok: false, reason: body }
   return { ok: true, response: { statusCode: status, headers, body } }
+}
+
+const NOT_JSON = Symbol('not JSON')
+const NOT_JSON_REASON = 'The Lambda function returned a payload that is not JSON'
+
+function parsePayload(payload: string): unknown {
+  try {
+    return JSON.parse(payload) as unknown
+  } catch {
+    return NOT_JSON
+  }
 }
 
 function checkStatus(result: Json): number | string {
