@@ -19,6 +19,11 @@ import { createLogger, type Logger, type LogLevel } from './logging/logger.js'
 import { compile, destroy, retire } from './runtime/compile.js'
 import { SnapshotHolder, type RuntimeSnapshot } from './runtime/snapshot.js'
 import { SourceWatcher } from './runtime/watcher.js'
+import { createAdminServer } from './admin/server.js'
+import { AccessLogSinks } from './logging/access-log-sink.js'
+import { MetricsRegistry } from './metrics/registry.js'
+import { InMemoryRateLimiter, type RateLimiter } from './throttle/index.js'
+import type { Server } from 'node:http'
 
 export interface GatewayOptions {
   /** Port to listen on; `0` (the default here) picks a free one. The CLI defaults to 3000. */
@@ -37,6 +42,13 @@ export interface GatewayOptions {
    * `'silent'`, or a function receiving each line.
    */
   readonly functionLogs?: 'stdout' | 'silent' | ((line: string) => void)
+  /**
+   * Start the admin listener (`/healthz`, `/readyz`, `/metrics`) on its own port; host
+   * defaults to `127.0.0.1`, port to 0 (a free one). Off unless given.
+   */
+  readonly admin?: { readonly port?: number; readonly host?: string }
+  /** The throttle store; default in memory (one process). */
+  readonly limiter?: RateLimiter
 }
 
 export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonly issues: readonly ConfigIssue[] }
@@ -50,6 +62,10 @@ export interface Gateway {
   reload(): Promise<ReloadResult>
   /** `http://HOST:PORT` once started. */
   readonly url: string
+  /** The admin listener's `http://HOST:PORT`, or `''` without one. */
+  readonly adminUrl: string
+  /** Reopens access-log files (after log rotation; the CLI does it on SIGHUP). */
+  reopenLogs(): void
   /** The configuration being served. */
   readonly config: GatehouseConfig
 }
@@ -66,14 +82,20 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   let plane: DataPlane | undefined
   let watcher: SourceWatcher | undefined
   let url = ''
+  let adminUrl = ''
+  let admin: Server | undefined
+  let stopping = false
   let reloading: Promise<ReloadResult> | undefined
+  const sinks = new AccessLogSinks(logger)
+  const metrics = new MetricsRegistry()
+  const limiter = options.limiter ?? new InMemoryRateLimiter()
   // Replaced snapshots whose environments may still be finishing invocations.
   const retired = new Set<RuntimeSnapshot>()
 
   const build = (): { snapshot: RuntimeSnapshot } | { issues: readonly ConfigIssue[]; sourceFiles: readonly string[] } => {
     const loaded = load()
     if (!loaded.ok) return loaded
-    return { snapshot: compile(loaded.config, { onLog }) }
+    return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics }) }
   }
 
   const reloadNow = async (): Promise<ReloadResult> => {
@@ -90,6 +112,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     retire(previous)
     for (const old of retired) if ([...old.pools.values()].every((p) => p.size === 0)) retired.delete(old)
     retired.add(previous)
+    await sinks.retain(built.snapshot.accessLogDestinations)
     watcher?.watchFiles(built.snapshot.config.sourceFiles)
     logger.info('Configuration reloaded', { apis: built.snapshot.apis.size, functions: built.snapshot.pools.size })
     return { ok: true }
@@ -98,6 +121,12 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   const gateway: Gateway = {
     get url() {
       return url
+    },
+    get adminUrl() {
+      return adminUrl
+    },
+    reopenLogs() {
+      sinks.reopen()
     },
     get config() {
       if (holder === undefined) throw new Error('Gateway is not started')
@@ -118,6 +147,13 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
         throw err
       }
       url = listeningUrl(plane.server, host)
+      if (options.admin !== undefined) {
+        const adminHost = options.admin.host ?? '127.0.0.1'
+        admin = createAdminServer({ metrics, ready: () => holder !== undefined && !stopping })
+        admin.listen(options.admin.port ?? 0, adminHost)
+        await once(admin, 'listening')
+        adminUrl = listeningUrl(admin, adminHost)
+      }
       if (options.watch === true && typeof configOrPath === 'string') {
         watcher = new SourceWatcher(() => void gateway.reload())
         watcher.watchFiles(built.snapshot.config.sourceFiles)
@@ -131,6 +167,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     },
     async stop() {
       if (holder === undefined || plane === undefined) return
+      stopping = true
       watcher?.close()
       const { server, inFlight } = plane
       const closed = once(server, 'close')
@@ -153,7 +190,16 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       await reloading?.catch(() => undefined)
       await Promise.all([holder.current, ...retired].map(destroy))
       retired.clear()
+      await sinks.close()
+      if (admin !== undefined) {
+        const adminClosed = once(admin, 'close')
+        admin.close()
+        admin.closeAllConnections()
+        await adminClosed
+        admin = undefined
+      }
       holder = undefined
+      stopping = false
       plane = undefined
     },
   }

@@ -27,6 +27,11 @@ Options (serve):
   --log-level L       ${LOG_LEVELS.join(' | ')} (default info)
   --no-watch          Do not reload when files change
   --quiet-functions   Do not print function logs
+  --admin-port N      Admin listener port: /healthz, /readyz, /metrics (default 0: a free port)
+  --admin-host H      Admin listener interface (default 127.0.0.1)
+  --no-admin          Do not start the admin listener
+
+Signals (serve): SIGINT/SIGTERM stop after requests in flight; SIGHUP reopens access-log files.
 
   -h, --help          Show this help
   -v, --version       Show the version
@@ -44,6 +49,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         'log-level': { type: 'string' },
         'no-watch': { type: 'boolean' },
         'quiet-functions': { type: 'boolean' },
+        'admin-port': { type: 'string' },
+        'admin-host': { type: 'string' },
+        'no-admin': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -110,13 +118,26 @@ interface ServeFlags {
   readonly 'log-level'?: string | undefined
   readonly 'no-watch'?: boolean | undefined
   readonly 'quiet-functions'?: boolean | undefined
+  readonly 'admin-port'?: string | undefined
+  readonly 'admin-host'?: string | undefined
+  readonly 'no-admin'?: boolean | undefined
+}
+
+/** A TCP port from a flag: digits only (no `0x10`, no `1e3`), 0-65535. */
+function parsePort(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback
+  const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN
+  return port <= 65535 ? port : NaN
 }
 
 async function serve(configFile: string, flags: ServeFlags): Promise<number> {
-  const port = flags.port === undefined ? DEFAULT_PORT : /^\d{1,5}$/.test(flags.port) ? Number(flags.port) : NaN
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`gatehouse: --port must be an integer between 0 and 65535\n`)
-    return 2
+  const port = parsePort(flags.port, DEFAULT_PORT)
+  const adminPort = parsePort(flags['admin-port'], 0)
+  for (const [name, value] of [['--port', port], ['--admin-port', adminPort]] as const) {
+    if (Number.isNaN(value)) {
+      process.stderr.write(`gatehouse: ${name} must be an integer between 0 and 65535\n`)
+      return 2
+    }
   }
   const level = (flags['log-level'] ?? 'info') as LogLevel
   if (!LOG_LEVELS.includes(level)) {
@@ -130,6 +151,7 @@ async function serve(configFile: string, flags: ServeFlags): Promise<number> {
     watch: flags['no-watch'] !== true,
     logger,
     functionLogs: flags['quiet-functions'] === true ? 'silent' : 'stdout',
+    ...(flags['no-admin'] === true ? {} : { admin: { port: adminPort, host: flags['admin-host'] ?? DEFAULT_HOST } }),
   })
   try {
     await gateway.start()
@@ -143,6 +165,12 @@ async function serve(configFile: string, flags: ServeFlags): Promise<number> {
     return 1
   }
   process.stdout.write(`Gatehouse listening on ${gateway.url}\n${describeEndpoints(gateway.config, gateway.url)}`)
+  if (gateway.adminUrl !== '') process.stdout.write(`Admin listening on ${gateway.adminUrl} (/healthz, /readyz, /metrics)\n`)
+  const reopen = () => {
+    logger.info('Received SIGHUP; reopening access-log files')
+    gateway.reopenLogs()
+  }
+  process.on('SIGHUP', reopen)
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       logger.info(`Received ${signal}; finishing requests in flight`)
@@ -153,6 +181,7 @@ async function serve(configFile: string, flags: ServeFlags): Promise<number> {
     process.on('SIGINT', stop)
     process.on('SIGTERM', stop)
   })
+  process.off('SIGHUP', reopen)
   await gateway.stop()
   logger.info('Stopped')
   return 0

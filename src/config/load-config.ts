@@ -20,6 +20,8 @@ import { Reporter, fieldOrigin, originOf } from './reporter.js'
 import type { Static, TSchema } from '@sinclair/typebox'
 import * as S from './schema.js'
 import { shapeIssues } from './shape.js'
+import { checkStageSettings } from './stage-settings.js'
+import { DEFAULT_ACCOUNT_THROTTLE } from '../throttle/index.js'
 
 export type LoadConfigResult =
   | { readonly ok: true; readonly config: M.GatehouseConfig }
@@ -32,8 +34,6 @@ const PLANNED = {
   parameterMapping: 'parameter mapping is not supported yet (planned with HTTP proxy integrations)',
   httpProxy: 'HTTP_PROXY integrations are not supported yet (planned: HTTP proxy integrations)',
   tls: 'tlsConfig is not supported yet (planned with HTTP proxy integrations)',
-  throttling: 'throttling settings are not supported yet (planned: throttling, access logs and metrics)',
-  accessLogs: 'access logs are not supported yet (planned: throttling, access logs and metrics)',
   websocket: 'WebSocket APIs are not supported yet (planned: WebSocket APIs and the @connections API)',
   customDomains: 'disableExecuteApiEndpoint is not supported yet (planned: custom domain names and API mappings)',
   serviceIntegrations: 'AWS service integrations (integrationSubtype) are not supported yet',
@@ -67,6 +67,7 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
   }
   reporter.add(shapeIssues(S.FileSchema, root, doc, []))
   const accountId = typeof root['accountId'] === 'string' ? root['accountId'] : D.DEFAULT_ACCOUNT_ID
+  const accountThrottle = accountThrottleOf(root['throttleSettings'])
   const region = typeof root['region'] === 'string' ? root['region'] : D.DEFAULT_REGION
 
   const functions = new Map<string, M.FunctionDefinition>()
@@ -92,7 +93,7 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
   for (let i = 0; i < apiList.length; i++) {
     const draft = readApi(apiList[i], ['apis', i], doc, { baseDir, accountId, region }, reporter, sourceFiles)
     if (draft === undefined) continue
-    const api = checkApi(draft, { functions, brokenFunctions }, reporter)
+    const api = checkApi(draft, { functions, brokenFunctions, accountThrottle, baseDir }, reporter)
     if (api === undefined) continue
     const previous = apiIds.get(api.apiId)
     if (previous !== undefined) {
@@ -105,7 +106,17 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
   if (reporter.count > 0) return fail()
   return {
     ok: true,
-    config: deepFreeze({ configFile, baseDir, accountId, region, functions, apis, sourceFiles: [...sourceFiles] }),
+    config: deepFreeze({ configFile, baseDir, accountId, region, accountThrottle, functions, apis, sourceFiles: [...sourceFiles] }),
+  }
+}
+
+/** `throttleSettings` (already shape-checked): defaults per member, `false` for none. */
+function accountThrottleOf(value: unknown): M.ThrottleLimits | null {
+  if (value === false) return null
+  const given = isObject(value) ? value : {}
+  return {
+    rateLimit: typeof given['rateLimit'] === 'number' ? given['rateLimit'] : DEFAULT_ACCOUNT_THROTTLE.rateLimit,
+    burstLimit: typeof given['burstLimit'] === 'number' ? given['burstLimit'] : DEFAULT_ACCOUNT_THROTTLE.burstLimit,
   }
 }
 
@@ -120,9 +131,12 @@ interface FunctionContext extends Context {
   readonly watch: (file: string) => void
 }
 
-interface KnownFunctions {
+/** What every API of a config is checked against. */
+interface Known {
   readonly functions: ReadonlyMap<string, M.FunctionDefinition>
   readonly brokenFunctions: ReadonlySet<string>
+  readonly accountThrottle: M.ThrottleLimits | null
+  readonly baseDir: string
 }
 
 function checkFunction(
@@ -284,7 +298,7 @@ function brokenIds(items: readonly unknown[], key: string): Set<string> {
   return ids
 }
 
-function checkApi(draft: ApiDraft, known: KnownFunctions, reporter: Reporter): M.ApiDefinition | undefined {
+function checkApi(draft: ApiDraft, known: Known, reporter: Reporter): M.ApiDefinition | undefined {
   const before = reporter.count
   const { origin } = draft
   if (draft.protocolType === 'WEBSOCKET') return void reporter.at(fieldOrigin(draft.stagesDoc, origin, 'protocolType'), PLANNED.websocket)
@@ -297,7 +311,7 @@ function checkApi(draft: ApiDraft, known: KnownFunctions, reporter: Reporter): M
     reporter.at(fieldOrigin(draft.stagesDoc, origin, 'apiId'), `apiId "${apiId}" must be lowercase letters and digits (AWS ids look like "a1b2c3d4e5")`)
   }
 
-  const stages = checkStages(draft, reporter)
+  const stages = checkStages(draft, known, reporter)
   const integrations = new Map<string, M.IntegrationDefinition>()
   const broken = new Set(draft.brokenIntegrationIds)
   if (draft.integrations.length > D.MAX_INTEGRATIONS_PER_API) {
@@ -328,10 +342,11 @@ function deriveApiId(name: string): string {
   return id
 }
 
-function checkStages(draft: ApiDraft, reporter: Reporter): M.StageDefinition[] {
+function checkStages(draft: ApiDraft, known: Known, reporter: Reporter): M.StageDefinition[] {
   if (draft.stages === undefined) {
-    return [{ stageName: D.DEFAULT_STAGE_NAME, stageVariables: {}, origin: draft.origin }]
+    return [{ stageName: D.DEFAULT_STAGE_NAME, stageVariables: {}, defaultThrottle: null, routeThrottles: new Map(), accessLog: null, origin: draft.origin }]
   }
+  const routeKeys = new Set(draft.routes.map((r) => r.input.routeKey))
   if (draft.stages.length > D.MAX_STAGES_PER_API) reporter.at(draft.origin, `an HTTP API has at most ${D.MAX_STAGES_PER_API} stages`, 'stages')
   const names = new Set<string>()
   const stages: M.StageDefinition[] = []
@@ -342,11 +357,8 @@ function checkStages(draft: ApiDraft, reporter: Reporter): M.StageDefinition[] {
     }
     if (names.has(input.stageName)) reporter.at(fieldOrigin(doc, origin, 'stageName'), `stage "${input.stageName}" already exists`)
     names.add(input.stageName)
-    if (input.defaultRouteSettings !== undefined || input.routeSettings !== undefined) {
-      reporter.at(origin, PLANNED.throttling, input.routeSettings !== undefined ? 'routeSettings' : 'defaultRouteSettings')
-    }
-    if (input.accessLogSettings !== undefined) reporter.at(origin, PLANNED.accessLogs, 'accessLogSettings')
-    stages.push({ stageName: input.stageName, stageVariables: checkStageVariables(input, origin, doc, reporter), origin })
+    const settings = checkStageSettings(input, origin, { doc, baseDir: known.baseDir, accountThrottle: known.accountThrottle, routeKeys }, reporter)
+    stages.push({ stageName: input.stageName, stageVariables: checkStageVariables(input, origin, doc, reporter), ...settings, origin })
   }
   return stages
 }
@@ -372,7 +384,7 @@ function checkIntegration(
   draft: Draft<S.IntegrationInput>,
   doc: LoadedDocument,
   stages: readonly M.StageDefinition[],
-  known: KnownFunctions,
+  known: Known,
   reporter: Reporter
 ): M.IntegrationDefinition | undefined {
   const { input } = draft
@@ -437,7 +449,7 @@ function checkFunctionReference(
   uri: string,
   origin: M.Origin,
   stages: readonly M.StageDefinition[],
-  { functions, brokenFunctions }: KnownFunctions,
+  { functions, brokenFunctions }: Known,
   reporter: Reporter
 ): void {
   const candidates = usesStageVariables(uri)

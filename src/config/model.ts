@@ -50,9 +50,23 @@ export interface IntegrationDefinition {
   readonly origin: Origin
 }
 
+export type { ThrottleLimits } from '../throttle/token-bucket.js'
+import type { ThrottleLimits } from '../throttle/token-bucket.js'
+
+export interface AccessLogDefinition {
+  readonly format: string
+  /** `stdout`, `stderr`, `none`, or an absolute file path. */
+  readonly destination: string
+}
+
 export interface StageDefinition {
   readonly stageName: string
   readonly stageVariables: Readonly<Record<string, string>>
+  /** `defaultRouteSettings` throttling, or `null` when the stage sets none. */
+  readonly defaultThrottle: ThrottleLimits | null
+  /** `routeSettings` throttling by route key (only entries that set a limit). */
+  readonly routeThrottles: ReadonlyMap<string, ThrottleLimits>
+  readonly accessLog: AccessLogDefinition | null
   readonly origin: Origin
 }
 
@@ -73,6 +87,8 @@ export interface GatehouseConfig {
   readonly baseDir: string
   readonly accountId: string
   readonly region: string
+  /** The account-level throttle, or `null` when turned off. */
+  readonly accountThrottle: ThrottleLimits | null
   readonly functions: ReadonlyMap<string, FunctionDefinition>
   readonly apis: readonly ApiDefinition[]
   /** Every file the config was built from (config, OpenAPI documents, handler modules). */

@@ -66,15 +66,38 @@ export const IntegrationSchema = Type.Object(
   strict
 )
 
+export const RouteSettingsSchema = Type.Object(
+  {
+    throttlingBurstLimit: opt(Type.Integer({ minimum: 0 })),
+    throttlingRateLimit: opt(Type.Number({ minimum: 0 })),
+    detailedMetricsEnabled: opt(Type.Boolean()),
+    // WebSocket-only members: listed so that validation can say so (spec 6.1).
+    dataTraceEnabled: opt(Type.Boolean()),
+    loggingLevel: opt(Type.String()),
+  },
+  strict
+)
+
+export const AccessLogSettingsSchema = Type.Object(
+  {
+    format: Type.String({ minLength: 1, description: 'single-line template with $context variables' }),
+    /** AWS's CloudWatch Logs group ARN: accepted; lines go to `destination` (default stdout). */
+    destinationArn: opt(Type.String()),
+    /** Gatehouse's own: `stdout` (default), `stderr`, `none`, or a file path (appended). */
+    destination: opt(Type.String({ minLength: 1 })),
+  },
+  strict
+)
+
 export const StageSchema = Type.Object(
   {
     stageName: Type.String({ minLength: 1 }),
     description: opt(Type.String()),
     autoDeploy: opt(Type.Boolean()),
     stageVariables: opt(Type.Record(Type.String(), Scalar)),
-    defaultRouteSettings: opt(Type.Record(Type.String(), Type.Unknown())),
-    routeSettings: opt(Type.Record(Type.String(), Type.Unknown())),
-    accessLogSettings: opt(Type.Record(Type.String(), Type.Unknown())),
+    defaultRouteSettings: opt(RouteSettingsSchema),
+    routeSettings: opt(Type.Record(Type.String(), RouteSettingsSchema)),
+    accessLogSettings: opt(AccessLogSettingsSchema),
     tags: opt(Type.Record(Type.String(), Type.String())),
   },
   strict
@@ -110,9 +133,16 @@ export const OpenApiRefSchema = Type.Object(
   strict
 )
 
+/** The account-level throttle (AWS `GetAccount` `throttleSettings`); `false` turns it off. */
+export const ThrottleSettingsSchema = Type.Union([
+  Type.Literal(false),
+  Type.Object({ rateLimit: opt(Type.Number({ minimum: 0 })), burstLimit: opt(Type.Integer({ minimum: 0 })) }, strict),
+])
+
 export const FileSchema = Type.Object(
   {
     accountId: opt(Type.String({ pattern: '^[0-9]{12}$' })),
+    throttleSettings: opt(ThrottleSettingsSchema),
     region: opt(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$' })),
     functions: opt(Type.Record(Type.String(), Type.Unknown())),
     apis: Type.Array(Type.Unknown(), { minItems: 1 }),
@@ -124,6 +154,7 @@ export type FunctionInput = Static<typeof FunctionSchema>
 export type RouteInput = Static<typeof RouteSchema>
 export type IntegrationInput = Static<typeof IntegrationSchema>
 export type StageInput = Static<typeof StageSchema>
+export type RouteSettingsInput = Static<typeof RouteSettingsSchema>
 export type InlineApiInput = Static<typeof InlineApiSchema>
 export type OpenApiRefInput = Static<typeof OpenApiRefSchema>
 export type FileInput = Static<typeof FileSchema>

@@ -36,6 +36,8 @@ export const GatewayResponses = Object.freeze({
   REQUEST_HEADERS_TOO_LARGE: gatewayResponse(431, 'Request Header Fields Too Large', 'REQUEST_TOO_LARGE'),
   /** Malformed request that Node's parser still accepted (e.g. an invalid path). `[UNCONFIRMED]` */
   BAD_REQUEST: gatewayResponse(400, 'Bad Request', 'BAD_REQUEST_PARAMETERS'),
+  /** Throttled by a route, stage or account bucket. Status `[DOC]`, body `[UNCONFIRMED]` (spec 6.2). */
+  TOO_MANY_REQUESTS: gatewayResponse(429, 'Too Many Requests', 'THROTTLED'),
   /** Function error, malformed result, invocation rejected. `[DOC]` */
   INTEGRATION_FAILURE: gatewayResponse(500, 'Internal Server Error', 'INTEGRATION_FAILURE'),
   /** Integration timeout (`timeoutInMillis`). `[OBS]` */

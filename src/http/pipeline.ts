@@ -3,7 +3,7 @@
  * The HTTP API request pipeline, one step at a time, each either continuing or producing a
  * local reply from the catalogue:
  *
- *   size limits → resolve API and stage → match route → read body → invoke integration
+ *   size limits → resolve API and stage → match route → throttle → read body → invoke integration
  *
  * Expected outcomes (404, 413, 500 from a function) are returned replies, not exceptions.
  */
@@ -12,7 +12,7 @@ import { GatewayResponses } from '../errors/catalog.js'
 import { invokeLambdaIntegration } from '../integrations/lambda/invoke.js'
 import { decodePath, pathSegments, splitTarget } from '../routing/request-path.js'
 import { resolveApi, resolveStage } from '../routing/stage-resolver.js'
-import type { RuntimeSnapshot } from '../runtime/snapshot.js'
+import type { CompiledRoute, CompiledStage, RuntimeSnapshot } from '../runtime/snapshot.js'
 import { MAX_REQUEST_BODY_BYTES, MAX_REQUEST_LINE_AND_HEADERS_BYTES } from './limits.js'
 import { readBody } from './read-body.js'
 import { localReply, type Reply } from './reply.js'
@@ -39,30 +39,38 @@ export function processRequest(ctx: RequestContext, req: IncomingMessage, snapsh
   const stageMatch = resolveStage(api, path)
   if (stageMatch === null) return localReply(GatewayResponses.NOT_FOUND)
   ctx.api = api
+  ctx.accountId = snapshot.config.accountId
   ctx.stage = stageMatch.stage
   ctx.stagePath = stageMatch.stagePath
   ctx.routeSegments = pathSegments(stageMatch.stagePath)
 
   const match = stageMatch.stage.router.match(ctx.method, ctx.routeSegments)
   if (match === null) return localReply(GatewayResponses.NOT_FOUND)
-  ctx.route = match.route
+  const route = match.route
+  ctx.route = route
   ctx.pathParameters = match.pathParameters
-  const integration = match.route.integration
-  if (integration === null) return localReply(ROUTE_WITHOUT_INTEGRATION)
 
+  // Throttling comes before the authorizer and the integration, which a throttled request never reaches (spec 6.2).
+  if (route.throttle !== null) {
+    const allowed = snapshot.limiter.take(route.throttle)
+    if (allowed instanceof Promise) return allowed.then((ok) => (ok ? integrate(ctx, req, route, stageMatch.stage, api.apiId) : THROTTLED))
+    if (!allowed) return THROTTLED
+  }
+  return integrate(ctx, req, route, stageMatch.stage, api.apiId)
+}
+
+const THROTTLED = localReply(GatewayResponses.TOO_MANY_REQUESTS)
+
+/** Reads the body (within the payload quota) and calls the route's integration. */
+function integrate(ctx: RequestContext, req: IncomingMessage, route: CompiledRoute, stage: CompiledStage, apiId: string): Reply | Promise<Reply> {
+  const integration = route.integration
+  if (integration === null) return localReply(ROUTE_WITHOUT_INTEGRATION)
   const body = readBody(req, MAX_REQUEST_BODY_BYTES)
   const invoke = (b: Buffer | 'too-large' | 'aborted'): Reply | Promise<Reply> => {
     if (b === 'too-large') return localReply(GatewayResponses.REQUEST_TOO_LARGE)
     if (b === 'aborted') return localReply(GatewayResponses.BAD_REQUEST)
     ctx.body = b
-    return invokeLambdaIntegration({
-      ctx,
-      integration,
-      route: match.route,
-      stage: stageMatch.stage,
-      apiId: api.apiId,
-      accountId: snapshot.config.accountId,
-    })
+    return invokeLambdaIntegration({ ctx, integration, route, stage, apiId, accountId: ctx.accountId })
   }
   return body instanceof Promise ? body.then(invoke) : invoke(body)
 }

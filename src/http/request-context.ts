@@ -3,6 +3,7 @@
  * The per-request object every pipeline stage reads and fills. All fields are set in the
  * constructor so the object keeps one shape (V8 keeps property access monomorphic).
  */
+import type { GatewayResponse } from '../errors/catalog.js'
 import type { CompiledApi, CompiledRoute, CompiledStage } from '../runtime/snapshot.js'
 
 export class RequestContext {
@@ -34,8 +35,26 @@ export class RequestContext {
   stage: CompiledStage | null = null
   route: CompiledRoute | null = null
   pathParameters: Record<string, string> | null = null
+  /** The account that owns the API (`$context.accountId`). */
+  accountId = ''
   /** What went wrong in the integration, for logs (`$context.integrationErrorMessage`). */
   integrationErrorMessage = ''
+  /** Integration latency in ms, or -1 when no integration was called. */
+  integrationLatency = -1
+  /** Status from the service that ran the integration (Lambda: 200 for a completed Invoke), or -1. */
+  integrationServiceStatus = -1
+  /** Status the integration itself answered (Lambda: the function's `statusCode`), or -1. */
+  integrationStatus = -1
+  /** Request id of the integration call (Lambda's `awsRequestId`), or `''`. */
+  integrationRequestId = ''
+  /** The catalogue entry when the gateway answered by itself (`$context.error.*`). */
+  error: GatewayResponse | null = null
+  /** Status sent to the client; -1 until the response is written. */
+  status = -1
+  /** Response body bytes sent. */
+  responseLength = 0
+  /** Total latency in ms, set when the response is written; -1 before. */
+  responseLatency = -1
 
   constructor(init: {
     requestId: string

@@ -29,7 +29,7 @@ export function createDataPlane(holder: SnapshotHolder, logger: Logger): DataPla
   // count needs no per-request listener.
   const finish = (res: ServerResponse, ctx: RequestContext, reply: Reply): void => {
     inFlight--
-    send(res, ctx, reply, logger)
+    observe(ctx, send(res, ctx, reply, logger))
   }
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight++
@@ -94,8 +94,25 @@ function internalError(ctx: RequestContext, logger: Logger, err: unknown): Reply
   return localReply(GatewayResponses.INTERNAL_ERROR)
 }
 
-function send(res: ServerResponse, ctx: RequestContext, reply: Reply, logger: Logger): void {
-  if (res.headersSent || res.destroyed) return
+/**
+ * After the response: its metrics, and its access-log line (only for requests that reached
+ * a stage: AWS logs nothing for a request no stage serves, spec 2.2).
+ */
+function observe(ctx: RequestContext, sent: Reply): void {
+  const stage = ctx.stage
+  if (stage === null) return
+  ctx.status = sent.statusCode
+  ctx.responseLength = sent.body.length
+  ctx.error = sent.error
+  ctx.responseLatency = Math.round(performance.now() - ctx.startedAt)
+  ;(ctx.route?.metrics ?? stage.noRouteMetrics).record(sent.statusCode, ctx.responseLatency, ctx.integrationLatency, ctx.body.length + sent.body.length)
+  const accessLog = stage.accessLog
+  if (accessLog !== null) accessLog.sink.write(accessLog.format(ctx))
+}
+
+/** Writes the reply; returns what was actually sent (a malformed integration reply becomes a 500). */
+function send(res: ServerResponse, ctx: RequestContext, reply: Reply, logger: Logger): Reply {
+  if (res.headersSent || res.destroyed) return reply
   const flat: string[] = []
   for (const [name, value] of reply.headers) flat.push(name, value)
   flat.push('apigw-requestid', ctx.requestId)
@@ -116,9 +133,10 @@ function send(res: ServerResponse, ctx: RequestContext, reply: Reply, logger: Lo
       'content-length', String(fallback.body.length),
     ])
     res.end(fallback.body)
-    return
+    return fallback
   }
   res.end(reply.body)
+  return reply
 }
 
 function clientIp(socket: Socket): string {

@@ -9,11 +9,25 @@ import { DEFAULT_STAGE_NAME } from '../config/defaults.js'
 import { functionNameOf, substituteStageVariables } from '../config/integration-uri.js'
 import { FunctionPool, type FunctionPoolOptions } from '../integrations/lambda/runtime/function-pool.js'
 import { Router } from '../routing/router.js'
+import { compileAccessLogFormat } from '../logging/access-log-format.js'
+import type { AccessLogSinks } from '../logging/access-log-sink.js'
+import { NO_ROUTE_LABEL, type MetricsRegistry } from '../metrics/registry.js'
+import type { RateLimiter, ThrottleLayer } from '../throttle/index.js'
 import type { CompiledApi, CompiledIntegration, CompiledRoute, CompiledStage, RuntimeSnapshot } from './snapshot.js'
 
-export type CompileOptions = Omit<FunctionPoolOptions, 'region' | 'baseDir'>
+export interface CompileOptions extends Omit<FunctionPoolOptions, 'region' | 'baseDir'> {
+  /** Shared by successive snapshots so that buckets survive a reload. */
+  readonly limiter: RateLimiter
+  readonly sinks: AccessLogSinks
+  readonly metrics: MetricsRegistry
+}
+
+/** The bucket key of the account-level throttle, shared by every API. */
+export const ACCOUNT_THROTTLE_KEY = 'account'
 
 export function compile(config: GatehouseConfig, options: CompileOptions): RuntimeSnapshot {
+  const accountLayer: ThrottleLayer | null = config.accountThrottle === null ? null : { key: ACCOUNT_THROTTLE_KEY, limits: config.accountThrottle }
+  const accessLogDestinations = new Set<string>()
   const pools = new Map<string, FunctionPool>()
   for (const fn of config.functions.values()) {
     pools.set(fn.name, new FunctionPool(fn, { ...options, region: config.region, baseDir: config.baseDir }))
@@ -37,19 +51,42 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
         routeKey: r.routeKey,
         resourcePath: r.key.kind === 'path' ? r.key.path : null,
         integration: r.integrationId === null ? null : integrationFor(r.integrationId),
+        throttle: throttleLayers(api.apiId, stage, r.routeKey, accountLayer),
+        metrics: options.metrics.series(api.apiId, stage.stageName, r.routeKey),
       }))
+      let accessLog: CompiledStage['accessLog'] = null
+      if (stage.accessLog !== null) {
+        accessLog = { format: compileAccessLogFormat(stage.accessLog.format), sink: options.sinks.get(stage.accessLog.destination) }
+        accessLogDestinations.add(stage.accessLog.destination)
+      }
       const compiled: CompiledStage = {
         stageName: stage.stageName,
         stageVariables: Object.keys(stage.stageVariables).length > 0 ? stage.stageVariables : null,
         router: new Router(routes.map((route, i) => ({ key: (api.routes[i] as (typeof api.routes)[number]).key, route }))),
         routes,
+        accessLog,
+        noRouteMetrics: options.metrics.series(api.apiId, stage.stageName, NO_ROUTE_LABEL),
       }
       if (stage.stageName === DEFAULT_STAGE_NAME) defaultStage = compiled
       else stages.set(stage.stageName, compiled)
     }
     apis.set(api.apiId, { apiId: api.apiId, name: api.name, stages, defaultStage })
   }
-  return { config, apis, soleApi: apis.size === 1 ? ([...apis.values()][0] as CompiledApi) : null, pools }
+  const soleApi = apis.size === 1 ? ([...apis.values()][0] as CompiledApi) : null
+  return { config, apis, soleApi, pools, limiter: options.limiter, accessLogDestinations }
+}
+
+/**
+ * A route's layers (spec 6.1): its `routeSettings` limits, else the stage's
+ * `defaultRouteSettings`, in a bucket of its own per stage and route; then the account's.
+ * The key carries the stage and route so buckets are never shared between them.
+ */
+function throttleLayers(apiId: string, stage: StageDefinition, routeKey: string, account: ThrottleLayer | null): ThrottleLayer[] | null {
+  const limits = stage.routeThrottles.get(routeKey) ?? stage.defaultThrottle
+  const layers: ThrottleLayer[] = []
+  if (limits !== null) layers.push({ key: `route:${apiId}/${stage.stageName}/${routeKey}`, limits })
+  if (account !== null) layers.push(account)
+  return layers.length > 0 ? layers : null
 }
 
 function compileIntegration(

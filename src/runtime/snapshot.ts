@@ -7,6 +7,10 @@
 import type { GatehouseConfig, PayloadFormatVersion } from '../config/model.js'
 import type { FunctionPool } from '../integrations/lambda/runtime/function-pool.js'
 import type { Router } from '../routing/router.js'
+import type { AccessLogFormatter } from '../logging/access-log-format.js'
+import type { AccessLogSink } from '../logging/access-log-sink.js'
+import type { RouteMetrics } from '../metrics/registry.js'
+import type { RateLimiter, ThrottleLayer } from '../throttle/index.js'
 
 export interface CompiledLambdaIntegration {
   readonly integrationId: string
@@ -25,6 +29,14 @@ export interface CompiledRoute {
   readonly resourcePath: string | null
   /** `null` when the route has no target. */
   readonly integration: CompiledIntegration | null
+  /** Throttle layers (route or stage default, then account), or `null` when none applies. */
+  readonly throttle: readonly ThrottleLayer[] | null
+  readonly metrics: RouteMetrics
+}
+
+export interface CompiledAccessLog {
+  readonly format: AccessLogFormatter
+  readonly sink: AccessLogSink
 }
 
 export interface CompiledStage {
@@ -34,6 +46,9 @@ export interface CompiledStage {
   readonly router: Router<CompiledRoute>
   /** Routes in definition order, for `gatehouse routes`. */
   readonly routes: readonly CompiledRoute[]
+  readonly accessLog: CompiledAccessLog | null
+  /** Metrics of requests that reached this stage but matched no route. */
+  readonly noRouteMetrics: RouteMetrics
 }
 
 export interface CompiledApi {
@@ -50,6 +65,9 @@ export interface RuntimeSnapshot {
   /** With exactly one API, it is also served at the listener's root. */
   readonly soleApi: CompiledApi | null
   readonly pools: ReadonlyMap<string, FunctionPool>
+  readonly limiter: RateLimiter
+  /** File destinations of access logs, so a reload can close the ones no longer used. */
+  readonly accessLogDestinations: ReadonlySet<string>
 }
 
 export class SnapshotHolder {

@@ -1,4 +1,6 @@
 import { test } from 'node:test'
+import { RouteMetrics } from '../../src/metrics/registry.js'
+import { InMemoryRateLimiter } from '../../src/throttle/index.js'
 import assert from 'node:assert/strict'
 import type { GatehouseConfig } from '../../src/config/model.js'
 import { parseRouteKey } from '../../src/routing/route-key.js'
@@ -468,7 +470,7 @@ test('pathSegments ignores the leading slash and exactly one trailing slash', ()
 // ---------------------------------------------------------------------------------------
 
 function fakeStage(stageName: string): CompiledStage {
-  return { stageName, stageVariables: null, router: new Router<CompiledRoute>([]), routes: [] }
+  return { stageName, stageVariables: null, router: new Router<CompiledRoute>([]), routes: [], accessLog: null, noRouteMetrics: new RouteMetrics('') }
 }
 
 function fakeApi(apiId: string, stageNames: readonly string[]): CompiledApi {
@@ -487,6 +489,8 @@ function fakeSnapshot(apis: readonly CompiledApi[]): RuntimeSnapshot {
     apis: new Map(apis.map((a) => [a.apiId, a])),
     soleApi: apis.length === 1 ? (apis[0] ?? null) : null,
     pools: new Map(),
+    limiter: new InMemoryRateLimiter(),
+    accessLogDestinations: new Set(),
   }
 }
 

@@ -23,6 +23,9 @@ import { FUNCTION_TIMEOUT_ERROR_TYPE } from './runtime/function-pool.js'
  */
 export const FUNCTION_TIMEOUT_RESPONSE = GatewayResponses.INTEGRATION_FAILURE
 
+/** Lambda's answer to an Invoke it throttles (`TooManyRequestsException`). */
+const LAMBDA_THROTTLED_STATUS = 429
+
 export interface LambdaInvocationTarget {
   readonly ctx: RequestContext
   readonly integration: CompiledLambdaIntegration
@@ -41,7 +44,16 @@ export async function invokeLambdaIntegration(t: LambdaInvocationTarget): Promis
   if (event.length > LAMBDA_MAX_REQUEST_BYTES / 3 && Buffer.byteLength(event) > LAMBDA_MAX_REQUEST_BYTES) {
     return failure(ctx, `Request must be smaller than ${LAMBDA_MAX_REQUEST_BYTES} bytes for the InvokeFunction operation`)
   }
+  const started = performance.now()
   const result = await integration.pool.invoke(event, integration.timeoutInMillis)
+  ctx.integrationLatency = Math.round(performance.now() - started)
+  if (result.status === 'ok' || result.status === 'function-error') {
+    // The Invoke call itself completed: Lambda answered 200 even for a function error.
+    ctx.integrationServiceStatus = 200
+    ctx.integrationRequestId = result.awsRequestId
+  } else if (result.status === 'rejected') {
+    ctx.integrationServiceStatus = LAMBDA_THROTTLED_STATUS
+  }
   switch (result.status) {
     case 'integration-timeout':
       ctx.integrationErrorMessage = `The Lambda function did not answer within the integration timeout of ${integration.timeoutInMillis} ms`
@@ -59,6 +71,7 @@ export async function invokeLambdaIntegration(t: LambdaInvocationTarget): Promis
       }
       const interpreted = integration.payloadFormatVersion === '2.0' ? interpretV2(result.payload) : interpretV1(result.payload)
       if (!interpreted.ok) return failure(ctx, interpreted.reason)
+      ctx.integrationStatus = interpreted.response.statusCode
       return { ...interpreted.response, error: null }
     }
   }

@@ -22,9 +22,9 @@ export const UNRESERVED_CONCURRENCY_LIMIT = 32
 export const FUNCTION_TIMEOUT_ERROR_TYPE = 'Sandbox.Timedout'
 
 export type InvokeResult =
-  | { readonly status: 'ok'; readonly payload: string }
+  | { readonly status: 'ok'; readonly payload: string; readonly awsRequestId: string }
   /** Function error, crash, init failure or the function's own timeout. */
-  | { readonly status: 'function-error'; readonly error: FunctionErrorPayload }
+  | { readonly status: 'function-error'; readonly error: FunctionErrorPayload; readonly awsRequestId: string }
   /** Rejected by Lambda before running (throttled). */
   | { readonly status: 'rejected'; readonly errorType: string; readonly errorMessage: string }
   /** The caller's (integration's) timeout elapsed first; the function may still be running. */
@@ -146,7 +146,7 @@ export class FunctionPool {
         log(`INIT_REPORT Init Duration: ${(env.initDurationMs ?? 0).toFixed(2)} ms\tPhase: init\tStatus: error\tError Type: ${init.error.errorType}`)
       }
       this.#discard(env)
-      answer({ status: 'function-error', error: init.error })
+      answer({ status: 'function-error', error: init.error, awsRequestId: requestId })
       return
     }
     const reportInit = env.initDurationMs
@@ -159,22 +159,23 @@ export class FunctionPool {
     switch (outcome.kind) {
       case 'result':
         this.#release(env)
-        answer({ status: 'ok', payload: outcome.payload })
+        answer({ status: 'ok', payload: outcome.payload, awsRequestId: requestId })
         return
       case 'error':
         this.#release(env)
-        answer({ status: 'function-error', error: outcome.error })
+        answer({ status: 'function-error', error: outcome.error, awsRequestId: requestId })
         return
       case 'timeout':
         this.#discard(env)
         answer({
           status: 'function-error',
           error: { errorType: FUNCTION_TIMEOUT_ERROR_TYPE, errorMessage: `Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`, trace: [] },
+          awsRequestId: requestId,
         })
         return
       case 'crash':
         this.#discard(env)
-        answer({ status: 'function-error', error: outcome.error })
+        answer({ status: 'function-error', error: outcome.error, awsRequestId: requestId })
         return
     }
   }

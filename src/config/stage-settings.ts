@@ -1,0 +1,81 @@
+/**
+ * @module
+ * Checks a stage's settings that are not deployed with the API (spec 1.4): throttling
+ * (`defaultRouteSettings`, `routeSettings`, spec 6.1) and access logging
+ * (`accessLogSettings`, spec 9.1).
+ */
+import { isAbsolute, resolve } from 'node:path'
+import { parseAccessLogFormat } from '../logging/access-log-format.js'
+import type { LoadedDocument } from './load-file.js'
+import type { AccessLogDefinition, Origin, ThrottleLimits } from './model.js'
+import { fieldOrigin, type Reporter } from './reporter.js'
+import type { RouteSettingsInput, StageInput } from './schema.js'
+
+export const ACCESS_LOG_DESTINATIONS = ['stdout', 'stderr', 'none'] as const
+
+export interface StageSettingsContext {
+  readonly doc: LoadedDocument
+  readonly baseDir: string
+  /** The account-level throttle: stage and route limits may not exceed it (spec 6.1). */
+  readonly accountThrottle: ThrottleLimits | null
+  /** Route keys of the API, which `routeSettings` keys must name. */
+  readonly routeKeys: ReadonlySet<string>
+}
+
+export interface StageSettings {
+  readonly defaultThrottle: ThrottleLimits | null
+  readonly routeThrottles: ReadonlyMap<string, ThrottleLimits>
+  readonly accessLog: AccessLogDefinition | null
+}
+
+export function checkStageSettings(input: StageInput, origin: Origin, ctx: StageSettingsContext, reporter: Reporter): StageSettings {
+  const defaults = input.defaultRouteSettings
+  const defaultOrigin = fieldOrigin(ctx.doc, origin, 'defaultRouteSettings')
+  const defaultThrottle = defaults === undefined ? null : throttleOf(defaults, defaultOrigin, ctx, reporter)
+  const routeThrottles = new Map<string, ThrottleLimits>()
+  const settingsOrigin = fieldOrigin(ctx.doc, origin, 'routeSettings')
+  for (const [routeKey, settings] of Object.entries(input.routeSettings ?? {})) {
+    const at = fieldOrigin(ctx.doc, settingsOrigin, routeKey)
+    if (!ctx.routeKeys.has(routeKey)) {
+      reporter.at(at, `routeSettings names route "${routeKey}", which this API does not have`)
+      continue
+    }
+    // A route setting overrides the stage default member by member.
+    const merged = { ...defaults, ...settings }
+    const limits = throttleOf(merged, at, ctx, reporter)
+    if (limits !== null) routeThrottles.set(routeKey, limits)
+  }
+  return { defaultThrottle, routeThrottles, accessLog: accessLogOf(input, origin, ctx, reporter) }
+}
+
+function throttleOf(settings: RouteSettingsInput, origin: Origin, ctx: StageSettingsContext, reporter: Reporter): ThrottleLimits | null {
+  for (const field of ['dataTraceEnabled', 'loggingLevel'] as const) {
+    if (settings[field] !== undefined) reporter.at(fieldOrigin(ctx.doc, origin, field), `${field} applies to WebSocket APIs only`)
+  }
+  const { throttlingRateLimit: rate, throttlingBurstLimit: burst } = settings
+  if (rate === undefined && burst === undefined) return null
+  const account = ctx.accountThrottle
+  // Only one member set: the other is the account's (what "no stage limit" means for it).
+  const limits = { rateLimit: rate ?? account?.rateLimit ?? Infinity, burstLimit: burst ?? account?.burstLimit ?? Number.MAX_SAFE_INTEGER }
+  if (account !== null && rate !== undefined && rate > account.rateLimit) {
+    reporter.at(fieldOrigin(ctx.doc, origin, 'throttlingRateLimit'), `throttlingRateLimit ${rate} is above the account-level rate limit ${account.rateLimit}`)
+  }
+  if (account !== null && burst !== undefined && burst > account.burstLimit) {
+    reporter.at(fieldOrigin(ctx.doc, origin, 'throttlingBurstLimit'), `throttlingBurstLimit ${burst} is above the account-level burst limit ${account.burstLimit}`)
+  }
+  return limits
+}
+
+function accessLogOf(input: StageInput, origin: Origin, ctx: StageSettingsContext, reporter: Reporter): AccessLogDefinition | null {
+  const settings = input.accessLogSettings
+  if (settings === undefined) return null
+  const at = fieldOrigin(ctx.doc, origin, 'accessLogSettings')
+  const parsed = parseAccessLogFormat(settings.format)
+  if (!parsed.ok) for (const reason of parsed.reasons) reporter.at(fieldOrigin(ctx.doc, at, 'format'), reason)
+  const destination = settings.destination ?? 'stdout'
+  const isNamed = (ACCESS_LOG_DESTINATIONS as readonly string[]).includes(destination)
+  return {
+    format: settings.format,
+    destination: isNamed ? destination : isAbsolute(destination) ? destination : resolve(ctx.baseDir, destination),
+  }
+}

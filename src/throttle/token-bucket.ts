@@ -1,0 +1,49 @@
+/**
+ * @module
+ * Token-bucket arithmetic (spec 6.1): a bucket holds at most `burst` tokens, refills at
+ * `rate` tokens per second, and each request takes one. Refill is computed when a token is
+ * taken, so buckets need no timers. Pure: the caller passes the time.
+ */
+
+export interface ThrottleLimits {
+  /** Steady rate, tokens per second (`throttlingRateLimit`, a double). */
+  readonly rateLimit: number
+  /** Capacity (`throttlingBurstLimit`, an integer). */
+  readonly burstLimit: number
+}
+
+export class TokenBucket {
+  readonly rate: number
+  readonly burst: number
+  #tokens: number
+  #updatedAt: number
+
+  constructor(limits: ThrottleLimits, now: number) {
+    this.rate = limits.rateLimit
+    this.burst = limits.burstLimit
+    // A new bucket starts full, as AWS's do: the first `burst` requests pass at once.
+    this.#tokens = limits.burstLimit
+    this.#updatedAt = now
+  }
+
+  /** Tokens available at `now` (milliseconds), after refill. */
+  available(now: number): number {
+    this.#refill(now)
+    return this.#tokens
+  }
+
+  /** Takes one token if there is one. Burst 0 never holds a token (spec 6.1). */
+  take(now: number): boolean {
+    this.#refill(now)
+    if (this.#tokens < 1) return false
+    this.#tokens -= 1
+    return true
+  }
+
+  #refill(now: number): void {
+    const elapsed = now - this.#updatedAt
+    if (elapsed <= 0) return
+    this.#updatedAt = now
+    this.#tokens = Math.min(this.burst, this.#tokens + (elapsed * this.rate) / 1000)
+  }
+}
