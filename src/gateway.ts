@@ -151,7 +151,14 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
         const adminHost = options.admin.host ?? '127.0.0.1'
         admin = createAdminServer({ metrics, ready: () => holder !== undefined && !stopping })
         admin.listen(options.admin.port ?? 0, adminHost)
-        await once(admin, 'listening')
+        try {
+          await once(admin, 'listening')
+        } catch (err) {
+          // The data plane is already listening: undo it so a failed start leaves nothing behind.
+          admin = undefined
+          await gateway.stop()
+          throw err
+        }
         adminUrl = listeningUrl(admin, adminHost)
       }
       if (options.watch === true && typeof configOrPath === 'string') {

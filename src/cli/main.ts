@@ -25,6 +25,7 @@ Options (serve):
   --port N            Port to listen on (default ${DEFAULT_PORT}; 0 picks a free port)
   --host H            Interface to bind (default ${DEFAULT_HOST})
   --log-level L       ${LOG_LEVELS.join(' | ')} (default info)
+  --log-format F      text | json: the gateway's own log on stderr (default text)
   --no-watch          Do not reload when files change
   --quiet-functions   Do not print function logs
   --admin-port N      Admin listener port: /healthz, /readyz, /metrics (default 0: a free port)
@@ -47,6 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         port: { type: 'string' },
         host: { type: 'string' },
         'log-level': { type: 'string' },
+        'log-format': { type: 'string' },
         'no-watch': { type: 'boolean' },
         'quiet-functions': { type: 'boolean' },
         'admin-port': { type: 'string' },
@@ -116,6 +118,7 @@ interface ServeFlags {
   readonly port?: string | undefined
   readonly host?: string | undefined
   readonly 'log-level'?: string | undefined
+  readonly 'log-format'?: string | undefined
   readonly 'no-watch'?: boolean | undefined
   readonly 'quiet-functions'?: boolean | undefined
   readonly 'admin-port'?: string | undefined
@@ -144,7 +147,12 @@ async function serve(configFile: string, flags: ServeFlags): Promise<number> {
     process.stderr.write(`gatehouse: --log-level must be one of ${LOG_LEVELS.join(', ')}\n`)
     return 2
   }
-  const logger = createLogger({ level })
+  const format = flags['log-format'] ?? 'text'
+  if (format !== 'text' && format !== 'json') {
+    process.stderr.write(`gatehouse: --log-format must be text or json\n`)
+    return 2
+  }
+  const logger = createLogger({ level, format })
   const gateway = createGateway(configFile, {
     port,
     host: flags.host ?? DEFAULT_HOST,
