@@ -113,10 +113,14 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
 /** `throttleSettings` (already shape-checked): defaults per member, `false` for none. */
 function accountThrottleOf(value: unknown): M.ThrottleLimits | null {
   if (value === false) return null
+  // An invalid member is already reported by the shape check; the default stands in for it
+  // so that stage limits are not also compared against a nonsense value.
   const given = isObject(value) ? value : {}
+  const rate = given['rateLimit']
+  const burst = given['burstLimit']
   return {
-    rateLimit: typeof given['rateLimit'] === 'number' ? given['rateLimit'] : DEFAULT_ACCOUNT_THROTTLE.rateLimit,
-    burstLimit: typeof given['burstLimit'] === 'number' ? given['burstLimit'] : DEFAULT_ACCOUNT_THROTTLE.burstLimit,
+    rateLimit: typeof rate === 'number' && rate >= 0 ? rate : DEFAULT_ACCOUNT_THROTTLE.rateLimit,
+    burstLimit: typeof burst === 'number' && Number.isInteger(burst) && burst >= 0 ? burst : DEFAULT_ACCOUNT_THROTTLE.burstLimit,
   }
 }
 

@@ -18,13 +18,27 @@ export function shapeIssues(schema: TSchema, value: unknown, doc: LoadedDocument
   let validate = compiled.get(schema)
   if (validate === undefined) compiled.set(schema, (validate = ajv.compile(schema)))
   if (validate(value)) return []
-  return dedupe((validate.errors ?? []).filter(isReportable).map((e) => toIssue(e, doc, base)))
+  return dedupe(reportable(validate.errors ?? []).map((e) => toIssue(e, doc, base)))
 }
 
-// Union branches each report their own failure; the enum-like unions are reported once by
-// the `anyOf` error itself.
-function isReportable(e: ErrorObject): boolean {
-  return !/\/anyOf\/\d+\//.test(e.schemaPath)
+/**
+ * Union branches each report their own failure. When a branch failed inside the value (a
+ * member of an object branch), those errors say what is wrong; otherwise the value matched
+ * no branch at all and the union's own error says what is accepted.
+ */
+function reportable(errors: readonly ErrorObject[]): ErrorObject[] {
+  const out: ErrorObject[] = []
+  for (const e of errors) {
+    if (/\/anyOf\/\d+\//.test(e.schemaPath)) continue
+    if (e.keyword !== 'anyOf') {
+      out.push(e)
+      continue
+    }
+    const branch = e.schemaPath + '/'
+    const inside = errors.filter((x) => x.schemaPath.startsWith(branch) && x.instancePath.length > e.instancePath.length)
+    out.push(...(inside.length > 0 ? inside : [e]))
+  }
+  return out
 }
 
 function toIssue(e: ErrorObject, doc: LoadedDocument, base: DocPath): ConfigIssue {
@@ -56,10 +70,10 @@ function toIssue(e: ErrorObject, doc: LoadedDocument, base: DocPath): ConfigIssu
   }
 }
 
+/** What a union accepts: its literal values as written, other branches by type ("an object"). */
 function literalOptions(schema: unknown): string[] {
   const branches = (schema as { anyOf?: { const?: unknown; type?: string }[] } | undefined)?.anyOf ?? []
-  if (branches.every((b) => b.const !== undefined)) return branches.map((b) => String(b.const))
-  return branches.map((b) => b.type ?? '?')
+  return branches.map((b) => (b.const !== undefined ? String(b.const) : b.type === 'object' ? 'an object' : (b.type ?? '?')))
 }
 
 function pointerToPath(pointer: string): (string | number)[] {

@@ -30,8 +30,8 @@ export interface StageSettings {
 
 export function checkStageSettings(input: StageInput, origin: Origin, ctx: StageSettingsContext, reporter: Reporter): StageSettings {
   const defaults = input.defaultRouteSettings
-  const defaultOrigin = fieldOrigin(ctx.doc, origin, 'defaultRouteSettings')
-  const defaultThrottle = defaults === undefined ? null : throttleOf(defaults, defaultOrigin, ctx, reporter)
+  if (defaults !== undefined) checkRouteSettings(defaults, fieldOrigin(ctx.doc, origin, 'defaultRouteSettings'), ctx, reporter)
+  const defaultThrottle = defaults === undefined ? null : throttleOf(defaults, ctx.accountThrottle)
   const routeThrottles = new Map<string, ThrottleLimits>()
   const settingsOrigin = fieldOrigin(ctx.doc, origin, 'routeSettings')
   for (const [routeKey, settings] of Object.entries(input.routeSettings ?? {})) {
@@ -40,30 +40,34 @@ export function checkStageSettings(input: StageInput, origin: Origin, ctx: Stage
       reporter.at(at, `routeSettings names route "${routeKey}", which this API does not have`)
       continue
     }
-    // A route setting overrides the stage default member by member.
-    const merged = { ...defaults, ...settings }
-    const limits = throttleOf(merged, at, ctx, reporter)
+    // Each entry is checked as written; then it overrides the stage default member by member.
+    checkRouteSettings(settings, at, ctx, reporter)
+    const limits = throttleOf({ ...defaults, ...settings }, ctx.accountThrottle)
     if (limits !== null) routeThrottles.set(routeKey, limits)
   }
   return { defaultThrottle, routeThrottles, accessLog: accessLogOf(input, origin, ctx, reporter) }
 }
 
-function throttleOf(settings: RouteSettingsInput, origin: Origin, ctx: StageSettingsContext, reporter: Reporter): ThrottleLimits | null {
+/** Problems in one settings object as written: WebSocket-only members, limits above the account's. */
+function checkRouteSettings(settings: RouteSettingsInput, origin: Origin, ctx: StageSettingsContext, reporter: Reporter): void {
   for (const field of ['dataTraceEnabled', 'loggingLevel'] as const) {
     if (settings[field] !== undefined) reporter.at(fieldOrigin(ctx.doc, origin, field), `${field} applies to WebSocket APIs only`)
   }
-  const { throttlingRateLimit: rate, throttlingBurstLimit: burst } = settings
-  if (rate === undefined && burst === undefined) return null
   const account = ctx.accountThrottle
-  // Only one member set: the other is the account's (what "no stage limit" means for it).
-  const limits = { rateLimit: rate ?? account?.rateLimit ?? Infinity, burstLimit: burst ?? account?.burstLimit ?? Number.MAX_SAFE_INTEGER }
+  const { throttlingRateLimit: rate, throttlingBurstLimit: burst } = settings
   if (account !== null && rate !== undefined && rate > account.rateLimit) {
     reporter.at(fieldOrigin(ctx.doc, origin, 'throttlingRateLimit'), `throttlingRateLimit ${rate} is above the account-level rate limit ${account.rateLimit}`)
   }
   if (account !== null && burst !== undefined && burst > account.burstLimit) {
     reporter.at(fieldOrigin(ctx.doc, origin, 'throttlingBurstLimit'), `throttlingBurstLimit ${burst} is above the account-level burst limit ${account.burstLimit}`)
   }
-  return limits
+}
+
+/** The limits settings give, or `null` when they set none. A member left unset is the account's. */
+function throttleOf(settings: RouteSettingsInput, account: ThrottleLimits | null): ThrottleLimits | null {
+  const { throttlingRateLimit: rate, throttlingBurstLimit: burst } = settings
+  if (rate === undefined && burst === undefined) return null
+  return { rateLimit: rate ?? account?.rateLimit ?? Infinity, burstLimit: burst ?? account?.burstLimit ?? Number.MAX_SAFE_INTEGER }
 }
 
 function accessLogOf(input: StageInput, origin: Origin, ctx: StageSettingsContext, reporter: Reporter): AccessLogDefinition | null {

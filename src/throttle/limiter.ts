@@ -48,7 +48,7 @@ export class InMemoryRateLimiter implements RateLimiter {
     const now = this.#clock.now()
     if (layers.length === 1) return this.#bucket(layers[0] as ThrottleLayer, now).take(now)
     const buckets = layers.map((layer) => this.#bucket(layer, now))
-    for (const bucket of buckets) if (bucket.available(now) < 1) return false
+    for (const bucket of buckets) if (!bucket.hasToken(now)) return false
     for (const bucket of buckets) bucket.take(now)
     return true
   }

@@ -12,6 +12,13 @@ export interface ThrottleLimits {
   readonly burstLimit: number
 }
 
+/**
+ * Refill is added in small steps whenever the bucket is asked, and floating-point error
+ * builds up (0.9999999999999999 after ten 10 ms steps at 10/s): a token counts as whole
+ * within this tolerance, so the answer does not depend on how often the bucket was asked.
+ */
+const EPSILON = 1e-9
+
 export class TokenBucket {
   readonly rate: number
   readonly burst: number
@@ -26,17 +33,17 @@ export class TokenBucket {
     this.#updatedAt = now
   }
 
-  /** Tokens available at `now` (milliseconds), after refill. */
-  available(now: number): number {
+  /** Whether a token is available at `now` (milliseconds), after refill; takes nothing. */
+  hasToken(now: number): boolean {
     this.#refill(now)
-    return this.#tokens
+    return this.#tokens >= 1 - EPSILON
   }
 
   /** Takes one token if there is one. Burst 0 never holds a token (spec 6.1). */
   take(now: number): boolean {
     this.#refill(now)
-    if (this.#tokens < 1) return false
-    this.#tokens -= 1
+    if (this.#tokens < 1 - EPSILON) return false
+    this.#tokens = Math.max(0, this.#tokens - 1)
     return true
   }
 
