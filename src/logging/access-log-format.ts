@@ -5,7 +5,7 @@
  * a missing value renders as `-`.
  */
 import type { RequestContext } from '../http/request-context.js'
-import { contextVariable, type ContextGetter } from './context-variables.js'
+import { contextVariable, JSON_VALUED_VARIABLES, type ContextGetter } from './context-variables.js'
 
 /** The format must log the request id (`[MODEL]`) and fit in 3 KB (spec 9.1). */
 export const MAX_FORMAT_BYTES = 3 * 1024
@@ -22,7 +22,7 @@ const VARIABLE = /\$\{context\.([^}]+)\}|\$context\.([A-Za-z0-9_:-]+(?:\.[A-Za-z
 export type AccessLogFormatter = (ctx: RequestContext) => string
 
 export type ParsedFormat =
-  | { readonly ok: true; readonly literals: readonly string[]; readonly getters: readonly ContextGetter[] }
+  | { readonly ok: true; readonly literals: readonly string[]; readonly getters: readonly ContextGetter[]; readonly names: readonly string[] }
   | { readonly ok: false; readonly reasons: readonly string[] }
 
 export function parseAccessLogFormat(format: string): ParsedFormat {
@@ -46,20 +46,23 @@ export function parseAccessLogFormat(format: string): ParsedFormat {
   if (!names.includes('requestId') && !names.includes('extendedRequestId')) {
     reasons.push('format must contain $context.requestId')
   }
-  return reasons.length > 0 ? { ok: false, reasons } : { ok: true, literals, getters }
+  return reasons.length > 0 ? { ok: false, reasons } : { ok: true, literals, getters, names }
 }
 
 /** Compiles a format that `parseAccessLogFormat` accepted. */
 export function compileAccessLogFormat(format: string): AccessLogFormatter {
   const parsed = parseAccessLogFormat(format)
   if (!parsed.ok) throw new Error(`Invalid access log format: ${parsed.reasons.join('; ')}`)
-  const { literals, getters } = parsed
-  const escape = ESCAPE_VALUES_IN_JSON_FORMATS && format.trimStart().startsWith('{')
+  const { literals, getters, names } = parsed
+  const jsonFormat = ESCAPE_VALUES_IN_JSON_FORMATS && format.trimStart().startsWith('{')
+  const escapes = names.map((n) => jsonFormat && !JSON_VALUED_VARIABLES.has(n))
+  // A JSON-valued variable stands unquoted in a JSON format, so its "missing" must be JSON too.
+  const missing = names.map((n) => (jsonFormat && JSON_VALUED_VARIABLES.has(n) ? `"${MISSING_VALUE}"` : MISSING_VALUE))
   return (ctx) => {
     let line = literals[0] as string
     for (let i = 0; i < getters.length; i++) {
       const value = (getters[i] as ContextGetter)(ctx)
-      line += (value === undefined ? MISSING_VALUE : escape ? escapeJson(value) : String(value)) + (literals[i + 1] as string)
+      line += (value === undefined ? (missing[i] as string) : escapes[i] === true ? escapeJson(value) : String(value)) + (literals[i + 1] as string)
     }
     return line
   }

@@ -5,7 +5,7 @@
  * (`reopen()`, on SIGHUP from the CLI) so that log rotation works. Sinks are shared by
  * destination and survive reloads that keep the destination.
  */
-import { createWriteStream, type WriteStream } from 'node:fs'
+import { appendFile, createWriteStream, type WriteStream } from 'node:fs'
 import type { Logger } from './logger.js'
 
 export interface AccessLogSink {
@@ -26,6 +26,7 @@ class FileSink implements AccessLogSink {
   readonly path: string
   readonly #logger: Logger
   #stream: WriteStream
+  #closed = false
   dropped = 0
 
   constructor(path: string, logger: Logger) {
@@ -35,6 +36,14 @@ class FileSink implements AccessLogSink {
   }
 
   write(line: string): void {
+    if (this.#closed) {
+      // A request that was in flight when a reload retired this destination: append
+      // directly rather than lose its line.
+      appendFile(this.path, line + '\n', (err) => {
+        if (err !== null) this.#logger.error('Cannot write access log', { path: this.path, error: err.message })
+      })
+      return
+    }
     if (this.#stream.writableLength > MAX_PENDING_BYTES) {
       if (this.dropped++ === 0) this.#logger.warn('Access log destination is too slow; dropping lines', { path: this.path })
       return
@@ -50,6 +59,7 @@ class FileSink implements AccessLogSink {
   }
 
   close(): Promise<void> {
+    this.#closed = true
     return new Promise((resolve) => this.#stream.end(resolve))
   }
 

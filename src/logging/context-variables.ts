@@ -29,7 +29,8 @@ export const CONTEXT_VARIABLES: Readonly<Record<string, ContextGetter>> = {
   domainName: (c) => c.domainName,
   domainPrefix: (c) => c.domainPrefix,
   'error.message': (c) => c.error?.message,
-  'error.messageString': (c) => (c.error === null ? undefined : `"${c.error.message}"`),
+  // Already a quoted JSON string, meant to be used unquoted in JSON formats (`"e":$context.error.messageString`).
+  'error.messageString': (c) => (c.error === null ? undefined : JSON.stringify(c.error.message)),
   'error.responseType': (c) => c.error?.responseType,
   extendedRequestId: (c) => c.requestId,
   httpMethod: (c) => c.method,
@@ -77,6 +78,9 @@ export const CONTEXT_VARIABLES: Readonly<Record<string, ContextGetter>> = {
  * context. Until authorizers exist they are always absent.
  */
 const DYNAMIC_PREFIXES = ['authorizer.claims.', 'authorizer.'] as const
+
+/** Variables whose values are JSON text already: never escaped again inside JSON formats. */
+export const JSON_VALUED_VARIABLES: ReadonlySet<string> = new Set(['error.messageString'])
 
 export function contextVariable(name: string): ContextGetter | undefined {
   const fixed = CONTEXT_VARIABLES[name]

@@ -192,7 +192,7 @@ test('in a JSON format, quotes, backslashes and control characters in values are
   const nasty = 'say "hi" \\ back\\slash\ttab\nnewline\r\u0001\u001f end'
   const render = compileAccessLogFormat(
     '{"requestId":"$context.requestId","ua":"$context.identity.userAgent","err":"$context.integrationErrorMessage",' +
-      '"err2":"$context.integration.error","messageString":"$context.error.messageString","status":$context.status}'
+      '"err2":"$context.integration.error","messageString":$context.error.messageString,"status":$context.status}'
   )
   const line = render(finishedRequest({ userAgent: nasty, integrationErrorMessage: nasty, error: GatewayResponses.INTEGRATION_FAILURE }))
   assert.ok(!/[\n\r]/.test(line), 'one line')
@@ -202,7 +202,7 @@ test('in a JSON format, quotes, backslashes and control characters in values are
     ua: nasty,
     err: nasty,
     err2: nasty,
-    messageString: '"Internal Server Error"',
+    messageString: 'Internal Server Error',
     status: 500,
   })
 })
@@ -274,4 +274,11 @@ test('a compiled format renders each request independently', () => {
   assert.equal(render(finishedRequest()), 'LV7fzho-PHcEJPw= 200 -')
   assert.equal(render(finishedRequest({ error: GatewayResponses.NOT_FOUND })), 'LV7fzho-PHcEJPw= 404 RESOURCE_NOT_FOUND')
   assert.equal(render(finishedRequest()), 'LV7fzho-PHcEJPw= 200 -')
+})
+
+test('$context.error.messageString is a JSON string used unquoted, and stays valid JSON in a JSON format (provisional)', () => {
+  const format = compileAccessLogFormat('{"requestId":"$context.requestId","e":$context.error.messageString}')
+  const ctx = new RequestContext({ requestId: 'id1', method: 'GET', rawHeaders: [], sourceIp: '1.2.3.4', host: 'h', localPort: 1, scheme: 'http' })
+  ctx.error = GatewayResponses.NOT_FOUND
+  assert.deepEqual(JSON.parse(format(ctx)), { requestId: 'id1', e: 'Not Found' })
 })
