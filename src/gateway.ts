@@ -10,7 +10,7 @@
  * await gateway.stop()
  */
 import { once } from 'node:events'
-import { ConfigError, type ConfigIssue } from './config/issues.js'
+import { ConfigError, formatIssue, type ConfigIssue } from './config/issues.js'
 import { loadConfigFile, loadConfigObject, type LoadConfigResult } from './config/load-config.js'
 import type { GatehouseConfig } from './config/model.js'
 import { SHUTDOWN_GRACE_MS } from './http/limits.js'
@@ -99,11 +99,12 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   }
 
   const reloadNow = async (): Promise<ReloadResult> => {
-    if (holder === undefined) throw new Error('Gateway is not started')
+    // A reload queued behind stop(), or fired by a watcher event during it, has nothing to do.
+    if (holder === undefined || stopping) return { ok: false, issues: [] }
     const built = build()
     if ('issues' in built) {
       logger.error('Reload failed; still serving the previous configuration', { problems: built.issues.length })
-      for (const issue of built.issues) logger.error(`  ${issue.file}${issue.line !== undefined ? ':' + issue.line : ''}: ${issue.path}: ${issue.message}`)
+      for (const issue of built.issues) logger.error(`  ${formatIssue(issue)}`)
       // Watch what the broken config names too, so fixing a newly referenced file reloads.
       watcher?.watchFiles([...new Set([...holder.current.config.sourceFiles, ...built.sourceFiles])])
       return { ok: false, issues: built.issues }
@@ -162,7 +163,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
         adminUrl = listeningUrl(admin, adminHost)
       }
       if (options.watch === true && typeof configOrPath === 'string') {
-        watcher = new SourceWatcher(() => void gateway.reload())
+        watcher = new SourceWatcher(() => {
+          gateway.reload().catch((err: unknown) => logger.error('Reload failed', { error: err }))
+        })
         watcher.watchFiles(built.snapshot.config.sourceFiles)
       }
     },

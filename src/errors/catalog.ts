@@ -36,6 +36,12 @@ export const GatewayResponses = Object.freeze({
   REQUEST_HEADERS_TOO_LARGE: gatewayResponse(431, 'Request Header Fields Too Large', 'REQUEST_TOO_LARGE'),
   /** Malformed request that Node's parser still accepted (e.g. an invalid path). `[UNCONFIRMED]` */
   BAD_REQUEST: gatewayResponse(400, 'Bad Request', 'BAD_REQUEST_PARAMETERS'),
+  /** JWT missing or invalid; Lambda authorizer identity source missing. `[DOC]` */
+  UNAUTHORIZED: gatewayResponse(401, 'Unauthorized', 'UNAUTHORIZED'),
+  /** JWT scopes, Lambda authorizer denial, IAM failure. `[EMU]`/`[UNCONFIRMED]` (spec 14). */
+  FORBIDDEN: gatewayResponse(403, 'Forbidden', 'ACCESS_DENIED'),
+  /** A Lambda authorizer that fails, times out or answers nonsense. `[DOC]` */
+  AUTHORIZER_FAILURE: gatewayResponse(500, 'Internal Server Error', 'AUTHORIZER_FAILURE'),
   /** Throttled by a route, stage or account bucket. Status `[DOC]`, body `[UNCONFIRMED]` (spec 6.2). */
   TOO_MANY_REQUESTS: gatewayResponse(429, 'Too Many Requests', 'THROTTLED'),
   /** Function error, malformed result, invocation rejected. `[DOC]` */
@@ -46,4 +52,3 @@ export const GatewayResponses = Object.freeze({
   INTERNAL_ERROR: gatewayResponse(500, 'Internal Server Error', 'DEFAULT_5XX'),
 })
 
-export type GatewayResponseName = keyof typeof GatewayResponses

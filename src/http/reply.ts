@@ -17,3 +17,8 @@ const JSON_HEADERS: ReadonlyArray<readonly [string, string]> = Object.freeze([['
 export function localReply(response: GatewayResponse): Reply {
   return { statusCode: response.statusCode, headers: JSON_HEADERS, body: response.body, error: response }
 }
+
+/** A catalogue reply with extra headers (e.g. `www-authenticate` on a 401). */
+export function localReplyWithHeaders(response: GatewayResponse, headers: ReadonlyArray<readonly [string, string]>): Reply {
+  return { statusCode: response.statusCode, headers: [...JSON_HEADERS, ...headers], body: response.body, error: response }
+}

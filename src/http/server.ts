@@ -69,7 +69,10 @@ export function createDataPlane(holder: SnapshotHolder, logger: Logger): DataPla
   )
   // A malformed request never reaches the handler; answer it in AWS's shape and keep serving.
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    if (!socket.writable || err.code === 'ECONNRESET') {
+    // With pipelining, an earlier request on this socket may still await its response:
+    // writing our 400 first would hand the client the wrong answer, so just close.
+    const responding = (socket as Socket & { _httpMessage?: unknown })._httpMessage != null
+    if (!socket.writable || err.code === 'ECONNRESET' || responding) {
       socket.destroy()
       return
     }

@@ -49,4 +49,3 @@ function render(v: unknown): string {
   return JSON.stringify(v) ?? String(v)
 }
 
-export const silentLogger: Logger = { debug: noop, info: noop, warn: noop, error: noop }

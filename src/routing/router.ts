@@ -15,7 +15,6 @@
  * most specific one and no scoring is needed.
  */
 import type { ParsedRouteKey, PathSegment, RouteMethod } from './route-key.js'
-import { DEFAULT_ROUTE_KEY } from './route-key.js'
 
 type PathRouteKey = Extract<ParsedRouteKey, { kind: 'path' }>
 
@@ -135,4 +134,3 @@ function greedyMatch<T>(node: TrieNode<T>, segs: readonly string[], i: number, m
   return byMethod(node.greedy, method)
 }
 
-export { DEFAULT_ROUTE_KEY }

@@ -15,6 +15,7 @@ export class SourceWatcher {
   #watchers = new Map<string, FSWatcher>()
   #names = new Map<string, Set<string>>()
   #timer: NodeJS.Timeout | undefined
+  #closed = false
 
   constructor(onChange: () => void) {
     this.#onChange = onChange
@@ -22,6 +23,7 @@ export class SourceWatcher {
 
   /** Replaces the watched set with `files`. */
   watchFiles(files: readonly string[]): void {
+    if (this.#closed) return
     const names = new Map<string, Set<string>>()
     for (const file of files) {
       const dir = dirname(file)
@@ -56,6 +58,7 @@ export class SourceWatcher {
   }
 
   close(): void {
+    this.#closed = true
     clearTimeout(this.#timer)
     for (const w of this.#watchers.values()) w.close()
     this.#watchers.clear()

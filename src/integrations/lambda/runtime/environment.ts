@@ -87,10 +87,6 @@ export class ExecutionEnvironment {
     })
   }
 
-  get dead(): boolean {
-    return this.#dead
-  }
-
   /**
    * Sends one invocation; resolves when the handler finishes, the environment dies, or
    * `timeoutMs` (the function's timeout) elapses.

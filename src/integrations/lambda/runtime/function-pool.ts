@@ -7,7 +7,7 @@
  */
 import type { FunctionDefinition } from '../../../config/model.js'
 import { newLambdaRequestId } from '../../../http/request-id.js'
-import { ExecutionEnvironment, type RunOutcome } from './environment.js'
+import { ExecutionEnvironment, type InitOutcome, type RunOutcome } from './environment.js'
 import type { FunctionErrorPayload } from './protocol.js'
 
 /**
@@ -38,11 +38,33 @@ export interface FunctionPoolOptions {
   readonly onLog: ((line: string) => void) | null
   readonly region: string
   readonly baseDir: string
-  readonly unreservedLimit?: number
 }
 
 interface Waiter {
   readonly start: (env: ExecutionEnvironment) => void
+  /** The pool was destroyed while this invocation waited. */
+  readonly reject: () => void
+}
+
+/**
+ * Invocations that may wait for a free environment at once (per function). Past it they are
+ * throttled, as Lambda throttles past its concurrency: a burst cannot queue without bound.
+ */
+export const MAX_QUEUED_INVOCATIONS = 1_000
+
+/** Lambda gives the init phase (loading the handler module) at most 10 s. */
+export const INIT_TIMEOUT_MS = 10_000
+
+/** Waits for an environment's init, but not past Lambda's init limit: a hung init loses its environment. */
+function withInitDeadline(env: ExecutionEnvironment): Promise<InitOutcome> {
+  let timer: NodeJS.Timeout | undefined
+  const expired = new Promise<InitOutcome>((resolve) => {
+    timer = setTimeout(
+      () => resolve({ ok: false, error: { errorType: 'Runtime.InitTimeout', errorMessage: `Init phase did not finish within ${INIT_TIMEOUT_MS} ms`, trace: [] } }),
+      INIT_TIMEOUT_MS
+    )
+  })
+  return Promise.race([env.ready, expired]).finally(() => clearTimeout(timer))
 }
 
 export class FunctionPool {
@@ -54,14 +76,16 @@ export class FunctionPool {
   readonly #all = new Set<ExecutionEnvironment>()
   readonly #waiters: Waiter[] = []
   readonly #env: Readonly<Record<string, string>>
-  #busy = 0
-  #closed = false
+  /** Retired by a reload: still serves invocations that reach it, keeps no idle environment. */
+  #retired = false
+  /** Destroyed at shutdown: refuses everything. */
+  #destroyed = false
   #streamCounter = 0
 
   constructor(fn: FunctionDefinition, options: FunctionPoolOptions) {
     this.fn = fn
     this.#options = options
-    this.#limit = fn.reservedConcurrency ?? options.unreservedLimit ?? UNRESERVED_CONCURRENCY_LIMIT
+    this.#limit = fn.reservedConcurrency ?? UNRESERVED_CONCURRENCY_LIMIT
     this.#queueable = fn.reservedConcurrency === null
     this.#env = lambdaEnvironment(fn, options)
   }
@@ -88,20 +112,25 @@ export class FunctionPool {
         removeWaiter()
         answer({ status: 'integration-timeout' })
       }, integrationTimeoutMs)
-      const waiter: Waiter = { start: (env) => void this.#run(env, event, answer) }
+      const waiter: Waiter = {
+        start: (env) => void this.#run(env, event, answer),
+        reject: () => answer({ status: 'rejected', errorType: 'ServiceException', errorMessage: 'The gateway is shutting down' }),
+      }
       const removeWaiter = () => {
         const i = this.#waiters.indexOf(waiter)
         if (i >= 0) this.#waiters.splice(i, 1)
       }
       const env = this.#acquire()
       if (env !== undefined) return waiter.start(env)
-      if (!this.#queueable || this.#closed) {
+      if (!this.#queueable || this.#destroyed || this.#waiters.length >= MAX_QUEUED_INVOCATIONS) {
         clearTimeout(integrationTimer)
         answered = true
         resolve({
           status: 'rejected',
           errorType: 'TooManyRequestsException',
-          errorMessage: `Rate Exceeded: function ${this.fn.name} is at its reserved concurrency (${this.#limit})`,
+          errorMessage: this.#queueable
+            ? `Rate Exceeded: function ${this.fn.name} has ${this.#limit} busy environments and ${MAX_QUEUED_INVOCATIONS} invocations waiting`
+            : `Rate Exceeded: function ${this.fn.name} is at its reserved concurrency (${this.#limit})`,
         })
         return
       }
@@ -110,7 +139,7 @@ export class FunctionPool {
   }
 
   #acquire(): ExecutionEnvironment | undefined {
-    if (this.#closed) return undefined
+    if (this.#destroyed) return undefined
     const warm = this.#idle.pop()
     if (warm !== undefined) return warm
     if (this.#all.size >= this.#limit) return undefined
@@ -136,10 +165,9 @@ export class FunctionPool {
   }
 
   async #run(env: ExecutionEnvironment, event: string, answer: (r: InvokeResult) => void): Promise<void> {
-    this.#busy++
     const requestId = newLambdaRequestId()
     const log = this.#options.onLog
-    const init = await env.ready
+    const init = await withInitDeadline(env)
     if (!init.ok) {
       if (log !== null) {
         log(`${new Date().toISOString()}\tundefined\tERROR\tUncaught Exception \t${JSON.stringify(init.error)}`)
@@ -198,10 +226,9 @@ export class FunctionPool {
   }
 
   #release(env: ExecutionEnvironment): void {
-    this.#busy--
     const waiter = this.#waiters.shift()
     if (waiter !== undefined) return waiter.start(env)
-    if (this.#closed) {
+    if (this.#retired || this.#destroyed) {
       this.#all.delete(env)
       void env.terminate()
       return
@@ -210,7 +237,6 @@ export class FunctionPool {
   }
 
   #discard(env: ExecutionEnvironment): void {
-    this.#busy--
     this.#all.delete(env)
     void env.terminate()
     // A queued invocation can now have a fresh environment in the freed slot.
@@ -223,7 +249,7 @@ export class FunctionPool {
    * finishes (a reload must not cut requests in flight).
    */
   close(): void {
-    this.#closed = true
+    this.#retired = true
     for (const env of this.#idle.splice(0)) {
       this.#all.delete(env)
       void env.terminate()
@@ -232,7 +258,8 @@ export class FunctionPool {
 
   /** Ends every environment at once (shutdown after the grace period). */
   async destroy(): Promise<void> {
-    this.#closed = true
+    this.#destroyed = true
+    for (const waiter of this.#waiters.splice(0)) waiter.reject()
     this.#idle.length = 0
     const all = [...this.#all]
     this.#all.clear()

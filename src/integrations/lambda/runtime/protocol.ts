@@ -33,7 +33,7 @@ export interface FunctionErrorPayload {
 }
 
 export type EnvironmentMessage =
-  | { readonly type: 'ready'; readonly initDurationMs: number }
+  | { readonly type: 'ready' }
   | { readonly type: 'init-error'; readonly error: FunctionErrorPayload }
   | { readonly type: 'log'; readonly line: string }
   | { readonly type: 'result'; readonly awsRequestId: string; readonly payload: string; readonly maxMemoryUsedMB: number }

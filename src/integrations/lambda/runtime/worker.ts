@@ -139,7 +139,6 @@ async function invoke(handler: Handler, message: InvokeMessage): Promise<void> {
 
 async function main(): Promise<void> {
   installConsole()
-  const started = performance.now()
   let handler: Handler
   try {
     handler = await loadHandler()
@@ -150,7 +149,7 @@ async function main(): Promise<void> {
     return
   }
   port.on('message', (message: InvokeMessage) => void invoke(handler, message))
-  send({ type: 'ready', initDurationMs: performance.now() - started })
+  send({ type: 'ready' })
 }
 
 void main()
