@@ -4,7 +4,7 @@
  * `routes` prints.
  */
 import { DEFAULT_STAGE_NAME } from '../config/defaults.js'
-import { functionNameOf, substituteStageVariables } from '../config/integration-uri.js'
+import { resolveFunctionName } from '../config/integration-uri.js'
 import type { ApiDefinition, GatehouseConfig, StageDefinition } from '../config/model.js'
 
 /** One line per API stage: where to reach it. */
@@ -41,7 +41,6 @@ function describeTarget(api: ApiDefinition, stage: StageDefinition, integrationI
   if (integrationId === null) return '(none: answers 404)'
   const integration = api.integrations.get(integrationId)
   if (integration === undefined) return `integrations/${integrationId}`
-  const sub = substituteStageVariables(integration.integrationUri, stage.stageVariables)
-  const fn = functionNameOf(sub.ok ? sub.value : integration.integrationUri)
+  const fn = resolveFunctionName(integration.integrationUri, stage.stageVariables)
   return `${integration.integrationType} lambda:${fn} (payload ${integration.payloadFormatVersion}, timeout ${integration.timeoutInMillis} ms)`
 }

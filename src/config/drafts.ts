@@ -2,7 +2,7 @@
  * @module
  * An API as read from either source (inline or OpenAPI), before semantic checks.
  */
-import type { IntegrationInput, RouteInput, StageInput } from './schema.js'
+import type { AuthorizerInput, IntegrationInput, RouteInput, StageInput } from './schema.js'
 import type { LoadedDocument } from './load-file.js'
 import type { Origin } from './model.js'
 
@@ -24,6 +24,9 @@ export interface ApiDraft {
   readonly integrations: readonly Draft<IntegrationInput>[]
   /** `undefined` when the config gives none: a `$default` stage is implied. */
   readonly stages: readonly Draft<StageInput>[] | undefined
+  readonly authorizers: readonly Draft<AuthorizerInput>[]
+  /** Ids of authorizers that exist but have problems of their own (already reported). */
+  readonly brokenAuthorizerIds: ReadonlySet<string>
   /** Ids of integrations that exist but have problems of their own (already reported). */
   readonly brokenIntegrationIds: ReadonlySet<string>
   /** API-level fields Gatehouse does not implement yet, with where they were set. */

@@ -38,3 +38,9 @@ export function functionNameOf(uri: string): string {
 export function functionArn(region: string, accountId: string, name: string): string {
   return `arn:aws:lambda:${region}:${accountId}:function:${name}`
 }
+
+/** The function a URI names in a stage: stage variables substituted, then reduced to a name. */
+export function resolveFunctionName(uri: string, stageVariables: Readonly<Record<string, string>>): string {
+  const sub = substituteStageVariables(uri, stageVariables)
+  return functionNameOf(sub.ok ? sub.value : uri)
+}

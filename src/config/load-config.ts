@@ -21,6 +21,7 @@ import type { Static, TSchema } from '@sinclair/typebox'
 import * as S from './schema.js'
 import { shapeIssues } from './shape.js'
 import { checkStageSettings } from './stage-settings.js'
+import { checkAuthorizer, checkRouteAuthorization, iamSettingsOf, MAX_AUTHORIZERS_PER_API } from './authorizers.js'
 import { DEFAULT_ACCOUNT_THROTTLE } from '../throttle/index.js'
 
 export type LoadConfigResult =
@@ -29,7 +30,6 @@ export type LoadConfigResult =
 
 /** What each not-yet-implemented AWS feature is waiting for, named in error messages. */
 const PLANNED = {
-  authorizers: 'authorizers (JWT, Lambda, IAM) are not supported yet; the route is refused rather than served without its authorizer',
   cors: 'CORS is not supported yet (planned with HTTP proxy integrations and parameter mapping)',
   parameterMapping: 'parameter mapping is not supported yet (planned with HTTP proxy integrations)',
   httpProxy: 'HTTP_PROXY integrations are not supported yet (planned: HTTP proxy integrations)',
@@ -68,6 +68,9 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
   reporter.add(shapeIssues(S.FileSchema, root, doc, []))
   const accountId = typeof root['accountId'] === 'string' ? root['accountId'] : D.DEFAULT_ACCOUNT_ID
   const accountThrottle = accountThrottleOf(root['throttleSettings'])
+  const iam = isObject(root['iam']) && shapeIssues(S.IamSettingsSchema, root['iam'], doc, ['iam']).length === 0
+    ? iamSettingsOf(root['iam'] as S.IamSettingsInput, accountId)
+    : null
   const region = typeof root['region'] === 'string' ? root['region'] : D.DEFAULT_REGION
 
   const functions = new Map<string, M.FunctionDefinition>()
@@ -93,7 +96,7 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
   for (let i = 0; i < apiList.length; i++) {
     const draft = readApi(apiList[i], ['apis', i], doc, { baseDir, accountId, region }, reporter, sourceFiles)
     if (draft === undefined) continue
-    const api = checkApi(draft, { functions, brokenFunctions, accountThrottle, baseDir }, reporter)
+    const api = checkApi(draft, { functions, brokenFunctions, accountThrottle, baseDir, hasIam: iam !== null }, reporter)
     if (api === undefined) continue
     const previous = apiIds.get(api.apiId)
     if (previous !== undefined) {
@@ -106,7 +109,7 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
   if (reporter.count > 0) return fail()
   return {
     ok: true,
-    config: deepFreeze({ configFile, baseDir, accountId, region, accountThrottle, functions, apis, sourceFiles: [...sourceFiles] }),
+    config: deepFreeze({ configFile, baseDir, accountId, region, iam, accountThrottle, functions, apis, sourceFiles: [...sourceFiles] }),
   }
 }
 
@@ -141,6 +144,7 @@ interface Known {
   readonly brokenFunctions: ReadonlySet<string>
   readonly accountThrottle: M.ThrottleLimits | null
   readonly baseDir: string
+  readonly hasIam: boolean
 }
 
 function checkFunction(
@@ -249,9 +253,7 @@ function readApi(
   const api = value as S.InlineApiInput
   if (typeof api.name !== 'string' || !Array.isArray(api.routes)) return undefined
   const unsupported: { field: string; origin: M.Origin }[] = []
-  for (const field of ['corsConfiguration', 'authorizers'] as const) {
-    if (api[field] !== undefined) unsupported.push({ field, origin: fieldOrigin(doc, origin, field) })
-  }
+  if (api.corsConfiguration !== undefined) unsupported.push({ field: 'corsConfiguration', origin: fieldOrigin(doc, origin, 'corsConfiguration') })
   if (api.disableExecuteApiEndpoint === true) {
     unsupported.push({ field: 'disableExecuteApiEndpoint', origin: fieldOrigin(doc, origin, 'disableExecuteApiEndpoint') })
   }
@@ -262,6 +264,8 @@ function readApi(
     routes: itemDrafts(S.RouteSchema, api.routes, [...path, 'routes'], doc, reporter),
     integrations: itemDrafts(S.IntegrationSchema, api.integrations ?? [], [...path, 'integrations'], doc, reporter),
     brokenIntegrationIds: brokenIds(api.integrations ?? [], 'integrationId'),
+    authorizers: itemDrafts(S.AuthorizerSchema, api.authorizers ?? [], [...path, 'authorizers'], doc, reporter),
+    brokenAuthorizerIds: brokenIds(api.authorizers ?? [], 'authorizerId'),
     stages: stageItems(api.stages, doc, path, reporter),
     unsupported,
     origin,
@@ -307,7 +311,7 @@ function checkApi(draft: ApiDraft, known: Known, reporter: Reporter): M.ApiDefin
   const { origin } = draft
   if (draft.protocolType === 'WEBSOCKET') return void reporter.at(fieldOrigin(draft.stagesDoc, origin, 'protocolType'), PLANNED.websocket)
   for (const { field, origin: at } of draft.unsupported) {
-    const reason = field === 'disableExecuteApiEndpoint' ? PLANNED.customDomains : field === 'authorizers' ? PLANNED.authorizers : PLANNED.cors
+    const reason = field === 'disableExecuteApiEndpoint' ? PLANNED.customDomains : PLANNED.cors
     reporter.at(at, `${field}: ${reason}`)
   }
   const apiId = draft.apiId ?? deriveApiId(draft.name)
@@ -328,9 +332,25 @@ function checkApi(draft: ApiDraft, known: Known, reporter: Reporter): M.ApiDefin
     if (integration === undefined) broken.add(id)
     else integrations.set(id, integration)
   }
-  const routes = checkRoutes(draft, integrations, broken, reporter)
+  const authorizers = checkAuthorizers(draft, stages, known, reporter)
+  const routes = checkRoutes(draft, integrations, broken, authorizers, known, reporter)
   if (reporter.count > before) return undefined
-  return { apiId, name: draft.name, protocolType: 'HTTP', routes, integrations, stages, origin }
+  return { apiId, name: draft.name, protocolType: 'HTTP', routes, integrations, authorizers, stages, origin }
+}
+
+function checkAuthorizers(draft: ApiDraft, stages: readonly M.StageDefinition[], known: Known, reporter: Reporter): Map<string, M.AuthorizerDefinition> {
+  const authorizers = new Map<string, M.AuthorizerDefinition>()
+  if (draft.authorizers.length > MAX_AUTHORIZERS_PER_API) {
+    reporter.at(draft.origin, `an HTTP API has at most ${MAX_AUTHORIZERS_PER_API} authorizers`, 'authorizers')
+  }
+  const checkFunction = (uri: string, origin: M.Origin) => checkFunctionReference(uri, origin, stages, known, reporter)
+  for (const d of draft.authorizers) {
+    const id = d.input.authorizerId
+    if (authorizers.has(id)) reporter.at(fieldAt(draft.doc, d, 'authorizerId'), `authorizerId "${id}" is used twice`)
+    const authorizer = checkAuthorizer(d, { doc: draft.doc, baseDir: known.baseDir, checkFunction }, reporter)
+    if (authorizer !== undefined) authorizers.set(id, authorizer)
+  }
+  return authorizers
 }
 
 /** Where a field of a draft is, under the name the source document gives it. */
@@ -481,8 +501,11 @@ function checkRoutes(
   draft: ApiDraft,
   integrations: ReadonlyMap<string, M.IntegrationDefinition>,
   brokenIntegrations: ReadonlySet<string>,
+  authorizers: ReadonlyMap<string, M.AuthorizerDefinition>,
+  known: Known,
   reporter: Reporter
 ): M.RouteDefinition[] {
+  const brokenAuthorizers = new Set([...draft.brokenAuthorizerIds, ...draft.authorizers.map((a) => a.input.authorizerId)].filter((id) => !authorizers.has(id)))
   if (draft.routes.length > D.MAX_ROUTES_PER_API) reporter.at(draft.origin, `an HTTP API has at most ${D.MAX_ROUTES_PER_API} routes`, 'routes')
   const seen = new Set<string>()
   const routes: M.RouteDefinition[] = []
@@ -497,10 +520,7 @@ function checkRoutes(
     }
     if (seen.has(input.routeKey)) reporter.at(at('routeKey'), `Route with key '${input.routeKey}' already exists`)
     seen.add(input.routeKey)
-    const authField = input.authorizationType !== undefined ? 'authorizationType' : input.authorizerId !== undefined ? 'authorizerId' : 'authorizationScopes'
-    if ((input.authorizationType !== undefined && input.authorizationType !== 'NONE') || input.authorizerId !== undefined || input.authorizationScopes !== undefined) {
-      reporter.at(at(authField), PLANNED.authorizers)
-    }
+    const authorization = checkRouteAuthorization(input, at, authorizers, brokenAuthorizers, known.hasIam, reporter)
     if (input.apiKeyRequired === true) reporter.at(at('apiKeyRequired'), 'API keys are not supported for HTTP APIs')
     if (input.requestParameters !== undefined) reporter.at(at('requestParameters'), 'route requestParameters apply to WebSocket APIs only')
     let integrationId: string | null = null
@@ -515,7 +535,7 @@ function checkRoutes(
         reporter.at(at('target'), `integration "${id}" does not exist in this API`)
       }
     }
-    routes.push({ routeId: input.routeId ?? `r${i}`, routeKey: input.routeKey, key: parsed.value, integrationId, origin: route.origin })
+    routes.push({ routeId: input.routeId ?? `r${i}`, routeKey: input.routeKey, key: parsed.value, integrationId, ...authorization, origin: route.origin })
   }
   return routes
 }

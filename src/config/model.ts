@@ -4,6 +4,9 @@
  * keeps its `origin` (file, path, line) so later problems can still point at the source.
  */
 import type { ParsedRouteKey } from '../routing/route-key.js'
+import type { IdentitySource } from '../auth/identity-source.js'
+import type { IamCredential } from '../auth/sigv4.js'
+export type { IamCredential }
 
 export interface Origin {
   readonly file: string
@@ -31,13 +34,59 @@ export interface FunctionDefinition {
   readonly origin: Origin
 }
 
+export type AuthorizationType = 'NONE' | 'JWT' | 'CUSTOM' | 'AWS_IAM'
+
 export interface RouteDefinition {
   readonly routeId: string
   readonly routeKey: string
   readonly key: ParsedRouteKey
   /** `null` when the route has no target (AWS allows routes without an integration). */
   readonly integrationId: string | null
+  readonly authorizationType: AuthorizationType
+  /** For `JWT` and `CUSTOM`. */
+  readonly authorizerId: string | null
+  /** For `JWT`: the token must carry at least one of these. */
+  readonly authorizationScopes: readonly string[]
   readonly origin: Origin
+}
+
+/** Where a JWT authorizer gets its keys. */
+export type JwksSource =
+  | { readonly kind: 'discovery' }
+  | { readonly kind: 'uri'; readonly uri: string }
+  | { readonly kind: 'keys'; readonly jwks: { readonly keys: readonly Record<string, unknown>[] } }
+
+export interface JwtAuthorizerDefinition {
+  readonly authorizerType: 'JWT'
+  readonly authorizerId: string
+  readonly name: string
+  readonly identitySource: IdentitySource
+  readonly issuer: string
+  readonly audience: readonly string[]
+  readonly jwks: JwksSource
+  readonly clockSkewSeconds: number
+  readonly origin: Origin
+}
+
+export interface RequestAuthorizerDefinition {
+  readonly authorizerType: 'REQUEST'
+  readonly authorizerId: string
+  readonly name: string
+  /** As written; may contain `${stageVariables.x}`. */
+  readonly authorizerUri: string
+  readonly payloadFormatVersion: PayloadFormatVersion
+  readonly enableSimpleResponses: boolean
+  readonly resultTtlSeconds: number
+  readonly identitySources: readonly IdentitySource[]
+  readonly origin: Origin
+}
+
+export type AuthorizerDefinition = JwtAuthorizerDefinition | RequestAuthorizerDefinition
+
+export interface IamSettings {
+  readonly credentials: ReadonlyMap<string, IamCredential>
+  readonly allowSessionTokens: boolean
+  readonly clockSkewMs: number
 }
 
 export interface IntegrationDefinition {
@@ -76,6 +125,7 @@ export interface ApiDefinition {
   readonly protocolType: 'HTTP'
   readonly routes: readonly RouteDefinition[]
   readonly integrations: ReadonlyMap<string, IntegrationDefinition>
+  readonly authorizers: ReadonlyMap<string, AuthorizerDefinition>
   readonly stages: readonly StageDefinition[]
   readonly origin: Origin
 }
@@ -87,6 +137,8 @@ export interface GatehouseConfig {
   readonly baseDir: string
   readonly accountId: string
   readonly region: string
+  /** Credentials for `AWS_IAM` routes, or `null` when none are configured. */
+  readonly iam: IamSettings | null
   /** The account-level throttle, or `null` when turned off. */
   readonly accountThrottle: ThrottleLimits | null
   readonly functions: ReadonlyMap<string, FunctionDefinition>

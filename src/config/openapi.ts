@@ -12,8 +12,8 @@ import { createHash } from 'node:crypto'
 import type { ApiDraft, Draft } from './drafts.js'
 import type { LoadedDocument } from './load-file.js'
 import type { Origin } from './model.js'
-import type { IntegrationInput, RouteInput } from './schema.js'
-import { Reporter, originOf } from './reporter.js'
+import type { AuthorizerInput, IntegrationInput, RouteInput } from './schema.js'
+import { Reporter, fieldOrigin, originOf } from './reporter.js'
 import { shapeIssues } from './shape.js'
 
 const OPERATION_METHODS: Readonly<Record<string, string>> = {
@@ -35,7 +35,31 @@ const INTEGRATION_SOURCE_NAMES: Readonly<Record<string, string>> = {
   integrationMethod: 'httpMethod',
   credentialsArn: 'credentials',
 }
-const ROUTE_SOURCE_NAMES: Readonly<Record<string, string>> = { authorizationType: 'security' }
+const ROUTE_SOURCE_NAMES: Readonly<Record<string, string>> = {
+  authorizationType: 'security',
+  authorizerId: 'security',
+  authorizationScopes: 'security',
+}
+const AUTHORIZER_EXT = 'x-amazon-apigateway-authorizer'
+/** apigatewayv2 authorizer field → the extension's own name. */
+const AUTHORIZER_SOURCE_NAMES: Readonly<Record<string, string>> = { authorizerCredentialsArn: 'authorizerCredentials', authorizerType: 'type' }
+
+// The authorizer extension's fields (spec 12.7); Gatehouse's `jwks` and `clockSkewSeconds` too.
+const OpenApiAuthorizerSchema = Type.Object(
+  {
+    type: Type.String(),
+    identitySource: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
+    jwtConfiguration: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    authorizerUri: Type.Optional(Type.String()),
+    authorizerCredentials: Type.Optional(Type.String()),
+    authorizerPayloadFormatVersion: Type.Optional(Type.Union([Type.String(), Type.Number()])),
+    authorizerResultTtlInSeconds: Type.Optional(Type.Integer()),
+    enableSimpleResponses: Type.Optional(Type.Boolean()),
+    jwks: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    clockSkewSeconds: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false }
+)
 const DEFAULT_ROUTE_PATH = '/$default'
 
 // The extension's own field names (spec 12.7); mapped to apigatewayv2 names below.
@@ -97,6 +121,10 @@ export function importOpenApi(
   }
 
   const unsupported: { field: string; origin: Origin }[] = []
+  const endpoint = root['x-amazon-apigateway-endpoint-configuration']
+  if (isObject(endpoint) && endpoint['disableExecuteApiEndpoint'] === true) {
+    unsupported.push({ field: 'disableExecuteApiEndpoint', origin: originOf(doc, ['x-amazon-apigateway-endpoint-configuration', 'disableExecuteApiEndpoint']) })
+  }
   if (root['x-amazon-apigateway-cors'] !== undefined) {
     unsupported.push({ field: 'x-amazon-apigateway-cors', origin: originOf(doc, ['x-amazon-apigateway-cors']) })
   }
@@ -112,6 +140,7 @@ export function importOpenApi(
     }
   }
 
+  const security = importSecuritySchemes(root, doc, reporter)
   const routes: Draft<RouteInput>[] = []
   const paths = root['paths']
   if (!isObject(paths)) {
@@ -131,12 +160,9 @@ export function importOpenApi(
           : `${method} ${path}`
       const route: { -readonly [K in keyof RouteInput]: RouteInput[K] } = { routeKey }
       if (typeof operation['operationId'] === 'string') route.operationName = operation['operationId']
-      const security = operation['security']
-      const hasSecurity = Array.isArray(security) && security.length > 0
-      if (hasSecurity) {
-        // Kept so that semantic checks refuse the route rather than serve it unprotected.
-        route.authorizationType = 'JWT'
-      }
+      const hasSecurity = operation['security'] !== undefined
+      // A route whose security cannot be applied is left out (its problem is reported), never served open.
+      if (hasSecurity && !applySecurity(operation['security'], route, fieldOrigin(doc, origin, 'security'), security, reporter)) continue
       const ext = operation[INTEGRATION_EXT]
       if (ext !== undefined) {
         const integrationId = integrationFor(ext, routeKey, [...opPath, INTEGRATION_EXT], doc, integrations, brokenIntegrationIds, reporter)
@@ -153,10 +179,99 @@ export function importOpenApi(
     routes,
     integrations: [...integrations.values()],
     brokenIntegrationIds,
+    authorizers: security.authorizers,
+    brokenAuthorizerIds: security.broken,
     unsupported,
     origin: rootOrigin,
     doc,
   }
+}
+
+interface SecuritySchemes {
+  readonly authorizers: Draft<AuthorizerInput>[]
+  readonly types: ReadonlyMap<string, 'JWT' | 'CUSTOM' | 'AWS_IAM'>
+  readonly broken: Set<string>
+}
+
+/**
+ * `components.securitySchemes`: an `x-amazon-apigateway-authorizer` becomes an authorizer
+ * named after its scheme (type `jwt` or `request`); an `apiKey` scheme with
+ * `x-amazon-apigateway-authtype: awsSigv4` means IAM authorization `[UNCONFIRMED]`.
+ */
+function importSecuritySchemes(root: Json, doc: LoadedDocument, reporter: Reporter): SecuritySchemes {
+  const authorizers: Draft<AuthorizerInput>[] = []
+  const types = new Map<string, 'JWT' | 'CUSTOM' | 'AWS_IAM'>()
+  const broken = new Set<string>()
+  const schemes = isObject(root['components']) ? root['components']['securitySchemes'] : undefined
+  if (!isObject(schemes)) return { authorizers, types, broken }
+  for (const [name, scheme] of Object.entries(schemes)) {
+    if (!isObject(scheme)) continue
+    if (String(scheme['x-amazon-apigateway-authtype']).toLowerCase() === 'awssigv4') {
+      types.set(name, 'AWS_IAM')
+      continue
+    }
+    const ext = scheme[AUTHORIZER_EXT]
+    if (ext === undefined) continue
+    const path = ['components', 'securitySchemes', name, AUTHORIZER_EXT]
+    const issues = shapeIssues(OpenApiAuthorizerSchema, ext, doc, path)
+    const type = isObject(ext) ? String(ext['type']).toLowerCase() : ''
+    if (issues.length > 0 || !isObject(ext) || (type !== 'jwt' && type !== 'request')) {
+      reporter.add(issues)
+      if (issues.length === 0) reporter.at(originOf(doc, [...path, 'type']), 'type must be "jwt" or "request"')
+      broken.add(name)
+      types.set(name, type === 'jwt' ? 'JWT' : 'CUSTOM')
+      continue
+    }
+    const input: Record<string, unknown> = { authorizerId: name, name, authorizerType: type === 'jwt' ? 'JWT' : 'REQUEST' }
+    for (const [k, v] of Object.entries(ext)) {
+      if (k === 'type') continue
+      input[k === 'authorizerCredentials' ? 'authorizerCredentialsArn' : k] = v
+    }
+    // The issuer may come from an openIdConnect scheme's discovery URL (spec 12.7).
+    const oidc = scheme['openIdConnectUrl']
+    const jwt = isObject(input['jwtConfiguration']) ? input['jwtConfiguration'] : {}
+    if (type === 'jwt' && jwt['issuer'] === undefined && typeof oidc === 'string') {
+      input['jwtConfiguration'] = { ...jwt, issuer: oidc.replace(/\/\.well-known\/openid-configuration$/, '') }
+    }
+    types.set(name, type === 'jwt' ? 'JWT' : 'CUSTOM')
+    authorizers.push({ input: input as unknown as AuthorizerInput, origin: originOf(doc, path), sourceNames: AUTHORIZER_SOURCE_NAMES })
+  }
+  return { authorizers, types, broken }
+}
+
+/**
+ * An operation's `security`: one requirement naming one scheme (several are an error, spec
+ * 12.7). Returns whether it could be applied.
+ */
+function applySecurity(
+  security: unknown,
+  route: { -readonly [K in keyof RouteInput]: RouteInput[K] },
+  origin: Origin,
+  schemes: SecuritySchemes,
+  reporter: Reporter
+): boolean {
+  if (!Array.isArray(security)) {
+    reporter.at(origin, 'security must be a list of security requirements')
+    return false
+  }
+  if (security.length === 0) return true
+  const requirement: unknown = security[0]
+  const names = isObject(requirement) ? Object.keys(requirement) : []
+  if (security.length > 1 || names.length !== 1 || !isObject(requirement)) {
+    reporter.at(origin, 'an operation may name exactly one security scheme (API Gateway rejects multiple security requirements)')
+    return false
+  }
+  const name = names[0] as string
+  const type = schemes.types.get(name)
+  if (type === undefined) {
+    reporter.at(origin, `security scheme "${name}" is not defined with x-amazon-apigateway-authorizer or x-amazon-apigateway-authtype under components.securitySchemes`)
+    return false
+  }
+  route.authorizationType = type
+  if (type !== 'AWS_IAM') route.authorizerId = name
+  const scopes = requirement[name]
+  if (Array.isArray(scopes) && scopes.length > 0) route.authorizationScopes = scopes.map(String)
+  return true
 }
 
 function integrationFor(

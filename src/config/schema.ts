@@ -3,8 +3,9 @@
  * The shape of `gatehouse.yaml`, as TypeBox schemas (the JSON Schema Ajv checks, and the
  * TypeScript types of the parsed file). Field names are apigatewayv2's, so what users know
  * from AWS, CloudFormation and Terraform transfers unchanged. Semantic rules (references,
- * route keys, limits) are checked in `validate.ts`; fields that AWS has but Gatehouse does
- * not implement yet are listed in `NOT_YET_SUPPORTED` there, so they get a clear message.
+ * route keys, limits) are checked in `load-config.ts` and its helpers; fields that AWS has
+ * but Gatehouse does not implement yet are in the schema anyway, so that they get a clear
+ * "not supported yet" message (`PLANNED` in `load-config.ts`) rather than "unknown field".
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 
@@ -103,6 +104,41 @@ export const StageSchema = Type.Object(
   strict
 )
 
+/** Where a JWT authorizer's keys come from when not by OIDC discovery (air-gapped CI). */
+export const JwksSourceSchema = Type.Object(
+  {
+    /** A JWKS URL to use instead of `{issuer}/.well-known/openid-configuration` → `jwks_uri`. */
+    uri: opt(Type.String({ minLength: 1 })),
+    /** A JWKS JSON file, relative to the config file. */
+    file: opt(Type.String({ minLength: 1 })),
+    /** The JWKS itself: `{ keys: [...] }`. */
+    keys: opt(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
+  },
+  strict
+)
+
+export const AuthorizerSchema = Type.Object(
+  {
+    authorizerId: Type.String({ minLength: 1 }),
+    name: opt(Type.String({ minLength: 1 })),
+    authorizerType: Type.Union([Type.Literal('JWT'), Type.Literal('REQUEST')]),
+    identitySource: opt(Type.Union([Type.Array(Type.String()), Type.String()])),
+    jwtConfiguration: opt(
+      Type.Object({ issuer: opt(Type.String({ minLength: 1 })), audience: opt(Type.Array(Type.String())) }, strict)
+    ),
+    authorizerUri: opt(Type.String({ minLength: 1 })),
+    authorizerPayloadFormatVersion: opt(Scalar),
+    enableSimpleResponses: opt(Type.Boolean()),
+    authorizerResultTtlInSeconds: opt(Type.Integer({ minimum: 0, maximum: 3600 })),
+    authorizerCredentialsArn: opt(Type.String()),
+    // Gatehouse's own, for JWT authorizers:
+    jwks: opt(JwksSourceSchema),
+    /** Leeway for exp/nbf/iat, seconds (AWS's is undocumented; default 0). */
+    clockSkewSeconds: opt(Type.Integer({ minimum: 0, maximum: 300 })),
+  },
+  strict
+)
+
 export const InlineApiSchema = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
@@ -113,6 +149,7 @@ export const InlineApiSchema = Type.Object(
     routeSelectionExpression: opt(Type.String()),
     disableExecuteApiEndpoint: opt(Type.Boolean()),
     corsConfiguration: opt(Type.Record(Type.String(), Type.Unknown())),
+    // Items are checked one by one with AuthorizerSchema.
     authorizers: opt(Type.Array(Type.Unknown())),
     tags: opt(Type.Record(Type.String(), Type.String())),
     // Items are checked one by one (RouteSchema, ...) so one bad item hides nothing else.
@@ -139,9 +176,36 @@ export const ThrottleSettingsSchema = Type.Union([
   Type.Object({ rateLimit: opt(Type.Number({ minimum: 0 })), burstLimit: opt(Type.Integer({ minimum: 0 })) }, strict),
 ])
 
+/** Credentials SigV4-signed requests to `AWS_IAM` routes are verified against. */
+export const IamCredentialSchema = Type.Object(
+  {
+    accessKeyId: Type.String({ minLength: 16, maxLength: 128 }),
+    secretAccessKey: Type.String({ minLength: 1 }),
+    /** The caller's account (default: the gateway's `accountId`). */
+    accountId: opt(Type.String({ pattern: '^[0-9]{12}$' })),
+    /** The caller's ARN (default: `arn:aws:iam::{accountId}:user/{accessKeyId}`). */
+    userArn: opt(Type.String()),
+    /** An STS session token the requests must carry (temporary credentials). */
+    sessionToken: opt(Type.String()),
+  },
+  strict
+)
+
+export const IamSettingsSchema = Type.Object(
+  {
+    credentials: Type.Array(IamCredentialSchema),
+    /** Accept `X-Amz-Security-Token` (temporary credentials); default true. */
+    allowSessionTokens: opt(Type.Boolean()),
+    /** How far `X-Amz-Date` may be from now, seconds; default 300 (AWS's window). */
+    clockSkewSeconds: opt(Type.Integer({ minimum: 0, maximum: 3600 })),
+  },
+  strict
+)
+
 export const FileSchema = Type.Object(
   {
     accountId: opt(Type.String({ pattern: '^[0-9]{12}$' })),
+    iam: opt(IamSettingsSchema),
     throttleSettings: opt(ThrottleSettingsSchema),
     region: opt(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$' })),
     functions: opt(Type.Record(Type.String(), Type.Unknown())),
@@ -158,3 +222,5 @@ export type RouteSettingsInput = Static<typeof RouteSettingsSchema>
 export type InlineApiInput = Static<typeof InlineApiSchema>
 export type OpenApiRefInput = Static<typeof OpenApiRefSchema>
 export type FileInput = Static<typeof FileSchema>
+export type AuthorizerInput = Static<typeof AuthorizerSchema>
+export type IamSettingsInput = Static<typeof IamSettingsSchema>

@@ -3,7 +3,7 @@
  * The HTTP API request pipeline, one step at a time, each either continuing or producing a
  * local reply from the catalogue:
  *
- *   size limits → resolve API and stage → match route → throttle → read body → invoke integration
+ *   size limits → resolve API and stage → match route → throttle → read body → authorize → invoke integration
  *
  * Expected outcomes (404, 413, 500 from a function) are returned replies, not exceptions.
  */
@@ -14,7 +14,8 @@ import { decodePath, pathSegments, splitTarget } from '../routing/request-path.j
 import { resolveApi, resolveStage } from '../routing/stage-resolver.js'
 import type { CompiledRoute, CompiledStage, RuntimeSnapshot } from '../runtime/snapshot.js'
 import { MAX_REQUEST_BODY_BYTES, MAX_REQUEST_LINE_AND_HEADERS_BYTES } from './limits.js'
-import { readBody } from './read-body.js'
+import { readBody, type BodyResult } from './read-body.js'
+import type { AuthorizeOutcome } from '../auth/index.js'
 import { localReply, type Reply } from './reply.js'
 import type { RequestContext } from './request-context.js'
 
@@ -32,6 +33,7 @@ export function processRequest(ctx: RequestContext, req: IncomingMessage, snapsh
   const path = decodePath(rawPathname)
   if (path === undefined) return localReply(GatewayResponses.BAD_REQUEST)
   ctx.path = path
+  ctx.rawPathname = rawPathname
   ctx.rawQueryString = rawQueryString
 
   const api = resolveApi(snapshot, ctx.domainName)
@@ -61,18 +63,39 @@ export function processRequest(ctx: RequestContext, req: IncomingMessage, snapsh
 
 const THROTTLED = localReply(GatewayResponses.TOO_MANY_REQUESTS)
 
-/** Reads the body (within the payload quota) and calls the route's integration. */
+/**
+ * Reads the body (within the payload quota), runs the route's authorizer (IAM signatures
+ * cover the body, so it comes first), then calls the integration.
+ */
 function integrate(ctx: RequestContext, req: IncomingMessage, route: CompiledRoute, stage: CompiledStage, apiId: string): Reply | Promise<Reply> {
-  const integration = route.integration
-  if (integration === null) return localReply(ROUTE_WITHOUT_INTEGRATION)
   const body = readBody(req, MAX_REQUEST_BODY_BYTES)
-  const invoke = (b: Buffer | 'too-large' | 'aborted'): Reply | Promise<Reply> => {
+  const next = (b: BodyResult): Reply | Promise<Reply> => {
     if (b === 'too-large') return localReply(GatewayResponses.REQUEST_TOO_LARGE)
     if (b === 'aborted') return localReply(GatewayResponses.BAD_REQUEST)
     ctx.body = b
-    return invokeLambdaIntegration({ ctx, integration, route, stage, apiId, accountId: ctx.accountId })
+    const authorizer = route.authorizer
+    if (authorizer === null) return invoke(ctx, route, stage, apiId)
+    const outcome = authorizer.authorize(ctx)
+    return outcome instanceof Promise
+      ? outcome.then((o) => authorized(ctx, o, route, stage, apiId))
+      : authorized(ctx, outcome, route, stage, apiId)
   }
-  return body instanceof Promise ? body.then(invoke) : invoke(body)
+  return body instanceof Promise ? body.then(next) : next(body)
+}
+
+function authorized(ctx: RequestContext, outcome: AuthorizeOutcome, route: CompiledRoute, stage: CompiledStage, apiId: string): Reply | Promise<Reply> {
+  if (!outcome.ok) {
+    ctx.authorizerError = outcome.error
+    return outcome.reply
+  }
+  ctx.authorizer = outcome.result
+  return invoke(ctx, route, stage, apiId)
+}
+
+function invoke(ctx: RequestContext, route: CompiledRoute, stage: CompiledStage, apiId: string): Reply | Promise<Reply> {
+  const integration = route.integration
+  if (integration === null) return localReply(ROUTE_WITHOUT_INTEGRATION)
+  return invokeLambdaIntegration({ ctx, integration, route, stage, apiId, accountId: ctx.accountId })
 }
 
 /** Request line plus header values, as the quota counts them. */

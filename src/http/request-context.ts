@@ -3,6 +3,7 @@
  * The per-request object every pipeline stage reads and fills. All fields are set in the
  * constructor so the object keeps one shape (V8 keeps property access monomorphic).
  */
+import type { AuthorizerResult } from '../auth/result.js'
 import type { GatewayResponse } from '../errors/catalog.js'
 import type { CompiledApi, CompiledRoute, CompiledStage } from '../runtime/snapshot.js'
 
@@ -14,6 +15,8 @@ export class RequestContext {
   readonly method: string
   /** Decoded request path, stage segment included (`rawPath` of payload 2.0). */
   path = '/'
+  /** The path as the client sent it, still percent-encoded (SigV4 signs this form). */
+  rawPathname = '/'
   /** Query string as received, without `?`, still encoded. */
   rawQueryString = ''
   /** Path segments used for route matching (stage removed, trailing slash ignored). */
@@ -47,6 +50,10 @@ export class RequestContext {
   integrationStatus = -1
   /** Request id of the integration call (Lambda's `awsRequestId`), or `''`. */
   integrationRequestId = ''
+  /** What the route's authorizer established, or `null` (no authorizer, or it refused). */
+  authorizer: AuthorizerResult | null = null
+  /** Why the authorizer refused or failed (`$context.authorizer.error`), or `''`. */
+  authorizerError = ''
   /** The catalogue entry when the gateway answered by itself (`$context.error.*`). */
   error: GatewayResponse | null = null
   /** Status sent to the client; -1 until the response is written. */

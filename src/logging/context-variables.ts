@@ -18,9 +18,8 @@ const none: ContextGetter = () => undefined
 export const CONTEXT_VARIABLES: Readonly<Record<string, ContextGetter>> = {
   accountId: (c) => c.accountId,
   apiId: (c) => c.api?.apiId,
-  // Authorizers are not implemented yet: nothing authorizes, so these are absent.
-  'authorizer.error': none,
-  'authorizer.principalId': none,
+  'authorizer.error': (c) => text(c.authorizerError),
+  'authorizer.principalId': (c) => (c.authorizer?.kind === 'lambda' ? c.authorizer.principalId : undefined),
   // Lambda is the AWS endpoint a Lambda proxy integration calls: its request id.
   awsEndpointRequestId: (c) => text(c.integrationRequestId),
   awsEndpointRequestId2: none,
@@ -34,8 +33,8 @@ export const CONTEXT_VARIABLES: Readonly<Record<string, ContextGetter>> = {
   'error.responseType': (c) => c.error?.responseType,
   extendedRequestId: (c) => c.requestId,
   httpMethod: (c) => c.method,
-  'identity.accountId': none,
-  'identity.caller': none,
+  'identity.accountId': (c) => (c.authorizer?.kind === 'iam' ? c.authorizer.identity.accountId : undefined),
+  'identity.caller': (c) => (c.authorizer?.kind === 'iam' ? c.authorizer.identity.caller : undefined),
   'identity.cognitoAuthenticationProvider': none,
   'identity.cognitoAuthenticationType': none,
   'identity.cognitoIdentityId': none,
@@ -48,9 +47,9 @@ export const CONTEXT_VARIABLES: Readonly<Record<string, ContextGetter>> = {
   'identity.clientCert.validity.notBefore': none,
   'identity.clientCert.validity.notAfter': none,
   'identity.sourceIp': (c) => c.sourceIp,
-  'identity.user': none,
+  'identity.user': (c) => (c.authorizer?.kind === 'iam' ? c.authorizer.identity.user : undefined),
   'identity.userAgent': (c) => c.header('user-agent'),
-  'identity.userArn': none,
+  'identity.userArn': (c) => (c.authorizer?.kind === 'iam' ? c.authorizer.identity.userArn : undefined),
   'integration.error': (c) => text(c.integrationErrorMessage),
   'integration.integrationStatus': (c) => positive(c.integrationServiceStatus),
   'integration.latency': (c) => positive(c.integrationLatency),
@@ -73,11 +72,8 @@ export const CONTEXT_VARIABLES: Readonly<Record<string, ContextGetter>> = {
   status: (c) => positive(c.status),
 }
 
-/**
- * Variables with a free-form last part: a JWT claim, or a key of a Lambda authorizer's
- * context. Until authorizers exist they are always absent.
- */
-const DYNAMIC_PREFIXES = ['authorizer.claims.', 'authorizer.'] as const
+const CLAIMS_PREFIX = 'authorizer.claims.'
+const AUTHORIZER_PREFIX = 'authorizer.'
 
 /** Variables whose values are JSON text already: never escaped again inside JSON formats. */
 export const JSON_VALUED_VARIABLES: ReadonlySet<string> = new Set(['error.messageString'])
@@ -85,5 +81,19 @@ export const JSON_VALUED_VARIABLES: ReadonlySet<string> = new Set(['error.messag
 export function contextVariable(name: string): ContextGetter | undefined {
   const fixed = CONTEXT_VARIABLES[name]
   if (fixed !== undefined) return fixed
-  return DYNAMIC_PREFIXES.some((p) => name.startsWith(p) && name.length > p.length) ? none : undefined
+  // A JWT claim: `$context.authorizer.claims.sub`.
+  if (name.startsWith(CLAIMS_PREFIX) && name.length > CLAIMS_PREFIX.length) {
+    const claim = name.slice(CLAIMS_PREFIX.length)
+    return (c) => (c.authorizer?.kind === 'jwt' ? c.authorizer.claims[claim] : undefined)
+  }
+  // A key of a Lambda authorizer's context, numbers kept as numbers (spec 5.2).
+  if (name.startsWith(AUTHORIZER_PREFIX) && name.length > AUTHORIZER_PREFIX.length) {
+    const key = name.slice(AUTHORIZER_PREFIX.length)
+    return (c) => {
+      if (c.authorizer?.kind !== 'lambda') return undefined
+      const v = c.authorizer.context[key]
+      return v === undefined || v === null ? undefined : typeof v === 'number' || typeof v === 'string' ? v : JSON.stringify(v)
+    }
+  }
+  return undefined
 }

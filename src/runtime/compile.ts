@@ -4,9 +4,11 @@
  * (integration URIs may differ per stage through stage variables) and one pool of
  * execution environments per function, shared by every route that targets it.
  */
-import type { GatehouseConfig, IntegrationDefinition, StageDefinition } from '../config/model.js'
+import type { GatehouseConfig, IntegrationDefinition, RequestAuthorizerDefinition, StageDefinition } from '../config/model.js'
 import { DEFAULT_STAGE_NAME } from '../config/defaults.js'
-import { functionNameOf, substituteStageVariables } from '../config/integration-uri.js'
+import { resolveFunctionName } from '../config/integration-uri.js'
+import { AuthorizerFactory, lambdaAuthorizer } from '../auth/index.js'
+import type { LambdaAuthorizer } from '../auth/lambda-authorizer.js'
 import { FunctionPool, type FunctionPoolOptions } from '../integrations/lambda/runtime/function-pool.js'
 import { Router } from '../routing/router.js'
 import { compileAccessLogFormat } from '../logging/access-log-format.js'
@@ -28,6 +30,7 @@ export const ACCOUNT_THROTTLE_KEY = 'account'
 export function compile(config: GatehouseConfig, options: CompileOptions): RuntimeSnapshot {
   const accountLayer: ThrottleLayer | null = config.accountThrottle === null ? null : { key: ACCOUNT_THROTTLE_KEY, limits: config.accountThrottle }
   const accessLogDestinations = new Set<string>()
+  const authorizerFactory = new AuthorizerFactory(config)
   const pools = new Map<string, FunctionPool>()
   for (const fn of config.functions.values()) {
     pools.set(fn.name, new FunctionPool(fn, { ...options, region: config.region, baseDir: config.baseDir }))
@@ -46,11 +49,21 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
         }
         return compiled
       }
+      const lambdaAuthorizers = new Map<string, LambdaAuthorizer>()
+      const lambdaFor = (def: RequestAuthorizerDefinition): LambdaAuthorizer => {
+        let authorizer = lambdaAuthorizers.get(def.authorizerId)
+        if (authorizer === undefined) {
+          authorizer = lambdaAuthorizer(def, poolFor(def.authorizerUri, stage, pools), config.region)
+          lambdaAuthorizers.set(def.authorizerId, authorizer)
+        }
+        return authorizer
+      }
       const routes: CompiledRoute[] = api.routes.map((r) => ({
         routeId: r.routeId,
         routeKey: r.routeKey,
         resourcePath: r.key.kind === 'path' ? r.key.path : null,
         integration: r.integrationId === null ? null : integrationFor(r.integrationId),
+        authorizer: authorizerFactory.forRoute(api.apiId, r, api.authorizers, lambdaFor),
         throttle: throttleLayers(api.apiId, stage, r.routeKey, accountLayer),
         metrics: options.metrics.series(api.apiId, stage.stageName, r.routeKey),
       }))
@@ -94,18 +107,21 @@ function compileIntegration(
   stage: StageDefinition,
   pools: ReadonlyMap<string, FunctionPool>
 ): CompiledIntegration {
-  // Validation has checked that the URI resolves to a function in every stage.
-  const sub = substituteStageVariables(integration.integrationUri, stage.stageVariables)
-  const name = functionNameOf(sub.ok ? sub.value : integration.integrationUri)
-  const pool = pools.get(name)
-  if (pool === undefined) throw new Error(`Bug: integration ${integration.integrationId} names unknown function ${name}`)
   return {
     integrationId: integration.integrationId,
     integrationType: 'AWS_PROXY',
-    pool,
+    pool: poolFor(integration.integrationUri, stage, pools),
     payloadFormatVersion: integration.payloadFormatVersion,
     timeoutInMillis: integration.timeoutInMillis,
   }
+}
+
+/** The pool of the function a Lambda URI names in a stage (validation has checked it exists). */
+function poolFor(uri: string, stage: StageDefinition, pools: ReadonlyMap<string, FunctionPool>): FunctionPool {
+  const name = resolveFunctionName(uri, stage.stageVariables)
+  const pool = pools.get(name)
+  if (pool === undefined) throw new Error(`Bug: ${uri} names unknown function ${name}`)
+  return pool
 }
 
 /** Stops a replaced snapshot's environments once their invocations finish. */

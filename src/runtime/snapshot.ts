@@ -7,6 +7,7 @@
 import type { GatehouseConfig, PayloadFormatVersion } from '../config/model.js'
 import type { FunctionPool } from '../integrations/lambda/runtime/function-pool.js'
 import type { Router } from '../routing/router.js'
+import type { RouteAuthorizer } from '../auth/index.js'
 import type { AccessLogFormatter } from '../logging/access-log-format.js'
 import type { AccessLogSink } from '../logging/access-log-sink.js'
 import type { RouteMetrics } from '../metrics/registry.js'
@@ -29,6 +30,8 @@ export interface CompiledRoute {
   readonly resourcePath: string | null
   /** `null` when the route has no target. */
   readonly integration: CompiledIntegration | null
+  /** The route's authorization, or `null` for `NONE`. */
+  readonly authorizer: RouteAuthorizer | null
   /** Throttle layers (route or stage default, then account), or `null` when none applies. */
   readonly throttle: readonly ThrottleLayer[] | null
   readonly metrics: RouteMetrics

@@ -465,7 +465,7 @@ apis:
     expect: [{ at: '- apiId: dup001', path: /^apis\[1\](\.apiId)?$/, message: /^apiId "dup001" is already used by .*gatehouse\.yaml:5$/ }],
   },
   {
-    name: 'a route with authorizationType JWT is refused, never served without its authorizer',
+    name: 'a route with authorizationType JWT but no authorizerId is refused, never served without an authorizer',
     text: apiWithRoutes(`      - routeKey: GET /x
         target: integrations/fn
         authorizationType: JWT
@@ -473,8 +473,8 @@ apis:
     expect: [
       {
         at: ['routeKey: GET /x', 'authorizationType: JWT'],
-        path: 'apis[0].routes[0].authorizationType',
-        message: /not supported yet.*refused rather than served without its authorizer/,
+        path: 'apis[0].routes[0].authorizerId',
+        message: /^authorizationType JWT needs an authorizerId$/,
       },
     ],
   },
@@ -650,7 +650,7 @@ test('a config object gets the same checks, with the issue naming "<config objec
   ])
 })
 
-test('a gateway refuses to start a config with a JWT route instead of serving it unprotected', async () => {
+test('a gateway refuses to start a config whose JWT route names a missing authorizer instead of serving it unprotected', async () => {
   const config = singleFunctionApi({ handler: 'echo.handler', routeKeys: ['GET /open', 'GET /secret'] }) as {
     apis: { routes: Record<string, unknown>[] }[]
   }
@@ -663,8 +663,8 @@ test('a gateway refuses to start a config with a JWT route instead of serving it
     assert.ok(err instanceof ConfigError)
     assert.ok(err.issues.length > 0)
     for (const issue of err.issues) {
-      assert.equal(issue.path, 'apis[0].routes[1].authorizationType')
-      assert.match(issue.message, /refused rather than served without its authorizer/)
+      assert.equal(issue.path, 'apis[0].routes[1].authorizerId')
+      assert.match(issue.message, /^authorizer "abc123" does not exist in this API$/)
     }
     return true
   })

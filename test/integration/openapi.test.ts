@@ -267,7 +267,7 @@ test('a $ref that names no shared integration is refused at the $ref, with line 
   assert.match(issue.message, /\$ref "#\/components\/x-amazon-apigateway-integrations\/nope" does not name an integration/)
 })
 
-test('an operation with security is refused rather than served without its authorizer', (t) => {
+test('an operation whose security names an undefined scheme is refused rather than served without its authorizer', (t) => {
   const document = `openapi: 3.0.1
 info:
   title: secured
@@ -287,24 +287,13 @@ paths:
         type: aws_proxy
         uri: echo
         payloadFormatVersion: "2.0"
-components:
-  securitySchemes:
-    jwtAuth:
-      type: oauth2
-      x-amazon-apigateway-authorizer:
-        type: jwt
-        identitySource: $request.header.Authorization
-        jwtConfiguration:
-          issuer: https://issuer.example.com
-          audience: [api]
 `
   const { issues, file } = importIssues(t, 'api.yaml', document)
   const issue = only(issues)
   assert.equal(issue.file, file)
-  // At the operation (whose first line is its security field); the field named in the path is checked below.
   assert.equal(issue.line, lineOf(document, 'security:'))
-  assert.ok(issue.path.startsWith('paths["/things"].get'), issue.path)
-  assert.match(issue.message, /not supported yet.*refused rather than served without its authorizer/)
+  assert.equal(issue.path, 'paths["/things"].get.security')
+  assert.match(issue.message, /^security scheme "jwtAuth" is not defined/)
 })
 
 test('an OpenAPI integration naming an undefined function is reported in the OpenAPI document', (t) => {

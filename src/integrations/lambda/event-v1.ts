@@ -6,6 +6,7 @@
  */
 import { clfTime } from '../../http/clf-time.js'
 import type { RequestContext } from '../../http/request-context.js'
+import type { AuthorizerResult } from '../../auth/result.js'
 import { encodeRequestBody } from './body-encoding.js'
 import { integrationHeaders, queryParameters } from './request-parts.js'
 
@@ -41,6 +42,7 @@ export function buildEventV1(input: EventV1Input): Record<string, unknown> {
     ;(queryStringParameters ??= {})[name] = value
     ;((multiValueQueryStringParameters ??= {})[name] ??= []).push(value)
   }
+  const iam = ctx.authorizer?.kind === 'iam' ? ctx.authorizer.identity : undefined
   const encoded = ctx.body.length > 0 ? encodeRequestBody(ctx.body, headers['content-type']) : null
   return {
     version: '1.0',
@@ -54,24 +56,24 @@ export function buildEventV1(input: EventV1Input): Record<string, unknown> {
     requestContext: {
       accountId: input.accountId,
       apiId: input.apiId,
-      authorizer: { claims: null, scopes: null },
+      authorizer: authorizerV1(ctx.authorizer),
       domainName: ctx.domainName,
       domainPrefix: ctx.domainPrefix,
       extendedRequestId: ctx.requestId,
       httpMethod: ctx.method,
       identity: {
-        accessKey: null,
-        accountId: null,
-        caller: null,
+        accessKey: iam?.accessKey ?? null,
+        accountId: iam?.accountId ?? null,
+        caller: iam?.caller ?? null,
         cognitoAuthenticationProvider: null,
         cognitoAuthenticationType: null,
         cognitoIdentityId: null,
         cognitoIdentityPoolId: null,
         principalOrgId: null,
         sourceIp: ctx.sourceIp,
-        user: null,
+        user: iam?.user ?? null,
         userAgent: headers['user-agent'] ?? '',
-        userArn: null,
+        userArn: iam?.userArn ?? null,
       },
       path: ctx.path,
       protocol: ctx.protocol,
@@ -87,4 +89,19 @@ export function buildEventV1(input: EventV1Input): Record<string, unknown> {
     body: encoded?.body ?? null,
     isBase64Encoded: encoded?.isBase64Encoded ?? false,
   }
+}
+
+/**
+ * `requestContext.authorizer` of payload 1.0 (spec 3.4): JWT claims and scopes; a Lambda
+ * authorizer's context flattened with `principalId` and `integrationLatency`, non-string
+ * values stringified as REST does `[UNCONFIRMED]`; `{claims: null, scopes: null}` otherwise.
+ */
+function authorizerV1(result: AuthorizerResult | null): Record<string, unknown> {
+  if (result?.kind === 'jwt') return { claims: result.claims, scopes: result.scopes }
+  if (result?.kind === 'lambda') {
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(result.context)) out[k] = typeof v === 'string' ? v : JSON.stringify(v)
+    return { ...out, principalId: result.principalId ?? null, integrationLatency: 0 }
+  }
+  return { claims: null, scopes: null }
 }

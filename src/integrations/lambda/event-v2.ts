@@ -6,6 +6,7 @@
  */
 import { clfTime } from '../../http/clf-time.js'
 import type { RequestContext } from '../../http/request-context.js'
+import type { AuthorizerResult } from '../../auth/result.js'
 import { encodeRequestBody } from './body-encoding.js'
 import { cookiesOf, integrationHeaders, queryParameters } from './request-parts.js'
 
@@ -48,9 +49,11 @@ export function buildEventV2({ ctx, accountId, apiId, stageName, routeKey, stage
   }
   if (ctx.pathParameters !== null) event['pathParameters'] = ctx.pathParameters
   if (stageVariables !== null) event['stageVariables'] = stageVariables
+  const authorizer = authorizerV2(ctx.authorizer)
   event['requestContext'] = {
     accountId,
     apiId,
+    ...(authorizer !== undefined ? { authorizer } : {}),
     domainName: ctx.domainName,
     domainPrefix: ctx.domainPrefix,
     http: {
@@ -74,4 +77,29 @@ export function buildEventV2({ ctx, accountId, apiId, stageName, routeKey, stage
     event['isBase64Encoded'] = false
   }
   return event
+}
+
+/** `requestContext.authorizer` of payload 2.0 (spec 3.4); absent without an authorizer. */
+function authorizerV2(result: AuthorizerResult | null): Record<string, unknown> | undefined {
+  if (result === null) return undefined
+  switch (result.kind) {
+    case 'jwt':
+      return { jwt: { claims: result.claims, scopes: result.scopes } }
+    case 'lambda':
+      return { lambda: result.context }
+    case 'iam': {
+      const id = result.identity
+      return {
+        iam: {
+          accessKey: id.accessKey,
+          accountId: id.accountId,
+          callerId: id.caller,
+          cognitoIdentity: null,
+          principalOrgId: null,
+          userArn: id.userArn,
+          userId: id.user,
+        },
+      }
+    }
+  }
 }

@@ -1,0 +1,41 @@
+/**
+ * @module
+ * `AWS_IAM` authorization (spec 5.3): the request must carry a valid Signature Version 4 for
+ * service `execute-api` in the gateway's region, made with one of the configured
+ * credentials. A self-hosted gateway has no IAM policies to evaluate, so a valid signature by
+ * a known credential is the grant. Any failure is 403 `{"message":"Forbidden"}` `[UNCONFIRMED]`.
+ */
+import type { IamSettings } from '../config/model.js'
+import { GatewayResponses } from '../errors/catalog.js'
+import { localReply } from '../http/reply.js'
+import type { RequestContext } from '../http/request-context.js'
+import type { AuthorizeOutcome } from './jwt/jwt-authorizer.js'
+import { verifySigV4 } from './sigv4.js'
+
+export class IamAuthorizer {
+  readonly #settings: IamSettings
+  readonly #region: string
+
+  constructor(settings: IamSettings, region: string) {
+    this.#settings = settings
+    this.#region = region
+  }
+
+  authorize(ctx: RequestContext): AuthorizeOutcome {
+    const headers: Array<readonly [string, string]> = []
+    const raw = ctx.rawHeaders
+    for (let i = 0; i < raw.length; i += 2) headers.push([raw[i] as string, raw[i + 1] as string])
+    const verdict = verifySigV4(
+      { method: ctx.method, rawPath: ctx.rawPathname, rawQueryString: ctx.rawQueryString, headers, body: ctx.body },
+      {
+        region: this.#region,
+        now: Date.now(),
+        clockSkewMs: this.#settings.clockSkewMs,
+        allowSessionTokens: this.#settings.allowSessionTokens,
+        credentials: (id) => this.#settings.credentials.get(id),
+      }
+    )
+    if (!verdict.ok) return { ok: false, reply: localReply(GatewayResponses.FORBIDDEN), error: verdict.reason }
+    return { ok: true, result: { kind: 'iam', identity: verdict.identity } }
+  }
+}

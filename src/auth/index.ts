@@ -1,0 +1,68 @@
+/**
+ * @module
+ * Authorization of HTTP API routes: JWT, Lambda (`REQUEST`) and IAM authorizers, compiled
+ * per route into one `RouteAuthorizer`.
+ */
+import type { AuthorizerDefinition, GatehouseConfig, RouteDefinition } from '../config/model.js'
+import type { RequestContext } from '../http/request-context.js'
+import type { FunctionPool } from '../integrations/lambda/runtime/function-pool.js'
+import { IamAuthorizer } from './iam-authorizer.js'
+import { JwtAuthorizer, type AuthorizeOutcome } from './jwt/jwt-authorizer.js'
+import { LambdaAuthorizer } from './lambda-authorizer.js'
+
+export type { AuthorizeOutcome } from './jwt/jwt-authorizer.js'
+export type { AuthorizerResult } from './result.js'
+
+export interface RouteAuthorizer {
+  authorize(ctx: RequestContext): AuthorizeOutcome | Promise<AuthorizeOutcome>
+}
+
+/**
+ * Builds route authorizers for one snapshot. JWT authorizers are shared by every stage of
+ * their API (one key cache, one token cache); Lambda authorizers are per stage, as their
+ * function may depend on stage variables and AWS caches their decisions per stage.
+ */
+export class AuthorizerFactory {
+  readonly #config: GatehouseConfig
+  readonly #jwt = new Map<string, JwtAuthorizer>()
+  #iam: IamAuthorizer | undefined
+
+  constructor(config: GatehouseConfig) {
+    this.#config = config
+  }
+
+  forRoute(
+    apiId: string,
+    route: RouteDefinition,
+    authorizers: ReadonlyMap<string, AuthorizerDefinition>,
+    lambdaFor: (def: Extract<AuthorizerDefinition, { authorizerType: 'REQUEST' }>) => LambdaAuthorizer
+  ): RouteAuthorizer | null {
+    switch (route.authorizationType) {
+      case 'NONE':
+        return null
+      case 'AWS_IAM': {
+        const settings = this.#config.iam
+        // Validation guarantees IAM settings for AWS_IAM routes; fail closed all the same.
+        if (settings === null) throw new Error(`Bug: route ${route.routeKey} is AWS_IAM but no iam settings exist`)
+        const iam = (this.#iam ??= new IamAuthorizer(settings, this.#config.region))
+        return iam
+      }
+      case 'JWT':
+      case 'CUSTOM': {
+        const def = authorizers.get(route.authorizerId ?? '')
+        if (def === undefined) throw new Error(`Bug: route ${route.routeKey} names unknown authorizer ${route.authorizerId}`)
+        if (def.authorizerType === 'REQUEST') return lambdaFor(def)
+        const key = `${apiId}/${def.authorizerId}`
+        let jwt = this.#jwt.get(key)
+        if (jwt === undefined) this.#jwt.set(key, (jwt = new JwtAuthorizer(def)))
+        const scopes = route.authorizationScopes
+        const authorizer = jwt
+        return { authorize: (ctx) => authorizer.authorize(ctx, scopes) }
+      }
+    }
+  }
+}
+
+export function lambdaAuthorizer(def: Extract<AuthorizerDefinition, { authorizerType: 'REQUEST' }>, pool: FunctionPool, region: string): LambdaAuthorizer {
+  return new LambdaAuthorizer({ def, pool, region })
+}

@@ -1,0 +1,174 @@
+/**
+ * @module
+ * A JWT authorizer (spec 5.1), fail-closed: take the token from the identity source (a
+ * `Bearer ` prefix is stripped), check its signature against the issuer's keys with an
+ * algorithm allow-list, then `iss`, `aud` (or `client_id` when there is no `aud`), `exp`,
+ * `nbf` and `iat`, then the route's scopes. Failures are 401 with a `www-authenticate`
+ * header in AWS's shape, or 403 for missing scopes. Verified tokens are cached, bounded and
+ * never past their `exp`.
+ */
+import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
+import type { JwtAuthorizerDefinition } from '../../config/model.js'
+import { GatewayResponses } from '../../errors/catalog.js'
+import { localReplyWithHeaders, type Reply } from '../../http/reply.js'
+import type { RequestContext } from '../../http/request-context.js'
+import { readIdentitySource } from '../identity-source.js'
+import type { AuthorizerResult } from '../result.js'
+import { renderClaims, tokenScopes } from './claims.js'
+import { JwksProvider } from './jwks-provider.js'
+
+/**
+ * Signing algorithms accepted. AWS documents RSA (`RS256` confirmed); ECDSA and RSA-PSS are
+ * `[UNCONFIRMED]` and accepted here. HMAC (`HS*`, a shared secret an issuer never
+ * publishes) and `none` are always refused.
+ */
+export const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'] as const
+/** Longer tokens are refused before any parsing (request headers are capped at 10 KB anyway). */
+export const MAX_TOKEN_LENGTH = 8_192
+/** Verified tokens kept (per authorizer); the oldest go first. */
+export const MAX_CACHED_TOKENS = 10_000
+
+/**
+ * `error_description` texts of the `www-authenticate` header. Only the audience one is
+ * documented verbatim `[DOC]`; the others are `[UNCONFIRMED]` (spec 15.1).
+ */
+export const JWT_ERROR_DESCRIPTIONS = {
+  malformed: 'the token is malformed',
+  tooLong: 'the token is too long',
+  algorithm: (alg: string) => `signing method ${alg} is invalid`,
+  unknownKey: 'the token signing key was not found',
+  signature: 'the token signature is invalid',
+  keysUnavailable: 'the token signing keys could not be retrieved',
+  issuer: 'the token does not have a valid issuer',
+  audience: 'the token does not have a valid audience',
+  expired: 'the token has expired',
+  notYetValid: 'the token is not valid yet',
+  issuedInFuture: 'the token was issued in the future',
+} as const
+
+/** The 403 for a valid token lacking every required scope; RFC 6750's error code `[UNCONFIRMED]`. */
+export const INSUFFICIENT_SCOPE_CHALLENGE = 'Bearer scope="" error="insufficient_scope" error_description="the token does not have the required scopes"'
+
+export type AuthorizeOutcome = { readonly ok: true; readonly result: AuthorizerResult } | { readonly ok: false; readonly reply: Reply; readonly error: string }
+
+interface Verified {
+  readonly payload: JWTPayload
+  /** Epoch ms after which the cached verification must not be used. */
+  readonly expiresAt: number
+}
+
+export class JwtAuthorizer {
+  readonly #def: JwtAuthorizerDefinition
+  readonly #keys: JwksProvider
+  readonly #cache = new Map<string, Verified>()
+  readonly #now: () => number
+
+  constructor(def: JwtAuthorizerDefinition, options: { now?: () => number } = {}) {
+    this.#def = def
+    this.#now = options.now ?? Date.now
+    this.#keys = new JwksProvider({ issuer: def.issuer, source: def.jwks, now: this.#now })
+  }
+
+  async authorize(ctx: RequestContext, requiredScopes: readonly string[]): Promise<AuthorizeOutcome> {
+    const raw = readIdentitySource(this.#def.identitySource, ctx)
+    if (raw === undefined) return unauthorized('Bearer', 'the identity source is missing')
+    const token = raw.replace(/^bearer\s+/i, '').trim()
+    if (token.length > MAX_TOKEN_LENGTH) return invalid(JWT_ERROR_DESCRIPTIONS.tooLong)
+
+    let verified = this.#cache.get(token)
+    if (verified === undefined || verified.expiresAt <= this.#now()) {
+      const result = await this.#verify(token)
+      if (typeof result === 'string') return invalid(result)
+      verified = result
+      this.#remember(token, verified)
+    }
+    const { payload } = verified
+    const scopes = tokenScopes(payload)
+    if (requiredScopes.length > 0 && !requiredScopes.some((s) => scopes.includes(s))) {
+      return {
+        ok: false,
+        reply: localReplyWithHeaders(GatewayResponses.FORBIDDEN, [['www-authenticate', INSUFFICIENT_SCOPE_CHALLENGE]]),
+        error: 'the token does not have the required scopes',
+      }
+    }
+    // With no scopes on the route, AWS reports `scopes: null` even when the token has some.
+    return { ok: true, result: { kind: 'jwt', claims: renderClaims(payload), scopes: requiredScopes.length > 0 ? scopes : null } }
+  }
+
+  /** Checks signature and claims; returns the error description on failure. */
+  async #verify(token: string): Promise<Verified | string> {
+    let alg: string | undefined
+    try {
+      alg = decodeProtectedHeader(token).alg
+    } catch {
+      return JWT_ERROR_DESCRIPTIONS.malformed
+    }
+    if (alg === undefined || !(ALLOWED_ALGORITHMS as readonly string[]).includes(alg)) return JWT_ERROR_DESCRIPTIONS.algorithm(alg ?? 'none')
+    let payload: JWTPayload
+    try {
+      payload = await this.#verifySignature(token)
+    } catch (err) {
+      return describe(err)
+    }
+    const now = this.#now() / 1000
+    const skew = this.#def.clockSkewSeconds
+    if (payload.iss !== this.#def.issuer) return JWT_ERROR_DESCRIPTIONS.issuer
+    if (!this.#audienceMatches(payload)) return JWT_ERROR_DESCRIPTIONS.audience
+    if (typeof payload.exp === 'number' && payload.exp <= now - skew) return JWT_ERROR_DESCRIPTIONS.expired
+    if (typeof payload.nbf === 'number' && payload.nbf > now + skew) return JWT_ERROR_DESCRIPTIONS.notYetValid
+    if (typeof payload.iat === 'number' && payload.iat > now + skew) return JWT_ERROR_DESCRIPTIONS.issuedInFuture
+    const exp = typeof payload.exp === 'number' ? payload.exp * 1000 : Infinity
+    return { payload, expiresAt: exp }
+  }
+
+  async #verifySignature(token: string): Promise<JWTPayload> {
+    const attempt = async () => {
+      const keySet = createLocalJWKSet(await this.#keys.keys())
+      // Time claims are checked afterwards with our own messages and skew.
+      const { payload } = await jwtVerify(token, keySet, { algorithms: [...ALLOWED_ALGORITHMS], clockTolerance: Number.MAX_SAFE_INTEGER })
+      return payload
+    }
+    try {
+      return await attempt()
+    } catch (err) {
+      // An unknown `kid` may mean the issuer rotated its keys: refetch once (rate-limited).
+      if (err instanceof joseErrors.JWKSNoMatchingKey && (await this.#keys.refetchForUnknownKid())) return attempt()
+      throw err
+    }
+  }
+
+  /** `aud` (any element) decides when present; only without it is `client_id` used (spec 5.1). */
+  #audienceMatches(payload: JWTPayload): boolean {
+    const allowed = this.#def.audience
+    if (payload.aud !== undefined) {
+      const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud]
+      return aud.some((a) => allowed.includes(a))
+    }
+    const clientId = payload['client_id']
+    return typeof clientId === 'string' && allowed.includes(clientId)
+  }
+
+  #remember(token: string, verified: Verified): void {
+    if (this.#cache.size >= MAX_CACHED_TOKENS) {
+      const oldest = this.#cache.keys().next().value
+      if (oldest !== undefined) this.#cache.delete(oldest)
+    }
+    this.#cache.set(token, verified)
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof joseErrors.JWKSNoMatchingKey) return JWT_ERROR_DESCRIPTIONS.unknownKey
+  if (err instanceof joseErrors.JWSSignatureVerificationFailed) return JWT_ERROR_DESCRIPTIONS.signature
+  if (err instanceof joseErrors.JOSEAlgNotAllowed) return JWT_ERROR_DESCRIPTIONS.algorithm('')
+  if (err instanceof Error && err.name === 'JwksFetchError') return JWT_ERROR_DESCRIPTIONS.keysUnavailable
+  return JWT_ERROR_DESCRIPTIONS.malformed
+}
+
+function unauthorized(challenge: string, error: string): AuthorizeOutcome {
+  return { ok: false, reply: localReplyWithHeaders(GatewayResponses.UNAUTHORIZED, [['www-authenticate', challenge]]), error }
+}
+
+function invalid(description: string): AuthorizeOutcome {
+  return unauthorized(`Bearer scope="" error="invalid_token" error_description="${description}"`, description)
+}
