@@ -11,7 +11,6 @@
 // (error.responseType UNAUTHORIZED, authorizer.error set, no integration variables).
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -19,7 +18,8 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { CONTEXT_VARIABLES } from '../../src/logging/context-variables.js'
 import { startGateway, type StartedGateway } from '../helpers/gateway.js'
 import { http, type HttpResult } from '../helpers/http.js'
-import { cliPath, handlersDir } from '../helpers/paths.js'
+import { handlersDir } from '../helpers/paths.js'
+import { spawnCli } from '../helpers/cli.js'
 
 const API_ID = 'logapi0001'
 const ACCOUNT_ID = '111122223333'
@@ -544,39 +544,6 @@ export const handler = async (event) => {
 
 // --- the CLI: stdout destination and SIGHUP ---------------------------------------------------
 
-interface Cli {
-  readonly child: ChildProcess
-  stdout(): string
-  stderr(): string
-  waitFor(stream: 'stdout' | 'stderr', pattern: RegExp): Promise<RegExpMatchArray>
-}
-
-/** `node bin/gatehouse.js ...args` in `cwd`, killed when the test ends. */
-function spawnCli(t: TestContext, args: readonly string[], cwd: string): Cli {
-  const child = spawn(process.execPath, [cliPath, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
-  const out = { stdout: '', stderr: '' }
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out.stdout += chunk))
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (out.stderr += chunk))
-  let exited = false
-  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()))
-  void closed.then(() => (exited = true))
-  t.after(async () => {
-    if (!exited) {
-      child.kill('SIGKILL')
-      await closed
-    }
-  })
-  return {
-    child,
-    stdout: () => out.stdout,
-    stderr: () => out.stderr,
-    async waitFor(stream, pattern) {
-      const found = await eventually(() => out[stream].match(pattern) ?? (exited ? null : undefined), `${pattern} on ${stream}`, 20_000)
-      if (found === null) throw new Error(`gatehouse exited before printing ${pattern}:\nstdout:\n${out.stdout}\nstderr:\n${out.stderr}`)
-      return found
-    },
-  }
-}
 
 /** A directory with scripted.mjs and a YAML config whose `dev` stage logs with `format` to `destination`. */
 function cliApp(t: TestContext, destination: string, format: string): string {

@@ -3,7 +3,6 @@
 // route: scraped from a real gateway after a known mix of requests, and parsed.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -11,7 +10,8 @@ import { setTimeout as delay } from 'node:timers/promises'
 import { request } from 'undici'
 import { startGateway, singleFunctionApi, type StartedGateway } from '../helpers/gateway.js'
 import { http, type HttpResult } from '../helpers/http.js'
-import { cliPath, handlersDir } from '../helpers/paths.js'
+import { handlersDir } from '../helpers/paths.js'
+import { spawnCli } from '../helpers/cli.js'
 
 const API_ID = 'metricsapi1'
 const ROUTE = 'POST /run'
@@ -304,42 +304,6 @@ test('counters only grow between scrapes', async (t) => {
 
 // --- the CLI -----------------------------------------------------------------------------------
 
-interface Cli {
-  readonly child: ChildProcess
-  stdout(): string
-  waitFor(pattern: RegExp): Promise<RegExpMatchArray>
-  readonly exited: Promise<number | null>
-}
-
-function spawnCli(t: TestContext, args: readonly string[], cwd: string): Cli {
-  const child = spawn(process.execPath, [cliPath, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
-  const out = { stdout: '', stderr: '' }
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => (out.stdout += chunk))
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (out.stderr += chunk))
-  let done = false
-  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
-  void exited.then(() => (done = true))
-  t.after(async () => {
-    if (!done) {
-      child.kill('SIGKILL')
-      await exited
-    }
-  })
-  return {
-    child,
-    stdout: () => out.stdout,
-    exited,
-    async waitFor(pattern) {
-      const deadline = Date.now() + 20_000
-      for (;;) {
-        const match = out.stdout.match(pattern)
-        if (match !== null) return match
-        if (done || Date.now() > deadline) throw new Error(`no ${pattern} on stdout:\n${out.stdout}\nstderr:\n${out.stderr}`)
-        await delay(20)
-      }
-    },
-  }
-}
 
 function cliApp(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-metrics-'))
@@ -351,8 +315,8 @@ function cliApp(t: TestContext): string {
 
 test('serve --admin-port 0 prints "Admin listening on http://127.0.0.1:PORT" and serves /healthz and /metrics there', async (t) => {
   const cli = spawnCli(t, ['serve', 'gatehouse.yaml', '--port', '0', '--admin-port', '0', '--no-watch', '--quiet-functions'], cliApp(t))
-  const [, url] = await cli.waitFor(/Gatehouse listening on (http:\/\/\S+)/)
-  const [, adminUrl] = await cli.waitFor(/^Admin listening on (http:\/\/127\.0\.0\.1:(\d+))/m)
+  const [, url] = await cli.waitFor('stdout', /Gatehouse listening on (http:\/\/\S+)/)
+  const [, adminUrl] = await cli.waitFor('stdout', /^Admin listening on (http:\/\/127\.0\.0\.1:(\d+))/m)
   assert.notEqual(adminUrl, url)
   const health = await http(`${adminUrl}/healthz`)
   assert.equal(health.status, 200)
@@ -364,9 +328,9 @@ test('serve --admin-port 0 prints "Admin listening on http://127.0.0.1:PORT" and
 
 test('serve --no-admin prints no admin line and starts no admin listener', async (t) => {
   const cli = spawnCli(t, ['serve', 'gatehouse.yaml', '--port', '0', '--no-admin', '--no-watch', '--quiet-functions'], cliApp(t))
-  const [, url] = await cli.waitFor(/Gatehouse listening on (http:\/\/\S+)/)
+  const [, url] = await cli.waitFor('stdout', /Gatehouse listening on (http:\/\/\S+)/)
   assert.equal((await run(url as string, {})).status, 200)
   cli.child.kill('SIGTERM')
-  assert.equal(await cli.exited, 0)
+  assert.equal((await cli.exited).code, 0)
   assert.doesNotMatch(cli.stdout(), /Admin listening/)
 })
