@@ -16,6 +16,7 @@ import { buildEventV2 } from '../integrations/lambda/event-v2.js'
 import type { FunctionPool } from '../integrations/lambda/runtime/function-pool.js'
 import { decide, parseAuthorizerResponse, routeArn, type ParsedAuthorizerResponse } from './authorizer-response.js'
 import { readIdentitySource } from './identity-source.js'
+import { BoundedMap } from '../util/bounded-map.js'
 import type { AuthorizeOutcome } from './jwt/jwt-authorizer.js'
 
 /** Lambda authorizer response timeout (spec 13.2). */
@@ -36,7 +37,7 @@ interface CachedDecision {
 
 export class LambdaAuthorizer {
   readonly #target: LambdaAuthorizerTarget
-  readonly #cache = new Map<string, CachedDecision>()
+  readonly #cache = new BoundedMap<string, CachedDecision>(MAX_CACHED_DECISIONS)
   readonly #now: () => number
 
   constructor(target: LambdaAuthorizerTarget, options: { now?: () => number } = {}) {
@@ -116,10 +117,6 @@ export class LambdaAuthorizer {
   }
 
   #remember(key: string, parsed: ParsedAuthorizerResponse): void {
-    if (this.#cache.size >= MAX_CACHED_DECISIONS) {
-      const oldest = this.#cache.keys().next().value
-      if (oldest !== undefined) this.#cache.delete(oldest)
-    }
     this.#cache.set(key, { parsed, expiresAt: this.#now() + this.#target.def.resultTtlSeconds * 1000 })
   }
 }

@@ -9,6 +9,7 @@
  * keys and semantics, answered asynchronously.
  */
 import { TokenBucket, type ThrottleLimits } from './token-bucket.js'
+import { BoundedMap } from '../util/bounded-map.js'
 
 /** One layer: a bucket key and the limits it is created with. */
 export interface ThrottleLayer {
@@ -36,12 +37,11 @@ export const MAX_BUCKETS = 100_000
 
 export class InMemoryRateLimiter implements RateLimiter {
   readonly #clock: Clock
-  readonly #buckets = new Map<string, TokenBucket>()
-  readonly #maxBuckets: number
+  readonly #buckets: BoundedMap<string, TokenBucket>
 
   constructor(options: { clock?: Clock; maxBuckets?: number } = {}) {
     this.#clock = options.clock ?? systemClock
-    this.#maxBuckets = options.maxBuckets ?? MAX_BUCKETS
+    this.#buckets = new BoundedMap(options.maxBuckets ?? MAX_BUCKETS)
   }
 
   take(layers: readonly ThrottleLayer[]): boolean {
@@ -61,10 +61,6 @@ export class InMemoryRateLimiter implements RateLimiter {
     let bucket = this.#buckets.get(layer.key)
     // A reload that changes a layer's limits starts that layer afresh.
     if (bucket === undefined || bucket.rate !== layer.limits.rateLimit || bucket.burst !== layer.limits.burstLimit) {
-      if (bucket === undefined && this.#buckets.size >= this.#maxBuckets) {
-        const oldest = this.#buckets.keys().next().value
-        if (oldest !== undefined) this.#buckets.delete(oldest)
-      }
       bucket = new TokenBucket(layer.limits, now)
       this.#buckets.set(layer.key, bucket)
     }

@@ -16,6 +16,7 @@ import { readIdentitySource } from '../identity-source.js'
 import type { AuthorizerResult } from '../result.js'
 import { renderClaims, tokenScopes } from './claims.js'
 import { JwksProvider } from './jwks-provider.js'
+import { BoundedMap } from '../../util/bounded-map.js'
 
 /**
  * Signing algorithms accepted. AWS documents RSA (`RS256` confirmed); ECDSA and RSA-PSS are
@@ -60,7 +61,7 @@ interface Verified {
 export class JwtAuthorizer {
   readonly #def: JwtAuthorizerDefinition
   readonly #keys: JwksProvider
-  readonly #cache = new Map<string, Verified>()
+  readonly #cache = new BoundedMap<string, Verified>(MAX_CACHED_TOKENS)
   readonly #now: () => number
 
   constructor(def: JwtAuthorizerDefinition, options: { now?: () => number } = {}) {
@@ -80,7 +81,7 @@ export class JwtAuthorizer {
       const result = await this.#verify(token)
       if (typeof result === 'string') return invalid(result)
       verified = result
-      this.#remember(token, verified)
+      this.#cache.set(token, verified)
     }
     const { payload } = verified
     const scopes = tokenScopes(payload)
@@ -148,13 +149,6 @@ export class JwtAuthorizer {
     return typeof clientId === 'string' && allowed.includes(clientId)
   }
 
-  #remember(token: string, verified: Verified): void {
-    if (this.#cache.size >= MAX_CACHED_TOKENS) {
-      const oldest = this.#cache.keys().next().value
-      if (oldest !== undefined) this.#cache.delete(oldest)
-    }
-    this.#cache.set(token, verified)
-  }
 }
 
 function describe(err: unknown): string {
