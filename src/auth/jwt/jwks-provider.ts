@@ -100,7 +100,14 @@ async function fetchJson(url: string, timeoutMs: number, maxBytes: number, what:
   let size = 0
   const reader = res.body?.getReader()
   for (;;) {
-    const part = reader === undefined ? { done: true as const, value: undefined } : await reader.read()
+    let part: { done: true; value?: undefined } | { done: false; value: Uint8Array }
+    try {
+      part = reader === undefined ? { done: true, value: undefined } : await reader.read()
+    } catch (err) {
+      // The timeout covers the body too: a body that arrives too slowly fails the fetch.
+      const reason = (err as Error).name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (err as Error).message
+      throw new JwksFetchError(`cannot read ${what} from ${url}: ${reason}`)
+    }
     if (part.done) break
     size += part.value.length
     if (size > maxBytes) {

@@ -98,13 +98,16 @@ export class JwtAuthorizer {
 
   /** Checks signature and claims; returns the error description on failure. */
   async #verify(token: string): Promise<Verified | string> {
-    let alg: string | undefined
+    let header: { alg?: string | undefined; kid?: unknown }
     try {
-      alg = decodeProtectedHeader(token).alg
+      header = decodeProtectedHeader(token)
     } catch {
       return JWT_ERROR_DESCRIPTIONS.malformed
     }
+    const alg = header.alg
     if (alg === undefined || !(ALLOWED_ALGORITHMS as readonly string[]).includes(alg)) return JWT_ERROR_DESCRIPTIONS.algorithm(alg ?? 'none')
+    // The `kid` must name a key of the issuer's JWKS (spec 5.1); without one, jose would try any key of the right type.
+    if (typeof header.kid !== 'string') return JWT_ERROR_DESCRIPTIONS.unknownKey
     let payload: JWTPayload
     try {
       payload = await this.#verifySignature(token)
