@@ -63,7 +63,8 @@ export class LambdaAuthorizer {
       method: ctx.method,
       path: ctx.stagePath,
     })
-    const cacheKey = def.resultTtlSeconds > 0 ? values.join('\u0000') : undefined
+    // The key is the tuple of values (spec 5.2): JSON keeps ("a\0b", "c") and ("a", "b\0c") apart.
+    const cacheKey = def.resultTtlSeconds > 0 ? JSON.stringify(values) : undefined
     let parsed = cacheKey === undefined ? undefined : this.#cached(cacheKey)
     if (parsed === undefined) {
       const invoked = await this.#invoke(ctx, arn, values)
