@@ -6,13 +6,12 @@
 // REST-style error.responseType names (RESOURCE_NOT_FOUND, THROTTLED, INTEGRATION_FAILURE,
 // INTEGRATION_TIMEOUT), the 429 body, and JSON escaping of values; tests asserting them say so.
 //
-// 401 lines cannot be produced yet: authorizers (JWT, Lambda) are not implemented, so no
-// request can be answered 401 Unauthorized. When they land, add a 401 case next to the 429 one
-// (error.responseType UNAUTHORIZED, authorizer.error set, no integration variables).
+// The 401 case uses a JWT authorizer whose keys are given inline (no discovery).
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
+import { exportJWK, generateKeyPair } from 'jose'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import { CONTEXT_VARIABLES } from '../../src/logging/context-variables.js'
@@ -38,6 +37,7 @@ const FULL_FORMAT =
   '{' + ALL_VARIABLES.map((name) => (name === 'error.messageString' ? `"${name}":$context.${name}` : `"${name}":"$context.${name}"`)).join(',') + '}'
 
 /** Variables nothing can set yet (no authorizers, IAM, Cognito, mTLS, custom domains, AWS service integrations). */
+// Absent on every line of this file's API, except authorizer.error on a refused request.
 const ALWAYS_ABSENT = [
   'authorizer.error', 'authorizer.principalId', 'authorizer.claims.sub', 'authorizer.tenant', 'awsEndpointRequestId2',
   'customDomain.basePathMatched', 'identity.accountId', 'identity.caller', 'identity.cognitoAuthenticationProvider',
@@ -110,6 +110,8 @@ function requestIdOf(res: HttpResult): string {
  * with a 1 s function timeout; stage `dev`, and stage `limited` whose routes allow a burst of 1
  * and practically no refill. No `$default` stage, so `/elsewhere` reaches no stage.
  */
+const PUBLIC_JWK = { ...(await exportJWK((await generateKeyPair('RS256')).publicKey)), kid: 'k1', alg: 'RS256' }
+
 function loggedApi(destination: string, format = FULL_FORMAT): object {
   const accessLogSettings = { format, destination, destinationArn: `arn:aws:logs:us-east-1:${ACCOUNT_ID}:log-group:gatehouse` }
   return {
@@ -119,9 +121,19 @@ function loggedApi(destination: string, format = FULL_FORMAT): object {
       {
         name: 'logged',
         apiId: API_ID,
+        authorizers: [
+          {
+            authorizerId: 'jwt',
+            authorizerType: 'JWT',
+            identitySource: ['$request.header.Authorization'],
+            jwtConfiguration: { issuer: 'https://issuer.invalid', audience: ['logged'] },
+            jwks: { keys: [PUBLIC_JWK] },
+          },
+        ],
         routes: [
           { routeKey: 'POST /run', target: 'integrations/run' },
           { routeKey: 'POST /slow', target: 'integrations/slow' },
+          { routeKey: 'POST /secure', target: 'integrations/run', authorizationType: 'JWT', authorizerId: 'jwt' },
         ],
         integrations: [
           { integrationId: 'run', integrationType: 'AWS_PROXY', integrationUri: 'fn', payloadFormatVersion: '2.0' },
@@ -188,6 +200,8 @@ interface Expected {
   readonly stage: string
   readonly routeKey: string
   readonly status: number
+  /** Set only for a request its authorizer refused; otherwise authorizer.error is absent. */
+  readonly authorizerError?: string
 }
 
 /** What every line says about the request itself, whatever happened to it (spec 9.3, 1.2, 1.3). */
@@ -223,7 +237,10 @@ function assertRequestFacts(line: LogLine, sent: Sent, expected: Expected): void
   assert.match(line['responseLatency'] ?? '', INTEGER, 'responseLatency is a number of ms')
   assert.match(line['dataProcessed'] ?? '', INTEGER, 'dataProcessed is a number of bytes')
   assert.ok(Number(line['dataProcessed']) >= sent.res.body.length, 'dataProcessed counts at least the response body')
-  for (const name of ALWAYS_ABSENT) assert.equal(line[name], '-', `${name} is absent`)
+  for (const name of ALWAYS_ABSENT) {
+    const expectedValue = name === 'authorizer.error' ? (expected.authorizerError ?? '-') : '-'
+    assert.equal(line[name], expectedValue, `${name} is ${expectedValue === '-' ? 'absent' : expectedValue}`)
+  }
 }
 
 function assertAbsent(line: LogLine, names: readonly string[], what: string): void {
@@ -306,6 +323,25 @@ test('a request that no stage serves is answered 404 and writes no access-log li
     [served.requestId],
     'only the request that reached a stage is logged'
   )
+})
+
+test('a request refused by its JWT authorizer logs a 401 line with UNAUTHORIZED, authorizer.error and no integration variables (provisional)', async (t) => {
+  const { started, file } = await startLogged(t)
+  const sent = await send(started.url, 'POST', '/dev/secure', {})
+  assert.equal(sent.res.status, 401)
+  assert.equal(sent.res.text, '{"message":"Unauthorized"}')
+  const line = await lineFor(file, sent.requestId)
+  assertRequestFacts(line, sent, {
+    method: 'POST',
+    path: '/dev/secure',
+    stage: 'dev',
+    routeKey: 'POST /secure',
+    status: 401,
+    authorizerError: 'the identity source is missing',
+  })
+  assert.equal(line['responseLength'], '26')
+  assertGatewayError(line, 'Unauthorized', 'UNAUTHORIZED')
+  assertAbsent(line, INTEGRATION_VARIABLES, '401')
 })
 
 test('a throttled request logs a 429 line with THROTTLED and no integration variables (provisional)', async (t) => {
