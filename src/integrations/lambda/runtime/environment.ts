@@ -28,6 +28,8 @@ const WORKER_URL = new URL('./worker.js', import.meta.url)
 
 export class ExecutionEnvironment {
   readonly ready: Promise<InitOutcome>
+  /** How init ended, once it has: warm invocations read this instead of awaiting `ready`. */
+  initOutcome: InitOutcome | undefined
   /** Set once, by the first invocation after init (Lambda reports it on that REPORT line). */
   initDurationMs: number | undefined
   #worker: Worker
@@ -46,6 +48,7 @@ export class ExecutionEnvironment {
     })
     let settleInit: (o: InitOutcome) => void = () => {}
     this.ready = new Promise((resolve) => (settleInit = resolve))
+    void this.ready.then((outcome) => (this.initOutcome = outcome))
     this.#worker.on('message', (message: EnvironmentMessage) => {
       switch (message.type) {
         case 'log':

@@ -167,7 +167,8 @@ export class FunctionPool {
   async #run(env: ExecutionEnvironment, event: string, answer: (r: InvokeResult) => void): Promise<void> {
     const requestId = newLambdaRequestId()
     const log = this.#options.onLog
-    const init = await withInitDeadline(env)
+    // Only a cold start waits (and arms the init deadline); a warm environment's outcome is known.
+    const init = env.initOutcome ?? (await withInitDeadline(env))
     if (!init.ok) {
       if (log !== null) {
         log(`${new Date().toISOString()}\tundefined\tERROR\tUncaught Exception \t${JSON.stringify(init.error)}`)
