@@ -14,9 +14,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
-import { Sha256 } from '@aws-crypto/sha256-js'
-import { SignatureV4 } from '@smithy/signature-v4'
 import { startGateway } from '../helpers/gateway.js'
+import { signerFor, toSmithy, type Draft, type SignAs, type SigningDefaults, type SmithyRequest } from '../helpers/sigv4-signer.js'
 import { rawRequest, type RawResponse } from '../helpers/raw-http.js'
 
 const API_ID = 'iamapi0001'
@@ -138,28 +137,6 @@ async function iamGateway(t: TestContext, settings: IamSettings = {}): Promise<H
 
 // --- signing -----------------------------------------------------------------------------------
 
-type SmithyRequest = Parameters<SignatureV4['presign']>[0]
-
-interface Draft {
-  readonly method?: string
-  /** As the SDK hands it to the signer: already percent-encoded, stage included. */
-  readonly path?: string
-  /** Decoded names and values, as the signer takes them. */
-  readonly query?: Record<string, string | string[]>
-  readonly headers?: Record<string, string>
-  readonly body?: string
-}
-
-interface SignAs {
-  readonly credential?: Credential
-  readonly secretAccessKey?: string
-  /** `null`: send no token even if the credential has one. */
-  readonly sessionToken?: string | null
-  readonly region?: string
-  readonly service?: string
-  readonly date?: number
-}
-
 /** A request as it goes on the wire. */
 interface Wire {
   readonly method: string
@@ -168,32 +145,9 @@ interface Wire {
   readonly body?: Buffer
 }
 
-function signer(as: SignAs): SignatureV4 {
-  const credential = as.credential ?? ALICE
-  const token = as.sessionToken === undefined ? credential.sessionToken : as.sessionToken
-  return new SignatureV4({
-    credentials: {
-      accessKeyId: credential.accessKeyId,
-      secretAccessKey: as.secretAccessKey ?? credential.secretAccessKey,
-      ...(token == null ? {} : { sessionToken: token }),
-    },
-    region: as.region ?? REGION,
-    service: as.service ?? 'execute-api',
-    sha256: Sha256,
-  })
-}
-
-function smithy(draft: Draft): SmithyRequest {
-  return {
-    method: draft.method ?? 'GET',
-    protocol: 'https:',
-    hostname: HOST,
-    path: draft.path ?? '/prod/items',
-    query: draft.query ?? {},
-    headers: { host: HOST, ...(draft.headers ?? {}) },
-    ...(draft.body === undefined ? {} : { body: draft.body }),
-  }
-}
+const DEFAULTS: SigningDefaults = { credential: ALICE, region: REGION, host: HOST }
+const signer = (as: SignAs) => signerFor(as, DEFAULTS)
+const smithy = (draft: Draft) => toSmithy(draft, HOST)
 
 /** Percent-encoding as the SDK's HTTP handler applies it (encodeURIComponent plus !'()*). */
 function escape(text: string): string {

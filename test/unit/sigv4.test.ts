@@ -1,7 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { Sha256 } from '@aws-crypto/sha256-js'
-import { SignatureV4 } from '@smithy/signature-v4'
+import { signerFor, toSmithy, type Draft, type SignAs, type SigningDefaults, type SmithyRequest } from '../helpers/sigv4-signer.js'
 import {
   SIGV4_REASONS,
   verifySigV4,
@@ -50,58 +49,11 @@ function options(overrides: Partial<SigV4Options> = {}): SigV4Options {
   return { region: REGION, now: NOW, credentials: (id) => TABLE.get(id), ...overrides }
 }
 
-type SmithyRequest = Parameters<SignatureV4['presign']>[0]
-
-interface Draft {
-  method?: string
-  /** As the SDK serializers hand it to the signer: already percent-encoded. */
-  path?: string
-  /** Decoded names and values, as the signer takes them. */
-  query?: Record<string, string | string[]>
-  headers?: Record<string, string>
-  body?: string
-}
-
-interface SignAs {
-  credential?: IamCredential
-  secretAccessKey?: string
-  sessionToken?: string | null
-  region?: string
-  service?: string
-  date?: number
-  unsignableHeaders?: Set<string>
-}
-
-function signerFor(as: SignAs): SignatureV4 {
-  const credential = as.credential ?? USER
-  const token = as.sessionToken === undefined ? credential.sessionToken : as.sessionToken
-  return new SignatureV4({
-    credentials: {
-      accessKeyId: credential.accessKeyId,
-      secretAccessKey: as.secretAccessKey ?? credential.secretAccessKey,
-      ...(token == null ? {} : { sessionToken: token }),
-    },
-    region: as.region ?? REGION,
-    service: as.service ?? 'execute-api',
-    sha256: Sha256,
-  })
-}
-
-function toSmithy(draft: Draft): SmithyRequest {
-  return {
-    method: draft.method ?? 'GET',
-    protocol: 'https:',
-    hostname: HOST,
-    path: draft.path ?? '/prod/items',
-    query: draft.query ?? {},
-    headers: { host: HOST, ...draft.headers },
-    ...(draft.body === undefined ? {} : { body: draft.body }),
-  }
-}
+const DEFAULTS: SigningDefaults = { credential: USER, region: REGION, host: HOST }
 
 /** Signs with the Authorization header and returns the request as the gateway would see it. */
 async function signed(draft: Draft = {}, as: SignAs = {}): Promise<SigV4Request> {
-  const request = await signerFor(as).sign(toSmithy(draft), {
+  const request = await signerFor(as, DEFAULTS).sign(toSmithy(draft, HOST), {
     signingDate: new Date(as.date ?? NOW),
     ...(as.unsignableHeaders === undefined ? {} : { unsignableHeaders: as.unsignableHeaders }),
   })
@@ -110,7 +62,7 @@ async function signed(draft: Draft = {}, as: SignAs = {}): Promise<SigV4Request>
 
 /** Presigns (query-string form) and returns the request as the gateway would see it. */
 async function presigned(draft: Draft = {}, as: SignAs = {}, expiresIn = 900): Promise<SigV4Request> {
-  const request = await signerFor(as).presign(toSmithy(draft), { signingDate: new Date(as.date ?? NOW), expiresIn })
+  const request = await signerFor(as, DEFAULTS).presign(toSmithy(draft, HOST), { signingDate: new Date(as.date ?? NOW), expiresIn })
   return onTheWire(request, draft.body)
 }
 
