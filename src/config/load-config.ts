@@ -23,6 +23,7 @@ import { shapeIssues } from './shape.js'
 import { checkStageSettings } from './stage-settings.js'
 import { checkAuthorizer, checkRouteAuthorization, iamSettingsOf, MAX_AUTHORIZERS_PER_API } from './authorizers.js'
 import { DEFAULT_ACCOUNT_THROTTLE } from '../throttle/index.js'
+import { isObject } from '../util/is-object.js'
 
 export type LoadConfigResult =
   | { readonly ok: true; readonly config: M.GatehouseConfig }
@@ -54,7 +55,6 @@ export function loadConfigObject(value: unknown, baseDir: string): LoadConfigRes
   return buildConfig(doc, resolve(baseDir), undefined)
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | undefined): LoadConfigResult {
   const reporter = new Reporter()

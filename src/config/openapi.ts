@@ -15,6 +15,7 @@ import type { Origin } from './model.js'
 import type { AuthorizerInput, IntegrationInput, RouteInput } from './schema.js'
 import { Reporter, fieldOrigin, originOf } from './reporter.js'
 import { shapeIssues } from './shape.js'
+import { isObject } from '../util/is-object.js'
 
 const OPERATION_METHODS: Readonly<Record<string, string>> = {
   get: 'GET',
@@ -92,7 +93,6 @@ export interface OpenApiImportInput {
 }
 
 type Json = Record<string, unknown>
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 
 export function importOpenApi(
   input: OpenApiImportInput,

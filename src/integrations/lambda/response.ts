@@ -4,6 +4,7 @@
  * 3.6). A malformed result is reported with a reason (it becomes a 500 with that reason
  * in `$context.integrationErrorMessage`), never thrown.
  */
+import { isObject } from '../../util/is-object.js'
 
 export interface LambdaHttpResponse {
   readonly statusCode: number
@@ -25,7 +26,6 @@ const INFERRED_HEADERS: ReadonlyArray<readonly [string, string]> = Object.freeze
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
 type Json = Record<string, unknown>
-const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v)
 const isScalar = (v: unknown): v is string | number | boolean =>
   typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean'
 
