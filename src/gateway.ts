@@ -17,6 +17,7 @@ import { SHUTDOWN_GRACE_MS } from './http/limits.js'
 import { createDataPlane, listeningUrl, type DataPlane } from './http/server.js'
 import { createLogger, type Logger, type LogLevel } from './logging/logger.js'
 import { compile, destroy, retire } from './runtime/compile.js'
+import { UpstreamAgents } from './integrations/http-proxy/upstream-agents.js'
 import { SnapshotHolder, type RuntimeSnapshot } from './runtime/snapshot.js'
 import { SourceWatcher } from './runtime/watcher.js'
 import { createAdminServer } from './admin/server.js'
@@ -89,13 +90,14 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   const sinks = new AccessLogSinks(logger)
   const metrics = new MetricsRegistry()
   const limiter = options.limiter ?? new InMemoryRateLimiter()
+  const upstreams = new UpstreamAgents()
   // Replaced snapshots whose environments may still be finishing invocations.
   const retired = new Set<RuntimeSnapshot>()
 
   const build = (): { snapshot: RuntimeSnapshot } | { issues: readonly ConfigIssue[]; sourceFiles: readonly string[] } => {
     const loaded = load()
     if (!loaded.ok) return loaded
-    return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics }) }
+    return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams }) }
   }
 
   const reloadNow = async (): Promise<ReloadResult> => {
@@ -114,6 +116,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     for (const old of retired) if ([...old.pools.values()].every((p) => p.size === 0)) retired.delete(old)
     retired.add(previous)
     await sinks.retain(built.snapshot.accessLogDestinations)
+    // Agents for backends no longer configured close once their requests finish.
+    await upstreams.retain(built.snapshot.upstreamAgentKeys)
     watcher?.watchFiles(built.snapshot.config.sourceFiles)
     logger.info('Configuration reloaded', { apis: built.snapshot.apis.size, functions: built.snapshot.pools.size })
     return { ok: true }
@@ -200,6 +204,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       await reloading?.catch(() => undefined)
       await Promise.all([holder.current, ...retired].map(destroy))
       retired.clear()
+      await upstreams.destroy()
       await sinks.close()
       if (admin !== undefined) {
         const adminClosed = once(admin, 'close')

@@ -29,6 +29,8 @@ export interface ApiDraft {
   readonly brokenAuthorizerIds: ReadonlySet<string>
   /** Ids of integrations that exist but have problems of their own (already reported). */
   readonly brokenIntegrationIds: ReadonlySet<string>
+  /** `corsConfiguration` / `x-amazon-apigateway-cors` as written, with where. */
+  readonly cors: { readonly value: unknown; readonly origin: Origin; readonly doc: LoadedDocument } | undefined
   /** API-level fields Gatehouse does not implement yet, with where they were set. */
   readonly unsupported: readonly { field: string; origin: Origin }[]
   readonly origin: Origin

@@ -23,6 +23,8 @@ import { shapeIssues } from './shape.js'
 import { checkStageSettings } from './stage-settings.js'
 import { checkAuthorizer, checkRouteAuthorization, iamSettingsOf, MAX_AUTHORIZERS_PER_API } from './authorizers.js'
 import { DEFAULT_ACCOUNT_THROTTLE } from '../throttle/index.js'
+import { checkCors } from './cors.js'
+import { checkIntegration, type IntegrationContext } from './integrations.js'
 import { isObject } from '../util/is-object.js'
 
 export type LoadConfigResult =
@@ -31,14 +33,8 @@ export type LoadConfigResult =
 
 /** What each not-yet-implemented AWS feature is waiting for, named in error messages. */
 const PLANNED = {
-  cors: 'CORS is not supported yet (planned with HTTP proxy integrations and parameter mapping)',
-  parameterMapping: 'parameter mapping is not supported yet (planned with HTTP proxy integrations)',
-  httpProxy: 'HTTP_PROXY integrations are not supported yet (planned: HTTP proxy integrations)',
-  tls: 'tlsConfig is not supported yet (planned with HTTP proxy integrations)',
   websocket: 'WebSocket APIs are not supported yet (planned: WebSocket APIs and the @connections API)',
   customDomains: 'disableExecuteApiEndpoint is not supported yet (planned: custom domain names and API mappings)',
-  serviceIntegrations: 'AWS service integrations (integrationSubtype) are not supported yet',
-  vpcLink: 'private integrations (VPC_LINK) are not supported by a self-hosted gateway',
 } as const
 
 /** Loads and validates a config file; relative paths resolve against its directory. */
@@ -96,7 +92,7 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
   for (let i = 0; i < apiList.length; i++) {
     const draft = readApi(apiList[i], ['apis', i], doc, { baseDir, accountId, region }, reporter, sourceFiles)
     if (draft === undefined) continue
-    const api = checkApi(draft, { functions, brokenFunctions, accountThrottle, baseDir, hasIam: iam !== null }, reporter)
+    const api = checkApi(draft, { functions, brokenFunctions, accountThrottle, baseDir, hasIam: iam !== null, watch: (f: string) => sourceFiles.add(f) }, reporter)
     if (api === undefined) continue
     const previous = apiIds.get(api.apiId)
     if (previous !== undefined) {
@@ -145,6 +141,8 @@ interface Known {
   readonly accountThrottle: M.ThrottleLimits | null
   readonly baseDir: string
   readonly hasIam: boolean
+  /** Adds a file whose change should reload the config (a backend CA bundle). */
+  readonly watch: (file: string) => void
 }
 
 function checkFunction(
@@ -253,7 +251,7 @@ function readApi(
   const api = value as S.InlineApiInput
   if (typeof api.name !== 'string' || !Array.isArray(api.routes)) return undefined
   const unsupported: { field: string; origin: M.Origin }[] = []
-  if (api.corsConfiguration !== undefined) unsupported.push({ field: 'corsConfiguration', origin: fieldOrigin(doc, origin, 'corsConfiguration') })
+  const cors = api.corsConfiguration === undefined ? undefined : { value: api.corsConfiguration, origin: originOf(doc, [...path, 'corsConfiguration']), doc }
   if (api.disableExecuteApiEndpoint === true) {
     unsupported.push({ field: 'disableExecuteApiEndpoint', origin: fieldOrigin(doc, origin, 'disableExecuteApiEndpoint') })
   }
@@ -267,6 +265,7 @@ function readApi(
     authorizers: itemDrafts(S.AuthorizerSchema, api.authorizers ?? [], [...path, 'authorizers'], doc, reporter),
     brokenAuthorizerIds: brokenIds(api.authorizers ?? [], 'authorizerId'),
     stages: stageItems(api.stages, doc, path, reporter),
+    cors,
     unsupported,
     origin,
     doc,
@@ -310,10 +309,8 @@ function checkApi(draft: ApiDraft, known: Known, reporter: Reporter): M.ApiDefin
   const before = reporter.count
   const { origin } = draft
   if (draft.protocolType === 'WEBSOCKET') return void reporter.at(fieldOrigin(draft.stagesDoc, origin, 'protocolType'), PLANNED.websocket)
-  for (const { field, origin: at } of draft.unsupported) {
-    const reason = field === 'disableExecuteApiEndpoint' ? PLANNED.customDomains : PLANNED.cors
-    reporter.at(at, `${field}: ${reason}`)
-  }
+  for (const { field, origin: at } of draft.unsupported) reporter.at(at, `${field}: ${PLANNED.customDomains}`)
+  const cors = checkCors(draft.cors, reporter)
   const apiId = draft.apiId ?? deriveApiId(draft.name)
   if (!D.API_ID_PATTERN.test(apiId)) {
     reporter.at(fieldOrigin(draft.stagesDoc, origin, 'apiId'), `apiId "${apiId}" must be lowercase letters and digits (AWS ids look like "a1b2c3d4e5")`)
@@ -322,20 +319,27 @@ function checkApi(draft: ApiDraft, known: Known, reporter: Reporter): M.ApiDefin
   const stages = checkStages(draft, known, reporter)
   const integrations = new Map<string, M.IntegrationDefinition>()
   const broken = new Set(draft.brokenIntegrationIds)
+  const integrationContext: IntegrationContext = {
+    doc: draft.doc,
+    stages,
+    baseDir: known.baseDir,
+    checkFunction: (uri, at) => checkFunctionReference(uri, at, stages, known, reporter),
+    watch: known.watch,
+  }
   if (draft.integrations.length > D.MAX_INTEGRATIONS_PER_API) {
     reporter.at(origin, `an HTTP API has at most ${D.MAX_INTEGRATIONS_PER_API} integrations`)
   }
   for (const d of draft.integrations) {
     const id = d.input.integrationId
     if (integrations.has(id)) reporter.at(fieldAt(draft.doc, d, 'integrationId'), `integrationId "${id}" is used twice`)
-    const integration = checkIntegration(d, draft.doc, stages, known, reporter)
+    const integration = checkIntegration(d, integrationContext, reporter)
     if (integration === undefined) broken.add(id)
     else integrations.set(id, integration)
   }
   const authorizers = checkAuthorizers(draft, stages, known, reporter)
   const routes = checkRoutes(draft, integrations, broken, authorizers, known, reporter)
-  if (reporter.count > before) return undefined
-  return { apiId, name: draft.name, protocolType: 'HTTP', routes, integrations, authorizers, stages, origin }
+  if (reporter.count > before || cors === undefined) return undefined
+  return { apiId, name: draft.name, protocolType: 'HTTP', routes, integrations, authorizers, stages, cors, origin }
 }
 
 function checkAuthorizers(draft: ApiDraft, stages: readonly M.StageDefinition[], known: Known, reporter: Reporter): Map<string, M.AuthorizerDefinition> {
@@ -402,70 +406,6 @@ function checkStageVariables(input: S.StageInput, origin: M.Origin, doc: LoadedD
     out[name] = value
   }
   return out
-}
-
-function checkIntegration(
-  draft: Draft<S.IntegrationInput>,
-  doc: LoadedDocument,
-  stages: readonly M.StageDefinition[],
-  known: Known,
-  reporter: Reporter
-): M.IntegrationDefinition | undefined {
-  const { input } = draft
-  const at = (field: string) => fieldAt(doc, draft, field)
-  const before = reporter.count
-  const type = input.integrationType
-  if (type === 'HTTP_PROXY') reporter.at(at('integrationType'), PLANNED.httpProxy)
-  else if (type !== 'AWS_PROXY') {
-    reporter.at(at('integrationType'), `integrationType ${type} is not supported for HTTP APIs (use AWS_PROXY or HTTP_PROXY)`)
-  }
-  if (input.integrationSubtype !== undefined) reporter.at(at('integrationSubtype'), PLANNED.serviceIntegrations)
-  if (input.connectionType === 'VPC_LINK') reporter.at(at('connectionType'), PLANNED.vpcLink)
-  for (const field of ['requestParameters', 'responseParameters'] as const) {
-    if (input[field] !== undefined) reporter.at(at(field), PLANNED.parameterMapping)
-  }
-  if (input.tlsConfig !== undefined) reporter.at(at('tlsConfig'), PLANNED.tls)
-  // The rest only means something for the types Gatehouse runs.
-  if (type !== 'AWS_PROXY') return undefined
-
-  const version = input.payloadFormatVersion === undefined ? undefined : normaliseVersion(input.payloadFormatVersion)
-  if (version === undefined) {
-    reporter.at(
-      input.payloadFormatVersion === undefined ? draft.origin : at('payloadFormatVersion'),
-      input.payloadFormatVersion === undefined
-        ? 'payloadFormatVersion is required for HTTP API integrations ("1.0" or "2.0")'
-        : `payloadFormatVersion must be "1.0" or "2.0"`,
-      input.payloadFormatVersion === undefined ? (draft.sourceNames?.['payloadFormatVersion'] ?? 'payloadFormatVersion') : undefined
-    )
-  }
-  const timeout = input.timeoutInMillis ?? D.DEFAULT_INTEGRATION_TIMEOUT_MS
-  if (timeout < D.MIN_INTEGRATION_TIMEOUT_MS || timeout > D.MAX_INTEGRATION_TIMEOUT_MS) {
-    reporter.at(at('timeoutInMillis'), `timeoutInMillis must be between ${D.MIN_INTEGRATION_TIMEOUT_MS} and ${D.MAX_INTEGRATION_TIMEOUT_MS}`)
-  }
-  if (input.integrationMethod !== undefined && input.integrationMethod !== 'POST') {
-    reporter.at(at('integrationMethod'), 'integrationMethod must be POST for Lambda integrations')
-  }
-  const uri = input.integrationUri
-  if (uri === undefined) {
-    const name = draft.sourceNames?.['integrationUri'] ?? 'integrationUri'
-    reporter.at(draft.origin, `${name} is required: the Lambda function name or ARN`, name)
-  } else {
-    checkFunctionReference(uri, at('integrationUri'), stages, known, reporter)
-  }
-  if (reporter.count > before || uri === undefined || version === undefined) return undefined
-  return {
-    integrationId: input.integrationId,
-    integrationType: 'AWS_PROXY',
-    integrationUri: uri,
-    payloadFormatVersion: version,
-    timeoutInMillis: timeout,
-    origin: draft.origin,
-  }
-}
-
-function normaliseVersion(v: string | number | boolean): M.PayloadFormatVersion | undefined {
-  const s = typeof v === 'number' ? v.toFixed(1) : String(v)
-  return s === '1.0' || s === '2.0' ? s : undefined
 }
 
 /** A Lambda URI must name a function in `functions`, in every stage when it uses stage variables. */

@@ -6,7 +6,9 @@
 import type { ParsedRouteKey } from '../routing/route-key.js'
 import type { IdentitySource } from '../auth/identity-source.js'
 import type { IamCredential } from '../auth/sigv4.js'
-export type { IamCredential }
+import type { UpstreamTls } from '../integrations/http-proxy/upstream-agents.js'
+import type { CorsConfiguration } from '../http/cors.js'
+export type { IamCredential, UpstreamTls, CorsConfiguration }
 
 export interface Origin {
   readonly file: string
@@ -89,15 +91,31 @@ export interface IamSettings {
   readonly clockSkewMs: number
 }
 
-export interface IntegrationDefinition {
+interface IntegrationDefinitionBase {
   readonly integrationId: string
-  readonly integrationType: 'AWS_PROXY'
   /** As written; may contain `${stageVariables.x}`, resolved per stage at compile time. */
   readonly integrationUri: string
   readonly payloadFormatVersion: PayloadFormatVersion
   readonly timeoutInMillis: number
+  /** Validated `requestParameters` (empty when none). */
+  readonly requestParameters: Readonly<Record<string, string>>
+  /** Validated `responseParameters` by status code (empty when none). */
+  readonly responseParameters: Readonly<Record<string, Readonly<Record<string, string>>>>
   readonly origin: Origin
 }
+
+export interface LambdaIntegrationDefinition extends IntegrationDefinitionBase {
+  readonly integrationType: 'AWS_PROXY'
+}
+
+export interface HttpProxyIntegrationDefinition extends IntegrationDefinitionBase {
+  readonly integrationType: 'HTTP_PROXY'
+  /** An HTTP method, or `ANY` for the client's. */
+  readonly integrationMethod: string
+  readonly tls: UpstreamTls
+}
+
+export type IntegrationDefinition = LambdaIntegrationDefinition | HttpProxyIntegrationDefinition
 
 export type { ThrottleLimits } from '../throttle/token-bucket.js'
 import type { ThrottleLimits } from '../throttle/token-bucket.js'
@@ -127,6 +145,8 @@ export interface ApiDefinition {
   readonly integrations: ReadonlyMap<string, IntegrationDefinition>
   readonly authorizers: ReadonlyMap<string, AuthorizerDefinition>
   readonly stages: readonly StageDefinition[]
+  /** `corsConfiguration` (or `x-amazon-apigateway-cors`), or `null`. */
+  readonly cors: CorsConfiguration | null
   readonly origin: Origin
 }
 

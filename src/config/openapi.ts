@@ -125,9 +125,7 @@ export function importOpenApi(
   if (isObject(endpoint) && endpoint['disableExecuteApiEndpoint'] === true) {
     unsupported.push({ field: 'disableExecuteApiEndpoint', origin: originOf(doc, ['x-amazon-apigateway-endpoint-configuration', 'disableExecuteApiEndpoint']) })
   }
-  if (root['x-amazon-apigateway-cors'] !== undefined) {
-    unsupported.push({ field: 'x-amazon-apigateway-cors', origin: originOf(doc, ['x-amazon-apigateway-cors']) })
-  }
+  const cors = root['x-amazon-apigateway-cors'] === undefined ? undefined : { value: root['x-amazon-apigateway-cors'], origin: originOf(doc, ['x-amazon-apigateway-cors']), doc }
 
   const integrations = new Map<string, Draft<IntegrationInput>>()
   const brokenIntegrationIds = new Set<string>()
@@ -181,6 +179,7 @@ export function importOpenApi(
     brokenIntegrationIds,
     authorizers: security.authorizers,
     brokenAuthorizerIds: security.broken,
+    cors,
     unsupported,
     origin: rootOrigin,
     doc,

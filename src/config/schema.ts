@@ -41,6 +41,31 @@ export const RouteSchema = Type.Object(
   strict
 )
 
+/** `tlsConfig` of an HTTP_PROXY integration: AWS's `serverNameToVerify`, and Gatehouse's own CA and skip switch. */
+export const TlsConfigSchema = Type.Object(
+  {
+    serverNameToVerify: opt(Type.String({ minLength: 1 })),
+    /** Gatehouse's own: a PEM file of CAs to trust for this backend (private CAs), relative to the config file. */
+    caFile: opt(Type.String({ minLength: 1 })),
+    /** Gatehouse's own (AWS has it for REST APIs only): do not verify the backend's certificate. */
+    insecureSkipVerification: opt(Type.Boolean()),
+  },
+  strict
+)
+
+/** `corsConfiguration` / `x-amazon-apigateway-cors` (spec 8.1). */
+export const CorsConfigurationSchema = Type.Object(
+  {
+    allowOrigins: opt(Type.Array(Type.String({ minLength: 1 }))),
+    allowCredentials: opt(Type.Boolean()),
+    exposeHeaders: opt(Type.Array(Type.String({ minLength: 1 }))),
+    maxAge: opt(Type.Integer({ minimum: -1, maximum: 86400 })),
+    allowMethods: opt(Type.Array(Type.String({ minLength: 1 }))),
+    allowHeaders: opt(Type.Array(Type.String({ minLength: 1 }))),
+  },
+  strict
+)
+
 export const IntegrationSchema = Type.Object(
   {
     integrationId: Type.String({ minLength: 1 }),
@@ -62,7 +87,7 @@ export const IntegrationSchema = Type.Object(
     description: opt(Type.String()),
     requestParameters: opt(Type.Record(Type.String(), Type.Unknown())),
     responseParameters: opt(Type.Record(Type.String(), Type.Unknown())),
-    tlsConfig: opt(Type.Record(Type.String(), Type.Unknown())),
+    tlsConfig: opt(TlsConfigSchema),
   },
   strict
 )
@@ -148,7 +173,8 @@ export const InlineApiSchema = Type.Object(
     version: opt(Type.String()),
     routeSelectionExpression: opt(Type.String()),
     disableExecuteApiEndpoint: opt(Type.Boolean()),
-    corsConfiguration: opt(Type.Record(Type.String(), Type.Unknown())),
+    // Checked on its own (CorsConfigurationSchema) so that its problems do not hide the routes'.
+    corsConfiguration: opt(Type.Unknown()),
     // Items are checked one by one with AuthorizerSchema.
     authorizers: opt(Type.Array(Type.Unknown())),
     tags: opt(Type.Record(Type.String(), Type.String())),

@@ -46,6 +46,8 @@ export const GatewayResponses = Object.freeze({
   TOO_MANY_REQUESTS: gatewayResponse(429, 'Too Many Requests', 'THROTTLED'),
   /** Function error, malformed result, invocation rejected. `[DOC]` */
   INTEGRATION_FAILURE: gatewayResponse(500, 'Internal Server Error', 'INTEGRATION_FAILURE'),
+  /** An HTTP backend that cannot be connected to (refused, DNS, unreachable). `[UNCONFIRMED]` (spec 4.1) */
+  INTEGRATION_UNREACHABLE: gatewayResponse(503, 'Service Unavailable', 'INTEGRATION_FAILURE'),
   /** Integration timeout (`timeoutInMillis`). `[OBS]` */
   INTEGRATION_TIMEOUT: gatewayResponse(503, 'Service Unavailable', 'INTEGRATION_TIMEOUT'),
   /** The gateway itself failed (a bug): still answered in AWS's shape, never a stack trace. */

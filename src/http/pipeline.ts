@@ -3,13 +3,15 @@
  * The HTTP API request pipeline, one step at a time, each either continuing or producing a
  * local reply from the catalogue:
  *
- *   size limits → resolve API and stage → match route → throttle → read body → authorize → invoke integration
+ *   size limits → resolve API and stage → match route (or answer a CORS preflight) → throttle
+ *   → read body (unless an HTTP proxy streams it) → authorize → invoke integration
  *
  * Expected outcomes (404, 413, 500 from a function) are returned replies, not exceptions.
  */
 import type { IncomingMessage } from 'node:http'
 import { GatewayResponses } from '../errors/catalog.js'
 import { invokeLambdaIntegration } from '../integrations/lambda/invoke.js'
+import { invokeHttpProxy } from '../integrations/http-proxy/invoke.js'
 import { decodePath, pathSegments, splitTarget } from '../routing/request-path.js'
 import { resolveApi, resolveStage } from '../routing/stage-resolver.js'
 import type { CompiledRoute, CompiledStage, RuntimeSnapshot } from '../runtime/snapshot.js'
@@ -47,7 +49,11 @@ export function processRequest(ctx: RequestContext, req: IncomingMessage, snapsh
   ctx.routeSegments = pathSegments(stageMatch.stagePath)
 
   const match = stageMatch.stage.router.match(ctx.method, ctx.routeSegments)
-  if (match === null) return localReply(GatewayResponses.NOT_FOUND)
+  if (match === null) {
+    // Routes win; only a preflight no route takes is answered by the gateway (spec 8.2).
+    if (api.cors !== null && api.cors.isPreflight(ctx)) return api.cors.preflight(ctx)
+    return localReply(GatewayResponses.NOT_FOUND)
+  }
   const route = match.route
   ctx.route = route
   ctx.pathParameters = match.pathParameters
@@ -68,33 +74,49 @@ const THROTTLED = localReply(GatewayResponses.TOO_MANY_REQUESTS)
  * cover the body, so it comes first), then calls the integration.
  */
 function integrate(ctx: RequestContext, req: IncomingMessage, route: CompiledRoute, stage: CompiledStage, apiId: string): Reply | Promise<Reply> {
+  const step: Step = { ctx, req, route, stage, apiId }
+  if (!route.readsRequestBody) return authorize(step)
   const body = readBody(req, MAX_REQUEST_BODY_BYTES)
   const next = (b: BodyResult): Reply | Promise<Reply> => {
     if (b === 'too-large') return localReply(GatewayResponses.REQUEST_TOO_LARGE)
     if (b === 'aborted') return localReply(GatewayResponses.BAD_REQUEST)
     ctx.body = b
-    const authorizer = route.authorizer
-    if (authorizer === null) return invoke(ctx, route, stage, apiId)
-    const outcome = authorizer.authorize(ctx)
-    return outcome instanceof Promise
-      ? outcome.then((o) => authorized(ctx, o, route, stage, apiId))
-      : authorized(ctx, outcome, route, stage, apiId)
+    return authorize(step)
   }
   return body instanceof Promise ? body.then(next) : next(body)
 }
 
-function authorized(ctx: RequestContext, outcome: AuthorizeOutcome, route: CompiledRoute, stage: CompiledStage, apiId: string): Reply | Promise<Reply> {
-  if (!outcome.ok) {
-    ctx.authorizerError = outcome.error
-    return outcome.reply
-  }
-  ctx.authorizer = outcome.result
-  return invoke(ctx, route, stage, apiId)
+/** What the steps after route matching work on. */
+interface Step {
+  readonly ctx: RequestContext
+  readonly req: IncomingMessage
+  readonly route: CompiledRoute
+  readonly stage: CompiledStage
+  readonly apiId: string
 }
 
-function invoke(ctx: RequestContext, route: CompiledRoute, stage: CompiledStage, apiId: string): Reply | Promise<Reply> {
+function authorize(step: Step): Reply | Promise<Reply> {
+  const authorizer = step.route.authorizer
+  if (authorizer === null) return invoke(step)
+  const outcome = authorizer.authorize(step.ctx)
+  return outcome instanceof Promise ? outcome.then((o) => authorized(step, o)) : authorized(step, outcome)
+}
+
+function authorized(step: Step, outcome: AuthorizeOutcome): Reply | Promise<Reply> {
+  if (!outcome.ok) {
+    step.ctx.authorizerError = outcome.error
+    return outcome.reply
+  }
+  step.ctx.authorizer = outcome.result
+  return invoke(step)
+}
+
+function invoke({ ctx, req, route, stage, apiId }: Step): Reply | Promise<Reply> {
   const integration = route.integration
   if (integration === null) return localReply(ROUTE_WITHOUT_INTEGRATION)
+  if (integration.integrationType === 'HTTP_PROXY') {
+    return invokeHttpProxy({ ctx, req, integration, route, stage, bodyRead: route.readsRequestBody })
+  }
   return invokeLambdaIntegration({ ctx, integration, route, stage, apiId, accountId: ctx.accountId })
 }
 

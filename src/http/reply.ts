@@ -2,6 +2,7 @@
  * @module
  * A response to send: either the integration's, or a local reply from the catalogue.
  */
+import type { Readable } from 'node:stream'
 import type { GatewayResponse } from '../errors/catalog.js'
 
 export interface Reply {
@@ -10,6 +11,11 @@ export interface Reply {
   readonly body: Buffer
   /** The catalogue entry when the gateway answered by itself (sets `$context.error.*`). */
   readonly error: GatewayResponse | null
+  /**
+   * A body still arriving (a proxied backend's), sent instead of `body` as it comes;
+   * `headers` then carry the backend's `content-length`, if it gave one.
+   */
+  readonly stream?: Readable
 }
 
 const JSON_HEADERS: ReadonlyArray<readonly [string, string]> = Object.freeze([['content-type', 'application/json'] as const])

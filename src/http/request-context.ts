@@ -34,6 +34,8 @@ export class RequestContext {
   readonly localPort: number
   readonly scheme: 'http' | 'https'
   body: Buffer = EMPTY
+  /** Bytes of a request body streamed to the integration instead of read into `body`. */
+  streamedRequestBytes = 0
   api: CompiledApi | null = null
   stage: CompiledStage | null = null
   route: CompiledRoute | null = null
@@ -84,6 +86,11 @@ export class RequestContext {
     this.domainPrefix = dot < 0 ? this.domainName : this.domainName.slice(0, dot)
     this.localPort = init.localPort
     this.scheme = init.scheme
+  }
+
+  /** Request body bytes received, read whole or streamed. */
+  get requestBodyLength(): number {
+    return this.body.length + this.streamedRequestBytes
   }
 
   /** The first value of a request header (name in lower case), or `undefined`. */

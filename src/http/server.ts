@@ -11,7 +11,8 @@ import type { AddressInfo, Socket } from 'node:net'
 import { GatewayResponses, type GatewayResponse } from '../errors/catalog.js'
 import type { Logger } from '../logging/logger.js'
 import type { SnapshotHolder } from '../runtime/snapshot.js'
-import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, NODE_MAX_HEADER_SIZE, REQUEST_TIMEOUT_MS } from './limits.js'
+import { pipeline, type Readable } from 'node:stream'
+import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_RESPONSE_BODY_BYTES, NODE_MAX_HEADER_SIZE, REQUEST_TIMEOUT_MS } from './limits.js'
 import { processRequest } from './pipeline.js'
 import { localReply, type Reply } from './reply.js'
 import { RequestContext } from './request-context.js'
@@ -26,10 +27,21 @@ export interface DataPlane {
 export function createDataPlane(holder: SnapshotHolder, logger: Logger): DataPlane {
   let inFlight = 0
   // Every request ends in exactly one `send` call (even when the client has gone), so the
-  // count needs no per-request listener.
+  // count needs no per-request listener; a streamed body counts until it ends.
   const finish = (res: ServerResponse, ctx: RequestContext, reply: Reply): void => {
-    inFlight--
-    observe(ctx, send(res, ctx, reply, logger))
+    // CORS headers are the API's, whoever produced the reply (spec 8.2).
+    const cors = ctx.api?.cors
+    const decorated = cors == null ? reply : cors.decorate(ctx, reply)
+    const sent = send(res, ctx, decorated, logger)
+    if (sent.stream === undefined) {
+      inFlight--
+      observe(ctx, sent, sent.body.length)
+      return
+    }
+    streamBody(res, sent.stream, (length) => {
+      inFlight--
+      observe(ctx, sent, length)
+    })
   }
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     inFlight++
@@ -101,26 +113,33 @@ function internalError(ctx: RequestContext, logger: Logger, err: unknown): Reply
  * After the response: its metrics, and its access-log line (only for requests that reached
  * a stage: AWS logs nothing for a request no stage serves, spec 2.2).
  */
-function observe(ctx: RequestContext, sent: Reply): void {
+function observe(ctx: RequestContext, sent: Reply, responseLength: number): void {
   const stage = ctx.stage
   if (stage === null) return
   ctx.status = sent.statusCode
-  ctx.responseLength = sent.body.length
+  ctx.responseLength = responseLength
   ctx.error = sent.error
   ctx.responseLatency = Math.round(performance.now() - ctx.startedAt)
-  ;(ctx.route?.metrics ?? stage.noRouteMetrics).record(sent.statusCode, ctx.responseLatency, ctx.integrationLatency, ctx.body.length + sent.body.length)
+  ;(ctx.route?.metrics ?? stage.noRouteMetrics).record(sent.statusCode, ctx.responseLatency, ctx.integrationLatency, ctx.requestBodyLength + responseLength)
   const accessLog = stage.accessLog
   if (accessLog !== null) accessLog.sink.write(accessLog.format(ctx))
 }
 
 /** Writes the reply; returns what was actually sent (a malformed integration reply becomes a 500). */
 function send(res: ServerResponse, ctx: RequestContext, reply: Reply, logger: Logger): Reply {
-  if (res.headersSent || res.destroyed) return reply
+  if (res.headersSent || res.destroyed) {
+    if (reply.stream === undefined) return reply
+    // Nobody will read a backend's body: release its connection.
+    const { stream, ...unsent } = reply
+    stream.destroy()
+    return unsent
+  }
   const flat: string[] = []
   for (const [name, value] of reply.headers) flat.push(name, value)
   flat.push('apigw-requestid', ctx.requestId)
   const status = reply.statusCode
-  if (status !== 204 && status !== 304 && status >= 200) flat.push('content-length', String(reply.body.length))
+  // A streamed body keeps the backend's framing: its content-length if any, else chunked.
+  if (status !== 204 && status !== 304 && status >= 200 && reply.stream === undefined) flat.push('content-length', String(reply.body.length))
   // An unread request body (413, or a route that never read it) must not be parsed as the next request.
   if (reply.error === GatewayResponses.REQUEST_TOO_LARGE) flat.push('connection', 'close')
   try {
@@ -136,10 +155,28 @@ function send(res: ServerResponse, ctx: RequestContext, reply: Reply, logger: Lo
       'content-length', String(fallback.body.length),
     ])
     res.end(fallback.body)
+    reply.stream?.destroy()
     return fallback
   }
-  res.end(reply.body)
+  if (reply.stream === undefined) res.end(reply.body)
   return reply
+}
+
+/**
+ * Pipes a backend's body to the client, within the response payload quota, and reports the
+ * bytes sent once either side is done. A failure mid-body can no longer change the status,
+ * so the client's connection is cut, as any proxy must.
+ */
+function streamBody(res: ServerResponse, body: Readable, done: (length: number) => void): void {
+  let length = 0
+  body.on('data', (chunk: Buffer) => {
+    length += chunk.length
+    if (length > MAX_RESPONSE_BODY_BYTES) body.destroy(new Error(`response body over ${MAX_RESPONSE_BODY_BYTES} bytes`))
+  })
+  pipeline(body, res, (err) => {
+    if (err !== undefined && err !== null) res.destroy()
+    done(length)
+  })
 }
 
 function clientIp(socket: Socket): string {

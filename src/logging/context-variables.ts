@@ -24,7 +24,7 @@ export const CONTEXT_VARIABLES: Readonly<Record<string, ContextGetter>> = {
   awsEndpointRequestId: (c) => text(c.integrationRequestId),
   awsEndpointRequestId2: none,
   'customDomain.basePathMatched': none,
-  dataProcessed: (c) => c.body.length + c.responseLength,
+  dataProcessed: (c) => c.requestBodyLength + c.responseLength,
   domainName: (c) => c.domainName,
   domainPrefix: (c) => c.domainPrefix,
   'error.message': (c) => c.error?.message,

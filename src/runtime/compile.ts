@@ -6,7 +6,11 @@
  */
 import type { GatehouseConfig, IntegrationDefinition, RequestAuthorizerDefinition, StageDefinition } from '../config/model.js'
 import { DEFAULT_STAGE_NAME } from '../config/defaults.js'
-import { resolveFunctionName } from '../config/integration-uri.js'
+import { resolveFunctionName, substituteStageVariables } from '../config/integration-uri.js'
+import { CorsPolicy } from '../http/cors.js'
+import { parseTargetTemplate } from '../integrations/http-proxy/target-url.js'
+import type { UpstreamAgents } from '../integrations/http-proxy/upstream-agents.js'
+import { compileRequestParameters, compileResponseParameters } from '../integrations/parameter-mapping/index.js'
 import { AuthorizerFactory, lambdaAuthorizer } from '../auth/index.js'
 import type { LambdaAuthorizer } from '../auth/lambda-authorizer.js'
 import { FunctionPool, type FunctionPoolOptions } from '../integrations/lambda/runtime/function-pool.js'
@@ -20,6 +24,8 @@ import type { CompiledApi, CompiledIntegration, CompiledRoute, CompiledStage, Ru
 export interface CompileOptions extends Omit<FunctionPoolOptions, 'region' | 'baseDir'> {
   /** Shared by successive snapshots so that buckets survive a reload. */
   readonly limiter: RateLimiter
+  /** Shared by successive snapshots so that backend connections survive a reload. */
+  readonly upstreams: UpstreamAgents
   readonly sinks: AccessLogSinks
   readonly metrics: MetricsRegistry
 }
@@ -30,6 +36,7 @@ export const ACCOUNT_THROTTLE_KEY = 'account'
 export function compile(config: GatehouseConfig, options: CompileOptions): RuntimeSnapshot {
   const accountLayer: ThrottleLayer | null = config.accountThrottle === null ? null : { key: ACCOUNT_THROTTLE_KEY, limits: config.accountThrottle }
   const accessLogDestinations = new Set<string>()
+  const upstreamAgentKeys = new Set<string>()
   const authorizerFactory = new AuthorizerFactory(config)
   const pools = new Map<string, FunctionPool>()
   for (const fn of config.functions.values()) {
@@ -44,7 +51,8 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
       const integrationFor = (id: string): CompiledIntegration => {
         let compiled = integrations.get(id)
         if (compiled === undefined) {
-          compiled = compileIntegration(api.integrations.get(id) as IntegrationDefinition, stage, pools)
+          compiled = compileIntegration(api.integrations.get(id) as IntegrationDefinition, stage, pools, options.upstreams)
+          if (compiled.integrationType === 'HTTP_PROXY') upstreamAgentKeys.add(compiled.agentKey)
           integrations.set(id, compiled)
         }
         return compiled
@@ -58,15 +66,21 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
         }
         return authorizer
       }
-      const routes: CompiledRoute[] = api.routes.map((r) => ({
-        routeId: r.routeId,
-        routeKey: r.routeKey,
-        resourcePath: r.key.kind === 'path' ? r.key.path : null,
-        integration: r.integrationId === null ? null : integrationFor(r.integrationId),
-        authorizer: authorizerFactory.forRoute(api.apiId, r, api.authorizers, lambdaFor),
-        throttle: throttleLayers(api.apiId, stage, r.routeKey, accountLayer),
-        metrics: options.metrics.series(api.apiId, stage.stageName, r.routeKey),
-      }))
+      const routes: CompiledRoute[] = api.routes.map((r) => {
+        const integration = r.integrationId === null ? null : integrationFor(r.integrationId)
+        return {
+          routeId: r.routeId,
+          routeKey: r.routeKey,
+          resourcePath: r.key.kind === 'path' ? r.key.path : null,
+          integration,
+          authorizer: authorizerFactory.forRoute(api.apiId, r, api.authorizers, lambdaFor),
+          // SigV4 signs the body's hash, so an IAM route reads it whole, as does a mapping of `$request.body`.
+          readsRequestBody:
+            integration?.integrationType !== 'HTTP_PROXY' || r.authorizationType === 'AWS_IAM' || integration.requestMapping?.readsBody === true,
+          throttle: throttleLayers(api.apiId, stage, r.routeKey, accountLayer),
+          metrics: options.metrics.series(api.apiId, stage.stageName, r.routeKey),
+        }
+      })
       let accessLog: CompiledStage['accessLog'] = null
       if (stage.accessLog !== null) {
         accessLog = { format: compileAccessLogFormat(stage.accessLog.format), sink: options.sinks.get(stage.accessLog.destination) }
@@ -83,10 +97,10 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
       if (stage.stageName === DEFAULT_STAGE_NAME) defaultStage = compiled
       else stages.set(stage.stageName, compiled)
     }
-    apis.set(api.apiId, { apiId: api.apiId, name: api.name, stages, defaultStage })
+    apis.set(api.apiId, { apiId: api.apiId, name: api.name, stages, defaultStage, cors: api.cors === null ? null : new CorsPolicy(api.cors) })
   }
   const soleApi = apis.size === 1 ? ([...apis.values()][0] as CompiledApi) : null
-  return { config, apis, soleApi, pools, limiter: options.limiter, accessLogDestinations }
+  return { config, apis, soleApi, pools, limiter: options.limiter, accessLogDestinations, upstreamAgentKeys }
 }
 
 /**
@@ -105,14 +119,35 @@ function throttleLayers(apiId: string, stage: StageDefinition, routeKey: string,
 function compileIntegration(
   integration: IntegrationDefinition,
   stage: StageDefinition,
-  pools: ReadonlyMap<string, FunctionPool>
+  pools: ReadonlyMap<string, FunctionPool>,
+  upstreams: UpstreamAgents
 ): CompiledIntegration {
-  return {
+  const common = {
     integrationId: integration.integrationId,
-    integrationType: 'AWS_PROXY',
-    pool: poolFor(integration.integrationUri, stage, pools),
-    payloadFormatVersion: integration.payloadFormatVersion,
     timeoutInMillis: integration.timeoutInMillis,
+    // Validation has compiled these already; here they cannot fail.
+    requestMapping: compileRequestParameters(integration.requestParameters).mapping,
+    responseMapping: compileResponseParameters(integration.responseParameters).mapping,
+  }
+  if (integration.integrationType === 'AWS_PROXY') {
+    return {
+      ...common,
+      integrationType: 'AWS_PROXY',
+      pool: poolFor(integration.integrationUri, stage, pools),
+      payloadFormatVersion: integration.payloadFormatVersion,
+    }
+  }
+  const uri = substituteStageVariables(integration.integrationUri, stage.stageVariables)
+  const template = uri.ok ? parseTargetTemplate(uri.value) : null
+  if (template === null) throw new Error(`Bug: ${integration.integrationUri} is not a valid backend URI in stage ${stage.stageName}`)
+  const { key, dispatcher } = upstreams.get(integration.tls)
+  return {
+    ...common,
+    integrationType: 'HTTP_PROXY',
+    template,
+    method: integration.integrationMethod === 'ANY' ? null : integration.integrationMethod,
+    dispatcher,
+    agentKey: key,
   }
 }
 

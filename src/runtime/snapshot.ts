@@ -12,16 +12,38 @@ import type { AccessLogFormatter } from '../logging/access-log-format.js'
 import type { AccessLogSink } from '../logging/access-log-sink.js'
 import type { RouteMetrics } from '../metrics/registry.js'
 import type { RateLimiter, ThrottleLayer } from '../throttle/index.js'
+import type { Dispatcher } from 'undici'
+import type { CorsPolicy } from '../http/cors.js'
+import type { TargetTemplate } from '../integrations/http-proxy/target-url.js'
+import type { RequestParameterMapping, ResponseParameterMapping } from '../integrations/parameter-mapping/index.js'
 
-export interface CompiledLambdaIntegration {
+interface CompiledIntegrationBase {
   readonly integrationId: string
+  readonly timeoutInMillis: number
+  /** `requestParameters`, or `null` without any. */
+  readonly requestMapping: RequestParameterMapping | null
+  /** `responseParameters`, or `null` without any. */
+  readonly responseMapping: ResponseParameterMapping | null
+}
+
+export interface CompiledLambdaIntegration extends CompiledIntegrationBase {
   readonly integrationType: 'AWS_PROXY'
   readonly pool: FunctionPool
   readonly payloadFormatVersion: PayloadFormatVersion
-  readonly timeoutInMillis: number
 }
 
-export type CompiledIntegration = CompiledLambdaIntegration
+export interface CompiledHttpProxyIntegration extends CompiledIntegrationBase {
+  readonly integrationType: 'HTTP_PROXY'
+  /** The integration URI with this stage's variables substituted. */
+  readonly template: TargetTemplate
+  /** `null` for `ANY`: the client's method. */
+  readonly method: string | null
+  readonly dispatcher: Dispatcher
+  /** Which pool of `UpstreamAgents` the dispatcher is (kept across reloads while used). */
+  readonly agentKey: string
+}
+
+export type CompiledIntegration = CompiledLambdaIntegration | CompiledHttpProxyIntegration
 
 export interface CompiledRoute {
   readonly routeId: string
@@ -32,6 +54,11 @@ export interface CompiledRoute {
   readonly integration: CompiledIntegration | null
   /** The route's authorization, or `null` for `NONE`. */
   readonly authorizer: RouteAuthorizer | null
+  /**
+   * Whether the body is read whole before the integration (Lambda, an IAM signature over it,
+   * a mapping reading `$request.body`); otherwise an HTTP proxy streams it to the backend.
+   */
+  readonly readsRequestBody: boolean
   /** Throttle layers (route or stage default, then account), or `null` when none applies. */
   readonly throttle: readonly ThrottleLayer[] | null
   readonly metrics: RouteMetrics
@@ -60,6 +87,8 @@ export interface CompiledApi {
   /** Named stages, served under `/{stageName}`. */
   readonly stages: ReadonlyMap<string, CompiledStage>
   readonly defaultStage: CompiledStage | null
+  /** `corsConfiguration`, or `null` when the API has none. */
+  readonly cors: CorsPolicy | null
 }
 
 export interface RuntimeSnapshot {
@@ -71,6 +100,8 @@ export interface RuntimeSnapshot {
   readonly limiter: RateLimiter
   /** File destinations of access logs, so a reload can close the ones no longer used. */
   readonly accessLogDestinations: ReadonlySet<string>
+  /** Keys of the upstream agents this snapshot's HTTP proxy integrations use. */
+  readonly upstreamAgentKeys: ReadonlySet<string>
 }
 
 export class SnapshotHolder {

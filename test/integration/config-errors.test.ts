@@ -479,13 +479,14 @@ apis:
     ],
   },
   {
-    name: 'an HTTP_PROXY integration is refused as not supported yet',
+    name: 'an HTTP_PROXY integration with payload format 2.0 is refused: HTTP proxies use 1.0',
     text: apiWithIntegration(`      - integrationId: i
         integrationType: HTTP_PROXY
+        integrationMethod: ANY
         integrationUri: https://example.com
-        payloadFormatVersion: "1.0"
+        payloadFormatVersion: "2.0"
 `),
-    expect: [{ at: ['- integrationId: i', 'integrationType: HTTP_PROXY'], path: 'apis[0].integrations[0].integrationType', message: /^HTTP_PROXY integrations are not supported yet/ }],
+    expect: [{ at: ['- integrationId: i', 'payloadFormatVersion: "2.0"'], path: 'apis[0].integrations[0].payloadFormatVersion', message: /^payloadFormatVersion must be "1.0" for HTTP_PROXY integrations$/ }],
   },
   {
     name: 'a MOCK integration is refused as not valid for HTTP APIs',
@@ -497,7 +498,7 @@ apis:
     expect: [{ at: ['- integrationId: i', 'integrationType: MOCK'], path: 'apis[0].integrations[0].integrationType', message: /integrationType MOCK is not supported for HTTP APIs/ }],
   },
   {
-    name: 'corsConfiguration is refused as not supported yet, while accessLogSettings and routeSettings are accepted',
+    name: 'corsConfiguration with credentials and a wildcard origin is refused with AWS wording, while accessLogSettings and routeSettings are accepted',
     text: apiWithStages(`      - stageName: dev
         accessLogSettings:
           format: $context.requestId
@@ -507,9 +508,10 @@ apis:
 `).replace('    apiId: shop001\n', `    apiId: shop001
     corsConfiguration:
       allowOrigins: ["*"]
+      allowCredentials: true
 `),
     expect: [
-      { at: ['corsConfiguration:', 'allowOrigins:'], path: 'apis[0].corsConfiguration', message: /CORS is not supported yet/ },
+      { at: ['corsConfiguration:', 'allowCredentials:'], path: 'apis[0].corsConfiguration.allowCredentials', message: /^allow-credentials is not supported if 'allow-origin' is \*$/ },
     ],
   },
   {

@@ -480,7 +480,7 @@ function fakeApi(apiId: string, stageNames: readonly string[]): CompiledApi {
     if (name === '$default') defaultStage = fakeStage(name)
     else stages.set(name, fakeStage(name))
   }
-  return { apiId, name: apiId, stages, defaultStage }
+  return { apiId, name: apiId, stages, defaultStage, cors: null }
 }
 
 function fakeSnapshot(apis: readonly CompiledApi[]): RuntimeSnapshot {
@@ -488,6 +488,7 @@ function fakeSnapshot(apis: readonly CompiledApi[]): RuntimeSnapshot {
     config: {} as unknown as GatehouseConfig,
     apis: new Map(apis.map((a) => [a.apiId, a])),
     soleApi: apis.length === 1 ? (apis[0] ?? null) : null,
+    upstreamAgentKeys: new Set(),
     pools: new Map(),
     limiter: new InMemoryRateLimiter(),
     accessLogDestinations: new Set(),

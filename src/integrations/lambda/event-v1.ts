@@ -9,6 +9,7 @@ import type { RequestContext } from '../../http/request-context.js'
 import type { AuthorizerResult } from '../../auth/result.js'
 import { encodeRequestBody } from './body-encoding.js'
 import { integrationHeaders, queryParameters } from './request-parts.js'
+import type { IntegrationRequestParts } from '../parameter-mapping/index.js'
 
 export interface EventV1Input {
   readonly ctx: RequestContext
@@ -19,6 +20,8 @@ export interface EventV1Input {
   /** The route's path template, or `null` for the `$default` route. */
   readonly resourcePath: string | null
   readonly stageVariables: Readonly<Record<string, string>> | null
+  /** Headers, query and path after request parameter mapping, when the integration has one. */
+  readonly mapped?: IntegrationRequestParts
 }
 
 /**
@@ -32,13 +35,14 @@ export function buildEventV1(input: EventV1Input): Record<string, unknown> {
   const resource = input.resourcePath ?? V1_DEFAULT_ROUTE_RESOURCE(ctx)
   const headers: Record<string, string> = {}
   const multiValueHeaders: Record<string, string[]> = {}
-  for (const [name, value] of integrationHeaders(ctx)) {
+  const mapped = input.mapped
+  for (const [name, value] of mapped?.headers ?? integrationHeaders(ctx)) {
     headers[name] = value
     ;(multiValueHeaders[name] ??= []).push(value)
   }
   let queryStringParameters: Record<string, string> | null = null
   let multiValueQueryStringParameters: Record<string, string[]> | null = null
-  for (const [name, value] of queryParameters(ctx.rawQueryString)) {
+  for (const [name, value] of queryParameters(mapped?.rawQueryString ?? ctx.rawQueryString)) {
     ;(queryStringParameters ??= {})[name] = value
     ;((multiValueQueryStringParameters ??= {})[name] ??= []).push(value)
   }
@@ -47,7 +51,7 @@ export function buildEventV1(input: EventV1Input): Record<string, unknown> {
   return {
     version: '1.0',
     resource,
-    path: ctx.path,
+    path: mapped?.path ?? ctx.path,
     httpMethod: ctx.method,
     headers,
     multiValueHeaders,

@@ -9,6 +9,7 @@ import type { RequestContext } from '../../http/request-context.js'
 import type { AuthorizerResult } from '../../auth/result.js'
 import { encodeRequestBody } from './body-encoding.js'
 import { cookiesOf, integrationHeaders, queryParameters } from './request-parts.js'
+import type { IntegrationRequestParts } from '../parameter-mapping/index.js'
 
 export interface EventV2Input {
   readonly ctx: RequestContext
@@ -17,10 +18,14 @@ export interface EventV2Input {
   readonly stageName: string
   readonly routeKey: string
   readonly stageVariables: Readonly<Record<string, string>> | null
+  /** Headers, query and path after request parameter mapping, when the integration has one. */
+  readonly mapped?: IntegrationRequestParts
 }
 
-export function buildEventV2({ ctx, accountId, apiId, stageName, routeKey, stageVariables }: EventV2Input): Record<string, unknown> {
-  const pairs = integrationHeaders(ctx)
+export function buildEventV2({ ctx, accountId, apiId, stageName, routeKey, stageVariables, mapped }: EventV2Input): Record<string, unknown> {
+  const pairs = mapped?.headers ?? integrationHeaders(ctx)
+  const rawQueryString = mapped?.rawQueryString ?? ctx.rawQueryString
+  const path = mapped?.path ?? ctx.path
   const headers: Record<string, string> = {}
   let contentType: string | undefined
   for (const [name, value] of pairs) {
@@ -32,13 +37,13 @@ export function buildEventV2({ ctx, accountId, apiId, stageName, routeKey, stage
   const event: Record<string, unknown> = {
     version: '2.0',
     routeKey,
-    rawPath: ctx.path,
-    rawQueryString: ctx.rawQueryString,
+    rawPath: path,
+    rawQueryString,
   }
   const cookies = cookiesOf(pairs)
   if (cookies.length > 0) event['cookies'] = cookies
   event['headers'] = headers
-  const query = queryParameters(ctx.rawQueryString)
+  const query = queryParameters(rawQueryString)
   if (query.length > 0) {
     const qs: Record<string, string> = {}
     for (const [name, value] of query) {
@@ -58,6 +63,7 @@ export function buildEventV2({ ctx, accountId, apiId, stageName, routeKey, stage
     domainPrefix: ctx.domainPrefix,
     http: {
       method: ctx.method,
+      // The request as the client sent it; a mapped path only changes `rawPath`.
       path: ctx.path,
       protocol: ctx.protocol,
       sourceIp: ctx.sourceIp,

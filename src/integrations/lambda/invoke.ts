@@ -15,6 +15,9 @@ import { buildEventV2 } from './event-v2.js'
 import { LAMBDA_MAX_REQUEST_BYTES, LAMBDA_MAX_RESPONSE_BYTES } from './limits.js'
 import { interpretV1, interpretV2 } from './response.js'
 import { FUNCTION_TIMEOUT_ERROR_TYPE } from './runtime/function-pool.js'
+import { integrationHeaders } from './request-parts.js'
+import type { IntegrationRequestParts, MappingInput, RequestParameterMapping } from '../parameter-mapping/index.js'
+import { mapResponse } from '../response-mapping.js'
 
 /**
  * What the client gets when the function's own `timeout` ends the invocation before the
@@ -37,7 +40,16 @@ export interface LambdaInvocationTarget {
 
 export async function invokeLambdaIntegration(t: LambdaInvocationTarget): Promise<Reply> {
   const { ctx, integration } = t
-  const base = { ctx, accountId: t.accountId, apiId: t.apiId, stageName: t.stage.stageName, routeKey: t.route.routeKey, stageVariables: t.stage.stageVariables }
+  const mappingInput: MappingInput = { ctx, stageVariables: t.stage.stageVariables, response: null }
+  const base = {
+    ctx,
+    accountId: t.accountId,
+    apiId: t.apiId,
+    stageName: t.stage.stageName,
+    routeKey: t.route.routeKey,
+    stageVariables: t.stage.stageVariables,
+    ...(integration.requestMapping !== null ? { mapped: mappedRequest(integration.requestMapping, mappingInput) } : {}),
+  }
   const event = JSON.stringify(
     integration.payloadFormatVersion === '2.0' ? buildEventV2(base) : buildEventV1({ ...base, resourcePath: t.route.resourcePath })
   )
@@ -71,10 +83,23 @@ export async function invokeLambdaIntegration(t: LambdaInvocationTarget): Promis
       }
       const interpreted = integration.payloadFormatVersion === '2.0' ? interpretV2(result.payload) : interpretV1(result.payload)
       if (!interpreted.ok) return failure(ctx, interpreted.reason)
-      ctx.integrationStatus = interpreted.response.statusCode
-      return { ...interpreted.response, error: null }
+      const response = interpreted.response
+      ctx.integrationStatus = response.statusCode
+      const mapping = integration.responseMapping
+      if (mapping === null || !mapping.appliesTo(response.statusCode)) return { ...response, error: null }
+      const source = { headers: response.headers, body: response.body }
+      const mapped = mapResponse(ctx, mapping, { ...mappingInput, response: source }, response.statusCode, response.headers)
+      if (mapped === null) return localReply(GatewayResponses.INTEGRATION_FAILURE)
+      return { statusCode: mapped.statusCode, headers: mapped.headers, body: response.body, error: null }
     }
   }
+}
+
+/** The headers, query and path the function sees after request parameter mapping. */
+function mappedRequest(mapping: RequestParameterMapping, input: MappingInput): IntegrationRequestParts {
+  const parts: IntegrationRequestParts = { headers: integrationHeaders(input.ctx), rawQueryString: input.ctx.rawQueryString, path: null }
+  mapping.apply(input, parts)
+  return parts
 }
 
 function failure(ctx: RequestContext, message: string): Reply {

@@ -1,0 +1,156 @@
+/**
+ * @module
+ * Checks integrations (spec 3.1, 4.1, 4.3): Lambda proxy (`AWS_PROXY`) and HTTP proxy
+ * (`HTTP_PROXY`) with their timeouts, parameter mappings and, for HTTP, the URI in every
+ * stage, the method and the backend TLS settings.
+ */
+import { readFileSync } from 'node:fs'
+import { X509Certificate } from 'node:crypto'
+import { resolve } from 'node:path'
+import { HTTP_METHODS } from '../routing/route-key.js'
+import { compileRequestParameters, compileResponseParameters } from '../integrations/parameter-mapping/index.js'
+import { parseTargetTemplate } from '../integrations/http-proxy/target-url.js'
+import { DEFAULT_UPSTREAM_TLS, type UpstreamTls } from '../integrations/http-proxy/upstream-agents.js'
+import * as D from './defaults.js'
+import type { Draft } from './drafts.js'
+import { substituteStageVariables, usesStageVariables } from './integration-uri.js'
+import type { LoadedDocument } from './load-file.js'
+import type * as M from './model.js'
+import { fieldOrigin, type Reporter } from './reporter.js'
+import type * as S from './schema.js'
+
+/** Features AWS has that a self-hosted gateway does not (yet), named in error messages. */
+const NOT_SUPPORTED = {
+  serviceIntegrations: 'AWS service integrations (integrationSubtype) are not supported yet',
+  vpcLink: 'private integrations (VPC_LINK) are not supported by a self-hosted gateway: point an HTTP_PROXY integration at the service directly',
+} as const
+
+export interface IntegrationContext {
+  readonly doc: LoadedDocument
+  readonly stages: readonly M.StageDefinition[]
+  readonly baseDir: string
+  /** Reports a Lambda URI that names no function (in some stage). */
+  readonly checkFunction: (uri: string, origin: M.Origin) => void
+  /** Adds a file whose change should reload the config. */
+  readonly watch: (file: string) => void
+}
+
+export function checkIntegration(draft: Draft<S.IntegrationInput>, ctx: IntegrationContext, reporter: Reporter): M.IntegrationDefinition | undefined {
+  const { input } = draft
+  const at = (field: string) => fieldOrigin(ctx.doc, draft.origin, draft.sourceNames?.[field] ?? field)
+  const before = reporter.count
+  const type = input.integrationType
+  if (type !== 'AWS_PROXY' && type !== 'HTTP_PROXY') {
+    reporter.at(at('integrationType'), `integrationType ${type} is not supported for HTTP APIs (use AWS_PROXY or HTTP_PROXY)`)
+  }
+  if (input.integrationSubtype !== undefined) reporter.at(at('integrationSubtype'), NOT_SUPPORTED.serviceIntegrations)
+  if (input.connectionType === 'VPC_LINK') reporter.at(at('connectionType'), NOT_SUPPORTED.vpcLink)
+  const timeout = input.timeoutInMillis ?? D.DEFAULT_INTEGRATION_TIMEOUT_MS
+  if (timeout < D.MIN_INTEGRATION_TIMEOUT_MS || timeout > D.MAX_INTEGRATION_TIMEOUT_MS) {
+    reporter.at(at('timeoutInMillis'), `timeoutInMillis must be between ${D.MIN_INTEGRATION_TIMEOUT_MS} and ${D.MAX_INTEGRATION_TIMEOUT_MS}`)
+  }
+  const requestParameters = checkRequestParameters(input.requestParameters, at('requestParameters'), reporter)
+  const responseParameters = checkResponseParameters(input.responseParameters, at('responseParameters'), reporter)
+  const uri = input.integrationUri
+  if (uri === undefined) {
+    const name = draft.sourceNames?.['integrationUri'] ?? 'integrationUri'
+    const what = type === 'HTTP_PROXY' ? 'the backend URL (http:// or https://)' : 'the Lambda function name or ARN'
+    reporter.at(draft.origin, `${name} is required: ${what}`, name)
+  }
+  const common = { integrationId: input.integrationId, timeoutInMillis: timeout, requestParameters, responseParameters, origin: draft.origin }
+
+  if (type === 'HTTP_PROXY') {
+    if (uri !== undefined) checkHttpUri(uri, at('integrationUri'), ctx.stages, reporter)
+    const method = (input.integrationMethod ?? '').toUpperCase()
+    if (input.integrationMethod === undefined) {
+      const name = draft.sourceNames?.['integrationMethod'] ?? 'integrationMethod'
+      reporter.at(draft.origin, `${name} is required for HTTP_PROXY integrations (an HTTP method, or ANY)`, name)
+    } else if (method !== 'ANY' && !(HTTP_METHODS as readonly string[]).includes(method)) {
+      reporter.at(at('integrationMethod'), `integrationMethod must be one of ${HTTP_METHODS.join(', ')} or ANY`)
+    }
+    const version = input.payloadFormatVersion === undefined ? '1.0' : normaliseVersion(input.payloadFormatVersion)
+    if (version !== '1.0') reporter.at(at('payloadFormatVersion'), 'payloadFormatVersion must be "1.0" for HTTP_PROXY integrations')
+    const tls = checkTlsConfig(input.tlsConfig, at('tlsConfig'), ctx, reporter)
+    if (reporter.count > before || uri === undefined) return undefined
+    return { ...common, integrationType: 'HTTP_PROXY', integrationUri: uri, integrationMethod: method, payloadFormatVersion: '1.0', tls }
+  }
+
+  if (input.tlsConfig !== undefined) reporter.at(at('tlsConfig'), 'tlsConfig applies to HTTP_PROXY integrations only')
+  if (type !== 'AWS_PROXY') return undefined
+  const version = input.payloadFormatVersion === undefined ? undefined : normaliseVersion(input.payloadFormatVersion)
+  if (version === undefined) {
+    reporter.at(
+      input.payloadFormatVersion === undefined ? draft.origin : at('payloadFormatVersion'),
+      input.payloadFormatVersion === undefined
+        ? 'payloadFormatVersion is required for HTTP API integrations ("1.0" or "2.0")'
+        : `payloadFormatVersion must be "1.0" or "2.0"`,
+      input.payloadFormatVersion === undefined ? (draft.sourceNames?.['payloadFormatVersion'] ?? 'payloadFormatVersion') : undefined
+    )
+  }
+  if (input.integrationMethod !== undefined && input.integrationMethod !== 'POST') {
+    reporter.at(at('integrationMethod'), 'integrationMethod must be POST for Lambda integrations')
+  }
+  if (uri !== undefined) ctx.checkFunction(uri, at('integrationUri'))
+  if (reporter.count > before || uri === undefined || version === undefined) return undefined
+  return { ...common, integrationType: 'AWS_PROXY', integrationUri: uri, payloadFormatVersion: version }
+}
+
+function normaliseVersion(v: string | number | boolean): M.PayloadFormatVersion | undefined {
+  const s = typeof v === 'number' ? v.toFixed(1) : String(v)
+  return s === '1.0' || s === '2.0' ? s : undefined
+}
+
+/** The URI must be an absolute http(s) URL in every stage, after stage variables. */
+function checkHttpUri(uri: string, origin: M.Origin, stages: readonly M.StageDefinition[], reporter: Reporter): void {
+  const candidates = usesStageVariables(uri)
+    ? stages.map((s) => ({ stage: s.stageName as string | undefined, sub: substituteStageVariables(uri, s.stageVariables) }))
+    : [{ stage: undefined, sub: { ok: true as const, value: uri } }]
+  for (const { stage, sub } of candidates) {
+    const inStage = stage !== undefined ? ` in stage "${stage}"` : ''
+    if (!sub.ok) {
+      reporter.at(origin, `stage variable "${sub.missing}" is not defined${inStage}`)
+    } else if (parseTargetTemplate(sub.value) === null) {
+      reporter.at(
+        origin,
+        `"${sub.value}"${inStage} is not a valid HTTP_PROXY URI: it must be an absolute http:// or https:// URL ` +
+          'without credentials or fragment, with {variables} only in the path'
+      )
+    }
+  }
+}
+
+function checkTlsConfig(input: S.IntegrationInput['tlsConfig'], origin: M.Origin, ctx: IntegrationContext, reporter: Reporter): UpstreamTls {
+  if (input === undefined) return DEFAULT_UPSTREAM_TLS
+  let ca: string | null = null
+  if (input.caFile !== undefined) {
+    const file = resolve(ctx.baseDir, input.caFile)
+    ctx.watch(file)
+    try {
+      ca = readFileSync(file, 'utf8')
+      const certs = ca.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []
+      if (certs.length === 0) throw new Error('no PEM certificate in it')
+      for (const pem of certs) new X509Certificate(pem)
+    } catch (err) {
+      reporter.at(fieldOrigin(ctx.doc, origin, 'caFile'), `cannot use ${file} as the backend's CA bundle: ${(err as Error).message}`)
+    }
+  }
+  return {
+    ca,
+    serverNameToVerify: input.serverNameToVerify ?? null,
+    insecureSkipVerification: input.insecureSkipVerification ?? false,
+  }
+}
+
+function checkRequestParameters(value: unknown, origin: M.Origin, reporter: Reporter): Record<string, string> {
+  if (value === undefined) return {}
+  const { issues } = compileRequestParameters(value as Record<string, unknown>)
+  for (const issue of issues) reporter.at(origin, issue.reason, issue.key)
+  return value as Record<string, string>
+}
+
+function checkResponseParameters(value: unknown, origin: M.Origin, reporter: Reporter): Record<string, Record<string, string>> {
+  if (value === undefined) return {}
+  const { issues } = compileResponseParameters(value as Record<string, unknown>)
+  for (const issue of issues) reporter.at(origin, issue.reason, issue.key)
+  return value as Record<string, Record<string, string>>
+}

@@ -1,0 +1,191 @@
+/**
+ * @module
+ * The `HTTP_PROXY` integration step (spec 4.1): forwards the request to the backend over a
+ * pooled keep-alive connection, streaming the body both ways, and turns the outcome into a
+ * reply. The integration timeout covers the whole exchange: before the backend's headers it
+ * is 503 `Service Unavailable`; after them the status is already sent, so the client's
+ * connection is cut. Request parameter mapping is applied on the way out, response mapping
+ * on the way back.
+ */
+import type { IncomingMessage } from 'node:http'
+import type { Readable } from 'node:stream'
+import type { Dispatcher } from 'undici'
+import { GatewayResponses } from '../../errors/catalog.js'
+import { MAX_REQUEST_BODY_BYTES, MAX_RESPONSE_BODY_BYTES } from '../../http/limits.js'
+import type { RequestContext } from '../../http/request-context.js'
+import { localReply, type Reply } from '../../http/reply.js'
+import type { CompiledHttpProxyIntegration, CompiledRoute, CompiledStage } from '../../runtime/snapshot.js'
+import type { IntegrationRequestParts, MappingInput } from '../parameter-mapping/index.js'
+import { describeUpstreamFailure, HTTP_PROXY_FAILURE_RESPONSES } from './failures.js'
+import { returnedResponseHeaders, upstreamRequestHeaders } from './headers.js'
+import { DEFAULT_ROUTE_FORWARDS_STAGE, targetPath } from './target-url.js'
+import { mapResponse } from '../response-mapping.js'
+
+export interface HttpProxyTarget {
+  readonly ctx: RequestContext
+  readonly req: IncomingMessage
+  readonly integration: CompiledHttpProxyIntegration
+  readonly route: CompiledRoute
+  readonly stage: CompiledStage
+  /** Whether the pipeline has read the body into `ctx.body` (else it is streamed from `req`). */
+  readonly bodyRead: boolean
+}
+
+class RequestBodyTooLarge extends Error {}
+class ClientAborted extends Error {}
+
+export function invokeHttpProxy(t: HttpProxyTarget): Promise<Reply> {
+  const { ctx, integration, stage } = t
+  const streamed = !t.bodyRead && hasBody(t.req)
+  if (streamed && Number(t.req.headers['content-length'] ?? 0) > MAX_REQUEST_BODY_BYTES) {
+    return Promise.resolve(localReply(GatewayResponses.REQUEST_TOO_LARGE))
+  }
+  const contentLength = t.bodyRead ? (ctx.body.length > 0 || t.req.headers['content-length'] !== undefined ? ctx.body.length : null) : declaredLength(t.req)
+  const parts: IntegrationRequestParts = {
+    headers: upstreamRequestHeaders(ctx, integration.template.authority, contentLength),
+    rawQueryString: ctx.rawQueryString,
+    path: null,
+  }
+  const mappingInput: MappingInput = { ctx, stageVariables: stage.stageVariables, response: null }
+  integration.requestMapping?.apply(mappingInput, parts)
+  const path = targetPath(integration.template, {
+    pathParameters: ctx.pathParameters,
+    appendedPath: t.route.resourcePath === null ? defaultRoutePath(ctx) : null,
+    overwrittenPath: parts.path,
+    rawQueryString: parts.rawQueryString,
+  })
+  const flat: string[] = []
+  for (const [name, value] of parts.headers) flat.push(name, value)
+
+  const controller = new AbortController()
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    controller.abort()
+  }, integration.timeoutInMillis)
+  const started = performance.now()
+  const options: Dispatcher.RequestOptions = {
+    origin: integration.template.origin,
+    path,
+    method: (integration.method ?? ctx.method) as Dispatcher.HttpMethod,
+    headers: flat,
+    // undici's dispatcher accepts an async iterable body (its `request` typing is narrower).
+    body: t.bodyRead ? (ctx.body.length > 0 ? ctx.body : null) : streamed ? (limitedBody(t.req, ctx) as unknown as Readable) : null,
+    signal: controller.signal,
+    // The integration timeout (our timer) bounds the exchange; undici's own stay out of its way.
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  }
+  return integration.dispatcher.request(options).then(
+    (res) => {
+      ctx.integrationLatency = Math.round(performance.now() - started)
+      ctx.integrationStatus = res.statusCode
+      ctx.integrationServiceStatus = res.statusCode
+      return backendReply(t, res, timer, mappingInput)
+    },
+    (err: unknown) => {
+      clearTimeout(timer)
+      ctx.integrationLatency = Math.round(performance.now() - started)
+      if (timedOut) {
+        ctx.integrationErrorMessage = `The backend did not answer within the integration timeout of ${integration.timeoutInMillis} ms`
+        return localReply(GatewayResponses.INTEGRATION_TIMEOUT)
+      }
+      if (err instanceof RequestBodyTooLarge) return localReply(GatewayResponses.REQUEST_TOO_LARGE)
+      if (err instanceof ClientAborted) return localReply(GatewayResponses.BAD_REQUEST)
+      const failure = describeUpstreamFailure(err, integration.template.origin)
+      ctx.integrationErrorMessage = failure.message
+      return localReply(HTTP_PROXY_FAILURE_RESPONSES[failure.kind])
+    }
+  )
+}
+
+async function backendReply(t: HttpProxyTarget, res: Dispatcher.ResponseData, timer: NodeJS.Timeout, mappingInput: MappingInput): Promise<Reply> {
+  const { ctx, integration } = t
+  const body = res.body as unknown as Readable
+  const done = () => clearTimeout(timer)
+  body.once('close', done)
+  const declared = Number(res.headers['content-length'] ?? 0)
+  if (declared > MAX_RESPONSE_BODY_BYTES) {
+    body.destroy()
+    ctx.integrationErrorMessage = `The backend's response (${declared} bytes) is over the ${MAX_RESPONSE_BODY_BYTES}-byte payload limit`
+    return localReply(GatewayResponses.INTEGRATION_FAILURE)
+  }
+  let headers = returnedResponseHeaders(res.headers)
+  let statusCode = res.statusCode
+  const mapping = integration.responseMapping
+  if (mapping !== null && mapping.appliesTo(statusCode)) {
+    let buffered: Buffer | null = null
+    if (mapping.readsBody) {
+      buffered = await readLimited(body, MAX_RESPONSE_BODY_BYTES)
+      if (buffered === null) {
+        ctx.integrationErrorMessage = `The backend's response is over the ${MAX_RESPONSE_BODY_BYTES}-byte payload limit`
+        return localReply(GatewayResponses.INTEGRATION_FAILURE)
+      }
+    }
+    const mapped = mapResponse(ctx, mapping, { ...mappingInput, response: { headers, body: buffered } }, statusCode, headers)
+    if (mapped === null) {
+      if (buffered === null) body.destroy()
+      return localReply(GatewayResponses.INTEGRATION_FAILURE)
+    }
+    statusCode = mapped.statusCode
+    headers = mapped.headers
+    if (buffered !== null) {
+      // The body was read whole: its length is now known exactly.
+      headers = headers.filter(([n]) => n !== 'content-length')
+      return { statusCode, headers, body: buffered, error: null }
+    }
+  }
+  return { statusCode, headers, body: EMPTY, error: null, stream: body }
+}
+
+const EMPTY = Buffer.alloc(0)
+
+/** The request path below the stage as the client encoded it, for the `$default` route. */
+function defaultRoutePath(ctx: RequestContext): string {
+  const raw = ctx.rawPathname
+  if (DEFAULT_ROUTE_FORWARDS_STAGE || ctx.stage === null || ctx.stage.stageName === '$default') return raw
+  const slash = raw.indexOf('/', 1)
+  return slash < 0 ? '/' : raw.slice(slash)
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length']
+  return req.headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0')
+}
+
+function declaredLength(req: IncomingMessage): number | null {
+  if (req.headers['transfer-encoding'] !== undefined) return null
+  const length = req.headers['content-length']
+  return length === undefined ? null : Number(length)
+}
+
+/** The request body as it arrives, counted into `ctx`, refused past the payload quota. */
+async function* limitedBody(req: IncomingMessage, ctx: RequestContext): AsyncGenerator<Buffer> {
+  let size = 0
+  try {
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length
+      if (size > MAX_REQUEST_BODY_BYTES) throw new RequestBodyTooLarge()
+      ctx.streamedRequestBytes = size
+      yield chunk as Buffer
+    }
+  } catch (err) {
+    throw err instanceof RequestBodyTooLarge ? err : new ClientAborted()
+  }
+  if (!req.complete) throw new ClientAborted()
+}
+
+/** Reads a stream whole, or `null` (stream destroyed) once it passes `limit` bytes. */
+async function readLimited(body: Readable, limit: number): Promise<Buffer | null> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length
+    if (size > limit) {
+      body.destroy()
+      return null
+    }
+    chunks.push(chunk as Buffer)
+  }
+  return Buffer.concat(chunks, size)
+}

@@ -1,0 +1,69 @@
+/**
+ * @module
+ * Connection pools to backends: one undici `Agent` per distinct TLS setting, which keeps a
+ * bounded keep-alive pool per origin. Shared by successive snapshots so that a reload keeps
+ * warm connections; agents no snapshot uses any more are closed gracefully.
+ */
+import { Agent, type Dispatcher } from 'undici'
+
+/** Connections per backend origin; requests beyond them wait in the pool's queue. */
+export const MAX_CONNECTIONS_PER_ORIGIN = 128
+/** Idle keep-alive connections are closed after this (below Node's own 5 s server default). */
+export const UPSTREAM_KEEP_ALIVE_TIMEOUT_MS = 4_000
+/** The connect attempt's own limit; the integration timeout usually ends it sooner. */
+export const UPSTREAM_CONNECT_TIMEOUT_MS = 10_000
+
+/** How Gatehouse talks TLS to an `https://` backend (from `tlsConfig`). */
+export interface UpstreamTls {
+  /** PEM bundle of CAs to trust instead of Node's public roots, or `null`. */
+  readonly ca: string | null
+  /** Name checked against the backend's certificate and sent as SNI, or `null` for the URI's host. */
+  readonly serverNameToVerify: string | null
+  /** Skips certificate verification (Gatehouse's own, for development backends). */
+  readonly insecureSkipVerification: boolean
+}
+
+export const DEFAULT_UPSTREAM_TLS: UpstreamTls = Object.freeze({ ca: null, serverNameToVerify: null, insecureSkipVerification: false })
+
+export class UpstreamAgents {
+  readonly #agents = new Map<string, Agent>()
+
+  /** The dispatcher for a TLS setting, created on first use. */
+  get(tls: UpstreamTls): { key: string; dispatcher: Dispatcher } {
+    const key = JSON.stringify([tls.ca, tls.serverNameToVerify, tls.insecureSkipVerification])
+    let agent = this.#agents.get(key)
+    if (agent === undefined) {
+      agent = new Agent({
+        connections: MAX_CONNECTIONS_PER_ORIGIN,
+        pipelining: 1,
+        keepAliveTimeout: UPSTREAM_KEEP_ALIVE_TIMEOUT_MS,
+        connect: {
+          timeout: UPSTREAM_CONNECT_TIMEOUT_MS,
+          ...(tls.ca !== null ? { ca: tls.ca } : {}),
+          ...(tls.serverNameToVerify !== null ? { servername: tls.serverNameToVerify } : {}),
+          rejectUnauthorized: !tls.insecureSkipVerification,
+        },
+      })
+      this.#agents.set(key, agent)
+    }
+    return { key, dispatcher: agent }
+  }
+
+  /** Closes (after their requests finish) the agents whose key is not in `used`. */
+  async retain(used: ReadonlySet<string>): Promise<void> {
+    const closing: Promise<void>[] = []
+    for (const [key, agent] of this.#agents) {
+      if (used.has(key)) continue
+      this.#agents.delete(key)
+      closing.push(agent.close())
+    }
+    await Promise.all(closing)
+  }
+
+  /** Ends every connection now. */
+  async destroy(): Promise<void> {
+    const agents = [...this.#agents.values()]
+    this.#agents.clear()
+    await Promise.all(agents.map((a) => a.destroy()))
+  }
+}
