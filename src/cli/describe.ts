@@ -4,7 +4,7 @@
  * `routes` prints.
  */
 import { DEFAULT_STAGE_NAME } from '../config/defaults.js'
-import { resolveFunctionName } from '../config/integration-uri.js'
+import { resolveFunctionName, substituteStageVariables } from '../config/integration-uri.js'
 import type { ApiDefinition, GatehouseConfig, StageDefinition } from '../config/model.js'
 
 /** One line per API stage: where to reach it. */
@@ -41,6 +41,11 @@ function describeTarget(api: ApiDefinition, stage: StageDefinition, integrationI
   if (integrationId === null) return '(none: answers 404)'
   const integration = api.integrations.get(integrationId)
   if (integration === undefined) return `integrations/${integrationId}`
+  const mapped = Object.keys(integration.requestParameters).length + Object.keys(integration.responseParameters).length > 0 ? ', mapped' : ''
+  if (integration.integrationType === 'HTTP_PROXY') {
+    const uri = substituteStageVariables(integration.integrationUri, stage.stageVariables)
+    return `HTTP_PROXY ${integration.integrationMethod} ${uri.ok ? uri.value : integration.integrationUri} (timeout ${integration.timeoutInMillis} ms${mapped})`
+  }
   const fn = resolveFunctionName(integration.integrationUri, stage.stageVariables)
-  return `${integration.integrationType} lambda:${fn} (payload ${integration.payloadFormatVersion}, timeout ${integration.timeoutInMillis} ms)`
+  return `${integration.integrationType} lambda:${fn} (payload ${integration.payloadFormatVersion}, timeout ${integration.timeoutInMillis} ms${mapped})`
 }

@@ -9,7 +9,7 @@ import { X509Certificate } from 'node:crypto'
 import { resolve } from 'node:path'
 import { HTTP_METHODS } from '../routing/route-key.js'
 import { compileRequestParameters, compileResponseParameters } from '../integrations/parameter-mapping/index.js'
-import { parseTargetTemplate } from '../integrations/http-proxy/target-url.js'
+import { parseTargetTemplate, templateVariables } from '../integrations/http-proxy/target-url.js'
 import { DEFAULT_UPSTREAM_TLS, type UpstreamTls } from '../integrations/http-proxy/upstream-agents.js'
 import * as D from './defaults.js'
 import type { Draft } from './drafts.js'
@@ -93,6 +93,18 @@ export function checkIntegration(draft: Draft<S.IntegrationInput>, ctx: Integrat
   if (uri !== undefined) ctx.checkFunction(uri, at('integrationUri'))
   if (reporter.count > before || uri === undefined || version === undefined) return undefined
   return { ...common, integrationType: 'AWS_PROXY', integrationUri: uri, payloadFormatVersion: version }
+}
+
+/** Route variables (`{id}`, `{proxy}`) an HTTP_PROXY URI uses; none for Lambda integrations. */
+export function uriRouteVariables(integration: M.IntegrationDefinition, stages: readonly M.StageDefinition[]): string[] {
+  if (integration.integrationType !== 'HTTP_PROXY') return []
+  const names = new Set<string>()
+  for (const stage of stages) {
+    const sub = substituteStageVariables(integration.integrationUri, stage.stageVariables)
+    const template = sub.ok ? parseTargetTemplate(sub.value) : null
+    if (template !== null) for (const name of templateVariables(template)) names.add(name)
+  }
+  return [...names]
 }
 
 function normaliseVersion(v: string | number | boolean): M.PayloadFormatVersion | undefined {

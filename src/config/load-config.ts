@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto'
 import { existsSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { parseRouteKey } from '../routing/route-key.js'
+import { parseRouteKey, type ParsedRouteKey } from '../routing/route-key.js'
 import * as D from './defaults.js'
 import type { ApiDraft, Draft } from './drafts.js'
 import { functionArn, functionNameOf, substituteStageVariables, usesStageVariables } from './integration-uri.js'
@@ -24,7 +24,7 @@ import { checkStageSettings } from './stage-settings.js'
 import { checkAuthorizer, checkRouteAuthorization, iamSettingsOf, MAX_AUTHORIZERS_PER_API } from './authorizers.js'
 import { DEFAULT_ACCOUNT_THROTTLE } from '../throttle/index.js'
 import { checkCors } from './cors.js'
-import { checkIntegration, type IntegrationContext } from './integrations.js'
+import { checkIntegration, uriRouteVariables, type IntegrationContext } from './integrations.js'
 import { isObject } from '../util/is-object.js'
 
 export type LoadConfigResult =
@@ -337,7 +337,7 @@ function checkApi(draft: ApiDraft, known: Known, reporter: Reporter): M.ApiDefin
     else integrations.set(id, integration)
   }
   const authorizers = checkAuthorizers(draft, stages, known, reporter)
-  const routes = checkRoutes(draft, integrations, broken, authorizers, known, reporter)
+  const routes = checkRoutes(draft, stages, integrations, broken, authorizers, known, reporter)
   if (reporter.count > before || cors === undefined) return undefined
   return { apiId, name: draft.name, protocolType: 'HTTP', routes, integrations, authorizers, stages, cors, origin }
 }
@@ -439,6 +439,7 @@ function checkFunctionReference(
 
 function checkRoutes(
   draft: ApiDraft,
+  stages: readonly M.StageDefinition[],
   integrations: ReadonlyMap<string, M.IntegrationDefinition>,
   brokenIntegrations: ReadonlySet<string>,
   authorizers: ReadonlyMap<string, M.AuthorizerDefinition>,
@@ -471,6 +472,7 @@ function checkRoutes(
         reporter.at(at('target'), `target must be "integrations/{integrationId}"`)
       } else if (integrations.has(id)) {
         integrationId = id
+        checkUriVariables(input.routeKey, parsed.value, id, integrations.get(id) as M.IntegrationDefinition, stages, at('target'), reporter)
       } else if (!brokenIntegrations.has(id)) {
         reporter.at(at('target'), `integration "${id}" does not exist in this API`)
       }
@@ -478,6 +480,24 @@ function checkRoutes(
     routes.push({ routeId: input.routeId ?? `r${i}`, routeKey: input.routeKey, key: parsed.value, integrationId, ...authorization, origin: route.origin })
   }
   return routes
+}
+
+/** Every `{name}` an HTTP_PROXY URI substitutes must be a variable of the route that targets it. */
+function checkUriVariables(
+  routeKey: string,
+  key: ParsedRouteKey,
+  integrationId: string,
+  integration: M.IntegrationDefinition,
+  stages: readonly M.StageDefinition[],
+  origin: M.Origin,
+  reporter: Reporter
+): void {
+  const captured = new Set(key.kind === 'path' ? key.segments.flatMap((s) => (s.kind === 'literal' ? [] : [s.name])) : [])
+  for (const name of uriRouteVariables(integration, stages)) {
+    if (!captured.has(name)) {
+      reporter.at(origin, `integration "${integrationId}" substitutes {${name}} in its URI, but route "${routeKey}" has no {${name}} or {${name}+} path variable`)
+    }
+  }
 }
 
 function deepFreeze<T>(value: T): T {
