@@ -89,6 +89,8 @@ export class CorsPolicy {
    * are only given to a request with an allowed `Origin`.
    */
   decorate(ctx: RequestContext, reply: Reply): Reply {
+    // No route and no error: this is the gateway's own preflight answer, complete already.
+    if (ctx.route === null && reply.error === null) return reply
     if (reply.error !== null && !CORS_ON_GATEWAY_RESPONSES) return reply
     let headers = reply.headers
     if (headers.some(([n]) => isCorsHeader(n))) headers = headers.filter(([n]) => !isCorsHeader(n))
@@ -98,8 +100,7 @@ export class CorsPolicy {
       const added: Array<readonly [string, string]> = [['access-control-allow-origin', allowedOrigin]]
       if (this.#config.allowCredentials) added.push(['access-control-allow-credentials', 'true'])
       if (this.#exposeHeaders !== '') added.push(['access-control-expose-headers', this.#exposeHeaders])
-      if (allowedOrigin !== '*' && !headers.some(([n]) => n.toLowerCase() === 'vary')) added.push(['vary', 'Origin'])
-      headers = [...headers, ...added]
+      headers = allowedOrigin === '*' ? [...headers, ...added] : [...withVaryOrigin(headers), ...added]
     }
     return headers === reply.headers ? reply : { ...reply, headers }
   }
@@ -116,6 +117,17 @@ export class CorsPolicy {
   #methodAllowed(method: string): boolean {
     return this.#anyMethod || this.#methods.has(method.toUpperCase())
   }
+}
+
+/** The headers with `Origin` listed in `Vary` (a cache must not serve one origin's answer to another). */
+function withVaryOrigin(headers: ReadonlyArray<readonly [string, string]>): Array<readonly [string, string]> {
+  const i = headers.findIndex(([n]) => n.toLowerCase() === 'vary')
+  if (i < 0) return [...headers, ['vary', 'Origin']]
+  const value = (headers[i] as readonly [string, string])[1]
+  if (value.split(',').some((t) => ['origin', '*'].includes(t.trim().toLowerCase()))) return [...headers]
+  const out = [...headers]
+  out[i] = ['vary', `${value}, Origin`]
+  return out
 }
 
 function isCorsHeader(name: string): boolean {
