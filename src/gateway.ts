@@ -18,6 +18,7 @@ import { createDataPlane, listeningUrl, type DataPlane } from './http/server.js'
 import { createLogger, type Logger, type LogLevel } from './logging/logger.js'
 import { compile, destroy, retire } from './runtime/compile.js'
 import { UpstreamAgents } from './integrations/http-proxy/upstream-agents.js'
+import { applySnapshotToHttpsListener } from './http/https-listener.js'
 import { SnapshotHolder, type RuntimeSnapshot } from './runtime/snapshot.js'
 import { SourceWatcher } from './runtime/watcher.js'
 import { createAdminServer } from './admin/server.js'
@@ -50,6 +51,11 @@ export interface GatewayOptions {
   readonly admin?: { readonly port?: number; readonly host?: string }
   /** The throttle store; default in memory (one process). */
   readonly limiter?: RateLimiter
+  /**
+   * The HTTPS listener of custom domain names (`domainNames`), started when the config has
+   * any; host defaults to `host`, port to 0 (a free one). The CLI defaults to 3443.
+   */
+  readonly https?: { readonly port?: number; readonly host?: string }
 }
 
 export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonly issues: readonly ConfigIssue[] }
@@ -65,6 +71,8 @@ export interface Gateway {
   readonly url: string
   /** The admin listener's `http://HOST:PORT`, or `''` without one. */
   readonly adminUrl: string
+  /** The custom domains' HTTPS listener, `https://HOST:PORT`, or `''` without domain names. */
+  readonly httpsUrl: string
   /** Reopens access-log files (after log rotation; the CLI does it on SIGHUP). */
   reopenLogs(): void
   /** The configuration being served. */
@@ -84,6 +92,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   let watcher: SourceWatcher | undefined
   let url = ''
   let adminUrl = ''
+  let httpsUrl = ''
   let admin: Server | undefined
   let stopping = false
   let reloading: Promise<ReloadResult> | undefined
@@ -98,6 +107,10 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     const loaded = load()
     if (!loaded.ok) return loaded
     return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams }) }
+  }
+
+  const logWarnings = (snapshot: RuntimeSnapshot): void => {
+    for (const warning of snapshot.config.warnings) logger.warn(formatIssue(warning))
   }
 
   const reloadNow = async (): Promise<ReloadResult> => {
@@ -119,6 +132,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     // Agents for backends no longer configured close once their requests finish.
     await upstreams.retain(built.snapshot.upstreamAgentKeys)
     watcher?.watchFiles(built.snapshot.config.sourceFiles)
+    logWarnings(built.snapshot)
+    if (plane?.https != null) applySnapshotToHttpsListener(plane.https, built.snapshot)
+    else if (built.snapshot.config.domainNames.length > 0) logger.warn('domainNames were added: restart to start the HTTPS listener that serves them')
     logger.info('Configuration reloaded', { apis: built.snapshot.apis.size, functions: built.snapshot.pools.size })
     return { ok: true }
   }
@@ -129,6 +145,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     },
     get adminUrl() {
       return adminUrl
+    },
+    get httpsUrl() {
+      return httpsUrl
     },
     reopenLogs() {
       sinks.reopen()
@@ -152,6 +171,19 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
         throw err
       }
       url = listeningUrl(plane.server, host)
+      logWarnings(built.snapshot)
+      if (built.snapshot.config.domainNames.length > 0) {
+        const https = plane.createHttpsListener()
+        const httpsHost = options.https?.host ?? host
+        https.listen(options.https?.port ?? 0, httpsHost)
+        try {
+          await once(https, 'listening')
+        } catch (err) {
+          await gateway.stop()
+          throw err
+        }
+        httpsUrl = listeningUrl(https, httpsHost).replace(/^http:/, 'https:')
+      }
       if (options.admin !== undefined) {
         const adminHost = options.admin.host ?? '127.0.0.1'
         admin = createAdminServer({ metrics, ready: () => holder !== undefined && !stopping })
@@ -184,9 +216,12 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       stopping = true
       watcher?.close()
       const { server, inFlight } = plane
-      const closed = once(server, 'close')
-      server.close()
-      server.closeIdleConnections()
+      const servers = plane.https === null ? [server] : [server, plane.https]
+      const closed = Promise.all(servers.map((s) => once(s, 'close')))
+      for (const s of servers) {
+        s.close()
+        s.closeIdleConnections()
+      }
       const deadline = Date.now() + SHUTDOWN_GRACE_MS
       const pause = () => new Promise((r) => setTimeout(r, 20))
       while (inFlight() > 0 && Date.now() < deadline) await pause()
@@ -196,10 +231,10 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       void closed.then(() => (isClosed = true))
       const flushDeadline = Math.min(deadline, Date.now() + 1000)
       while (!isClosed && Date.now() < flushDeadline) {
-        server.closeIdleConnections()
+        for (const s of servers) s.closeIdleConnections()
         await pause()
       }
-      server.closeAllConnections()
+      for (const s of servers) s.closeAllConnections()
       await closed
       await reloading?.catch(() => undefined)
       await Promise.all([holder.current, ...retired].map(destroy))
@@ -216,6 +251,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       holder = undefined
       stopping = false
       plane = undefined
+      httpsUrl = ''
     },
   }
   return gateway

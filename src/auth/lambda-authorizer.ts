@@ -167,7 +167,7 @@ function eventV1(ctx: RequestContext, arn: string, values: readonly string[]): R
       resourceId: rc['resourceId'],
       stage: rc['stage'],
       requestId: rc['requestId'],
-      identity: { apiKey: null, sourceIp: identity['sourceIp'], clientCert: null },
+      identity: { apiKey: null, sourceIp: identity['sourceIp'], clientCert: ctx.clientCert },
       resourcePath: rc['resourcePath'],
       httpMethod: rc['httpMethod'],
       apiId: rc['apiId'],

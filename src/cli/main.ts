@@ -13,6 +13,7 @@ import { describeRoutes, describeEndpoints } from './describe.js'
 const DEFAULT_CONFIG = './gatehouse.yaml'
 const DEFAULT_PORT = 3000
 const DEFAULT_HOST = '127.0.0.1'
+const DEFAULT_HTTPS_PORT = 3443
 
 const USAGE = `Usage: gatehouse <command> [CONFIG] [options]
 
@@ -31,6 +32,8 @@ Options (serve):
   --admin-port N      Admin listener port: /healthz, /readyz, /metrics (default 0: a free port)
   --admin-host H      Admin listener interface (default 127.0.0.1)
   --no-admin          Do not start the admin listener
+  --https-port N      HTTPS listener of custom domain names (default ${DEFAULT_HTTPS_PORT}; only with domainNames)
+  --https-host H      Its interface (default: --host)
 
 Signals (serve): SIGINT/SIGTERM stop after requests in flight; SIGHUP reopens access-log files.
 
@@ -54,6 +57,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         'admin-port': { type: 'string' },
         'admin-host': { type: 'string' },
         'no-admin': { type: 'boolean' },
+        'https-port': { type: 'string' },
+        'https-host': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -98,7 +103,9 @@ function validate(configFile: string): number {
     process.stdout.write(`${result.issues.length} problem${result.issues.length === 1 ? '' : 's'} found\n`)
     return 1
   }
-  const { apis, functions } = result.config
+  const { apis, functions, warnings } = result.config
+  // Truststore warnings, as AWS returns them: the config is valid, mTLS stays on.
+  for (const warning of warnings) process.stdout.write(`warning: ${formatIssue(warning, process.cwd())}\n`)
   const routeCount = apis.reduce((n, a) => n + a.routes.length, 0)
   process.stdout.write(`${configFile} is valid: ${apis.length} API(s), ${routeCount} route(s), ${functions.size} function(s)\n`)
   return 0
@@ -124,6 +131,8 @@ interface ServeFlags {
   readonly 'admin-port'?: string | undefined
   readonly 'admin-host'?: string | undefined
   readonly 'no-admin'?: boolean | undefined
+  readonly 'https-port'?: string | undefined
+  readonly 'https-host'?: string | undefined
 }
 
 /** A TCP port from a flag: digits only (no `0x10`, no `1e3`), 0-65535. */
@@ -136,7 +145,8 @@ function parsePort(value: string | undefined, fallback: number): number {
 async function serve(configFile: string, flags: ServeFlags): Promise<number> {
   const port = parsePort(flags.port, DEFAULT_PORT)
   const adminPort = parsePort(flags['admin-port'], 0)
-  for (const [name, value] of [['--port', port], ['--admin-port', adminPort]] as const) {
+  const httpsPort = parsePort(flags['https-port'], DEFAULT_HTTPS_PORT)
+  for (const [name, value] of [['--port', port], ['--admin-port', adminPort], ['--https-port', httpsPort]] as const) {
     if (Number.isNaN(value)) {
       process.stderr.write(`gatehouse: ${name} must be an integer between 0 and 65535\n`)
       return 2
@@ -160,6 +170,7 @@ async function serve(configFile: string, flags: ServeFlags): Promise<number> {
     logger,
     functionLogs: flags['quiet-functions'] === true ? 'silent' : 'stdout',
     ...(flags['no-admin'] === true ? {} : { admin: { port: adminPort, host: flags['admin-host'] ?? DEFAULT_HOST } }),
+    https: { port: httpsPort, host: flags['https-host'] ?? flags.host ?? DEFAULT_HOST },
   })
   try {
     await gateway.start()
@@ -173,6 +184,10 @@ async function serve(configFile: string, flags: ServeFlags): Promise<number> {
     return 1
   }
   process.stdout.write(`Gatehouse listening on ${gateway.url}\n${describeEndpoints(gateway.config, gateway.url)}`)
+  if (gateway.httpsUrl !== '') {
+    const names = gateway.config.domainNames.map((d) => d.domainName).join(', ')
+    process.stdout.write(`HTTPS (custom domain names: ${names}) listening on ${gateway.httpsUrl}\n`)
+  }
   if (gateway.adminUrl !== '') process.stdout.write(`Admin listening on ${gateway.adminUrl} (/healthz, /readyz, /metrics)\n`)
   const reopen = () => {
     logger.info('Received SIGHUP; reopening access-log files')

@@ -31,8 +31,8 @@ export interface ApiDraft {
   readonly brokenIntegrationIds: ReadonlySet<string>
   /** `corsConfiguration` / `x-amazon-apigateway-cors` as written, with where. */
   readonly cors: { readonly value: unknown; readonly origin: Origin; readonly doc: LoadedDocument } | undefined
-  /** API-level fields Gatehouse does not implement yet, with where they were set. */
-  readonly unsupported: readonly { field: string; origin: Origin }[]
+  /** Whether the default `execute-api` endpoint is off for this API (spec 7.4). */
+  readonly disableExecuteApiEndpoint: boolean
   readonly origin: Origin
   /** The document routes and integrations came from (for line lookups). */
   readonly doc: LoadedDocument

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs'
 import { X509Certificate } from 'node:crypto'
 import { resolve } from 'node:path'
 import { HTTP_METHODS } from '../routing/route-key.js'
-import { compileRequestParameters, compileResponseParameters } from '../integrations/parameter-mapping/index.js'
+import { compileRequestParameters, compileResponseParameters, type MappingIssue } from '../integrations/parameter-mapping/index.js'
 import { parseTargetTemplate, templateVariables } from '../integrations/http-proxy/target-url.js'
 import { DEFAULT_UPSTREAM_TLS, type UpstreamTls } from '../integrations/http-proxy/upstream-agents.js'
 import * as D from './defaults.js'
@@ -156,13 +156,17 @@ function checkTlsConfig(input: S.IntegrationInput['tlsConfig'], origin: M.Origin
 function checkRequestParameters(value: unknown, origin: M.Origin, reporter: Reporter): Record<string, string> {
   if (value === undefined) return {}
   const { issues } = compileRequestParameters(value as Record<string, unknown>)
-  for (const issue of issues) reporter.at(origin, issue.reason, issue.key)
+  reportMappingIssues(issues, origin, reporter)
   return value as Record<string, string>
 }
 
 function checkResponseParameters(value: unknown, origin: M.Origin, reporter: Reporter): Record<string, Record<string, string>> {
   if (value === undefined) return {}
   const { issues } = compileResponseParameters(value as Record<string, unknown>)
-  for (const issue of issues) reporter.at(origin, issue.reason, issue.key)
+  reportMappingIssues(issues, origin, reporter)
   return value as Record<string, Record<string, string>>
+}
+
+function reportMappingIssues(issues: readonly MappingIssue[], origin: M.Origin, reporter: Reporter): void {
+  for (const { at, reason } of issues) reporter.at({ ...origin, path: [...origin.path, ...at.slice(0, -1)] }, reason, at[at.length - 1])
 }

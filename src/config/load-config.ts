@@ -24,6 +24,7 @@ import { checkStageSettings } from './stage-settings.js'
 import { checkAuthorizer, checkRouteAuthorization, iamSettingsOf, MAX_AUTHORIZERS_PER_API } from './authorizers.js'
 import { DEFAULT_ACCOUNT_THROTTLE } from '../throttle/index.js'
 import { checkCors } from './cors.js'
+import { checkDomainNames } from './domain-names.js'
 import { checkIntegration, uriRouteVariables, type IntegrationContext } from './integrations.js'
 import { isObject } from '../util/is-object.js'
 
@@ -34,7 +35,6 @@ export type LoadConfigResult =
 /** What each not-yet-implemented AWS feature is waiting for, named in error messages. */
 const PLANNED = {
   websocket: 'WebSocket APIs are not supported yet (planned: WebSocket APIs and the @connections API)',
-  customDomains: 'disableExecuteApiEndpoint is not supported yet (planned: custom domain names and API mappings)',
 } as const
 
 /** Loads and validates a config file; relative paths resolve against its directory. */
@@ -89,11 +89,15 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
   const apis: M.ApiDefinition[] = []
   const apiIds = new Map<string, M.Origin>()
   const apiList = Array.isArray(root['apis']) ? root['apis'] : []
+  const brokenApiIds = new Set<string>()
   for (let i = 0; i < apiList.length; i++) {
     const draft = readApi(apiList[i], ['apis', i], doc, { baseDir, accountId, region }, reporter, sourceFiles)
     if (draft === undefined) continue
     const api = checkApi(draft, { functions, brokenFunctions, accountThrottle, baseDir, hasIam: iam !== null, watch: (f: string) => sourceFiles.add(f) }, reporter)
-    if (api === undefined) continue
+    if (api === undefined) {
+      brokenApiIds.add(draft.apiId ?? deriveApiId(draft.name))
+      continue
+    }
     const previous = apiIds.get(api.apiId)
     if (previous !== undefined) {
       reporter.at(fieldOrigin(doc, api.origin, 'apiId'), `apiId "${api.apiId}" is already used by ${previous.file}:${previous.line ?? '?'}`)
@@ -102,10 +106,30 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
     apis.push(api)
   }
 
+  const warnings = new Reporter()
+  const domainNames = checkDomainNames(
+    Array.isArray(root['domainNames']) ? root['domainNames'] : [],
+    { doc, baseDir, apis, brokenApiIds, watch: (f) => sourceFiles.add(f) },
+    reporter,
+    warnings
+  )
+
   if (reporter.count > 0) return fail()
   return {
     ok: true,
-    config: deepFreeze({ configFile, baseDir, accountId, region, iam, accountThrottle, functions, apis, sourceFiles: [...sourceFiles] }),
+    config: deepFreeze({
+      configFile,
+      baseDir,
+      accountId,
+      region,
+      iam,
+      accountThrottle,
+      functions,
+      apis,
+      domainNames,
+      warnings: warnings.issues,
+      sourceFiles: [...sourceFiles],
+    }),
   }
 }
 
@@ -250,11 +274,7 @@ function readApi(
   // be checked, so one run reports everything.
   const api = value as S.InlineApiInput
   if (typeof api.name !== 'string' || !Array.isArray(api.routes)) return undefined
-  const unsupported: { field: string; origin: M.Origin }[] = []
   const cors = api.corsConfiguration === undefined ? undefined : { value: api.corsConfiguration, origin: originOf(doc, [...path, 'corsConfiguration']), doc }
-  if (api.disableExecuteApiEndpoint === true) {
-    unsupported.push({ field: 'disableExecuteApiEndpoint', origin: fieldOrigin(doc, origin, 'disableExecuteApiEndpoint') })
-  }
   return {
     name: api.name,
     apiId: api.apiId,
@@ -266,7 +286,7 @@ function readApi(
     brokenAuthorizerIds: brokenIds(api.authorizers ?? [], 'authorizerId'),
     stages: stageItems(api.stages, doc, path, reporter),
     cors,
-    unsupported,
+    disableExecuteApiEndpoint: api.disableExecuteApiEndpoint === true,
     origin,
     doc,
     stagesDoc: doc,
@@ -309,7 +329,6 @@ function checkApi(draft: ApiDraft, known: Known, reporter: Reporter): M.ApiDefin
   const before = reporter.count
   const { origin } = draft
   if (draft.protocolType === 'WEBSOCKET') return void reporter.at(fieldOrigin(draft.stagesDoc, origin, 'protocolType'), PLANNED.websocket)
-  for (const { field, origin: at } of draft.unsupported) reporter.at(at, `${field}: ${PLANNED.customDomains}`)
   const cors = checkCors(draft.cors, reporter)
   const apiId = draft.apiId ?? deriveApiId(draft.name)
   if (!D.API_ID_PATTERN.test(apiId)) {
@@ -339,7 +358,18 @@ function checkApi(draft: ApiDraft, known: Known, reporter: Reporter): M.ApiDefin
   const authorizers = checkAuthorizers(draft, stages, known, reporter)
   const routes = checkRoutes(draft, stages, integrations, broken, authorizers, known, reporter)
   if (reporter.count > before || cors === undefined) return undefined
-  return { apiId, name: draft.name, protocolType: 'HTTP', routes, integrations, authorizers, stages, cors, origin }
+  return {
+    apiId,
+    name: draft.name,
+    protocolType: 'HTTP',
+    routes,
+    integrations,
+    authorizers,
+    stages,
+    disableExecuteApiEndpoint: draft.disableExecuteApiEndpoint,
+    cors,
+    origin,
+  }
 }
 
 function checkAuthorizers(draft: ApiDraft, stages: readonly M.StageDefinition[], known: Known, reporter: Reporter): Map<string, M.AuthorizerDefinition> {

@@ -145,8 +145,35 @@ export interface ApiDefinition {
   readonly integrations: ReadonlyMap<string, IntegrationDefinition>
   readonly authorizers: ReadonlyMap<string, AuthorizerDefinition>
   readonly stages: readonly StageDefinition[]
+  /** The default `execute-api` endpoint stops serving the API; custom domains still do. */
+  readonly disableExecuteApiEndpoint: boolean
   /** `corsConfiguration` (or `x-amazon-apigateway-cors`), or `null`. */
   readonly cors: CorsConfiguration | null
+  readonly origin: Origin
+}
+
+export interface ApiMappingDefinition {
+  readonly apiId: string
+  readonly stage: string
+  /** `''` for the mapping without a key (it serves what no other mapping matches). */
+  readonly apiMappingKey: string
+  readonly origin: Origin
+}
+
+export interface TruststoreDefinition {
+  readonly file: string
+  /** PEM certificates that parsed (warnings name the others). */
+  readonly certificates: readonly string[]
+}
+
+export interface DomainNameDefinition {
+  /** Lower case; may start with `*.`. */
+  readonly domainName: string
+  readonly certificatePem: string
+  readonly privateKeyPem: string
+  /** Mutual TLS, or `null` without it. */
+  readonly truststore: TruststoreDefinition | null
+  readonly apiMappings: readonly ApiMappingDefinition[]
   readonly origin: Origin
 }
 
@@ -163,6 +190,10 @@ export interface GatehouseConfig {
   readonly accountThrottle: ThrottleLimits | null
   readonly functions: ReadonlyMap<string, FunctionDefinition>
   readonly apis: readonly ApiDefinition[]
+  /** Custom domain names (served by the HTTPS listener). */
+  readonly domainNames: readonly DomainNameDefinition[]
+  /** Problems that do not stop the config (truststore warnings), shown by `validate` and at start. */
+  readonly warnings: readonly import('./issues.js').ConfigIssue[]
   /** Every file the config was built from (config, OpenAPI documents, handler modules). */
   readonly sourceFiles: readonly string[]
 }

@@ -120,11 +120,8 @@ export function importOpenApi(
     return undefined
   }
 
-  const unsupported: { field: string; origin: Origin }[] = []
   const endpoint = root['x-amazon-apigateway-endpoint-configuration']
-  if (isObject(endpoint) && endpoint['disableExecuteApiEndpoint'] === true) {
-    unsupported.push({ field: 'disableExecuteApiEndpoint', origin: originOf(doc, ['x-amazon-apigateway-endpoint-configuration', 'disableExecuteApiEndpoint']) })
-  }
+  const disableExecuteApiEndpoint = isObject(endpoint) && endpoint['disableExecuteApiEndpoint'] === true
   const cors = root['x-amazon-apigateway-cors'] === undefined ? undefined : { value: root['x-amazon-apigateway-cors'], origin: originOf(doc, ['x-amazon-apigateway-cors']), doc }
 
   const integrations = new Map<string, Draft<IntegrationInput>>()
@@ -180,7 +177,7 @@ export function importOpenApi(
     authorizers: security.authorizers,
     brokenAuthorizerIds: security.broken,
     cors,
-    unsupported,
+    disableExecuteApiEndpoint,
     origin: rootOrigin,
     doc,
   }

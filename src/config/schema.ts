@@ -228,8 +228,40 @@ export const IamSettingsSchema = Type.Object(
   strict
 )
 
+/** An API mapping of a custom domain (`CreateApiMapping`, spec 7.2). */
+export const ApiMappingSchema = Type.Object(
+  {
+    apiId: Type.String({ minLength: 1 }),
+    stage: Type.String({ minLength: 1 }),
+    apiMappingKey: opt(Type.String({ maxLength: 300 })),
+    apiMappingId: opt(Type.String()),
+  },
+  strict
+)
+
+/** A custom domain name (`CreateDomainName`, spec 7.1), served by the HTTPS listener. */
+export const DomainNameSchema = Type.Object(
+  {
+    domainName: Type.String({ minLength: 1, maxLength: 512 }),
+    /** Gatehouse's own (AWS's is an ACM `certificateArn`): the PEM certificate chain file. */
+    certificateFile: Type.String({ minLength: 1 }),
+    /** Gatehouse's own: the PEM private key file of the certificate. */
+    privateKeyFile: Type.String({ minLength: 1 }),
+    mutualTlsAuthentication: opt(
+      Type.Object({ truststoreUri: Type.String(), truststoreVersion: opt(Type.String()) }, strict)
+    ),
+    apiMappings: opt(Type.Array(ApiMappingSchema)),
+    securityPolicy: opt(Type.Literal('TLS_1_2')),
+    endpointType: opt(Type.Literal('REGIONAL')),
+    tags: opt(Type.Record(Type.String(), Type.String())),
+  },
+  strict
+)
+
 export const FileSchema = Type.Object(
   {
+    // Items are checked one by one (DomainNameSchema).
+    domainNames: opt(Type.Array(Type.Unknown())),
     accountId: opt(Type.String({ pattern: '^[0-9]{12}$' })),
     iam: opt(IamSettingsSchema),
     throttleSettings: opt(ThrottleSettingsSchema),
@@ -250,3 +282,4 @@ export type OpenApiRefInput = Static<typeof OpenApiRefSchema>
 export type FileInput = Static<typeof FileSchema>
 export type AuthorizerInput = Static<typeof AuthorizerSchema>
 export type IamSettingsInput = Static<typeof IamSettingsSchema>
+export type DomainNameInput = Static<typeof DomainNameSchema>

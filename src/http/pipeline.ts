@@ -13,7 +13,7 @@ import { GatewayResponses } from '../errors/catalog.js'
 import { invokeLambdaIntegration } from '../integrations/lambda/invoke.js'
 import { invokeHttpProxy } from '../integrations/http-proxy/invoke.js'
 import { decodePath, pathSegments, splitTarget } from '../routing/request-path.js'
-import { resolveApi, resolveStage } from '../routing/stage-resolver.js'
+import { resolveEndpoint } from './endpoint.js'
 import type { CompiledRoute, CompiledStage, RuntimeSnapshot } from '../runtime/snapshot.js'
 import { MAX_REQUEST_BODY_BYTES, MAX_REQUEST_LINE_AND_HEADERS_BYTES } from './limits.js'
 import { readBody, type BodyResult } from './read-body.js'
@@ -38,17 +38,15 @@ export function processRequest(ctx: RequestContext, req: IncomingMessage, snapsh
   ctx.rawPathname = rawPathname
   ctx.rawQueryString = rawQueryString
 
-  const api = resolveApi(snapshot, ctx.domainName)
-  if (api === null) return localReply(GatewayResponses.NOT_FOUND)
-  const stageMatch = resolveStage(api, path)
-  if (stageMatch === null) return localReply(GatewayResponses.NOT_FOUND)
+  const endpoint = resolveEndpoint(ctx, snapshot)
+  if (!('api' in endpoint)) return localReply(endpoint)
+  const { api, stage } = endpoint
   ctx.api = api
   ctx.accountId = snapshot.config.accountId
-  ctx.stage = stageMatch.stage
-  ctx.stagePath = stageMatch.stagePath
-  ctx.routeSegments = pathSegments(stageMatch.stagePath)
+  ctx.stage = stage
+  ctx.routeSegments = pathSegments(ctx.stagePath)
 
-  const match = stageMatch.stage.router.match(ctx.method, ctx.routeSegments)
+  const match = stage.router.match(ctx.method, ctx.routeSegments)
   if (match === null) {
     // Routes win; only a preflight no route takes is answered by the gateway (spec 8.2).
     if (api.cors !== null && api.cors.isPreflight(ctx)) return api.cors.preflight(ctx)
@@ -61,10 +59,10 @@ export function processRequest(ctx: RequestContext, req: IncomingMessage, snapsh
   // Throttling comes before the authorizer and the integration, which a throttled request never reaches (spec 6.2).
   if (route.throttle !== null) {
     const allowed = snapshot.limiter.take(route.throttle)
-    if (allowed instanceof Promise) return allowed.then((ok) => (ok ? integrate(ctx, req, route, stageMatch.stage, api.apiId) : THROTTLED))
+    if (allowed instanceof Promise) return allowed.then((ok) => (ok ? integrate(ctx, req, route, stage, api.apiId) : THROTTLED))
     if (!allowed) return THROTTLED
   }
-  return integrate(ctx, req, route, stageMatch.stage, api.apiId)
+  return integrate(ctx, req, route, stage, api.apiId)
 }
 
 const THROTTLED = localReply(GatewayResponses.TOO_MANY_REQUESTS)

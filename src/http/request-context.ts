@@ -3,7 +3,9 @@
  * The per-request object every pipeline stage reads and fills. All fields are set in the
  * constructor so the object keeps one shape (V8 keeps property access monomorphic).
  */
+import type { TLSSocket } from 'node:tls'
 import type { AuthorizerResult } from '../auth/result.js'
+import type { ClientCertificate } from '../tls/client-certificate.js'
 import type { GatewayResponse } from '../errors/catalog.js'
 import type { CompiledApi, CompiledRoute, CompiledStage } from '../runtime/snapshot.js'
 
@@ -23,6 +25,12 @@ export class RequestContext {
   routeSegments: string[] = []
   /** Path below the stage, decoded (`/pets/1` for `/dev/pets/1`). */
   stagePath = '/'
+  /** The same, still percent-encoded as the client sent it (what an HTTP proxy forwards). */
+  rawStagePath = '/'
+  /** The API mapping key a custom domain matched (`''` for the unkeyed mapping), or `null` off custom domains. */
+  basePathMatched: string | null = null
+  /** The verified client certificate of a mutual TLS custom domain, or `null`. */
+  clientCert: ClientCertificate | null = null
   readonly rawHeaders: readonly string[]
   readonly sourceIp: string
   readonly protocol = 'HTTP/1.1'
@@ -33,6 +41,8 @@ export class RequestContext {
   readonly domainPrefix: string
   readonly localPort: number
   readonly scheme: 'http' | 'https'
+  /** The TLS connection of an HTTPS request (SNI, client certificate), or `null`. */
+  readonly tlsSocket: TLSSocket | null
   body: Buffer = EMPTY
   /** Bytes of a request body streamed to the integration instead of read into `body`. */
   streamedRequestBytes = 0
@@ -73,6 +83,7 @@ export class RequestContext {
     host: string
     localPort: number
     scheme: 'http' | 'https'
+    tlsSocket?: TLSSocket | null
   }) {
     this.requestId = init.requestId
     this.requestTimeEpoch = Date.now()
@@ -86,6 +97,7 @@ export class RequestContext {
     this.domainPrefix = dot < 0 ? this.domainName : this.domainName.slice(0, dot)
     this.localPort = init.localPort
     this.scheme = init.scheme
+    this.tlsSocket = init.tlsSocket ?? null
   }
 
   /** Request body bytes received, read whole or streamed. */

@@ -8,20 +8,27 @@
  */
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
+import type { TLSSocket } from 'node:tls'
 import { GatewayResponses, type GatewayResponse } from '../errors/catalog.js'
 import type { Logger } from '../logging/logger.js'
 import type { SnapshotHolder } from '../runtime/snapshot.js'
 import { pipeline, type Readable } from 'node:stream'
 import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_RESPONSE_BODY_BYTES, NODE_MAX_HEADER_SIZE, REQUEST_TIMEOUT_MS } from './limits.js'
 import { processRequest } from './pipeline.js'
+import { createHttpsListener } from './https-listener.js'
+import type { Server as HttpsServer } from 'node:https'
 import { localReply, type Reply } from './reply.js'
 import { RequestContext } from './request-context.js'
 import { newRequestId } from './request-id.js'
 
 export interface DataPlane {
   readonly server: Server
-  /** Requests currently being processed. */
+  /** Requests currently being processed, on every listener. */
   readonly inFlight: () => number
+  /** The HTTPS listener for custom domain names, or `null` when none is configured. */
+  https: HttpsServer | null
+  /** Starts the HTTPS listener (not yet listening) that serves custom domain names by SNI. */
+  createHttpsListener(): HttpsServer
 }
 
 export function createDataPlane(holder: SnapshotHolder, logger: Logger): DataPlane {
@@ -54,6 +61,7 @@ export function createDataPlane(holder: SnapshotHolder, logger: Logger): DataPla
       host: req.headers.host ?? '',
       localPort: socket.localPort ?? 0,
       scheme: 'encrypted' in socket ? 'https' : 'http',
+      tlsSocket: 'encrypted' in socket ? (socket as TLSSocket) : null,
     })
     let reply: Reply | Promise<Reply>
     try {
@@ -70,29 +78,39 @@ export function createDataPlane(holder: SnapshotHolder, logger: Logger): DataPla
       finish(res, ctx, reply)
     }
   }
-  const server = createServer(
-    {
-      maxHeaderSize: NODE_MAX_HEADER_SIZE,
-      headersTimeout: HEADERS_TIMEOUT_MS,
-      requestTimeout: REQUEST_TIMEOUT_MS,
-      keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+  const serverOptions = {
+    maxHeaderSize: NODE_MAX_HEADER_SIZE,
+    headersTimeout: HEADERS_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+  }
+  const server = createServer(serverOptions, onRequest)
+  server.on('clientError', onClientError)
+  const plane: DataPlane = {
+    server,
+    inFlight: () => inFlight,
+    https: null,
+    createHttpsListener() {
+      const https = createHttpsListener(holder, serverOptions, onRequest, logger)
+      https.on('clientError', onClientError)
+      plane.https = https
+      return https
     },
-    onRequest
-  )
-  // A malformed request never reaches the handler; answer it in AWS's shape and keep serving.
-  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
-    // With pipelining, an earlier request on this socket may still await its response:
-    // writing our 400 first would hand the client the wrong answer, so just close.
-    const responding = (socket as Socket & { _httpMessage?: unknown })._httpMessage != null
-    if (!socket.writable || err.code === 'ECONNRESET' || responding) {
-      socket.destroy()
-      return
-    }
-    const response =
-      err.code === 'HPE_HEADER_OVERFLOW' ? GatewayResponses.REQUEST_HEADERS_TOO_LARGE : GatewayResponses.BAD_REQUEST
-    socket.end(rawResponse(response, newRequestId()))
-  })
-  return { server, inFlight: () => inFlight }
+  }
+  return plane
+}
+
+/** A malformed request never reaches the handler; answer it in AWS's shape and keep serving. */
+function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  // With pipelining, an earlier request on this socket may still await its response:
+  // writing our 400 first would hand the client the wrong answer, so just close.
+  const responding = (socket as Socket & { _httpMessage?: unknown })._httpMessage != null
+  if (!socket.writable || err.code === 'ECONNRESET' || responding) {
+    socket.destroy()
+    return
+  }
+  const response = err.code === 'HPE_HEADER_OVERFLOW' ? GatewayResponses.REQUEST_HEADERS_TOO_LARGE : GatewayResponses.BAD_REQUEST
+  socket.end(rawResponse(response, newRequestId()))
 }
 
 /** A whole HTTP/1.1 response for a socket the HTTP server no longer manages. */

@@ -4,7 +4,9 @@
  * (integration URIs may differ per stage through stage variables) and one pool of
  * execution environments per function, shared by every route that targets it.
  */
-import type { GatehouseConfig, IntegrationDefinition, RequestAuthorizerDefinition, StageDefinition } from '../config/model.js'
+import { createSecureContext } from 'node:tls'
+import { DomainNames, type CompiledApiMapping, type CompiledDomainName } from '../routing/custom-domain.js'
+import type { DomainNameDefinition, GatehouseConfig, IntegrationDefinition, RequestAuthorizerDefinition, StageDefinition } from '../config/model.js'
 import { DEFAULT_STAGE_NAME } from '../config/defaults.js'
 import { resolveFunctionName, substituteStageVariables } from '../config/integration-uri.js'
 import { CorsPolicy } from '../http/cors.js'
@@ -97,10 +99,18 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
       if (stage.stageName === DEFAULT_STAGE_NAME) defaultStage = compiled
       else stages.set(stage.stageName, compiled)
     }
-    apis.set(api.apiId, { apiId: api.apiId, name: api.name, stages, defaultStage, cors: api.cors === null ? null : new CorsPolicy(api.cors) })
+    apis.set(api.apiId, {
+      apiId: api.apiId,
+      name: api.name,
+      stages,
+      defaultStage,
+      cors: api.cors === null ? null : new CorsPolicy(api.cors),
+      disableExecuteApiEndpoint: api.disableExecuteApiEndpoint,
+    })
   }
   const soleApi = apis.size === 1 ? ([...apis.values()][0] as CompiledApi) : null
-  return { config, apis, soleApi, pools, limiter: options.limiter, accessLogDestinations, upstreamAgentKeys }
+  const domains = new DomainNames(config.domainNames.map((d) => compileDomainName(d, apis)))
+  return { config, apis, soleApi, domains, pools, limiter: options.limiter, accessLogDestinations, upstreamAgentKeys }
 }
 
 /**
@@ -148,6 +158,28 @@ function compileIntegration(
     method: integration.integrationMethod === 'ANY' ? null : integration.integrationMethod,
     dispatcher,
     agentKey: key,
+  }
+}
+
+function compileDomainName(domain: DomainNameDefinition, apis: ReadonlyMap<string, CompiledApi>): CompiledDomainName {
+  const mappings: CompiledApiMapping[] = domain.apiMappings.map((m) => {
+    const api = apis.get(m.apiId)
+    const stage = m.stage === DEFAULT_STAGE_NAME ? api?.defaultStage : api?.stages.get(m.stage)
+    if (api === undefined || stage == null) throw new Error(`Bug: API mapping to ${m.apiId}/${m.stage} was not validated`)
+    return { apiMappingKey: m.apiMappingKey, segments: m.apiMappingKey === '' ? [] : m.apiMappingKey.split('/'), api, stage }
+  })
+  return {
+    domainName: domain.domainName,
+    secureContext: createSecureContext({
+      cert: domain.certificatePem,
+      key: domain.privateKeyPem,
+      // The truststore verifies client certificates; without mTLS none is trusted.
+      ...(domain.truststore !== null ? { ca: [...domain.truststore.certificates] } : {}),
+      minVersion: 'TLSv1.2',
+    }),
+    mutualTls: domain.truststore !== null,
+    mappings: mappings.filter((m) => m.segments.length > 0).sort((a, b) => b.segments.length - a.segments.length),
+    unkeyed: mappings.find((m) => m.segments.length === 0) ?? null,
   }
 }
 

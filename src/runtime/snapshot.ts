@@ -14,6 +14,7 @@ import type { RouteMetrics } from '../metrics/registry.js'
 import type { RateLimiter, ThrottleLayer } from '../throttle/index.js'
 import type { Dispatcher } from 'undici'
 import type { CorsPolicy } from '../http/cors.js'
+import type { DomainNames } from '../routing/custom-domain.js'
 import type { TargetTemplate } from '../integrations/http-proxy/target-url.js'
 import type { RequestParameterMapping, ResponseParameterMapping } from '../integrations/parameter-mapping/index.js'
 
@@ -89,6 +90,8 @@ export interface CompiledApi {
   readonly defaultStage: CompiledStage | null
   /** `corsConfiguration`, or `null` when the API has none. */
   readonly cors: CorsPolicy | null
+  /** Served only through custom domains (spec 7.4). */
+  readonly disableExecuteApiEndpoint: boolean
 }
 
 export interface RuntimeSnapshot {
@@ -96,6 +99,8 @@ export interface RuntimeSnapshot {
   readonly apis: ReadonlyMap<string, CompiledApi>
   /** With exactly one API, it is also served at the listener's root. */
   readonly soleApi: CompiledApi | null
+  /** Custom domain names, served by the HTTPS listener. */
+  readonly domains: DomainNames
   readonly pools: ReadonlyMap<string, FunctionPool>
   readonly limiter: RateLimiter
   /** File destinations of access logs, so a reload can close the ones no longer used. */

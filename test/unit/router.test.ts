@@ -7,6 +7,7 @@ import { parseRouteKey } from '../../src/routing/route-key.js'
 import { decodePath, pathSegments, splitTarget } from '../../src/routing/request-path.js'
 import { Router } from '../../src/routing/router.js'
 import { resolveApi, resolveStage } from '../../src/routing/stage-resolver.js'
+import { DomainNames } from '../../src/routing/custom-domain.js'
 import type { CompiledApi, CompiledRoute, CompiledStage, RuntimeSnapshot } from '../../src/runtime/snapshot.js'
 
 // ---------------------------------------------------------------------------------------
@@ -480,7 +481,7 @@ function fakeApi(apiId: string, stageNames: readonly string[]): CompiledApi {
     if (name === '$default') defaultStage = fakeStage(name)
     else stages.set(name, fakeStage(name))
   }
-  return { apiId, name: apiId, stages, defaultStage, cors: null }
+  return { apiId, name: apiId, stages, defaultStage, cors: null, disableExecuteApiEndpoint: false }
 }
 
 function fakeSnapshot(apis: readonly CompiledApi[]): RuntimeSnapshot {
@@ -489,6 +490,7 @@ function fakeSnapshot(apis: readonly CompiledApi[]): RuntimeSnapshot {
     apis: new Map(apis.map((a) => [a.apiId, a])),
     soleApi: apis.length === 1 ? (apis[0] ?? null) : null,
     upstreamAgentKeys: new Set(),
+    domains: new DomainNames([]),
     pools: new Map(),
     limiter: new InMemoryRateLimiter(),
     accessLogDestinations: new Set(),

@@ -33,8 +33,29 @@ export function describeUpstreamFailure(err: unknown, origin: string): { kind: U
   const cause = (e.cause ?? {}) as NodeJS.ErrnoException
   const code = cause.code ?? e.code ?? 'UNKNOWN'
   const kind: UpstreamFailureKind = CONNECT_CODES.has(code) ? 'connect' : 'other'
-  const what = REASONS[code] ?? (code.startsWith('ERR_TLS') || code.includes('CERT') || code.includes('SSL') ? 'TLS handshake failed' : 'request failed')
+  const what = REASONS[code] ?? (isTlsFailure(code) ? 'TLS handshake failed' : code.startsWith('HPE_') ? 'malformed response' : 'request failed')
   return { kind, message: `Could not complete the HTTP_PROXY call to ${origin}: ${what} (${code}: ${cause.message ?? e.message ?? ''})` }
+}
+
+/** OpenSSL's certificate verification codes that do not say CERT (Node passes them through). */
+const TLS_VERIFY_CODES: ReadonlySet<string> = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'HOSTNAME_MISMATCH',
+  'INVALID_CA',
+  'PATH_LENGTH_EXCEEDED',
+  'INVALID_PURPOSE',
+  'UNABLE_TO_GET_CRL',
+  'UNABLE_TO_DECRYPT_CRL_SIGNATURE',
+  'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+  'ERROR_IN_CERT_NOT_AFTER_FIELD',
+])
+
+function isTlsFailure(code: string): boolean {
+  return TLS_VERIFY_CODES.has(code) || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code.includes('CERT') || code.startsWith('CRL_')
 }
 
 const REASONS: Readonly<Record<string, string>> = {

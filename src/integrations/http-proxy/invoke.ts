@@ -142,10 +142,7 @@ const EMPTY = Buffer.alloc(0)
 
 /** The request path below the stage as the client encoded it, for the `$default` route. */
 function defaultRoutePath(ctx: RequestContext): string {
-  const raw = ctx.rawPathname
-  if (DEFAULT_ROUTE_FORWARDS_STAGE || ctx.stage === null || ctx.stage.stageName === '$default') return raw
-  const slash = raw.indexOf('/', 1)
-  return slash < 0 ? '/' : raw.slice(slash)
+  return DEFAULT_ROUTE_FORWARDS_STAGE ? ctx.rawPathname : ctx.rawStagePath
 }
 
 function hasBody(req: IncomingMessage): boolean {

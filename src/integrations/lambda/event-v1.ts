@@ -78,6 +78,8 @@ export function buildEventV1(input: EventV1Input): Record<string, unknown> {
         user: iam?.user ?? null,
         userAgent: headers['user-agent'] ?? '',
         userArn: iam?.userArn ?? null,
+        // Only through a mutual TLS custom domain (spec 7.3).
+        ...(ctx.clientCert !== null ? { clientCert: ctx.clientCert } : {}),
       },
       path: ctx.path,
       protocol: ctx.protocol,

@@ -58,6 +58,8 @@ export function buildEventV2({ ctx, accountId, apiId, stageName, routeKey, stage
   event['requestContext'] = {
     accountId,
     apiId,
+    // Only through a mutual TLS custom domain (spec 3.2, 7.3).
+    ...(ctx.clientCert !== null ? { authentication: { clientCert: ctx.clientCert } } : {}),
     ...(authorizer !== undefined ? { authorizer } : {}),
     domainName: ctx.domainName,
     domainPrefix: ctx.domainPrefix,

@@ -100,7 +100,7 @@ function compileVariable(expr: string, direction: MappingDirection): VariableRes
 type MakeVariable = (get: ValueEvaluator, body?: 'request' | 'response' | null) => VariableResult
 
 function requestVariable(rest: string, variable: MakeVariable): VariableResult {
-  const [kind, name] = splitOnce(rest)
+  const [kind, name] = splitVariable(rest)
   switch (kind) {
     case 'header':
       if (name === '') break
@@ -122,7 +122,7 @@ function requestVariable(rest: string, variable: MakeVariable): VariableResult {
 }
 
 function responseVariable(rest: string, variable: MakeVariable): VariableResult {
-  const [kind, name] = splitOnce(rest)
+  const [kind, name] = splitVariable(rest)
   if (kind === 'header' && name !== '') {
     const lower = name.toLowerCase()
     return variable((i) => (i.response === null ? '' : joinedPairs(i.response.headers, lower)))
@@ -155,7 +155,9 @@ function contextText(getter: ContextGetter): ValueEvaluator {
   }
 }
 
-function splitOnce(s: string): [string, string] {
+/** `header.x-a` → `["header", "x-a"]`; a body path may also start with `[` (`body['a b']`). */
+function splitVariable(s: string): [string, string] {
+  if (s === 'body' || s.startsWith('body[')) return ['body', s.slice(4)]
   const dot = s.indexOf('.')
   return dot < 0 ? [s, ''] : [s.slice(0, dot), s.slice(dot + 1)]
 }

@@ -9,8 +9,8 @@ import { compileValue, type MappingInput, type ValueEvaluator } from './expressi
 import { parseMappingKey, type MappingAction } from './keys.js'
 
 export interface MappingIssue {
-  /** The mapping key the problem is about. */
-  readonly key: string
+  /** Where the problem is below the mapping object: `[key]`, or `[status, key]` for responses. */
+  readonly at: readonly string[]
   readonly reason: string
 }
 
@@ -71,11 +71,11 @@ export function compileRequestParameters(parameters: Readonly<Record<string, unk
   for (const [key, raw] of Object.entries(parameters)) {
     const parsed = parseMappingKey(key, 'request')
     if (!parsed.ok) {
-      issues.push({ key, reason: parsed.reason })
+      issues.push({ at: [key], reason: parsed.reason })
       continue
     }
     if (typeof raw !== 'string') {
-      issues.push({ key, reason: 'mapping values are strings' })
+      issues.push({ at: [key], reason: 'mapping values are strings' })
       continue
     }
     const { action, target, name } = parsed.key
@@ -84,7 +84,7 @@ export function compileRequestParameters(parameters: Readonly<Record<string, unk
     const value = action === 'remove' ? () => '' : compileValue(raw, 'request')
     if (typeof value !== 'function') {
       if (!value.ok) {
-        issues.push({ key, reason: value.reason })
+        issues.push({ at: [key], reason: value.reason })
         continue
       }
       readsBody ||= value.readsRequestBody

@@ -67,7 +67,7 @@ export class ResponseParameterMapping {
 
 export type CompiledResponseMapping = { mapping: ResponseParameterMapping | null; issues: MappingIssue[] }
 
-/** Compiles `responseParameters`; issue keys are `"{status}"` or `"{status}.{mapping key}"`. */
+/** Compiles `responseParameters`. */
 export function compileResponseParameters(parameters: Readonly<Record<string, unknown>>): CompiledResponseMapping {
   const issues: MappingIssue[] = []
   const byStatus = new Map<number, StatusMapping>()
@@ -75,11 +75,11 @@ export function compileResponseParameters(parameters: Readonly<Record<string, un
   for (const [status, entries] of Object.entries(parameters)) {
     const code = Number(status)
     if (!/^\d{3}$/.test(status) || code < 200 || code > 599) {
-      issues.push({ key: status, reason: 'response mappings are keyed by the integration status code, "200" to "599"' })
+      issues.push({ at: [status], reason: 'response mappings are keyed by the integration status code, "200" to "599"' })
       continue
     }
     if (entries === null || typeof entries !== 'object' || Array.isArray(entries)) {
-      issues.push({ key: status, reason: 'each status code maps to an object of mapping keys and values' })
+      issues.push({ at: [status], reason: 'each status code maps to an object of mapping keys and values' })
       continue
     }
     const headers: HeaderOperation[] = []
@@ -87,11 +87,11 @@ export function compileResponseParameters(parameters: Readonly<Record<string, un
     for (const [key, raw] of Object.entries(entries as Record<string, unknown>)) {
       const parsed = parseMappingKey(key, 'response')
       if (!parsed.ok) {
-        issues.push({ key: `${status}.${key}`, reason: parsed.reason })
+        issues.push({ at: [status, key], reason: parsed.reason })
         continue
       }
       if (typeof raw !== 'string') {
-        issues.push({ key: `${status}.${key}`, reason: 'mapping values are strings' })
+        issues.push({ at: [status, key], reason: 'mapping values are strings' })
         continue
       }
       const { action, target, name } = parsed.key
@@ -100,7 +100,7 @@ export function compileResponseParameters(parameters: Readonly<Record<string, un
       if (action !== 'remove') {
         const value = compileValue(raw, 'response')
         if (!value.ok) {
-          issues.push({ key: `${status}.${key}`, reason: value.reason })
+          issues.push({ at: [status, key], reason: value.reason })
           continue
         }
         readsBody ||= value.readsResponseBody
@@ -108,7 +108,7 @@ export function compileResponseParameters(parameters: Readonly<Record<string, un
       }
       if (target === 'statuscode') {
         if (/^[^$]*$/.test(raw) && !/^[1-5]\d\d$/.test(raw)) {
-          issues.push({ key: `${status}.${key}`, reason: `overwrite:statuscode must be an HTTP status code, not "${raw}"` })
+          issues.push({ at: [status, key], reason: `overwrite:statuscode must be an HTTP status code, not "${raw}"` })
           continue
         }
         statusCode = evaluate

@@ -1,0 +1,63 @@
+/**
+ * @module
+ * The HTTPS listener of custom domain names (spec 7): one server, one certificate per domain
+ * chosen by SNI from the current snapshot, so a reload (a new certificate or truststore)
+ * applies to the next handshake without dropping established connections. Client
+ * certificates are requested when any domain has mutual TLS and verified against that
+ * domain's truststore; the handshake never fails on them: the pipeline answers 403.
+ */
+import { createServer, type Server, type ServerOptions } from 'node:https'
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { SecureContext } from 'node:tls'
+import type { Logger } from '../logging/logger.js'
+import type { RuntimeSnapshot, SnapshotHolder } from '../runtime/snapshot.js'
+
+/** HTTP APIs' only security policy (spec 7.1). */
+export const MIN_TLS_VERSION = 'TLSv1.2'
+
+export function createHttpsListener(
+  holder: SnapshotHolder,
+  serverOptions: ServerOptions,
+  onRequest: (req: IncomingMessage, res: ServerResponse) => void,
+  logger: Logger
+): Server {
+  const server = createServer(
+    {
+      ...serverOptions,
+      ...defaultCertificate(holder.current),
+      minVersion: MIN_TLS_VERSION,
+      // Verified per domain: a bad or missing certificate is answered over HTTP (403).
+      rejectUnauthorized: false,
+      requestCert: wantsClientCertificates(holder.current),
+      SNICallback: (servername: string, cb: (err: Error | null, ctx?: SecureContext) => void) => {
+        const domain = holder.current.domains.find(servername)
+        // Unknown names get the default certificate; the Host check then finds no domain.
+        cb(null, domain?.secureContext)
+      },
+    },
+    onRequest
+  )
+  server.on('tlsClientError', (err: Error) => logger.debug('TLS handshake failed', { error: err.message }))
+  return server
+}
+
+/** After a reload: the default certificate and whether to ask for client certificates. */
+export function applySnapshotToHttpsListener(server: Server, snapshot: RuntimeSnapshot): void {
+  const cert = defaultCertificate(snapshot)
+  if (cert.cert !== undefined) server.setSecureContext({ ...cert, minVersion: MIN_TLS_VERSION })
+  // Read by Node for each new connection.
+  ;(server as Server & { requestCert: boolean }).requestCert = wantsClientCertificates(snapshot)
+}
+
+/**
+ * Clients that send no SNI (connecting by IP address) get the first domain's certificate,
+ * without a truststore: no client certificate verifies against it, so mTLS fails closed.
+ */
+function defaultCertificate(snapshot: RuntimeSnapshot): { cert?: string; key?: string } {
+  const first = snapshot.config.domainNames[0]
+  return first === undefined ? {} : { cert: first.certificatePem, key: first.privateKeyPem }
+}
+
+function wantsClientCertificates(snapshot: RuntimeSnapshot): boolean {
+  return snapshot.config.domainNames.some((d) => d.truststore !== null)
+}

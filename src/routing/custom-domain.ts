@@ -1,0 +1,83 @@
+/**
+ * @module
+ * Custom domain names and their API mappings (spec 7.1-7.2): which domain a host names
+ * (exact names before `*.` wildcards, which cover one label), and which mapping serves a
+ * path: the longest key matching whole leading segments, else the mapping without a key.
+ */
+import type { SecureContext } from 'node:tls'
+import type { CompiledApi, CompiledStage } from '../runtime/snapshot.js'
+
+export interface CompiledApiMapping {
+  /** As configured (`orders/v1`), `''` for none: `$context.customDomain.basePathMatched`. */
+  readonly apiMappingKey: string
+  readonly segments: readonly string[]
+  readonly api: CompiledApi
+  readonly stage: CompiledStage
+}
+
+export interface CompiledDomainName {
+  readonly domainName: string
+  readonly secureContext: SecureContext
+  /** Whether clients must present a certificate the truststore verifies. */
+  readonly mutualTls: boolean
+  /** Keyed mappings, longest key first. */
+  readonly mappings: readonly CompiledApiMapping[]
+  readonly unkeyed: CompiledApiMapping | null
+}
+
+export class DomainNames {
+  readonly #exact = new Map<string, CompiledDomainName>()
+  readonly #wildcard = new Map<string, CompiledDomainName>()
+  readonly size: number
+
+  constructor(domains: readonly CompiledDomainName[]) {
+    for (const d of domains) {
+      if (d.domainName.startsWith('*.')) this.#wildcard.set(d.domainName.slice(2), d)
+      else this.#exact.set(d.domainName, d)
+    }
+    this.size = domains.length
+  }
+
+  /** The domain a host name (no port) belongs to, or `null`. */
+  find(host: string): CompiledDomainName | null {
+    if (this.size === 0) return null
+    const name = host.toLowerCase()
+    const exact = this.#exact.get(name)
+    if (exact !== undefined) return exact
+    const dot = name.indexOf('.')
+    return dot < 0 ? null : (this.#wildcard.get(name.slice(dot + 1)) ?? null)
+  }
+
+  get all(): IterableIterator<CompiledDomainName> {
+    return [...this.#exact.values(), ...this.#wildcard.values()][Symbol.iterator]()
+  }
+}
+
+export interface MappingMatch {
+  readonly mapping: CompiledApiMapping
+  /** Path segments the key took. */
+  readonly consumed: number
+}
+
+/** The mapping serving `segments` (the decoded request path split on `/`), or `null`. */
+export function selectApiMapping(domain: CompiledDomainName, segments: readonly string[]): MappingMatch | null {
+  for (const mapping of domain.mappings) {
+    const key = mapping.segments
+    if (key.length > segments.length) continue
+    let i = 0
+    while (i < key.length && key[i] === segments[i]) i++
+    if (i === key.length) return { mapping, consumed: key.length }
+  }
+  return domain.unkeyed === null ? null : { mapping: domain.unkeyed, consumed: 0 }
+}
+
+/** The path without its first `n` segments (`/a/b/c`, 1 → `/b/c`; all → `/`). */
+export function dropSegments(path: string, n: number): string {
+  let at = 0
+  for (let i = 0; i < n; i++) {
+    const next = path.indexOf('/', at + 1)
+    if (next < 0) return '/'
+    at = next
+  }
+  return path.slice(at)
+}
