@@ -65,6 +65,9 @@ function checkDomainName(input: DomainNameInput, origin: M.Origin, ctx: DomainNa
       reporter.at(at('certificateFile'), `the certificate and private key cannot be used together: ${(err as Error).message}`)
     }
   }
+  if (input.mutualTlsAuthentication?.truststoreVersion !== undefined) {
+    reporter.at(fieldOrigin(ctx.doc, at('mutualTlsAuthentication'), 'truststoreVersion'), 'truststoreVersion names an S3 object version; a local truststore file has none (remove it)')
+  }
   const truststore = checkTruststore(input.mutualTlsAuthentication?.truststoreUri, fieldOrigin(ctx.doc, at('mutualTlsAuthentication'), 'truststoreUri'), ctx, reporter, warnings)
   const apiMappings = checkApiMappings(input.apiMappings ?? [], fieldOrigin(ctx.doc, origin, 'apiMappings'), ctx, reporter)
   if (reporter.count > before || certificatePem === undefined || privateKeyPem === undefined || truststore === undefined) return undefined

@@ -49,8 +49,8 @@ export function checkIntegration(draft: Draft<S.IntegrationInput>, ctx: Integrat
   if (timeout < D.MIN_INTEGRATION_TIMEOUT_MS || timeout > D.MAX_INTEGRATION_TIMEOUT_MS) {
     reporter.at(at('timeoutInMillis'), `timeoutInMillis must be between ${D.MIN_INTEGRATION_TIMEOUT_MS} and ${D.MAX_INTEGRATION_TIMEOUT_MS}`)
   }
-  const requestParameters = checkRequestParameters(input.requestParameters, at('requestParameters'), reporter)
-  const responseParameters = checkResponseParameters(input.responseParameters, at('responseParameters'), reporter)
+  const requestParameters = checkRequestParameters(input.requestParameters, at('requestParameters'), ctx.doc, reporter)
+  const responseParameters = checkResponseParameters(input.responseParameters, at('responseParameters'), ctx.doc, reporter)
   const uri = input.integrationUri
   if (uri === undefined) {
     const name = draft.sourceNames?.['integrationUri'] ?? 'integrationUri'
@@ -153,20 +153,25 @@ function checkTlsConfig(input: S.IntegrationInput['tlsConfig'], origin: M.Origin
   }
 }
 
-function checkRequestParameters(value: unknown, origin: M.Origin, reporter: Reporter): Record<string, string> {
+function checkRequestParameters(value: unknown, origin: M.Origin, doc: LoadedDocument, reporter: Reporter): Record<string, string> {
   if (value === undefined) return {}
   const { issues } = compileRequestParameters(value as Record<string, unknown>)
-  reportMappingIssues(issues, origin, reporter)
+  reportMappingIssues(issues, origin, doc, reporter)
   return value as Record<string, string>
 }
 
-function checkResponseParameters(value: unknown, origin: M.Origin, reporter: Reporter): Record<string, Record<string, string>> {
+function checkResponseParameters(value: unknown, origin: M.Origin, doc: LoadedDocument, reporter: Reporter): Record<string, Record<string, string>> {
   if (value === undefined) return {}
   const { issues } = compileResponseParameters(value as Record<string, unknown>)
-  reportMappingIssues(issues, origin, reporter)
+  reportMappingIssues(issues, origin, doc, reporter)
   return value as Record<string, Record<string, string>>
 }
 
-function reportMappingIssues(issues: readonly MappingIssue[], origin: M.Origin, reporter: Reporter): void {
-  for (const { at, reason } of issues) reporter.at({ ...origin, path: [...origin.path, ...at.slice(0, -1)] }, reason, at[at.length - 1])
+/** Each issue at its own key's line (`responseParameters` → status → mapping key). */
+function reportMappingIssues(issues: readonly MappingIssue[], origin: M.Origin, doc: LoadedDocument, reporter: Reporter): void {
+  for (const { at, reason } of issues) {
+    let where = origin
+    for (const key of at) where = fieldOrigin(doc, where, key)
+    reporter.at(where, reason)
+  }
 }
