@@ -6,7 +6,7 @@
  * the request context's path fields and, for mutual TLS domains, the client certificate.
  */
 import { GatewayResponses, type GatewayResponse } from '../errors/catalog.js'
-import { dropSegments, selectApiMapping, type CompiledDomainName } from '../routing/custom-domain.js'
+import { dropRawSegments, dropSegments, selectApiMapping, type CompiledDomainName } from '../routing/custom-domain.js'
 import { pathSegments } from '../routing/request-path.js'
 import { resolveApi, resolveStage } from '../routing/stage-resolver.js'
 import type { CompiledApi, CompiledStage, RuntimeSnapshot } from '../runtime/snapshot.js'
@@ -33,7 +33,7 @@ export function resolveEndpoint(ctx: RequestContext, snapshot: RuntimeSnapshot):
   const match = resolveStage(api, ctx.path)
   if (match === null) return GatewayResponses.NOT_FOUND
   ctx.stagePath = match.stagePath
-  ctx.rawStagePath = match.stage.stageName === '$default' ? ctx.rawPathname : dropSegments(ctx.rawPathname, 1)
+  ctx.rawStagePath = match.stage.stageName === '$default' ? ctx.rawPathname : dropRawSegments(ctx.rawPathname, 1)
   return { api, stage: match.stage }
 }
 
@@ -53,7 +53,7 @@ function viaCustomDomain(ctx: RequestContext, domain: CompiledDomainName, snapsh
   const { mapping, consumed } = match
   ctx.basePathMatched = mapping.apiMappingKey
   ctx.stagePath = dropSegments(ctx.path, consumed)
-  ctx.rawStagePath = dropSegments(ctx.rawPathname, consumed)
+  ctx.rawStagePath = dropRawSegments(ctx.rawPathname, consumed)
   // `rawPath` behind a custom domain: the mapping key removed, `/{stage}` added for a named
   // stage `[UNCONFIRMED]` (spec 2.2's proposal; reports conflict).
   if (mapping.stage.stageName !== '$default') ctx.path = `/${mapping.stage.stageName}${ctx.stagePath === '/' ? '' : ctx.stagePath}`

@@ -81,3 +81,23 @@ export function dropSegments(path: string, n: number): string {
   }
   return path.slice(at)
 }
+
+/**
+ * The same on a still-encoded path, where an encoded slash (`%2F`) also separates segments,
+ * as it does in the decoded path the segments were counted on (spec 2.4).
+ */
+export function dropRawSegments(rawPath: string, n: number): string {
+  const separator = /\/|%2F/gi
+  separator.lastIndex = 1
+  let end = 0
+  for (let i = 0; i < n; i++) {
+    const m = separator.exec(rawPath)
+    if (m === null) return '/'
+    end = m.index
+    separator.lastIndex = m.index + m[0].length
+  }
+  if (n === 0) return rawPath
+  const rest = rawPath.slice(end)
+  // `/dev%2Fa/b` loses `/dev` and keeps `/a/b`: the separator becomes a plain slash.
+  return rest.startsWith('/') ? rest : `/${rest.slice(3)}`
+}
