@@ -43,7 +43,8 @@ function viaCustomDomain(ctx: RequestContext, domain: CompiledDomainName, snapsh
     // The certificate was verified against the truststore of the domain the client named in
     // SNI; a Host naming another domain must not borrow that verification.
     const sni = socket?.servername
-    if (socket == null || !socket.authorized || typeof sni !== 'string' || snapshot.domains.find(sni) !== domain) {
+    // Sessions are never resumed (NO_SESSION_TICKETS); one that was would carry an old verdict.
+    if (socket == null || !socket.authorized || socket.isSessionReused() || typeof sni !== 'string' || snapshot.domains.find(sni) !== domain) {
       return MUTUAL_TLS_FAILURE_RESPONSE
     }
     ctx.clientCert = clientCertificateOf(socket)

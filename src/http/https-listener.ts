@@ -6,6 +6,7 @@
  * certificates are requested when any domain has mutual TLS and verified against that
  * domain's truststore; the handshake never fails on them: the pipeline answers 403.
  */
+import { constants } from 'node:crypto'
 import { createServer, type Server, type ServerOptions } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { SecureContext } from 'node:tls'
@@ -14,6 +15,13 @@ import type { RuntimeSnapshot, SnapshotHolder } from '../runtime/snapshot.js'
 
 /** HTTP APIs' only security policy (spec 7.1). */
 export const MIN_TLS_VERSION = 'TLSv1.2'
+
+/**
+ * No TLS session resumption: a resumed session carries the client-certificate verdict of the
+ * handshake it came from, which may have been made against another domain's truststore (or
+ * a replaced one). Every connection makes a full handshake, verified for the domain it names.
+ */
+export const NO_SESSION_TICKETS = constants.SSL_OP_NO_TICKET
 
 export function createHttpsListener(
   holder: SnapshotHolder,
@@ -26,6 +34,7 @@ export function createHttpsListener(
       ...serverOptions,
       ...defaultCertificate(holder.current),
       minVersion: MIN_TLS_VERSION,
+      secureOptions: NO_SESSION_TICKETS,
       // Verified per domain: a bad or missing certificate is answered over HTTP (403).
       rejectUnauthorized: false,
       requestCert: wantsClientCertificates(holder.current),
@@ -44,7 +53,7 @@ export function createHttpsListener(
 /** After a reload: the default certificate and whether to ask for client certificates. */
 export function applySnapshotToHttpsListener(server: Server, snapshot: RuntimeSnapshot): void {
   const cert = defaultCertificate(snapshot)
-  if (cert.cert !== undefined) server.setSecureContext({ ...cert, minVersion: MIN_TLS_VERSION })
+  if (cert.cert !== undefined) server.setSecureContext({ ...cert, minVersion: MIN_TLS_VERSION, secureOptions: NO_SESSION_TICKETS })
   // Read by Node for each new connection.
   ;(server as Server & { requestCert: boolean }).requestCert = wantsClientCertificates(snapshot)
 }

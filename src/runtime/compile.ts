@@ -5,6 +5,7 @@
  * execution environments per function, shared by every route that targets it.
  */
 import { createSecureContext } from 'node:tls'
+import { MIN_TLS_VERSION, NO_SESSION_TICKETS } from '../http/https-listener.js'
 import { DomainNames, type CompiledApiMapping, type CompiledDomainName } from '../routing/custom-domain.js'
 import type { DomainNameDefinition, GatehouseConfig, IntegrationDefinition, RequestAuthorizerDefinition, StageDefinition } from '../config/model.js'
 import { DEFAULT_STAGE_NAME } from '../config/defaults.js'
@@ -175,7 +176,8 @@ function compileDomainName(domain: DomainNameDefinition, apis: ReadonlyMap<strin
       key: domain.privateKeyPem,
       // The truststore verifies client certificates; without mTLS none is trusted.
       ...(domain.truststore !== null ? { ca: [...domain.truststore.certificates] } : {}),
-      minVersion: 'TLSv1.2',
+      minVersion: MIN_TLS_VERSION,
+      secureOptions: NO_SESSION_TICKETS,
     }),
     mutualTls: domain.truststore !== null,
     mappings: mappings.filter((m) => m.segments.length > 0).sort((a, b) => b.segments.length - a.segments.length),
