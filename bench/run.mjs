@@ -41,26 +41,19 @@
 //                       written only when all the default scenarios ran)
 //   BENCH_SERVER_NODE_ARGS  extra node flags for the server children, e.g.
 //                       "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them
-import { spawn, execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
-import os from 'node:os'
+import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
 import { dirname, join, relative, resolve } from 'node:path'
-import { createHistogram } from 'node:perf_hooks'
-import { fileURLToPath } from 'node:url'
-import autocannon from 'autocannon'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
-import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
-import { BODY, CONTENT_TYPE } from './fixtures/response.mjs'
+import { parse as parseYaml } from 'yaml'
+import { derivedConfig, ensureTmpDir, removeTmpDir } from './lib/configs.mjs'
+import { fatal, nonNegativeNumber, positiveInteger, positiveNumber } from './lib/env.mjs'
+import { checkResponse, load as autocannonLoad, measured } from './lib/load.mjs'
+import { autocannonVersion, gitCommit, machineInfo, NOISE_CORES, noiseOf } from './lib/machine.mjs'
+import { FIXTURES, GATEWAY_CONFIG, ROOT } from './lib/paths.mjs'
+import { installShutdownHandlers, runMain, session, startServer, stopServer } from './lib/processes.mjs'
+import { indent, printColumns, round } from './lib/util.mjs'
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
-const FIXTURES = join(ROOT, 'bench/fixtures')
-const GATEWAY_CONFIG = join(FIXTURES, 'gatehouse.yaml')
 const PATH = '/hello'
-/**
- * Above this much CPU used by other processes, or taken by the hypervisor (steal), during a
- * measured run, its figures are flagged as disturbed.
- */
-const NOISE_CORES = 0.25
 /** The JSON format the API Gateway console offers (spec 9.2), verbatim. */
 const ACCESS_LOG_JSON_FORMAT =
   '{ "requestId":"$context.requestId", "ip": "$context.identity.sourceIp", "requestTime":"$context.requestTime", ' +
@@ -79,9 +72,6 @@ const settings = {
 const OUTPUT = process.env.BENCH_OUTPUT ? resolve(process.env.BENCH_OUTPUT) : join(ROOT, 'bench/results/latest.json')
 const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
 const GATEWAY_FLAGS = ['--port', '0', '--quiet-functions', '--log-level', 'warn', '--no-watch']
-
-/** Temporary directory for derived configs and the access log; removed on exit. */
-let tmpDir
 
 // The gateway-jwt scenario's issuer, key pair and one valid token (an hour long), made fresh per run.
 const JWT_ISSUER = 'https://issuer.bench.invalid'
@@ -166,28 +156,7 @@ for (const name of selected) {
 }
 const complete = DEFAULT_SCENARIOS.every((name) => selected.includes(name))
 
-/** Child processes still alive; all of them are killed on exit, error and SIGINT. */
-const children = new Set()
-/** The autocannon run in progress, stopped on SIGINT. */
-let currentRun
-let interrupted = false
-
-process.on('SIGINT', () => void interrupt('SIGINT'))
-process.on('SIGTERM', () => void interrupt('SIGTERM'))
-// Last resort if the process leaves by any other path: children must not outlive the bench.
-process.on('exit', () => {
-  for (const child of children) child.kill('SIGKILL')
-  removeTmpDir()
-})
-
-async function interrupt(signal) {
-  if (interrupted) return
-  interrupted = true
-  process.stderr.write(`\nbench: ${signal}; stopping load and servers\n`)
-  currentRun?.stop?.()
-  await killAll()
-  process.exit(130)
-}
+installShutdownHandlers(removeTmpDir)
 
 async function main() {
   if (!existsSync(join(ROOT, 'build/src/cli/main.js'))) {
@@ -209,13 +178,13 @@ async function main() {
     // (the first scenario of a round measured up to 1.7x the others with identical code paths).
     const shift = (r - 1) % scenarios.length
     for (const scenario of [...scenarios.slice(shift), ...scenarios.slice(0, shift)]) {
-      if (interrupted) return
+      if (session.interrupted) return
       const result = await runScenario(scenario)
       if (result === undefined) return
       runs.push({ round: r, ...result })
     }
   }
-  if (interrupted) return
+  if (session.interrupted) return
 
   // With several rounds, each scenario is summarised by its median-rps round.
   const results = scenarios.map((s) => medianRun(runs.filter((r) => r.name === s.name)))
@@ -319,7 +288,7 @@ async function main() {
 
 async function runScenario(scenario) {
   console.log(`[${scenario.name}] starting: ${scenario.description}`)
-  const server = await startServer(scenario)
+  const server = await startServer(scenario.name, [...SERVER_NODE_ARGS, ...scenario.args()])
   let summary
   try {
     await checkResponse(scenario.name, server.url + PATH, scenario.headers?.() ?? {})
@@ -329,20 +298,12 @@ async function runScenario(scenario) {
       console.log(`[${scenario.name}] warming up for ${settings.warmup}s at ${url}`)
       warmupRequests = (await load(url, settings.warmup, false, scenario.headers?.() ?? {})).result.requests.total
     }
-    if (interrupted) return undefined
+    if (session.interrupted) return undefined
     console.log(`[${scenario.name}] measuring for ${settings.duration}s`)
-    const serverCpuBefore = processCpuSeconds(server.child.pid)
-    const machineBefore = machineCpuSeconds()
-    const selfCpuBefore = process.cpuUsage()
-    const wallBefore = performance.now()
-    const { result, latencyUs } = await load(url, settings.duration, true, scenario.headers?.() ?? {})
-    if (interrupted) return undefined
-    const wall = (performance.now() - wallBefore) / 1000
-    const serverCpuAfter = processCpuSeconds(server.child.pid)
-    const machineAfter = machineCpuSeconds()
-    const selfCpu = process.cpuUsage(selfCpuBefore)
-    const serverCores = serverCpuBefore === null || serverCpuAfter === null ? null : (serverCpuAfter - serverCpuBefore) / wall
-    const selfCores = (selfCpu.user + selfCpu.system) / 1e6 / wall
+    const { result, latencyUs, cpuSeconds, serverCores, selfCores, machine } = await measured([server.child.pid], () =>
+      load(url, settings.duration, true, scenario.headers?.() ?? {})
+    )
+    if (session.interrupted) return undefined
     summary = {
       name: scenario.name,
       description: scenario.description,
@@ -369,11 +330,9 @@ async function runScenario(scenario) {
       serverCpuCores: serverCores === null ? null : round(serverCores, 2),
       // Server CPU per request served, in microseconds: steadier than rps on a shared machine.
       serverCpuUsPerRequest:
-        serverCpuBefore === null || serverCpuAfter === null || result.requests.total === 0
-          ? null
-          : round(((serverCpuAfter - serverCpuBefore) * 1e6) / result.requests.total, 1),
+        cpuSeconds[0] === null || result.requests.total === 0 ? null : round((cpuSeconds[0] * 1e6) / result.requests.total, 1),
       loadGeneratorCpuCores: round(selfCores, 2),
-      machine: machineLoad(machineBefore, machineAfter, wall, serverCores, selfCores),
+      machine,
     }
     if (noiseOf(summary) > NOISE_CORES) {
       console.log(
@@ -395,31 +354,6 @@ async function runScenario(scenario) {
   // After the server has stopped (and so flushed and closed its files).
   if (scenario.afterStop) summary = { ...summary, ...scenario.afterStop(summary) }
   return summary
-}
-
-/**
- * Writes a copy of bench/fixtures/gatehouse.yaml, changed by `edit(doc, stage)`, into the
- * temporary directory; the handler path is made absolute so that it still names
- * bench/fixtures/hello.mjs from there.
- */
-function derivedConfig(name, edit) {
-  const doc = parseYaml(readFileSync(GATEWAY_CONFIG, 'utf8'))
-  for (const fn of Object.values(doc.functions)) fn.handler = join(FIXTURES, fn.handler)
-  edit(doc, doc.apis[0].stages[0])
-  const file = join(ensureTmpDir(), `${name}.yaml`)
-  writeFileSync(file, `# Written by bench/run.mjs from bench/fixtures/gatehouse.yaml for the ${name} scenario.\n` + stringifyYaml(doc))
-  return file
-}
-
-function ensureTmpDir() {
-  tmpDir ??= mkdtempSync(join(os.tmpdir(), 'gatehouse-bench-'))
-  return tmpDir
-}
-
-function removeTmpDir() {
-  if (tmpDir === undefined) return
-  rmSync(tmpDir, { recursive: true, force: true })
-  tmpDir = undefined
 }
 
 function accessLogFile() {
@@ -456,108 +390,9 @@ function checkAccessLog(summary) {
   return { accessLog: { lines, bytes, sampleLine: sample } }
 }
 
-/** One autocannon run; with `measure`, also a microsecond latency histogram of every 2xx response. */
+/** One autocannon run at this bench's settings; with `measure`, also a microsecond latency histogram of every 2xx response. */
 function load(url, seconds, measure = false, headers = {}) {
-  const latencyUs = createHistogram()
-  const run = autocannon({
-    url,
-    headers,
-    connections: settings.connections,
-    pipelining: settings.pipelining,
-    duration: seconds,
-  })
-  currentRun = run
-  if (measure) {
-    run.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
-      if (statusCode >= 200 && statusCode < 300) latencyUs.record(Math.max(1, Math.round(responseTimeMs * 1000)))
-    })
-  }
-  return run.then(
-    (result) => {
-      currentRun = undefined
-      return { result, latencyUs }
-    },
-    (err) => {
-      currentRun = undefined
-      throw err
-    }
-  )
-}
-
-/** Spawns a server child and resolves once it prints its URL. */
-function startServer(scenario) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...SERVER_NODE_ARGS, ...scenario.args()], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    children.add(child)
-    let stdout = ''
-    let stderr = ''
-    const exited = new Promise((r) => child.once('exit', (code, signal) => r({ code, signal })))
-    exited.then(() => children.delete(child))
-    child.stderr.setEncoding('utf8')
-    child.stderr.on('data', (chunk) => {
-      // Keep the tail only: a warning per request must not exhaust memory.
-      stderr = (stderr + chunk).slice(-20000)
-    })
-    child.stdout.setEncoding('utf8')
-    const timer = setTimeout(() => fail(new Error('did not print its URL within 20 s')), 20000)
-    const onData = (chunk) => {
-      stdout += chunk
-      const m = /listening on (https?:\/\/[^\s]+)/i.exec(stdout)
-      if (m === null) return
-      clearTimeout(timer)
-      // Keep draining stdout so the child never blocks on a full pipe.
-      child.stdout.off('data', onData)
-      child.stdout.resume()
-      resolve({ child, exited, url: m[1].replace(/\/$/, ''), stderr: () => stderr })
-    }
-    child.stdout.on('data', onData)
-    child.once('error', (err) => fail(err))
-    exited.then(({ code, signal }) => fail(new Error(`exited (${signal ?? 'code ' + code}) before listening`)))
-    function fail(err) {
-      clearTimeout(timer)
-      child.kill('SIGKILL')
-      reject(new Error(`[${scenario.name}] server ${err.message}\n${indent((stdout + stderr).trim())}`))
-    }
-  })
-}
-
-/** SIGTERM (the gateway finishes requests in flight and stops its environments), then SIGKILL. */
-async function stopServer(server) {
-  if (server.child.exitCode !== null || server.child.signalCode !== null) return
-  server.child.kill('SIGTERM')
-  const killed = await Promise.race([server.exited.then(() => true), delay(5000).then(() => false)])
-  if (!killed) {
-    server.child.kill('SIGKILL')
-    await server.exited
-  }
-}
-
-async function killAll() {
-  await Promise.all(
-    [...children].map(async (child) => {
-      const exited = new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', r)))
-      child.kill('SIGTERM')
-      const done = await Promise.race([exited.then(() => true), delay(3000).then(() => false)])
-      if (!done) child.kill('SIGKILL')
-      children.delete(child)
-    })
-  )
-}
-
-/** Every scenario must send the same response, or the comparison means nothing. */
-async function checkResponse(name, url, headers = {}) {
-  const res = await fetch(url, { headers })
-  const body = await res.text()
-  const type = res.headers.get('content-type')
-  if (res.status !== 200 || body !== BODY || type !== CONTENT_TYPE) {
-    throw new Error(
-      `[${name}] GET ${url} answered ${res.status} content-type ${type} body ${JSON.stringify(body)}; ` +
-        `expected 200 ${CONTENT_TYPE} ${JSON.stringify(BODY)}`
-    )
-  }
+  return autocannonLoad(url, seconds, { connections: settings.connections, pipelining: settings.pipelining, headers, measure })
 }
 
 function printTable(results) {
@@ -576,59 +411,7 @@ function printTable(results) {
       r.machine.otherCores === null ? 'n/a' : `${noiseOf(r).toFixed(2)} cores`,
     ]),
   ]
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)))
-  const line = (row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join('  ')
-  console.log(line(rows[0]))
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '))
-  for (const row of rows.slice(1)) console.log(line(row))
-}
-
-/** User + system CPU seconds of a process (all its threads), from /proc; null where unavailable. */
-let clockTicks
-function processCpuSeconds(pid) {
-  try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    // Fields 14 and 15 of stat (utime, stime); `fields` starts at field 3.
-    return (Number(fields[11]) + Number(fields[12])) / clockTicks
-  } catch {
-    return null
-  }
-}
-
-/** CPU seconds of the whole machine by kind, from /proc/stat; null where unavailable. */
-function machineCpuSeconds() {
-  try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
-    const line = readFileSync('/proc/stat', 'utf8').split('\n').find((l) => l.startsWith('cpu '))
-    const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number)
-    return { process: (user + nice + system) / clockTicks, kernel: (irq + softirq) / clockTicks, idle: (idle + iowait) / clockTicks, steal: steal / clockTicks }
-  } catch {
-    return null
-  }
-}
-
-/**
- * What the machine did during a measured run, in cores: `otherCores` is process CPU time not
- * used by the server or this process (other work on the machine, which skews the figures);
- * `interruptCores` is mostly the loopback network stack; `stealCores` is time the hypervisor took.
- */
-function machineLoad(before, after, wall, serverCores, selfCores) {
-  if (before === null || after === null) return { otherCores: null, interruptCores: null, stealCores: null, idleCores: null }
-  const cores = (k) => round((after[k] - before[k]) / wall, 2)
-  const processCores = (after.process - before.process) / wall
-  return {
-    otherCores: serverCores === null ? null : round(Math.max(0, processCores - serverCores - selfCores), 2),
-    interruptCores: cores('kernel'),
-    stealCores: cores('steal'),
-    idleCores: cores('idle'),
-  }
-}
-
-/** Cores lost to other processes and to the hypervisor during a measured run. */
-function noiseOf(run) {
-  return (run.machine.otherCores ?? 0) + (run.machine.stealCores ?? 0)
+  printColumns(rows)
 }
 
 /** The run with the median rps (the lower middle one for an even count). */
@@ -638,86 +421,4 @@ function medianRun(runs) {
   return runs.length > 1 ? { ...median, roundsRps: runs.map((r) => r.rps) } : median
 }
 
-function machineInfo() {
-  const cpus = os.cpus()
-  return {
-    cpus: typeof os.availableParallelism === 'function' ? os.availableParallelism() : cpus.length,
-    cpuModel: cpus[0]?.model?.trim() ?? 'unknown',
-    memoryGB: round(os.totalmem() / 2 ** 30, 1),
-    node: process.version,
-    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
-  }
-}
-
-function gitCommit() {
-  try {
-    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'src', 'bench/fixtures'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() !== ''
-    return dirty ? `${sha}+dirty` : sha
-  } catch {
-    return null
-  }
-}
-
-function autocannonVersion() {
-  try {
-    return JSON.parse(readFileSync(join(ROOT, 'node_modules/autocannon/package.json'), 'utf8')).version
-  } catch {
-    return 'unknown'
-  }
-}
-
-function positiveNumber(name, fallback) {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isFinite(n) || n <= 0) fatal(`${name} must be a positive number of seconds, not "${raw}"`)
-  return n
-}
-
-function nonNegativeNumber(name, fallback) {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isFinite(n) || n < 0) fatal(`${name} must be a number of seconds >= 0, not "${raw}"`)
-  return n
-}
-
-function positiveInteger(name, fallback) {
-  const raw = process.env[name]
-  if (raw === undefined || raw === '') return fallback
-  const n = Number(raw)
-  if (!Number.isInteger(n) || n <= 0) fatal(`${name} must be a positive integer, not "${raw}"`)
-  return n
-}
-
-function round(n, digits) {
-  const f = 10 ** digits
-  return Math.round(n * f) / f
-}
-
-function indent(text) {
-  return text.split('\n').map((l) => '    ' + l).join('\n')
-}
-
-function delay(ms) {
-  return new Promise((r) => setTimeout(r, ms).unref())
-}
-
-function fatal(message) {
-  process.stderr.write(`bench: ${message}\n`)
-  process.exit(1)
-}
-
-main().then(
-  async () => {
-    await killAll()
-    removeTmpDir()
-  },
-  async (err) => {
-    process.stderr.write(`bench: ${err?.stack ?? err}\n`)
-    await killAll()
-    removeTmpDir()
-    process.exitCode = 1
-  }
-)
+runMain(main, removeTmpDir)

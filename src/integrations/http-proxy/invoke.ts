@@ -102,6 +102,9 @@ export function invokeHttpProxy(t: HttpProxyTarget): Promise<Reply> {
 async function backendReply(t: HttpProxyTarget, res: Dispatcher.ResponseData, timer: NodeJS.Timeout, mappingInput: MappingInput): Promise<Reply> {
   const { ctx, integration } = t
   const body = res.body as unknown as Readable
+  // Destroying an unread body (client gone, over the limit, mapping failed) makes undici emit
+  // an error; piping reports errors through its own callback. None may crash the process.
+  body.on('error', ignore)
   const done = () => clearTimeout(timer)
   body.once('close', done)
   const declared = Number(res.headers['content-length'] ?? 0)
@@ -139,6 +142,7 @@ async function backendReply(t: HttpProxyTarget, res: Dispatcher.ResponseData, ti
 }
 
 const EMPTY = Buffer.alloc(0)
+const ignore = (): void => {}
 
 /** The request path below the stage as the client encoded it, for the `$default` route. */
 function defaultRoutePath(ctx: RequestContext): string {

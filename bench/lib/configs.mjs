@@ -1,0 +1,35 @@
+// Gateway configs derived from bench/fixtures/gatehouse.yaml, written to a temporary directory
+// that the bench removes when it ends.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import { join } from 'node:path'
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
+import { FIXTURES, GATEWAY_CONFIG } from './paths.mjs'
+
+/** Temporary directory for derived configs and the access log; removed on exit. */
+let tmpDir
+
+/**
+ * Writes a copy of bench/fixtures/gatehouse.yaml, changed by `edit(doc, stage)`, into the
+ * temporary directory; the handler path is made absolute so that it still names
+ * bench/fixtures/hello.mjs from there. `writer` names the script in the file's first line.
+ */
+export function derivedConfig(name, edit, writer = 'bench/run.mjs') {
+  const doc = parseYaml(readFileSync(GATEWAY_CONFIG, 'utf8'))
+  for (const fn of Object.values(doc.functions)) fn.handler = join(FIXTURES, fn.handler)
+  edit(doc, doc.apis[0].stages[0])
+  const file = join(ensureTmpDir(), `${name}.yaml`)
+  writeFileSync(file, `# Written by ${writer} from bench/fixtures/gatehouse.yaml for the ${name} scenario.\n` + stringifyYaml(doc))
+  return file
+}
+
+export function ensureTmpDir() {
+  tmpDir ??= mkdtempSync(join(os.tmpdir(), 'gatehouse-bench-'))
+  return tmpDir
+}
+
+export function removeTmpDir() {
+  if (tmpDir === undefined) return
+  rmSync(tmpDir, { recursive: true, force: true })
+  tmpDir = undefined
+}

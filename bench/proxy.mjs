@@ -1,0 +1,472 @@
+#!/usr/bin/env node
+// `npm run bench:proxy`: what an HTTP_PROXY integration costs (issue 3's target), on loopback.
+//
+//   1. upstream-direct  bench/fixtures/bare-server.mjs (node:http), called directly
+//   2. gateway-proxy    the same bare server as the upstream, behind
+//                       node bin/gatehouse.js serve <derived config>, one route GET /hello ->
+//                       HTTP_PROXY GET http://127.0.0.1:<upstream port>/hello, payload 1.0
+//                       (account throttle raised as in bench/fixtures/gatehouse.yaml, no access log)
+//
+// The gateway-proxy config is derived from bench/fixtures/gatehouse.yaml (its functions dropped,
+// its one route pointed at the upstream) and written to a temporary directory removed on exit.
+//
+// "Both on one core": on a machine with 2 or more CPUs and `taskset`, the server processes (the
+// upstream, and in gateway-proxy the gateway too) run on CPU 1 (`taskset -c 1 node ...`) and this
+// process, the load generator, on CPU 0 (`taskset -apc 0 <own pid>`, all its threads), so the
+// gateway and its upstream share one core and never take the load generator's. It prints whether
+// it could pin; BENCH_PIN=0 turns pinning off.
+//
+// Per scenario: a warm-up (discarded), then two measurements of GET /hello:
+//   max    autocannon with BENCH_CONNECTIONS connections as fast as they go: rps, p50, p99
+//   paced  autocannon with overallRate BENCH_PACED_RATE (requests per second over all the
+//          connections): p50, p99, max
+// Latencies come from every 2xx response's own timing (microsecond resolution). Scenarios run
+// BENCH_ROUNDS times, interleaved, each round starting one scenario later; each scenario is
+// summarised by its median-rps round (max) and its median-p99 round (paced). Prints tables, the
+// rps ratio gateway-proxy/upstream-direct (target >= 0.25x) and the paced p99 delta
+// gateway-proxy - upstream-direct (target <= +1 ms), and writes bench/results/proxy-latest.json.
+// With the defaults a run takes about 2 min 10 s.
+//
+// Never fails on the figures (exit 0 even when a target is missed); exits 1 only when a
+// scenario cannot run at all (a server does not start or answers the wrong response).
+//
+// Environment:
+//   BENCH_DURATION      seconds per measurement (max and paced each)  (default 8)
+//   BENCH_WARMUP        seconds of warm-up per scenario               (default 2)
+//   BENCH_CONNECTIONS   concurrent connections                        (default 10)
+//   BENCH_PACED_RATE    requests per second of the paced measurement  (default 1000)
+//   BENCH_ROUNDS        rounds, interleaved with rotated order        (default 3)
+//   BENCH_PIN           0 to run without CPU pinning                  (default: pin when possible)
+//   BENCH_OUTPUT        where to write the JSON results  (default bench/results/proxy-latest.json)
+//   BENCH_SERVER_NODE_ARGS  extra node flags for the server children (upstream and gateway)
+//   BENCH_GATEHOUSE     the gateway's entry point (default bin/gatehouse.js), e.g. the bin/gatehouse.js
+//                       of a patched copy of bin/ + build/ in /tmp, to compare builds
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import { parse as parseYaml } from 'yaml'
+import { derivedConfig, removeTmpDir } from './lib/configs.mjs'
+import { nonNegativeNumber, positiveInteger, positiveNumber, fatal } from './lib/env.mjs'
+import { checkResponse, load, measured } from './lib/load.mjs'
+import { autocannonVersion, gitCommit, machineInfo, NOISE_CORES, noiseOf } from './lib/machine.mjs'
+import { FIXTURES, GATEWAY_CONFIG, ROOT } from './lib/paths.mjs'
+import { installShutdownHandlers, runMain, session, startServer, stopServer } from './lib/processes.mjs'
+import { delay, indent, printColumns, round } from './lib/util.mjs'
+
+const PATH = '/hello'
+const RATIO_TARGET = 0.25
+const P99_DELTA_TARGET_MS = 1
+
+const settings = {
+  duration: positiveNumber('BENCH_DURATION', 8),
+  warmup: nonNegativeNumber('BENCH_WARMUP', 2),
+  connections: positiveInteger('BENCH_CONNECTIONS', 10),
+  pacedRate: positiveInteger('BENCH_PACED_RATE', 1000),
+  rounds: positiveInteger('BENCH_ROUNDS', 3),
+}
+const OUTPUT = process.env.BENCH_OUTPUT ? resolve(process.env.BENCH_OUTPUT) : join(ROOT, 'bench/results/proxy-latest.json')
+const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
+const GATEWAY_FLAGS = ['--port', '0', '--quiet-functions', '--log-level', 'warn', '--no-watch']
+const GATEHOUSE = process.env.BENCH_GATEHOUSE ? resolve(process.env.BENCH_GATEHOUSE) : join(ROOT, 'bin/gatehouse.js')
+const BENCH_CPU = 0
+/** After each load run, how long the servers get to finish the requests autocannon abandoned. */
+const SETTLE_MS = 300
+const SERVER_CPU = 1
+
+/** Set by pin(): the CPU the servers run on, or undefined when not pinned. */
+let serverCpu
+
+const SCENARIOS = [
+  {
+    name: 'upstream-direct',
+    description: 'bench/fixtures/bare-server.mjs (node:http), called directly',
+    async start(servers) {
+      const upstream = await startUpstream('upstream-direct', servers)
+      return upstream.url + PATH
+    },
+  },
+  {
+    name: 'gateway-proxy',
+    description:
+      'Gatehouse, GET /hello -> HTTP_PROXY GET to the same bare server (payload 1.0); access log off, account throttle 1e6 rps',
+    async start(servers) {
+      const upstream = await startUpstream('gateway-proxy', servers)
+      const config = derivedConfig(
+        'gateway-proxy',
+        (doc) => {
+          delete doc.functions
+          const api = doc.apis[0]
+          api.routes = [{ routeKey: `GET ${PATH}`, target: 'integrations/upstream' }]
+          api.integrations = [
+            {
+              integrationId: 'upstream',
+              integrationType: 'HTTP_PROXY',
+              integrationMethod: 'GET',
+              integrationUri: upstream.url + PATH,
+              payloadFormatVersion: '1.0',
+            },
+          ]
+        },
+        'bench/proxy.mjs'
+      )
+      const gateway = await startServer(
+        'gateway-proxy gateway',
+        [...SERVER_NODE_ARGS, GATEHOUSE, 'serve', config, ...GATEWAY_FLAGS],
+        { cpu: serverCpu }
+      )
+      servers.push({ role: 'gateway', server: gateway })
+      await checkResponse('gateway-proxy', gateway.url + PATH)
+      return gateway.url + PATH
+    },
+  },
+]
+
+/** Starts the bare server (pinned when pinning) and checks its response. */
+async function startUpstream(name, servers) {
+  const upstream = await startServer(`${name} upstream`, [...SERVER_NODE_ARGS, join(FIXTURES, 'bare-server.mjs'), '0'], { cpu: serverCpu })
+  servers.push({ role: 'upstream', server: upstream })
+  await checkResponse(`${name} upstream`, upstream.url + PATH)
+  return upstream
+}
+
+installShutdownHandlers(removeTmpDir)
+
+async function main() {
+  if (!existsSync(join(ROOT, 'build/src/cli/main.js'))) {
+    fatal('build/ is missing: run `npm run bench:proxy` (it compiles first) or `npm run build`')
+  }
+  if (!existsSync(GATEHOUSE)) fatal(`BENCH_GATEHOUSE: ${GATEHOUSE} does not exist`)
+  // Before pinning: afterwards availableParallelism() counts only CPU 0.
+  const machine = machineInfo()
+  console.log(`Gatehouse proxy benchmark: ${machine.cpus} CPU(s) (${machine.cpuModel}), Node ${machine.node}, ${machine.platform}`)
+  console.log(
+    `${settings.warmup}s warm-up, then ${settings.duration}s at full speed and ${settings.duration}s paced at ` +
+      `${settings.pacedRate} req/s per scenario, ${settings.connections} connections, GET ${PATH} on 127.0.0.1`
+  )
+  if (process.env.BENCH_GATEHOUSE) console.log(`Gateway: ${GATEHOUSE} (BENCH_GATEHOUSE), not this checkout's bin/gatehouse.js`)
+  const pinning = pin(machine.cpus)
+  if (pinning.pinned) {
+    console.log(
+      `Pinned: servers (upstream, and gateway in gateway-proxy) on CPU ${SERVER_CPU} (taskset -c ${SERVER_CPU}), ` +
+        `the load generator (this process, all threads) on CPU ${BENCH_CPU} (taskset -apc ${BENCH_CPU} ${process.pid}).\n`
+    )
+  } else {
+    console.log(`Not pinned (${pinning.reason}): the servers and the load generator share the ${machine.cpus} CPU(s).\n`)
+  }
+
+  const runs = []
+  for (let r = 1; r <= settings.rounds; r++) {
+    if (settings.rounds > 1) console.log(`-- round ${r} of ${settings.rounds}`)
+    // Each round starts one scenario later (see bench/run.mjs).
+    const shift = (r - 1) % SCENARIOS.length
+    for (const scenario of [...SCENARIOS.slice(shift), ...SCENARIOS.slice(0, shift)]) {
+      if (session.interrupted) return
+      const result = await runScenario(scenario)
+      if (result === undefined) return
+      runs.push({ round: r, ...result })
+    }
+  }
+  if (session.interrupted) return
+
+  // Each scenario: the max figures of its median-rps round, the paced ones of its median-p99 round.
+  const results = SCENARIOS.map((s) => {
+    const mine = runs.filter((r) => r.name === s.name)
+    const max = medianBy(mine, (r) => r.max.rps)
+    const paced = medianBy(mine, (r) => r.paced.latencyMs.p99)
+    return {
+      name: s.name,
+      description: s.description,
+      max: { round: max.round, ...max.max },
+      paced: { round: paced.round, ...paced.paced },
+      ...(mine.length > 1 ? { roundsRps: mine.map((r) => r.max.rps), roundsPacedP99Ms: mine.map((r) => r.paced.latencyMs.p99) } : {}),
+    }
+  })
+  const direct = results.find((r) => r.name === 'upstream-direct')
+  const proxy = results.find((r) => r.name === 'gateway-proxy')
+
+  const perRound = (pick, combine) => {
+    const values = []
+    const disturbedRounds = []
+    for (let r = 1; r <= settings.rounds; r++) {
+      const p = runs.find((x) => x.round === r && x.name === 'gateway-proxy')
+      const d = runs.find((x) => x.round === r && x.name === 'upstream-direct')
+      values.push(combine(pick(p), pick(d)))
+      if (noiseOf(pick(p)) > NOISE_CORES || noiseOf(pick(d)) > NOISE_CORES) disturbedRounds.push(r)
+    }
+    return { perRound: values, disturbedRounds }
+  }
+  const ratioValue = direct.max.rps > 0 ? round(proxy.max.rps / direct.max.rps, 4) : null
+  const ratio = {
+    name: 'gateway-proxy/upstream-direct',
+    value: ratioValue,
+    target: RATIO_TARGET,
+    targetMet: ratioValue === null ? null : ratioValue >= RATIO_TARGET,
+    ...perRound((x) => x.max, (p, d) => (d.rps > 0 ? round(p.rps / d.rps, 4) : null)),
+  }
+  const deltaValue = round(proxy.paced.latencyMs.p99 - direct.paced.latencyMs.p99, 3)
+  const pacedP99Delta = {
+    name: 'gateway-proxy p99 - upstream-direct p99 (paced)',
+    valueMs: deltaValue,
+    targetMs: P99_DELTA_TARGET_MS,
+    targetMet: deltaValue <= P99_DELTA_TARGET_MS,
+    ...perRound((x) => x.paced, (p, d) => round(p.latencyMs.p99 - d.latencyMs.p99, 3)),
+  }
+
+  console.log('')
+  const median = settings.rounds > 1 ? `, median of ${settings.rounds} rounds (rps)` : ''
+  console.log(`max throughput (${settings.connections} connections${median}):`)
+  printTable(results.map((r) => ({ name: r.name, ...r.max })), 'max')
+  console.log('')
+  console.log(`paced at ${settings.pacedRate} req/s${settings.rounds > 1 ? `, median of ${settings.rounds} rounds (p99)` : ''}:`)
+  printTable(results.map((r) => ({ name: r.name, ...r.paced })), 'paced')
+  console.log('')
+
+  // A star marks a round in which either run was disturbed (other+steal above NOISE_CORES).
+  const rounds = (x, format) =>
+    x.perRound.length > 1
+      ? `   per round: ${x.perRound.map((v, i) => (v === null ? 'n/a' : format(v)) + (x.disturbedRounds.includes(i + 1) ? '*' : '')).join(', ')}`
+      : ''
+  const signed = (ms) => (ms < 0 ? '-' : '+') + Math.abs(ms).toFixed(3)
+  console.log(
+    `ratio gateway-proxy/upstream-direct rps ${ratio.value === null ? 'n/a' : ratio.value.toFixed(3) + 'x'} target >= ${RATIO_TARGET}x ` +
+      `${ratio.value === null ? 'n/a' : ratio.targetMet ? 'TARGET MET' : 'TARGET MISSED'}` +
+      rounds(ratio, (v) => v.toFixed(3) + 'x')
+  )
+  console.log(
+    `paced p99 delta: ${signed(deltaValue)} ms (gateway-proxy p99 - upstream-direct p99) target <= +${P99_DELTA_TARGET_MS} ms ` +
+      `${pacedP99Delta.targetMet ? 'MET' : 'MISSED'}` +
+      rounds(pacedP99Delta, (v) => signed(v) + ' ms')
+  )
+  const cpuLine = (label, r) => {
+    const up = r.processes.upstream?.cpuUsPerRequest
+    const gw = r.processes.gateway?.cpuUsPerRequest
+    return `${label}: gateway ${gw ?? 'n/a'} µs + upstream ${up ?? 'n/a'} µs per proxied request`
+  }
+  console.log(
+    `server CPU per request: upstream-direct ${direct.max.processes.upstream.cpuUsPerRequest ?? 'n/a'} µs (max), ` +
+      `${direct.paced.processes.upstream.cpuUsPerRequest ?? 'n/a'} µs (paced); ` +
+      `${cpuLine('gateway-proxy max', proxy.max)}, ${cpuLine('paced', proxy.paced)}`
+  )
+
+  const measurements = runs.flatMap((r) => [r.max, r.paced])
+  const disturbed = measurements.filter((m) => noiseOf(m) > NOISE_CORES)
+  if (disturbed.length > 0) {
+    console.log(
+      `WARNING: other processes or the hypervisor (steal) took up to ${Math.max(...disturbed.map(noiseOf)).toFixed(2)} cores ` +
+        `during ${disturbed.length} of ${measurements.length} measured run(s)` +
+        (settings.rounds > 1 ? ' (per-round figures marked *)' : '') +
+        '; compare such figures with care (BENCH_ROUNDS=3 helps)'
+    )
+  }
+  const failing = runs.flatMap((r) =>
+    ['max', 'paced'].filter((k) => r[k].errors + r[k].timeouts + r[k].non2xx > 0).map((k) => ({ ...r[k], name: r.name, round: r.round, kind: k }))
+  )
+  if (failing.length > 0) {
+    console.log(
+      `WARNING: errors or non-2xx responses in ${failing.map((r) => `${r.name} ${r.kind} (round ${r.round}: ${JSON.stringify(r.statusCodes)}, ` +
+        `${r.errors} errors)`).join(', ')}; a 429 or 5xx is answered faster than a 200, so those figures are not comparable`
+    )
+  }
+  const slow = runs.filter((r) => r.paced.rps < settings.pacedRate * 0.95)
+  if (slow.length > 0) {
+    console.log(
+      `WARNING: the paced run fell short of ${settings.pacedRate} req/s in ${slow.map((r) => `${r.name} round ${r.round} (${r.paced.rps})`).join(', ')}`
+    )
+  }
+
+  const report = {
+    date: new Date().toISOString(),
+    // The checkout's commit; with BENCH_GATEHOUSE the gateway ran from settings.gatehouse instead.
+    commit: gitCommit(),
+    machine,
+    settings: {
+      ...settings,
+      path: PATH,
+      host: '127.0.0.1',
+      loadGenerator: `autocannon ${autocannonVersion()} (in the bench process)`,
+      serverNodeArgs: SERVER_NODE_ARGS,
+      gatehouse: relative(ROOT, GATEHOUSE),
+      scenarios: SCENARIOS.map((s) => s.name),
+      pinning,
+      accountThrottle: parseYaml(readFileSync(GATEWAY_CONFIG, 'utf8')).throttleSettings ?? 'default',
+      summary: 'max: median-rps round per scenario; paced: median-p99 round per scenario',
+    },
+    scenarios: results,
+    ...(settings.rounds > 1 ? { rounds: runs } : {}),
+    ratio,
+    pacedP99Delta,
+  }
+  mkdirSync(dirname(OUTPUT), { recursive: true })
+  writeFileSync(OUTPUT, JSON.stringify(report, null, 2) + '\n')
+  console.log(`\nresults written to ${relative(process.cwd(), OUTPUT) || OUTPUT}`)
+}
+
+async function runScenario(scenario) {
+  console.log(`[${scenario.name}] starting: ${scenario.description}`)
+  /** Started servers with their roles, in start order; all stopped (in reverse) when the scenario ends. */
+  const servers = []
+  let summary
+  try {
+    const url = await scenario.start(servers)
+    if (settings.warmup > 0) {
+      console.log(`[${scenario.name}] warming up for ${settings.warmup}s at ${url}`)
+      await load(url, settings.warmup, { connections: settings.connections })
+      await assertRunning(scenario, servers, 'warm-up')
+    }
+    if (session.interrupted) return undefined
+    console.log(`[${scenario.name}] measuring for ${settings.duration}s at full speed`)
+    const max = await measure(scenario, servers, url, 'max', {})
+    if (session.interrupted) return undefined
+    await assertRunning(scenario, servers, 'full-speed measurement')
+    console.log(`[${scenario.name}] measuring for ${settings.duration}s paced at ${settings.pacedRate} req/s`)
+    const paced = await measure(scenario, servers, url, 'paced', { overallRate: settings.pacedRate })
+    if (session.interrupted) return undefined
+    await assertRunning(scenario, servers, 'paced measurement')
+    summary = { name: scenario.name, max, paced }
+  } finally {
+    for (const { server } of [...servers].reverse()) await stopServer(server)
+    for (const { role, server } of servers) {
+      if (server.stderr().trim() !== '') console.log(`[${scenario.name}] ${role} stderr:\n${indent(server.stderr().trim())}`)
+    }
+  }
+  return summary
+}
+
+/**
+ * A server that died under load leaves the scenario without figures: the bench stops with its
+ * stderr (exit 1). autocannon closes its connections with requests in flight when a run ends, so
+ * a server that mishandles that dies a few milliseconds after the run: wait SETTLE_MS first.
+ */
+async function assertRunning(scenario, servers, phase) {
+  await delay(SETTLE_MS)
+  const dead = servers.find(({ server }) => server.child.exitCode !== null || server.child.signalCode !== null)
+  if (dead === undefined) return
+  const { code, signal } = { code: dead.server.child.exitCode, signal: dead.server.child.signalCode }
+  throw new Error(
+    `[${scenario.name}] the ${dead.role} exited (${signal ?? 'code ' + code}) during or at the end of the ${phase}; ` +
+      'the scenario cannot run (its stderr is above)'
+  )
+}
+
+/** One measured autocannon run against `url`, with the CPU of each server process. */
+async function measure(scenario, servers, url, kind, options) {
+  const { result, latencyUs, cpuSeconds, serverCores, selfCores, machine, wall } = await measured(
+    servers.map((s) => s.server.child.pid),
+    () => load(url, settings.duration, { connections: settings.connections, measure: true, ...options })
+  )
+  const requests = result.requests.total
+  const perRequest = (seconds) => (seconds === null || requests === 0 ? null : round((seconds * 1e6) / requests, 1))
+  const total = cpuSeconds.includes(null) ? null : cpuSeconds.reduce((a, b) => a + b, 0)
+  const summary = {
+    rps: round(result.requests.mean, 1),
+    requests,
+    durationSeconds: result.duration,
+    latencyMs: {
+      // Sub-millisecond resolution, from every response's own timing.
+      p50: round(latencyUs.percentile(50) / 1000, 3),
+      p90: round(latencyUs.percentile(90) / 1000, 3),
+      p99: round(latencyUs.percentile(99) / 1000, 3),
+      mean: round(latencyUs.mean / 1000, 3),
+      max: round(latencyUs.max / 1000, 3),
+    },
+    // autocannon's own figures (whole milliseconds).
+    autocannonLatencyMs: { p50: result.latency.p50, p99: result.latency.p99, mean: result.latency.mean, max: result.latency.max },
+    errors: result.errors,
+    timeouts: result.timeouts,
+    non2xx: result.non2xx,
+    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, s]) => [code, s.count])),
+    // CPU of all the server processes during the measured run, in cores, and per request in µs.
+    serverCpuCores: serverCores === null ? null : round(serverCores, 2),
+    serverCpuUsPerRequest: perRequest(total),
+    // The same per server process (upstream, gateway).
+    processes: Object.fromEntries(
+      servers.map((s, i) => [
+        s.role,
+        { cpuCores: cpuSeconds[i] === null ? null : round(cpuSeconds[i] / wall, 2), cpuUsPerRequest: perRequest(cpuSeconds[i]) },
+      ])
+    ),
+    loadGeneratorCpuCores: round(selfCores, 2),
+    machine,
+  }
+  const label = `[${scenario.name}] ${kind}:`
+  if (noiseOf(summary) > NOISE_CORES) {
+    console.log(`${label} WARNING: other processes used ${machine.otherCores} cores and the hypervisor took ${machine.stealCores} cores meanwhile`)
+  }
+  const problems = summary.errors + summary.timeouts + summary.non2xx
+  const cpu = Object.entries(summary.processes).map(([role, p]) => `${role} ${p.cpuUsPerRequest ?? 'n/a'} µs`).join(', ')
+  console.log(
+    `${label} ${summary.rps} req/s, p50 ${summary.latencyMs.p50} ms, p99 ${summary.latencyMs.p99} ms, max ${summary.latencyMs.max} ms; ` +
+      `CPU/request ${cpu}` +
+      (problems > 0 ? `; ${summary.errors} errors, ${summary.timeouts} timeouts, ${summary.non2xx} non-2xx ${JSON.stringify(summary.statusCodes)}` : '')
+  )
+  return summary
+}
+
+/**
+ * Pins this process (all its threads) to BENCH_CPU and makes startServer run the servers on
+ * SERVER_CPU, when the machine has 2 or more CPUs, both are allowed to this process, and
+ * `taskset` works.
+ */
+function pin(cpus) {
+  if (process.env.BENCH_PIN === '0') return { pinned: false, reason: 'BENCH_PIN=0' }
+  if (cpus < 2) return { pinned: false, reason: `${cpus} CPU available` }
+  const allowed = allowedCpus()
+  if (allowed !== null && !(allowed.has(BENCH_CPU) && allowed.has(SERVER_CPU))) {
+    return { pinned: false, reason: `CPUs ${BENCH_CPU} and ${SERVER_CPU} are not both allowed to this process` }
+  }
+  try {
+    execFileSync('taskset', ['-apc', String(BENCH_CPU), String(process.pid)], { stdio: ['ignore', 'ignore', 'pipe'] })
+  } catch (err) {
+    return { pinned: false, reason: err.code === 'ENOENT' ? 'taskset not found' : `taskset failed: ${String(err.stderr ?? err.message).trim()}` }
+  }
+  serverCpu = SERVER_CPU
+  return { pinned: true, loadGeneratorCpu: BENCH_CPU, serverCpu: SERVER_CPU, allowedAfter: [...(allowedCpus() ?? [])] }
+}
+
+/** The CPUs this process may run on (Cpus_allowed_list of /proc/self/status); null where unavailable. */
+function allowedCpus() {
+  try {
+    const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('Cpus_allowed_list:'))
+    const set = new Set()
+    for (const part of line.split(':')[1].trim().split(',')) {
+      const [a, b = a] = part.split('-').map(Number)
+      for (let c = a; c <= b; c++) set.add(c)
+    }
+    return set
+  } catch {
+    return null
+  }
+}
+
+function printTable(rows, kind) {
+  const cpu = (p) => (p === undefined ? '-' : p.cpuUsPerRequest === null ? 'n/a' : `${p.cpuUsPerRequest.toFixed(0)} µs`)
+  const header =
+    kind === 'max'
+      ? ['scenario', 'rps (mean)', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'server CPU', 'CPU/request', 'gateway', 'upstream', 'autocannon CPU', 'other+steal']
+      : ['scenario', 'rps (mean)', 'p50 ms', 'p99 ms', 'max ms', 'errors', 'non-2xx', 'server CPU', 'CPU/request', 'gateway', 'upstream', 'other+steal']
+  printColumns([
+    header,
+    ...rows.map((r) => [
+      r.name,
+      r.rps.toFixed(0),
+      r.latencyMs.p50.toFixed(3),
+      r.latencyMs.p99.toFixed(3),
+      ...(kind === 'paced' ? [r.latencyMs.max.toFixed(3)] : []),
+      String(r.errors + r.timeouts),
+      String(r.non2xx),
+      r.serverCpuCores === null ? 'n/a' : `${r.serverCpuCores.toFixed(2)} cores`,
+      r.serverCpuUsPerRequest === null ? 'n/a' : `${r.serverCpuUsPerRequest.toFixed(0)} µs`,
+      cpu(r.processes.gateway),
+      cpu(r.processes.upstream),
+      ...(kind === 'max' ? [`${r.loadGeneratorCpuCores.toFixed(2)} cores`] : []),
+      r.machine.otherCores === null ? 'n/a' : `${noiseOf(r).toFixed(2)} cores`,
+    ]),
+  ])
+}
+
+/** The item with the median value (the lower middle one for an even count). */
+function medianBy(items, value) {
+  return [...items].sort((a, b) => value(a) - value(b))[Math.floor((items.length - 1) / 2)]
+}
+
+runMain(main, removeTmpDir)
