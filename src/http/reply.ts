@@ -2,7 +2,7 @@
  * @module
  * A response to send: either the integration's, or a local reply from the catalogue.
  */
-import type { Readable } from 'node:stream'
+import type { ServerResponse } from 'node:http'
 import type { GatewayResponse } from '../errors/catalog.js'
 
 export interface Reply {
@@ -15,7 +15,15 @@ export interface Reply {
    * A body still arriving (a proxied backend's), sent instead of `body` as it comes;
    * `headers` then carry the backend's `content-length`, if it gave one.
    */
-  readonly stream?: Readable
+  readonly stream?: StreamedBody
+}
+
+/** A body the server hands the client's response to once the head is written. */
+export interface StreamedBody {
+  /** Writes the body to `res` and ends it; `done` gets the bytes sent, whether it completed or not. */
+  pipe(res: ServerResponse, done: (bytesSent: number) => void): void
+  /** The response will not be sent (the client has gone): release the source. */
+  discard(): void
 }
 
 const JSON_HEADERS: ReadonlyArray<readonly [string, string]> = Object.freeze([['content-type', 'application/json'] as const])

@@ -12,8 +12,7 @@ import type { TLSSocket } from 'node:tls'
 import { GatewayResponses, type GatewayResponse } from '../errors/catalog.js'
 import type { Logger } from '../logging/logger.js'
 import type { SnapshotHolder } from '../runtime/snapshot.js'
-import { pipeline, type Readable } from 'node:stream'
-import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, MAX_RESPONSE_BODY_BYTES, NODE_MAX_HEADER_SIZE, REQUEST_TIMEOUT_MS } from './limits.js'
+import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, NODE_MAX_HEADER_SIZE, REQUEST_TIMEOUT_MS } from './limits.js'
 import { processRequest } from './pipeline.js'
 import { createHttpsListener } from './https-listener.js'
 import type { Server as HttpsServer } from 'node:https'
@@ -45,7 +44,7 @@ export function createDataPlane(holder: SnapshotHolder, logger: Logger): DataPla
       observe(ctx, sent, sent.body.length)
       return
     }
-    streamBody(res, sent.stream, (length) => {
+    sent.stream.pipe(res, (length) => {
       inFlight--
       observe(ctx, sent, length)
     })
@@ -149,7 +148,7 @@ function send(res: ServerResponse, ctx: RequestContext, reply: Reply, logger: Lo
     if (reply.stream === undefined) return reply
     // Nobody will read a backend's body: release its connection.
     const { stream, ...unsent } = reply
-    stream.destroy()
+    stream.discard()
     return unsent
   }
   const flat: string[] = []
@@ -173,28 +172,11 @@ function send(res: ServerResponse, ctx: RequestContext, reply: Reply, logger: Lo
       'content-length', String(fallback.body.length),
     ])
     res.end(fallback.body)
-    reply.stream?.destroy()
+    reply.stream?.discard()
     return fallback
   }
   if (reply.stream === undefined) res.end(reply.body)
   return reply
-}
-
-/**
- * Pipes a backend's body to the client, within the response payload quota, and reports the
- * bytes sent once either side is done. A failure mid-body can no longer change the status,
- * so the client's connection is cut, as any proxy must.
- */
-function streamBody(res: ServerResponse, body: Readable, done: (length: number) => void): void {
-  let length = 0
-  body.on('data', (chunk: Buffer) => {
-    length += chunk.length
-    if (length > MAX_RESPONSE_BODY_BYTES) body.destroy(new Error(`response body over ${MAX_RESPONSE_BODY_BYTES} bytes`))
-  })
-  pipeline(body, res, (err) => {
-    if (err !== undefined && err !== null) res.destroy()
-    done(length)
-  })
 }
 
 function clientIp(socket: Socket): string {

@@ -96,18 +96,19 @@ const NOT_RETURNED: ReadonlySet<string> = new Set([
   'apigw-requestid',
 ])
 
-/** The backend's response headers as pairs (repeats kept), minus those that do not cross the proxy. */
-export function returnedResponseHeaders(headers: Record<string, string | string[] | undefined>): Array<readonly [string, string]> {
+/**
+ * The backend's response headers (undici's raw name/value buffers) as lower-case pairs,
+ * repeats kept, minus those that do not cross the proxy.
+ */
+export function returnedResponseHeaders(raw: readonly Buffer[]): Array<readonly [string, string]> {
   const out: Array<readonly [string, string]> = []
   let listed: Set<string> | null = null
-  const connection = headers['connection']
-  if (connection !== undefined) listed = connectionTokens(Array.isArray(connection) ? connection.join(',') : connection, null)
-  for (const name in headers) {
-    if (NOT_RETURNED.has(name) || listed?.has(name) === true) continue
-    const value = headers[name]
-    if (value === undefined) continue
-    if (Array.isArray(value)) for (const v of value) out.push([name, v])
-    else out.push([name, value])
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = (raw[i] as Buffer).toString('latin1').toLowerCase()
+    const value = (raw[i + 1] as Buffer).toString('latin1')
+    if (name === 'connection') listed = connectionTokens(value, listed)
+    if (NOT_RETURNED.has(name)) continue
+    out.push([name, value])
   }
-  return out
+  return listed === null ? out : out.filter(([n]) => !(listed as Set<string>).has(n))
 }

@@ -20,6 +20,7 @@ import { describeUpstreamFailure, HTTP_PROXY_FAILURE_RESPONSES } from './failure
 import { returnedResponseHeaders, upstreamRequestHeaders } from './headers.js'
 import { DEFAULT_ROUTE_FORWARDS_STAGE, targetPath } from './target-url.js'
 import { mapResponse } from '../response-mapping.js'
+import { UpstreamExchange, type ExchangeHead } from './exchange.js'
 
 export interface HttpProxyTarget {
   readonly ctx: RequestContext
@@ -57,77 +58,67 @@ export function invokeHttpProxy(t: HttpProxyTarget): Promise<Reply> {
   const flat: string[] = []
   for (const [name, value] of parts.headers) flat.push(name, value)
 
-  const controller = new AbortController()
-  let timedOut = false
-  const timer = setTimeout(() => {
-    timedOut = true
-    controller.abort()
-  }, integration.timeoutInMillis)
   const started = performance.now()
-  const options: Dispatcher.RequestOptions = {
+  const options: Dispatcher.DispatchOptions = {
     origin: integration.template.origin,
     path,
     method: (integration.method ?? ctx.method) as Dispatcher.HttpMethod,
     headers: flat,
-    // undici's dispatcher accepts an async iterable body (its `request` typing is narrower).
+    // undici's dispatcher accepts an async iterable body (its typing is narrower).
     body: t.bodyRead ? (ctx.body.length > 0 ? ctx.body : null) : streamed ? (limitedBody(t.req, ctx) as unknown as Readable) : null,
-    signal: controller.signal,
-    // The integration timeout (our timer) bounds the exchange; undici's own stay out of its way.
+    // The integration timeout (the exchange's timer) bounds the exchange; undici's own stay out of its way.
     headersTimeout: 0,
     bodyTimeout: 0,
   }
-  return integration.dispatcher.request(options).then(
-    (res) => {
-      ctx.integrationLatency = Math.round(performance.now() - started)
-      ctx.integrationStatus = res.statusCode
-      ctx.integrationServiceStatus = res.statusCode
-      return backendReply(t, res, timer, mappingInput)
-    },
-    (err: unknown) => {
-      clearTimeout(timer)
-      ctx.integrationLatency = Math.round(performance.now() - started)
-      if (timedOut) {
-        ctx.integrationErrorMessage = `The backend did not answer within the integration timeout of ${integration.timeoutInMillis} ms`
-        return localReply(GatewayResponses.INTEGRATION_TIMEOUT)
-      }
-      if (err instanceof RequestBodyTooLarge) return localReply(GatewayResponses.REQUEST_TOO_LARGE)
-      if (err instanceof ClientAborted) return localReply(GatewayResponses.BAD_REQUEST)
-      const failure = describeUpstreamFailure(err, integration.template.origin)
-      ctx.integrationErrorMessage = failure.message
-      return localReply(HTTP_PROXY_FAILURE_RESPONSES[failure.kind])
-    }
-  )
+  return new Promise<ExchangeHead>((resolve) => {
+    const exchange = new UpstreamExchange({ timeoutMs: integration.timeoutInMillis, maxResponseBytes: MAX_RESPONSE_BODY_BYTES }, resolve)
+    integration.dispatcher.dispatch(options, exchange)
+  }).then((head) => {
+    ctx.integrationLatency = Math.round(performance.now() - started)
+    if (!head.ok) return failed(ctx, integration, head)
+    ctx.integrationStatus = head.statusCode
+    ctx.integrationServiceStatus = head.statusCode
+    return backendReply(t, head, mappingInput)
+  })
 }
 
-async function backendReply(t: HttpProxyTarget, res: Dispatcher.ResponseData, timer: NodeJS.Timeout, mappingInput: MappingInput): Promise<Reply> {
+function failed(ctx: RequestContext, integration: CompiledHttpProxyIntegration, head: ExchangeHead & { ok: false }): Reply {
+  if (head.reason === 'timeout') {
+    ctx.integrationErrorMessage = `The backend did not answer within the integration timeout of ${integration.timeoutInMillis} ms`
+    return localReply(GatewayResponses.INTEGRATION_TIMEOUT)
+  }
+  const err = head.error
+  if (err instanceof RequestBodyTooLarge) return localReply(GatewayResponses.REQUEST_TOO_LARGE)
+  if (err instanceof ClientAborted) return localReply(GatewayResponses.BAD_REQUEST)
+  const failure = describeUpstreamFailure(err, integration.template.origin)
+  ctx.integrationErrorMessage = failure.message
+  return localReply(HTTP_PROXY_FAILURE_RESPONSES[failure.kind])
+}
+
+async function backendReply(t: HttpProxyTarget, head: ExchangeHead & { ok: true }, mappingInput: MappingInput): Promise<Reply> {
   const { ctx, integration } = t
-  const body = res.body as unknown as Readable
-  // Destroying an unread body (client gone, over the limit, mapping failed) makes undici emit
-  // an error; piping reports errors through its own callback. None may crash the process.
-  body.on('error', ignore)
-  const done = () => clearTimeout(timer)
-  body.once('close', done)
-  const declared = Number(res.headers['content-length'] ?? 0)
+  const body = head.body as UpstreamExchange
+  let headers = returnedResponseHeaders(head.rawHeaders)
+  const declared = Number(headerValue(headers, 'content-length') ?? 0)
   if (declared > MAX_RESPONSE_BODY_BYTES) {
-    body.destroy()
+    body.discard()
     ctx.integrationErrorMessage = `The backend's response (${declared} bytes) is over the ${MAX_RESPONSE_BODY_BYTES}-byte payload limit`
     return localReply(GatewayResponses.INTEGRATION_FAILURE)
   }
-  let headers = returnedResponseHeaders(res.headers)
-  let statusCode = res.statusCode
+  let statusCode = head.statusCode
   const mapping = integration.responseMapping
   if (mapping !== null && mapping.appliesTo(statusCode)) {
     let buffered: Buffer | null = null
     if (mapping.readsBody) {
-      buffered = await readLimited(body, MAX_RESPONSE_BODY_BYTES)
+      buffered = await body.readAll()
       if (buffered === null) {
-        ctx.integrationErrorMessage = `The backend's response is over the ${MAX_RESPONSE_BODY_BYTES}-byte payload limit`
+        ctx.integrationErrorMessage = `The backend's response failed or is over the ${MAX_RESPONSE_BODY_BYTES}-byte payload limit`
         return localReply(GatewayResponses.INTEGRATION_FAILURE)
       }
     }
     const mapped = mapResponse(ctx, mapping, { ...mappingInput, response: { headers, body: buffered } }, statusCode, headers)
     if (mapped === null) {
-      if (buffered === null) body.destroy()
+      if (buffered === null) body.discard()
       return localReply(GatewayResponses.INTEGRATION_FAILURE)
     }
     statusCode = mapped.statusCode
@@ -141,8 +132,12 @@ async function backendReply(t: HttpProxyTarget, res: Dispatcher.ResponseData, ti
   return { statusCode, headers, body: EMPTY, error: null, stream: body }
 }
 
+function headerValue(headers: ReadonlyArray<readonly [string, string]>, name: string): string | undefined {
+  for (const [n, v] of headers) if (n === name) return v
+  return undefined
+}
+
 const EMPTY = Buffer.alloc(0)
-const ignore = (): void => {}
 
 /** The request path below the stage as the client encoded it, for the `$default` route. */
 function defaultRoutePath(ctx: RequestContext): string {
@@ -174,19 +169,4 @@ async function* limitedBody(req: IncomingMessage, ctx: RequestContext): AsyncGen
     throw err instanceof RequestBodyTooLarge ? err : new ClientAborted()
   }
   if (!req.complete) throw new ClientAborted()
-}
-
-/** Reads a stream whole, or `null` (stream destroyed) once it passes `limit` bytes. */
-async function readLimited(body: Readable, limit: number): Promise<Buffer | null> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of body) {
-    size += (chunk as Buffer).length
-    if (size > limit) {
-      body.destroy()
-      return null
-    }
-    chunks.push(chunk as Buffer)
-  }
-  return Buffer.concat(chunks, size)
 }
