@@ -13,6 +13,10 @@ export function describeEndpoints(config: GatehouseConfig, url: string): string 
   let out = ''
   for (const api of config.apis) {
     const root = config.apis.length === 1 ? url : `${protocol}//${api.apiId}.execute-api.localhost:${port}`
+    if (api.disableExecuteApiEndpoint) {
+      out += `  API ${api.name} (${api.apiId}): default endpoint disabled, served through custom domain names only\n`
+      continue
+    }
     out += `  API ${api.name} (${api.apiId})${config.apis.length === 1 ? '' : ' by Host header'}\n`
     for (const stage of api.stages) {
       out += `    stage ${stage.stageName.padEnd(10)} ${root}${stage.stageName === DEFAULT_STAGE_NAME ? '/' : '/' + stage.stageName}\n`
