@@ -19,6 +19,8 @@ import { createLogger, type Logger, type LogLevel } from './logging/logger.js'
 import { compile, destroy, retire } from './runtime/compile.js'
 import { UpstreamAgents } from './integrations/http-proxy/upstream-agents.js'
 import { applySnapshotToHttpsListener } from './http/https-listener.js'
+import { WebSocketGateway } from './websocket/gateway.js'
+import type { WebSocketLimits } from './websocket/limits.js'
 import { SnapshotHolder, type RuntimeSnapshot } from './runtime/snapshot.js'
 import { SourceWatcher } from './runtime/watcher.js'
 import { createAdminServer } from './admin/server.js'
@@ -56,6 +58,8 @@ export interface GatewayOptions {
    * any; host defaults to `host`, port to 0 (a free one). The CLI defaults to 3443.
    */
   readonly https?: { readonly port?: number; readonly host?: string }
+  /** WebSocket timers (AWS's defaults: 10-minute idle timeout, 2-hour connections, 4 MiB outbound buffer). */
+  readonly websocket?: Partial<WebSocketLimits>
 }
 
 export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonly issues: readonly ConfigIssue[] }
@@ -93,6 +97,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   let url = ''
   let adminUrl = ''
   let httpsUrl = ''
+  let websocket: WebSocketGateway | undefined
   let admin: Server | undefined
   let stopping = false
   let reloading: Promise<ReloadResult> | undefined
@@ -161,7 +166,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       const built = build()
       if ('issues' in built) throw new ConfigError(built.issues)
       holder = new SnapshotHolder(built.snapshot)
-      plane = createDataPlane(holder, logger)
+      websocket = new WebSocketGateway(holder, logger, options.websocket)
+      plane = createDataPlane(holder, logger, websocket)
       plane.server.listen(options.port ?? 0, host)
       try {
         await once(plane.server, 'listening')
@@ -215,6 +221,12 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       if (holder === undefined || plane === undefined) return
       stopping = true
       watcher?.close()
+      // WebSocket clients are told the gateway is going away; their $disconnect runs now.
+      if (websocket !== undefined) {
+        websocket.closeAll()
+        const wsDeadline = Date.now() + 2000
+        while (websocket.size > 0 && Date.now() < wsDeadline) await new Promise((r) => setTimeout(r, 20))
+      }
       const { server, inFlight } = plane
       const servers = plane.https === null ? [server] : [server, plane.https]
       const closed = Promise.all(servers.map((s) => once(s, 'close')))
@@ -251,6 +263,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       holder = undefined
       stopping = false
       plane = undefined
+      websocket = undefined
       httpsUrl = ''
     },
   }

@@ -22,6 +22,11 @@ export function describeEndpoints(config: GatehouseConfig, url: string): string 
       out += `    stage ${stage.stageName.padEnd(10)} ${root}${stage.stageName === DEFAULT_STAGE_NAME ? '/' : '/' + stage.stageName}\n`
     }
   }
+  for (const api of config.websocketApis) {
+    const root = config.websocketApis.length === 1 ? url.replace(/^http/, 'ws') : `ws://${api.apiId}.execute-api.localhost:${port}`
+    out += `  WebSocket API ${api.name} (${api.apiId})${config.websocketApis.length === 1 ? '' : ' by Host header'}\n`
+    for (const stage of api.stages) out += `    stage ${stage.stageName.padEnd(10)} ${root}/${stage.stageName}\n`
+  }
   return out
 }
 

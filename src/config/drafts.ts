@@ -20,6 +20,8 @@ export interface ApiDraft {
   readonly name: string
   readonly apiId: string | undefined
   readonly protocolType: 'HTTP' | 'WEBSOCKET'
+  /** WebSocket APIs: how a message chooses its route. */
+  readonly routeSelectionExpression?: string | undefined
   readonly routes: readonly Draft<RouteInput>[]
   readonly integrations: readonly Draft<IntegrationInput>[]
   /** `undefined` when the config gives none: a `$default` stage is implied. */

@@ -25,6 +25,7 @@ import { checkAuthorizer, checkRouteAuthorization, iamSettingsOf, MAX_AUTHORIZER
 import { DEFAULT_ACCOUNT_THROTTLE } from '../throttle/index.js'
 import { checkCors } from './cors.js'
 import { checkDomainNames } from './domain-names.js'
+import { checkWebSocketApi } from './websocket.js'
 import { checkIntegration, uriRouteVariables, type IntegrationContext } from './integrations.js'
 import { isObject } from '../util/is-object.js'
 
@@ -32,10 +33,6 @@ export type LoadConfigResult =
   | { readonly ok: true; readonly config: M.GatehouseConfig }
   | { readonly ok: false; readonly issues: readonly ConfigIssue[]; readonly sourceFiles: readonly string[] }
 
-/** What each not-yet-implemented AWS feature is waiting for, named in error messages. */
-const PLANNED = {
-  websocket: 'WebSocket APIs are not supported yet (planned: WebSocket APIs and the @connections API)',
-} as const
 
 /** Loads and validates a config file; relative paths resolve against its directory. */
 export function loadConfigFile(file: string): LoadConfigResult {
@@ -90,9 +87,22 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
   const apiIds = new Map<string, M.Origin>()
   const apiList = Array.isArray(root['apis']) ? root['apis'] : []
   const brokenApiIds = new Set<string>()
+  const websocketApis: M.WebSocketApiDefinition[] = []
   for (let i = 0; i < apiList.length; i++) {
     const draft = readApi(apiList[i], ['apis', i], doc, { baseDir, accountId, region }, reporter, sourceFiles)
     if (draft === undefined) continue
+    if (draft.protocolType === 'WEBSOCKET') {
+      const known: Known = { functions, brokenFunctions, accountThrottle, baseDir, hasIam: iam !== null, watch: (f: string) => sourceFiles.add(f) }
+      const ws = checkWebSocketDraft(draft, known, reporter)
+      if (ws === undefined) brokenApiIds.add(draft.apiId ?? deriveApiId(draft.name))
+      else {
+        const previous = apiIds.get(ws.apiId)
+        if (previous !== undefined) reporter.at(fieldOrigin(doc, ws.origin, 'apiId'), `apiId "${ws.apiId}" is already used by ${previous.file}:${previous.line ?? '?'}`)
+        apiIds.set(ws.apiId, ws.origin)
+        websocketApis.push(ws)
+      }
+      continue
+    }
     const api = checkApi(draft, { functions, brokenFunctions, accountThrottle, baseDir, hasIam: iam !== null, watch: (f: string) => sourceFiles.add(f) }, reporter)
     if (api === undefined) {
       brokenApiIds.add(draft.apiId ?? deriveApiId(draft.name))
@@ -126,6 +136,7 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
       accountThrottle,
       functions,
       apis,
+      websocketApis,
       domainNames,
       warnings: warnings.issues,
       sourceFiles: [...sourceFiles],
@@ -286,6 +297,7 @@ function readApi(
     brokenAuthorizerIds: brokenIds(api.authorizers ?? [], 'authorizerId'),
     stages: stageItems(api.stages, doc, path, reporter),
     cors,
+    routeSelectionExpression: api.routeSelectionExpression,
     disableExecuteApiEndpoint: api.disableExecuteApiEndpoint === true,
     origin,
     doc,
@@ -325,10 +337,22 @@ function brokenIds(items: readonly unknown[], key: string): Set<string> {
   return ids
 }
 
+function checkWebSocketDraft(draft: ApiDraft, known: Known, reporter: Reporter): M.WebSocketApiDefinition | undefined {
+  const apiId = draft.apiId ?? deriveApiId(draft.name)
+  if (!D.API_ID_PATTERN.test(apiId)) {
+    reporter.at(fieldOrigin(draft.stagesDoc, draft.origin, 'apiId'), `apiId "${apiId}" must be lowercase letters and digits (AWS ids look like "a1b2c3d4e5")`)
+  }
+  const stages = checkStages(draft, known, reporter)
+  return checkWebSocketApi(
+    { ...draft, routeSelectionExpression: draft.routeSelectionExpression },
+    { doc: draft.doc, stagesDoc: draft.stagesDoc, apiId, stages, checkFunction: (uri, at) => checkFunctionReference(uri, at, stages, known, reporter) },
+    reporter
+  )
+}
+
 function checkApi(draft: ApiDraft, known: Known, reporter: Reporter): M.ApiDefinition | undefined {
   const before = reporter.count
   const { origin } = draft
-  if (draft.protocolType === 'WEBSOCKET') return void reporter.at(fieldOrigin(draft.stagesDoc, origin, 'protocolType'), PLANNED.websocket)
   const cors = checkCors(draft.cors, reporter)
   const apiId = draft.apiId ?? deriveApiId(draft.name)
   if (!D.API_ID_PATTERN.test(apiId)) {
@@ -494,6 +518,7 @@ function checkRoutes(
     const authorization = checkRouteAuthorization(input, at, authorizers, brokenAuthorizers, known.hasIam, reporter)
     if (input.apiKeyRequired === true) reporter.at(at('apiKeyRequired'), 'API keys are not supported for HTTP APIs')
     if (input.requestParameters !== undefined) reporter.at(at('requestParameters'), 'route requestParameters apply to WebSocket APIs only')
+    if (input.routeResponseSelectionExpression !== undefined) reporter.at(at('routeResponseSelectionExpression'), 'route responses apply to WebSocket APIs only')
     let integrationId: string | null = null
     if (input.target !== undefined) {
       const match = /^integrations\/(.+)$/.exec(input.target)

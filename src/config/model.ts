@@ -152,6 +152,51 @@ export interface ApiDefinition {
   readonly origin: Origin
 }
 
+export interface WebSocketRouteDefinition {
+  /** `$connect`, `$disconnect`, `$default` or a custom key. */
+  readonly routeKey: string
+  readonly integrationId: string | null
+  /** The `$connect` route's Lambda authorizer, or `null`. */
+  readonly authorizerId: string | null
+  /** Has the `$default` route response: the integration's answer is sent back. */
+  readonly twoWay: boolean
+  readonly origin: Origin
+}
+
+export interface WebSocketIntegrationDefinition {
+  readonly integrationId: string
+  /** A Lambda function name or ARN; may contain `${stageVariables.x}`. */
+  readonly integrationUri: string
+  readonly timeoutInMillis: number
+  readonly origin: Origin
+}
+
+export interface WebSocketIdentitySource {
+  readonly kind: 'header' | 'querystring'
+  readonly name: string
+  /** As written: `route.request.header.Auth`. */
+  readonly expression: string
+}
+
+export interface WebSocketAuthorizerDefinition {
+  readonly authorizerId: string
+  readonly authorizerUri: string
+  readonly identitySources: readonly WebSocketIdentitySource[]
+  readonly origin: Origin
+}
+
+export interface WebSocketApiDefinition {
+  readonly apiId: string
+  readonly name: string
+  readonly protocolType: 'WEBSOCKET'
+  readonly routeSelectionExpression: string
+  readonly routes: readonly WebSocketRouteDefinition[]
+  readonly integrations: ReadonlyMap<string, WebSocketIntegrationDefinition>
+  readonly authorizers: ReadonlyMap<string, WebSocketAuthorizerDefinition>
+  readonly stages: readonly StageDefinition[]
+  readonly origin: Origin
+}
+
 export interface ApiMappingDefinition {
   readonly apiId: string
   readonly stage: string
@@ -190,6 +235,8 @@ export interface GatehouseConfig {
   readonly accountThrottle: ThrottleLimits | null
   readonly functions: ReadonlyMap<string, FunctionDefinition>
   readonly apis: readonly ApiDefinition[]
+  /** WebSocket APIs (`protocolType: WEBSOCKET`). */
+  readonly websocketApis: readonly WebSocketApiDefinition[]
   /** Custom domain names (served by the HTTPS listener). */
   readonly domainNames: readonly DomainNameDefinition[]
   /** Problems that do not stop the config (truststore warnings), shown by `validate` and at start. */

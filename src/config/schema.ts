@@ -37,6 +37,8 @@ export const RouteSchema = Type.Object(
     operationName: opt(Type.String()),
     apiKeyRequired: opt(Type.Boolean()),
     requestParameters: opt(Type.Record(Type.String(), Type.Unknown())),
+    /** WebSocket: `$default` makes the route two-way (the integration's answer goes back to the client). */
+    routeResponseSelectionExpression: opt(Type.String()),
   },
   strict
 )

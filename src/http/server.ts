@@ -16,6 +16,9 @@ import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, NODE_MAX_HEADER_SIZE, REQUES
 import { processRequest } from './pipeline.js'
 import { createHttpsListener } from './https-listener.js'
 import type { Server as HttpsServer } from 'node:https'
+import type { Duplex } from 'node:stream'
+import type { WebSocketGateway } from '../websocket/gateway.js'
+import { handleConnectionsRequest, isConnectionsRequest } from '../websocket/connections-api.js'
 import { localReply, type Reply } from './reply.js'
 import { RequestContext } from './request-context.js'
 import { newRequestId } from './request-id.js'
@@ -30,7 +33,7 @@ export interface DataPlane {
   createHttpsListener(): HttpsServer
 }
 
-export function createDataPlane(holder: SnapshotHolder, logger: Logger): DataPlane {
+export function createDataPlane(holder: SnapshotHolder, logger: Logger, websocket: WebSocketGateway): DataPlane {
   let inFlight = 0
   // Every request ends in exactly one `send` call (even when the client has gone), so the
   // count needs no per-request listener; a streamed body counts until it ends.
@@ -50,6 +53,18 @@ export function createDataPlane(holder: SnapshotHolder, logger: Logger): DataPla
     })
   }
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
+    // The WebSocket management API shares the listeners (spec 11.1).
+    if (holder.current.websocketApis.size > 0 && isConnectionsRequest(req.url)) {
+      inFlight++
+      handleConnectionsRequest(req, res, holder, websocket)
+        .catch((err: unknown) => {
+          logger.error('@connections request failed inside the gateway', { error: err })
+          if (!res.headersSent) res.writeHead(500, ['content-type', 'application/json', 'x-amzn-ErrorType', 'InternalServerErrorException'])
+          res.end('{"message":"Internal Server Error"}')
+        })
+        .finally(() => inFlight--)
+      return
+    }
     inFlight++
     const socket = req.socket
     const ctx = new RequestContext({
@@ -85,6 +100,7 @@ export function createDataPlane(holder: SnapshotHolder, logger: Logger): DataPla
   }
   const server = createServer(serverOptions, onRequest)
   server.on('clientError', onClientError)
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => websocket.upgrade(req, socket, head))
   const plane: DataPlane = {
     server,
     inFlight: () => inFlight,
@@ -92,6 +108,7 @@ export function createDataPlane(holder: SnapshotHolder, logger: Logger): DataPla
     createHttpsListener() {
       const https = createHttpsListener(holder, serverOptions, onRequest, logger)
       https.on('clientError', onClientError)
+      https.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => websocket.upgrade(req, socket, head))
       plane.https = https
       return https
     },

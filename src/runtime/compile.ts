@@ -7,7 +7,9 @@
 import { createSecureContext } from 'node:tls'
 import { MIN_TLS_VERSION, NO_SESSION_TICKETS } from '../http/https-listener.js'
 import { DomainNames, type CompiledApiMapping, type CompiledDomainName } from '../routing/custom-domain.js'
-import type { DomainNameDefinition, GatehouseConfig, IntegrationDefinition, RequestAuthorizerDefinition, StageDefinition } from '../config/model.js'
+import { compileRouteSelection } from '../websocket/route-selection.js'
+import type { CompiledWebSocketApi, CompiledWebSocketRoute, CompiledWebSocketStage } from '../websocket/compiled.js'
+import type { DomainNameDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, RequestAuthorizerDefinition, StageDefinition } from '../config/model.js'
 import { DEFAULT_STAGE_NAME } from '../config/defaults.js'
 import { resolveFunctionName, substituteStageVariables } from '../config/integration-uri.js'
 import { CorsPolicy } from '../http/cors.js'
@@ -111,7 +113,9 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
   }
   const soleApi = apis.size === 1 ? ([...apis.values()][0] as CompiledApi) : null
   const domains = new DomainNames(config.domainNames.map((d) => compileDomainName(d, apis)))
-  return { config, apis, soleApi, domains, pools, limiter: options.limiter, accessLogDestinations, upstreamAgentKeys }
+  const websocketApis = new Map(config.websocketApis.map((api) => [api.apiId, compileWebSocketApi(api, pools)] as const))
+  const soleWebSocketApi = websocketApis.size === 1 ? ([...websocketApis.values()][0] as CompiledWebSocketApi) : null
+  return { config, apis, soleApi, domains, websocketApis, soleWebSocketApi, pools, limiter: options.limiter, accessLogDestinations, upstreamAgentKeys }
 }
 
 /**
@@ -160,6 +164,42 @@ function compileIntegration(
     dispatcher,
     agentKey: key,
   }
+}
+
+function compileWebSocketApi(api: WebSocketApiDefinition, pools: ReadonlyMap<string, FunctionPool>): CompiledWebSocketApi {
+  const selectRoute = compileRouteSelection(api.routeSelectionExpression)
+  if (selectRoute === null) throw new Error(`Bug: route selection expression ${api.routeSelectionExpression} was not validated`)
+  const stages = new Map<string, CompiledWebSocketStage>()
+  for (const stage of api.stages) {
+    const routes = new Map<string, CompiledWebSocketRoute>()
+    for (const r of api.routes) {
+      const integration = r.integrationId === null ? undefined : api.integrations.get(r.integrationId)
+      routes.set(r.routeKey, {
+        routeKey: r.routeKey,
+        pool: integration === undefined ? null : poolFor(integration.integrationUri, stage, pools),
+        timeoutInMillis: integration?.timeoutInMillis ?? 0,
+        twoWay: r.twoWay,
+      })
+    }
+    const connectRoute = api.routes.find((r) => r.routeKey === '$connect')
+    const authorizer = connectRoute?.authorizerId == null ? undefined : api.authorizers.get(connectRoute.authorizerId)
+    const connect = routes.get('$connect') ?? null
+    const disconnect = routes.get('$disconnect') ?? null
+    routes.delete('$connect')
+    routes.delete('$disconnect')
+    stages.set(stage.stageName, {
+      stageName: stage.stageName,
+      stageVariables: Object.keys(stage.stageVariables).length > 0 ? stage.stageVariables : null,
+      routes,
+      connect,
+      connectAuthorizer:
+        authorizer === undefined
+          ? null
+          : { authorizerId: authorizer.authorizerId, pool: poolFor(authorizer.authorizerUri, stage, pools), identitySources: authorizer.identitySources },
+      disconnect,
+    })
+  }
+  return { apiId: api.apiId, name: api.name, selectRoute, stages }
 }
 
 function compileDomainName(domain: DomainNameDefinition, apis: ReadonlyMap<string, CompiledApi>): CompiledDomainName {

@@ -15,6 +15,7 @@ import type { RateLimiter, ThrottleLayer } from '../throttle/index.js'
 import type { Dispatcher } from 'undici'
 import type { CorsPolicy } from '../http/cors.js'
 import type { DomainNames } from '../routing/custom-domain.js'
+import type { CompiledWebSocketApi } from '../websocket/compiled.js'
 import type { TargetTemplate } from '../integrations/http-proxy/target-url.js'
 import type { RequestParameterMapping, ResponseParameterMapping } from '../integrations/parameter-mapping/index.js'
 
@@ -101,6 +102,10 @@ export interface RuntimeSnapshot {
   readonly soleApi: CompiledApi | null
   /** Custom domain names, served by the HTTPS listener. */
   readonly domains: DomainNames
+  /** WebSocket APIs by id. */
+  readonly websocketApis: ReadonlyMap<string, CompiledWebSocketApi>
+  /** With exactly one WebSocket API, it also answers upgrades at the listener's root. */
+  readonly soleWebSocketApi: CompiledWebSocketApi | null
   readonly pools: ReadonlyMap<string, FunctionPool>
   readonly limiter: RateLimiter
   /** File destinations of access logs, so a reload can close the ones no longer used. */

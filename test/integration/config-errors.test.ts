@@ -515,14 +515,14 @@ apis:
     ],
   },
   {
-    name: 'a WEBSOCKET API is refused as not supported yet',
+    name: 'a WEBSOCKET API without named stages is refused: clients connect to /{stageName}',
     text: `${FUNCTIONS}apis:
   - name: chat
     protocolType: WEBSOCKET
     routeSelectionExpression: $request.body.action
     routes: []
 `,
-    expect: [{ at: ['- name: chat', 'protocolType: WEBSOCKET'], path: 'apis[0].protocolType', message: /^WebSocket APIs are not supported yet/ }],
+    expect: [{ at: ['- name: chat'], path: 'apis[0].stages', message: /^a WebSocket API needs named stages/ }],
   },
   {
     name: 'several independent mistakes across functions, APIs, routes and stages are all reported in one run',

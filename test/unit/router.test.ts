@@ -491,6 +491,8 @@ function fakeSnapshot(apis: readonly CompiledApi[]): RuntimeSnapshot {
     soleApi: apis.length === 1 ? (apis[0] ?? null) : null,
     upstreamAgentKeys: new Set(),
     domains: new DomainNames([]),
+    websocketApis: new Map(),
+    soleWebSocketApi: null,
     pools: new Map(),
     limiter: new InMemoryRateLimiter(),
     accessLogDestinations: new Set(),

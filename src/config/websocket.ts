@@ -1,0 +1,144 @@
+/**
+ * @module
+ * Checks WebSocket APIs (spec 10): `routeSelectionExpression`, the `$connect`,
+ * `$disconnect`, `$default` and custom routes, Lambda proxy integrations, a Lambda `REQUEST`
+ * authorizer on `$connect`, and named stages.
+ */
+import type { Draft } from './drafts.js'
+import type { LoadedDocument } from './load-file.js'
+import type * as M from './model.js'
+import { fieldOrigin, type Reporter } from './reporter.js'
+import type * as S from './schema.js'
+import { compileRouteSelection } from '../websocket/route-selection.js'
+
+/** Integration timeout of WebSocket APIs: 50 ms to 29 s (spec 10.2). */
+export const WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS = 29_000
+export const WEBSOCKET_MIN_INTEGRATION_TIMEOUT_MS = 50
+const SPECIAL_ROUTE_KEYS = new Set(['$connect', '$disconnect', '$default'])
+const IDENTITY_SOURCE = /^route\.request\.(header|querystring)\.([A-Za-z0-9._$-]+)$/
+
+export interface WebSocketCheckContext {
+  readonly doc: LoadedDocument
+  readonly stagesDoc: LoadedDocument
+  readonly apiId: string
+  readonly stages: readonly M.StageDefinition[]
+  readonly checkFunction: (uri: string, origin: M.Origin) => void
+}
+
+export function checkWebSocketApi(
+  draft: { readonly name: string; readonly routeSelectionExpression: string | undefined; readonly routes: readonly Draft<S.RouteInput>[]; readonly integrations: readonly Draft<S.IntegrationInput>[]; readonly authorizers: readonly Draft<S.AuthorizerInput>[]; readonly origin: M.Origin },
+  ctx: WebSocketCheckContext,
+  reporter: Reporter
+): M.WebSocketApiDefinition | undefined {
+  const before = reporter.count
+  const at = <T>(d: Draft<T> | { origin: M.Origin }, field: string) => fieldOrigin(ctx.doc, d.origin, field)
+  const expression = draft.routeSelectionExpression
+  if (expression === undefined || expression === '') {
+    reporter.at(draft.origin, 'routeSelectionExpression is required for WebSocket APIs (typically $request.body.action)', 'routeSelectionExpression')
+  } else if (compileRouteSelection(expression) === null) {
+    reporter.at(
+      fieldOrigin(ctx.stagesDoc, draft.origin, 'routeSelectionExpression'),
+      `routeSelectionExpression "${expression}" can only use $request.body.<JSONPath> (or \${request.body.<JSONPath>}) and literals`
+    )
+  }
+  const stages = ctx.stages.filter((s) => s.stageName !== '$default')
+  if (stages.length !== ctx.stages.length || stages.length === 0) {
+    reporter.at(draft.origin, 'a WebSocket API needs named stages ("$default" is for HTTP APIs): clients connect to ws://HOST/{stageName}', 'stages')
+  }
+
+  const integrations = new Map<string, M.WebSocketIntegrationDefinition>()
+  for (const d of draft.integrations) {
+    const input = d.input
+    if (input.integrationType !== 'AWS_PROXY') {
+      reporter.at(at(d, 'integrationType'), `integrationType ${input.integrationType} is not supported for WebSocket APIs yet (use AWS_PROXY)`)
+      continue
+    }
+    const timeout = input.timeoutInMillis ?? WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS
+    if (timeout < WEBSOCKET_MIN_INTEGRATION_TIMEOUT_MS || timeout > WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS) {
+      reporter.at(at(d, 'timeoutInMillis'), `timeoutInMillis must be between ${WEBSOCKET_MIN_INTEGRATION_TIMEOUT_MS} and ${WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS} for WebSocket APIs`)
+    }
+    for (const field of ['requestParameters', 'responseParameters', 'tlsConfig', 'integrationSubtype'] as const) {
+      if (input[field] !== undefined) reporter.at(at(d, field), `${field} is not supported for WebSocket integrations yet`)
+    }
+    if (input.integrationUri === undefined) {
+      reporter.at(d.origin, 'integrationUri is required: the Lambda function name or ARN', 'integrationUri')
+      continue
+    }
+    ctx.checkFunction(input.integrationUri, at(d, 'integrationUri'))
+    if (integrations.has(input.integrationId)) reporter.at(at(d, 'integrationId'), `integrationId "${input.integrationId}" is used twice`)
+    integrations.set(input.integrationId, { integrationId: input.integrationId, integrationUri: input.integrationUri, timeoutInMillis: timeout, origin: d.origin })
+  }
+
+  const authorizers = new Map<string, M.WebSocketAuthorizerDefinition>()
+  for (const d of draft.authorizers) {
+    const input = d.input
+    if (input.authorizerType !== 'REQUEST') {
+      reporter.at(at(d, 'authorizerType'), 'WebSocket APIs support REQUEST (Lambda) authorizers only')
+      continue
+    }
+    if (input.authorizerUri === undefined) {
+      reporter.at(d.origin, 'authorizerUri is required: the Lambda function name or ARN', 'authorizerUri')
+      continue
+    }
+    ctx.checkFunction(input.authorizerUri, at(d, 'authorizerUri'))
+    const sources: M.WebSocketIdentitySource[] = []
+    const list = input.identitySource === undefined ? [] : Array.isArray(input.identitySource) ? input.identitySource : input.identitySource.split(',').map((s) => s.trim())
+    for (const source of list) {
+      const m = IDENTITY_SOURCE.exec(source)
+      if (m === null) {
+        reporter.at(at(d, 'identitySource'), `"${source}" is not a WebSocket identity source: use route.request.header.NAME or route.request.querystring.NAME`)
+        continue
+      }
+      sources.push({ kind: m[1] as 'header' | 'querystring', name: m[2] as string, expression: source })
+    }
+    authorizers.set(input.authorizerId, { authorizerId: input.authorizerId, authorizerUri: input.authorizerUri, identitySources: sources, origin: d.origin })
+  }
+
+  const routes: M.WebSocketRouteDefinition[] = []
+  const keys = new Set<string>()
+  for (const d of draft.routes) {
+    const input = d.input
+    const key = input.routeKey
+    if (key.startsWith('$') && !SPECIAL_ROUTE_KEYS.has(key)) {
+      reporter.at(at(d, 'routeKey'), `route key "${key}": keys starting with $ are reserved ($connect, $disconnect, $default)`)
+    }
+    if (keys.has(key)) reporter.at(at(d, 'routeKey'), `Route with key '${key}' already exists`)
+    keys.add(key)
+    let integrationId: string | null = null
+    if (input.target !== undefined) {
+      const id = /^integrations\/(.+)$/.exec(input.target)?.[1]
+      if (id === undefined || !integrations.has(id)) {
+        if (!draft.integrations.some((i) => i.input.integrationId === id)) reporter.at(at(d, 'target'), `target "${input.target}" does not name an integration of this API`)
+      } else {
+        integrationId = id
+      }
+    }
+    const type = input.authorizationType ?? 'NONE'
+    let authorizerId: string | null = null
+    if (type !== 'NONE') {
+      if (key !== '$connect') reporter.at(at(d, 'authorizationType'), 'WebSocket APIs authorize on the $connect route only')
+      else if (type !== 'CUSTOM') reporter.at(at(d, 'authorizationType'), `authorizationType ${type} is not supported for WebSocket APIs yet (use CUSTOM)`)
+      else if (input.authorizerId === undefined || !authorizers.has(input.authorizerId)) {
+        if (!draft.authorizers.some((a) => a.input.authorizerId === input.authorizerId)) reporter.at(at(d, 'authorizerId'), `authorizerId "${input.authorizerId ?? ''}" does not name an authorizer of this API`)
+      } else {
+        authorizerId = input.authorizerId
+      }
+    }
+    if (input.apiKeyRequired === true) reporter.at(at(d, 'apiKeyRequired'), 'API keys are not supported yet')
+    const rrse = input.routeResponseSelectionExpression
+    if (rrse !== undefined && rrse !== '$default') reporter.at(at(d, 'routeResponseSelectionExpression'), 'routeResponseSelectionExpression must be $default (the only route response key)')
+    routes.push({ routeKey: key, integrationId, authorizerId, twoWay: rrse === '$default', origin: d.origin })
+  }
+  if (reporter.count > before || expression === undefined) return undefined
+  return {
+    apiId: ctx.apiId,
+    name: draft.name,
+    protocolType: 'WEBSOCKET',
+    routeSelectionExpression: expression,
+    routes,
+    integrations,
+    authorizers,
+    stages,
+    origin: draft.origin,
+  }
+}

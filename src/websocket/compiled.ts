@@ -1,0 +1,39 @@
+/**
+ * @module
+ * The compiled form of a WebSocket API in a runtime snapshot: per stage, the routes by key
+ * with the pool of the function each invokes.
+ */
+import type { FunctionPool } from '../integrations/lambda/runtime/function-pool.js'
+import type { WebSocketIdentitySource } from '../config/model.js'
+import type { RouteKeySelector } from './route-selection.js'
+
+export interface CompiledWebSocketRoute {
+  readonly routeKey: string
+  /** `null` for a route without an integration (nothing is invoked). */
+  readonly pool: FunctionPool | null
+  readonly timeoutInMillis: number
+  readonly twoWay: boolean
+}
+
+export interface CompiledWebSocketAuthorizer {
+  readonly authorizerId: string
+  readonly pool: FunctionPool
+  readonly identitySources: readonly WebSocketIdentitySource[]
+}
+
+export interface CompiledWebSocketStage {
+  readonly stageName: string
+  readonly stageVariables: Readonly<Record<string, string>> | null
+  /** Custom routes and `$default`, by key. */
+  readonly routes: ReadonlyMap<string, CompiledWebSocketRoute>
+  readonly connect: CompiledWebSocketRoute | null
+  readonly connectAuthorizer: CompiledWebSocketAuthorizer | null
+  readonly disconnect: CompiledWebSocketRoute | null
+}
+
+export interface CompiledWebSocketApi {
+  readonly apiId: string
+  readonly name: string
+  readonly selectRoute: RouteKeySelector
+  readonly stages: ReadonlyMap<string, CompiledWebSocketStage>
+}

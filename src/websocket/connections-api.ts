@@ -1,0 +1,104 @@
+/**
+ * @module
+ * The `@connections` management API (spec 11) on the API's own host and port, at the URL
+ * the AWS SDK builds from `https://{domainName}/{stage}`: `POST` sends a frame, `GET`
+ * describes the connection, `DELETE` closes it. Errors carry `x-amzn-ErrorType` so SDKs
+ * raise their own exception classes (an unknown or closed connection is `410 GoneException`).
+ * SigV4 signatures are verified when `iam` credentials are configured, else accepted.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { verifySigV4 } from '../auth/sigv4.js'
+import { hostName } from '../http/request-context.js'
+import { newRequestId } from '../http/request-id.js'
+import { readBody } from '../http/read-body.js'
+import { splitTarget } from '../routing/request-path.js'
+import type { SnapshotHolder } from '../runtime/snapshot.js'
+import { webSocketApiFor, type WebSocketGateway } from './gateway.js'
+import { CLOSE_DELETED, MAX_POST_TO_CONNECTION_BYTES } from './limits.js'
+
+/** `/{stage}/@connections/{id}`, the `@` literal (SDK v3) or encoded (`%40`, awscurl). */
+const PATH = /^\/([^/]+)\/(?:@|%40)connections\/([^/]+)$/i
+
+/** Whether a request target addresses the management API (checked before HTTP routing). */
+export function isConnectionsRequest(url: string | undefined): boolean {
+  return url !== undefined && (url.includes('@connections/') || /%40connections\//i.test(url))
+}
+
+export async function handleConnectionsRequest(req: IncomingMessage, res: ServerResponse, holder: SnapshotHolder, ws: WebSocketGateway): Promise<void> {
+  const requestId = newRequestId()
+  const snapshot = holder.current
+  const { rawPathname, rawQueryString } = splitTarget(req.url ?? '/')
+  const m = PATH.exec(rawPathname)
+  const api = webSocketApiFor(snapshot, hostName(req.headers.host ?? ''))
+  if (m === null || api === null || !api.stages.has(decodeURIComponent(m[1] as string))) {
+    return error(res, requestId, 404, 'NotFoundException', 'Not Found')
+  }
+  let connectionId: string
+  try {
+    connectionId = decodeURIComponent(m[2] as string)
+  } catch {
+    return error(res, requestId, 400, 'BadRequestException', 'Invalid connection id')
+  }
+  const body = await readBody(req, MAX_POST_TO_CONNECTION_BYTES)
+  if (body === 'aborted') return
+  if (body === 'too-large') {
+    res.setHeader('connection', 'close')
+    return error(res, requestId, 413, 'PayloadTooLargeException', `Data must be at most ${MAX_POST_TO_CONNECTION_BYTES} bytes`)
+  }
+  const iam = snapshot.config.iam
+  if (iam !== null) {
+    const headers: Array<readonly [string, string]> = []
+    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string])
+    const verdict = verifySigV4(
+      { method: req.method ?? 'GET', rawPath: rawPathname, rawQueryString, headers, body },
+      { region: snapshot.config.region, now: Date.now(), clockSkewMs: iam.clockSkewMs, allowSessionTokens: iam.allowSessionTokens, credentials: (id) => iam.credentials.get(id) }
+    )
+    if (!verdict.ok) return error(res, requestId, 403, 'ForbiddenException', 'Forbidden')
+  }
+  const connection = ws.connection(connectionId)
+  // The connection must belong to this API (and stage); otherwise it is gone for this caller.
+  if (connection === undefined || connection.apiId !== api.apiId) return gone(res, requestId)
+  switch (req.method) {
+    case 'POST':
+      if (!connection.send(body)) return gone(res, requestId)
+      return reply(res, requestId, 200)
+    case 'GET': {
+      const out = JSON.stringify({
+        connectedAt: new Date(connection.connectedAt).toISOString(),
+        identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent },
+        lastActiveAt: new Date(connection.lastActiveAt).toISOString(),
+      })
+      return reply(res, requestId, 200, out)
+    }
+    case 'DELETE':
+      connection.close(CLOSE_DELETED, '')
+      return reply(res, requestId, 204)
+    default:
+      return error(res, requestId, 405, 'MethodNotAllowedException', 'Use POST, GET or DELETE')
+  }
+}
+
+function reply(res: ServerResponse, requestId: string, status: number, json?: string): void {
+  const headers: string[] = ['x-amzn-RequestId', requestId]
+  if (json !== undefined) headers.push('content-type', 'application/json', 'content-length', String(Buffer.byteLength(json)))
+  else if (status !== 204) headers.push('content-length', '0')
+  res.writeHead(status, headers)
+  res.end(json)
+}
+
+/** `410` with an empty body: what AWS sends (spec 11.3); the header names the exception. */
+function gone(res: ServerResponse, requestId: string): void {
+  res.writeHead(410, ['x-amzn-RequestId', requestId, 'x-amzn-ErrorType', 'GoneException', 'content-length', '0'])
+  res.end()
+}
+
+function error(res: ServerResponse, requestId: string, status: number, type: string, message: string): void {
+  const body = JSON.stringify({ message })
+  res.writeHead(status, [
+    'x-amzn-RequestId', requestId,
+    'x-amzn-ErrorType', type,
+    'content-type', 'application/json',
+    'content-length', String(Buffer.byteLength(body)),
+  ])
+  res.end(body)
+}

@@ -1,0 +1,211 @@
+/**
+ * @module
+ * WebSocket APIs on the gateway's listeners (spec 10): the upgrade is accepted only after
+ * the `$connect` authorizer and integration succeed; each text message is routed by the
+ * API's route selection expression and invokes its function; `$disconnect` runs after
+ * every close, best effort. Connections outlive reloads: each message looks its API and
+ * stage up in the current snapshot.
+ */
+import type { IncomingMessage } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { hostName } from '../http/request-context.js'
+import { newRequestId } from '../http/request-id.js'
+import { queryParameters } from '../integrations/lambda/request-parts.js'
+import type { Logger } from '../logging/logger.js'
+import { splitTarget } from '../routing/request-path.js'
+import type { RuntimeSnapshot, SnapshotHolder } from '../runtime/snapshot.js'
+import { authorizeConnect } from './authorizer.js'
+import type { CompiledWebSocketApi, CompiledWebSocketRoute, CompiledWebSocketStage } from './compiled.js'
+import { Connection } from './connection.js'
+import { forbiddenFrame, internalErrorFrame } from './error-frames.js'
+import { connectEvent, disconnectEvent, messageEvent, type EventBase } from './events.js'
+import { CONNECT_FAILURE_STATUS, refuseUpgrade, UNKNOWN_STAGE_STATUS } from './handshake.js'
+import { invokeRoute } from './lambda.js'
+import { CLOSE_UNSUPPORTED_DATA, DEFAULT_WEBSOCKET_LIMITS, MAX_MESSAGE_BYTES, type WebSocketLimits } from './limits.js'
+
+const EXECUTE_API_LABEL = '.execute-api.'
+/** Handshake data carried from the `$connect` outcome to ws's `headers`/`handleProtocols` hooks. */
+const HANDSHAKE = Symbol('gatehouse.handshake')
+type HandshakeRequest = IncomingMessage & { [HANDSHAKE]?: { headers: ReadonlyArray<readonly [string, string]> } }
+
+export class WebSocketGateway {
+  readonly #holder: SnapshotHolder
+  readonly #logger: Logger
+  readonly #limits: WebSocketLimits
+  readonly #connections = new Map<string, Connection>()
+  readonly #wss: WebSocketServer
+
+  constructor(holder: SnapshotHolder, logger: Logger, limits: Partial<WebSocketLimits> = {}) {
+    this.#holder = holder
+    this.#logger = logger
+    this.#limits = { ...DEFAULT_WEBSOCKET_LIMITS, ...limits }
+    this.#wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_MESSAGE_BYTES,
+      // No extension is negotiated `[UNCONFIRMED]` (spec 10.1).
+      perMessageDeflate: false,
+      clientTracking: false,
+      // API Gateway never picks a subprotocol itself: only the `$connect` answer's choice.
+      handleProtocols: (_protocols, req) => protocolOf(req as HandshakeRequest) ?? false,
+    })
+    this.#wss.on('headers', (headers: string[], req: IncomingMessage) => {
+      for (const [name, value] of (req as HandshakeRequest)[HANDSHAKE]?.headers ?? []) {
+        if (name.toLowerCase() !== 'sec-websocket-protocol') headers.push(`${name}: ${value}`)
+      }
+    })
+  }
+
+  /** A connection by id (`@connections`), or `undefined` when unknown or closed. */
+  connection(connectionId: string): Connection | undefined {
+    const c = this.#connections.get(connectionId)
+    return c?.isOpen === true ? c : undefined
+  }
+
+  get size(): number {
+    return this.#connections.size
+  }
+
+  /** The listeners' `upgrade` event. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy())
+    this.#handshake(req, socket, head).catch((err: unknown) => {
+      this.#logger.error('WebSocket handshake failed inside the gateway', { error: err })
+      refuseUpgrade(socket, 500, newRequestId())
+    })
+  }
+
+  /** Closes every connection (shutdown); `$disconnect` still runs for each. */
+  closeAll(code = 1001, reason = 'Going away'): void {
+    for (const c of this.#connections.values()) c.close(code, reason)
+  }
+
+  async #handshake(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const requestId = newRequestId()
+    const snapshot = this.#holder.current
+    const { rawPathname, rawQueryString } = splitTarget(req.url ?? '/')
+    const host = req.headers.host ?? ''
+    const domainName = hostName(host)
+    const api = webSocketApiFor(snapshot, domainName)
+    const stageName = /^\/([^/]+)\/?$/.exec(rawPathname)?.[1]
+    const stage = stageName === undefined ? undefined : api?.stages.get(decodeURIComponent(stageName))
+    if (api == null || stage === undefined) return refuseUpgrade(socket, UNKNOWN_STAGE_STATUS, requestId)
+
+    const handshakeHeaders: Array<readonly [string, string]> = []
+    for (let i = 0; i < req.rawHeaders.length; i += 2) handshakeHeaders.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string])
+    const remote = req.socket.remoteAddress ?? ''
+    const connection = new Connection({
+      connectionId: newRequestId(),
+      apiId: api.apiId,
+      stageName: stage.stageName,
+      domainName,
+      sourceIp: remote.startsWith('::ffff:') ? remote.slice(7) : remote,
+      userAgent: req.headers['user-agent'] ?? '',
+      handshakeHeaders,
+      query: queryParameters(rawQueryString),
+    })
+    const base: EventBase = { connection, routeKey: '$connect', requestId, requestTimeEpoch: Date.now() }
+
+    if (stage.connectAuthorizer !== null) {
+      const auth = await authorizeConnect(stage.connectAuthorizer, { ...base, region: snapshot.config.region, accountId: snapshot.config.accountId }, stage.stageVariables)
+      if (!auth.ok) {
+        this.#logger.debug('WebSocket $connect refused by the authorizer', { requestId, reason: auth.reason })
+        return refuseUpgrade(socket, auth.status, requestId)
+      }
+      connection.authorizer = auth.authorizer
+    }
+
+    let handshake: ReadonlyArray<readonly [string, string]> = []
+    const connect = stage.connect
+    if (connect !== null && connect.pool !== null) {
+      const outcome = await invokeRoute(connect.pool, connectEvent(base, stage.stageVariables), connect.timeoutInMillis)
+      if (!outcome.ok) {
+        this.#logger.debug('WebSocket $connect integration failed', { requestId, reason: outcome.reason })
+        return refuseUpgrade(socket, CONNECT_FAILURE_STATUS, requestId)
+      }
+      const { statusCode, headers, body } = outcome.result
+      if (statusCode < 200 || statusCode > 299) return refuseUpgrade(socket, statusCode, requestId, body ?? '')
+      handshake = headers
+    }
+    if (socket.destroyed) return
+    ;(req as HandshakeRequest)[HANDSHAKE] = { headers: handshake }
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#opened(ws, connection))
+  }
+
+  #opened(ws: WebSocket, connection: Connection): void {
+    this.#connections.set(connection.connectionId, connection)
+    connection.open(ws, this.#limits)
+    ws.on('error', (err) => this.#logger.debug('WebSocket error', { connectionId: connection.connectionId, error: err.message }))
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (isBinary) {
+        // Binary frames are not supported (spec 10.2).
+        connection.close(CLOSE_UNSUPPORTED_DATA, 'Binary frames are not supported')
+        return
+      }
+      connection.touch()
+      this.#message(connection, data.toString('utf8')).catch((err: unknown) => {
+        this.#logger.error('WebSocket message failed inside the gateway', { connectionId: connection.connectionId, error: err })
+      })
+    })
+    ws.once('close', (code: number, reason: Buffer) => {
+      this.#connections.delete(connection.connectionId)
+      connection.dispose()
+      this.#disconnected(connection, code, reason.toString('utf8')).catch((err: unknown) => {
+        this.#logger.error('$disconnect failed inside the gateway', { connectionId: connection.connectionId, error: err })
+      })
+    })
+  }
+
+  async #message(connection: Connection, text: string): Promise<void> {
+    const requestId = newRequestId()
+    const found = this.#stageOf(connection)
+    if (found === null) {
+      connection.close(1001, 'The API is no longer configured')
+      return
+    }
+    const { api, stage } = found
+    const key = api.selectRoute(text)
+    const route: CompiledWebSocketRoute | undefined = (key === null ? undefined : stage.routes.get(key)) ?? stage.routes.get('$default')
+    if (route === undefined) {
+      connection.send(forbiddenFrame(connection.connectionId, requestId))
+      return
+    }
+    if (route.pool === null) return
+    const base: EventBase = { connection, routeKey: route.routeKey, requestId, requestTimeEpoch: Date.now() }
+    const outcome = await invokeRoute(route.pool, messageEvent(base, newRequestId(), text, stage.stageVariables), route.timeoutInMillis)
+    if (!outcome.ok) {
+      this.#logger.debug('WebSocket route integration failed', { requestId, reason: outcome.reason })
+      connection.send(internalErrorFrame(connection.connectionId, requestId))
+      return
+    }
+    // Only a two-way route (a `$default` route response) sends the function's body back.
+    if (route.twoWay && outcome.result.body !== null) connection.send(outcome.result.body)
+  }
+
+  async #disconnected(connection: Connection, code: number, reason: string): Promise<void> {
+    const found = this.#stageOf(connection)
+    const route = found?.stage.disconnect
+    if (found == null || route == null || route.pool === null) return
+    const base: EventBase = { connection, routeKey: '$disconnect', requestId: newRequestId(), requestTimeEpoch: Date.now() }
+    const outcome = await invokeRoute(route.pool, disconnectEvent(base, code, reason, found.stage.stageVariables), route.timeoutInMillis)
+    if (!outcome.ok) this.#logger.debug('$disconnect integration failed', { connectionId: connection.connectionId, reason: outcome.reason })
+  }
+
+  #stageOf(connection: Connection): { api: CompiledWebSocketApi; stage: CompiledWebSocketStage } | null {
+    const api = this.#holder.current.websocketApis.get(connection.apiId)
+    const stage = api?.stages.get(connection.stageName)
+    return api === undefined || stage === undefined ? null : { api, stage }
+  }
+}
+
+/** `{apiId}.execute-api.*`, or the only WebSocket API. */
+export function webSocketApiFor(snapshot: RuntimeSnapshot, domainName: string): CompiledWebSocketApi | null {
+  const host = domainName.toLowerCase()
+  const at = host.indexOf(EXECUTE_API_LABEL)
+  if (at > 0) return snapshot.websocketApis.get(host.slice(0, at)) ?? null
+  return snapshot.soleWebSocketApi
+}
+
+function protocolOf(req: HandshakeRequest): string | undefined {
+  return req[HANDSHAKE]?.headers.find(([n]) => n.toLowerCase() === 'sec-websocket-protocol')?.[1]
+}
