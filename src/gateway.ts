@@ -105,13 +105,15 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   const metrics = new MetricsRegistry()
   const limiter = options.limiter ?? new InMemoryRateLimiter()
   const upstreams = new UpstreamAgents()
+  // Filled once listening: functions reach `@connections` here (see connections-redirect.ts).
+  const localEndpoint = { url: '' }
   // Replaced snapshots whose environments may still be finishing invocations.
   const retired = new Set<RuntimeSnapshot>()
 
   const build = (): { snapshot: RuntimeSnapshot } | { issues: readonly ConfigIssue[]; sourceFiles: readonly string[] } => {
     const loaded = load()
     if (!loaded.ok) return loaded
-    return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams }) }
+    return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams, localEndpoint }) }
   }
 
   const logWarnings = (snapshot: RuntimeSnapshot): void => {
@@ -177,6 +179,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
         throw err
       }
       url = listeningUrl(plane.server, host)
+      localEndpoint.url = listeningUrl(plane.server, host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host)
       logWarnings(built.snapshot)
       if (built.snapshot.config.domainNames.length > 0) {
         const https = plane.createHttpsListener()

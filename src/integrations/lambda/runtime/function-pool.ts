@@ -8,7 +8,7 @@
 import type { FunctionDefinition } from '../../../config/model.js'
 import { newLambdaRequestId } from '../../../http/request-id.js'
 import { ExecutionEnvironment, type InitOutcome, type RunOutcome } from './environment.js'
-import type { FunctionErrorPayload } from './protocol.js'
+import { CONNECTIONS_ENDPOINT_VARIABLE, type FunctionErrorPayload } from './protocol.js'
 
 /**
  * How many environments a function without `reservedConcurrency` may have at once. Lambda's
@@ -38,7 +38,13 @@ export interface FunctionPoolOptions {
   readonly onLog: ((line: string) => void) | null
   readonly region: string
   readonly baseDir: string
+  /**
+   * Where this gateway listens (`http://HOST:PORT`, known once it listens): functions that
+   * build an `@connections` client from `requestContext.domainName` reach it there.
+   */
+  readonly localEndpoint?: { url: string }
 }
+
 
 interface Waiter {
   readonly start: (env: ExecutionEnvironment) => void
@@ -156,7 +162,11 @@ export class FunctionPool {
         logGroupName: `/aws/lambda/${this.fn.name}`,
         logStreamName,
       },
-      env: { ...this.#env, AWS_LAMBDA_LOG_STREAM_NAME: logStreamName },
+      env: {
+        ...this.#env,
+        AWS_LAMBDA_LOG_STREAM_NAME: logStreamName,
+        ...(this.#options.localEndpoint?.url ? { [CONNECTIONS_ENDPOINT_VARIABLE]: this.#options.localEndpoint.url } : {}),
+      },
       memorySize: this.fn.memorySize,
       onLog: this.#options.onLog,
     })

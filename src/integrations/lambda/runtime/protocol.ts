@@ -43,3 +43,6 @@ export type EnvironmentMessage =
       readonly error: FunctionErrorPayload
       readonly maxMemoryUsedMB: number
     }
+
+/** The variable that tells an environment where `@connections` requests go (worker.ts reads it). */
+export const CONNECTIONS_ENDPOINT_VARIABLE = 'GATEHOUSE_CONNECTIONS_ENDPOINT'

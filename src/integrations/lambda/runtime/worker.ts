@@ -11,7 +11,8 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { pathToFileURL } from 'node:url'
 import { format } from 'node:util'
 import { getHeapStatistics } from 'node:v8'
-import type { EnvironmentInit, EnvironmentMessage, FunctionErrorPayload, InvokeMessage } from './protocol.js'
+import { redirectConnectionsRequests } from './connections-redirect.js'
+import { CONNECTIONS_ENDPOINT_VARIABLE, type EnvironmentInit, type EnvironmentMessage, type FunctionErrorPayload, type InvokeMessage } from './protocol.js'
 
 if (parentPort === null) throw new Error('worker.js must run as a worker thread')
 const port = parentPort
@@ -62,6 +63,8 @@ function maxMemoryUsedMB(): number {
 type Handler = (event: unknown, context: unknown, callback?: (err: unknown, result?: unknown) => void) => unknown
 
 async function loadHandler(): Promise<Handler> {
+  const endpoint = process.env[CONNECTIONS_ENDPOINT_VARIABLE]
+  if (endpoint !== undefined && endpoint !== '') redirectConnectionsRequests(endpoint)
   const mod: unknown = await import(pathToFileURL(init.handlerFile).href)
   let target: unknown = mod
   for (const key of init.exportPath) {
