@@ -31,6 +31,8 @@ export interface DomainNameContext {
   readonly apis: readonly M.ApiDefinition[]
   /** APIs that exist but failed their own checks: mappings to them add no noise. */
   readonly brokenApiIds: ReadonlySet<string>
+  /** WebSocket API ids: mappings to them are not supported yet. */
+  readonly websocketApiIds: ReadonlySet<string>
   readonly watch: (file: string) => void
 }
 
@@ -126,7 +128,9 @@ function checkApiMappings(items: NonNullable<DomainNameInput['apiMappings']>, or
     keys.add(key)
     if (key.includes('/')) multiLevel++
     const api = ctx.apis.find((a) => a.apiId === input.apiId)
-    if (api === undefined) {
+    if (api === undefined && ctx.websocketApiIds.has(input.apiId)) {
+      reporter.at(at('apiId'), `API mappings to WebSocket APIs are not supported yet ("${input.apiId}" is a WebSocket API)`)
+    } else if (api === undefined) {
       if (!ctx.brokenApiIds.has(input.apiId)) {
         reporter.at(at('apiId'), `API "${input.apiId}" does not exist (defined: ${ctx.apis.map((a) => a.apiId).join(', ') || 'none'})`)
       }

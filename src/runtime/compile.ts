@@ -113,7 +113,7 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
   }
   const soleApi = apis.size === 1 ? ([...apis.values()][0] as CompiledApi) : null
   const domains = new DomainNames(config.domainNames.map((d) => compileDomainName(d, apis)))
-  const websocketApis = new Map(config.websocketApis.map((api) => [api.apiId, compileWebSocketApi(api, pools)] as const))
+  const websocketApis = new Map(config.websocketApis.map((api) => [api.apiId, compileWebSocketApi(api, pools, accountLayer)] as const))
   const soleWebSocketApi = websocketApis.size === 1 ? ([...websocketApis.values()][0] as CompiledWebSocketApi) : null
   return { config, apis, soleApi, domains, websocketApis, soleWebSocketApi, pools, limiter: options.limiter, accessLogDestinations, upstreamAgentKeys }
 }
@@ -166,7 +166,7 @@ function compileIntegration(
   }
 }
 
-function compileWebSocketApi(api: WebSocketApiDefinition, pools: ReadonlyMap<string, FunctionPool>): CompiledWebSocketApi {
+function compileWebSocketApi(api: WebSocketApiDefinition, pools: ReadonlyMap<string, FunctionPool>, account: ThrottleLayer | null): CompiledWebSocketApi {
   const selectRoute = compileRouteSelection(api.routeSelectionExpression)
   if (selectRoute === null) throw new Error(`Bug: route selection expression ${api.routeSelectionExpression} was not validated`)
   const stages = new Map<string, CompiledWebSocketStage>()
@@ -179,6 +179,7 @@ function compileWebSocketApi(api: WebSocketApiDefinition, pools: ReadonlyMap<str
         pool: integration === undefined ? null : poolFor(integration.integrationUri, stage, pools),
         timeoutInMillis: integration?.timeoutInMillis ?? 0,
         twoWay: r.twoWay,
+        throttle: throttleLayers(api.apiId, stage, r.routeKey, account),
       })
     }
     const connectRoute = api.routes.find((r) => r.routeKey === '$connect')
@@ -197,6 +198,7 @@ function compileWebSocketApi(api: WebSocketApiDefinition, pools: ReadonlyMap<str
           ? null
           : { authorizerId: authorizer.authorizerId, pool: poolFor(authorizer.authorizerUri, stage, pools), identitySources: authorizer.identitySources },
       disconnect,
+      connectThrottle: throttleLayers(api.apiId, stage, '$connect', account),
     })
   }
   return { apiId: api.apiId, name: api.name, selectRoute, stages }

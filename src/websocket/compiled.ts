@@ -6,6 +6,7 @@
 import type { FunctionPool } from '../integrations/lambda/runtime/function-pool.js'
 import type { WebSocketIdentitySource } from '../config/model.js'
 import type { RouteKeySelector } from './route-selection.js'
+import type { ThrottleLayer } from '../throttle/index.js'
 
 export interface CompiledWebSocketRoute {
   readonly routeKey: string
@@ -13,6 +14,8 @@ export interface CompiledWebSocketRoute {
   readonly pool: FunctionPool | null
   readonly timeoutInMillis: number
   readonly twoWay: boolean
+  /** Route (or stage default) and account buckets, or `null` when none applies. */
+  readonly throttle: readonly ThrottleLayer[] | null
 }
 
 export interface CompiledWebSocketAuthorizer {
@@ -29,6 +32,8 @@ export interface CompiledWebSocketStage {
   readonly connect: CompiledWebSocketRoute | null
   readonly connectAuthorizer: CompiledWebSocketAuthorizer | null
   readonly disconnect: CompiledWebSocketRoute | null
+  /** Buckets a new connection takes from (the `$connect` route's settings), even without a `$connect` route. */
+  readonly connectThrottle: readonly ThrottleLayer[] | null
 }
 
 export interface CompiledWebSocketApi {

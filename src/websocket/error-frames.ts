@@ -14,3 +14,11 @@ export function forbiddenFrame(connectionId: string, requestId: string): string 
 export function internalErrorFrame(connectionId: string, requestId: string): string {
   return `{"message": "Internal server error", "connectionId":"${connectionId}", "requestId":"${requestId}"}`
 }
+
+/**
+ * A message over its route's throttle. AWS's frame is not documented `[UNCONFIRMED]`; this
+ * follows the shape of the two documented ones.
+ */
+export function throttledFrame(connectionId: string, requestId: string): string {
+  return `{"message": "Too Many Requests", "connectionId":"${connectionId}", "requestId":"${requestId}"}`
+}

@@ -18,9 +18,9 @@ import type { RuntimeSnapshot, SnapshotHolder } from '../runtime/snapshot.js'
 import { authorizeConnect } from './authorizer.js'
 import type { CompiledWebSocketApi, CompiledWebSocketRoute, CompiledWebSocketStage } from './compiled.js'
 import { Connection } from './connection.js'
-import { forbiddenFrame, internalErrorFrame } from './error-frames.js'
+import { forbiddenFrame, internalErrorFrame, throttledFrame } from './error-frames.js'
 import { connectEvent, disconnectEvent, messageEvent, type EventBase } from './events.js'
-import { CONNECT_FAILURE_STATUS, refuseUpgrade, UNKNOWN_STAGE_STATUS } from './handshake.js'
+import { CONNECT_FAILURE_STATUS, refuseUpgrade, THROTTLED_STATUS, UNKNOWN_STAGE_STATUS } from './handshake.js'
 import { invokeRoute } from './lambda.js'
 import { CLOSE_UNSUPPORTED_DATA, DEFAULT_WEBSOCKET_LIMITS, MAX_MESSAGE_BYTES, type WebSocketLimits } from './limits.js'
 
@@ -90,6 +90,10 @@ export class WebSocketGateway {
     const stageName = /^\/([^/]+)\/?$/.exec(rawPathname)?.[1]
     const stage = stageName === undefined ? undefined : api?.stages.get(decodeURIComponent(stageName))
     if (api == null || stage === undefined) return refuseUpgrade(socket, UNKNOWN_STAGE_STATUS, requestId)
+    // New connections take from the `$connect` route's buckets before anything runs (spec 10.1).
+    if (stage.connectThrottle !== null && !(await snapshot.limiter.take(stage.connectThrottle))) {
+      return refuseUpgrade(socket, THROTTLED_STATUS, requestId)
+    }
 
     const handshakeHeaders: Array<readonly [string, string]> = []
     for (let i = 0; i < req.rawHeaders.length; i += 2) handshakeHeaders.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string])
@@ -168,6 +172,10 @@ export class WebSocketGateway {
     const route: CompiledWebSocketRoute | undefined = (key === null ? undefined : stage.routes.get(key)) ?? stage.routes.get('$default')
     if (route === undefined) {
       connection.send(forbiddenFrame(connection.connectionId, requestId))
+      return
+    }
+    if (route.throttle !== null && !(await this.#holder.current.limiter.take(route.throttle))) {
+      connection.send(throttledFrame(connection.connectionId, requestId))
       return
     }
     if (route.pool === null) return

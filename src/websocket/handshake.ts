@@ -11,7 +11,11 @@ export const UNKNOWN_STAGE_STATUS = 404
 /** A `$connect` integration that fails or times out: 500 (502 reported once) `[UNCONFIRMED]`. */
 export const CONNECT_FAILURE_STATUS = 500
 
+/** A new connection over the `$connect` (or account) throttle: 429 `[OBS]` (spec 10.2). */
+export const THROTTLED_STATUS = 429
+
 const MESSAGES: Readonly<Record<number, string>> = {
+  429: 'Too Many Requests',
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
