@@ -42,16 +42,17 @@
 //   BENCH_GATEHOUSE     the gateway's entry point (default bin/gatehouse.js), e.g. the bin/gatehouse.js
 //                       of a patched copy of bin/ + build/ in /tmp, to compare builds
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join, relative, resolve } from 'node:path'
-import { parse as parseYaml } from 'yaml'
-import { derivedConfig, removeTmpDir } from './lib/configs.mjs'
-import { nonNegativeNumber, positiveInteger, positiveNumber, fatal } from './lib/env.mjs'
+import { existsSync, readFileSync } from 'node:fs'
+import { join, relative, resolve } from 'node:path'
+import { derivedConfig, GATEWAY_FLAGS, removeTmpDir } from './lib/configs.mjs'
+import { fatal, nonNegativeNumber, outputPath, positiveInteger, positiveNumber, requireBuild, SERVER_NODE_ARGS } from './lib/env.mjs'
 import { checkResponse, load, measured } from './lib/load.mjs'
-import { autocannonVersion, gitCommit, machineInfo, NOISE_CORES, noiseOf } from './lib/machine.mjs'
-import { FIXTURES, GATEWAY_CONFIG, ROOT } from './lib/paths.mjs'
-import { installShutdownHandlers, runMain, session, startServer, stopServer } from './lib/processes.mjs'
-import { delay, indent, printColumns, round } from './lib/util.mjs'
+import { describeMachine, machineInfo, noiseOf } from './lib/machine.mjs'
+import { FIXTURES, ROOT } from './lib/paths.mjs'
+import { installShutdownHandlers, runMain, session, startServer, stopServers } from './lib/processes.mjs'
+import { accountThrottle, hasProblems, problemsText, reportHead, responseFigures, warnDisturbedRuns, warnFailing, warnIfDisturbed, writeReport } from './lib/report.mjs'
+import { medianBy, perRound, perRoundText, runRounds } from './lib/rounds.mjs'
+import { delay, printColumns, round } from './lib/util.mjs'
 
 const PATH = '/hello'
 const RATIO_TARGET = 0.25
@@ -64,9 +65,7 @@ const settings = {
   pacedRate: positiveInteger('BENCH_PACED_RATE', 1000),
   rounds: positiveInteger('BENCH_ROUNDS', 3),
 }
-const OUTPUT = process.env.BENCH_OUTPUT ? resolve(process.env.BENCH_OUTPUT) : join(ROOT, 'bench/results/proxy-latest.json')
-const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
-const GATEWAY_FLAGS = ['--port', '0', '--quiet-functions', '--log-level', 'warn', '--no-watch']
+const OUTPUT = outputPath('bench/results/proxy-latest.json')
 const GATEHOUSE = process.env.BENCH_GATEHOUSE ? resolve(process.env.BENCH_GATEHOUSE) : join(ROOT, 'bin/gatehouse.js')
 const BENCH_CPU = 0
 /** After each load run, how long the servers get to finish the requests autocannon abandoned. */
@@ -132,13 +131,11 @@ async function startUpstream(name, servers) {
 installShutdownHandlers(removeTmpDir)
 
 async function main() {
-  if (!existsSync(join(ROOT, 'build/src/cli/main.js'))) {
-    fatal('build/ is missing: run `npm run bench:proxy` (it compiles first) or `npm run build`')
-  }
+  requireBuild('bench:proxy')
   if (!existsSync(GATEHOUSE)) fatal(`BENCH_GATEHOUSE: ${GATEHOUSE} does not exist`)
   // Before pinning: afterwards availableParallelism() counts only CPU 0.
   const machine = machineInfo()
-  console.log(`Gatehouse proxy benchmark: ${machine.cpus} CPU(s) (${machine.cpuModel}), Node ${machine.node}, ${machine.platform}`)
+  console.log(`Gatehouse proxy benchmark: ${describeMachine(machine)}`)
   console.log(
     `${settings.warmup}s warm-up, then ${settings.duration}s at full speed and ${settings.duration}s paced at ` +
       `${settings.pacedRate} req/s per scenario, ${settings.connections} connections, GET ${PATH} on 127.0.0.1`
@@ -154,19 +151,8 @@ async function main() {
     console.log(`Not pinned (${pinning.reason}): the servers and the load generator share the ${machine.cpus} CPU(s).\n`)
   }
 
-  const runs = []
-  for (let r = 1; r <= settings.rounds; r++) {
-    if (settings.rounds > 1) console.log(`-- round ${r} of ${settings.rounds}`)
-    // Each round starts one scenario later (see bench/run.mjs).
-    const shift = (r - 1) % SCENARIOS.length
-    for (const scenario of [...SCENARIOS.slice(shift), ...SCENARIOS.slice(0, shift)]) {
-      if (session.interrupted) return
-      const result = await runScenario(scenario)
-      if (result === undefined) return
-      runs.push({ round: r, ...result })
-    }
-  }
-  if (session.interrupted) return
+  const runs = await runRounds(SCENARIOS, settings.rounds, runScenario)
+  if (runs === undefined) return
 
   // Each scenario: the max figures of its median-rps round, the paced ones of its median-p99 round.
   const results = SCENARIOS.map((s) => {
@@ -184,24 +170,14 @@ async function main() {
   const direct = results.find((r) => r.name === 'upstream-direct')
   const proxy = results.find((r) => r.name === 'gateway-proxy')
 
-  const perRound = (pick, combine) => {
-    const values = []
-    const disturbedRounds = []
-    for (let r = 1; r <= settings.rounds; r++) {
-      const p = runs.find((x) => x.round === r && x.name === 'gateway-proxy')
-      const d = runs.find((x) => x.round === r && x.name === 'upstream-direct')
-      values.push(combine(pick(p), pick(d)))
-      if (noiseOf(pick(p)) > NOISE_CORES || noiseOf(pick(d)) > NOISE_CORES) disturbedRounds.push(r)
-    }
-    return { perRound: values, disturbedRounds }
-  }
+  const proxyPerRound = (pick, combine) => perRound(runs, settings.rounds, 'gateway-proxy', 'upstream-direct', pick, combine)
   const ratioValue = direct.max.rps > 0 ? round(proxy.max.rps / direct.max.rps, 4) : null
   const ratio = {
     name: 'gateway-proxy/upstream-direct',
     value: ratioValue,
     target: RATIO_TARGET,
     targetMet: ratioValue === null ? null : ratioValue >= RATIO_TARGET,
-    ...perRound((x) => x.max, (p, d) => (d.rps > 0 ? round(p.rps / d.rps, 4) : null)),
+    ...proxyPerRound((x) => x.max, (p, d) => (d.rps > 0 ? round(p.rps / d.rps, 4) : null)),
   }
   const deltaValue = round(proxy.paced.latencyMs.p99 - direct.paced.latencyMs.p99, 3)
   const pacedP99Delta = {
@@ -209,7 +185,7 @@ async function main() {
     valueMs: deltaValue,
     targetMs: P99_DELTA_TARGET_MS,
     targetMet: deltaValue <= P99_DELTA_TARGET_MS,
-    ...perRound((x) => x.paced, (p, d) => round(p.latencyMs.p99 - d.latencyMs.p99, 3)),
+    ...proxyPerRound((x) => x.paced, (p, d) => round(p.latencyMs.p99 - d.latencyMs.p99, 3)),
   }
 
   console.log('')
@@ -221,21 +197,16 @@ async function main() {
   printTable(results.map((r) => ({ name: r.name, ...r.paced })), 'paced')
   console.log('')
 
-  // A star marks a round in which either run was disturbed (other+steal above NOISE_CORES).
-  const rounds = (x, format) =>
-    x.perRound.length > 1
-      ? `   per round: ${x.perRound.map((v, i) => (v === null ? 'n/a' : format(v)) + (x.disturbedRounds.includes(i + 1) ? '*' : '')).join(', ')}`
-      : ''
   const signed = (ms) => (ms < 0 ? '-' : '+') + Math.abs(ms).toFixed(3)
   console.log(
     `ratio gateway-proxy/upstream-direct rps ${ratio.value === null ? 'n/a' : ratio.value.toFixed(3) + 'x'} target >= ${RATIO_TARGET}x ` +
       `${ratio.value === null ? 'n/a' : ratio.targetMet ? 'TARGET MET' : 'TARGET MISSED'}` +
-      rounds(ratio, (v) => v.toFixed(3) + 'x')
+      perRoundText(ratio, (v) => v.toFixed(3) + 'x')
   )
   console.log(
     `paced p99 delta: ${signed(deltaValue)} ms (gateway-proxy p99 - upstream-direct p99) target <= +${P99_DELTA_TARGET_MS} ms ` +
       `${pacedP99Delta.targetMet ? 'MET' : 'MISSED'}` +
-      rounds(pacedP99Delta, (v) => signed(v) + ' ms')
+      perRoundText(pacedP99Delta, (v) => signed(v) + ' ms')
   )
   const cpuLine = (label, r) => {
     const up = r.processes.upstream?.cpuUsPerRequest
@@ -248,25 +219,11 @@ async function main() {
       `${cpuLine('gateway-proxy max', proxy.max)}, ${cpuLine('paced', proxy.paced)}`
   )
 
-  const measurements = runs.flatMap((r) => [r.max, r.paced])
-  const disturbed = measurements.filter((m) => noiseOf(m) > NOISE_CORES)
-  if (disturbed.length > 0) {
-    console.log(
-      `WARNING: other processes or the hypervisor (steal) took up to ${Math.max(...disturbed.map(noiseOf)).toFixed(2)} cores ` +
-        `during ${disturbed.length} of ${measurements.length} measured run(s)` +
-        (settings.rounds > 1 ? ' (per-round figures marked *)' : '') +
-        '; compare such figures with care (BENCH_ROUNDS=3 helps)'
-    )
-  }
+  warnDisturbedRuns(runs.flatMap((r) => [r.max, r.paced]), settings.rounds > 1 ? ' (per-round figures marked *)' : '')
   const failing = runs.flatMap((r) =>
-    ['max', 'paced'].filter((k) => r[k].errors + r[k].timeouts + r[k].non2xx > 0).map((k) => ({ ...r[k], name: r.name, round: r.round, kind: k }))
+    ['max', 'paced'].filter((k) => hasProblems(r[k])).map((k) => ({ ...r[k], name: r.name, round: r.round, kind: k }))
   )
-  if (failing.length > 0) {
-    console.log(
-      `WARNING: errors or non-2xx responses in ${failing.map((r) => `${r.name} ${r.kind} (round ${r.round}: ${JSON.stringify(r.statusCodes)}, ` +
-        `${r.errors} errors)`).join(', ')}; a 429 or 5xx is answered faster than a 200, so those figures are not comparable`
-    )
-  }
+  warnFailing(failing, (r) => `${r.name} ${r.kind}`, 'figures')
   const slow = runs.filter((r) => r.paced.rps < settings.pacedRate * 0.95)
   if (slow.length > 0) {
     console.log(
@@ -275,30 +232,20 @@ async function main() {
   }
 
   const report = {
-    date: new Date().toISOString(),
-    // The checkout's commit; with BENCH_GATEHOUSE the gateway ran from settings.gatehouse instead.
-    commit: gitCommit(),
-    machine,
-    settings: {
-      ...settings,
-      path: PATH,
-      host: '127.0.0.1',
-      loadGenerator: `autocannon ${autocannonVersion()} (in the bench process)`,
-      serverNodeArgs: SERVER_NODE_ARGS,
+    // Its commit is the checkout's; with BENCH_GATEHOUSE the gateway ran from settings.gatehouse instead.
+    ...reportHead(machine, settings, PATH, {
       gatehouse: relative(ROOT, GATEHOUSE),
       scenarios: SCENARIOS.map((s) => s.name),
       pinning,
-      accountThrottle: parseYaml(readFileSync(GATEWAY_CONFIG, 'utf8')).throttleSettings ?? 'default',
+      accountThrottle: accountThrottle(),
       summary: 'max: median-rps round per scenario; paced: median-p99 round per scenario',
-    },
+    }),
     scenarios: results,
     ...(settings.rounds > 1 ? { rounds: runs } : {}),
     ratio,
     pacedP99Delta,
   }
-  mkdirSync(dirname(OUTPUT), { recursive: true })
-  writeFileSync(OUTPUT, JSON.stringify(report, null, 2) + '\n')
-  console.log(`\nresults written to ${relative(process.cwd(), OUTPUT) || OUTPUT}`)
+  writeReport(OUTPUT, report)
 }
 
 async function runScenario(scenario) {
@@ -324,10 +271,7 @@ async function runScenario(scenario) {
     await assertRunning(scenario, servers, 'paced measurement')
     summary = { name: scenario.name, max, paced }
   } finally {
-    for (const { server } of [...servers].reverse()) await stopServer(server)
-    for (const { role, server } of servers) {
-      if (server.stderr().trim() !== '') console.log(`[${scenario.name}] ${role} stderr:\n${indent(server.stderr().trim())}`)
-    }
+    await stopServers(scenario.name, servers)
   }
   return summary
 }
@@ -361,20 +305,7 @@ async function measure(scenario, servers, url, kind, options) {
     rps: round(result.requests.mean, 1),
     requests,
     durationSeconds: result.duration,
-    latencyMs: {
-      // Sub-millisecond resolution, from every response's own timing.
-      p50: round(latencyUs.percentile(50) / 1000, 3),
-      p90: round(latencyUs.percentile(90) / 1000, 3),
-      p99: round(latencyUs.percentile(99) / 1000, 3),
-      mean: round(latencyUs.mean / 1000, 3),
-      max: round(latencyUs.max / 1000, 3),
-    },
-    // autocannon's own figures (whole milliseconds).
-    autocannonLatencyMs: { p50: result.latency.p50, p99: result.latency.p99, mean: result.latency.mean, max: result.latency.max },
-    errors: result.errors,
-    timeouts: result.timeouts,
-    non2xx: result.non2xx,
-    statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, s]) => [code, s.count])),
+    ...responseFigures(result, latencyUs, [50, 90, 99]),
     // CPU of all the server processes during the measured run, in cores, and per request in µs.
     serverCpuCores: serverCores === null ? null : round(serverCores, 2),
     serverCpuUsPerRequest: perRequest(total),
@@ -389,15 +320,12 @@ async function measure(scenario, servers, url, kind, options) {
     machine,
   }
   const label = `[${scenario.name}] ${kind}:`
-  if (noiseOf(summary) > NOISE_CORES) {
-    console.log(`${label} WARNING: other processes used ${machine.otherCores} cores and the hypervisor took ${machine.stealCores} cores meanwhile`)
-  }
-  const problems = summary.errors + summary.timeouts + summary.non2xx
+  warnIfDisturbed(label, summary)
   const cpu = Object.entries(summary.processes).map(([role, p]) => `${role} ${p.cpuUsPerRequest ?? 'n/a'} µs`).join(', ')
   console.log(
     `${label} ${summary.rps} req/s, p50 ${summary.latencyMs.p50} ms, p99 ${summary.latencyMs.p99} ms, max ${summary.latencyMs.max} ms; ` +
       `CPU/request ${cpu}` +
-      (problems > 0 ? `; ${summary.errors} errors, ${summary.timeouts} timeouts, ${summary.non2xx} non-2xx ${JSON.stringify(summary.statusCodes)}` : '')
+      problemsText(summary, ';')
   )
   return summary
 }
@@ -462,11 +390,6 @@ function printTable(rows, kind) {
       r.machine.otherCores === null ? 'n/a' : `${noiseOf(r).toFixed(2)} cores`,
     ]),
   ])
-}
-
-/** The item with the median value (the lower middle one for an even count). */
-function medianBy(items, value) {
-  return [...items].sort((a, b) => value(a) - value(b))[Math.floor((items.length - 1) / 2)]
 }
 
 runMain(main, removeTmpDir)

@@ -41,17 +41,18 @@
 //                       written only when all the default scenarios ran)
 //   BENCH_SERVER_NODE_ARGS  extra node flags for the server children, e.g.
 //                       "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them
-import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs'
-import { dirname, join, relative, resolve } from 'node:path'
+import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs'
+import { join } from 'node:path'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
-import { parse as parseYaml } from 'yaml'
-import { derivedConfig, ensureTmpDir, removeTmpDir } from './lib/configs.mjs'
-import { fatal, nonNegativeNumber, positiveInteger, positiveNumber } from './lib/env.mjs'
+import { derivedConfig, ensureTmpDir, GATEWAY_FLAGS, removeTmpDir } from './lib/configs.mjs'
+import { fatal, nonNegativeNumber, outputPath, positiveInteger, positiveNumber, requireBuild, SERVER_NODE_ARGS } from './lib/env.mjs'
 import { checkResponse, load as autocannonLoad, measured } from './lib/load.mjs'
-import { autocannonVersion, gitCommit, machineInfo, NOISE_CORES, noiseOf } from './lib/machine.mjs'
+import { describeMachine, machineInfo, noiseOf } from './lib/machine.mjs'
 import { FIXTURES, GATEWAY_CONFIG, ROOT } from './lib/paths.mjs'
-import { installShutdownHandlers, runMain, session, startServer, stopServer } from './lib/processes.mjs'
-import { indent, printColumns, round } from './lib/util.mjs'
+import { installShutdownHandlers, runMain, session, startServer, stopServers } from './lib/processes.mjs'
+import { accountThrottle, hasProblems, problemsText, reportHead, responseFigures, warnDisturbedRuns, warnFailing, warnIfDisturbed, writeReport } from './lib/report.mjs'
+import { medianBy, perRound, perRoundText, runRounds } from './lib/rounds.mjs'
+import { printColumns, round } from './lib/util.mjs'
 
 const PATH = '/hello'
 /** The JSON format the API Gateway console offers (spec 9.2), verbatim. */
@@ -69,9 +70,7 @@ const settings = {
   pipelining: positiveInteger('BENCH_PIPELINING', 1),
   rounds: positiveInteger('BENCH_ROUNDS', 1),
 }
-const OUTPUT = process.env.BENCH_OUTPUT ? resolve(process.env.BENCH_OUTPUT) : join(ROOT, 'bench/results/latest.json')
-const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
-const GATEWAY_FLAGS = ['--port', '0', '--quiet-functions', '--log-level', 'warn', '--no-watch']
+const OUTPUT = outputPath('bench/results/latest.json')
 
 // The gateway-jwt scenario's issuer, key pair and one valid token (an hour long), made fresh per run.
 const JWT_ISSUER = 'https://issuer.bench.invalid'
@@ -159,11 +158,9 @@ const complete = DEFAULT_SCENARIOS.every((name) => selected.includes(name))
 installShutdownHandlers(removeTmpDir)
 
 async function main() {
-  if (!existsSync(join(ROOT, 'build/src/cli/main.js'))) {
-    fatal('build/ is missing: run `npm run bench` (it compiles first) or `npm run build`')
-  }
+  requireBuild('bench')
   const machine = machineInfo()
-  console.log(`Gatehouse benchmark: ${machine.cpus} CPU(s) (${machine.cpuModel}), Node ${machine.node}, ${machine.platform}`)
+  console.log(`Gatehouse benchmark: ${describeMachine(machine)}`)
   console.log(
     `${settings.warmup}s warm-up + ${settings.duration}s measured per scenario, ${settings.connections} connections, ` +
       `pipelining ${settings.pipelining}, GET ${PATH} on 127.0.0.1`
@@ -171,20 +168,9 @@ async function main() {
   console.log(`The load generator (autocannon, this process) shares the ${machine.cpus} CPU(s) with the server.\n`)
 
   const scenarios = SCENARIOS.filter((s) => selected.includes(s.name))
-  const runs = []
-  for (let r = 1; r <= settings.rounds; r++) {
-    if (settings.rounds > 1) console.log(`-- round ${r} of ${settings.rounds}`)
-    // Each round starts one scenario later: on a shared VM the position in a round matters
-    // (the first scenario of a round measured up to 1.7x the others with identical code paths).
-    const shift = (r - 1) % scenarios.length
-    for (const scenario of [...scenarios.slice(shift), ...scenarios.slice(0, shift)]) {
-      if (session.interrupted) return
-      const result = await runScenario(scenario)
-      if (result === undefined) return
-      runs.push({ round: r, ...result })
-    }
-  }
-  if (session.interrupted) return
+  // Each round starts one scenario later (see runRounds).
+  const runs = await runRounds(scenarios, settings.rounds, runScenario)
+  if (runs === undefined) return
 
   // With several rounds, each scenario is summarised by its median-rps round.
   const results = scenarios.map((s) => medianRun(runs.filter((r) => r.name === s.name)))
@@ -193,16 +179,7 @@ async function main() {
     const num = byName(results, q.numerator)
     const den = byName(results, q.denominator)
     const value = den.rps > 0 ? round(num.rps / den.rps, 4) : null
-    const perRound = []
-    const disturbedRounds = []
-    for (let r = 1; r <= settings.rounds; r++) {
-      const n = runs.find((x) => x.round === r && x.name === q.numerator)
-      const d = runs.find((x) => x.round === r && x.name === q.denominator)
-      if (n && d && d.rps > 0) {
-        perRound.push(round(n.rps / d.rps, 4))
-        if (noiseOf(n) > NOISE_CORES || noiseOf(d) > NOISE_CORES) disturbedRounds.push(r)
-      }
-    }
+    const rounds = perRound(runs, settings.rounds, q.numerator, q.denominator, (x) => x, (n, d) => (d.rps > 0 ? round(n.rps / d.rps, 4) : undefined))
     return {
       name: q.name,
       numerator: q.numerator,
@@ -210,7 +187,7 @@ async function main() {
       value,
       target: q.target,
       targetMet: value === null || q.target === null ? null : value >= q.target,
-      ...(settings.rounds > 1 ? { perRound, disturbedRounds } : {}),
+      ...(settings.rounds > 1 ? rounds : {}),
     }
   })
 
@@ -227,46 +204,20 @@ async function main() {
     const verdict = ratio.value === null ? 'n/a' : q.target === null ? '(no target)' : ratio.targetMet ? 'TARGET MET' : 'TARGET MISSED'
     const value = (ratio.value === null ? 'n/a' : ratio.value.toFixed(3) + 'x').padStart(6)
     const target = (q.target === null ? '' : `target >= ${q.target}x`).padEnd(16)
-    // A star marks a round in which either run was disturbed (other+steal above NOISE_CORES).
-    const rounds =
-      ratio.perRound && ratio.perRound.length > 1
-        ? `   per round: ${ratio.perRound.map((x, i) => x.toFixed(3) + 'x' + (ratio.disturbedRounds.includes(i + 1) ? '*' : '')).join(', ')}`
-        : ''
+    const rounds = perRoundText(ratio, (x) => x.toFixed(3) + 'x')
     console.log(`ratio ${q.name.padEnd(27)} rps ${value}   ${target}   ${verdict.padEnd(13)}${rounds}`.trimEnd())
   }
-  const disturbed = runs.filter((r) => noiseOf(r) > NOISE_CORES)
-  if (disturbed.length > 0) {
-    console.log(
-      `WARNING: other processes or the hypervisor (steal) took up to ${Math.max(...disturbed.map(noiseOf)).toFixed(2)} cores ` +
-        `during ${disturbed.length} of ${runs.length} measured run(s)` +
-        (settings.rounds > 1 ? ' (per-round ratios marked *)' : '') +
-        '; compare such figures with care (BENCH_ROUNDS=3 helps)'
-    )
-  }
-  const failing = runs.filter((r) => r.errors + r.timeouts + r.non2xx > 0)
-  if (failing.length > 0) {
-    console.log(
-      `WARNING: errors or non-2xx responses in ${failing.map((r) => `${r.name} (round ${r.round}: ${JSON.stringify(r.statusCodes)}, ` +
-        `${r.errors} errors)`).join(', ')}; a 429 or 5xx is answered faster than a 200, so those rps are not comparable`
-    )
-  }
+  warnDisturbedRuns(runs, settings.rounds > 1 ? ' (per-round ratios marked *)' : '')
+  warnFailing(runs.filter(hasProblems), (r) => r.name, 'rps')
 
   const gatewayBare = ratios.find((x) => x.name === 'gateway/bare')
   const report = {
-    date: new Date().toISOString(),
-    commit: gitCommit(),
-    machine,
-    settings: {
-      ...settings,
-      path: PATH,
-      host: '127.0.0.1',
-      loadGenerator: `autocannon ${autocannonVersion()} (in the bench process)`,
-      serverNodeArgs: SERVER_NODE_ARGS,
+    ...reportHead(machine, settings, PATH, {
       scenarios: scenarios.map((s) => s.name),
-      accountThrottle: parseYaml(readFileSync(GATEWAY_CONFIG, 'utf8')).throttleSettings ?? 'default',
+      accountThrottle: accountThrottle(),
       accessLogFormat: ACCESS_LOG_JSON_FORMAT,
       stageThrottle: STAGE_THROTTLE,
-    },
+    }),
     scenarios: results,
     ...(settings.rounds > 1 ? { rounds: runs } : {}),
     ratios,
@@ -281,9 +232,7 @@ async function main() {
     console.log('\nresults not written (only part of the scenarios ran; set BENCH_OUTPUT to keep them)')
     return
   }
-  mkdirSync(dirname(OUTPUT), { recursive: true })
-  writeFileSync(OUTPUT, JSON.stringify(report, null, 2) + '\n')
-  console.log(`\nresults written to ${relative(process.cwd(), OUTPUT) || OUTPUT}`)
+  writeReport(OUTPUT, report)
 }
 
 async function runScenario(scenario) {
@@ -312,19 +261,7 @@ async function runScenario(scenario) {
       // Every request the server answered in this scenario: the check, the warm-up and the measurement.
       requestsIncludingWarmup: 1 + warmupRequests + result.requests.total,
       durationSeconds: result.duration,
-      latencyMs: {
-        // Sub-millisecond resolution, from every response's own timing.
-        p50: round(latencyUs.percentile(50) / 1000, 3),
-        p99: round(latencyUs.percentile(99) / 1000, 3),
-        mean: round(latencyUs.mean / 1000, 3),
-        max: round(latencyUs.max / 1000, 3),
-      },
-      // autocannon's own figures (whole milliseconds).
-      autocannonLatencyMs: { p50: result.latency.p50, p99: result.latency.p99, mean: result.latency.mean, max: result.latency.max },
-      errors: result.errors,
-      timeouts: result.timeouts,
-      non2xx: result.non2xx,
-      statusCodes: Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, s]) => [code, s.count])),
+      ...responseFigures(result, latencyUs),
       throughputBytesPerSecond: round(result.throughput.mean, 0),
       // CPU used during the measured run, in cores (1.0 = one core fully busy).
       serverCpuCores: serverCores === null ? null : round(serverCores, 2),
@@ -334,22 +271,12 @@ async function runScenario(scenario) {
       loadGeneratorCpuCores: round(selfCores, 2),
       machine,
     }
-    if (noiseOf(summary) > NOISE_CORES) {
-      console.log(
-        `[${scenario.name}] WARNING: other processes used ${summary.machine.otherCores} cores and the hypervisor took ` +
-          `${summary.machine.stealCores} cores meanwhile`
-      )
-    }
-    const problems = summary.errors + summary.timeouts + summary.non2xx
+    warnIfDisturbed(`[${scenario.name}]`, summary)
     console.log(
-      `[${scenario.name}] ${summary.rps} req/s, p50 ${summary.latencyMs.p50} ms, p99 ${summary.latencyMs.p99} ms` +
-        (problems > 0 ? `, ${summary.errors} errors, ${summary.timeouts} timeouts, ${summary.non2xx} non-2xx ${JSON.stringify(summary.statusCodes)}` : '')
+      `[${scenario.name}] ${summary.rps} req/s, p50 ${summary.latencyMs.p50} ms, p99 ${summary.latencyMs.p99} ms` + problemsText(summary, ',')
     )
   } finally {
-    await stopServer(server)
-    if (server.stderr().trim() !== '') {
-      console.log(`[${scenario.name}] server stderr:\n${indent(server.stderr().trim())}`)
-    }
+    await stopServers(scenario.name, [{ role: 'server', server }])
   }
   // After the server has stopped (and so flushed and closed its files).
   if (scenario.afterStop) summary = { ...summary, ...scenario.afterStop(summary) }
@@ -416,8 +343,7 @@ function printTable(results) {
 
 /** The run with the median rps (the lower middle one for an even count). */
 function medianRun(runs) {
-  const sorted = [...runs].sort((a, b) => a.rps - b.rps)
-  const { round: _round, ...median } = sorted[Math.floor((sorted.length - 1) / 2)]
+  const { round: _round, ...median } = medianBy(runs, (r) => r.rps)
   return runs.length > 1 ? { ...median, roundsRps: runs.map((r) => r.rps) } : median
 }
 

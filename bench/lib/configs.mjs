@@ -6,6 +6,9 @@ import { join } from 'node:path'
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml'
 import { FIXTURES, GATEWAY_CONFIG } from './paths.mjs'
 
+/** `gatehouse serve` flags of every gateway the benches start: any port, quiet, no file watching. */
+export const GATEWAY_FLAGS = ['--port', '0', '--quiet-functions', '--log-level', 'warn', '--no-watch']
+
 /** Temporary directory for derived configs and the access log; removed on exit. */
 let tmpDir
 

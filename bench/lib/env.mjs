@@ -1,4 +1,22 @@
 // Settings read from BENCH_* environment variables; a bad value stops the bench with a message.
+import { existsSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { ROOT } from './paths.mjs'
+
+/** BENCH_SERVER_NODE_ARGS: extra node flags for the server children. */
+export const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
+
+/** BENCH_OUTPUT, or `fallback` (relative to the repository): where the JSON results go. */
+export function outputPath(fallback) {
+  return process.env.BENCH_OUTPUT ? resolve(process.env.BENCH_OUTPUT) : join(ROOT, fallback)
+}
+
+/** Stops the bench unless build/ holds the compiled gateway; `script` is the npm script that compiles first. */
+export function requireBuild(script) {
+  if (!existsSync(join(ROOT, 'build/src/cli/main.js'))) {
+    fatal(`build/ is missing: run \`npm run ${script}\` (it compiles first) or \`npm run build\``)
+  }
+}
 
 export function positiveNumber(name, fallback) {
   const raw = process.env[name]

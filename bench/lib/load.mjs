@@ -10,9 +10,11 @@ import { session } from './processes.mjs'
 /**
  * One autocannon run; with `measure`, also a microsecond latency histogram of every 2xx
  * response. `overallRate` caps the requests per second across all connections (autocannon sends
- * each connection's share of a second back to back, then waits for the next second).
+ * each connection's share of a second back to back, then waits for the next second). For an
+ * https `url`, `servername` is the SNI and `tlsOptions` go to `tls.connect` (e.g. a client
+ * certificate's `cert` and `key`; autocannon always sets `rejectUnauthorized: false`).
  */
-export function load(url, seconds, { connections, pipelining = 1, headers = {}, overallRate, measure = false }) {
+export function load(url, seconds, { connections, pipelining = 1, headers = {}, overallRate, measure = false, servername, tlsOptions }) {
   const latencyUs = createHistogram()
   const run = autocannon({
     url,
@@ -21,6 +23,8 @@ export function load(url, seconds, { connections, pipelining = 1, headers = {}, 
     pipelining,
     duration: seconds,
     ...(overallRate === undefined ? {} : { overallRate }),
+    ...(servername === undefined ? {} : { servername }),
+    ...(tlsOptions === undefined ? {} : { tlsOptions }),
   })
   session.currentRun = run
   if (measure) {

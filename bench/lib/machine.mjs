@@ -72,6 +72,11 @@ export function machineInfo() {
   }
 }
 
+/** `N CPU(s) (model), Node vX, platform` for a bench's first line. */
+export function describeMachine(machine) {
+  return `${machine.cpus} CPU(s) (${machine.cpuModel}), Node ${machine.node}, ${machine.platform}`
+}
+
 export function gitCommit() {
   try {
     const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim()

@@ -53,9 +53,11 @@ export function runMain(main, cleanup = () => {}) {
 
 /**
  * Spawns `node <argv>` and resolves once it prints its URL. With `cpu`, the child runs under
- * `taskset -c <cpu>` (taskset execs node, so the pid is node's).
+ * `taskset -c <cpu>` (taskset execs node, so the pid is node's). With `https`, it also waits for
+ * the gateway's `HTTPS (custom domain names: ...) listening on https://...` line and resolves
+ * with `httpsUrl` too.
  */
-export function startServer(name, argv, { cpu } = {}) {
+export function startServer(name, argv, { cpu, https = false } = {}) {
   return new Promise((resolve, reject) => {
     const [command, args] = cpu === undefined ? [process.execPath, argv] : ['taskset', ['-c', String(cpu), process.execPath, ...argv]]
     const child = spawn(command, args, {
@@ -78,11 +80,14 @@ export function startServer(name, argv, { cpu } = {}) {
       stdout += chunk
       const m = /listening on (https?:\/\/[^\s]+)/i.exec(stdout)
       if (m === null) return
+      const h = https ? /^HTTPS \(.*\) listening on (https:\/\/[^\s]+)/m.exec(stdout) : undefined
+      if (h === null) return
       clearTimeout(timer)
       // Keep draining stdout so the child never blocks on a full pipe.
       child.stdout.off('data', onData)
       child.stdout.resume()
-      resolve({ child, exited, url: m[1].replace(/\/$/, ''), stderr: () => stderr })
+      const httpsUrl = h === undefined ? {} : { httpsUrl: h[1].replace(/\/$/, '') }
+      resolve({ child, exited, url: m[1].replace(/\/$/, ''), ...httpsUrl, stderr: () => stderr })
     }
     child.stdout.on('data', onData)
     child.once('error', (err) => fail(err))
@@ -103,6 +108,14 @@ export async function stopServer(server) {
   if (!killed) {
     server.child.kill('SIGKILL')
     await server.exited
+  }
+}
+
+/** Stops a scenario's servers (`{ role, server }`, in start order) in reverse, then prints what each wrote to stderr. */
+export async function stopServers(name, servers) {
+  for (const { server } of [...servers].reverse()) await stopServer(server)
+  for (const { role, server } of servers) {
+    if (server.stderr().trim() !== '') console.log(`[${name}] ${role} stderr:\n${indent(server.stderr().trim())}`)
   }
 }
 

@@ -44,8 +44,13 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
   const upstreamAgentKeys = new Set<string>()
   const authorizerFactory = new AuthorizerFactory(config)
   const pools = new Map<string, FunctionPool>()
+  const firstIam = config.iam === null ? undefined : [...config.iam.credentials.values()][0]
+  const executionCredentials =
+    firstIam === undefined
+      ? null
+      : { accessKeyId: firstIam.accessKeyId, secretAccessKey: firstIam.secretAccessKey, ...(firstIam.sessionToken !== undefined ? { sessionToken: firstIam.sessionToken } : {}) }
   for (const fn of config.functions.values()) {
-    pools.set(fn.name, new FunctionPool(fn, { ...options, region: config.region, baseDir: config.baseDir }))
+    pools.set(fn.name, new FunctionPool(fn, { ...options, region: config.region, baseDir: config.baseDir, executionCredentials }))
   }
   const apis = new Map<string, CompiledApi>()
   for (const api of config.apis) {

@@ -11,23 +11,24 @@
 // 403 {"message":"Forbidden"} (1.1), `-` for an absent $context value, DEFAULT_ROUTE_FORWARDS_STAGE.
 import { after, before, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import type { IncomingHttpHeaders } from 'node:http'
-import { request as httpsRequest } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { connect as tlsConnect, type PeerCertificate, type TLSSocket } from 'node:tls'
-import { setTimeout as delay } from 'node:timers/promises'
+import { connect as tlsConnect } from 'node:tls'
 import { ConfigError, createGateway, type ConfigIssue } from '../../src/index.js'
 import { S3_TRUSTSTORE_MESSAGE } from '../../src/config/domain-names.js'
 import { DISABLED_ENDPOINT_RESPONSE } from '../../src/http/endpoint.js'
 import { DEFAULT_ROUTE_FORWARDS_STAGE } from '../../src/integrations/http-proxy/target-url.js'
+import { logLine } from '../helpers/access-log.js'
 import { spawnCli } from '../helpers/cli.js'
+import { echoApiYaml } from '../helpers/config-builders.js'
 import { startGateway, type StartedGateway } from '../helpers/gateway.js'
 import { http } from '../helpers/http.js'
+import { cnOf, httpsRequestOnce } from '../helpers/https-client.js'
 import { handlersDir } from '../helpers/paths.js'
 import { createTestPki, type Pem, type TestPki } from '../helpers/test-ca.js'
-import { startUpstream } from '../helpers/upstream.js'
+import { startUpstream, type Upstream } from '../helpers/upstream.js'
 
 const NOT_FOUND = '{"message":"Not Found"}'
 const FORBIDDEN = '{"message":"Forbidden"}'
@@ -182,45 +183,17 @@ interface RequestOptions {
 }
 
 /** One HTTPS request to 127.0.0.1:port with Host `host` and SNI `servername`, on its own connection. */
-function httpsGet(port: number, host: string, path: string, options: RequestOptions = {}): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path,
-        method: options.method ?? 'GET',
-        servername: options.servername ?? host.replace(/:\d+$/, ''),
-        ca: pki.root.cert,
-        rejectUnauthorized: options.verify ?? true,
-        agent: false,
-        headers: { host },
-      },
-      (res) => {
-        const peer = (res.socket as TLSSocket).getPeerCertificate()
-        const chunks: Buffer[] = []
-        res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('error', reject)
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            text,
-            peerCN: cnOf(peer),
-            json: <T>() => JSON.parse(text) as T,
-          })
-        })
-      }
-    )
-    req.on('error', reject)
-    req.end()
+async function httpsGet(port: number, host: string, path: string, options: RequestOptions = {}): Promise<Reply> {
+  const { status, headers, text, peer } = await httpsRequestOnce({
+    port,
+    path,
+    ...(options.method !== undefined ? { method: options.method } : {}),
+    servername: options.servername ?? host.replace(/:\d+$/, ''),
+    host,
+    ca: pki.root.cert,
+    verify: options.verify ?? true,
   })
-}
-
-function cnOf(peer: PeerCertificate): string | undefined {
-  const cn: unknown = peer.subject?.CN
-  return typeof cn === 'string' ? cn : undefined
+  return { status, headers, text, peerCN: cnOf(peer), json: <T>() => JSON.parse(text) as T }
 }
 
 /** A bare TLS handshake with `servername`, verified against the test root: the certificate presented. */
@@ -241,21 +214,6 @@ async function eventOf(port: number, host: string, path: string, options: Reques
   const res = await httpsGet(port, host, path, options)
   assert.equal(res.status, 200, `${host}${path}: ${res.text}`)
   return res.json()
-}
-
-/** The line of `requestId` in a JSON-format access log (lines are written in batches). */
-async function logLine(file: string, requestId: string): Promise<Record<string, string>> {
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []
-    const found = lines.map((l) => JSON.parse(l) as Record<string, string>).filter((l) => l['requestId'] === requestId)
-    if (found.length > 0) {
-      assert.equal(found.length, 1, `one access-log line for ${requestId}`)
-      return found[0] as Record<string, string>
-    }
-    if (Date.now() > deadline) throw new Error(`no access-log line for ${requestId} in ${file}`)
-    await delay(20)
-  }
 }
 
 function requestIdOf(res: Reply): string {
@@ -587,28 +545,51 @@ apis:
 
 // --- HTTP_PROXY behind a mapping key -------------------------------------------------------------
 
-test('HTTP_PROXY $default route behind mapping key "api": the backend gets the path without the key', async (t) => {
-  assert.equal(DEFAULT_ROUTE_FORWARDS_STAGE, false)
-  const upstream = await startUpstream(t)
-  const proxyId = 'proxyapi01'
-  const config = {
-    region: REGION,
-    domainNames: [
-      domain('api.example.com', apiCert, [
-        { apiId: proxyId, stage: '$default', apiMappingKey: 'api' },
-        { apiId: proxyId, stage: 'dev', apiMappingKey: 'api-dev' },
-      ]),
-    ],
+const PROXY_ID = 'proxyapi01'
+
+/**
+ * api.example.com mapping each `[key, stage]` to one API whose `$default` route is an HTTP_PROXY
+ * to `{upstream}/base` (ANY, payload 1.0); `extra` is added to the config, `stages` to the API.
+ */
+function proxyMappingConfig(
+  upstream: Upstream,
+  mappings: ReadonlyArray<readonly [string, string]>,
+  options: { extra?: object; stages?: readonly object[] } = {}
+): object {
+  return {
+    ...options.extra,
+    domainNames: [domain('api.example.com', apiCert, mappings.map(([apiMappingKey, stage]) => ({ apiId: PROXY_ID, stage, apiMappingKey })))],
     apis: [
       {
         name: 'proxy',
-        apiId: proxyId,
+        apiId: PROXY_ID,
         routes: [{ routeKey: '$default', target: 'integrations/up' }],
         integrations: [{ integrationId: 'up', integrationType: 'HTTP_PROXY', integrationMethod: 'ANY', integrationUri: `${upstream.origin}/base`, payloadFormatVersion: '1.0' }],
-        stages: [{ stageName: '$default' }, { stageName: 'dev' }],
+        ...(options.stages !== undefined ? { stages: options.stages } : {}),
       },
     ],
   }
+}
+
+/** `path` on api.example.com, which must answer 200: the reply, how many requests the backend got meanwhile, and the first one's target. */
+async function proxiedVia(upstream: Upstream, httpsPort: number, path: string): Promise<{ res: Reply; received: number; target: string | undefined }> {
+  const before = upstream.requests.length
+  const res = await httpsGet(httpsPort, 'api.example.com', path)
+  assert.equal(res.status, 200, `${path}: ${res.text}`)
+  return { res, received: upstream.requests.length - before, target: upstream.requests[before]?.url }
+}
+
+test('HTTP_PROXY $default route behind mapping key "api": the backend gets the path without the key', async (t) => {
+  assert.equal(DEFAULT_ROUTE_FORWARDS_STAGE, false)
+  const upstream = await startUpstream(t)
+  const config = proxyMappingConfig(
+    upstream,
+    [
+      ['api', '$default'],
+      ['api-dev', 'dev'],
+    ],
+    { extra: { region: REGION }, stages: [{ stageName: '$default' }, { stageName: 'dev' }] }
+  )
   const { url, httpsPort } = await startWithHttps(t, config)
   // The key alone forwards what the root of the default endpoint forwards.
   const root = await http(url + '/')
@@ -623,12 +604,10 @@ test('HTTP_PROXY $default route behind mapping key "api": the backend gets the p
     ['/api-dev/store/checkout', '/base/store/checkout'],
   ]
   for (const [path, expected] of cases) {
-    const before = upstream.requests.length
-    const res = await httpsGet(httpsPort, 'api.example.com', path)
-    assert.equal(res.status, 200, `${path}: ${res.text}`)
+    const { res, received, target } = await proxiedVia(upstream, httpsPort, path)
     assert.equal(res.headers['x-upstream'], 'yes')
-    assert.equal(upstream.requests.length, before + 1)
-    assert.equal(upstream.requests[before]?.url, expected, path)
+    assert.equal(received, 1)
+    assert.equal(target, expected, path)
   }
 })
 
@@ -636,23 +615,10 @@ test(
   'HTTP_PROXY behind a mapping key: an encoded %2F in the key part (a separator, spec 2.4) does not cost the backend a segment',
   async (t) => {
     const upstream = await startUpstream(t)
-    const proxyId = 'proxyapi01'
-    const config = {
-      domainNames: [
-        domain('api.example.com', apiCert, [
-          { apiId: proxyId, stage: '$default', apiMappingKey: 'api' },
-          { apiId: proxyId, stage: '$default', apiMappingKey: 'orders/v1' },
-        ]),
-      ],
-      apis: [
-        {
-          name: 'proxy',
-          apiId: proxyId,
-          routes: [{ routeKey: '$default', target: 'integrations/up' }],
-          integrations: [{ integrationId: 'up', integrationType: 'HTTP_PROXY', integrationMethod: 'ANY', integrationUri: `${upstream.origin}/base`, payloadFormatVersion: '1.0' }],
-        },
-      ],
-    }
+    const config = proxyMappingConfig(upstream, [
+      ['api', '$default'],
+      ['orders/v1', '$default'],
+    ])
     const { httpsPort } = await startWithHttps(t, config)
     // The key is matched on the decoded path (api | store | checkout); the backend must get
     // what follows it, not the raw path minus as many raw `/`-segments.
@@ -660,10 +626,8 @@ test(
       ['/api%2Fstore/checkout', '/base/store/checkout'],
       ['/orders%2Fv1/x/y', '/base/x/y'],
     ] as const) {
-      const before = upstream.requests.length
-      const res = await httpsGet(httpsPort, 'api.example.com', path)
-      assert.equal(res.status, 200, `${path}: ${res.text}`)
-      assert.equal(upstream.requests[before]?.url, expected, path)
+      const { target } = await proxiedVia(upstream, httpsPort, path)
+      assert.equal(target, expected, path)
     }
   }
 )
@@ -795,10 +759,8 @@ test('serve --https-port 0 prints the HTTPS listener with its domain names and s
   copyFileSync(wildcardCert.keyFile, join(dir, 'wildcard.key'))
   writeFileSync(
     join(dir, 'gatehouse.yaml'),
-    `functions:
-  echo:
-    handler: echo.handler
-domainNames:
+    echoApiYaml('cli', 'cliapi0001') +
+      `domainNames:
   - domainName: api.example.com
     certificateFile: api.pem
     privateKeyFile: api.key
@@ -812,17 +774,6 @@ domainNames:
     apiMappings:
       - apiId: cliapi0001
         stage: $default
-apis:
-  - name: cli
-    apiId: cliapi0001
-    routes:
-      - routeKey: $default
-        target: integrations/echo
-    integrations:
-      - integrationId: echo
-        integrationType: AWS_PROXY
-        integrationUri: echo
-        payloadFormatVersion: "2.0"
 `
   )
   const cli = spawnCli(t, ['serve', 'gatehouse.yaml', '--port', '0', '--https-port', '0', '--no-admin'], dir)

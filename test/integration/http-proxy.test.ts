@@ -11,7 +11,7 @@
 import { after, before, test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash, randomBytes } from 'node:crypto'
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { request as httpRequest } from 'node:http'
 import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -23,6 +23,7 @@ import { ConfigError, createGateway, type ConfigIssue } from '../../src/index.js
 import { loadConfigObject } from '../../src/config/load-config.js'
 import { HTTP_PROXY_FAILURE_RESPONSES } from '../../src/integrations/http-proxy/failures.js'
 import { DEFAULT_ROUTE_FORWARDS_STAGE } from '../../src/integrations/http-proxy/target-url.js'
+import { logLine } from '../helpers/access-log.js'
 import { startGateway } from '../helpers/gateway.js'
 import { http } from '../helpers/http.js'
 import { handlersDir } from '../helpers/paths.js'
@@ -104,21 +105,6 @@ const LOG_FORMAT = '{' + LOGGED.map((n) => `"${n}":"$context.${n}"`).join(',') +
 function loggedStage(t: TestContext): { stages: object[]; file: string } {
   const file = join(tempDir(t), 'access.log')
   return { stages: [{ stageName: '$default', accessLogSettings: { format: LOG_FORMAT, destination: file } }], file }
-}
-
-/** The line of `requestId` (lines are written in batches, so it is polled for). */
-async function logLine(file: string, requestId: string): Promise<Record<string, string>> {
-  const deadline = Date.now() + 10_000
-  for (;;) {
-    const lines = existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter((l) => l !== '') : []
-    const found = lines.map((l) => JSON.parse(l) as Record<string, string>).filter((l) => l['requestId'] === requestId)
-    if (found.length > 0) {
-      assert.equal(found.length, 1, `one access-log line for ${requestId}`)
-      return found[0] as Record<string, string>
-    }
-    if (Date.now() > deadline) throw new Error(`no access-log line for ${requestId} in ${file}`)
-    await delay(20)
-  }
 }
 
 // --- raw exchanges -------------------------------------------------------------------------------

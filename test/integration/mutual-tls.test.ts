@@ -25,7 +25,6 @@ import { execFile } from 'node:child_process'
 import { X509Certificate } from 'node:crypto'
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
-import { request as httpsRequest } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -34,7 +33,9 @@ import { promisify } from 'node:util'
 import { Agent, buildConnector, request } from 'undici'
 import { createGateway, type Gateway } from '../../src/index.js'
 import { spawnCli, WAIT_MS } from '../helpers/cli.js'
+import { echoApiYaml } from '../helpers/config-builders.js'
 import { startGateway } from '../helpers/gateway.js'
+import { httpsRequestOnce } from '../helpers/https-client.js'
 import { handlersDir } from '../helpers/paths.js'
 import { createTestPki, type Pem, type TestPki } from '../helpers/test-ca.js'
 
@@ -348,29 +349,15 @@ interface NodeHttpsOptions {
 /** One request with node:https on a new connection; SNI and Host chosen independently. */
 async function viaNodeHttps(o: NodeHttpsOptions): Promise<Reply> {
   const { pki, port } = await setup()
-  return new Promise<Reply>((resolve, reject) => {
-    const req = httpsRequest(
-      {
-        host: '127.0.0.1',
-        port,
-        path: o.path ?? '/',
-        servername: o.servername,
-        ca: pki.root.cert,
-        ...(o.client !== undefined ? { cert: o.client.chain, key: o.client.key } : {}),
-        headers: { host: o.host },
-        agent: false,
-      },
-      (res) => {
-        let text = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => (text += chunk))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }))
-        res.on('error', reject)
-      }
-    )
-    req.on('error', reject)
-    req.end()
+  const { status, headers, text } = await httpsRequestOnce({
+    port,
+    path: o.path ?? '/',
+    servername: o.servername,
+    host: o.host,
+    ca: pki.root.cert,
+    ...(o.client !== undefined ? { client: o.client } : {}),
   })
+  return { status, headers, text }
 }
 
 interface RawResult {
@@ -674,21 +661,9 @@ async function validateApp(t: TestContext, truststore: string): Promise<{ dir: s
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   copyFileSync(join(handlersDir, 'echo.mjs'), join(dir, 'echo.mjs'))
   writeFileSync(join(dir, 'truststore.pem'), truststore)
-  const yaml = `functions:
-  echo:
-    handler: echo.handler
-apis:
-  - name: validated
-    apiId: validated1
-    routes:
-      - routeKey: $default
-        target: integrations/echo
-    integrations:
-      - integrationId: echo
-        integrationType: AWS_PROXY
-        integrationUri: echo
-        payloadFormatVersion: "2.0"
-domainNames:
+  const yaml =
+    echoApiYaml('validated', 'validated1') +
+    `domainNames:
   - domainName: ${SECURE}
     certificateFile: ${server.chainFile}
     privateKeyFile: ${server.keyFile}

@@ -651,7 +651,24 @@ test('a gateway whose config maps a reserved header (request or response) does n
 // gatehouse validate
 // ---------------------------------------------------------------------------------------
 
-async function validate(t: TestContext, yaml: string): Promise<{ code: number | null; out: string }> {
+/** The one HTTP_PROXY integration both configs below share, followed by `mapping` (its parameter mapping, indented). */
+const validateYaml = (mapping: string): string => `apis:
+  - name: mapped
+    routes:
+      - routeKey: $default
+        target: integrations/backend
+    integrations:
+      - integrationId: backend
+        integrationType: HTTP_PROXY
+        integrationUri: http://backend.invalid/
+        integrationMethod: ANY
+${mapping}`
+
+/**
+ * Runs `gatehouse validate` on `yaml`, which must exit 1 with exactly one error, a line
+ * `gatehouse.yaml:<line>: <path>: <message>`; returns its parts and the whole output.
+ */
+async function validateError(t: TestContext, yaml: string): Promise<{ line: number; path: string | undefined; message: string | undefined; out: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-mapping-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   writeFileSync(join(dir, 'gatehouse.yaml'), yaml)
@@ -659,61 +676,37 @@ async function validate(t: TestContext, yaml: string): Promise<{ code: number | 
   const timer = setTimeout(() => cli.child.kill('SIGKILL'), WAIT_MS)
   const { code } = await cli.exited
   clearTimeout(timer)
-  return { code, out: cli.stdout() + cli.stderr() }
+  const out = cli.stdout() + cli.stderr()
+  assert.equal(code, 1, out)
+  const lines = out.split('\n').filter((l) => l.startsWith('gatehouse.yaml:'))
+  assert.equal(lines.length, 1, out)
+  const m = /^gatehouse\.yaml:(\d+): (\S+): (.*)$/.exec(lines[0] as string)
+  assert.ok(m !== null, out)
+  return { line: Number(m[1]), path: m[2], message: m[3], out }
 }
 
 const lineOf = (text: string, needle: string): number => text.split('\n').findIndex((l) => l.includes(needle)) + 1
 
 test('gatehouse validate: overwrite:header.x-amz-date exits 1 naming file:line, the requestParameters path and the AWS wording', async (t) => {
-  const yaml = `apis:
-  - name: mapped
-    routes:
-      - routeKey: $default
-        target: integrations/backend
-    integrations:
-      - integrationId: backend
-        integrationType: HTTP_PROXY
-        integrationUri: http://backend.invalid/
-        integrationMethod: ANY
-        requestParameters:
+  const yaml = validateYaml(`        requestParameters:
           overwrite:header.x-custom: fine
           overwrite:header.x-amz-date: $context.requestTime
-`
-  const { code, out } = await validate(t, yaml)
-  assert.equal(code, 1, out)
-  const lines = out.split('\n').filter((l) => l.startsWith('gatehouse.yaml:'))
-  assert.equal(lines.length, 1, out)
-  const m = /^gatehouse\.yaml:(\d+): (\S+): (.*)$/.exec(lines[0] as string)
-  assert.ok(m !== null, out)
+`)
+  const { line, path, message, out } = await validateError(t, yaml)
   // The mapping key's line, or the requestParameters line that holds it.
-  assert.ok([lineOf(yaml, 'overwrite:header.x-amz-date'), lineOf(yaml, 'requestParameters:')].includes(Number(m[1])), out)
-  assert.equal(m[2], 'apis[0].integrations[0].requestParameters["overwrite:header.x-amz-date"]')
-  assert.equal(m[3], RESERVED('x-amz-date'))
+  assert.ok([lineOf(yaml, 'overwrite:header.x-amz-date'), lineOf(yaml, 'requestParameters:')].includes(line), out)
+  assert.equal(path, 'apis[0].integrations[0].requestParameters["overwrite:header.x-amz-date"]')
+  assert.equal(message, RESERVED('x-amz-date'))
 })
 
 test('gatehouse validate: a reserved header in responseParameters names the path down to the status and the mapping key', async (t) => {
-  const yaml = `apis:
-  - name: mapped
-    routes:
-      - routeKey: $default
-        target: integrations/backend
-    integrations:
-      - integrationId: backend
-        integrationType: HTTP_PROXY
-        integrationUri: http://backend.invalid/
-        integrationMethod: ANY
-        responseParameters:
+  const yaml = validateYaml(`        responseParameters:
           "500":
             overwrite:statuscode: "403"
             append:header.X-Amzn-ErrorType: oops
-`
-  const { code, out } = await validate(t, yaml)
-  assert.equal(code, 1, out)
-  const lines = out.split('\n').filter((l) => l.startsWith('gatehouse.yaml:'))
-  assert.equal(lines.length, 1, out)
-  const m = /^gatehouse\.yaml:(\d+): (\S+): (.*)$/.exec(lines[0] as string)
-  assert.ok(m !== null, out)
-  assert.ok([lineOf(yaml, 'append:header.X-Amzn-ErrorType'), lineOf(yaml, '"500":'), lineOf(yaml, 'responseParameters:')].includes(Number(m[1])), out)
-  assert.equal(m[2], 'apis[0].integrations[0].responseParameters["500"]["append:header.X-Amzn-ErrorType"]')
-  assert.equal(m[3], RESERVED('X-Amzn-ErrorType'))
+`)
+  const { line, path, message, out } = await validateError(t, yaml)
+  assert.ok([lineOf(yaml, 'append:header.X-Amzn-ErrorType'), lineOf(yaml, '"500":'), lineOf(yaml, 'responseParameters:')].includes(line), out)
+  assert.equal(path, 'apis[0].integrations[0].responseParameters["500"]["append:header.X-Amzn-ErrorType"]')
+  assert.equal(message, RESERVED('X-Amzn-ErrorType'))
 })

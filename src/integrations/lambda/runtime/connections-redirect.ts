@@ -2,10 +2,11 @@
  * @module
  * Inside an execution environment: makes the `@connections` client of AWS's docs work
  * unchanged. Handlers build it from `https://${requestContext.domainName}/${stage}`, which
- * names the gateway's host without its port (and with https). Requests from `node:http` /
- * `node:https` (what the AWS SDK uses) whose path is an `@connections` path, to any host but
- * AWS's own, are sent to the gateway's listener instead; headers (and so SigV4 signatures,
- * which cover the original Host) are untouched.
+ * names the gateway's host without its port (and with https). Every request from `node:http`
+ * / `node:https` (what the AWS SDK uses) whose path is an `@connections` path is sent to the
+ * gateway's listener instead, whatever its host: a client may have connected with an
+ * `execute-api.*.amazonaws.com` Host. Headers (and so SigV4 signatures, which cover the
+ * original Host) are untouched.
  */
 import http, { type ClientRequest, type IncomingMessage, type RequestOptions } from 'node:http'
 import https from 'node:https'
@@ -19,8 +20,7 @@ export function redirectConnectionsRequests(endpoint: string): void {
     function (this: unknown, ...args: unknown[]): ClientRequest {
       const [first, second] = args
       const options = isOptions(first) ? first : undefined
-      const host = options?.hostname ?? options?.host ?? ''
-      if (options !== undefined && CONNECTIONS_PATH.test(options.path ?? '') && !/\.amazonaws\.com$/i.test(host)) {
+      if (options !== undefined && CONNECTIONS_PATH.test(options.path ?? '')) {
         const { agent: _agent, ...rest } = options
         const rewritten: RequestOptions = { ...rest, protocol: 'http:', hostname: target.hostname, host: target.hostname, port: target.port }
         return typeof second === 'function'

@@ -43,7 +43,18 @@ export interface FunctionPoolOptions {
    * build an `@connections` client from `requestContext.domainName` reach it there.
    */
   readonly localEndpoint?: { url: string }
+  /**
+   * The credentials environments get, as Lambda hands a function its role's: the first `iam`
+   * credential (so `@connections` calls pass SigV4 checks), or `null`.
+   */
+  readonly executionCredentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string } | null
 }
+
+/**
+ * Credentials for environments when neither `iam` nor the host's environment gives any, so
+ * that AWS SDK clients (the `@connections` client of AWS's samples) can sign at all.
+ */
+export const PLACEHOLDER_CREDENTIALS = Object.freeze({ accessKeyId: 'AKIAGATEHOUSELOCAL01', secretAccessKey: 'gatehouse-local-secret-access-key' })
 
 
 interface Waiter {
@@ -300,6 +311,15 @@ function lambdaEnvironment(fn: FunctionDefinition, options: FunctionPoolOptions)
     LAMBDA_TASK_ROOT: options.baseDir,
     _HANDLER: fn.handler,
   })
+  // Lambda gives every function its role's credentials. Here: the first `iam` credential;
+  // else the host's own (a local function may call real AWS services); else placeholders.
+  const credentials = options.executionCredentials ?? (env['AWS_ACCESS_KEY_ID'] === undefined ? PLACEHOLDER_CREDENTIALS : null)
+  if (credentials !== null) {
+    env['AWS_ACCESS_KEY_ID'] = credentials.accessKeyId
+    env['AWS_SECRET_ACCESS_KEY'] = credentials.secretAccessKey
+    if ('sessionToken' in credentials && credentials.sessionToken !== undefined) env['AWS_SESSION_TOKEN'] = credentials.sessionToken
+    else delete env['AWS_SESSION_TOKEN']
+  }
   Object.assign(env, fn.environment)
   return env
 }
