@@ -34,6 +34,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, StreamedBod
   #bytes = 0
   #finished = false
   #ended = false
+  /** The backend failed after its head: the client's response must be cut, not ended. */
+  #failed = false
   #collect: ((complete: boolean) => void) | null = null
 
   constructor(limits: ExchangeLimits, resolveHead: (head: ExchangeHead) => void) {
@@ -94,6 +96,7 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, StreamedBod
     }
     // After the head: the status is gone, so the client's connection is cut.
     this.#ended = true
+    this.#failed = true
     this.#pending = null
     if (this.#res !== null) {
       this.#res.destroy()
@@ -113,6 +116,11 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, StreamedBod
         this.#finish(false)
       }
     })
+    if (this.#failed) {
+      res.destroy()
+      this.#finish(false)
+      return
+    }
     const pending = this.#pending ?? []
     this.#pending = null
     for (const chunk of pending) res.write(chunk)
