@@ -20,6 +20,8 @@ export interface ConnectionInit {
 }
 
 const fatalUtf8 = new TextDecoder('utf-8', { fatal: true })
+/** The frame size API Gateway splits outgoing messages at (its 32 KB frame quota). */
+const OUTBOUND_FRAME_BYTES = 32 * 1024
 
 export class Connection {
   readonly connectionId: string
@@ -92,16 +94,21 @@ export class Connection {
       ws.terminate()
       return false
     }
-    if (typeof data === 'string') ws.send(data)
-    else {
-      let text: string | null = null
+    let binary = false
+    if (typeof data !== 'string') {
       try {
-        text = fatalUtf8.decode(data)
+        fatalUtf8.decode(data)
       } catch {
-        text = null
+        binary = true
       }
-      if (text !== null) ws.send(text)
-      else ws.send(data, { binary: true })
+    }
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data
+    if (bytes.length <= OUTBOUND_FRAME_BYTES) ws.send(bytes, { binary })
+    else {
+      // Like API Gateway, messages over 32 KB go out as several frames (spec 11.3).
+      for (let at = 0; at < bytes.length; at += OUTBOUND_FRAME_BYTES) {
+        ws.send(bytes.subarray(at, at + OUTBOUND_FRAME_BYTES), { binary, fin: at + OUTBOUND_FRAME_BYTES >= bytes.length })
+      }
     }
     this.touch()
     return true

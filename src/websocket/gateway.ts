@@ -22,6 +22,7 @@ import { forbiddenFrame, internalErrorFrame, throttledFrame } from './error-fram
 import { connectEvent, disconnectEvent, messageEvent, type EventBase } from './events.js'
 import { CONNECT_FAILURE_STATUS, refuseUpgrade, THROTTLED_STATUS, UNKNOWN_STAGE_STATUS } from './handshake.js'
 import { invokeRoute } from './lambda.js'
+import { enforceFrameLimit } from './frame-limit.js'
 import { CLOSE_UNSUPPORTED_DATA, DEFAULT_WEBSOCKET_LIMITS, MAX_MESSAGE_BYTES, type WebSocketLimits } from './limits.js'
 
 const EXECUTE_API_LABEL = '.execute-api.'
@@ -35,6 +36,7 @@ export class WebSocketGateway {
   readonly #limits: WebSocketLimits
   readonly #connections = new Map<string, Connection>()
   readonly #wss: WebSocketServer
+  #warnedFrameLimit = false
 
   constructor(holder: SnapshotHolder, logger: Logger, limits: Partial<WebSocketLimits> = {}) {
     this.#holder = holder
@@ -137,6 +139,10 @@ export class WebSocketGateway {
   }
 
   #opened(ws: WebSocket, connection: Connection): void {
+    if (!enforceFrameLimit(ws) && !this.#warnedFrameLimit) {
+      this.#warnedFrameLimit = true
+      this.#logger.warn('The installed ws version does not allow the 32 KB frame limit; only the 128 KB message limit holds')
+    }
     this.#connections.set(connection.connectionId, connection)
     connection.open(ws, this.#limits)
     ws.on('error', (err) => this.#logger.debug('WebSocket error', { connectionId: connection.connectionId, error: err.message }))
