@@ -113,7 +113,7 @@ function normaliseVersion(v: string | number | boolean): M.PayloadFormatVersion 
 }
 
 /** The URI must be an absolute http(s) URL in every stage, after stage variables. */
-function checkHttpUri(uri: string, origin: M.Origin, stages: readonly M.StageDefinition[], reporter: Reporter): void {
+export function checkHttpUri(uri: string, origin: M.Origin, stages: readonly M.StageDefinition[], reporter: Reporter): void {
   const candidates = usesStageVariables(uri)
     ? stages.map((s) => ({ stage: s.stageName as string | undefined, sub: substituteStageVariables(uri, s.stageVariables) }))
     : [{ stage: undefined, sub: { ok: true as const, value: uri } }]
@@ -131,7 +131,7 @@ function checkHttpUri(uri: string, origin: M.Origin, stages: readonly M.StageDef
   }
 }
 
-function checkTlsConfig(input: S.IntegrationInput['tlsConfig'], origin: M.Origin, ctx: IntegrationContext, reporter: Reporter): UpstreamTls {
+export function checkTlsConfig(input: S.IntegrationInput['tlsConfig'], origin: M.Origin, ctx: IntegrationContext, reporter: Reporter): UpstreamTls {
   if (input === undefined) return DEFAULT_UPSTREAM_TLS
   let ca: string | null = null
   if (input.caFile !== undefined) {

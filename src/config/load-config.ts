@@ -345,7 +345,15 @@ function checkWebSocketDraft(draft: ApiDraft, known: Known, reporter: Reporter):
   const stages = checkStages(draft, known, reporter)
   return checkWebSocketApi(
     { ...draft, routeSelectionExpression: draft.routeSelectionExpression },
-    { doc: draft.doc, stagesDoc: draft.stagesDoc, apiId, stages, checkFunction: (uri, at) => checkFunctionReference(uri, at, stages, known, reporter) },
+    {
+      doc: draft.doc,
+      stagesDoc: draft.stagesDoc,
+      apiId,
+      stages,
+      baseDir: known.baseDir,
+      watch: known.watch,
+      checkFunction: (uri, at) => checkFunctionReference(uri, at, stages, known, reporter),
+    },
     reporter
   )
 }

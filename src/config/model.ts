@@ -163,13 +163,27 @@ export interface WebSocketRouteDefinition {
   readonly origin: Origin
 }
 
-export interface WebSocketIntegrationDefinition {
-  readonly integrationId: string
-  /** A Lambda function name or ARN; may contain `${stageVariables.x}`. */
-  readonly integrationUri: string
-  readonly timeoutInMillis: number
-  readonly origin: Origin
-}
+export type WebSocketIntegrationDefinition =
+  | {
+      readonly integrationType: 'AWS_PROXY'
+      readonly integrationId: string
+      /** A Lambda function name or ARN; may contain `${stageVariables.x}`. */
+      readonly integrationUri: string
+      readonly timeoutInMillis: number
+      readonly origin: Origin
+    }
+  | {
+      readonly integrationType: 'HTTP_PROXY'
+      readonly integrationId: string
+      /** An http(s) URL; may contain `${stageVariables.x}`. */
+      readonly integrationUri: string
+      readonly integrationMethod: string
+      readonly timeoutInMillis: number
+      /** `integration.request.{header|querystring}.NAME` → source (validated). */
+      readonly requestParameters: Readonly<Record<string, string>>
+      readonly tls: UpstreamTls
+      readonly origin: Origin
+    }
 
 export interface WebSocketIdentitySource {
   readonly kind: 'header' | 'querystring'

@@ -10,6 +10,9 @@ import type * as M from './model.js'
 import { fieldOrigin, type Reporter } from './reporter.js'
 import type * as S from './schema.js'
 import { compileRouteSelection } from '../websocket/route-selection.js'
+import { compileWebSocketParameters } from '../websocket/http-integration.js'
+import { HTTP_METHODS } from '../routing/route-key.js'
+import { checkHttpUri, checkTlsConfig } from './integrations.js'
 
 /** Integration timeout of WebSocket APIs: 50 ms to 29 s (spec 10.2). */
 export const WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS = 29_000
@@ -23,6 +26,8 @@ export interface WebSocketCheckContext {
   readonly apiId: string
   readonly stages: readonly M.StageDefinition[]
   readonly checkFunction: (uri: string, origin: M.Origin) => void
+  readonly baseDir: string
+  readonly watch: (file: string) => void
 }
 
 export function checkWebSocketApi(
@@ -55,24 +60,48 @@ export function checkWebSocketApi(
   const integrations = new Map<string, M.WebSocketIntegrationDefinition>()
   for (const d of draft.integrations) {
     const input = d.input
-    if (input.integrationType !== 'AWS_PROXY') {
-      reporter.at(at(d, 'integrationType'), `integrationType ${input.integrationType} is not supported for WebSocket APIs yet (use AWS_PROXY)`)
+    const type = input.integrationType
+    if (type !== 'AWS_PROXY' && type !== 'HTTP_PROXY') {
+      reporter.at(at(d, 'integrationType'), `integrationType ${type} is not supported for WebSocket APIs yet (use AWS_PROXY or HTTP_PROXY)`)
       continue
     }
     const timeout = input.timeoutInMillis ?? WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS
     if (timeout < WEBSOCKET_MIN_INTEGRATION_TIMEOUT_MS || timeout > WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS) {
       reporter.at(at(d, 'timeoutInMillis'), `timeoutInMillis must be between ${WEBSOCKET_MIN_INTEGRATION_TIMEOUT_MS} and ${WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS} for WebSocket APIs`)
     }
-    for (const field of ['requestParameters', 'responseParameters', 'tlsConfig', 'integrationSubtype'] as const) {
-      if (input[field] !== undefined) reporter.at(at(d, field), `${field} is not supported for WebSocket integrations yet`)
+    for (const field of ['responseParameters', 'integrationSubtype'] as const) {
+      if (input[field] !== undefined) reporter.at(at(d, field), `${field} is not supported for WebSocket integrations`)
     }
+    if (integrations.has(input.integrationId)) reporter.at(at(d, 'integrationId'), `integrationId "${input.integrationId}" is used twice`)
     if (input.integrationUri === undefined) {
-      reporter.at(d.origin, 'integrationUri is required: the Lambda function name or ARN', 'integrationUri')
+      reporter.at(d.origin, `integrationUri is required: ${type === 'HTTP_PROXY' ? 'the backend URL' : 'the Lambda function name or ARN'}`, 'integrationUri')
       continue
     }
-    ctx.checkFunction(input.integrationUri, at(d, 'integrationUri'))
-    if (integrations.has(input.integrationId)) reporter.at(at(d, 'integrationId'), `integrationId "${input.integrationId}" is used twice`)
-    integrations.set(input.integrationId, { integrationId: input.integrationId, integrationUri: input.integrationUri, timeoutInMillis: timeout, origin: d.origin })
+    if (type === 'AWS_PROXY') {
+      for (const field of ['requestParameters', 'tlsConfig'] as const) {
+        if (input[field] !== undefined) reporter.at(at(d, field), `${field} is not supported for Lambda proxy integrations of WebSocket APIs`)
+      }
+      ctx.checkFunction(input.integrationUri, at(d, 'integrationUri'))
+      integrations.set(input.integrationId, { integrationType: 'AWS_PROXY', integrationId: input.integrationId, integrationUri: input.integrationUri, timeoutInMillis: timeout, origin: d.origin })
+      continue
+    }
+    checkHttpUri(input.integrationUri, at(d, 'integrationUri'), ctx.stages, reporter)
+    const method = (input.integrationMethod ?? 'POST').toUpperCase()
+    if (!(HTTP_METHODS as readonly string[]).includes(method)) reporter.at(at(d, 'integrationMethod'), `integrationMethod must be one of ${HTTP_METHODS.join(', ')}`)
+    const parameters = (input.requestParameters ?? {}) as Record<string, unknown>
+    const compiled = compileWebSocketParameters(parameters)
+    if (!compiled.ok) reporter.at(at(d, 'requestParameters'), compiled.reason, compiled.key)
+    const tls = checkTlsConfig(input.tlsConfig, at(d, 'tlsConfig'), { doc: ctx.doc, stages: ctx.stages, baseDir: ctx.baseDir, checkFunction: ctx.checkFunction, watch: ctx.watch }, reporter)
+    integrations.set(input.integrationId, {
+      integrationType: 'HTTP_PROXY',
+      integrationId: input.integrationId,
+      integrationUri: input.integrationUri,
+      integrationMethod: method,
+      timeoutInMillis: timeout,
+      requestParameters: parameters as Record<string, string>,
+      tls,
+      origin: d.origin,
+    })
   }
 
   const authorizers = new Map<string, M.WebSocketAuthorizerDefinition>()

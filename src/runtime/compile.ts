@@ -8,8 +8,9 @@ import { createSecureContext } from 'node:tls'
 import { MIN_TLS_VERSION, NO_SESSION_TICKETS } from '../http/https-listener.js'
 import { DomainNames, type CompiledApiMapping, type CompiledDomainName } from '../routing/custom-domain.js'
 import { compileRouteSelection } from '../websocket/route-selection.js'
-import type { CompiledWebSocketApi, CompiledWebSocketRoute, CompiledWebSocketStage } from '../websocket/compiled.js'
-import type { DomainNameDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, RequestAuthorizerDefinition, StageDefinition } from '../config/model.js'
+import type { CompiledWebSocketApi, CompiledWebSocketIntegration, CompiledWebSocketRoute, CompiledWebSocketStage } from '../websocket/compiled.js'
+import { compileWebSocketParameters } from '../websocket/http-integration.js'
+import type { DomainNameDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, WebSocketIntegrationDefinition, RequestAuthorizerDefinition, StageDefinition } from '../config/model.js'
 import { DEFAULT_STAGE_NAME } from '../config/defaults.js'
 import { resolveFunctionName, substituteStageVariables } from '../config/integration-uri.js'
 import { CorsPolicy } from '../http/cors.js'
@@ -118,7 +119,7 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
   }
   const soleApi = apis.size === 1 ? ([...apis.values()][0] as CompiledApi) : null
   const domains = new DomainNames(config.domainNames.map((d) => compileDomainName(d, apis)))
-  const websocketApis = new Map(config.websocketApis.map((api) => [api.apiId, compileWebSocketApi(api, pools, accountLayer)] as const))
+  const websocketApis = new Map(config.websocketApis.map((api) => [api.apiId, compileWebSocketApi(api, pools, accountLayer, options.upstreams, upstreamAgentKeys)] as const))
   const soleWebSocketApi = websocketApis.size === 1 ? ([...websocketApis.values()][0] as CompiledWebSocketApi) : null
   return { config, apis, soleApi, domains, websocketApis, soleWebSocketApi, pools, limiter: options.limiter, accessLogDestinations, upstreamAgentKeys }
 }
@@ -171,7 +172,13 @@ function compileIntegration(
   }
 }
 
-function compileWebSocketApi(api: WebSocketApiDefinition, pools: ReadonlyMap<string, FunctionPool>, account: ThrottleLayer | null): CompiledWebSocketApi {
+function compileWebSocketApi(
+  api: WebSocketApiDefinition,
+  pools: ReadonlyMap<string, FunctionPool>,
+  account: ThrottleLayer | null,
+  upstreams: UpstreamAgents,
+  agentKeys: Set<string>
+): CompiledWebSocketApi {
   const selectRoute = compileRouteSelection(api.routeSelectionExpression)
   if (selectRoute === null) throw new Error(`Bug: route selection expression ${api.routeSelectionExpression} was not validated`)
   const stages = new Map<string, CompiledWebSocketStage>()
@@ -181,8 +188,7 @@ function compileWebSocketApi(api: WebSocketApiDefinition, pools: ReadonlyMap<str
       const integration = r.integrationId === null ? undefined : api.integrations.get(r.integrationId)
       routes.set(r.routeKey, {
         routeKey: r.routeKey,
-        pool: integration === undefined ? null : poolFor(integration.integrationUri, stage, pools),
-        timeoutInMillis: integration?.timeoutInMillis ?? 0,
+        integration: integration === undefined ? null : compileWebSocketIntegration(integration, stage, pools, upstreams, agentKeys),
         twoWay: r.twoWay,
         throttle: throttleLayers(api.apiId, stage, r.routeKey, account),
       })
@@ -207,6 +213,36 @@ function compileWebSocketApi(api: WebSocketApiDefinition, pools: ReadonlyMap<str
     })
   }
   return { apiId: api.apiId, name: api.name, selectRoute, stages }
+}
+
+function compileWebSocketIntegration(
+  integration: WebSocketIntegrationDefinition,
+  stage: StageDefinition,
+  pools: ReadonlyMap<string, FunctionPool>,
+  upstreams: UpstreamAgents,
+  agentKeys: Set<string>
+): CompiledWebSocketIntegration {
+  if (integration.integrationType === 'AWS_PROXY') {
+    return { kind: 'lambda', pool: poolFor(integration.integrationUri, stage, pools), timeoutInMillis: integration.timeoutInMillis }
+  }
+  const uri = substituteStageVariables(integration.integrationUri, stage.stageVariables)
+  if (!uri.ok) throw new Error(`Bug: ${integration.integrationUri} was not validated for stage ${stage.stageName}`)
+  const url = new URL(uri.value)
+  const parameters = compileWebSocketParameters(integration.requestParameters)
+  if (!parameters.ok) throw new Error(`Bug: requestParameters of ${integration.integrationId} were not validated`)
+  const { key, dispatcher } = upstreams.get(integration.tls)
+  agentKeys.add(key)
+  return {
+    kind: 'http',
+    http: {
+      dispatcher,
+      origin: url.origin,
+      path: url.pathname + url.search,
+      method: integration.integrationMethod,
+      timeoutInMillis: integration.timeoutInMillis,
+      parameters: parameters.parameters,
+    },
+  }
 }
 
 function compileDomainName(domain: DomainNameDefinition, apis: ReadonlyMap<string, CompiledApi>): CompiledDomainName {

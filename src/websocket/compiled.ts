@@ -7,12 +7,17 @@ import type { FunctionPool } from '../integrations/lambda/runtime/function-pool.
 import type { WebSocketIdentitySource } from '../config/model.js'
 import type { RouteKeySelector } from './route-selection.js'
 import type { ThrottleLayer } from '../throttle/index.js'
+import type { WebSocketHttpIntegration } from './http-integration.js'
+
+/** What a route invokes: a Lambda function, or an HTTP backend. */
+export type CompiledWebSocketIntegration =
+  | { readonly kind: 'lambda'; readonly pool: FunctionPool; readonly timeoutInMillis: number }
+  | { readonly kind: 'http'; readonly http: WebSocketHttpIntegration }
 
 export interface CompiledWebSocketRoute {
   readonly routeKey: string
   /** `null` for a route without an integration (nothing is invoked). */
-  readonly pool: FunctionPool | null
-  readonly timeoutInMillis: number
+  readonly integration: CompiledWebSocketIntegration | null
   readonly twoWay: boolean
   /** Route (or stage default) and account buckets, or `null` when none applies. */
   readonly throttle: readonly ThrottleLayer[] | null

@@ -16,12 +16,13 @@ import type { Logger } from '../logging/logger.js'
 import { splitTarget } from '../routing/request-path.js'
 import type { RuntimeSnapshot, SnapshotHolder } from '../runtime/snapshot.js'
 import { authorizeConnect } from './authorizer.js'
-import type { CompiledWebSocketApi, CompiledWebSocketRoute, CompiledWebSocketStage } from './compiled.js'
+import type { CompiledWebSocketApi, CompiledWebSocketIntegration, CompiledWebSocketRoute, CompiledWebSocketStage } from './compiled.js'
 import { Connection } from './connection.js'
 import { forbiddenFrame, internalErrorFrame, throttledFrame } from './error-frames.js'
 import { connectEvent, disconnectEvent, messageEvent, type EventBase } from './events.js'
 import { CONNECT_FAILURE_STATUS, refuseUpgrade, THROTTLED_STATUS, UNKNOWN_STAGE_STATUS } from './handshake.js'
-import { invokeRoute } from './lambda.js'
+import { invokeRoute, type RouteOutcome } from './lambda.js'
+import { invokeHttpRoute, type WebSocketRequestSource } from './http-integration.js'
 import { enforceFrameLimit } from './frame-limit.js'
 import { CLOSE_UNSUPPORTED_DATA, DEFAULT_WEBSOCKET_LIMITS, MAX_MESSAGE_BYTES, type WebSocketLimits } from './limits.js'
 
@@ -123,8 +124,14 @@ export class WebSocketGateway {
 
     let handshake: ReadonlyArray<readonly [string, string]> = []
     const connect = stage.connect
-    if (connect !== null && connect.pool !== null) {
-      const outcome = await invokeRoute(connect.pool, connectEvent(base, stage.stageVariables), connect.timeoutInMillis)
+    if (connect !== null && connect.integration !== null) {
+      const outcome = await runRoute(connect.integration, () => connectEvent(base, stage.stageVariables), {
+        ...base,
+        eventType: 'CONNECT',
+        messageId: null,
+        body: null,
+        stageVariables: stage.stageVariables,
+      })
       if (!outcome.ok) {
         this.#logger.debug('WebSocket $connect integration failed', { requestId, reason: outcome.reason })
         return refuseUpgrade(socket, CONNECT_FAILURE_STATUS, requestId)
@@ -184,9 +191,16 @@ export class WebSocketGateway {
       connection.send(throttledFrame(connection.connectionId, requestId))
       return
     }
-    if (route.pool === null) return
+    if (route.integration === null) return
     const base: EventBase = { connection, routeKey: route.routeKey, requestId, requestTimeEpoch: Date.now() }
-    const outcome = await invokeRoute(route.pool, messageEvent(base, newRequestId(), text, stage.stageVariables), route.timeoutInMillis)
+    const messageId = newRequestId()
+    const outcome = await runRoute(route.integration, () => messageEvent(base, messageId, text, stage.stageVariables), {
+      ...base,
+      eventType: 'MESSAGE',
+      messageId,
+      body: text,
+      stageVariables: stage.stageVariables,
+    })
     if (!outcome.ok) {
       this.#logger.debug('WebSocket route integration failed', { requestId, reason: outcome.reason })
       connection.send(internalErrorFrame(connection.connectionId, requestId))
@@ -199,9 +213,16 @@ export class WebSocketGateway {
   async #disconnected(connection: Connection, code: number, reason: string): Promise<void> {
     const found = this.#stageOf(connection)
     const route = found?.stage.disconnect
-    if (found == null || route == null || route.pool === null) return
+    if (found == null || route == null || route.integration === null) return
     const base: EventBase = { connection, routeKey: '$disconnect', requestId: newRequestId(), requestTimeEpoch: Date.now() }
-    const outcome = await invokeRoute(route.pool, disconnectEvent(base, code, reason, found.stage.stageVariables), route.timeoutInMillis)
+    const stageVariables = found.stage.stageVariables
+    const outcome = await runRoute(route.integration, () => disconnectEvent(base, code, reason, stageVariables), {
+      ...base,
+      eventType: 'DISCONNECT',
+      messageId: null,
+      body: null,
+      stageVariables,
+    })
     if (!outcome.ok) this.#logger.debug('$disconnect integration failed', { connectionId: connection.connectionId, reason: outcome.reason })
   }
 
@@ -210,6 +231,11 @@ export class WebSocketGateway {
     const stage = api?.stages.get(connection.stageName)
     return api === undefined || stage === undefined ? null : { api, stage }
   }
+}
+
+/** Invokes a route's function (with the event `event()` builds) or calls its HTTP backend. */
+function runRoute(integration: CompiledWebSocketIntegration, event: () => Record<string, unknown>, source: WebSocketRequestSource): Promise<RouteOutcome> {
+  return integration.kind === 'lambda' ? invokeRoute(integration.pool, event(), integration.timeoutInMillis) : invokeHttpRoute(integration.http, source)
 }
 
 /** `{apiId}.execute-api.*`, or the only WebSocket API. */

@@ -1,0 +1,138 @@
+/**
+ * @module
+ * `HTTP_PROXY` integrations of WebSocket routes (spec 10.6): the message body is sent as the
+ * request body to `integrationUri` with `integrationMethod`; nothing tells the backend which
+ * connection it came from unless `requestParameters` map it
+ * (`integration.request.header.connectionId: context.connectionId`). The backend's answer is
+ * the route's result: its status decides a `$connect`, its body is what a two-way route
+ * sends back.
+ */
+import type { Dispatcher } from 'undici'
+import { evaluateJsonPath, parseJsonPath } from '../integrations/parameter-mapping/json-path.js'
+import type { Connection } from './connection.js'
+import type { RouteOutcome } from './lambda.js'
+
+export interface WebSocketHttpIntegration {
+  readonly dispatcher: Dispatcher
+  /** `http://host:port` */
+  readonly origin: string
+  /** Path and query of the URI. */
+  readonly path: string
+  readonly method: string
+  readonly timeoutInMillis: number
+  readonly parameters: readonly CompiledParameter[]
+}
+
+export interface WebSocketRequestSource {
+  readonly connection: Connection
+  readonly routeKey: string
+  readonly eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT'
+  readonly requestId: string
+  readonly messageId: string | null
+  readonly body: string | null
+  readonly stageVariables: Readonly<Record<string, string>> | null
+}
+
+interface CompiledParameter {
+  readonly target: 'header' | 'querystring'
+  readonly name: string
+  readonly value: (s: WebSocketRequestSource) => string | undefined
+}
+
+const KEY = /^integration\.request\.(header|querystring)\.([a-zA-Z0-9._$-]+)$/
+
+/** WebSocket `$context` variables a parameter may read (spec 10.10). */
+const CONTEXT: Readonly<Record<string, (s: WebSocketRequestSource) => string | undefined>> = {
+  apiId: (s) => s.connection.apiId,
+  connectionId: (s) => s.connection.connectionId,
+  connectedAt: (s) => String(s.connection.connectedAt),
+  domainName: (s) => s.connection.domainName,
+  eventType: (s) => s.eventType,
+  extendedRequestId: (s) => s.requestId,
+  messageId: (s) => s.messageId ?? undefined,
+  requestId: (s) => s.requestId,
+  routeKey: (s) => s.routeKey,
+  stage: (s) => s.connection.stageName,
+  'identity.sourceIp': (s) => s.connection.sourceIp,
+  'identity.userAgent': (s) => s.connection.userAgent,
+}
+
+export type CompiledParameters = { ok: true; parameters: CompiledParameter[] } | { ok: false; key: string; reason: string }
+
+/** `requestParameters` of a WebSocket integration: `integration.request.{header|querystring}.NAME` → a source. */
+export function compileWebSocketParameters(input: Readonly<Record<string, unknown>>): CompiledParameters {
+  const parameters: CompiledParameter[] = []
+  for (const [key, raw] of Object.entries(input)) {
+    const m = KEY.exec(key)
+    if (m === null) return { ok: false, key, reason: 'keys are integration.request.header.NAME or integration.request.querystring.NAME' }
+    if (typeof raw !== 'string') return { ok: false, key, reason: 'values are strings' }
+    const value = compileSource(raw)
+    if (value === null) {
+      return { ok: false, key, reason: `"${raw}" is not a source: use context.NAME, route.request.body.PATH, route.request.header.NAME, route.request.querystring.NAME, stageVariables.NAME or 'literal'` }
+    }
+    parameters.push({ target: m[1] as 'header' | 'querystring', name: m[2] as string, value })
+  }
+  return { ok: true, parameters }
+}
+
+function compileSource(raw: string): ((s: WebSocketRequestSource) => string | undefined) | null {
+  if (/^'.*'$/s.test(raw)) {
+    const literal = raw.slice(1, -1)
+    return () => literal
+  }
+  if (raw.startsWith('context.')) return CONTEXT[raw.slice(8)] ?? null
+  if (raw.startsWith('stageVariables.')) {
+    const name = raw.slice(15)
+    return (s) => s.stageVariables?.[name]
+  }
+  if (raw.startsWith('route.request.header.')) {
+    const name = raw.slice(21).toLowerCase()
+    // Only the handshake has headers (spec 10.6: $connect only).
+    return (s) => (s.eventType === 'CONNECT' ? s.connection.handshakeHeaders.find(([n]) => n.toLowerCase() === name)?.[1] : undefined)
+  }
+  if (raw.startsWith('route.request.querystring.')) {
+    const name = raw.slice(26)
+    return (s) => (s.eventType === 'CONNECT' ? s.connection.query.find(([n]) => n === name)?.[1] : undefined)
+  }
+  if (raw === 'route.request.body') return (s) => s.body ?? undefined
+  if (raw.startsWith('route.request.body.')) {
+    const parsed = parseJsonPath(raw.slice(18))
+    if (!parsed.ok) return null
+    return (s) => (s.body === null ? undefined : evaluateJsonPath(Buffer.from(s.body), parsed.steps))
+  }
+  return null
+}
+
+export async function invokeHttpRoute(integration: WebSocketHttpIntegration, source: WebSocketRequestSource): Promise<RouteOutcome> {
+  const headers: string[] = []
+  let query = ''
+  for (const p of integration.parameters) {
+    const value = p.value(source)
+    if (value === undefined) continue
+    if (p.target === 'header') headers.push(p.name, value)
+    else query += `${query === '' ? '' : '&'}${encodeURIComponent(p.name)}=${encodeURIComponent(value)}`
+  }
+  if (source.body !== null) headers.push('content-type', 'application/json')
+  const path = query === '' ? integration.path : `${integration.path}${integration.path.includes('?') ? '&' : '?'}${query}`
+  try {
+    const res = await integration.dispatcher.request({
+      origin: integration.origin,
+      path,
+      method: integration.method as Dispatcher.HttpMethod,
+      headers,
+      body: source.body,
+      headersTimeout: integration.timeoutInMillis,
+      bodyTimeout: integration.timeoutInMillis,
+    })
+    const body = await res.body.text()
+    const out: Array<readonly [string, string]> = []
+    for (const [name, value] of Object.entries(res.headers)) {
+      if (value === undefined) continue
+      for (const v of Array.isArray(value) ? value : [value]) out.push([name, v])
+    }
+    return { ok: true, result: { statusCode: res.statusCode, headers: out, body } }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? ''
+    return { ok: false, reason: `HTTP_PROXY call to ${integration.origin} failed: ${(err as Error).message}`, timeout: code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' }
+  }
+}
