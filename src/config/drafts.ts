@@ -2,7 +2,7 @@
  * @module
  * An API as read from either source (inline or OpenAPI), before semantic checks.
  */
-import type { AuthorizerInput, IntegrationInput, RouteInput, StageInput } from './schema.js'
+import type { ApiKeysInput, AuthorizerInput, IntegrationInput, RouteInput, StageInput } from './schema.js'
 import type { LoadedDocument } from './load-file.js'
 import type { Origin } from './model.js'
 
@@ -22,6 +22,9 @@ export interface ApiDraft {
   readonly protocolType: 'HTTP' | 'WEBSOCKET'
   /** WebSocket APIs: how a message chooses its route. */
   readonly routeSelectionExpression?: string | undefined
+  /** WebSocket API keys (Gatehouse's stand-in for usage plans) and where `$connect` finds them. */
+  readonly apiKeys?: ApiKeysInput | undefined
+  readonly apiKeySelectionExpression?: string | undefined
   readonly routes: readonly Draft<RouteInput>[]
   readonly integrations: readonly Draft<IntegrationInput>[]
   /** `undefined` when the config gives none: a `$default` stage is implied. */

@@ -298,6 +298,8 @@ function readApi(
     stages: stageItems(api.stages, doc, path, reporter),
     cors,
     routeSelectionExpression: api.routeSelectionExpression,
+    apiKeys: api.apiKeys,
+    apiKeySelectionExpression: api.apiKeySelectionExpression,
     disableExecuteApiEndpoint: api.disableExecuteApiEndpoint === true,
     origin,
     doc,
@@ -344,7 +346,7 @@ function checkWebSocketDraft(draft: ApiDraft, known: Known, reporter: Reporter):
   }
   const stages = checkStages(draft, known, reporter)
   return checkWebSocketApi(
-    { ...draft, routeSelectionExpression: draft.routeSelectionExpression },
+    draft,
     {
       doc: draft.doc,
       stagesDoc: draft.stagesDoc,
@@ -362,6 +364,9 @@ function checkApi(draft: ApiDraft, known: Known, reporter: Reporter): M.ApiDefin
   const before = reporter.count
   const { origin } = draft
   const cors = checkCors(draft.cors, reporter)
+  if (draft.apiKeys !== undefined || draft.apiKeySelectionExpression !== undefined) {
+    reporter.at(fieldOrigin(draft.stagesDoc, origin, draft.apiKeys !== undefined ? 'apiKeys' : 'apiKeySelectionExpression'), 'API keys apply to WebSocket APIs only (HTTP APIs have none)')
+  }
   const apiId = draft.apiId ?? deriveApiId(draft.name)
   if (!D.API_ID_PATTERN.test(apiId)) {
     reporter.at(fieldOrigin(draft.stagesDoc, origin, 'apiId'), `apiId "${apiId}" must be lowercase letters and digits (AWS ids look like "a1b2c3d4e5")`)

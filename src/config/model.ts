@@ -160,6 +160,8 @@ export interface WebSocketRouteDefinition {
   readonly authorizerId: string | null
   /** Has the `$default` route response: the integration's answer is sent back. */
   readonly twoWay: boolean
+  /** `$connect` only: a valid API key is required. */
+  readonly apiKeyRequired: boolean
   readonly origin: Origin
 }
 
@@ -199,11 +201,20 @@ export interface WebSocketAuthorizerDefinition {
   readonly origin: Origin
 }
 
+export interface WebSocketApiKey {
+  readonly value: string
+  /** Stages it opens; `null` for every stage. */
+  readonly stages: ReadonlySet<string> | null
+}
+
 export interface WebSocketApiDefinition {
   readonly apiId: string
   readonly name: string
   readonly protocolType: 'WEBSOCKET'
   readonly routeSelectionExpression: string
+  /** Where `$connect` reads the key: the `x-api-key` header or the authorizer's `usageIdentifierKey`. */
+  readonly apiKeySource: 'header' | 'authorizer'
+  readonly apiKeys: readonly WebSocketApiKey[]
   readonly routes: readonly WebSocketRouteDefinition[]
   readonly integrations: ReadonlyMap<string, WebSocketIntegrationDefinition>
   readonly authorizers: ReadonlyMap<string, WebSocketAuthorizerDefinition>

@@ -174,6 +174,25 @@ export const InlineApiSchema = Type.Object(
     description: opt(Type.String()),
     version: opt(Type.String()),
     routeSelectionExpression: opt(Type.String()),
+    /** WebSocket: where `$connect` finds the API key (spec 10.8). */
+    apiKeySelectionExpression: opt(Type.Union([Type.Literal('$request.header.x-api-key'), Type.Literal('$context.authorizer.usageIdentifierKey')])),
+    /**
+     * Gatehouse's own stand-in for API keys and usage plans (spec 10.8): the keys `$connect`
+     * routes with `apiKeyRequired` accept, optionally per stage.
+     */
+    apiKeys: opt(
+      Type.Array(
+        Type.Object(
+          {
+            value: Type.String({ minLength: 20, maxLength: 128, description: 'AWS API keys are 20-128 characters' }),
+            name: opt(Type.String()),
+            stages: opt(Type.Array(Type.String())),
+            enabled: opt(Type.Boolean()),
+          },
+          strict
+        )
+      )
+    ),
     disableExecuteApiEndpoint: opt(Type.Boolean()),
     // Checked on its own (CorsConfigurationSchema) so that its problems do not hide the routes'.
     corsConfiguration: opt(Type.Unknown()),
@@ -285,3 +304,4 @@ export type FileInput = Static<typeof FileSchema>
 export type AuthorizerInput = Static<typeof AuthorizerSchema>
 export type IamSettingsInput = Static<typeof IamSettingsSchema>
 export type DomainNameInput = Static<typeof DomainNameSchema>
+export type ApiKeysInput = NonNullable<InlineApiInput['apiKeys']>

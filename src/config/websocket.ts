@@ -31,7 +31,16 @@ export interface WebSocketCheckContext {
 }
 
 export function checkWebSocketApi(
-  draft: { readonly name: string; readonly routeSelectionExpression: string | undefined; readonly routes: readonly Draft<S.RouteInput>[]; readonly integrations: readonly Draft<S.IntegrationInput>[]; readonly authorizers: readonly Draft<S.AuthorizerInput>[]; readonly origin: M.Origin },
+  draft: {
+    readonly name: string
+    readonly routeSelectionExpression?: string | undefined
+    readonly apiKeys?: S.ApiKeysInput | undefined
+    readonly apiKeySelectionExpression?: string | undefined
+    readonly routes: readonly Draft<S.RouteInput>[] 
+    readonly integrations: readonly Draft<S.IntegrationInput>[]
+    readonly authorizers: readonly Draft<S.AuthorizerInput>[]
+    readonly origin: M.Origin
+  },
   ctx: WebSocketCheckContext,
   reporter: Reporter
 ): M.WebSocketApiDefinition | undefined {
@@ -159,10 +168,22 @@ export function checkWebSocketApi(
         authorizerId = input.authorizerId
       }
     }
-    if (input.apiKeyRequired === true) reporter.at(at(d, 'apiKeyRequired'), 'API keys are not supported yet')
+    if (input.apiKeyRequired === true && key !== '$connect') reporter.at(at(d, 'apiKeyRequired'), 'API keys are checked on the $connect route only')
     const rrse = input.routeResponseSelectionExpression
     if (rrse !== undefined && rrse !== '$default') reporter.at(at(d, 'routeResponseSelectionExpression'), 'routeResponseSelectionExpression must be $default (the only route response key)')
-    routes.push({ routeKey: key, integrationId, authorizerId, twoWay: rrse === '$default', origin: d.origin })
+    routes.push({ routeKey: key, integrationId, authorizerId, twoWay: rrse === '$default', apiKeyRequired: input.apiKeyRequired === true, origin: d.origin })
+  }
+  const apiKeys: M.WebSocketApiKey[] = (draft.apiKeys ?? [])
+    .filter((k) => k.enabled !== false)
+    .map((k) => ({ value: k.value, stages: k.stages === undefined ? null : new Set(k.stages) }))
+  for (const k of draft.apiKeys ?? []) {
+    for (const name of k.stages ?? []) {
+      if (!stages.some((s) => s.stageName === name)) reporter.at(fieldOrigin(ctx.stagesDoc, draft.origin, 'apiKeys'), `API key ${k.name ?? ''} names stage "${name}", which this API does not have`)
+    }
+  }
+  const apiKeySource = draft.apiKeySelectionExpression === '$context.authorizer.usageIdentifierKey' ? 'authorizer' : 'header'
+  if (routes.some((r) => r.apiKeyRequired) && apiKeys.length === 0) {
+    reporter.at(fieldOrigin(ctx.stagesDoc, draft.origin, 'apiKeys'), '$connect requires an API key (apiKeyRequired) but the API lists no apiKeys')
   }
   if (reporter.count > before || expression === undefined) return undefined
   return {
@@ -170,6 +191,8 @@ export function checkWebSocketApi(
     name: draft.name,
     protocolType: 'WEBSOCKET',
     routeSelectionExpression: expression,
+    apiKeySource,
+    apiKeys,
     routes,
     integrations,
     authorizers,

@@ -209,6 +209,10 @@ function compileWebSocketApi(
           ? null
           : { authorizerId: authorizer.authorizerId, pool: poolFor(authorizer.authorizerUri, stage, pools), identitySources: authorizer.identitySources },
       disconnect,
+      apiKeys: api.routes.some((r) => r.routeKey === '$connect' && r.apiKeyRequired)
+        ? new Set(api.apiKeys.filter((k) => k.stages === null || k.stages.has(stage.stageName)).map((k) => k.value))
+        : null,
+      apiKeySource: api.apiKeySource,
       connectThrottle: throttleLayers(api.apiId, stage, '$connect', account),
     })
   }

@@ -10,7 +10,9 @@ import type { Connection } from './connection.js'
 import type { CompiledWebSocketAuthorizer } from './compiled.js'
 import { connectEvent, type EventBase } from './events.js'
 
-export type ConnectAuthorization = { ok: true; authorizer: Record<string, unknown> } | { ok: false; status: 401 | 403 | 500; reason: string }
+export type ConnectAuthorization =
+  | { ok: true; authorizer: Record<string, unknown>; usageIdentifierKey: string | undefined }
+  | { ok: false; status: 401 | 403 | 500; reason: string }
 
 /** WebSocket authorizers are not cached (`authorizerResultTtlInSeconds` is HTTP-only, spec 10.7). */
 const AUTHORIZER_TIMEOUT_MS = 10_000
@@ -49,7 +51,8 @@ export async function authorizeConnect(
   if (decision.principalId !== undefined) out['principalId'] = decision.principalId
   // REST-style: context values arrive as strings (spec 10.4, 10.10).
   for (const [k, v] of Object.entries(decision.context ?? {})) out[k] = String(v)
-  return { ok: true, authorizer: out }
+  const key = (payload as Record<string, unknown>)['usageIdentifierKey']
+  return { ok: true, authorizer: out, usageIdentifierKey: typeof key === 'string' ? key : undefined }
 }
 
 function headerOf(c: Connection, name: string): string | undefined {

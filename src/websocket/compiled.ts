@@ -37,6 +37,10 @@ export interface CompiledWebSocketStage {
   readonly connect: CompiledWebSocketRoute | null
   readonly connectAuthorizer: CompiledWebSocketAuthorizer | null
   readonly disconnect: CompiledWebSocketRoute | null
+  /** The keys `$connect` accepts when it requires one (`apiKeyRequired`), else `null`. */
+  readonly apiKeys: ReadonlySet<string> | null
+  /** Where `$connect` reads the key. */
+  readonly apiKeySource: 'header' | 'authorizer'
   /** Buckets a new connection takes from (the `$connect` route's settings), even without a `$connect` route. */
   readonly connectThrottle: readonly ThrottleLayer[] | null
 }

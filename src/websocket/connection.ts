@@ -37,6 +37,8 @@ export class Connection {
   lastActiveAt: number
   /** `$connect` authorizer output (`principalId` and context), or `null`. */
   authorizer: Record<string, unknown> | null = null
+  /** The API key `$connect` accepted (`$context.identity.apiKey`), or `null`. */
+  apiKey: string | null = null
   #ws: WebSocket | null = null
   #limits: WebSocketLimits | null = null
   #idle: NodeJS.Timeout | null = null

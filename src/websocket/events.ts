@@ -26,7 +26,7 @@ function requestContext(b: EventBase, eventType: 'CONNECT' | 'MESSAGE' | 'DISCON
     stage: c.stageName,
     connectedAt: c.connectedAt,
     requestTimeEpoch: b.requestTimeEpoch,
-    identity: { userAgent: c.userAgent, sourceIp: c.sourceIp },
+    identity: { ...(c.apiKey !== null ? { apiKey: c.apiKey } : {}), userAgent: c.userAgent, sourceIp: c.sourceIp },
     requestId: b.requestId,
     domainName: c.domainName,
     connectionId: c.connectionId,

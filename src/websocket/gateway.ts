@@ -20,7 +20,7 @@ import type { CompiledWebSocketApi, CompiledWebSocketIntegration, CompiledWebSoc
 import { Connection } from './connection.js'
 import { forbiddenFrame, internalErrorFrame, throttledFrame } from './error-frames.js'
 import { connectEvent, disconnectEvent, messageEvent, type EventBase } from './events.js'
-import { CONNECT_FAILURE_STATUS, refuseUpgrade, THROTTLED_STATUS, UNKNOWN_STAGE_STATUS } from './handshake.js'
+import { API_KEY_REFUSED_STATUS, CONNECT_FAILURE_STATUS, refuseUpgrade, THROTTLED_STATUS, UNKNOWN_STAGE_STATUS } from './handshake.js'
 import { invokeRoute, type RouteOutcome } from './lambda.js'
 import { invokeHttpRoute, type WebSocketRequestSource } from './http-integration.js'
 import { enforceFrameLimit } from './frame-limit.js'
@@ -113,6 +113,12 @@ export class WebSocketGateway {
     })
     const base: EventBase = { connection, routeKey: '$connect', requestId, requestTimeEpoch: Date.now() }
 
+    // API key from the header: checked before the authorizer (spec 10.1 step 2).
+    if (stage.apiKeys !== null && stage.apiKeySource === 'header') {
+      const key = req.headers['x-api-key']
+      if (typeof key !== 'string' || !stage.apiKeys.has(key)) return refuseUpgrade(socket, API_KEY_REFUSED_STATUS, requestId)
+      connection.apiKey = key
+    }
     if (stage.connectAuthorizer !== null) {
       const auth = await authorizeConnect(stage.connectAuthorizer, { ...base, region: snapshot.config.region, accountId: snapshot.config.accountId }, stage.stageVariables)
       if (!auth.ok) {
@@ -120,6 +126,14 @@ export class WebSocketGateway {
         return refuseUpgrade(socket, auth.status, requestId)
       }
       connection.authorizer = auth.authorizer
+      if (stage.apiKeys !== null && stage.apiKeySource === 'authorizer') {
+        const key = auth.usageIdentifierKey
+        if (key === undefined || !stage.apiKeys.has(key)) return refuseUpgrade(socket, API_KEY_REFUSED_STATUS, requestId)
+        connection.apiKey = key
+      }
+    } else if (stage.apiKeys !== null && stage.apiKeySource === 'authorizer') {
+      // The key is to come from an authorizer the route does not have.
+      return refuseUpgrade(socket, API_KEY_REFUSED_STATUS, requestId)
     }
 
     let handshake: ReadonlyArray<readonly [string, string]> = []

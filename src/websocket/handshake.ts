@@ -11,6 +11,9 @@ export const UNKNOWN_STAGE_STATUS = 404
 /** A `$connect` integration that fails or times out: 500 (502 reported once) `[UNCONFIRMED]`. */
 export const CONNECT_FAILURE_STATUS = 500
 
+/** A `$connect` that requires an API key without a valid one `[UNCONFIRMED]` (spec 10.8). */
+export const API_KEY_REFUSED_STATUS = 403
+
 /** A new connection over the `$connect` (or account) throttle: 429 `[OBS]` (spec 10.2). */
 export const THROTTLED_STATUS = 429
 
