@@ -44,6 +44,9 @@ export function checkIntegration(draft: Draft<S.IntegrationInput>, ctx: Integrat
     reporter.at(at('integrationType'), `integrationType ${type} is not supported for HTTP APIs (use AWS_PROXY or HTTP_PROXY)`)
   }
   if (input.integrationSubtype !== undefined) reporter.at(at('integrationSubtype'), NOT_SUPPORTED.serviceIntegrations)
+  for (const field of ['requestTemplates', 'templateSelectionExpression', 'integrationResponses'] as const) {
+    if (input[field] !== undefined) reporter.at(at(field), `${field} apply to WebSocket APIs only (HTTP APIs use parameter mapping)`)
+  }
   if (input.connectionType === 'VPC_LINK') reporter.at(at('connectionType'), NOT_SUPPORTED.vpcLink)
   const timeout = input.timeoutInMillis ?? D.DEFAULT_INTEGRATION_TIMEOUT_MS
   if (timeout < D.MIN_INTEGRATION_TIMEOUT_MS || timeout > D.MAX_INTEGRATION_TIMEOUT_MS) {

@@ -186,6 +186,14 @@ export type WebSocketIntegrationDefinition =
       readonly tls: UpstreamTls
       readonly origin: Origin
     }
+  | {
+      readonly integrationType: 'MOCK'
+      readonly integrationId: string
+      readonly requestTemplates: Readonly<Record<string, string>>
+      readonly templateSelectionExpression: string | null
+      readonly integrationResponses: ReadonlyArray<{ readonly integrationResponseKey: string; readonly responseTemplates: Readonly<Record<string, string>> }>
+      readonly origin: Origin
+    }
 
 export interface WebSocketIdentitySource {
   readonly kind: 'header' | 'querystring'

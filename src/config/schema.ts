@@ -90,6 +90,22 @@ export const IntegrationSchema = Type.Object(
     requestParameters: opt(Type.Record(Type.String(), Type.Unknown())),
     responseParameters: opt(Type.Record(Type.String(), Type.Unknown())),
     tlsConfig: opt(TlsConfigSchema),
+    // WebSocket MOCK integrations (spec 10.5):
+    requestTemplates: opt(Type.Record(Type.String(), Type.String())),
+    templateSelectionExpression: opt(Type.String()),
+    /** Gatehouse nests AWS's `CreateIntegrationResponse` resources here. */
+    integrationResponses: opt(
+      Type.Array(
+        Type.Object(
+          {
+            integrationResponseKey: Type.String({ minLength: 1 }),
+            responseTemplates: opt(Type.Record(Type.String(), Type.String())),
+            templateSelectionExpression: opt(Type.String()),
+          },
+          strict
+        )
+      )
+    ),
   },
   strict
 )

@@ -11,6 +11,7 @@ import { fieldOrigin, type Reporter } from './reporter.js'
 import type * as S from './schema.js'
 import { compileRouteSelection } from '../websocket/route-selection.js'
 import { compileWebSocketParameters } from '../websocket/http-integration.js'
+import { compileTemplate } from '../websocket/mapping-template.js'
 import { HTTP_METHODS } from '../routing/route-key.js'
 import { checkHttpUri, checkTlsConfig } from './integrations.js'
 
@@ -70,9 +71,17 @@ export function checkWebSocketApi(
   for (const d of draft.integrations) {
     const input = d.input
     const type = input.integrationType
-    if (type !== 'AWS_PROXY' && type !== 'HTTP_PROXY') {
-      reporter.at(at(d, 'integrationType'), `integrationType ${type} is not supported for WebSocket APIs yet (use AWS_PROXY or HTTP_PROXY)`)
+    if (type !== 'AWS_PROXY' && type !== 'HTTP_PROXY' && type !== 'MOCK') {
+      reporter.at(at(d, 'integrationType'), `integrationType ${type} is not supported for WebSocket APIs yet (use AWS_PROXY, HTTP_PROXY or MOCK)`)
       continue
+    }
+    if (type === 'MOCK') {
+      const mock = checkMock(input, (field) => at(d, field), reporter)
+      if (mock !== undefined) integrations.set(input.integrationId, { ...mock, integrationId: input.integrationId, origin: d.origin })
+      continue
+    }
+    for (const field of ['requestTemplates', 'templateSelectionExpression', 'integrationResponses'] as const) {
+      if (input[field] !== undefined) reporter.at(at(d, field), `${field} apply to MOCK integrations only (proxy integrations pass messages through)`)
     }
     const timeout = input.timeoutInMillis ?? WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS
     if (timeout < WEBSOCKET_MIN_INTEGRATION_TIMEOUT_MS || timeout > WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS) {
@@ -198,5 +207,52 @@ export function checkWebSocketApi(
     authorizers,
     stages,
     origin: draft.origin,
+  }
+}
+
+/** A MOCK integration: templates that compile, integration response keys `$default` or `/regex/`. */
+function checkMock(
+  input: S.IntegrationInput,
+  at: (field: string) => M.Origin,
+  reporter: Reporter
+): Omit<Extract<M.WebSocketIntegrationDefinition, { integrationType: 'MOCK' }>, 'integrationId' | 'origin'> | undefined {
+  const before = reporter.count
+  for (const field of ['integrationUri', 'requestParameters', 'tlsConfig', 'integrationMethod'] as const) {
+    if (input[field] !== undefined) reporter.at(at(field), `${field} does not apply to MOCK integrations`)
+  }
+  const requestTemplates = input.requestTemplates ?? {}
+  for (const [key, text] of Object.entries(requestTemplates)) {
+    const compiled = compileTemplate(text)
+    if (!compiled.ok) reporter.at(at('requestTemplates'), compiled.reason, key)
+  }
+  const tse = input.templateSelectionExpression
+  if (tse !== undefined && tse !== '\\$default' && tse !== '$default' && compileRouteSelection(tse) === null) {
+    reporter.at(at('templateSelectionExpression'), `"${tse}" can only use \${request.body.<JSONPath>} and literals`)
+  }
+  const responses = input.integrationResponses ?? []
+  responses.forEach((r, i) => {
+    const key = r.integrationResponseKey
+    if (key !== '$default' && !isRegexKey(key)) reporter.at(at('integrationResponses'), `integrationResponseKey "${key}" must be $default or a /regex/ (e.g. /2\\d\\d/)`, i)
+    for (const [tkey, text] of Object.entries(r.responseTemplates ?? {})) {
+      const compiled = compileTemplate(text)
+      if (!compiled.ok) reporter.at(at('integrationResponses'), compiled.reason, `${i}.responseTemplates.${tkey}`)
+    }
+  })
+  if (reporter.count > before) return undefined
+  return {
+    integrationType: 'MOCK',
+    requestTemplates,
+    templateSelectionExpression: tse === undefined || tse === '\\$default' || tse === '$default' ? null : tse,
+    integrationResponses: responses.map((r) => ({ integrationResponseKey: r.integrationResponseKey, responseTemplates: r.responseTemplates ?? {} })),
+  }
+}
+
+function isRegexKey(key: string): boolean {
+  if (key.length < 3 || !key.startsWith('/') || !key.endsWith('/')) return false
+  try {
+    new RegExp(key.slice(1, -1))
+    return true
+  } catch {
+    return false
   }
 }

@@ -10,6 +10,8 @@ import { DomainNames, type CompiledApiMapping, type CompiledDomainName } from '.
 import { compileRouteSelection } from '../websocket/route-selection.js'
 import type { CompiledWebSocketApi, CompiledWebSocketIntegration, CompiledWebSocketRoute, CompiledWebSocketStage } from '../websocket/compiled.js'
 import { compileWebSocketParameters } from '../websocket/http-integration.js'
+import { compileTemplate, type Template } from '../websocket/mapping-template.js'
+import type { WebSocketMockIntegration } from '../websocket/mock-integration.js'
 import type { DomainNameDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, WebSocketIntegrationDefinition, RequestAuthorizerDefinition, StageDefinition } from '../config/model.js'
 import { DEFAULT_STAGE_NAME } from '../config/defaults.js'
 import { resolveFunctionName, substituteStageVariables } from '../config/integration-uri.js'
@@ -229,6 +231,7 @@ function compileWebSocketIntegration(
   if (integration.integrationType === 'AWS_PROXY') {
     return { kind: 'lambda', pool: poolFor(integration.integrationUri, stage, pools), timeoutInMillis: integration.timeoutInMillis }
   }
+  if (integration.integrationType === 'MOCK') return { kind: 'mock', mock: compileMock(integration) }
   const uri = substituteStageVariables(integration.integrationUri, stage.stageVariables)
   if (!uri.ok) throw new Error(`Bug: ${integration.integrationUri} was not validated for stage ${stage.stageName}`)
   const url = new URL(uri.value)
@@ -247,6 +250,24 @@ function compileWebSocketIntegration(
       parameters: parameters.parameters,
     },
   }
+}
+
+function compileMock(integration: Extract<WebSocketIntegrationDefinition, { integrationType: 'MOCK' }>): WebSocketMockIntegration {
+  const template = (text: string): Template => {
+    const compiled = compileTemplate(text)
+    if (!compiled.ok) throw new Error(`Bug: a template of ${integration.integrationId} was not validated`)
+    return compiled.render
+  }
+  const requestTemplates = new Map(Object.entries(integration.requestTemplates).map(([k, t]) => [k, template(t)] as const))
+  const responses = integration.integrationResponses.map((r) => {
+    const text = r.responseTemplates['$default'] ?? Object.values(r.responseTemplates)[0]
+    const key = r.integrationResponseKey
+    return { pattern: key === '$default' ? null : new RegExp(`^(?:${key.slice(1, -1)})$`), template: text === undefined ? null : template(text) }
+  })
+  // `/regex/` responses are tried first, in order; `$default` catches the rest.
+  responses.sort((a, b) => (a.pattern === null ? 1 : 0) - (b.pattern === null ? 1 : 0))
+  const selection = integration.templateSelectionExpression === null ? null : compileRouteSelection(integration.templateSelectionExpression)
+  return { requestTemplates, templateSelection: selection, responses }
 }
 
 function compileDomainName(domain: DomainNameDefinition, apis: ReadonlyMap<string, CompiledApi>): CompiledDomainName {

@@ -23,6 +23,7 @@ import { connectEvent, disconnectEvent, messageEvent, type EventBase } from './e
 import { API_KEY_REFUSED_STATUS, CONNECT_FAILURE_STATUS, refuseUpgrade, THROTTLED_STATUS, UNKNOWN_STAGE_STATUS } from './handshake.js'
 import { invokeRoute, type RouteOutcome } from './lambda.js'
 import { invokeHttpRoute, type WebSocketRequestSource } from './http-integration.js'
+import { invokeMockRoute } from './mock-integration.js'
 import { enforceFrameLimit } from './frame-limit.js'
 import { CLOSE_UNSUPPORTED_DATA, DEFAULT_WEBSOCKET_LIMITS, MAX_MESSAGE_BYTES, type WebSocketLimits } from './limits.js'
 
@@ -249,7 +250,14 @@ export class WebSocketGateway {
 
 /** Invokes a route's function (with the event `event()` builds) or calls its HTTP backend. */
 function runRoute(integration: CompiledWebSocketIntegration, event: () => Record<string, unknown>, source: WebSocketRequestSource): Promise<RouteOutcome> {
-  return integration.kind === 'lambda' ? invokeRoute(integration.pool, event(), integration.timeoutInMillis) : invokeHttpRoute(integration.http, source)
+  switch (integration.kind) {
+    case 'lambda':
+      return invokeRoute(integration.pool, event(), integration.timeoutInMillis)
+    case 'http':
+      return invokeHttpRoute(integration.http, source)
+    case 'mock':
+      return Promise.resolve(invokeMockRoute(integration.mock, source))
+  }
 }
 
 /** `{apiId}.execute-api.*`, or the only WebSocket API. */

@@ -57,6 +57,11 @@ const CONTEXT: Readonly<Record<string, (s: WebSocketRequestSource) => string | u
   'identity.userAgent': (s) => s.connection.userAgent,
 }
 
+/** A WebSocket `$context` variable for a request, or `undefined`. */
+export function contextValue(source: WebSocketRequestSource, name: string): string | undefined {
+  return CONTEXT[name]?.(source)
+}
+
 export type CompiledParameters = { ok: true; parameters: CompiledParameter[] } | { ok: false; key: string; reason: string }
 
 /** `requestParameters` of a WebSocket integration: `integration.request.{header|querystring}.NAME` → a source. */
@@ -64,7 +69,7 @@ export function compileWebSocketParameters(input: Readonly<Record<string, unknow
   const parameters: CompiledParameter[] = []
   for (const [key, raw] of Object.entries(input)) {
     const m = KEY.exec(key)
-    if (m === null) return { ok: false, key, reason: 'keys are integration.request.header.NAME or integration.request.querystring.NAME' }
+    if (m === null) return { ok: false, key, reason: 'keys are integration.request.header.NAME or integration.request.querystring.NAME (path and multivalue mappings are not supported yet)' }
     if (typeof raw !== 'string') return { ok: false, key, reason: 'values are strings' }
     const value = compileSource(raw)
     if (value === null) {
