@@ -175,8 +175,10 @@ export type WebSocketIntegrationDefinition =
       readonly origin: Origin
     }
   | {
-      readonly integrationType: 'HTTP_PROXY'
+      /** `HTTP` (non-proxy) renders the request and the reply with `templates`. */
+      readonly integrationType: 'HTTP_PROXY' | 'HTTP'
       readonly integrationId: string
+      readonly templates: WebSocketTemplatesDefinition | null
       /** An http(s) URL; may contain `${stageVariables.x}`. */
       readonly integrationUri: string
       readonly integrationMethod: string
@@ -189,11 +191,15 @@ export type WebSocketIntegrationDefinition =
   | {
       readonly integrationType: 'MOCK'
       readonly integrationId: string
-      readonly requestTemplates: Readonly<Record<string, string>>
-      readonly templateSelectionExpression: string | null
-      readonly integrationResponses: ReadonlyArray<{ readonly integrationResponseKey: string; readonly responseTemplates: Readonly<Record<string, string>> }>
+      readonly templates: WebSocketTemplatesDefinition
       readonly origin: Origin
     }
+
+export interface WebSocketTemplatesDefinition {
+  readonly requestTemplates: Readonly<Record<string, string>>
+  readonly templateSelectionExpression: string | null
+  readonly integrationResponses: ReadonlyArray<{ readonly integrationResponseKey: string; readonly responseTemplates: Readonly<Record<string, string>> }>
+}
 
 export interface WebSocketIdentitySource {
   readonly kind: 'header' | 'querystring'

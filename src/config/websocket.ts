@@ -71,17 +71,24 @@ export function checkWebSocketApi(
   for (const d of draft.integrations) {
     const input = d.input
     const type = input.integrationType
-    if (type !== 'AWS_PROXY' && type !== 'HTTP_PROXY' && type !== 'MOCK') {
-      reporter.at(at(d, 'integrationType'), `integrationType ${type} is not supported for WebSocket APIs yet (use AWS_PROXY, HTTP_PROXY or MOCK)`)
+    if (type !== 'AWS_PROXY' && type !== 'HTTP_PROXY' && type !== 'MOCK' && type !== 'HTTP') {
+      reporter.at(at(d, 'integrationType'), `integrationType ${type} is not supported for WebSocket APIs yet (use AWS_PROXY, HTTP_PROXY, HTTP or MOCK)`)
       continue
     }
     if (type === 'MOCK') {
-      const mock = checkMock(input, (field) => at(d, field), reporter)
-      if (mock !== undefined) integrations.set(input.integrationId, { ...mock, integrationId: input.integrationId, origin: d.origin })
+      for (const field of ['integrationUri', 'requestParameters', 'tlsConfig', 'integrationMethod'] as const) {
+        if (input[field] !== undefined) reporter.at(at(d, field), `${field} does not apply to MOCK integrations`)
+      }
+      const templates = checkTemplates(input, (field) => at(d, field), reporter)
+      if (templates !== undefined) integrations.set(input.integrationId, { integrationType: 'MOCK', integrationId: input.integrationId, templates, origin: d.origin })
       continue
     }
-    for (const field of ['requestTemplates', 'templateSelectionExpression', 'integrationResponses'] as const) {
-      if (input[field] !== undefined) reporter.at(at(d, field), `${field} apply to MOCK integrations only (proxy integrations pass messages through)`)
+    let templates: M.WebSocketTemplatesDefinition | null = null
+    if (type === 'HTTP') templates = checkTemplates(input, (field) => at(d, field), reporter) ?? null
+    else {
+      for (const field of ['requestTemplates', 'templateSelectionExpression', 'integrationResponses'] as const) {
+        if (input[field] !== undefined) reporter.at(at(d, field), `${field} apply to MOCK and HTTP integrations only (proxy integrations pass messages through)`)
+      }
     }
     const timeout = input.timeoutInMillis ?? WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS
     if (timeout < WEBSOCKET_MIN_INTEGRATION_TIMEOUT_MS || timeout > WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS) {
@@ -92,7 +99,7 @@ export function checkWebSocketApi(
     }
     if (integrations.has(input.integrationId)) reporter.at(at(d, 'integrationId'), `integrationId "${input.integrationId}" is used twice`)
     if (input.integrationUri === undefined) {
-      reporter.at(d.origin, `integrationUri is required: ${type === 'HTTP_PROXY' ? 'the backend URL' : 'the Lambda function name or ARN'}`, 'integrationUri')
+      reporter.at(d.origin, `integrationUri is required: ${type === 'AWS_PROXY' ? 'the Lambda function name or ARN' : 'the backend URL'}`, 'integrationUri')
       continue
     }
     if (type === 'AWS_PROXY') {
@@ -111,8 +118,9 @@ export function checkWebSocketApi(
     if (!compiled.ok) reporter.at(at(d, 'requestParameters'), compiled.reason, compiled.key)
     const tls = checkTlsConfig(input.tlsConfig, at(d, 'tlsConfig'), { doc: ctx.doc, stages: ctx.stages, baseDir: ctx.baseDir, checkFunction: ctx.checkFunction, watch: ctx.watch }, reporter)
     integrations.set(input.integrationId, {
-      integrationType: 'HTTP_PROXY',
+      integrationType: type,
       integrationId: input.integrationId,
+      templates,
       integrationUri: input.integrationUri,
       integrationMethod: method,
       timeoutInMillis: timeout,
@@ -210,16 +218,9 @@ export function checkWebSocketApi(
   }
 }
 
-/** A MOCK integration: templates that compile, integration response keys `$default` or `/regex/`. */
-function checkMock(
-  input: S.IntegrationInput,
-  at: (field: string) => M.Origin,
-  reporter: Reporter
-): Omit<Extract<M.WebSocketIntegrationDefinition, { integrationType: 'MOCK' }>, 'integrationId' | 'origin'> | undefined {
+/** Templates of a MOCK or HTTP integration: they compile; response keys are `$default` or `/regex/`. */
+function checkTemplates(input: S.IntegrationInput, at: (field: string) => M.Origin, reporter: Reporter): M.WebSocketTemplatesDefinition | undefined {
   const before = reporter.count
-  for (const field of ['integrationUri', 'requestParameters', 'tlsConfig', 'integrationMethod'] as const) {
-    if (input[field] !== undefined) reporter.at(at(field), `${field} does not apply to MOCK integrations`)
-  }
   const requestTemplates = input.requestTemplates ?? {}
   for (const [key, text] of Object.entries(requestTemplates)) {
     const compiled = compileTemplate(text)
@@ -240,7 +241,6 @@ function checkMock(
   })
   if (reporter.count > before) return undefined
   return {
-    integrationType: 'MOCK',
     requestTemplates,
     templateSelectionExpression: tse === undefined || tse === '\\$default' || tse === '$default' ? null : tse,
     integrationResponses: responses.map((r) => ({ integrationResponseKey: r.integrationResponseKey, responseTemplates: r.responseTemplates ?? {} })),

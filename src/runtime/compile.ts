@@ -11,8 +11,8 @@ import { compileRouteSelection } from '../websocket/route-selection.js'
 import type { CompiledWebSocketApi, CompiledWebSocketIntegration, CompiledWebSocketRoute, CompiledWebSocketStage } from '../websocket/compiled.js'
 import { compileWebSocketParameters } from '../websocket/http-integration.js'
 import { compileTemplate, type Template } from '../websocket/mapping-template.js'
-import type { WebSocketMockIntegration } from '../websocket/mock-integration.js'
-import type { DomainNameDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, WebSocketIntegrationDefinition, RequestAuthorizerDefinition, StageDefinition } from '../config/model.js'
+import type { CompiledTemplates } from '../websocket/mock-integration.js'
+import type { DomainNameDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, WebSocketIntegrationDefinition, WebSocketTemplatesDefinition, RequestAuthorizerDefinition, StageDefinition } from '../config/model.js'
 import { DEFAULT_STAGE_NAME } from '../config/defaults.js'
 import { resolveFunctionName, substituteStageVariables } from '../config/integration-uri.js'
 import { CorsPolicy } from '../http/cors.js'
@@ -231,7 +231,7 @@ function compileWebSocketIntegration(
   if (integration.integrationType === 'AWS_PROXY') {
     return { kind: 'lambda', pool: poolFor(integration.integrationUri, stage, pools), timeoutInMillis: integration.timeoutInMillis }
   }
-  if (integration.integrationType === 'MOCK') return { kind: 'mock', mock: compileMock(integration) }
+  if (integration.integrationType === 'MOCK') return { kind: 'mock', mock: compileTemplates(integration.templates, integration.integrationId) }
   const uri = substituteStageVariables(integration.integrationUri, stage.stageVariables)
   if (!uri.ok) throw new Error(`Bug: ${integration.integrationUri} was not validated for stage ${stage.stageName}`)
   const url = new URL(uri.value)
@@ -248,25 +248,26 @@ function compileWebSocketIntegration(
       method: integration.integrationMethod,
       timeoutInMillis: integration.timeoutInMillis,
       parameters: parameters.parameters,
+      templates: integration.templates === null ? null : compileTemplates(integration.templates, integration.integrationId),
     },
   }
 }
 
-function compileMock(integration: Extract<WebSocketIntegrationDefinition, { integrationType: 'MOCK' }>): WebSocketMockIntegration {
+function compileTemplates(def: WebSocketTemplatesDefinition, integrationId: string): CompiledTemplates {
   const template = (text: string): Template => {
     const compiled = compileTemplate(text)
-    if (!compiled.ok) throw new Error(`Bug: a template of ${integration.integrationId} was not validated`)
+    if (!compiled.ok) throw new Error(`Bug: a template of ${integrationId} was not validated`)
     return compiled.render
   }
-  const requestTemplates = new Map(Object.entries(integration.requestTemplates).map(([k, t]) => [k, template(t)] as const))
-  const responses = integration.integrationResponses.map((r) => {
+  const requestTemplates = new Map(Object.entries(def.requestTemplates).map(([k, t]) => [k, template(t)] as const))
+  const responses = def.integrationResponses.map((r) => {
     const text = r.responseTemplates['$default'] ?? Object.values(r.responseTemplates)[0]
     const key = r.integrationResponseKey
     return { pattern: key === '$default' ? null : new RegExp(`^(?:${key.slice(1, -1)})$`), template: text === undefined ? null : template(text) }
   })
   // `/regex/` responses are tried first, in order; `$default` catches the rest.
   responses.sort((a, b) => (a.pattern === null ? 1 : 0) - (b.pattern === null ? 1 : 0))
-  const selection = integration.templateSelectionExpression === null ? null : compileRouteSelection(integration.templateSelectionExpression)
+  const selection = def.templateSelectionExpression === null ? null : compileRouteSelection(def.templateSelectionExpression)
   return { requestTemplates, templateSelection: selection, responses }
 }
 

@@ -8,13 +8,13 @@ import type { WebSocketIdentitySource } from '../config/model.js'
 import type { RouteKeySelector } from './route-selection.js'
 import type { ThrottleLayer } from '../throttle/index.js'
 import type { WebSocketHttpIntegration } from './http-integration.js'
-import type { WebSocketMockIntegration } from './mock-integration.js'
+import type { CompiledTemplates } from './mock-integration.js'
 
 /** What a route invokes: a Lambda function, or an HTTP backend. */
 export type CompiledWebSocketIntegration =
   | { readonly kind: 'lambda'; readonly pool: FunctionPool; readonly timeoutInMillis: number }
   | { readonly kind: 'http'; readonly http: WebSocketHttpIntegration }
-  | { readonly kind: 'mock'; readonly mock: WebSocketMockIntegration }
+  | { readonly kind: 'mock'; readonly mock: CompiledTemplates }
 
 export interface CompiledWebSocketRoute {
   readonly routeKey: string

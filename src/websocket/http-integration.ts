@@ -11,6 +11,7 @@ import type { Dispatcher } from 'undici'
 import { evaluateJsonPath, parseJsonPath } from '../integrations/parameter-mapping/json-path.js'
 import type { Connection } from './connection.js'
 import type { RouteOutcome } from './lambda.js'
+import { renderReply, renderRequest, type CompiledTemplates } from './mock-integration.js'
 
 export interface WebSocketHttpIntegration {
   readonly dispatcher: Dispatcher
@@ -21,6 +22,8 @@ export interface WebSocketHttpIntegration {
   readonly method: string
   readonly timeoutInMillis: number
   readonly parameters: readonly CompiledParameter[]
+  /** `HTTP` (non-proxy): the request and reply templates; `null` for `HTTP_PROXY`. */
+  readonly templates: CompiledTemplates | null
 }
 
 export interface WebSocketRequestSource {
@@ -117,7 +120,9 @@ export async function invokeHttpRoute(integration: WebSocketHttpIntegration, sou
     if (p.target === 'header') headers.push(p.name, value)
     else query += `${query === '' ? '' : '&'}${encodeURIComponent(p.name)}=${encodeURIComponent(value)}`
   }
-  if (source.body !== null) headers.push('content-type', 'application/json')
+  // Non-proxy: the request template renders the body (the message passes through when none applies).
+  const body = integration.templates === null ? source.body : (renderRequest(integration.templates, source) ?? source.body)
+  if (body !== null) headers.push('content-type', 'application/json')
   const path = query === '' ? integration.path : `${integration.path}${integration.path.includes('?') ? '&' : '?'}${query}`
   try {
     const res = await integration.dispatcher.request({
@@ -125,17 +130,19 @@ export async function invokeHttpRoute(integration: WebSocketHttpIntegration, sou
       path,
       method: integration.method as Dispatcher.HttpMethod,
       headers,
-      body: source.body,
+      body,
       headersTimeout: integration.timeoutInMillis,
       bodyTimeout: integration.timeoutInMillis,
     })
-    const body = await res.body.text()
+    const text = await res.body.text()
     const out: Array<readonly [string, string]> = []
     for (const [name, value] of Object.entries(res.headers)) {
       if (value === undefined) continue
       for (const v of Array.isArray(value) ? value : [value]) out.push([name, v])
     }
-    return { ok: true, result: { statusCode: res.statusCode, headers: out, body } }
+    // Non-proxy: the integration response for the status renders the reply.
+    const reply = integration.templates === null ? text : renderReply(integration.templates, source, res.statusCode, text)
+    return { ok: true, result: { statusCode: res.statusCode, headers: out, body: reply } }
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? ''
     return { ok: false, reason: `HTTP_PROXY call to ${integration.origin} failed: ${(err as Error).message}`, timeout: code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' }

@@ -1,20 +1,22 @@
 /**
  * @module
- * `MOCK` integrations of WebSocket routes (spec 10.5): the request template chosen by the
- * integration's `templateSelectionExpression` (`$default` otherwise) renders JSON whose
- * `statusCode` is the integration's status; the first integration response whose
- * `/regex/` key matches that status (else `$default`) renders the reply with its template.
- * The rendered request template is the "response body" the reply template's `$input` reads.
+ * Mapping templates of WebSocket non-proxy integrations (spec 10.5), and `MOCK`
+ * integrations built on them. The request template chosen by the integration's
+ * `templateSelectionExpression` (`$default` otherwise) renders the integration request; the
+ * first integration response whose `/regex/` key matches the status (else `$default`)
+ * renders the reply with its template, its `$input` being the integration's response body.
+ * A `MOCK` has no backend: its rendered request template is that body, and its
+ * `statusCode` the status.
  */
 import { contextValue, type WebSocketRequestSource } from './http-integration.js'
 import type { RouteOutcome } from './lambda.js'
-import type { Template } from './mapping-template.js'
+import type { Template, TemplateInput } from './mapping-template.js'
 import type { RouteKeySelector } from './route-selection.js'
 
 /** A MOCK whose request template gives no `statusCode` answers 200 `[UNCONFIRMED]`. */
 export const MOCK_DEFAULT_STATUS = 200
 
-export interface WebSocketMockIntegration {
+export interface CompiledTemplates {
   readonly requestTemplates: ReadonlyMap<string, Template>
   /** `null`: always the `$default` template. */
   readonly templateSelection: RouteKeySelector | null
@@ -22,12 +24,27 @@ export interface WebSocketMockIntegration {
   readonly responses: ReadonlyArray<{ readonly pattern: RegExp | null; readonly template: Template | null }>
 }
 
-export function invokeMockRoute(mock: WebSocketMockIntegration, source: WebSocketRequestSource): RouteOutcome {
+export function templateInput(source: WebSocketRequestSource, body: string): TemplateInput {
+  return { body, context: (name: string) => contextValue(source, name), stageVariables: source.stageVariables }
+}
+
+/** The rendered request template, or `null` when none applies (the body then passes through). */
+export function renderRequest(templates: CompiledTemplates, source: WebSocketRequestSource): string | null {
   const body = source.body ?? ''
-  const input = { body, context: (name: string) => contextValue(source, name), stageVariables: source.stageVariables }
-  const key = mock.templateSelection === null ? '$default' : (mock.templateSelection(body) ?? '$default')
-  const requestTemplate = mock.requestTemplates.get(key) ?? mock.requestTemplates.get('$default')
-  const rendered = requestTemplate === undefined ? '' : requestTemplate(input)
+  const key = templates.templateSelection === null ? '$default' : (templates.templateSelection(body) ?? '$default')
+  const template = templates.requestTemplates.get(key) ?? templates.requestTemplates.get('$default')
+  return template === undefined ? null : template(templateInput(source, body))
+}
+
+/** The reply the integration response for `status` renders, or `null` when none matches. */
+export function renderReply(templates: CompiledTemplates, source: WebSocketRequestSource, status: number, responseBody: string): string | null {
+  const text = String(status)
+  const response = templates.responses.find((r) => r.pattern !== null && r.pattern.test(text)) ?? templates.responses.find((r) => r.pattern === null)
+  return response?.template == null ? null : response.template(templateInput(source, responseBody))
+}
+
+export function invokeMockRoute(mock: CompiledTemplates, source: WebSocketRequestSource): RouteOutcome {
+  const rendered = renderRequest(mock, source) ?? ''
   let statusCode = MOCK_DEFAULT_STATUS
   try {
     const parsed: unknown = JSON.parse(rendered)
@@ -36,8 +53,5 @@ export function invokeMockRoute(mock: WebSocketMockIntegration, source: WebSocke
   } catch {
     // Not JSON: the default status.
   }
-  const status = String(statusCode)
-  const response = mock.responses.find((r) => r.pattern !== null && r.pattern.test(status)) ?? mock.responses.find((r) => r.pattern === null)
-  const reply = response?.template == null ? null : response.template({ ...input, body: rendered })
-  return { ok: true, result: { statusCode, headers: [], body: reply } }
+  return { ok: true, result: { statusCode, headers: [], body: renderReply(mock, source, statusCode, rendered) } }
 }
