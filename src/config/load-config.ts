@@ -26,6 +26,8 @@ import { DEFAULT_ACCOUNT_THROTTLE } from '../throttle/index.js'
 import { checkCors } from './cors.js'
 import { checkDomainNames } from './domain-names.js'
 import { checkWebSocketApi } from './websocket.js'
+import { websocketContextVariable } from '../websocket/context-variables.js'
+import type { VariableLookup } from '../logging/access-log-format.js'
 import { checkIntegration, uriRouteVariables, type IntegrationContext } from './integrations.js'
 import { isObject } from '../util/is-object.js'
 
@@ -452,7 +454,8 @@ function checkStages(draft: ApiDraft, known: Known, reporter: Reporter): M.Stage
     }
     if (names.has(input.stageName)) reporter.at(fieldOrigin(doc, origin, 'stageName'), `stage "${input.stageName}" already exists`)
     names.add(input.stageName)
-    const settings = checkStageSettings(input, origin, { doc, baseDir: known.baseDir, accountThrottle: known.accountThrottle, routeKeys }, reporter)
+    const variables = draft.protocolType === 'WEBSOCKET' ? { variables: websocketContextVariable as VariableLookup<never> } : {}
+    const settings = checkStageSettings(input, origin, { doc, baseDir: known.baseDir, accountThrottle: known.accountThrottle, routeKeys, ...variables }, reporter)
     stages.push({ stageName: input.stageName, stageVariables: checkStageVariables(input, origin, doc, reporter), ...settings, origin })
   }
   return stages

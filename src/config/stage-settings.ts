@@ -5,7 +5,7 @@
  * (`accessLogSettings`, spec 9.1).
  */
 import { isAbsolute, resolve } from 'node:path'
-import { parseAccessLogFormat } from '../logging/access-log-format.js'
+import { parseAccessLogFormat, type VariableLookup } from '../logging/access-log-format.js'
 import type { LoadedDocument } from './load-file.js'
 import type { AccessLogDefinition, Origin, ThrottleLimits } from './model.js'
 import { fieldOrigin, type Reporter } from './reporter.js'
@@ -20,6 +20,8 @@ export interface StageSettingsContext {
   readonly accountThrottle: ThrottleLimits | null
   /** Route keys of the API, which `routeSettings` keys must name. */
   readonly routeKeys: ReadonlySet<string>
+  /** The `$context` variables access logs may use: HTTP APIs' by default, or WebSocket APIs'. */
+  readonly variables?: VariableLookup<never>
 }
 
 export interface StageSettings {
@@ -74,7 +76,7 @@ function accessLogOf(input: StageInput, origin: Origin, ctx: StageSettingsContex
   const settings = input.accessLogSettings
   if (settings === undefined) return null
   const at = fieldOrigin(ctx.doc, origin, 'accessLogSettings')
-  const parsed = parseAccessLogFormat(settings.format)
+  const parsed = ctx.variables === undefined ? parseAccessLogFormat(settings.format) : parseAccessLogFormat<never>(settings.format, ctx.variables)
   if (!parsed.ok) for (const reason of parsed.reasons) reporter.at(fieldOrigin(ctx.doc, at, 'format'), reason)
   const destination = settings.destination ?? 'stdout'
   const isNamed = (ACCESS_LOG_DESTINATIONS as readonly string[]).includes(destination)

@@ -61,12 +61,6 @@ export function checkWebSocketApi(
     reporter.at(draft.origin, 'a WebSocket API needs named stages ("$default" is for HTTP APIs): clients connect to ws://HOST/{stageName}', 'stages')
   }
 
-  for (const stage of stages) {
-    if (stage.accessLog !== null) {
-      reporter.at(fieldOrigin(ctx.stagesDoc, stage.origin, 'accessLogSettings'), 'access logs of WebSocket APIs are not supported yet (HTTP APIs only)')
-    }
-  }
-
   const integrations = new Map<string, M.WebSocketIntegrationDefinition>()
   for (const d of draft.integrations) {
     const input = d.input

@@ -5,7 +5,7 @@
  * a missing value renders as `-`.
  */
 import type { RequestContext } from '../http/request-context.js'
-import { contextVariable, JSON_VALUED_VARIABLES, type ContextGetter } from './context-variables.js'
+import { contextVariable, JSON_VALUED_VARIABLES } from './context-variables.js'
 
 /** The format must log the request id (`[MODEL]`) and fit in 3 KB (spec 9.1). */
 export const MAX_FORMAT_BYTES = 3 * 1024
@@ -19,23 +19,26 @@ export const ESCAPE_VALUES_IN_JSON_FORMATS = true
 
 const VARIABLE = /\$\{context\.([^}]+)\}|\$context\.([A-Za-z0-9_:-]+(?:\.[A-Za-z0-9_:-]+)*)/g
 
-export type AccessLogFormatter = (ctx: RequestContext) => string
+export type AccessLogFormatter<C = RequestContext> = (ctx: C) => string
 
-export type ParsedFormat =
-  | { readonly ok: true; readonly literals: readonly string[]; readonly getters: readonly ContextGetter[]; readonly names: readonly string[] }
+/** Where a format's `$context` names are looked up: HTTP API variables, or WebSocket ones. */
+export type VariableLookup<C> = (name: string) => ((ctx: C) => string | number | undefined) | undefined
+
+export type ParsedFormat<C = RequestContext> =
+  | { readonly ok: true; readonly literals: readonly string[]; readonly getters: ReadonlyArray<(ctx: C) => string | number | undefined>; readonly names: readonly string[] }
   | { readonly ok: false; readonly reasons: readonly string[] }
 
-export function parseAccessLogFormat(format: string): ParsedFormat {
+export function parseAccessLogFormat<C = RequestContext>(format: string, lookup: VariableLookup<C> = contextVariable as unknown as VariableLookup<C>): ParsedFormat<C> {
   const reasons: string[] = []
   if (Buffer.byteLength(format) > MAX_FORMAT_BYTES) reasons.push(`format is longer than ${MAX_FORMAT_BYTES} bytes`)
   if (/[\r\n]/.test(format)) reasons.push('format must be a single line')
   const literals: string[] = []
-  const getters: ContextGetter[] = []
+  const getters: Array<(ctx: C) => string | number | undefined> = []
   const names: string[] = []
   let last = 0
   for (const match of format.matchAll(VARIABLE)) {
     const name = (match[1] ?? match[2]) as string
-    const getter = contextVariable(name)
+    const getter = lookup(name)
     if (getter === undefined) reasons.push(`unknown variable $context.${name}`)
     literals.push(format.slice(last, match.index))
     getters.push(getter ?? (() => undefined))
@@ -50,8 +53,8 @@ export function parseAccessLogFormat(format: string): ParsedFormat {
 }
 
 /** Compiles a format that `parseAccessLogFormat` accepted. */
-export function compileAccessLogFormat(format: string): AccessLogFormatter {
-  const parsed = parseAccessLogFormat(format)
+export function compileAccessLogFormat<C = RequestContext>(format: string, lookup?: VariableLookup<C>): AccessLogFormatter<C> {
+  const parsed = parseAccessLogFormat<C>(format, lookup)
   if (!parsed.ok) throw new Error(`Invalid access log format: ${parsed.reasons.join('; ')}`)
   const { literals, getters, names } = parsed
   const jsonFormat = ESCAPE_VALUES_IN_JSON_FORMATS && format.trimStart().startsWith('{')
@@ -61,7 +64,7 @@ export function compileAccessLogFormat(format: string): AccessLogFormatter {
   return (ctx) => {
     let line = literals[0] as string
     for (let i = 0; i < getters.length; i++) {
-      const value = (getters[i] as ContextGetter)(ctx)
+      const value = (getters[i] as (c: C) => string | number | undefined)(ctx)
       line += (value === undefined ? (missing[i] as string) : escapes[i] === true ? escapeJson(value) : String(value)) + (literals[i + 1] as string)
     }
     return line

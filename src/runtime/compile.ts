@@ -11,6 +11,7 @@ import { compileRouteSelection } from '../websocket/route-selection.js'
 import type { CompiledWebSocketApi, CompiledWebSocketIntegration, CompiledWebSocketRoute, CompiledWebSocketStage } from '../websocket/compiled.js'
 import { compileWebSocketParameters } from '../websocket/http-integration.js'
 import { compileTemplate, type Template } from '../websocket/mapping-template.js'
+import { websocketContextVariable, type WebSocketLogRecord } from '../websocket/context-variables.js'
 import type { CompiledTemplates } from '../websocket/mock-integration.js'
 import type { DomainNameDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, WebSocketIntegrationDefinition, WebSocketTemplatesDefinition, RequestAuthorizerDefinition, StageDefinition } from '../config/model.js'
 import { DEFAULT_STAGE_NAME } from '../config/defaults.js'
@@ -121,7 +122,7 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
   }
   const soleApi = apis.size === 1 ? ([...apis.values()][0] as CompiledApi) : null
   const domains = new DomainNames(config.domainNames.map((d) => compileDomainName(d, apis)))
-  const websocketApis = new Map(config.websocketApis.map((api) => [api.apiId, compileWebSocketApi(api, pools, accountLayer, options.upstreams, upstreamAgentKeys)] as const))
+  const websocketApis = new Map(config.websocketApis.map((api) => [api.apiId, compileWebSocketApi(api, pools, accountLayer, options.upstreams, upstreamAgentKeys, { sinks: options.sinks, destinations: accessLogDestinations })] as const))
   const soleWebSocketApi = websocketApis.size === 1 ? ([...websocketApis.values()][0] as CompiledWebSocketApi) : null
   return { config, apis, soleApi, domains, websocketApis, soleWebSocketApi, pools, limiter: options.limiter, accessLogDestinations, upstreamAgentKeys }
 }
@@ -179,7 +180,8 @@ function compileWebSocketApi(
   pools: ReadonlyMap<string, FunctionPool>,
   account: ThrottleLayer | null,
   upstreams: UpstreamAgents,
-  agentKeys: Set<string>
+  agentKeys: Set<string>,
+  logs: { readonly sinks: AccessLogSinks; readonly destinations: Set<string> }
 ): CompiledWebSocketApi {
   const selectRoute = compileRouteSelection(api.routeSelectionExpression)
   if (selectRoute === null) throw new Error(`Bug: route selection expression ${api.routeSelectionExpression} was not validated`)
@@ -215,10 +217,19 @@ function compileWebSocketApi(
         ? new Set(api.apiKeys.filter((k) => k.stages === null || k.stages.has(stage.stageName)).map((k) => k.value))
         : null,
       apiKeySource: api.apiKeySource,
+      accessLog: stage.accessLog === null ? null : websocketAccessLog(stage.accessLog, logs),
       connectThrottle: throttleLayers(api.apiId, stage, '$connect', account),
     })
   }
   return { apiId: api.apiId, name: api.name, selectRoute, stages }
+}
+
+function websocketAccessLog(
+  def: NonNullable<StageDefinition['accessLog']>,
+  logs: { readonly sinks: AccessLogSinks; readonly destinations: Set<string> }
+): CompiledWebSocketStage['accessLog'] {
+  logs.destinations.add(def.destination)
+  return { format: compileAccessLogFormat<WebSocketLogRecord>(def.format, websocketContextVariable), sink: logs.sinks.get(def.destination) }
 }
 
 function compileWebSocketIntegration(

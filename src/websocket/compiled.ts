@@ -9,6 +9,9 @@ import type { RouteKeySelector } from './route-selection.js'
 import type { ThrottleLayer } from '../throttle/index.js'
 import type { WebSocketHttpIntegration } from './http-integration.js'
 import type { CompiledTemplates } from './mock-integration.js'
+import type { AccessLogFormatter } from '../logging/access-log-format.js'
+import type { AccessLogSink } from '../logging/access-log-sink.js'
+import type { WebSocketLogRecord } from './context-variables.js'
 
 /** What a route invokes: a Lambda function, or an HTTP backend. */
 export type CompiledWebSocketIntegration =
@@ -43,6 +46,8 @@ export interface CompiledWebSocketStage {
   readonly apiKeys: ReadonlySet<string> | null
   /** Where `$connect` reads the key. */
   readonly apiKeySource: 'header' | 'authorizer'
+  /** `accessLogSettings` with the WebSocket variables, or `null`. */
+  readonly accessLog: { readonly format: AccessLogFormatter<WebSocketLogRecord>; readonly sink: AccessLogSink } | null
   /** Buckets a new connection takes from (the `$connect` route's settings), even without a `$connect` route. */
   readonly connectThrottle: readonly ThrottleLayer[] | null
 }

@@ -24,10 +24,13 @@ import { API_KEY_REFUSED_STATUS, CONNECT_FAILURE_STATUS, refuseUpgrade, THROTTLE
 import { invokeRoute, type RouteOutcome } from './lambda.js'
 import { invokeHttpRoute, type WebSocketRequestSource } from './http-integration.js'
 import { invokeMockRoute } from './mock-integration.js'
+import type { WebSocketLogRecord } from './context-variables.js'
 import { enforceFrameLimit } from './frame-limit.js'
 import { CLOSE_UNSUPPORTED_DATA, DEFAULT_WEBSOCKET_LIMITS, MAX_MESSAGE_BYTES, type WebSocketLimits } from './limits.js'
 
 const EXECUTE_API_LABEL = '.execute-api.'
+const FORBIDDEN_KEY = { message: 'Forbidden', type: 'INVALID_API_KEY' } as const
+const INTEGRATION_FAILED = { message: 'Internal server error', type: 'INTEGRATION_FAILURE' } as const
 /** Handshake data carried from the `$connect` outcome to ws's `headers`/`handleProtocols` hooks. */
 const HANDSHAKE = Symbol('gatehouse.handshake')
 type HandshakeRequest = IncomingMessage & { [HANDSHAKE]?: { headers: ReadonlyArray<readonly [string, string]> } }
@@ -94,10 +97,6 @@ export class WebSocketGateway {
     const stageName = /^\/([^/]+)\/?$/.exec(rawPathname)?.[1]
     const stage = stageName === undefined ? undefined : api?.stages.get(decodeURIComponent(stageName))
     if (api == null || stage === undefined) return refuseUpgrade(socket, UNKNOWN_STAGE_STATUS, requestId)
-    // New connections take from the `$connect` route's buckets before anything runs (spec 10.1).
-    if (stage.connectThrottle !== null && !(await snapshot.limiter.take(stage.connectThrottle))) {
-      return refuseUpgrade(socket, THROTTLED_STATUS, requestId)
-    }
 
     const handshakeHeaders: Array<readonly [string, string]> = []
     for (let i = 0; i < req.rawHeaders.length; i += 2) handshakeHeaders.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string])
@@ -113,33 +112,61 @@ export class WebSocketGateway {
       query: queryParameters(rawQueryString),
     })
     const base: EventBase = { connection, routeKey: '$connect', requestId, requestTimeEpoch: Date.now() }
+    let integrationLatency = -1
+    let integrationStatus = -1
+    let integrationError = ''
+    const log = (status: number, error: { message: string; type: string } | null): void =>
+      this.#log(stage, {
+        connection,
+        eventType: 'CONNECT',
+        routeKey: '$connect',
+        requestId,
+        messageId: null,
+        requestTimeEpoch: base.requestTimeEpoch,
+        status,
+        errorMessage: error?.message ?? null,
+        errorResponseType: error?.type ?? null,
+        integrationLatency,
+        integrationStatus,
+        integrationError,
+      })
+    const refuse = (status: number, error: { message: string; type: string }, body?: string | null): void => {
+      log(status, error)
+      refuseUpgrade(socket, status, requestId, body)
+    }
 
+    // New connections take from the `$connect` route's buckets before anything runs (spec 10.1).
+    if (stage.connectThrottle !== null && !(await snapshot.limiter.take(stage.connectThrottle))) {
+      return refuse(THROTTLED_STATUS, { message: 'Too Many Requests', type: 'THROTTLED' })
+    }
     // API key from the header: checked before the authorizer (spec 10.1 step 2).
     if (stage.apiKeys !== null && stage.apiKeySource === 'header') {
       const key = req.headers['x-api-key']
-      if (typeof key !== 'string' || !stage.apiKeys.has(key)) return refuseUpgrade(socket, API_KEY_REFUSED_STATUS, requestId)
+      if (typeof key !== 'string' || !stage.apiKeys.has(key)) return refuse(API_KEY_REFUSED_STATUS, FORBIDDEN_KEY)
       connection.apiKey = key
     }
     if (stage.connectAuthorizer !== null) {
       const auth = await authorizeConnect(stage.connectAuthorizer, { ...base, region: snapshot.config.region, accountId: snapshot.config.accountId }, stage.stageVariables)
       if (!auth.ok) {
         this.#logger.debug('WebSocket $connect refused by the authorizer', { requestId, reason: auth.reason })
-        return refuseUpgrade(socket, auth.status, requestId)
+        const type = auth.status === 401 ? 'UNAUTHORIZED' : auth.status === 403 ? 'ACCESS_DENIED' : 'AUTHORIZER_FAILURE'
+        return refuse(auth.status, { message: auth.status === 401 ? 'Unauthorized' : auth.status === 403 ? 'Forbidden' : 'Internal server error', type })
       }
       connection.authorizer = auth.authorizer
       if (stage.apiKeys !== null && stage.apiKeySource === 'authorizer') {
         const key = auth.usageIdentifierKey
-        if (key === undefined || !stage.apiKeys.has(key)) return refuseUpgrade(socket, API_KEY_REFUSED_STATUS, requestId)
+        if (key === undefined || !stage.apiKeys.has(key)) return refuse(API_KEY_REFUSED_STATUS, FORBIDDEN_KEY)
         connection.apiKey = key
       }
     } else if (stage.apiKeys !== null && stage.apiKeySource === 'authorizer') {
       // The key is to come from an authorizer the route does not have.
-      return refuseUpgrade(socket, API_KEY_REFUSED_STATUS, requestId)
+      return refuse(API_KEY_REFUSED_STATUS, FORBIDDEN_KEY)
     }
 
     let handshake: ReadonlyArray<readonly [string, string]> = []
     const connect = stage.connect
     if (connect !== null && connect.integration !== null) {
+      const started = performance.now()
       const outcome = await runRoute(connect.integration, () => connectEvent(base, stage.stageVariables), {
         ...base,
         eventType: 'CONNECT',
@@ -147,15 +174,19 @@ export class WebSocketGateway {
         body: null,
         stageVariables: stage.stageVariables,
       })
+      integrationLatency = Math.round(performance.now() - started)
       if (!outcome.ok) {
         this.#logger.debug('WebSocket $connect integration failed', { requestId, reason: outcome.reason })
-        return refuseUpgrade(socket, CONNECT_FAILURE_STATUS, requestId)
+        integrationError = outcome.reason
+        return refuse(CONNECT_FAILURE_STATUS, INTEGRATION_FAILED)
       }
       const { statusCode, headers, body } = outcome.result
-      if (statusCode < 200 || statusCode > 299) return refuseUpgrade(socket, statusCode, requestId, body ?? '')
+      integrationStatus = statusCode
+      if (statusCode < 200 || statusCode > 299) return refuse(statusCode, { message: 'The $connect integration refused the connection', type: 'INTEGRATION_RESPONSE' }, body ?? '')
       handshake = headers
     }
     if (socket.destroyed) return
+    log(200, null)
     ;(req as HandshakeRequest)[HANDSHAKE] = { headers: handshake }
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#opened(ws, connection))
   }
@@ -198,17 +229,34 @@ export class WebSocketGateway {
     const { api, stage } = found
     const key = api.selectRoute(text)
     const route: CompiledWebSocketRoute | undefined = (key === null ? undefined : stage.routes.get(key)) ?? stage.routes.get('$default')
+    const messageId = newRequestId()
+    const requestTimeEpoch = Date.now()
+    const log = (status: number, error: { message: string; type: string } | null, integration?: { latency: number; status: number; error: string }): void =>
+      this.#log(stage, {
+        connection,
+        eventType: 'MESSAGE',
+        routeKey: route?.routeKey ?? null,
+        requestId,
+        messageId,
+        requestTimeEpoch,
+        status,
+        errorMessage: error?.message ?? null,
+        errorResponseType: error?.type ?? null,
+        integrationLatency: integration?.latency ?? -1,
+        integrationStatus: integration?.status ?? -1,
+        integrationError: integration?.error ?? '',
+      })
     if (route === undefined) {
       connection.send(forbiddenFrame(connection.connectionId, requestId))
-      return
+      return log(403, { message: 'Forbidden', type: 'MISSING_AUTHENTICATION_TOKEN' })
     }
     if (route.throttle !== null && !(await this.#holder.current.limiter.take(route.throttle))) {
       connection.send(throttledFrame(connection.connectionId, requestId))
-      return
+      return log(429, { message: 'Too Many Requests', type: 'THROTTLED' })
     }
-    if (route.integration === null) return
-    const base: EventBase = { connection, routeKey: route.routeKey, requestId, requestTimeEpoch: Date.now() }
-    const messageId = newRequestId()
+    if (route.integration === null) return log(200, null)
+    const base: EventBase = { connection, routeKey: route.routeKey, requestId, requestTimeEpoch }
+    const started = performance.now()
     const outcome = await runRoute(route.integration, () => messageEvent(base, messageId, text, stage.stageVariables), {
       ...base,
       eventType: 'MESSAGE',
@@ -216,21 +264,39 @@ export class WebSocketGateway {
       body: text,
       stageVariables: stage.stageVariables,
     })
+    const latency = Math.round(performance.now() - started)
     if (!outcome.ok) {
       this.#logger.debug('WebSocket route integration failed', { requestId, reason: outcome.reason })
       connection.send(internalErrorFrame(connection.connectionId, requestId))
-      return
+      return log(500, INTEGRATION_FAILED, { latency, status: -1, error: outcome.reason })
     }
     // Only a two-way route (a `$default` route response) sends the function's body back.
     if (route.twoWay && outcome.result.body !== null) connection.send(outcome.result.body)
+    log(200, null, { latency, status: outcome.result.statusCode, error: '' })
   }
 
   async #disconnected(connection: Connection, code: number, reason: string): Promise<void> {
     const found = this.#stageOf(connection)
     const route = found?.stage.disconnect
-    if (found == null || route == null || route.integration === null) return
+    if (found == null) return
     const base: EventBase = { connection, routeKey: '$disconnect', requestId: newRequestId(), requestTimeEpoch: Date.now() }
+    const record = (integration?: { latency: number; status: number; error: string }): WebSocketLogRecord => ({
+      connection,
+      eventType: 'DISCONNECT',
+      routeKey: '$disconnect',
+      requestId: base.requestId,
+      messageId: null,
+      requestTimeEpoch: base.requestTimeEpoch,
+      status: 200,
+      errorMessage: null,
+      errorResponseType: null,
+      integrationLatency: integration?.latency ?? -1,
+      integrationStatus: integration?.status ?? -1,
+      integrationError: integration?.error ?? '',
+    })
+    if (route == null || route.integration === null) return this.#log(found.stage, record())
     const stageVariables = found.stage.stageVariables
+    const started = performance.now()
     const outcome = await runRoute(route.integration, () => disconnectEvent(base, code, reason, stageVariables), {
       ...base,
       eventType: 'DISCONNECT',
@@ -239,6 +305,13 @@ export class WebSocketGateway {
       stageVariables,
     })
     if (!outcome.ok) this.#logger.debug('$disconnect integration failed', { connectionId: connection.connectionId, reason: outcome.reason })
+    const latency = Math.round(performance.now() - started)
+    this.#log(found.stage, record(outcome.ok ? { latency, status: outcome.result.statusCode, error: '' } : { latency, status: -1, error: outcome.reason }))
+  }
+
+  #log(stage: CompiledWebSocketStage, record: WebSocketLogRecord): void {
+    const accessLog = stage.accessLog
+    if (accessLog !== null) accessLog.sink.write(accessLog.format(record))
   }
 
   #stageOf(connection: Connection): { api: CompiledWebSocketApi; stage: CompiledWebSocketStage } | null {
