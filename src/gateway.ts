@@ -27,6 +27,18 @@ import { createAdminServer } from './admin/server.js'
 import { AccessLogSinks } from './logging/access-log-sink.js'
 import { MetricsRegistry } from './metrics/registry.js'
 import { InMemoryRateLimiter, type RateLimiter } from './throttle/index.js'
+import { REDIS_STARTUP_WAIT_MS, RedisRateLimiter } from './throttle/redis-limiter.js'
+
+/** A Redis URL without its password, for logs. */
+function redactUrl(url: string): string {
+  try {
+    const u = new URL(url)
+    if (u.password !== '') u.password = '***'
+    return u.toString()
+  } catch {
+    return 'an invalid URL'
+  }
+}
 import type { Server } from 'node:http'
 
 export interface GatewayOptions {
@@ -51,8 +63,13 @@ export interface GatewayOptions {
    * defaults to `127.0.0.1`, port to 0 (a free one). Off unless given.
    */
   readonly admin?: { readonly port?: number; readonly host?: string }
-  /** The throttle store; default in memory (one process). */
+  /** The throttle store; default in memory (one process), or Redis with `redis`. */
   readonly limiter?: RateLimiter
+  /**
+   * `redis://HOST:PORT`: throttle buckets shared by every node using the same Redis (overrides
+   * the config file's `redis.url`).
+   */
+  readonly redis?: string
   /**
    * The HTTPS listener of custom domain names (`domainNames`), started when the config has
    * any; host defaults to `host`, port to 0 (a free one). The CLI defaults to 3443.
@@ -103,7 +120,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   let reloading: Promise<ReloadResult> | undefined
   const sinks = new AccessLogSinks(logger)
   const metrics = new MetricsRegistry()
-  const limiter = options.limiter ?? new InMemoryRateLimiter()
+  // Chosen at the first load: the config file may name a Redis server.
+  let limiter: RateLimiter | undefined = options.limiter
+  let ownedLimiter: RedisRateLimiter | undefined
   const upstreams = new UpstreamAgents()
   // Filled once listening: functions reach `@connections` here (see connections-redirect.ts).
   const localEndpoint = { url: '' }
@@ -113,6 +132,18 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   const build = (): { snapshot: RuntimeSnapshot } | { issues: readonly ConfigIssue[]; sourceFiles: readonly string[] } => {
     const loaded = load()
     if (!loaded.ok) return loaded
+    if (limiter === undefined) {
+      const url = options.redis ?? loaded.config.redis?.url
+      if (url !== undefined) {
+        ownedLimiter = new RedisRateLimiter(url, { logger })
+        limiter = ownedLimiter
+        logger.info(`Throttle buckets are shared through Redis at ${redactUrl(url)}`)
+      } else {
+        limiter = new InMemoryRateLimiter()
+      }
+    } else if (loaded.config.redis?.url !== undefined && ownedLimiter === undefined && options.limiter === undefined) {
+      logger.warn('redis.url was added to the config: restart to share throttling through Redis')
+    }
     return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams, localEndpoint }) }
   }
 
@@ -167,6 +198,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       if (holder !== undefined) throw new Error('Gateway is already started')
       const built = build()
       if ('issues' in built) throw new ConfigError(built.issues)
+      if (ownedLimiter !== undefined && !(await ownedLimiter.ready(REDIS_STARTUP_WAIT_MS))) {
+        logger.warn(`Redis did not answer within ${REDIS_STARTUP_WAIT_MS} ms: serving with this node's own throttle buckets until it does`)
+      }
       holder = new SnapshotHolder(built.snapshot)
       websocket = new WebSocketGateway(holder, logger, options.websocket)
       plane = createDataPlane(holder, logger, websocket)
@@ -255,6 +289,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       await Promise.all([holder.current, ...retired].map(destroy))
       retired.clear()
       await upstreams.destroy()
+      await ownedLimiter?.close()
       await sinks.close()
       if (admin !== undefined) {
         const adminClosed = once(admin, 'close')

@@ -34,6 +34,7 @@ Options (serve):
   --no-admin          Do not start the admin listener
   --https-port N      HTTPS listener of custom domain names (default ${DEFAULT_HTTPS_PORT}; only with domainNames)
   --https-host H      Its interface (default: --host)
+  --redis URL         redis://HOST:PORT: share throttle buckets with other nodes (overrides redis.url)
 
 Signals (serve): SIGINT/SIGTERM stop after requests in flight; SIGHUP reopens access-log files.
 
@@ -59,6 +60,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         'no-admin': { type: 'boolean' },
         'https-port': { type: 'string' },
         'https-host': { type: 'string' },
+        redis: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -133,6 +135,7 @@ interface ServeFlags {
   readonly 'no-admin'?: boolean | undefined
   readonly 'https-port'?: string | undefined
   readonly 'https-host'?: string | undefined
+  readonly redis?: string | undefined
 }
 
 /** A TCP port from a flag: digits only (no `0x10`, no `1e3`), 0-65535. */
@@ -151,6 +154,10 @@ async function serve(configFile: string, flags: ServeFlags): Promise<number> {
       process.stderr.write(`gatehouse: ${name} must be an integer between 0 and 65535\n`)
       return 2
     }
+  }
+  if (flags.redis !== undefined && !/^rediss?:\/\//.test(flags.redis)) {
+    process.stderr.write('gatehouse: --redis must be a redis:// or rediss:// URL\n')
+    return 2
   }
   const level = (flags['log-level'] ?? 'info') as LogLevel
   if (!LOG_LEVELS.includes(level)) {
@@ -171,6 +178,7 @@ async function serve(configFile: string, flags: ServeFlags): Promise<number> {
     functionLogs: flags['quiet-functions'] === true ? 'silent' : 'stdout',
     ...(flags['no-admin'] === true ? {} : { admin: { port: adminPort, host: flags['admin-host'] ?? DEFAULT_HOST } }),
     https: { port: httpsPort, host: flags['https-host'] ?? flags.host ?? DEFAULT_HOST },
+    ...(flags.redis !== undefined ? { redis: flags.redis } : {}),
   })
   try {
     await gateway.start()

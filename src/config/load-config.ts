@@ -138,6 +138,7 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
       accountThrottle,
       functions,
       apis,
+      redis: isObject(root['redis']) && typeof root['redis']['url'] === 'string' ? { url: root['redis']['url'] } : null,
       websocketApis,
       domainNames,
       warnings: warnings.issues,

@@ -274,6 +274,8 @@ export interface GatehouseConfig {
   readonly accountThrottle: ThrottleLimits | null
   readonly functions: ReadonlyMap<string, FunctionDefinition>
   readonly apis: readonly ApiDefinition[]
+  /** `redis.url`: throttle buckets shared across nodes, or `null`. */
+  readonly redis: { readonly url: string } | null
   /** WebSocket APIs (`protocolType: WEBSOCKET`). */
   readonly websocketApis: readonly WebSocketApiDefinition[]
   /** Custom domain names (served by the HTTPS listener). */

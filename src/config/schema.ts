@@ -295,8 +295,12 @@ export const DomainNameSchema = Type.Object(
   strict
 )
 
+/** Scale-out (issue 8): the Redis server nodes share throttle buckets through. */
+export const RedisSettingsSchema = Type.Object({ url: Type.String({ pattern: '^rediss?://' }) }, strict)
+
 export const FileSchema = Type.Object(
   {
+    redis: opt(RedisSettingsSchema),
     // Items are checked one by one (DomainNameSchema).
     domainNames: opt(Type.Array(Type.Unknown())),
     accountId: opt(Type.String({ pattern: '^[0-9]{12}$' })),

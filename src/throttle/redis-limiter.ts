@@ -1,0 +1,130 @@
+/**
+ * @module
+ * Token buckets shared by every gateway node through Redis (issue 8): the same keys and
+ * semantics as the in-memory limiter, decided atomically by one Lua script per request (one
+ * round trip), on Redis's clock so that nodes' clocks do not matter.
+ *
+ * When Redis cannot answer (down, restarting, slower than `REDIS_COMMAND_TIMEOUT_MS`), each
+ * node falls back to its own in-memory buckets (`REDIS_UNAVAILABLE_POLICY`): limits then hold
+ * per node rather than for all nodes together, and nothing waits for Redis or fails.
+ */
+import { Redis } from 'ioredis'
+import type { Logger } from '../logging/logger.js'
+import { InMemoryRateLimiter, type RateLimiter, type ThrottleLayer } from './limiter.js'
+
+/** What throttling does while Redis is unreachable: each node's own buckets. */
+export const REDIS_UNAVAILABLE_POLICY = 'per-node' as const
+/** A throttle decision waits this long for Redis before the node decides alone. */
+export const REDIS_COMMAND_TIMEOUT_MS = 250
+/** How long a starting gateway waits for Redis before serving with per-node buckets. */
+export const REDIS_STARTUP_WAIT_MS = 3_000
+/** Bucket keys share one hash slot (`{gatehouse}`), so the script also runs on Redis Cluster. */
+export const REDIS_KEY_PREFIX = 'gatehouse:{throttle}:'
+
+/**
+ * KEYS: one bucket per layer. ARGV: per layer its rate (tokens/s) and burst.
+ * A bucket is a hash {t = tokens, u = updated at (ms), r = rate, b = burst}; a bucket whose
+ * limits changed (a reload) starts afresh and full. All layers must hold a token, then each
+ * gives one; a refusal changes nothing. Buckets expire once they would be full again.
+ */
+const TAKE_SCRIPT = `
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local eps = 1e-9
+local tokens = {}
+for i, key in ipairs(KEYS) do
+  local rate = tonumber(ARGV[2 * i - 1])
+  local burst = tonumber(ARGV[2 * i])
+  local b = redis.call('HMGET', key, 't', 'u', 'r', 'b')
+  local t
+  if b[1] == false or tonumber(b[3]) ~= rate or tonumber(b[4]) ~= burst then
+    t = burst
+  else
+    t = tonumber(b[1])
+    local elapsed = now - tonumber(b[2])
+    if elapsed > 0 then t = math.min(burst, t + elapsed * rate / 1000) end
+  end
+  if t < 1 - eps then return 0 end
+  tokens[i] = t
+end
+for i, key in ipairs(KEYS) do
+  local rate = tonumber(ARGV[2 * i - 1])
+  local burst = tonumber(ARGV[2 * i])
+  local t = math.max(0, tokens[i] - 1)
+  redis.call('HSET', key, 't', tostring(t), 'u', now, 'r', ARGV[2 * i - 1], 'b', ARGV[2 * i])
+  local ttl = 60000
+  if rate > 0 then ttl = math.ceil((burst - t) * 1000 / rate) + 1000 end
+  redis.call('PEXPIRE', key, ttl)
+end
+return 1
+`
+
+type TakeCommand = (numKeys: number, ...args: Array<string | number>) => Promise<number>
+
+export class RedisRateLimiter implements RateLimiter {
+  readonly #redis: Redis
+  readonly #fallback = new InMemoryRateLimiter()
+  readonly #logger: Logger | null
+  #degraded = false
+
+  constructor(url: string, options: { logger?: Logger } = {}) {
+    this.#logger = options.logger ?? null
+    this.#redis = new Redis(url, {
+      // Fail fast while disconnected instead of queueing: the node then decides alone.
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
+      // Reconnect forever, backing off to 2 s.
+      retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
+      lazyConnect: false,
+    })
+    this.#redis.defineCommand('gatehouseTake', { lua: TAKE_SCRIPT })
+    this.#redis.on('error', (err: Error) => this.#degrade(err.message))
+    this.#redis.on('ready', () => {
+      if (this.#degraded) this.#logger?.info('Redis is back: throttling is shared across nodes again')
+      this.#degraded = false
+    })
+  }
+
+  take(layers: readonly ThrottleLayer[]): boolean | Promise<boolean> {
+    if (this.#redis.status !== 'ready') {
+      this.#degrade(`connection ${this.#redis.status}`)
+      return this.#fallback.take(layers)
+    }
+    const args: Array<string | number> = []
+    for (const layer of layers) args.push(REDIS_KEY_PREFIX + layer.key)
+    for (const layer of layers) args.push(layer.limits.rateLimit, layer.limits.burstLimit)
+    return (this.#redis as unknown as { gatehouseTake: TakeCommand }).gatehouseTake(layers.length, ...args).then(
+      (ok) => ok === 1,
+      (err: Error) => {
+        this.#degrade(err.message)
+        return this.#fallback.take(layers)
+      }
+    )
+  }
+
+  /** Waits until connected, at most `timeoutMs`; `false` when Redis did not answer by then. */
+  async ready(timeoutMs = 10_000): Promise<boolean> {
+    if (this.#redis.status === 'ready') return true
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => done(false), timeoutMs)
+      const onReady = () => done(true)
+      const done = (ok: boolean) => {
+        clearTimeout(timer)
+        this.#redis.off('ready', onReady)
+        resolve(ok)
+      }
+      this.#redis.once('ready', onReady)
+    })
+  }
+
+  async close(): Promise<void> {
+    this.#redis.disconnect()
+  }
+
+  #degrade(reason: string): void {
+    if (this.#degraded) return
+    this.#degraded = true
+    this.#logger?.warn(`Redis unavailable (${reason}): throttling falls back to this node's own buckets until it is back`)
+  }
+}

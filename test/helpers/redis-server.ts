@@ -1,0 +1,68 @@
+// A real redis-server for tests, on a free loopback port, with nothing persisted; stopped
+// when the test ends. `.ci/run` installs the Debian package when it is missing.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { createServer } from 'node:net'
+import type { TestContext } from 'node:test'
+
+export interface RedisServer {
+  readonly url: string
+  readonly port: number
+  /** Stops it (SIGKILL: as a crash would). */
+  kill(): Promise<void>
+  /** Starts it again on the same port (after `kill`). */
+  restart(): Promise<void>
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const port = (server.address() as { port: number }).port
+  await new Promise<void>((resolve) => server.close(() => resolve()))
+  return port
+}
+
+function launch(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  return new Promise((resolve, reject) => {
+    let out = ''
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000)
+    const onData = (d: Buffer) => {
+      out += d.toString()
+      if (out.includes('Ready to accept connections')) {
+        clearTimeout(timer)
+        resolve(child)
+      }
+    }
+    child.stdout?.on('data', onData)
+    child.stderr?.on('data', onData)
+    child.once('error', (err) => {
+      clearTimeout(timer)
+      reject(err)
+    })
+  })
+}
+
+export async function startRedis(t: TestContext): Promise<RedisServer> {
+  const port = await freePort()
+  let child: ChildProcess | null = await launch(port)
+  const stop = async (): Promise<void> => {
+    const c = child
+    child = null
+    if (c === null || c.exitCode !== null) return
+    const exited = new Promise((resolve) => c.once('exit', resolve))
+    c.kill('SIGKILL')
+    await exited
+  }
+  t.after(stop)
+  return {
+    url: `redis://127.0.0.1:${port}`,
+    port,
+    kill: stop,
+    restart: async () => {
+      await stop()
+      child = await launch(port)
+    },
+  }
+}
