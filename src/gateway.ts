@@ -20,6 +20,7 @@ import { compile, destroy, retire } from './runtime/compile.js'
 import { UpstreamAgents } from './integrations/http-proxy/upstream-agents.js'
 import { applySnapshotToHttpsListener } from './http/https-listener.js'
 import { WebSocketGateway } from './websocket/gateway.js'
+import { ConnectionDirectory } from './websocket/cluster.js'
 import type { WebSocketLimits } from './websocket/limits.js'
 import { SnapshotHolder, type RuntimeSnapshot } from './runtime/snapshot.js'
 import { SourceWatcher } from './runtime/watcher.js'
@@ -115,6 +116,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   let adminUrl = ''
   let httpsUrl = ''
   let websocket: WebSocketGateway | undefined
+  let directory: ConnectionDirectory | undefined
   let admin: Server | undefined
   let stopping = false
   let reloading: Promise<ReloadResult> | undefined
@@ -202,7 +204,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
         logger.warn(`Redis did not answer within ${REDIS_STARTUP_WAIT_MS} ms: serving with this node's own throttle buckets until it does`)
       }
       holder = new SnapshotHolder(built.snapshot)
-      websocket = new WebSocketGateway(holder, logger, options.websocket)
+      const redisUrl = options.redis ?? built.snapshot.config.redis?.url
+      directory = redisUrl === undefined ? undefined : new ConnectionDirectory(redisUrl, logger)
+      websocket = new WebSocketGateway(holder, logger, options.websocket, directory ?? null)
       plane = createDataPlane(holder, logger, websocket)
       plane.server.listen(options.port ?? 0, host)
       try {
@@ -290,6 +294,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       retired.clear()
       await upstreams.destroy()
       await ownedLimiter?.close()
+      await directory?.close()
+      directory = undefined
       await sinks.close()
       if (admin !== undefined) {
         const adminClosed = once(admin, 'close')

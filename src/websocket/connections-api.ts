@@ -14,7 +14,9 @@ import { readBody } from '../http/read-body.js'
 import { splitTarget } from '../routing/request-path.js'
 import type { SnapshotHolder } from '../runtime/snapshot.js'
 import { webSocketApiFor, type WebSocketGateway } from './gateway.js'
-import { CLOSE_DELETED, MAX_POST_TO_CONNECTION_BYTES } from './limits.js'
+import { MAX_POST_TO_CONNECTION_BYTES } from './limits.js'
+import { manageConnection } from './manage.js'
+import type { ForwardOutcome } from './cluster.js'
 
 /** `/{stage}/@connections/{id}`, the `@` literal (SDK v3) or encoded (`%40`, awscurl). */
 const PATH = /^\/([^/]+)\/(?:@|%40)connections\/([^/]+)$/i
@@ -55,28 +57,28 @@ export async function handleConnectionsRequest(req: IncomingMessage, res: Server
     )
     if (!verdict.ok) return error(res, requestId, 403, 'ForbiddenException', 'Forbidden')
   }
-  const connection = ws.connection(connectionId)
-  // The connection must belong to this API (and stage); otherwise it is gone for this caller.
-  if (connection === undefined || connection.apiId !== api.apiId) return gone(res, requestId)
-  switch (req.method) {
-    case 'POST':
-      if (!connection.send(body)) return gone(res, requestId)
-      return reply(res, requestId, 200)
-    case 'GET': {
-      const out = JSON.stringify({
-        connectedAt: new Date(connection.connectedAt).toISOString(),
-        identity: { sourceIp: connection.sourceIp, userAgent: connection.userAgent },
-        lastActiveAt: new Date(connection.lastActiveAt).toISOString(),
-      })
-      return reply(res, requestId, 200, out)
-    }
-    case 'DELETE':
-      connection.close(CLOSE_DELETED, '')
-      return reply(res, requestId, 204)
-    default:
-      return error(res, requestId, 405, 'MethodNotAllowedException', 'Use POST, GET or DELETE')
+  const method = req.method
+  if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') return error(res, requestId, 405, 'MethodNotAllowedException', 'Use POST, GET or DELETE')
+  const local = ws.connection(connectionId)
+  const directory = ws.directory
+  // Held here, or (with Redis) by another node, which answers through the directory.
+  const outcome: ForwardOutcome =
+    local !== undefined || directory === null ? manageConnection(local, api.apiId, method, body) : await directory.forward(api.apiId, connectionId, method, body)
+  switch (outcome.kind) {
+    case 'ok':
+      return reply(res, requestId, outcome.status, outcome.json)
+    case 'gone':
+      return gone(res, requestId)
+    case 'unavailable':
+      return error(res, requestId, CLUSTER_UNAVAILABLE.status, CLUSTER_UNAVAILABLE.type, `The connection's node could not be reached: ${outcome.reason}`)
   }
 }
+
+/**
+ * A connection held by another node that cannot be reached (Redis down, node not answering):
+ * neither known gone nor delivered `[EMU]`. 503 with a type the SDK reports by name.
+ */
+export const CLUSTER_UNAVAILABLE = { status: 503, type: 'ServiceUnavailableException' } as const
 
 function reply(res: ServerResponse, requestId: string, status: number, json?: string): void {
   const headers: string[] = ['x-amzn-RequestId', requestId]

@@ -25,6 +25,8 @@ import { invokeRoute, type RouteOutcome } from './lambda.js'
 import { invokeHttpRoute, type WebSocketRequestSource } from './http-integration.js'
 import { invokeMockRoute } from './mock-integration.js'
 import type { WebSocketLogRecord } from './context-variables.js'
+import type { ConnectionDirectory } from './cluster.js'
+import { manageConnection } from './manage.js'
 import { enforceFrameLimit } from './frame-limit.js'
 import { CLOSE_UNSUPPORTED_DATA, DEFAULT_WEBSOCKET_LIMITS, MAX_MESSAGE_BYTES, type WebSocketLimits } from './limits.js'
 
@@ -43,8 +45,13 @@ export class WebSocketGateway {
   readonly #wss: WebSocketServer
   #warnedFrameLimit = false
 
-  constructor(holder: SnapshotHolder, logger: Logger, limits: Partial<WebSocketLimits> = {}) {
+  /** Where connections of other nodes are found (Redis), or `null` for a single node. */
+  readonly directory: ConnectionDirectory | null
+
+  constructor(holder: SnapshotHolder, logger: Logger, limits: Partial<WebSocketLimits> = {}, directory: ConnectionDirectory | null = null) {
     this.#holder = holder
+    this.directory = directory
+    directory?.serve((apiId, connectionId, method, body) => manageConnection(this.connection(connectionId), apiId, method, body))
     this.#logger = logger
     this.#limits = { ...DEFAULT_WEBSOCKET_LIMITS, ...limits }
     this.#wss = new WebSocketServer({
@@ -197,6 +204,7 @@ export class WebSocketGateway {
       this.#logger.warn('The installed ws version does not allow the 32 KB frame limit; only the 128 KB message limit holds')
     }
     this.#connections.set(connection.connectionId, connection)
+    this.directory?.register(connection.connectionId)
     connection.open(ws, this.#limits)
     ws.on('error', (err) => this.#logger.debug('WebSocket error', { connectionId: connection.connectionId, error: err.message }))
     ws.on('message', (data: Buffer, isBinary: boolean) => {
@@ -212,6 +220,7 @@ export class WebSocketGateway {
     })
     ws.once('close', (code: number, reason: Buffer) => {
       this.#connections.delete(connection.connectionId)
+      this.directory?.unregister(connection.connectionId)
       connection.dispose()
       this.#disconnected(connection, code, reason.toString('utf8')).catch((err: unknown) => {
         this.#logger.error('$disconnect failed inside the gateway', { connectionId: connection.connectionId, error: err })

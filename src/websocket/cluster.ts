@@ -1,0 +1,145 @@
+/**
+ * @module
+ * WebSocket connections across nodes (issue 8): Redis records which node holds each
+ * connection, and `@connections` requests for a connection held elsewhere are forwarded to
+ * that node over pub/sub and answered from there. Each node keeps a heartbeat key alive; a
+ * node that dies stops owning its connections once its heartbeat expires
+ * (`NODE_HEARTBEAT_TTL_MS`), after which they answer 410 like any closed connection.
+ */
+import { randomUUID } from 'node:crypto'
+import { Redis } from 'ioredis'
+import type { Logger } from '../logging/logger.js'
+import type { ManageMethod, ManageOutcome } from './manage.js'
+
+/** A node whose heartbeat is older than this no longer owns its connections. */
+export const NODE_HEARTBEAT_TTL_MS = 5_000
+const HEARTBEAT_EVERY_MS = 1_500
+/** How long a forwarded request waits for the owner node's answer. */
+export const FORWARD_TIMEOUT_MS = 2_000
+/** One hash slot for every key (`{ws}`), so the layout also suits Redis Cluster. */
+const PREFIX = 'gatehouse:{ws}:'
+
+/** A forwarded request could not be answered: Redis or the owner node did not respond. */
+export type ForwardOutcome = ManageOutcome | { readonly kind: 'unavailable'; readonly reason: string }
+
+interface ForwardMessage {
+  readonly replyTo: string
+  readonly ticket: string
+  readonly apiId: string
+  readonly connectionId: string
+  readonly method: ManageMethod
+  /** base64 */
+  readonly body: string
+}
+
+interface ReplyMessage {
+  readonly ticket: string
+  readonly outcome: ManageOutcome
+}
+
+export class ConnectionDirectory {
+  readonly nodeId = randomUUID()
+  readonly #redis: Redis
+  readonly #sub: Redis
+  readonly #logger: Logger
+  readonly #pending = new Map<string, (outcome: ForwardOutcome) => void>()
+  readonly #heartbeat: NodeJS.Timeout
+  #handler: ((apiId: string, connectionId: string, method: ManageMethod, body: Buffer) => ManageOutcome) | null = null
+
+  constructor(url: string, logger: Logger) {
+    this.#logger = logger
+    const options = { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 1_000, retryStrategy: (n: number) => Math.min(n * 100, 2_000) }
+    this.#redis = new Redis(url, options)
+    // Subscriptions survive reconnects only with a queue: ioredis re-subscribes on its own.
+    this.#sub = new Redis(url, { retryStrategy: options.retryStrategy, maxRetriesPerRequest: null })
+    for (const r of [this.#redis, this.#sub]) r.on('error', (err: Error) => logger.debug('Redis (WebSocket directory)', { error: err.message }))
+    this.#sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.#onMessage(channel.toString(), message.toString()))
+    void this.#sub.subscribe(this.#nodeChannel(this.nodeId)).catch(() => undefined)
+    this.#heartbeat = setInterval(() => void this.#beat(), HEARTBEAT_EVERY_MS)
+    this.#heartbeat.unref()
+    this.#redis.on('ready', () => void this.#beat())
+  }
+
+  /** Answers requests other nodes forward for connections held here. */
+  serve(handler: (apiId: string, connectionId: string, method: ManageMethod, body: Buffer) => ManageOutcome): void {
+    this.#handler = handler
+  }
+
+  /** A connection opened here. Best effort: without Redis it is reachable only locally. */
+  register(connectionId: string): void {
+    this.#redis.set(PREFIX + 'conn:' + connectionId, this.nodeId).catch(() => undefined)
+  }
+
+  unregister(connectionId: string): void {
+    this.#redis.del(PREFIX + 'conn:' + connectionId).catch(() => undefined)
+  }
+
+  /** Forwards an operation to the node holding `connectionId`. */
+  async forward(apiId: string, connectionId: string, method: ManageMethod, body: Buffer): Promise<ForwardOutcome> {
+    let owner: string | null
+    let alive: number
+    try {
+      owner = await this.#redis.get(PREFIX + 'conn:' + connectionId)
+      if (owner === null || owner === this.nodeId) return { kind: 'gone' }
+      alive = await this.#redis.exists(PREFIX + 'node:' + owner)
+    } catch (err) {
+      return { kind: 'unavailable', reason: `Redis: ${(err as Error).message}` }
+    }
+    if (alive === 0) {
+      // Its node is gone (heartbeat expired): so is the connection.
+      this.#redis.del(PREFIX + 'conn:' + connectionId).catch(() => undefined)
+      return { kind: 'gone' }
+    }
+    const ticket = randomUUID()
+    const message: ForwardMessage = { replyTo: this.nodeId, ticket, apiId, connectionId, method, body: body.toString('base64') }
+    return new Promise<ForwardOutcome>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(ticket)
+        resolve({ kind: 'unavailable', reason: `node ${owner} did not answer within ${FORWARD_TIMEOUT_MS} ms` })
+      }, FORWARD_TIMEOUT_MS)
+      this.#pending.set(ticket, (outcome) => {
+        clearTimeout(timer)
+        this.#pending.delete(ticket)
+        resolve(outcome)
+      })
+      this.#redis.publish(this.#nodeChannel(owner as string), JSON.stringify(message)).catch((err: Error) => {
+        this.#pending.get(ticket)?.({ kind: 'unavailable', reason: `Redis: ${err.message}` })
+      })
+    })
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#heartbeat)
+    await this.#redis.del(PREFIX + 'node:' + this.nodeId).catch(() => undefined)
+    this.#redis.disconnect()
+    this.#sub.disconnect()
+  }
+
+  #nodeChannel(nodeId: string): string {
+    return PREFIX + 'to:' + nodeId
+  }
+
+  async #beat(): Promise<void> {
+    await this.#redis.set(PREFIX + 'node:' + this.nodeId, String(Date.now()), 'PX', NODE_HEARTBEAT_TTL_MS).catch(() => undefined)
+  }
+
+  #onMessage(channel: string, text: string): void {
+    let message: Partial<ForwardMessage & ReplyMessage>
+    try {
+      message = JSON.parse(text) as Partial<ForwardMessage & ReplyMessage>
+    } catch {
+      return
+    }
+    if (message.outcome !== undefined && message.ticket !== undefined) {
+      this.#pending.get(message.ticket)?.(message.outcome)
+      return
+    }
+    const { replyTo, ticket, apiId, connectionId, method, body } = message
+    if (replyTo === undefined || ticket === undefined || apiId === undefined || connectionId === undefined || method === undefined) return
+    const outcome = this.#handler?.(apiId, connectionId, method, Buffer.from(body ?? '', 'base64')) ?? { kind: 'gone' as const }
+    const reply: ReplyMessage = { ticket, outcome }
+    this.#redis.publish(this.#nodeChannel(replyTo), JSON.stringify(reply)).catch((err: Error) => {
+      this.#logger.debug('Could not answer a forwarded @connections request', { channel, error: err.message })
+    })
+  }
+}
