@@ -43,6 +43,8 @@ export class ConnectionDirectory {
   readonly #sub: Redis
   readonly #logger: Logger
   readonly #pending = new Map<string, (outcome: ForwardOutcome) => void>()
+  /** Connections held here, re-registered whenever Redis comes (back): it may have lost them. */
+  readonly #local = new Set<string>()
   readonly #heartbeat: NodeJS.Timeout
   #handler: ((apiId: string, connectionId: string, method: ManageMethod, body: Buffer) => ManageOutcome) | null = null
 
@@ -57,7 +59,10 @@ export class ConnectionDirectory {
     void this.#sub.subscribe(this.#nodeChannel(this.nodeId)).catch(() => undefined)
     this.#heartbeat = setInterval(() => void this.#beat(), HEARTBEAT_EVERY_MS)
     this.#heartbeat.unref()
-    this.#redis.on('ready', () => void this.#beat())
+    this.#redis.on('ready', () => {
+      void this.#beat()
+      this.#registerAll()
+    })
   }
 
   /** Answers requests other nodes forward for connections held here. */
@@ -67,11 +72,21 @@ export class ConnectionDirectory {
 
   /** A connection opened here. Best effort: without Redis it is reachable only locally. */
   register(connectionId: string): void {
+    this.#local.add(connectionId)
     this.#redis.set(PREFIX + 'conn:' + connectionId, this.nodeId).catch(() => undefined)
   }
 
   unregister(connectionId: string): void {
+    this.#local.delete(connectionId)
     this.#redis.del(PREFIX + 'conn:' + connectionId).catch(() => undefined)
+  }
+
+  /** After a reconnect (a restarted Redis keeps nothing): every connection held here again. */
+  #registerAll(): void {
+    if (this.#local.size === 0) return
+    const pipeline = this.#redis.pipeline()
+    for (const id of this.#local) pipeline.set(PREFIX + 'conn:' + id, this.nodeId)
+    pipeline.exec().catch(() => undefined)
   }
 
   /** Forwards an operation to the node holding `connectionId`. */
