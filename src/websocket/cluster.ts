@@ -45,6 +45,7 @@ export class ConnectionDirectory {
   readonly #pending = new Map<string, (outcome: ForwardOutcome) => void>()
   /** Connections held here, re-registered whenever Redis comes (back): it may have lost them. */
   readonly #local = new Set<string>()
+  #missedBeats = false
   readonly #heartbeat: NodeJS.Timeout
   #handler: ((apiId: string, connectionId: string, method: ManageMethod, body: Buffer) => ManageOutcome) | null = null
 
@@ -135,7 +136,13 @@ export class ConnectionDirectory {
   }
 
   async #beat(): Promise<void> {
-    await this.#redis.set(PREFIX + 'node:' + this.nodeId, String(Date.now()), 'PX', NODE_HEARTBEAT_TTL_MS).catch(() => undefined)
+    const ok = await this.#redis.set(PREFIX + 'node:' + this.nodeId, String(Date.now()), 'PX', NODE_HEARTBEAT_TTL_MS).then(
+      () => true,
+      () => false
+    )
+    // After missed heartbeats other nodes may have dropped our connections as gone: restore them.
+    if (ok && this.#missedBeats) this.#registerAll()
+    this.#missedBeats = !ok
   }
 
   #onMessage(channel: string, text: string): void {
