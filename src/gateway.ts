@@ -168,13 +168,17 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     retire(previous)
     for (const old of retired) if ([...old.pools.values()].every((p) => p.size === 0)) retired.delete(old)
     retired.add(previous)
-    await sinks.retain(built.snapshot.accessLogDestinations)
-    // Agents for backends no longer configured close once their requests finish.
-    await upstreams.retain(built.snapshot.upstreamAgentKeys)
-    watcher?.watchFiles(built.snapshot.config.sourceFiles)
-    logWarnings(built.snapshot)
+    // New handshakes use the new certificates and truststores at once.
     if (plane?.https != null) applySnapshotToHttpsListener(plane.https, built.snapshot)
     else if (built.snapshot.config.domainNames.length > 0) logger.warn('domainNames were added: restart to start the HTTPS listener that serves them')
+    await sinks.retain(built.snapshot.accessLogDestinations)
+    // Agents for backends no longer configured close once no request of an older snapshot can
+    // still reach them (the longest a request lasts), without holding up the reload.
+    setTimeout(() => {
+      if (holder !== undefined) void upstreams.retain(holder.current.upstreamAgentKeys)
+    }, SHUTDOWN_GRACE_MS).unref()
+    watcher?.watchFiles(built.snapshot.config.sourceFiles)
+    logWarnings(built.snapshot)
     logger.info('Configuration reloaded', { apis: built.snapshot.apis.size, functions: built.snapshot.pools.size })
     return { ok: true }
   }

@@ -6,7 +6,7 @@
  * shape (500 `{"message":"Internal Server Error"}`) and logged; it never reaches the client
  * as a stack trace and never stops the process.
  */
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { createServer, ServerResponse, STATUS_CODES, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { GatewayResponses, type GatewayResponse } from '../errors/catalog.js'
@@ -100,7 +100,21 @@ export function createDataPlane(holder: SnapshotHolder, logger: Logger, websocke
   }
   const server = createServer(serverOptions, onRequest)
   server.on('clientError', onClientError)
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => websocket.upgrade(req, socket, head))
+  // Only `Upgrade: websocket` is a handshake; any other upgrade offer (curl's h2c) is declined
+  // by answering the request as plain HTTP/1.1, as Node does without an upgrade listener.
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
+    if ((req.headers.upgrade ?? '').toLowerCase() === 'websocket') return websocket.upgrade(req, socket, head)
+    if (head.length > 0) socket.unshift(head)
+    const res = new ServerResponse(req)
+    res.shouldKeepAlive = false
+    res.assignSocket(socket as Socket)
+    res.on('finish', () => {
+      res.detachSocket(socket as Socket)
+      socket.end()
+    })
+    onRequest(req, res)
+  }
+  server.on('upgrade', onUpgrade)
   const plane: DataPlane = {
     server,
     inFlight: () => inFlight,
@@ -108,7 +122,7 @@ export function createDataPlane(holder: SnapshotHolder, logger: Logger, websocke
     createHttpsListener() {
       const https = createHttpsListener(holder, serverOptions, onRequest, logger)
       https.on('clientError', onClientError)
-      https.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => websocket.upgrade(req, socket, head))
+      https.on('upgrade', onUpgrade)
       plane.https = https
       return https
     },

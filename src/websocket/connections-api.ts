@@ -23,7 +23,9 @@ const PATH = /^\/([^/]+)\/(?:@|%40)connections\/([^/]+)$/i
 
 /** Whether a request target addresses the management API (checked before HTTP routing). */
 export function isConnectionsRequest(url: string | undefined): boolean {
-  return url !== undefined && (url.includes('@connections/') || /%40connections\//i.test(url))
+  if (url === undefined) return false
+  const q = url.indexOf('?')
+  return PATH.test(q < 0 ? url : url.slice(0, q))
 }
 
 export async function handleConnectionsRequest(req: IncomingMessage, res: ServerResponse, holder: SnapshotHolder, ws: WebSocketGateway): Promise<void> {

@@ -37,16 +37,17 @@ function requestContext(b: EventBase, eventType: 'CONNECT' | 'MESSAGE' | 'DISCON
 
 export function connectEvent(b: EventBase, stageVariables: Readonly<Record<string, string>> | null): Record<string, unknown> {
   const c = b.connection
-  const headers: Record<string, string> = {}
-  const multiValueHeaders: Record<string, string[]> = {}
+  // Null-prototype maps: a header or parameter named `__proto__` is just a name.
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>
+  const multiValueHeaders: Record<string, string[]> = Object.create(null) as Record<string, string[]>
   for (const [name, value] of c.handshakeHeaders) {
     headers[name] = value
     ;(multiValueHeaders[name] ??= []).push(value)
   }
   const event: Record<string, unknown> = { headers, multiValueHeaders }
   if (c.query.length > 0) {
-    const qs: Record<string, string> = {}
-    const mqs: Record<string, string[]> = {}
+    const qs: Record<string, string> = Object.create(null) as Record<string, string>
+    const mqs: Record<string, string[]> = Object.create(null) as Record<string, string[]>
     for (const [name, value] of c.query) {
       qs[name] = value
       ;(mqs[name] ??= []).push(value)

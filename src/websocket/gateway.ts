@@ -6,7 +6,7 @@
  * every close, best effort. Connections outlive reloads: each message looks its API and
  * stage up in the current snapshot.
  */
-import type { IncomingMessage } from 'node:http'
+import { validateHeaderName, validateHeaderValue, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { hostName } from '../http/request-context.js'
@@ -35,7 +35,7 @@ const FORBIDDEN_KEY = { message: 'Forbidden', type: 'INVALID_API_KEY' } as const
 const INTEGRATION_FAILED = { message: 'Internal server error', type: 'INTEGRATION_FAILURE' } as const
 /** Handshake data carried from the `$connect` outcome to ws's `headers`/`handleProtocols` hooks. */
 const HANDSHAKE = Symbol('gatehouse.handshake')
-type HandshakeRequest = IncomingMessage & { [HANDSHAKE]?: { headers: ReadonlyArray<readonly [string, string]> } }
+type HandshakeRequest = IncomingMessage & { [HANDSHAKE]?: { headers: ReadonlyArray<readonly [string, string]>; protocol: string | undefined } }
 
 export class WebSocketGateway {
   readonly #holder: SnapshotHolder
@@ -64,9 +64,7 @@ export class WebSocketGateway {
       handleProtocols: (_protocols, req) => protocolOf(req as HandshakeRequest) ?? false,
     })
     this.#wss.on('headers', (headers: string[], req: IncomingMessage) => {
-      for (const [name, value] of (req as HandshakeRequest)[HANDSHAKE]?.headers ?? []) {
-        if (name.toLowerCase() !== 'sec-websocket-protocol') headers.push(`${name}: ${value}`)
-      }
+      for (const [name, value] of (req as HandshakeRequest)[HANDSHAKE]?.headers ?? []) headers.push(`${name}: ${value}`)
     })
   }
 
@@ -102,7 +100,7 @@ export class WebSocketGateway {
     const domainName = hostName(host)
     const api = webSocketApiFor(snapshot, domainName)
     const stageName = /^\/([^/]+)\/?$/.exec(rawPathname)?.[1]
-    const stage = stageName === undefined ? undefined : api?.stages.get(decodeURIComponent(stageName))
+    const stage = stageName === undefined ? undefined : api?.stages.get(safeDecode(stageName))
     if (api == null || stage === undefined) return refuseUpgrade(socket, UNKNOWN_STAGE_STATUS, requestId)
 
     const handshakeHeaders: Array<readonly [string, string]> = []
@@ -171,6 +169,7 @@ export class WebSocketGateway {
     }
 
     let handshake: ReadonlyArray<readonly [string, string]> = []
+    let protocol: string | undefined
     const connect = stage.connect
     if (connect !== null && connect.integration !== null) {
       const started = performance.now()
@@ -189,12 +188,17 @@ export class WebSocketGateway {
       }
       const { statusCode, headers, body } = outcome.result
       integrationStatus = statusCode
+      if (statusCode < 200 || statusCode > 599) {
+        integrationError = `The $connect integration answered status ${statusCode}`
+        return refuse(CONNECT_FAILURE_STATUS, INTEGRATION_FAILED)
+      }
       if (statusCode < 200 || statusCode > 299) return refuse(statusCode, { message: 'The $connect integration refused the connection', type: 'INTEGRATION_RESPONSE' }, body ?? '')
-      handshake = headers
+      handshake = handshakeHeaders101(headers)
+      protocol = headers.find(([n]) => n.toLowerCase() === 'sec-websocket-protocol')?.[1]
     }
     if (socket.destroyed) return
     log(200, null)
-    ;(req as HandshakeRequest)[HANDSHAKE] = { headers: handshake }
+    ;(req as HandshakeRequest)[HANDSHAKE] = { headers: handshake, protocol }
     this.#wss.handleUpgrade(req, socket, head, (ws) => this.#opened(ws, connection))
   }
 
@@ -342,6 +346,14 @@ function runRoute(integration: CompiledWebSocketIntegration, event: () => Record
   }
 }
 
+function safeDecode(s: string): string {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    return s
+  }
+}
+
 /** `{apiId}.execute-api.*`, or the only WebSocket API. */
 export function webSocketApiFor(snapshot: RuntimeSnapshot, domainName: string): CompiledWebSocketApi | null {
   const host = domainName.toLowerCase()
@@ -350,6 +362,25 @@ export function webSocketApiFor(snapshot: RuntimeSnapshot, domainName: string): 
   return snapshot.soleWebSocketApi
 }
 
+/** Headers of the 101 the gateway owns, or that cannot follow a protocol switch. */
+const NOT_IN_101 = new Set(['connection', 'upgrade', 'sec-websocket-accept', 'sec-websocket-extensions', 'sec-websocket-protocol', 'content-length', 'transfer-encoding', 'keep-alive', 'te', 'trailer', 'date'])
+
+/** The `$connect` answer's headers that may go into the 101: valid names and values, none the handshake owns. */
+function handshakeHeaders101(headers: ReadonlyArray<readonly [string, string]>): Array<readonly [string, string]> {
+  const out: Array<readonly [string, string]> = []
+  for (const [name, value] of headers) {
+    if (NOT_IN_101.has(name.toLowerCase())) continue
+    try {
+      validateHeaderName(name)
+      validateHeaderValue(name, value)
+    } catch {
+      continue
+    }
+    out.push([name, value])
+  }
+  return out
+}
+
 function protocolOf(req: HandshakeRequest): string | undefined {
-  return req[HANDSHAKE]?.headers.find(([n]) => n.toLowerCase() === 'sec-websocket-protocol')?.[1]
+  return req[HANDSHAKE]?.protocol
 }

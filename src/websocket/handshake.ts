@@ -27,6 +27,7 @@ const MESSAGES: Readonly<Record<number, string>> = {
 
 export function refuseUpgrade(socket: Duplex, status: number, requestId: string, body?: string | null): void {
   if (socket.destroyed) return
+  if (!Number.isInteger(status) || status < 200 || status > 599) status = CONNECT_FAILURE_STATUS
   const text = body ?? (MESSAGES[status] !== undefined ? JSON.stringify({ message: MESSAGES[status] }) : '')
   const bytes = Buffer.byteLength(text)
   socket.end(

@@ -8,6 +8,7 @@
  * sends back.
  */
 import type { Dispatcher } from 'undici'
+import { clfTime } from '../http/clf-time.js'
 import { evaluateJsonPath, parseJsonPath } from '../integrations/parameter-mapping/json-path.js'
 import type { Connection } from './connection.js'
 import type { RouteOutcome } from './lambda.js'
@@ -34,12 +35,32 @@ export interface WebSocketRequestSource {
   readonly messageId: string | null
   readonly body: string | null
   readonly stageVariables: Readonly<Record<string, string>> | null
+  /** Epoch ms of the event (`$context.requestTimeEpoch`). */
+  readonly requestTimeEpoch?: number
 }
 
 interface CompiledParameter {
   readonly target: 'header' | 'querystring'
   readonly name: string
   readonly value: (s: WebSocketRequestSource) => string | undefined
+}
+
+/** A backend answer is a message to send: at most the 128 KB message quota is read. */
+export const MAX_BACKEND_RESPONSE_BYTES = 128 * 1024
+
+/** The body as text, or `null` (body destroyed) once it passes `limit` bytes. */
+async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, limit: number): Promise<string | null> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of body) {
+    size += chunk.length
+    if (size > limit) {
+      body.destroy()
+      return null
+    }
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks, size).toString('utf8')
 }
 
 const KEY = /^integration\.request\.(header|querystring)\.([a-zA-Z0-9._$-]+)$/
@@ -58,11 +79,21 @@ const CONTEXT: Readonly<Record<string, (s: WebSocketRequestSource) => string | u
   stage: (s) => s.connection.stageName,
   'identity.sourceIp': (s) => s.connection.sourceIp,
   'identity.userAgent': (s) => s.connection.userAgent,
+  'identity.apiKey': (s) => s.connection.apiKey ?? undefined,
+  requestTimeEpoch: (s) => (s.requestTimeEpoch === undefined ? undefined : String(s.requestTimeEpoch)),
+  requestTime: (s) => (s.requestTimeEpoch === undefined ? undefined : clfTime(s.requestTimeEpoch)),
 }
 
 /** A WebSocket `$context` variable for a request, or `undefined`. */
 export function contextValue(source: WebSocketRequestSource, name: string): string | undefined {
-  return CONTEXT[name]?.(source)
+  const fixed = CONTEXT[name]
+  if (fixed !== undefined) return fixed(source)
+  // `$context.authorizer.principalId` and the `$connect` authorizer's context (strings).
+  if (name.startsWith('authorizer.')) {
+    const v = source.connection.authorizer?.[name.slice(11)]
+    return v === undefined || v === null ? undefined : String(v)
+  }
+  return undefined
 }
 
 export type CompiledParameters = { ok: true; parameters: CompiledParameter[] } | { ok: false; key: string; reason: string }
@@ -131,10 +162,13 @@ export async function invokeHttpRoute(integration: WebSocketHttpIntegration, sou
       method: integration.method as Dispatcher.HttpMethod,
       headers,
       body,
-      headersTimeout: integration.timeoutInMillis,
-      bodyTimeout: integration.timeoutInMillis,
+      // The whole exchange, not just idle gaps, is bounded by the integration timeout.
+      signal: AbortSignal.timeout(integration.timeoutInMillis),
     })
-    const text = await res.body.text()
+    const text = await readCapped(res.body, MAX_BACKEND_RESPONSE_BYTES)
+    if (text === null) {
+      return { ok: false, reason: `HTTP_PROXY answer from ${integration.origin} is over ${MAX_BACKEND_RESPONSE_BYTES} bytes`, timeout: false }
+    }
     const out: Array<readonly [string, string]> = []
     for (const [name, value] of Object.entries(res.headers)) {
       if (value === undefined) continue
@@ -144,7 +178,7 @@ export async function invokeHttpRoute(integration: WebSocketHttpIntegration, sou
     const reply = integration.templates === null ? text : renderReply(integration.templates, source, res.statusCode, text)
     return { ok: true, result: { statusCode: res.statusCode, headers: out, body: reply } }
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? ''
-    return { ok: false, reason: `HTTP_PROXY call to ${integration.origin} failed: ${(err as Error).message}`, timeout: code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT' }
+    const name = (err as Error).name
+    return { ok: false, reason: `HTTP call to ${integration.origin} failed: ${(err as Error).message}`, timeout: name === 'TimeoutError' || name === 'AbortError' }
   }
 }

@@ -35,6 +35,9 @@ export function compileRouteSelection(expression: string): RouteKeySelector | nu
     }
     if (last < expression.length) parts.push({ literal: expression.slice(last) })
   }
+  // A `$name` left in the literal text is a variable this language cannot read
+  // (`$request.header.x`); only `$default` stands for itself, and `\$` for a dollar.
+  if (parts.some((p) => 'literal' in p && p.literal !== '$' && /\$(?!default\b)[A-Za-z{]/.test(p.literal))) return null
   const usesBody = parts.some((p) => 'steps' in p)
   return (message) => {
     let body: unknown = undefined

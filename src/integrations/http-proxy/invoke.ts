@@ -55,6 +55,10 @@ export function invokeHttpProxy(t: HttpProxyTarget): Promise<Reply> {
     overwrittenPath: parts.path,
     rawQueryString: parts.rawQueryString,
   })
+  if (path === null) {
+    ctx.integrationErrorMessage = 'The request path has a dot segment (. or ..), which is not forwarded'
+    return Promise.resolve(localReply(GatewayResponses.BAD_REQUEST))
+  }
   const flat: string[] = []
   for (const [name, value] of parts.headers) flat.push(name, value)
 

@@ -65,8 +65,14 @@ export interface TargetRequest {
   readonly rawQueryString: string
 }
 
-/** The request target (`/path?query`) sent upstream. */
-export function targetPath(template: TargetTemplate, request: TargetRequest): string {
+/**
+ * The request target (`/path?query`) sent upstream, or `null` when the client's part of the
+ * path has a dot segment (`..`, `.`, also percent-encoded): forwarded, it would let a client
+ * climb out of the integration URI's path on the backend. Answered 400 instead.
+ */
+export function targetPath(template: TargetTemplate, request: TargetRequest): string | null {
+  const client = [request.appendedPath ?? '', request.overwrittenPath ?? '', ...Object.values(request.pathParameters ?? {})]
+  if (client.some(hasDotSegment)) return null
   let path: string
   if (request.overwrittenPath !== null) {
     path = encodePath(request.overwrittenPath)
@@ -84,6 +90,11 @@ export function targetPath(template: TargetTemplate, request: TargetRequest): st
   }
   const query = template.query === '' ? request.rawQueryString : request.rawQueryString === '' ? template.query : `${template.query}&${request.rawQueryString}`
   return query === '' ? path : `${path}?${query}`
+}
+
+/** `.` or `..` as a path segment, plain or percent-encoded (`%2e`), with `/` or `%2F` around it. */
+function hasDotSegment(path: string): boolean {
+  return /(^|\/|%2f)(\.|%2e){1,2}($|\/|%2f)/i.test(path)
 }
 
 function encodePath(decoded: string): string {
