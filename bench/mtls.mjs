@@ -55,20 +55,20 @@
 import { existsSync, rmSync } from 'node:fs'
 import https from 'node:https'
 import net from 'node:net'
-import { join, relative, resolve } from 'node:path'
+import { join, relative } from 'node:path'
 import { createHistogram } from 'node:perf_hooks'
 import tls from 'node:tls'
 import { pathToFileURL } from 'node:url'
 import { BODY, CONTENT_TYPE } from './fixtures/response.mjs'
 import { derivedConfig, GATEWAY_FLAGS, removeTmpDir } from './lib/configs.mjs'
-import { fatal, nonNegativeNumber, outputPath, positiveInteger, positiveNumber, requireBuild, SERVER_NODE_ARGS } from './lib/env.mjs'
+import { fatal, GATEHOUSE, logGatehouse, nonNegativeNumber, outputPath, positiveInteger, positiveNumber, requireBuild, requireGatehouse, SERVER_NODE_ARGS } from './lib/env.mjs'
 import { checkResponse, load, measured } from './lib/load.mjs'
-import { autocannonVersion, describeMachine, machineInfo, noiseOf } from './lib/machine.mjs'
+import { autocannonVersion, describeMachine, machineInfo } from './lib/machine.mjs'
 import { FIXTURES, ROOT } from './lib/paths.mjs'
 import { installShutdownHandlers, runMain, session, startServer, stopServers } from './lib/processes.mjs'
-import { accountThrottle, hasProblems, problemsText, reportHead, responseFigures, warnDisturbedRuns, warnFailing, warnIfDisturbed, writeReport } from './lib/report.mjs'
+import { accountThrottle, hasProblems, printRequestTable, problemsText, reportHead, responseFigures, warnDisturbedRuns, warnFailing, warnIfDisturbed, writeReport } from './lib/report.mjs'
 import { medianBy, perRound, perRoundText, runRounds } from './lib/rounds.mjs'
-import { delay, printColumns, round } from './lib/util.mjs'
+import { delay, round } from './lib/util.mjs'
 
 const PATH = '/hello'
 const DOMAIN = 'api.bench.test'
@@ -84,7 +84,6 @@ const settings = {
   rounds: positiveInteger('BENCH_ROUNDS', 3),
 }
 const OUTPUT = outputPath('bench/results/mtls-latest.json')
-const GATEHOUSE = process.env.BENCH_GATEHOUSE ? resolve(process.env.BENCH_GATEHOUSE) : join(ROOT, 'bin/gatehouse.js')
 const TEST_CA = join(ROOT, 'build/test/helpers/test-ca.js')
 
 const SCENARIOS = [
@@ -136,7 +135,7 @@ installShutdownHandlers(() => {
 
 async function main() {
   requireBuild('bench:mtls')
-  if (!existsSync(GATEHOUSE)) fatal(`BENCH_GATEHOUSE: ${GATEHOUSE} does not exist`)
+  requireGatehouse()
   if (!existsSync(TEST_CA)) fatal(`${relative(ROOT, TEST_CA)} is missing: run \`npm run build\``)
   const machine = machineInfo()
   console.log(`Gatehouse mutual TLS benchmark: ${describeMachine(machine)}`)
@@ -144,7 +143,7 @@ async function main() {
     `${settings.warmup}s warm-up, then ${settings.duration}s measured per scenario, ${settings.connections} connections ` +
       `(keep-alive) or workers (new connections), GET ${PATH} on 127.0.0.1, ${settings.rounds} round(s)`
   )
-  if (process.env.BENCH_GATEHOUSE) console.log(`Gateway: ${GATEHOUSE} (BENCH_GATEHOUSE), not this checkout's bin/gatehouse.js`)
+  logGatehouse()
 
   const { createTestPki } = await import(pathToFileURL(TEST_CA).href)
   pki = await createTestPki()
@@ -226,7 +225,7 @@ async function main() {
 
   console.log('')
   console.log(`GET ${PATH}${settings.rounds > 1 ? `, median-rps round of ${settings.rounds} per scenario` : ''}:`)
-  printTable(results)
+  printRequestTable(results)
   console.log('')
   const x = (v) => (v === null ? 'n/a' : v.toFixed(3) + 'x')
   const us = (v) => (v === null ? 'n/a' : `${v >= 0 ? '+' : ''}${v.toFixed(0)} µs`)
@@ -508,24 +507,6 @@ async function assertRunning(scenario, servers, phase) {
     `[${scenario.name}] the ${dead.role} exited (${dead.server.child.signalCode ?? 'code ' + dead.server.child.exitCode}) ` +
       `during or at the end of the ${phase}; the scenario cannot run (its stderr is above)`
   )
-}
-
-function printTable(rows) {
-  printColumns([
-    ['scenario', 'rps', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'server CPU', 'CPU/request', 'load gen CPU', 'other+steal'],
-    ...rows.map((r) => [
-      r.name,
-      r.rps.toFixed(0),
-      r.latencyMs.p50.toFixed(3),
-      r.latencyMs.p99.toFixed(3),
-      String(r.errors + r.timeouts),
-      String(r.non2xx),
-      r.serverCpuCores === null ? 'n/a' : `${r.serverCpuCores.toFixed(2)} cores`,
-      r.serverCpuUsPerRequest === null ? 'n/a' : `${r.serverCpuUsPerRequest.toFixed(0)} µs`,
-      `${r.loadGeneratorCpuCores.toFixed(2)} cores`,
-      r.machine.otherCores === null ? 'n/a' : `${noiseOf(r).toFixed(2)} cores`,
-    ]),
-  ])
 }
 
 runMain(main, () => {

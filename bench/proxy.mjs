@@ -42,10 +42,10 @@
 //   BENCH_GATEHOUSE     the gateway's entry point (default bin/gatehouse.js), e.g. the bin/gatehouse.js
 //                       of a patched copy of bin/ + build/ in /tmp, to compare builds
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
-import { join, relative, resolve } from 'node:path'
+import { readFileSync } from 'node:fs'
+import { join, relative } from 'node:path'
 import { derivedConfig, GATEWAY_FLAGS, removeTmpDir } from './lib/configs.mjs'
-import { fatal, nonNegativeNumber, outputPath, positiveInteger, positiveNumber, requireBuild, SERVER_NODE_ARGS } from './lib/env.mjs'
+import { GATEHOUSE, logGatehouse, nonNegativeNumber, outputPath, positiveInteger, positiveNumber, requireBuild, requireGatehouse, SERVER_NODE_ARGS } from './lib/env.mjs'
 import { checkResponse, load, measured } from './lib/load.mjs'
 import { describeMachine, machineInfo, noiseOf } from './lib/machine.mjs'
 import { FIXTURES, ROOT } from './lib/paths.mjs'
@@ -66,7 +66,6 @@ const settings = {
   rounds: positiveInteger('BENCH_ROUNDS', 3),
 }
 const OUTPUT = outputPath('bench/results/proxy-latest.json')
-const GATEHOUSE = process.env.BENCH_GATEHOUSE ? resolve(process.env.BENCH_GATEHOUSE) : join(ROOT, 'bin/gatehouse.js')
 const BENCH_CPU = 0
 /** After each load run, how long the servers get to finish the requests autocannon abandoned. */
 const SETTLE_MS = 300
@@ -132,7 +131,7 @@ installShutdownHandlers(removeTmpDir)
 
 async function main() {
   requireBuild('bench:proxy')
-  if (!existsSync(GATEHOUSE)) fatal(`BENCH_GATEHOUSE: ${GATEHOUSE} does not exist`)
+  requireGatehouse()
   // Before pinning: afterwards availableParallelism() counts only CPU 0.
   const machine = machineInfo()
   console.log(`Gatehouse proxy benchmark: ${describeMachine(machine)}`)
@@ -140,7 +139,7 @@ async function main() {
     `${settings.warmup}s warm-up, then ${settings.duration}s at full speed and ${settings.duration}s paced at ` +
       `${settings.pacedRate} req/s per scenario, ${settings.connections} connections, GET ${PATH} on 127.0.0.1`
   )
-  if (process.env.BENCH_GATEHOUSE) console.log(`Gateway: ${GATEHOUSE} (BENCH_GATEHOUSE), not this checkout's bin/gatehouse.js`)
+  logGatehouse()
   const pinning = pin(machine.cpus)
   if (pinning.pinned) {
     console.log(

@@ -47,12 +47,12 @@ import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { derivedConfig, ensureTmpDir, GATEWAY_FLAGS, removeTmpDir } from './lib/configs.mjs'
 import { fatal, nonNegativeNumber, outputPath, positiveInteger, positiveNumber, requireBuild, SERVER_NODE_ARGS } from './lib/env.mjs'
 import { checkResponse, load as autocannonLoad, measured } from './lib/load.mjs'
-import { describeMachine, machineInfo, noiseOf } from './lib/machine.mjs'
+import { describeMachine, machineInfo } from './lib/machine.mjs'
 import { FIXTURES, GATEWAY_CONFIG, ROOT } from './lib/paths.mjs'
 import { installShutdownHandlers, runMain, session, startServer, stopServers } from './lib/processes.mjs'
-import { accountThrottle, hasProblems, problemsText, reportHead, responseFigures, warnDisturbedRuns, warnFailing, warnIfDisturbed, writeReport } from './lib/report.mjs'
+import { accountThrottle, hasProblems, printRequestTable, problemsText, reportHead, responseFigures, warnDisturbedRuns, warnFailing, warnIfDisturbed, writeReport } from './lib/report.mjs'
 import { medianBy, perRound, perRoundText, runRounds } from './lib/rounds.mjs'
-import { printColumns, round } from './lib/util.mjs'
+import { round } from './lib/util.mjs'
 
 const PATH = '/hello'
 /** The JSON format the API Gateway console offers (spec 9.2), verbatim. */
@@ -193,7 +193,7 @@ async function main() {
 
   console.log('')
   if (settings.rounds > 1) console.log(`median of ${settings.rounds} rounds per scenario:`)
-  printTable(results)
+  printRequestTable(results, { rpsHeader: 'rps (mean)', loadHeader: 'autocannon CPU' })
   console.log('')
   for (const q of RATIOS) {
     const ratio = ratios.find((x) => x.name === q.name)
@@ -320,25 +320,6 @@ function checkAccessLog(summary) {
 /** One autocannon run at this bench's settings; with `measure`, also a microsecond latency histogram of every 2xx response. */
 function load(url, seconds, measure = false, headers = {}) {
   return autocannonLoad(url, seconds, { connections: settings.connections, pipelining: settings.pipelining, headers, measure })
-}
-
-function printTable(results) {
-  const rows = [
-    ['scenario', 'rps (mean)', 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'server CPU', 'CPU/request', 'autocannon CPU', 'other+steal'],
-    ...results.map((r) => [
-      r.name,
-      r.rps.toFixed(0),
-      r.latencyMs.p50.toFixed(3),
-      r.latencyMs.p99.toFixed(3),
-      String(r.errors + r.timeouts),
-      String(r.non2xx),
-      r.serverCpuCores === null ? 'n/a' : `${r.serverCpuCores.toFixed(2)} cores`,
-      r.serverCpuUsPerRequest === null ? 'n/a' : `${r.serverCpuUsPerRequest.toFixed(0)} µs`,
-      `${r.loadGeneratorCpuCores.toFixed(2)} cores`,
-      r.machine.otherCores === null ? 'n/a' : `${noiseOf(r).toFixed(2)} cores`,
-    ]),
-  ]
-  printColumns(rows)
 }
 
 /** The run with the median rps (the lower middle one for an even count). */

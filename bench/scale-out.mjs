@@ -50,25 +50,22 @@ import { join } from 'node:path'
 import { createHistogram } from 'node:perf_hooks'
 import { Redis } from 'ioredis'
 import { Pool } from 'undici'
-import WebSocket from 'ws'
 import { derivedConfig, ensureTmpDir, GATEWAY_FLAGS, removeTmpDir } from './lib/configs.mjs'
 import { fatal, nonNegativeNumber, outputPath, positiveInteger, positiveNumber, requireBuild, SERVER_NODE_ARGS } from './lib/env.mjs'
 import { checkResponse, load, measured } from './lib/load.mjs'
 import { describeMachine, machineInfo, noiseOf } from './lib/machine.mjs'
-import { FIXTURES, ROOT } from './lib/paths.mjs'
+import { ROOT } from './lib/paths.mjs'
 import { installShutdownHandlers, runMain, session, startServer, stopServers } from './lib/processes.mjs'
 import { accountThrottle, hasProblems, problemsText, reportHead, responseFigures, warnDisturbedRuns, warnFailing, warnIfDisturbed, writeReport } from './lib/report.mjs'
 import { medianBy, perRound, perRoundText, runRounds } from './lib/rounds.mjs'
 import { delay, indent, printColumns, round } from './lib/util.mjs'
+import { closeSockets, connectionPaths, countFrames, openSockets, postBody, POST_BODY, postPhase as postPhaseOf, roundTrip, waitFor, wsEchoConfig } from './lib/websocket.mjs'
 
 const PATH = '/hello'
 const STAGE = 'bench'
 /** Stage throttling far above anything this bench can drive (as run.mjs's gateway-throttle). */
 const STAGE_THROTTLE = { throttlingRateLimit: 1_000_000, throttlingBurstLimit: 1_000_000 }
-const WHOAMI = '{"action":"whoami"}'
 /** The post scenarios' body, sent as a text frame to the addressed client. */
-const POST_BODY = JSON.stringify({ message: 'hello from @connections' })
-const POST_BODY_BYTES = Buffer.from(POST_BODY)
 /** After each load run, how long the servers get before the bench checks that they are still up. */
 const SETTLE_MS = 300
 const FLAGS = [...GATEWAY_FLAGS, '--no-admin']
@@ -311,24 +308,7 @@ async function runThrottle(scenario) {
 // 3 and 4: @connections POST on the node holding the connections, or through another node
 
 function websocketConfig() {
-  return derivedConfig(
-    'scale-out-ws',
-    (doc) => {
-      doc.functions = { echo: { handler: join(FIXTURES, 'ws-echo.handler') } }
-      doc.apis = [
-        {
-          name: 'bench-ws',
-          apiId: 'benchws001',
-          protocolType: 'WEBSOCKET',
-          routeSelectionExpression: '$request.body.action',
-          routes: [{ routeKey: '$default', target: 'integrations/echo', routeResponseSelectionExpression: '$default' }],
-          integrations: [{ integrationId: 'echo', integrationType: 'AWS_PROXY', integrationUri: 'echo' }],
-          stages: [{ stageName: STAGE }],
-        },
-      ]
-    },
-    'bench/scale-out.mjs'
-  )
+  return wsEchoConfig('scale-out-ws', STAGE, 'bench/scale-out.mjs')
 }
 
 async function runPost(scenario) {
@@ -345,27 +325,9 @@ async function runPost(scenario) {
     const target = scenario.cross ? nodeB : nodeA
     sockets = await openSockets(scenario.name, nodeA.url.replace(/^http/, 'ws') + `/${STAGE}`, settings.postClients)
     // Each client learns its connection id.
-    const ids = []
-    for (const socket of sockets) {
-      const [id, isBinary] = await roundTrip(socket, WHOAMI)
-      if (isBinary || typeof id !== 'string' || !/^[A-Za-z0-9+/=_-]{8,}$/.test(id)) {
-        throw new Error(`[${scenario.name}] {"action":"whoami"} answered ${JSON.stringify(id)}, not a connection id`)
-      }
-      ids.push(id)
-    }
-    if (new Set(ids).size !== ids.length) throw new Error(`[${scenario.name}] two clients got the same connection id`)
-    const paths = ids.map((id) => `/${STAGE}/@connections/${encodeURIComponent(id)}`)
+    const paths = await connectionPaths(scenario.name, sockets, STAGE)
     // From now on every client counts the frames it receives.
-    const frames = { received: 0, unexpected: 0 }
-    for (const socket of sockets) {
-      socket.handlers = {
-        message(data, isBinary) {
-          if (!isBinary && POST_BODY_BYTES.equals(data)) frames.received++
-          else frames.unexpected++
-        },
-        close() {},
-      }
-    }
+    const frames = countFrames(sockets)
     pool = new Pool(target.url, { connections: settings.postPool })
     // The check: one POST per connection, through the node the scenario posts to, and one frame
     // each. A 410 may mean that node A's registration has not reached Redis yet: retried for 2 s.
@@ -373,7 +335,7 @@ async function runPost(scenario) {
     for (const path of paths) {
       const until = performance.now() + 2000
       for (;;) {
-        const res = await pool.request({ path, method: 'POST', body: POST_BODY, headers: { 'content-type': 'application/json' } })
+        const res = await postBody(pool, path)
         const text = await res.body.text()
         if (res.statusCode === 200) break
         if (res.statusCode !== 410 || performance.now() > until) throw new Error(`[${scenario.name}] POST ${target.url}${path} answered ${res.statusCode} ${text}`)
@@ -445,39 +407,8 @@ async function runPost(scenario) {
 }
 
 /** BENCH_POST_POOL loops, each with one POST in flight, round-robin over `paths`, for `seconds`. */
-async function postPhase(pool, paths, seconds, latencyUs) {
-  const started = performance.now()
-  const deadline = started + seconds * 1000
-  let next = 0
-  let count = 0
-  let ok = 0
-  let errors = 0
-  const problems = {}
-  const statusCodes = {}
-  const loop = async () => {
-    while (performance.now() < deadline && !session.interrupted) {
-      const path = paths[next++ % paths.length]
-      const sentAt = performance.now()
-      try {
-        const { statusCode, body } = await pool.request({ path, method: 'POST', body: POST_BODY, headers: { 'content-type': 'application/json' } })
-        await body.dump()
-        count++
-        statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1
-        if (statusCode === 200) {
-          ok++
-          latencyUs?.record(Math.max(1, Math.round((performance.now() - sentAt) * 1000)))
-        } else {
-          errors++
-          problems[`status ${statusCode}`] = (problems[`status ${statusCode}`] ?? 0) + 1
-        }
-      } catch (err) {
-        errors++
-        problems[err.code ?? err.message] = (problems[err.code ?? err.message] ?? 0) + 1
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: settings.postPool }, loop))
-  return { count, ok, errors, problems, statusCodes, seconds: (performance.now() - started) / 1000 }
+function postPhase(pool, paths, seconds, latencyUs) {
+  return postPhaseOf(pool, paths, seconds, latencyUs, settings.postPool)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -607,69 +538,6 @@ function cpuFigures(m, operations, roles) {
     gatewayCpuUsPerOperation: Object.fromEntries(roles.map((role, i) => [role, perOp(gatewaySeconds[i])])),
     redisCpuUsPerOperation: perOp(redisSeconds),
   }
-}
-
-/** Opens `count` WebSocket connections to `url` (50 handshakes at a time); each dispatches to `socket.handlers`. */
-async function openSockets(name, url, count) {
-  const sockets = []
-  const openOne = () =>
-    new Promise((resolveOpen, reject) => {
-      const socket = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 10_000 })
-      socket.handlers = null
-      socket.on('message', (data, isBinary) => socket.handlers?.message(data, isBinary))
-      socket.on('close', (code) => socket.handlers?.close(code))
-      socket.once('open', () => {
-        sockets.push(socket)
-        resolveOpen()
-      })
-      socket.on('error', (err) => {
-        if (socket.readyState === WebSocket.CONNECTING || socket.readyState === WebSocket.CLOSED) reject(new Error(`[${name}] cannot connect to ${url}: ${err.message}`))
-      })
-    })
-  try {
-    for (let i = 0; i < count; i += 50) {
-      await Promise.all(Array.from({ length: Math.min(50, count - i) }, openOne))
-    }
-  } catch (err) {
-    closeSockets(sockets)
-    throw err
-  }
-  return sockets
-}
-
-function closeSockets(sockets) {
-  for (const socket of sockets) {
-    socket.handlers = null
-    socket.terminate()
-  }
-}
-
-/** Sends one text message and resolves with the next frame [text or Buffer, isBinary]; 5 s at most. */
-function roundTrip(socket, text) {
-  return new Promise((resolveTrip, reject) => {
-    const timer = setTimeout(() => {
-      socket.handlers = null
-      reject(new Error(`no answer to ${text} within 5 s`))
-    }, 5000)
-    socket.handlers = {
-      message(data, isBinary) {
-        clearTimeout(timer)
-        socket.handlers = null
-        resolveTrip([isBinary ? data : data.toString('utf8'), isBinary])
-      },
-      close(code) {
-        clearTimeout(timer)
-        socket.handlers = null
-        reject(new Error(`the connection closed (${code}) instead of answering ${text}`))
-      },
-    }
-    socket.send(text)
-  })
-}
-
-async function waitFor(condition, ms) {
-  const until = performance.now() + ms
-  while (!condition() && performance.now() < until) await delay(20)
 }
 
 /** Every gateway, and redis-server, must still be up after the load. */

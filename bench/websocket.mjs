@@ -55,22 +55,20 @@ import { dirname, join, relative, resolve } from 'node:path'
 import { Pool } from 'undici'
 import WebSocket from 'ws'
 import { parse as parseYaml } from 'yaml'
-import { derivedConfig, removeTmpDir } from './lib/configs.mjs'
+import { removeTmpDir } from './lib/configs.mjs'
 import { fatal, nonNegativeNumber, positiveInteger, positiveNumber } from './lib/env.mjs'
 import { measured } from './lib/load.mjs'
 import { gitCommit, machineInfo, NOISE_CORES, noiseOf } from './lib/machine.mjs'
 import { FIXTURES, GATEWAY_CONFIG, ROOT } from './lib/paths.mjs'
 import { installShutdownHandlers, runMain, session, startServer, stopServer } from './lib/processes.mjs'
 import { delay, indent, printColumns, round } from './lib/util.mjs'
+import { closeSockets, connectionPaths, countFrames, openSockets, postBody, POST_BODY, postPhase as postPhaseOf, roundTrip, waitFor, wsEchoConfig } from './lib/websocket.mjs'
 
 const STAGE = 'bench'
 /** The echo scenarios' message: small JSON whose action matches no route, so `$default` gets it. */
 const MESSAGE = JSON.stringify({ action: 'echo', message: 'hello from gatehouse', seq: 0 })
 const MESSAGE_BYTES = Buffer.from(MESSAGE)
-const WHOAMI = '{"action":"whoami"}'
 /** The ws-post scenario's body, sent as a text frame to the addressed client. */
-const POST_BODY = JSON.stringify({ message: 'hello from @connections' })
-const POST_BODY_BYTES = Buffer.from(POST_BODY)
 /** Connections opened and closed before the "before" RSS reading, so that their code is warm. */
 const IDLE_WARM_CONNECTIONS = 200
 /** After the idle connections are open: wait, then read RSS this many times this far apart. */
@@ -98,24 +96,7 @@ const GATEWAY_FLAGS = ['--port', '0', '--no-admin', '--no-watch', '--quiet-funct
 
 /** The WebSocket API of ws-gateway, ws-post and idle-gateway (a copy of gatehouse.yaml's top level). */
 function gatewayConfig() {
-  return derivedConfig(
-    'ws-gateway',
-    (doc) => {
-      doc.functions = { echo: { handler: join(FIXTURES, 'ws-echo.handler') } }
-      doc.apis = [
-        {
-          name: 'bench-ws',
-          apiId: 'benchws001',
-          protocolType: 'WEBSOCKET',
-          routeSelectionExpression: '$request.body.action',
-          routes: [{ routeKey: '$default', target: 'integrations/echo', routeResponseSelectionExpression: '$default' }],
-          integrations: [{ integrationId: 'echo', integrationType: 'AWS_PROXY', integrationUri: 'echo' }],
-          stages: [{ stageName: STAGE }],
-        },
-      ]
-    },
-    'bench/websocket.mjs'
-  )
+  return wsEchoConfig('ws-gateway', STAGE, 'bench/websocket.mjs')
 }
 
 const rawServer = () => startServer('ws-echo-server', [...SERVER_NODE_ARGS, join(FIXTURES, 'ws-echo-server.mjs'), '0'])
@@ -441,30 +422,12 @@ async function runPost(scenario, server, url) {
   const pool = new Pool(server.url, { connections: settings.postPool })
   try {
     // Each client learns its connection id.
-    const ids = []
-    for (const socket of sockets) {
-      const [id, isBinary] = await roundTrip(socket, WHOAMI)
-      if (isBinary || typeof id !== 'string' || !/^[A-Za-z0-9+/=_-]{8,}$/.test(id)) {
-        throw new Error(`[${scenario.name}] {"action":"whoami"} answered ${JSON.stringify(id)}, not a connection id`)
-      }
-      ids.push(id)
-    }
-    if (new Set(ids).size !== ids.length) throw new Error(`[${scenario.name}] two clients got the same connection id`)
-    const paths = ids.map((id) => `/${STAGE}/@connections/${encodeURIComponent(id)}`)
+    const paths = await connectionPaths(scenario.name, sockets, STAGE)
     // From now on every client counts the frames it receives.
-    const frames = { received: 0, unexpected: 0 }
-    for (const socket of sockets) {
-      socket.handlers = {
-        message(data, isBinary) {
-          if (!isBinary && POST_BODY_BYTES.equals(data)) frames.received++
-          else frames.unexpected++
-        },
-        close() {},
-      }
-    }
+    const frames = countFrames(sockets)
     let posted = 0
     // The check: one POST, one frame.
-    const check = await pool.request({ path: paths[0], method: 'POST', body: POST_BODY, headers: { 'content-type': 'application/json' } })
+    const check = await postBody(pool, paths[0])
     const checkBody = await check.body.text()
     if (check.statusCode !== 200) throw new Error(`[${scenario.name}] POST ${paths[0]} answered ${check.statusCode} ${checkBody}`)
     posted++
@@ -514,39 +477,8 @@ async function runPost(scenario, server, url) {
 }
 
 /** BENCH_POST_POOL loops, each with one POST in flight, round-robin over `paths`, for `seconds`. */
-async function postPhase(pool, paths, seconds, latencyUs) {
-  const started = performance.now()
-  const deadline = started + seconds * 1000
-  let next = 0
-  let count = 0
-  let ok = 0
-  let errors = 0
-  const problems = {}
-  const statusCodes = {}
-  const loop = async () => {
-    while (performance.now() < deadline && !session.interrupted) {
-      const path = paths[next++ % paths.length]
-      const sentAt = performance.now()
-      try {
-        const { statusCode, body } = await pool.request({ path, method: 'POST', body: POST_BODY, headers: { 'content-type': 'application/json' } })
-        await body.dump()
-        count++
-        statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1
-        if (statusCode === 200) {
-          ok++
-          latencyUs?.record(Math.max(1, Math.round((performance.now() - sentAt) * 1000)))
-        } else {
-          errors++
-          problems[`status ${statusCode}`] = (problems[`status ${statusCode}`] ?? 0) + 1
-        }
-      } catch (err) {
-        errors++
-        problems[err.code ?? err.message] = (problems[err.code ?? err.message] ?? 0) + 1
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: settings.postPool }, loop))
-  return { count, ok, errors, problems, statusCodes, seconds: (performance.now() - started) / 1000 }
+function postPhase(pool, paths, seconds, latencyUs) {
+  return postPhaseOf(pool, paths, seconds, latencyUs, settings.postPool)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -710,64 +642,6 @@ function fitIdleConnectionsToFdLimit() {
 // ---------------------------------------------------------------------------------------------
 // Shared helpers
 
-/** Opens `count` WebSocket connections to `url` (50 handshakes at a time); each dispatches to `socket.handlers`. */
-async function openSockets(name, url, count) {
-  const sockets = []
-  const openOne = () =>
-    new Promise((resolveOpen, reject) => {
-      const socket = new WebSocket(url, { perMessageDeflate: false, handshakeTimeout: 10_000 })
-      socket.handlers = null
-      socket.on('message', (data, isBinary) => socket.handlers?.message(data, isBinary))
-      socket.on('close', (code) => socket.handlers?.close(code))
-      socket.once('open', () => {
-        sockets.push(socket)
-        resolveOpen()
-      })
-      socket.on('error', (err) => {
-        if (socket.readyState === WebSocket.CONNECTING || socket.readyState === WebSocket.CLOSED) reject(new Error(`[${name}] cannot connect to ${url}: ${err.message}`))
-      })
-    })
-  try {
-    for (let i = 0; i < count; i += 50) {
-      await Promise.all(Array.from({ length: Math.min(50, count - i) }, openOne))
-    }
-  } catch (err) {
-    closeSockets(sockets)
-    throw err
-  }
-  return sockets
-}
-
-function closeSockets(sockets) {
-  for (const socket of sockets) {
-    socket.handlers = null
-    socket.terminate()
-  }
-}
-
-/** Sends one text message and resolves with the next frame [text or Buffer, isBinary]; 5 s at most. */
-function roundTrip(socket, text) {
-  return new Promise((resolveTrip, reject) => {
-    const timer = setTimeout(() => {
-      socket.handlers = null
-      reject(new Error(`no answer to ${text} within 5 s`))
-    }, 5000)
-    socket.handlers = {
-      message(data, isBinary) {
-        clearTimeout(timer)
-        socket.handlers = null
-        resolveTrip([isBinary ? data : data.toString('utf8'), isBinary])
-      },
-      close(code) {
-        clearTimeout(timer)
-        socket.handlers = null
-        reject(new Error(`the connection closed (${code}) instead of answering ${text}`))
-      },
-    }
-    socket.send(text)
-  })
-}
-
 function unexpected(data, isBinary) {
   if (isBinary) return 'binary frame'
   const text = data.toString('utf8')
@@ -778,11 +652,6 @@ function unexpected(data, isBinary) {
     // not JSON
   }
   return 'other frame'
-}
-
-async function waitFor(condition, ms) {
-  const until = performance.now() + ms
-  while (!condition() && performance.now() < until) await delay(20)
 }
 
 async function assertRunning(scenario, server) {

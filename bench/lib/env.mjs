@@ -6,6 +6,19 @@ import { ROOT } from './paths.mjs'
 /** BENCH_SERVER_NODE_ARGS: extra node flags for the server children. */
 export const SERVER_NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)
 
+/** BENCH_GATEHOUSE, or this checkout's bin/gatehouse.js: the gateway's entry point. */
+export const GATEHOUSE = process.env.BENCH_GATEHOUSE ? resolve(process.env.BENCH_GATEHOUSE) : join(ROOT, 'bin/gatehouse.js')
+
+/** Stops the bench when GATEHOUSE does not exist. */
+export function requireGatehouse() {
+  if (!existsSync(GATEHOUSE)) fatal(`BENCH_GATEHOUSE: ${GATEHOUSE} does not exist`)
+}
+
+/** Says which gateway runs when BENCH_GATEHOUSE names another one. */
+export function logGatehouse() {
+  if (process.env.BENCH_GATEHOUSE) console.log(`Gateway: ${GATEHOUSE} (BENCH_GATEHOUSE), not this checkout's bin/gatehouse.js`)
+}
+
 /** BENCH_OUTPUT, or `fallback` (relative to the repository): where the JSON results go. */
 export function outputPath(fallback) {
   return process.env.BENCH_OUTPUT ? resolve(process.env.BENCH_OUTPUT) : join(ROOT, fallback)

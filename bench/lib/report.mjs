@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml'
 import { SERVER_NODE_ARGS } from './env.mjs'
 import { autocannonVersion, gitCommit, NOISE_CORES, noiseOf } from './machine.mjs'
 import { GATEWAY_CONFIG } from './paths.mjs'
-import { round } from './util.mjs'
+import { printColumns, round } from './util.mjs'
 
 /**
  * The latency and outcome figures of one measured autocannon run: percentiles (sub-millisecond
@@ -98,4 +98,23 @@ export function writeReport(output, report) {
   mkdirSync(dirname(output), { recursive: true })
   writeFileSync(output, JSON.stringify(report, null, 2) + '\n')
   console.log(`\nresults written to ${relative(process.cwd(), output) || output}`)
+}
+
+/** Prints the per-scenario table of an HTTP request bench (rps, latency, errors, CPU). */
+export function printRequestTable(rows, { rpsHeader = 'rps', loadHeader = 'load gen CPU' } = {}) {
+  printColumns([
+    ['scenario', rpsHeader, 'p50 ms', 'p99 ms', 'errors', 'non-2xx', 'server CPU', 'CPU/request', loadHeader, 'other+steal'],
+    ...rows.map((r) => [
+      r.name,
+      r.rps.toFixed(0),
+      r.latencyMs.p50.toFixed(3),
+      r.latencyMs.p99.toFixed(3),
+      String(r.errors + r.timeouts),
+      String(r.non2xx),
+      r.serverCpuCores === null ? 'n/a' : `${r.serverCpuCores.toFixed(2)} cores`,
+      r.serverCpuUsPerRequest === null ? 'n/a' : `${r.serverCpuUsPerRequest.toFixed(0)} µs`,
+      `${r.loadGeneratorCpuCores.toFixed(2)} cores`,
+      r.machine.otherCores === null ? 'n/a' : `${noiseOf(r).toFixed(2)} cores`,
+    ]),
+  ])
 }

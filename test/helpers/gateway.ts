@@ -1,5 +1,6 @@
 import type { TestContext } from 'node:test'
-import { createGateway, type Gateway, type GatewayOptions } from '../../src/index.js'
+import assert from 'node:assert/strict'
+import { ConfigError, createGateway, type Gateway, type GatewayOptions } from '../../src/index.js'
 import { handlersDir } from './paths.js'
 
 export interface StartedGateway {
@@ -71,4 +72,24 @@ export function singleFunctionApi(options: {
       },
     ],
   }
+}
+
+/** Starting a gateway with `config` must fail with a ConfigError holding an issue matching `message` (and `path`). */
+export async function rejectsConfig(t: TestContext, config: object, message: RegExp, path?: RegExp): Promise<void> {
+  let started: Gateway | undefined
+  // Registered first: a config that is wrongly accepted must not leave a gateway running.
+  t.after(() => started?.stop())
+  await assert.rejects(
+    async () => {
+      started = createGateway(config, { baseDir: handlersDir, logLevel: 'silent', port: 0, host: '127.0.0.1' })
+      await started.start()
+    },
+    (err: unknown) => {
+      assert.ok(err instanceof ConfigError, `a ConfigError, not ${String(err)}`)
+      const hit = err.issues.find((i) => message.test(i.message))
+      assert.ok(hit !== undefined, `an issue matching ${String(message)} among:\n${err.message}`)
+      if (path !== undefined) assert.match(hit.path, path)
+      return true
+    }
+  )
 }

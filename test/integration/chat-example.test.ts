@@ -11,10 +11,10 @@ import assert from 'node:assert/strict'
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as delay } from 'node:timers/promises'
 import WebSocket from 'ws'
 import { startGateway, type StartedGateway } from '../helpers/gateway.js'
 import { repoRoot } from '../helpers/paths.js'
+import { newWs, opened, waitFor as waitForWithin, wsUrl } from '../helpers/ws-client.js'
 
 const CONFIG = join(repoRoot, 'examples', 'chat', 'gatehouse.yaml')
 const WAIT_MS = 10_000
@@ -44,14 +44,8 @@ function storedIds(chat: Chat): string[] {
   return existsSync(chat.store) ? readdirSync(chat.store).map((name) => decodeURIComponent(name)).sort() : []
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false): Promise<T> {
-  const deadline = Date.now() + WAIT_MS
-  for (;;) {
-    const value = probe()
-    if (value !== undefined && value !== null && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await delay(10)
-  }
+function waitFor<T>(what: string, probe: () => T | undefined | null | false): Promise<T> {
+  return waitForWithin(what, probe, WAIT_MS, 10)
 }
 
 interface Client {
@@ -60,14 +54,10 @@ interface Client {
 }
 
 async function joinChat(t: TestContext, chat: Chat): Promise<Client> {
-  const ws = new WebSocket(`${chat.gw.url.replace(/^http/, 'ws')}/prod`)
+  const ws = newWs(t, wsUrl(chat.gw.url, '/prod'))
   const received: string[] = []
   ws.on('message', (data: Buffer) => received.push(data.toString('utf8')))
-  t.after(() => ws.terminate())
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve())
-    ws.once('error', reject)
-  })
+  await opened(ws)
   return { ws, received }
 }
 

@@ -25,6 +25,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi'
 import { startGateway, type StartedGateway } from '../helpers/gateway.js'
 import { http } from '../helpers/http.js'
+import { newWs, opened, rejection, statusOf, waitFor as waitForWithin, whoamiOf, wsUrl } from '../helpers/ws-client.js'
 
 // Functions inherit the host's environment: without ambient AWS credentials (none on a
 // developer machine without ~/.aws, none in CI) the docs' callback must work on what
@@ -93,31 +94,18 @@ interface Client {
   readonly id: string
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false): Promise<T> {
-  const deadline = Date.now() + WAIT_MS
-  for (;;) {
-    const value = probe()
-    if (value !== undefined && value !== null && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await delay(10)
-  }
+function waitFor<T>(what: string, probe: () => T | undefined | null | false): Promise<T> {
+  return waitForWithin(what, probe, WAIT_MS, 10)
 }
 
 async function connect(t: TestContext, gw: StartedGateway, userAgent?: string): Promise<Client> {
-  const ws = new WebSocket(`${gw.url.replace(/^http/, 'ws')}/${STAGE}`, userAgent === undefined ? {} : { headers: { 'User-Agent': userAgent } })
+  const ws = newWs(t, wsUrl(gw.url, `/${STAGE}`), userAgent === undefined ? {} : { headers: { 'User-Agent': userAgent } })
   const frames: Frame[] = []
   const state: { closed: Client['closed'] } = { closed: null }
   ws.on('message', (data: Buffer, isBinary: boolean) => frames.push({ data, isBinary, text: data.toString('utf8') }))
   ws.on('close', (code: number, reason: Buffer) => (state.closed = { code, reason: reason.toString('utf8') }))
-  t.after(() => ws.terminate())
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve())
-    ws.once('error', reject)
-  })
-  ws.send('{"action":"whoami"}')
-  const answer = await waitFor('the whoami answer', () => frames.find((f) => f.text.startsWith('{"whoami"')))
-  frames.splice(frames.indexOf(answer), 1)
-  const id = (JSON.parse(answer.text) as { whoami: string }).whoami
+  await opened(ws)
+  const id = await whoamiOf(ws, frames, (f) => f.text, 'the whoami answer', WAIT_MS, 10)
   return {
     ws,
     frames,
@@ -154,19 +142,6 @@ function disconnectEventOf(gw: StartedGateway, connectionId: string): Promise<{ 
     const line = gw.logs.find((l) => l.includes('DISCONNECT ') && l.includes(JSON.stringify(connectionId)))
     return line === undefined ? undefined : (JSON.parse(line.slice(line.indexOf('DISCONNECT ') + 11)) as { connectionId: string; disconnectStatusCode: number; disconnectReason: string })
   })
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (err) {
-    return err
-  }
-  assert.fail('the call succeeded')
-}
-
-function statusOf(err: unknown): number | undefined {
-  return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
 }
 
 // --- PostToConnection ------------------------------------------------------------------------

@@ -26,6 +26,7 @@ import { spawnCli, type Cli } from '../helpers/cli.js'
 import { http } from '../helpers/http.js'
 import { handlersDir } from '../helpers/paths.js'
 import { startRedis } from '../helpers/redis-server.js'
+import { newWs, opened, rejection, statusOf, waitFor as waitForWithin, whoamiOf, wsUrl } from '../helpers/ws-client.js'
 
 // No ambient AWS configuration: the SDK gets explicit credentials and must not probe for more.
 process.env['AWS_EC2_METADATA_DISABLED'] = 'true'
@@ -86,33 +87,20 @@ interface Client {
   closed: { code: number; reason: string } | null
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false, ms = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = probe()
-    if (value !== undefined && value !== null && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await delay(10)
-  }
+function waitFor<T>(what: string, probe: () => T | undefined | null | false, ms = WAIT_MS): Promise<T> {
+  return waitForWithin(what, probe, ms, 10)
 }
 
 /** A `ws` client on `node`, its connection id asked through the two-way `whoami` route. */
 async function connect(t: TestContext, node: Node, userAgent = `scale-out-test/${node.name}`): Promise<Client> {
-  const ws = new WebSocket(`${node.url.replace(/^http/, 'ws')}/${STAGE}`, { headers: { 'User-Agent': userAgent } })
+  const ws = newWs(t, wsUrl(node.url, `/${STAGE}`), { headers: { 'User-Agent': userAgent } })
   const texts: string[] = []
   const state: { closed: Client['closed'] } = { closed: null }
   ws.on('message', (data: Buffer) => texts.push(data.toString('utf8')))
   ws.on('close', (code: number, reason: Buffer) => (state.closed = { code, reason: reason.toString('utf8') }))
   ws.on('error', () => undefined)
-  t.after(() => ws.terminate())
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve())
-    ws.once('error', reject)
-  })
-  ws.send('{"action":"whoami"}')
-  const answer = await waitFor(`the whoami answer on ${node.name}`, () => texts.find((s) => s.startsWith('{"whoami"')))
-  texts.splice(texts.indexOf(answer), 1)
-  const id = (JSON.parse(answer) as { whoami: string }).whoami
+  await opened(ws)
+  const id = await whoamiOf(ws, texts, (s) => s, `the whoami answer on ${node.name}`, WAIT_MS, 10)
   return {
     ws,
     id,
@@ -126,19 +114,6 @@ async function connect(t: TestContext, node: Node, userAgent = `scale-out-test/$
 
 function received(client: Client, text: string): Promise<string> {
   return waitFor(`"${text}" on the client of node ${client.node}`, () => client.texts.find((s) => s === text))
-}
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise
-  } catch (err) {
-    return err
-  }
-  assert.fail('the call succeeded')
-}
-
-function statusOf(err: unknown): number | undefined {
-  return (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode
 }
 
 function post(node: Node, connectionId: string, data: string) {

@@ -8,6 +8,7 @@ import { test, type TestContext } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
 import WebSocket from 'ws'
 import { startGateway } from '../helpers/gateway.js'
+import { nextMessage, openWs } from '../helpers/ws-client.js'
 
 const FORMAT =
   '{"requestId":"$context.requestId","extendedRequestId":"$context.extendedRequestId","eventType":"$context.eventType",' +
@@ -53,15 +54,10 @@ async function lines(file: string, count: number): Promise<Record<string, string
 }
 
 function open(t: TestContext, url: string): Promise<WebSocket> {
-  const ws = new WebSocket(url, { headers: { 'user-agent': 'log-test/1.0' } })
-  t.after(() => ws.terminate())
-  return new Promise((resolve, reject) => {
-    ws.once('open', () => resolve(ws))
-    ws.once('error', reject)
-  })
+  return openWs(t, url, { headers: { 'user-agent': 'log-test/1.0' } })
 }
 
-const next = (ws: WebSocket): Promise<string> => new Promise((resolve) => ws.once('message', (d) => resolve(String(d))))
+const next = nextMessage
 
 test('a connection logs its connect, each message (routed, unrouted, failed) and its disconnect, with the WebSocket variables', async (t) => {
   const { file, url } = await gatewayWithLog(t)

@@ -13,31 +13,20 @@
 // Provisional (spec [UNCONFIRMED]): the 403 status and its {"message":"Forbidden"} body.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { setTimeout as delay } from 'node:timers/promises'
 import WebSocket from 'ws'
-import { ConfigError, createGateway } from '../../src/index.js'
+import { createGateway } from '../../src/index.js'
 import { API_KEY_REFUSED_STATUS } from '../../src/websocket/handshake.js'
-import { startGateway, type StartedGateway } from '../helpers/gateway.js'
+import { rejectsConfig, startGateway, type StartedGateway } from '../helpers/gateway.js'
 import { handlersDir } from '../helpers/paths.js'
+import { closeAndWait, newWs, nextMessage, opened, refused as refusedAt, waitFor, wsUrl as httpToWs } from '../helpers/ws-client.js'
 
 type Json = Record<string, unknown>
 
-const WAIT_MS = 5_000
 const PROD_KEY = 'prod-key-0123456789abcdef'
 const ANY_STAGE_KEY = 'any-stage-key-0123456789'
 const DEV_KEY = 'dev-only-key-0123456789ab'
 const DISABLED_KEY = 'disabled-key-0123456789ab'
 const UNKNOWN_KEY = 'unknown-key-0123456789abc'
-
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false, waitMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + waitMs
-  for (;;) {
-    const value = probe()
-    if (value !== undefined && value !== null && value !== false) return value
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
-    await delay(20)
-  }
-}
 
 interface LoggedEvent {
   readonly eventType: string
@@ -57,52 +46,25 @@ function eventOf(g: StartedGateway, connectionId: string, eventType: string): Pr
 // --- the client ------------------------------------------------------------------------------
 
 function wsUrl(g: StartedGateway, path: string): string {
-  return `${g.url.replace(/^http/, 'ws')}${path}`
+  return httpToWs(g.url, path)
 }
 
 async function open(t: TestContext, url: string, headers: Record<string, string> = {}): Promise<WebSocket> {
-  const ws = new WebSocket(url, [], { headers })
+  const ws = newWs(t, url, { headers })
   ws.on('error', () => {})
-  t.after(() => ws.terminate())
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve())
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode ?? '?'}`)))
-    ws.once('error', reject)
-  })
+  await opened(ws)
   return ws
 }
 
-async function refused(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  const ws = new WebSocket(url, [], { headers })
-  try {
-    return await new Promise((resolve, reject) => {
-      ws.once('open', () => reject(new Error('the upgrade was accepted')))
-      ws.once('error', reject)
-      ws.once('unexpected-response', (_req, res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => (body += chunk))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-        res.on('error', reject)
-      })
-    })
-  } finally {
-    ws.terminate()
-  }
+function refused(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return refusedAt(url, { headers })
 }
 
 /** Sends a message to the two-way `$default` route: the reply is the MESSAGE event's connection id and identity. */
 async function ask(ws: WebSocket): Promise<{ connectionId: string; identity: Json }> {
-  const reply = new Promise<string>((resolve) => ws.once('message', (data: Buffer) => resolve(data.toString('utf8'))))
+  const reply = nextMessage(ws)
   ws.send('{"action":"who"}')
   return JSON.parse(await reply) as { connectionId: string; identity: Json }
-}
-
-async function closeAndWait(ws: WebSocket): Promise<void> {
-  if (ws.readyState === WebSocket.CLOSED) return
-  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()))
-  ws.close(1000, 'bye')
-  await closed
 }
 
 // --- configs ---------------------------------------------------------------------------------
@@ -292,32 +254,13 @@ test(
       )
     )
     const ws = await open(t, wsUrl(g, `/prod?token=t1&uik=${PROD_KEY}`))
-    const reply = new Promise<string>((resolve) => ws.once('message', (data: Buffer) => resolve(data.toString('utf8'))))
+    const reply = nextMessage(ws)
     ws.send('anything')
     assert.deepEqual(JSON.parse(await reply), { apiKey: PROD_KEY, principalId: 'user-9', plan: 'gold' })
   }
 )
 
 // --- config errors ---------------------------------------------------------------------------
-
-async function rejectsConfig(t: TestContext, config: Json, message: RegExp, path?: RegExp): Promise<void> {
-  let started: ReturnType<typeof createGateway> | undefined
-  // Registered first: a config that is wrongly accepted must not leave a gateway running.
-  t.after(() => started?.stop())
-  await assert.rejects(
-    async () => {
-      started = createGateway(config, { baseDir: handlersDir, logLevel: 'silent', port: 0, host: '127.0.0.1' })
-      await started.start()
-    },
-    (err: unknown) => {
-      assert.ok(err instanceof ConfigError, `a ConfigError, not ${String(err)}`)
-      const hit = err.issues.find((i) => message.test(i.message))
-      assert.ok(hit !== undefined, `an issue matching ${String(message)} among:\n${err.message}`)
-      if (path !== undefined) assert.match(hit.path, path)
-      return true
-    }
-  )
-}
 
 test('config errors: apiKeyRequired off $connect or without keys, short keys, unknown stages, API keys on HTTP APIs', async (t) => {
   // The baseline is valid.

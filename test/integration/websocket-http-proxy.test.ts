@@ -14,26 +14,15 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import type { IncomingMessage } from 'node:http'
 import { setTimeout as delay } from 'node:timers/promises'
-import WebSocket from 'ws'
-import { ConfigError, createGateway } from '../../src/index.js'
-import { startGateway } from '../helpers/gateway.js'
+import { createGateway } from '../../src/index.js'
+import { rejectsConfig, startGateway } from '../helpers/gateway.js'
 import { handlersDir } from '../helpers/paths.js'
+import { connectClient, refused as refusedAt, waitFor, wsUrl, type WsClient } from '../helpers/ws-client.js'
 import { refusedPort, startUpstream, type RecordedRequest, type Upstream, type UpstreamHandler } from '../helpers/upstream.js'
 
 type Json = Record<string, unknown>
 
-const WAIT_MS = 5_000
 const INTERNAL_ERROR = /^\{"message": "Internal server error", "connectionId":"([^"]+)", "requestId":"[^"]+"\}$/
-
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false, waitMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + waitMs
-  for (;;) {
-    const value = probe()
-    if (value !== undefined && value !== null && value !== false) return value
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
-    await delay(20)
-  }
-}
 
 // --- the upstream ----------------------------------------------------------------------------
 
@@ -108,76 +97,14 @@ function http(integrationId: string, uri: string, extra: Json = {}): Json {
 
 // --- the client ------------------------------------------------------------------------------
 
-class Client {
-  readonly ws: WebSocket
-  readonly frames: Array<{ text: string; binary: boolean }> = []
-  #read = 0
+type Client = WsClient
 
-  constructor(ws: WebSocket) {
-    this.ws = ws
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.frames.push({ text: data.toString('utf8'), binary: isBinary }))
-    ws.on('error', () => {})
-  }
-
-  async next(): Promise<string> {
-    const frame = await waitFor('a frame from the gateway', () => this.frames[this.#read])
-    this.#read++
-    assert.equal(frame.binary, false, 'a text frame')
-    return frame.text
-  }
-
-  async say(message: Json | string): Promise<string> {
-    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message))
-    return this.next()
-  }
-
-  async whoami(): Promise<string> {
-    const reply = JSON.parse(await this.say({ action: 'whoami' })) as Json
-    assert.equal(typeof reply['whoami'], 'string')
-    return reply['whoami'] as string
-  }
-
-  async close(): Promise<void> {
-    if (this.ws.readyState === WebSocket.CLOSED) return
-    const closed = new Promise<void>((resolve) => this.ws.once('close', () => resolve()))
-    this.ws.close(1000, 'bye')
-    await closed
-  }
+function connect(t: TestContext, url: string, headers: Record<string, string> = {}): Promise<Client> {
+  return connectClient(t, url, { headers })
 }
 
-function wsUrl(gatewayUrl: string, path: string): string {
-  return `${gatewayUrl.replace(/^http/, 'ws')}${path}`
-}
-
-async function connect(t: TestContext, url: string, headers: Record<string, string> = {}): Promise<Client> {
-  const ws = new WebSocket(url, [], { headers })
-  const client = new Client(ws)
-  t.after(() => ws.terminate())
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve())
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode ?? '?'}`)))
-    ws.once('error', reject)
-  })
-  return client
-}
-
-async function refused(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
-  const ws = new WebSocket(url, [], { headers })
-  try {
-    return await new Promise((resolve, reject) => {
-      ws.once('open', () => reject(new Error('the upgrade was accepted')))
-      ws.once('error', reject)
-      ws.once('unexpected-response', (_req, res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => (body += chunk))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-        res.on('error', reject)
-      })
-    })
-  } finally {
-    ws.terminate()
-  }
+function refused(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+  return refusedAt(url, { headers })
 }
 
 // --- the main API ----------------------------------------------------------------------------
@@ -431,24 +358,6 @@ test('${stageVariables.port} in integrationUri picks each stage\'s upstream', as
 })
 
 // --- config errors ---------------------------------------------------------------------------
-
-async function rejectsConfig(t: TestContext, config: Json, message: RegExp, path?: RegExp): Promise<void> {
-  let started: ReturnType<typeof createGateway> | undefined
-  await assert.rejects(
-    async () => {
-      started = createGateway(config, { baseDir: handlersDir, logLevel: 'silent', port: 0, host: '127.0.0.1' })
-      await started.start()
-    },
-    (err: unknown) => {
-      assert.ok(err instanceof ConfigError, `a ConfigError, not ${String(err)}`)
-      const hit = err.issues.find((i) => message.test(i.message))
-      assert.ok(hit !== undefined, `an issue matching ${String(message)} among:\n${err.message}`)
-      if (path !== undefined) assert.match(hit.path, path)
-      return true
-    }
-  )
-  t.after(() => started?.stop())
-}
 
 function oneIntegration(integration: Json): Json {
   return wsConfig({ routes: [{ routeKey: '$default', integration: 'x', twoWay: true }], integrations: [integration] })

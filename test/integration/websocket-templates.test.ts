@@ -16,105 +16,29 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import type { Socket } from 'node:net'
-import { setTimeout as delay } from 'node:timers/promises'
 import WebSocket from 'ws'
-import { ConfigError, createGateway } from '../../src/index.js'
+import { createGateway } from '../../src/index.js'
 import { MOCK_DEFAULT_STATUS } from '../../src/websocket/mock-integration.js'
 import { MAX_FRAME_BYTES } from '../../src/websocket/frame-limit.js'
-import { startGateway, type StartedGateway } from '../helpers/gateway.js'
+import { rejectsConfig, startGateway, type StartedGateway } from '../helpers/gateway.js'
+import { connectClient, refused, waitFor, wsUrl as httpToWs, type WsClient } from '../helpers/ws-client.js'
 import { handlersDir } from '../helpers/paths.js'
 import { startUpstream, type RecordedRequest, type UpstreamHandler } from '../helpers/upstream.js'
 
 type Json = Record<string, unknown>
 
-const WAIT_MS = 5_000
 const KIB = 1024
-
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false, waitMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + waitMs
-  for (;;) {
-    const value = probe()
-    if (value !== undefined && value !== null && value !== false) return value
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
-    await delay(20)
-  }
-}
 
 // --- the client ------------------------------------------------------------------------------
 
-class Client {
-  readonly ws: WebSocket
-  readonly messages: Array<{ text: string; binary: boolean }> = []
-  closeInfo: { code: number; reason: string } | undefined
-  #read = 0
-
-  constructor(ws: WebSocket) {
-    this.ws = ws
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.messages.push({ text: data.toString('utf8'), binary: isBinary }))
-    ws.on('close', (code: number, reason: Buffer) => (this.closeInfo = { code, reason: reason.toString('utf8') }))
-    ws.on('error', () => {})
-  }
-
-  async next(): Promise<string> {
-    const m = await waitFor('a message from the gateway', () => this.messages[this.#read])
-    this.#read++
-    assert.equal(m.binary, false, 'a text message')
-    return m.text
-  }
-
-  async say(message: Json | string): Promise<string> {
-    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message))
-    return this.next()
-  }
-
-  async sayJson(message: Json | string): Promise<Json> {
-    return JSON.parse(await this.say(message)) as Json
-  }
-
-  async whoami(): Promise<string> {
-    const reply = await this.sayJson({ action: 'whoami' })
-    assert.equal(typeof reply['whoami'], 'string')
-    return reply['whoami'] as string
-  }
-
-  closed(): Promise<{ code: number; reason: string }> {
-    return waitFor('the connection to close', () => this.closeInfo)
-  }
-}
+type Client = WsClient
 
 function wsUrl(g: StartedGateway, path: string): string {
-  return `${g.url.replace(/^http/, 'ws')}${path}`
+  return httpToWs(g.url, path)
 }
 
-async function connect(t: TestContext, url: string): Promise<Client> {
-  const ws = new WebSocket(url)
-  const client = new Client(ws)
-  t.after(() => ws.terminate())
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve())
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode ?? '?'}`)))
-    ws.once('error', reject)
-  })
-  return client
-}
-
-async function refused(url: string): Promise<{ status: number; body: string }> {
-  const ws = new WebSocket(url)
-  try {
-    return await new Promise((resolve, reject) => {
-      ws.once('open', () => reject(new Error('the upgrade was accepted')))
-      ws.once('error', reject)
-      ws.once('unexpected-response', (_req, res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => (body += chunk))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-        res.on('error', reject)
-      })
-    })
-  } finally {
-    ws.terminate()
-  }
+function connect(t: TestContext, url: string): Promise<Client> {
+  return connectClient(t, url)
 }
 
 // --- configs ---------------------------------------------------------------------------------
@@ -291,7 +215,7 @@ test('a one-way MOCK route sends nothing back', async (t) => {
   // The next message the client gets is the answer to the following two-way message.
   const reply = await client.sayJson({ action: 'echo', text: 'after', obj: {} })
   assert.equal(reply['said'], 'after')
-  assert.equal(client.messages.length, 1)
+  assert.equal(client.frames.length, 1)
 })
 
 test('templateSelectionExpression ${request.body.kind} picks the request template; $default otherwise', async (t) => {
@@ -337,7 +261,7 @@ test('a status no integration response matches (and no $default): the two-way ro
   client.ws.send(JSON.stringify({ action: 'strict', code: 404 }))
   client.ws.send(JSON.stringify({ action: 'strict', code: 500 }))
   assert.equal(await client.say({ action: 'strict', code: 204 }), 'strict-ok')
-  assert.equal(client.messages.length, 2)
+  assert.equal(client.frames.length, 2)
 })
 
 test('MOCK on $connect: statusCode 403 refuses the upgrade with 403, 200 accepts', async (t) => {
@@ -377,7 +301,7 @@ test('MOCK on $connect: statusCode 403 refuses the upgrade with 403, 200 accepts
     const reply = await client.sayJson({ action: 'echo', text: stage, obj: {} })
     assert.equal(reply['said'], stage)
     assert.equal(reply['stageName'], stage)
-    assert.equal(client.messages.length, 1, 'no "welcome" message')
+    assert.equal(client.frames.length, 1, 'no "welcome" message')
   }
 })
 
@@ -460,36 +384,17 @@ test('an HTTP (non-proxy) route: the upstream gets the rendered request template
 
   await t.test('a one-way HTTP route calls the upstream and sends nothing back', async () => {
     const before = up.requests.length
-    const seen = client.messages.length
+    const seen = client.frames.length
     client.ws.send(JSON.stringify({ action: 'oneway', kind: 'wrap', text: 'one-way', status: 200 }))
     const r = await waitFor('the one-way call', () => up.requests[before])
     await waitFor('the one-way body', () => r.complete)
     assert.equal(r.body.toString('utf8'), `{"text": "one-way", "cid": "${id}", "stage": "x1", "route": "oneway", "status": 200}`)
     assert.equal(await client.say('then this'), 'ok 42 got=then this')
-    assert.equal(client.messages.length, seen + 1)
+    assert.equal(client.frames.length, seen + 1)
   })
 })
 
 // --- config errors ---------------------------------------------------------------------------
-
-async function rejectsConfig(t: TestContext, config: Json, message: RegExp, path?: RegExp): Promise<void> {
-  let started: ReturnType<typeof createGateway> | undefined
-  // Registered first: a config that is wrongly accepted must not leave a gateway running.
-  t.after(() => started?.stop())
-  await assert.rejects(
-    async () => {
-      started = createGateway(config, { baseDir: handlersDir, logLevel: 'silent', port: 0, host: '127.0.0.1' })
-      await started.start()
-    },
-    (err: unknown) => {
-      assert.ok(err instanceof ConfigError, `a ConfigError, not ${String(err)}`)
-      const hit = err.issues.find((i) => message.test(i.message))
-      assert.ok(hit !== undefined, `an issue matching ${String(message)} among:\n${err.message}`)
-      if (path !== undefined) assert.match(hit.path, path)
-      return true
-    }
-  )
-}
 
 function oneIntegration(integration: Json): Json {
   return wsConfig({ routes: [{ routeKey: '$default', integration: 'x', twoWay: true }], integrations: [integration] })
@@ -648,8 +553,8 @@ test('frames: exactly 32 KiB is accepted, 32 KiB + 1 closes with 1009; a bigger 
   await t.test('a single frame of 32 KiB + 1 byte closes with 1009', async (t) => {
     const client = await connect(t, wsUrl(g, '/dev'))
     client.ws.send(messageOf(32 * KIB + 1))
-    assert.equal((await client.closed()).code, 1009)
-    assert.equal(client.messages.length, 0)
+    assert.equal((await client.waitClosed()).code, 1009)
+    assert.equal(client.frames.length, 0)
   })
 
   await t.test('the limit counts bytes, not characters (32 KiB + 1 bytes of mostly é)', async (t) => {
@@ -657,7 +562,7 @@ test('frames: exactly 32 KiB is accepted, 32 KiB + 1 closes with 1009; a bigger 
     const message = messageOf(32 * KIB + 1, 'é')
     assert.ok(message.length < 32 * KIB)
     client.ws.send(message)
-    assert.equal((await client.closed()).code, 1009)
+    assert.equal((await client.waitClosed()).code, 1009)
   })
 
   await t.test('100 KB in four fragments of at most 32 KiB is one message, answered in full', async (t) => {
@@ -667,7 +572,7 @@ test('frames: exactly 32 KiB is accepted, 32 KiB + 1 closes with 1009; a bigger 
     for (let at = 0; at < message.length; at += 32 * KIB) {
       client.ws.send(message.subarray(at, at + 32 * KIB), { binary: false, fin: at + 32 * KIB >= message.length })
     }
-    assert.equal(await client.next(), message.toString('utf8'))
+    assert.equal(await client.nextText(), message.toString('utf8'))
     // The reply (100 KB) came back in 32 KiB frames too.
     assert.deepEqual(
       frames.map((f) => [f.opcode, f.fin, f.length]),
@@ -685,7 +590,7 @@ test('frames: exactly 32 KiB is accepted, 32 KiB + 1 closes with 1009; a bigger 
     const message = Buffer.from(messageOf(40 * KIB))
     client.ws.send(message.subarray(0, 1000), { binary: false, fin: false })
     client.ws.send(message.subarray(1000), { binary: false, fin: true })
-    assert.equal((await client.closed()).code, 1009)
+    assert.equal((await client.waitClosed()).code, 1009)
   })
 })
 
@@ -700,8 +605,8 @@ test('an @connections POST of 100 KB arrives as one message, sent as 32 KiB fram
   assert.equal(bytes, 100_001)
   const res = await fetch(`${g.url}/dev/@connections/${encodeURIComponent(id)}`, { method: 'POST', body })
   assert.equal(res.status, 200)
-  assert.equal(await client.next(), body, 'ws reassembles the fragments into the whole message')
-  assert.equal(client.messages.length, 2)
+  assert.equal(await client.nextText(), body, 'ws reassembles the fragments into the whole message')
+  assert.equal(client.frames.length, 2)
   await waitFor('all frames', () => frames.some((f) => f.fin))
   assert.deepEqual(
     frames.map((f) => [f.opcode, f.fin, f.length]),

@@ -14,12 +14,11 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import type { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
-import WebSocket from 'ws'
 import { startGateway, type StartedGateway } from '../helpers/gateway.js'
+import { connectClient, refused as refusedAt, waitFor, type WsClient, type WsOptions } from '../helpers/ws-client.js'
 
 type Json = Record<string, unknown>
 
@@ -116,124 +115,26 @@ function eventsOf(g: WsGateway, connectionId: string, eventType?: string): Json[
   return g.events().filter((e) => rcOf(e)?.['connectionId'] === connectionId && (eventType === undefined || rcOf(e)['eventType'] === eventType))
 }
 
-async function waitFor<T>(what: string, probe: () => T | undefined | null | false, waitMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + waitMs
-  for (;;) {
-    const value = probe()
-    if (value !== undefined && value !== null && value !== false) return value
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
-    await delay(20)
-  }
-}
-
 async function waitForEvent(g: WsGateway, connectionId: string, eventType: string, match: (e: Json) => boolean = () => true): Promise<Json> {
   return waitFor(`a ${eventType} event of ${connectionId}`, () => eventsOf(g, connectionId, eventType).find(match))
 }
 
 // --- the client ----------------------------------------------------------------------------
 
-interface Frame {
-  readonly text: string
-  readonly binary: boolean
-}
+type Client = WsClient
 
-class Client {
-  readonly ws: WebSocket
-  readonly frames: Frame[] = []
-  closeInfo: { code: number; reason: string } | null = null
-  readonly closed: Promise<{ code: number; reason: string }>
-  /** The TCP socket under the connection (to stop reading). */
-  socket: Socket | null = null
-  #read = 0
-
-  constructor(ws: WebSocket) {
-    this.ws = ws
-    ws.on('message', (data: Buffer, isBinary: boolean) => this.frames.push({ text: data.toString('utf8'), binary: isBinary }))
-    ws.on('error', () => {})
-    this.closed = new Promise((resolve) => {
-      ws.on('close', (code: number, reason: Buffer) => {
-        this.closeInfo = { code, reason: reason.toString('utf8') }
-        resolve(this.closeInfo)
-      })
-    })
-  }
-
-  /** The next frame not returned before. */
-  async next(): Promise<Frame> {
-    const frame = await waitFor('a frame from the gateway', () => this.frames[this.#read])
-    this.#read++
-    return frame
-  }
-
-  /** Sends a JSON message and waits for the next frame, parsed. */
-  async ask(message: Json | string): Promise<Json> {
-    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message))
-    const frame = await this.next()
-    return JSON.parse(frame.text) as Json
-  }
-
-  /** Sends a message and waits for the next frame's text. */
-  async say(message: Json | string): Promise<string> {
-    this.ws.send(typeof message === 'string' ? message : JSON.stringify(message))
-    const frame = await this.next()
-    assert.equal(frame.binary, false)
-    return frame.text
-  }
-
-  /** Frames received and not yet returned by next(). */
-  get unread(): number {
-    return this.frames.length - this.#read
-  }
-
-  async waitClosed(waitMs = WAIT_MS): Promise<{ code: number; reason: string }> {
-    return waitFor('the connection to close', () => this.closeInfo, waitMs)
-  }
-
-  get isOpen(): boolean {
-    return this.ws.readyState === WebSocket.OPEN
-  }
-}
-
-interface ConnectOptions {
+interface ConnectOptions extends WsOptions {
   readonly path?: string
-  readonly headers?: Record<string, string>
-  readonly protocols?: string[]
 }
 
 /** Opens a connection (fails the test if the upgrade is refused). */
-async function connect(t: TestContext, g: WsGateway, o: ConnectOptions = {}): Promise<Client> {
-  const ws = new WebSocket(`${g.wsUrl}${o.path ?? '/prod'}`, o.protocols ?? [], { headers: o.headers ?? {} })
-  const client = new Client(ws)
-  ws.once('upgrade', (res) => {
-    client.socket = res.socket as Socket
-  })
-  t.after(() => ws.terminate())
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve())
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode ?? '?'}`)))
-    ws.once('error', reject)
-  })
-  return client
+function connect(t: TestContext, g: WsGateway, o: ConnectOptions = {}): Promise<Client> {
+  return connectClient(t, `${g.wsUrl}${o.path ?? '/prod'}`, o)
 }
 
 /** Attempts a connection that must be refused: the status code and body of the answer. */
-async function refused(g: WsGateway, o: ConnectOptions = {}): Promise<{ status: number; body: string }> {
-  const ws = new WebSocket(`${g.wsUrl}${o.path ?? '/prod'}`, o.protocols ?? [], { headers: o.headers ?? {} })
-  try {
-    return await new Promise((resolve, reject) => {
-      ws.once('open', () => reject(new Error('the upgrade was accepted')))
-      ws.once('error', reject)
-      ws.once('unexpected-response', (_req, res) => {
-        let body = ''
-        res.setEncoding('utf8')
-        res.on('data', (chunk: string) => (body += chunk))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-        res.on('error', reject)
-      })
-    })
-  } finally {
-    ws.terminate()
-  }
+function refused(g: WsGateway, o: ConnectOptions = {}): Promise<{ status: number; body: string }> {
+  return refusedAt(`${g.wsUrl}${o.path ?? '/prod'}`, o)
 }
 
 /** The connection id, asked of a two-way route that answers with its event summary. */
