@@ -8,7 +8,7 @@
 import type { IamSettings } from '../config/model.js'
 import { GatewayResponses } from '../errors/catalog.js'
 import { localReply } from '../http/reply.js'
-import type { RequestContext } from '../http/request-context.js'
+import { headerPairs, type RequestContext } from '../http/request-context.js'
 import type { AuthorizeOutcome } from './jwt/jwt-authorizer.js'
 import { verifySigV4 } from './sigv4.js'
 
@@ -22,11 +22,8 @@ export class IamAuthorizer {
   }
 
   authorize(ctx: RequestContext): AuthorizeOutcome {
-    const headers: Array<readonly [string, string]> = []
-    const raw = ctx.rawHeaders
-    for (let i = 0; i < raw.length; i += 2) headers.push([raw[i] as string, raw[i + 1] as string])
     const verdict = verifySigV4(
-      { method: ctx.method, rawPath: ctx.rawPathname, rawQueryString: ctx.rawQueryString, headers, body: ctx.body },
+      { method: ctx.method, rawPath: ctx.rawPathname, rawQueryString: ctx.rawQueryString, headers: headerPairs(ctx.rawHeaders), body: ctx.body },
       {
         region: this.#region,
         now: Date.now(),

@@ -117,6 +117,13 @@ export class RequestContext {
 
 const EMPTY = Buffer.alloc(0)
 
+/** Node's flat `rawHeaders` as `[name, value]` pairs, in arrival order and case. */
+export function headerPairs(raw: readonly string[]): Array<readonly [string, string]> {
+  const pairs: Array<readonly [string, string]> = []
+  for (let i = 0; i < raw.length; i += 2) pairs.push([raw[i] as string, raw[i + 1] as string])
+  return pairs
+}
+
 /** `Host` without its port; IPv6 literals keep their brackets. */
 export function hostName(host: string): string {
   if (host.startsWith('[')) {

@@ -104,9 +104,11 @@ export class Connection {
         binary = true
       }
     }
-    const bytes = typeof data === 'string' ? Buffer.from(data) : data
-    if (bytes.length <= OUTBOUND_FRAME_BYTES) ws.send(bytes, { binary })
-    else {
+    // The usual short text goes out as it is; only a message needing fragments is copied to bytes.
+    if (typeof data === 'string' ? Buffer.byteLength(data) <= OUTBOUND_FRAME_BYTES : data.length <= OUTBOUND_FRAME_BYTES) {
+      ws.send(data, { binary })
+    } else {
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data
       // Like API Gateway, messages over 32 KB go out as several frames (spec 11.3).
       for (let at = 0; at < bytes.length; at += OUTBOUND_FRAME_BYTES) {
         ws.send(bytes.subarray(at, at + OUTBOUND_FRAME_BYTES), { binary, fin: at + OUTBOUND_FRAME_BYTES >= bytes.length })

@@ -8,7 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { verifySigV4 } from '../auth/sigv4.js'
-import { hostName } from '../http/request-context.js'
+import { headerPairs, hostName } from '../http/request-context.js'
 import { newRequestId } from '../http/request-id.js'
 import { readBody } from '../http/read-body.js'
 import { splitTarget } from '../routing/request-path.js'
@@ -51,10 +51,8 @@ export async function handleConnectionsRequest(req: IncomingMessage, res: Server
   }
   const iam = snapshot.config.iam
   if (iam !== null) {
-    const headers: Array<readonly [string, string]> = []
-    for (let i = 0; i < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string])
     const verdict = verifySigV4(
-      { method: req.method ?? 'GET', rawPath: rawPathname, rawQueryString, headers, body },
+      { method: req.method ?? 'GET', rawPath: rawPathname, rawQueryString, headers: headerPairs(req.rawHeaders), body },
       { region: snapshot.config.region, now: Date.now(), clockSkewMs: iam.clockSkewMs, allowSessionTokens: iam.allowSessionTokens, credentials: (id) => iam.credentials.get(id) }
     )
     if (!verdict.ok) return error(res, requestId, 403, 'ForbiddenException', 'Forbidden')

@@ -9,7 +9,7 @@
 import { validateHeaderName, validateHeaderValue, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { hostName } from '../http/request-context.js'
+import { headerPairs, hostName } from '../http/request-context.js'
 import { newRequestId } from '../http/request-id.js'
 import { queryParameters } from '../integrations/lambda/request-parts.js'
 import type { Logger } from '../logging/logger.js'
@@ -103,8 +103,6 @@ export class WebSocketGateway {
     const stage = stageName === undefined ? undefined : api?.stages.get(safeDecode(stageName))
     if (api == null || stage === undefined) return refuseUpgrade(socket, UNKNOWN_STAGE_STATUS, requestId)
 
-    const handshakeHeaders: Array<readonly [string, string]> = []
-    for (let i = 0; i < req.rawHeaders.length; i += 2) handshakeHeaders.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string])
     const remote = req.socket.remoteAddress ?? ''
     const connection = new Connection({
       connectionId: newRequestId(),
@@ -113,7 +111,7 @@ export class WebSocketGateway {
       domainName,
       sourceIp: remote.startsWith('::ffff:') ? remote.slice(7) : remote,
       userAgent: req.headers['user-agent'] ?? '',
-      handshakeHeaders,
+      handshakeHeaders: headerPairs(req.rawHeaders),
       query: queryParameters(rawQueryString),
     })
     const base: EventBase = { connection, routeKey: '$connect', requestId, requestTimeEpoch: Date.now() }

@@ -6,7 +6,7 @@
  * `$stageVariables.NAME`, also in the `${...}` formal form and `$!{...}` quiet form.
  * A template with `#if`, `#set`, `#foreach` (any directive) is refused at load time.
  */
-import { parseJsonPath } from '../integrations/parameter-mapping/json-path.js'
+import { parseJsonPath, valueAtPath } from '../integrations/parameter-mapping/json-path.js'
 
 export interface TemplateInput {
   readonly body: string
@@ -59,11 +59,9 @@ function compileReference(ref: string, path: string | undefined): Template | nul
       } catch {
         return ''
       }
-      for (const step of steps) {
-        if (value === null || typeof value !== 'object' || !Object.hasOwn(value, step)) return asJson ? 'null' : ''
-        value = (value as Record<string | number, unknown>)[step]
-      }
-      return asJson ? JSON.stringify(value) : typeof value === 'string' ? value : JSON.stringify(value)
+      const found = valueAtPath(value, steps)
+      if (found === undefined) return asJson ? 'null' : ''
+      return asJson ? JSON.stringify(found) : typeof found === 'string' ? found : JSON.stringify(found)
     }
   }
   if (ref.startsWith('context.')) {

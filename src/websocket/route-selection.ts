@@ -5,7 +5,7 @@
  * message that is not JSON goes to `$default`; a missing path gives `""`; non-string values
  * are rendered as JSON (arrays as `[a, b]`, as AWS shows them).
  */
-import { parseJsonPath } from '../integrations/parameter-mapping/json-path.js'
+import { parseJsonPath, valueAtPath } from '../integrations/parameter-mapping/json-path.js'
 
 export type RouteKeySelector = (message: string) => string | null
 
@@ -49,7 +49,7 @@ export function compileRouteSelection(expression: string): RouteKeySelector | nu
       }
     }
     let key = ''
-    for (const p of parts) key += 'literal' in p ? p.literal : render(valueAt(body, p.steps))
+    for (const p of parts) key += 'literal' in p ? p.literal : render(valueAtPath(body, p.steps))
     return key
   }
 }
@@ -58,14 +58,6 @@ function bodySteps(path: string): (string | number)[] | null {
   if (path === '') return []
   const parsed = parseJsonPath(path)
   return parsed.ok ? parsed.steps : null
-}
-
-function valueAt(value: unknown, steps: readonly (string | number)[]): unknown {
-  for (const step of steps) {
-    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, step)) return undefined
-    value = (value as Record<string | number, unknown>)[step]
-  }
-  return value
 }
 
 function render(value: unknown): string {

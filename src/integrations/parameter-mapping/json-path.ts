@@ -53,10 +53,16 @@ export function evaluateJsonPath(body: Buffer, steps: readonly JsonPathStep[]): 
   } catch {
     return undefined
   }
+  const found = valueAtPath(value, steps)
+  if (found === undefined) return undefined
+  return typeof found === 'string' ? found : JSON.stringify(found)
+}
+
+/** The value at `steps` inside parsed JSON, or `undefined` when the path is absent (own properties only). */
+export function valueAtPath(value: unknown, steps: readonly JsonPathStep[]): unknown {
   for (const step of steps) {
-    if (value === null || typeof value !== 'object') return undefined
-    if (!Object.hasOwn(value, step)) return undefined
+    if (value === null || typeof value !== 'object' || !Object.hasOwn(value, step)) return undefined
     value = (value as Record<string | number, unknown>)[step]
   }
-  return typeof value === 'string' ? value : JSON.stringify(value)
+  return value
 }
