@@ -12,7 +12,7 @@
 import { once } from 'node:events'
 import { ConfigError, formatIssue, type ConfigIssue } from './config/issues.js'
 import { loadConfigFile, loadConfigObject, type LoadConfigResult } from './config/load-config.js'
-import type { GatehouseConfig } from './config/model.js'
+import type { GatehouseConfig, RateLimiter } from './model/index.js'
 import { SHUTDOWN_GRACE_MS } from './http/limits.js'
 import { createDataPlane, listeningUrl, type DataPlane } from './http/server.js'
 import { createLogger, type Logger, type LogLevel } from './logging/logger.js'
@@ -20,14 +20,16 @@ import { compile, destroy, retire } from './runtime/compile.js'
 import { UpstreamAgents } from './integrations/http-proxy/upstream-agents.js'
 import { applySnapshotToHttpsListener } from './http/https-listener.js'
 import { WebSocketGateway } from './websocket/gateway.js'
+import { webSocketPlane } from './websocket/connections-api.js'
 import { ConnectionDirectory } from './websocket/cluster.js'
 import type { WebSocketLimits } from './websocket/limits.js'
-import { SnapshotHolder, type RuntimeSnapshot } from './runtime/snapshot.js'
+import { SnapshotHolder } from './runtime/snapshot.js'
+import type { RuntimeSnapshot } from './model/index.js'
 import { SourceWatcher } from './runtime/watcher.js'
 import { createAdminServer } from './admin/server.js'
 import { AccessLogSinks } from './logging/access-log-sink.js'
 import { MetricsRegistry } from './metrics/registry.js'
-import { InMemoryRateLimiter, type RateLimiter } from './throttle/index.js'
+import { InMemoryRateLimiter } from './throttle/index.js'
 import { REDIS_STARTUP_WAIT_MS, RedisRateLimiter } from './throttle/redis-limiter.js'
 
 /** A Redis URL without its password, for logs. */
@@ -211,7 +213,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       const redisUrl = options.redis ?? built.snapshot.config.redis?.url
       directory = redisUrl === undefined ? undefined : new ConnectionDirectory(redisUrl, logger)
       websocket = new WebSocketGateway(holder, logger, options.websocket, directory ?? null)
-      plane = createDataPlane(holder, logger, websocket)
+      plane = createDataPlane(holder, logger, webSocketPlane(holder, websocket))
       plane.server.listen(options.port ?? 0, host)
       try {
         await once(plane.server, 'listening')

@@ -5,11 +5,11 @@
  * credentials. A self-hosted gateway has no IAM policies to evaluate, so a valid signature by
  * a known credential is the grant. Any failure is 403 `{"message":"Forbidden"}` `[UNCONFIRMED]`.
  */
-import type { IamSettings } from '../config/model.js'
+import type { AuthorizeOutcome, IamSettings } from '../model/index.js'
 import { GatewayResponses } from '../errors/catalog.js'
-import { localReply } from '../http/reply.js'
-import { headerPairs, type RequestContext } from '../http/request-context.js'
-import type { AuthorizeOutcome } from './jwt/jwt-authorizer.js'
+import { localReply } from '../errors/reply.js'
+import type { RequestContext } from '../model/index.js'
+import { headerPairs } from '../util/headers.js'
 import { verifySigV4 } from './sigv4.js'
 
 export class IamAuthorizer {

@@ -4,15 +4,11 @@
  * `$request.querystring.{name}`, `$context.{variable}` and `$stageVariables.{name}`, parsed
  * once at config time and read per request.
  */
-import type { RequestContext } from '../http/request-context.js'
+import type { RequestContext } from '../model/index.js'
 import { queryParameters } from '../integrations/lambda/request-parts.js'
-import { contextVariable, type ContextGetter } from '../logging/context-variables.js'
+import { contextVariable } from '../logging/context-variables.js'
+import type { IdentitySource } from '../model/index.js'
 
-export type IdentitySource =
-  | { readonly kind: 'header'; readonly expression: string; readonly name: string }
-  | { readonly kind: 'querystring'; readonly expression: string; readonly name: string }
-  | { readonly kind: 'context'; readonly expression: string; readonly get: ContextGetter }
-  | { readonly kind: 'stageVariable'; readonly expression: string; readonly name: string }
 
 const FORMS = /^\$(request\.header|request\.querystring|context|stageVariables)\.(.+)$/
 
@@ -31,8 +27,7 @@ export function parseIdentitySource(expression: string): IdentitySource | string
     case 'stageVariables':
       return { kind: 'stageVariable', expression, name }
     default: {
-      const get = contextVariable(name)
-      return get === undefined ? `identity source "${expression}" names an unknown $context variable` : { kind: 'context', expression, get }
+      return contextVariable(name) === undefined ? `identity source "${expression}" names an unknown $context variable` : { kind: 'context', expression, name }
     }
   }
 }
@@ -57,7 +52,7 @@ export function readIdentitySource(source: IdentitySource, ctx: RequestContext):
       value = ctx.stage?.stageVariables?.[source.name]
       break
     case 'context': {
-      const v = source.get(ctx)
+      const v = contextVariable(source.name)?.(ctx)
       value = v === undefined ? undefined : String(v)
       break
     }

@@ -3,19 +3,12 @@
  * Authorization of HTTP API routes: JWT, Lambda (`REQUEST`) and IAM authorizers, compiled
  * per route into one `RouteAuthorizer`.
  */
-import type { AuthorizerDefinition, GatehouseConfig, RouteDefinition } from '../config/model.js'
-import type { RequestContext } from '../http/request-context.js'
-import type { FunctionPool } from '../integrations/lambda/runtime/function-pool.js'
+import type { AuthorizerDefinition, FunctionInvoker, GatehouseConfig, RouteAuthorizer, RouteDefinition } from '../model/index.js'
 import { IamAuthorizer } from './iam-authorizer.js'
-import { JwtAuthorizer, type AuthorizeOutcome } from './jwt/jwt-authorizer.js'
+import { JwtAuthorizer } from './jwt/jwt-authorizer.js'
 import { LambdaAuthorizer } from './lambda-authorizer.js'
 
-export type { AuthorizeOutcome } from './jwt/jwt-authorizer.js'
-export type { AuthorizerResult } from './result.js'
 
-export interface RouteAuthorizer {
-  authorize(ctx: RequestContext): AuthorizeOutcome | Promise<AuthorizeOutcome>
-}
 
 /**
  * Builds route authorizers for one snapshot. JWT authorizers are shared by every stage of
@@ -63,6 +56,6 @@ export class AuthorizerFactory {
   }
 }
 
-export function lambdaAuthorizer(def: Extract<AuthorizerDefinition, { authorizerType: 'REQUEST' }>, pool: FunctionPool, region: string): LambdaAuthorizer {
+export function lambdaAuthorizer(def: Extract<AuthorizerDefinition, { authorizerType: 'REQUEST' }>, pool: FunctionInvoker, region: string): LambdaAuthorizer {
   return new LambdaAuthorizer({ def, pool, region })
 }

@@ -7,17 +7,16 @@
  * cached per stage for `authorizerResultTtlInSeconds`, keyed on the identity values; a cached
  * policy is evaluated again for each request's `routeArn`.
  */
-import type { RequestAuthorizerDefinition } from '../config/model.js'
+import type { AuthorizeOutcome, RequestAuthorizerDefinition } from '../model/index.js'
 import { GatewayResponses } from '../errors/catalog.js'
-import { localReply } from '../http/reply.js'
-import type { RequestContext } from '../http/request-context.js'
+import { localReply } from '../errors/reply.js'
+import type { RequestContext } from '../model/index.js'
 import { buildEventV1 } from '../integrations/lambda/event-v1.js'
 import { buildEventV2 } from '../integrations/lambda/event-v2.js'
-import type { FunctionPool } from '../integrations/lambda/runtime/function-pool.js'
+import type { FunctionInvoker } from '../model/index.js'
 import { decide, parseAuthorizerResponse, routeArn, type ParsedAuthorizerResponse } from './authorizer-response.js'
 import { readIdentitySource } from './identity-source.js'
 import { BoundedMap } from '../util/bounded-map.js'
-import type { AuthorizeOutcome } from './jwt/jwt-authorizer.js'
 
 /** Lambda authorizer response timeout (spec 13.2). */
 export const LAMBDA_AUTHORIZER_TIMEOUT_MS = 10_000
@@ -26,7 +25,7 @@ export const MAX_CACHED_DECISIONS = 10_000
 
 export interface LambdaAuthorizerTarget {
   readonly def: RequestAuthorizerDefinition
-  readonly pool: FunctionPool
+  readonly pool: FunctionInvoker
   readonly region: string
 }
 

@@ -7,15 +7,8 @@
  * credential lookup; node:crypto only. A failure names one fixed reason from `SIGV4_REASONS`.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+import type { IamCredential, IamIdentity } from '../model/index.js'
 
-export interface IamCredential {
-  accessKeyId: string
-  secretAccessKey: string
-  accountId: string
-  userArn: string
-  /** optional STS session token the request must carry */
-  sessionToken?: string
-}
 
 export interface SigV4Request {
   method: string
@@ -40,21 +33,6 @@ export interface SigV4Options {
   allowSessionTokens?: boolean
 }
 
-/** Caller details for `requestContext.authorizer.iam` and `$context.identity.*` (spec 3.4, 5.3). */
-export interface IamIdentity {
-  accessKey: string
-  accountId: string
-  userArn: string
-  /**
-   * AWS gives the principal's unique id here (`AIDA…` for a user, `AROA…:session` for a role
-   * session), which a static credential table does not have: the name from `userArn` stands in
-   * (`user/path/alice` → `alice`, `assumed-role/Role/sess` → `Role:sess`, `root` → the account
-   * id, anything else → the whole ARN). `caller` and `user` are the same, as AWS's are for IAM
-   * users and role sessions. [UNCONFIRMED]
-   */
-  caller: string
-  user: string
-}
 
 /** Why a request was refused; the wording follows AWS's SigV4 error messages where one exists. */
 export const SIGV4_REASONS = {

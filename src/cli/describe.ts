@@ -5,7 +5,7 @@
  */
 import { DEFAULT_STAGE_NAME } from '../config/defaults.js'
 import { resolveFunctionName, substituteStageVariables } from '../config/integration-uri.js'
-import type { ApiDefinition, GatehouseConfig, StageDefinition } from '../config/model.js'
+import type { ApiDefinition, GatehouseConfig, StageDefinition } from '../model/index.js'
 
 /** One line per API stage: where to reach it. */
 export function describeEndpoints(config: GatehouseConfig, url: string): string {

@@ -4,12 +4,13 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { parseIdentitySource, type IdentitySource } from '../auth/identity-source.js'
+import { parseIdentitySource } from '../auth/identity-source.js'
 import type { Draft } from './drafts.js'
 import type { LoadedDocument } from './load-file.js'
-import type * as M from './model.js'
+import type * as M from '../model/index.js'
 import { fieldOrigin, type Reporter } from './reporter.js'
 import type { AuthorizerInput, IamSettingsInput } from './schema.js'
+import type { IdentitySource } from '../model/index.js'
 
 /** HTTP API quotas (spec 13.2). */
 export const MAX_AUTHORIZERS_PER_API = 10

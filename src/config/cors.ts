@@ -3,10 +3,9 @@
  * Checks `corsConfiguration` (and OpenAPI's `x-amazon-apigateway-cors`, spec 8.1) into the
  * normalised form the runtime compiles.
  */
-import { HTTP_METHODS } from '../routing/route-key.js'
-import type { CorsConfiguration } from '../http/cors.js'
 import type { LoadedDocument } from './load-file.js'
-import type { Origin } from './model.js'
+import type { CorsConfiguration, Origin } from '../model/index.js'
+import { HTTP_METHODS } from '../model/index.js'
 import { fieldOrigin, type Reporter } from './reporter.js'
 import { CorsConfigurationSchema } from './schema.js'
 import { shapeIssues } from './shape.js'

@@ -4,7 +4,7 @@
  */
 import type { ApiKeysInput, AuthorizerInput, IntegrationInput, RouteInput, StageInput } from './schema.js'
 import type { LoadedDocument } from './load-file.js'
-import type { Origin } from './model.js'
+import type { Origin } from '../model/index.js'
 
 export interface Draft<T> {
   readonly input: T

@@ -7,17 +7,18 @@
 import { readFileSync } from 'node:fs'
 import { X509Certificate } from 'node:crypto'
 import { resolve } from 'node:path'
-import { HTTP_METHODS } from '../routing/route-key.js'
 import { compileRequestParameters, compileResponseParameters, type MappingIssue } from '../integrations/parameter-mapping/index.js'
 import { parseTargetTemplate, templateVariables } from '../integrations/http-proxy/target-url.js'
-import { DEFAULT_UPSTREAM_TLS, type UpstreamTls } from '../integrations/http-proxy/upstream-agents.js'
+import { DEFAULT_UPSTREAM_TLS } from '../integrations/http-proxy/upstream-agents.js'
 import * as D from './defaults.js'
 import type { Draft } from './drafts.js'
 import { substituteStageVariables, usesStageVariables } from './integration-uri.js'
 import type { LoadedDocument } from './load-file.js'
-import type * as M from './model.js'
+import type * as M from '../model/index.js'
 import { fieldOrigin, type Reporter } from './reporter.js'
 import type * as S from './schema.js'
+import type { UpstreamTls } from '../model/index.js'
+import { HTTP_METHODS } from '../model/index.js'
 
 /** Features AWS has that a self-hosted gateway does not (yet), named in error messages. */
 const NOT_SUPPORTED = {

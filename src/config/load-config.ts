@@ -8,13 +8,13 @@
 import { createHash } from 'node:crypto'
 import { existsSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
-import { parseRouteKey, type ParsedRouteKey } from '../routing/route-key.js'
+import { parseRouteKey } from '../routing/route-key.js'
 import * as D from './defaults.js'
 import type { ApiDraft, Draft } from './drafts.js'
 import { functionArn, functionNameOf, substituteStageVariables, usesStageVariables } from './integration-uri.js'
 import type { ConfigIssue } from './issues.js'
 import { loadDocument, type LoadedDocument } from './load-file.js'
-import type * as M from './model.js'
+import type * as M from '../model/index.js'
 import { importOpenApi } from './openapi.js'
 import { Reporter, fieldOrigin, originOf } from './reporter.js'
 import type { Static, TSchema } from '@sinclair/typebox'
@@ -30,6 +30,7 @@ import { websocketContextVariable } from '../websocket/context-variables.js'
 import type { VariableLookup } from '../logging/access-log-format.js'
 import { checkIntegration, uriRouteVariables, type IntegrationContext } from './integrations.js'
 import { isObject } from '../util/is-object.js'
+import type { ParsedRouteKey } from '../model/index.js'
 
 export type LoadConfigResult =
   | { readonly ok: true; readonly config: M.GatehouseConfig }

@@ -5,7 +5,7 @@
 import type { ConfigIssue, DocPath } from './issues.js'
 import { formatPath } from './issues.js'
 import type { LoadedDocument } from './load-file.js'
-import type { Origin } from './model.js'
+import type { Origin } from '../model/index.js'
 
 export class Reporter {
   readonly issues: ConfigIssue[] = []

@@ -7,7 +7,7 @@
 import { isAbsolute, resolve } from 'node:path'
 import { parseAccessLogFormat, type VariableLookup } from '../logging/access-log-format.js'
 import type { LoadedDocument } from './load-file.js'
-import type { AccessLogDefinition, Origin, ThrottleLimits } from './model.js'
+import type { AccessLogDefinition, Origin, ThrottleLimits } from '../model/index.js'
 import { fieldOrigin, type Reporter } from './reporter.js'
 import type { RouteSettingsInput, StageInput } from './schema.js'
 

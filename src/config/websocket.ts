@@ -6,14 +6,14 @@
  */
 import type { Draft } from './drafts.js'
 import type { LoadedDocument } from './load-file.js'
-import type * as M from './model.js'
+import type * as M from '../model/index.js'
 import { fieldOrigin, type Reporter } from './reporter.js'
 import type * as S from './schema.js'
 import { compileRouteSelection } from '../websocket/route-selection.js'
 import { compileWebSocketParameters } from '../websocket/http-integration.js'
 import { compileTemplate } from '../websocket/mapping-template.js'
-import { HTTP_METHODS } from '../routing/route-key.js'
 import { checkHttpUri, checkTlsConfig } from './integrations.js'
+import { HTTP_METHODS } from '../model/index.js'
 
 /** Integration timeout of WebSocket APIs: 50 ms to 29 s (spec 10.2). */
 export const WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS = 29_000

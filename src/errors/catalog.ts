@@ -4,16 +4,8 @@
  * (spec section 14). Every local reply is built from an entry here, so status, exact body
  * bytes and the `$context.error.*` values they set live in one place.
  */
+import type { GatewayResponse } from '../model/index.js'
 
-export interface GatewayResponse {
-  readonly statusCode: number
-  /** Exact body bytes: `{"message":"..."}`, no spaces (AWS's shape). */
-  readonly body: Buffer
-  /** Value for `$context.error.message`. */
-  readonly message: string
-  /** Value for `$context.error.responseType` (REST names are the best guess, spec 3.7). */
-  readonly responseType: string
-}
 
 function gatewayResponse(statusCode: number, message: string, responseType: string): GatewayResponse {
   return Object.freeze({

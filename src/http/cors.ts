@@ -4,18 +4,8 @@
  * the configured headers on every other response to a request with an `Origin`. With CORS
  * configured, the integration's own `access-control-*` headers are dropped (spec 8.2).
  */
-import type { RequestContext } from './request-context.js'
-import type { Reply } from './reply.js'
+import type { CorsConfiguration, CorsPolicy as CorsBehaviour, Reply, RequestContext } from '../model/index.js'
 
-export interface CorsConfiguration {
-  readonly allowOrigins: readonly string[]
-  readonly allowCredentials: boolean
-  readonly exposeHeaders: readonly string[]
-  /** Seconds; `null` when not configured. */
-  readonly maxAge: number | null
-  readonly allowMethods: readonly string[]
-  readonly allowHeaders: readonly string[]
-}
 
 /** Status of the automatic preflight answer; AWS does not document it `[UNCONFIRMED]` (spec 8.2). */
 export const PREFLIGHT_STATUS = 204
@@ -29,7 +19,7 @@ export const CORS_ON_GATEWAY_RESPONSES = true
 
 const EMPTY = Buffer.alloc(0)
 
-export class CorsPolicy {
+export class CorsPolicy implements CorsBehaviour {
   readonly #config: CorsConfiguration
   readonly #anyOrigin: boolean
   /** Lower-cased exact origins. */

@@ -5,13 +5,13 @@
  * (`{apiId}.execute-api.*`, or the only API at the root) and the stage path segment. Fills
  * the request context's path fields and, for mutual TLS domains, the client certificate.
  */
-import { GatewayResponses, type GatewayResponse } from '../errors/catalog.js'
-import { dropRawSegments, dropSegments, selectApiMapping, type CompiledDomainName } from '../routing/custom-domain.js'
+import { GatewayResponses } from '../errors/catalog.js'
+import { dropRawSegments, dropSegments, selectApiMapping } from '../routing/custom-domain.js'
 import { pathSegments } from '../routing/request-path.js'
 import { resolveApi, resolveStage } from '../routing/stage-resolver.js'
-import type { CompiledApi, CompiledStage, RuntimeSnapshot } from '../runtime/snapshot.js'
+import type { CompiledApi, CompiledDomainName, CompiledStage, GatewayResponse, RuntimeSnapshot } from '../model/index.js'
 import { clientCertificateOf } from '../tls/client-certificate.js'
-import type { RequestContext } from './request-context.js'
+import type { RequestContext } from '../model/index.js'
 
 /**
  * What a client of a mutual TLS domain without a valid certificate gets. The docs say both

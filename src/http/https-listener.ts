@@ -11,7 +11,7 @@ import { createServer, type Server, type ServerOptions } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { SecureContext } from 'node:tls'
 import type { Logger } from '../logging/logger.js'
-import type { RuntimeSnapshot, SnapshotHolder } from '../runtime/snapshot.js'
+import type { RuntimeSnapshot, SnapshotSource } from '../model/index.js'
 
 /** HTTP APIs' only security policy (spec 7.1). */
 export const MIN_TLS_VERSION = 'TLSv1.2'
@@ -24,7 +24,7 @@ export const MIN_TLS_VERSION = 'TLSv1.2'
 export const NO_SESSION_TICKETS = constants.SSL_OP_NO_TICKET
 
 export function createHttpsListener(
-  holder: SnapshotHolder,
+  holder: SnapshotSource,
   serverOptions: ServerOptions,
   onRequest: (req: IncomingMessage, res: ServerResponse) => void,
   logger: Logger

@@ -1,14 +1,7 @@
 /**
  * @module
- * HTTP API request quotas (spec 13.2) and the listener's socket timeouts.
+ * The listener's socket timeouts and parser limits (the payload quotas are in `model/`).
  */
-
-/** Payload size quota: 10 MB. */
-export const MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024
-/** Integration responses: the same 10 MB payload quota, enforced while streaming. */
-export const MAX_RESPONSE_BODY_BYTES = 10 * 1024 * 1024
-/** "Total combined size of request line and header values": 10,240 bytes. */
-export const MAX_REQUEST_LINE_AND_HEADERS_BYTES = 10_240
 /**
  * Node's own header parser limit, set above ours so that oversized headers reach our check
  * and get AWS's JSON answer instead of Node's bare 431.

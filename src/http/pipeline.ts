@@ -10,16 +10,13 @@
  */
 import type { IncomingMessage } from 'node:http'
 import { GatewayResponses } from '../errors/catalog.js'
-import { invokeLambdaIntegration } from '../integrations/lambda/invoke.js'
-import { invokeHttpProxy } from '../integrations/http-proxy/invoke.js'
 import { decodePath, pathSegments, splitTarget } from '../routing/request-path.js'
 import { resolveEndpoint } from './endpoint.js'
-import type { CompiledRoute, CompiledStage, RuntimeSnapshot } from '../runtime/snapshot.js'
-import { MAX_REQUEST_BODY_BYTES, MAX_REQUEST_LINE_AND_HEADERS_BYTES } from './limits.js'
-import { readBody, type BodyResult } from './read-body.js'
-import type { AuthorizeOutcome } from '../auth/index.js'
-import { localReply, type Reply } from './reply.js'
-import type { RequestContext } from './request-context.js'
+import type { AuthorizeOutcome, CompiledRoute, CompiledStage, Reply, RuntimeSnapshot } from '../model/index.js'
+import { MAX_REQUEST_BODY_BYTES, MAX_REQUEST_LINE_AND_HEADERS_BYTES } from '../model/index.js'
+import { readBody, type BodyResult } from '../util/read-body.js'
+import { localReply } from '../errors/reply.js'
+import type { RequestContext } from '../model/index.js'
 
 /**
  * What a route without an integration answers. AWS lets such routes exist; the answer is
@@ -112,10 +109,7 @@ function authorized(step: Step, outcome: AuthorizeOutcome): Reply | Promise<Repl
 function invoke({ ctx, req, route, stage, apiId }: Step): Reply | Promise<Reply> {
   const integration = route.integration
   if (integration === null) return localReply(ROUTE_WITHOUT_INTEGRATION)
-  if (integration.integrationType === 'HTTP_PROXY') {
-    return invokeHttpProxy({ ctx, req, integration, route, stage, bodyRead: route.readsRequestBody })
-  }
-  return invokeLambdaIntegration({ ctx, integration, route, stage, apiId, accountId: ctx.accountId })
+  return integration.invoke({ ctx, req, route, stage, apiId })
 }
 
 /** Request line plus header values, as the quota counts them. */

@@ -4,12 +4,10 @@
  * constructor so the object keeps one shape (V8 keeps property access monomorphic).
  */
 import type { TLSSocket } from 'node:tls'
-import type { AuthorizerResult } from '../auth/result.js'
-import type { ClientCertificate } from '../tls/client-certificate.js'
-import type { GatewayResponse } from '../errors/catalog.js'
-import type { CompiledApi, CompiledRoute, CompiledStage } from '../runtime/snapshot.js'
+import type { AuthorizerResult, ClientCertificate, CompiledApi, CompiledRoute, CompiledStage, GatewayResponse, RequestContext as RequestState } from '../model/index.js'
+import { hostName } from '../util/headers.js'
 
-export class RequestContext {
+export class RequestContext implements RequestState {
   readonly requestId: string
   /** Epoch milliseconds when the request arrived (`timeEpoch`). */
   readonly requestTimeEpoch: number
@@ -116,20 +114,3 @@ export class RequestContext {
 }
 
 const EMPTY = Buffer.alloc(0)
-
-/** Node's flat `rawHeaders` as `[name, value]` pairs, in arrival order and case. */
-export function headerPairs(raw: readonly string[]): Array<readonly [string, string]> {
-  const pairs: Array<readonly [string, string]> = []
-  for (let i = 0; i < raw.length; i += 2) pairs.push([raw[i] as string, raw[i + 1] as string])
-  return pairs
-}
-
-/** `Host` without its port; IPv6 literals keep their brackets. */
-export function hostName(host: string): string {
-  if (host.startsWith('[')) {
-    const end = host.indexOf(']')
-    return end < 0 ? host : host.slice(0, end + 1)
-  }
-  const colon = host.indexOf(':')
-  return colon < 0 ? host : host.slice(0, colon)
-}

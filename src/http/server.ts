@@ -9,19 +9,17 @@
 import { createServer, ServerResponse, STATUS_CODES, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
-import { GatewayResponses, type GatewayResponse } from '../errors/catalog.js'
+import { GatewayResponses } from '../errors/catalog.js'
 import type { Logger } from '../logging/logger.js'
-import type { SnapshotHolder } from '../runtime/snapshot.js'
+import type { GatewayResponse, Reply, SnapshotSource } from '../model/index.js'
 import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, NODE_MAX_HEADER_SIZE, REQUEST_TIMEOUT_MS } from './limits.js'
 import { processRequest } from './pipeline.js'
 import { createHttpsListener } from './https-listener.js'
 import type { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
-import type { WebSocketGateway } from '../websocket/gateway.js'
-import { handleConnectionsRequest, isConnectionsRequest } from '../websocket/connections-api.js'
-import { localReply, type Reply } from './reply.js'
+import { localReply } from '../errors/reply.js'
 import { RequestContext } from './request-context.js'
-import { newRequestId } from './request-id.js'
+import { newRequestId } from '../util/request-id.js'
 
 export interface DataPlane {
   readonly server: Server
@@ -33,7 +31,19 @@ export interface DataPlane {
   createHttpsListener(): HttpsServer
 }
 
-export function createDataPlane(holder: SnapshotHolder, logger: Logger, websocket: WebSocketGateway): DataPlane {
+/**
+ * The WebSocket plane as the HTTP listeners see it: it takes `Upgrade: websocket` requests and
+ * the `@connections` management API, which share the listeners (spec 11.1). `gateway.ts` wires
+ * `websocket/` in, so the two planes stay siblings.
+ */
+export interface UpgradePlane {
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
+  /** Whether a plain request is for the plane (an `@connections` URL while WebSocket APIs exist). */
+  claims(req: IncomingMessage): boolean
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>
+}
+
+export function createDataPlane(holder: SnapshotSource, logger: Logger, websocket: UpgradePlane): DataPlane {
   let inFlight = 0
   // Every request ends in exactly one `send` call (even when the client has gone), so the
   // count needs no per-request listener; a streamed body counts until it ends.
@@ -54,9 +64,10 @@ export function createDataPlane(holder: SnapshotHolder, logger: Logger, websocke
   }
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     // The WebSocket management API shares the listeners (spec 11.1).
-    if (holder.current.websocketApis.size > 0 && isConnectionsRequest(req.url)) {
+    if (websocket.claims(req)) {
       inFlight++
-      handleConnectionsRequest(req, res, holder, websocket)
+      websocket
+        .handle(req, res)
         .catch((err: unknown) => {
           logger.error('@connections request failed inside the gateway', { error: err })
           if (!res.headersSent) res.writeHead(500, ['content-type', 'application/json', 'x-amzn-ErrorType', 'InternalServerErrorException'])

@@ -4,7 +4,7 @@
  * HTTP proxy integrations. A mapping that cannot be applied (a status code that is not one)
  * is an integration failure, explained in `$context.integrationErrorMessage`.
  */
-import type { RequestContext } from '../http/request-context.js'
+import type { RequestContext } from '../model/index.js'
 import type { MappedResponse, MappingInput, ResponseParameterMapping } from './parameter-mapping/index.js'
 
 export function mapResponse(

@@ -4,8 +4,9 @@
  * finished request to one log line. Variables are `$context.name` or `${context.name}`;
  * a missing value renders as `-`.
  */
-import type { RequestContext } from '../http/request-context.js'
+import type { RequestContext } from '../model/index.js'
 import { contextVariable, JSON_VALUED_VARIABLES } from './context-variables.js'
+import type { AccessLogFormatter } from '../model/index.js'
 
 /** The format must log the request id (`[MODEL]`) and fit in 3 KB (spec 9.1). */
 export const MAX_FORMAT_BYTES = 3 * 1024
@@ -19,7 +20,6 @@ export const ESCAPE_VALUES_IN_JSON_FORMATS = true
 
 const VARIABLE = /\$\{context\.([^}]+)\}|\$context\.([A-Za-z0-9_:-]+(?:\.[A-Za-z0-9_:-]+)*)/g
 
-export type AccessLogFormatter<C = RequestContext> = (ctx: C) => string
 
 /** Where a format's `$context` names are looked up: HTTP API variables, or WebSocket ones. */
 export type VariableLookup<C> = (name: string) => ((ctx: C) => string | number | undefined) | undefined

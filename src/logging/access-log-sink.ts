@@ -7,10 +7,8 @@
  */
 import { appendFile, createWriteStream, type WriteStream } from 'node:fs'
 import type { Logger } from './logger.js'
+import type { AccessLogSink } from '../model/index.js'
 
-export interface AccessLogSink {
-  write(line: string): void
-}
 
 const noopSink: AccessLogSink = { write: () => {} }
 const stdoutSink: AccessLogSink = { write: (line) => void process.stdout.write(line + '\n') }

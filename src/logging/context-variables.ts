@@ -4,11 +4,13 @@
  * Shared by access logs now and by parameter mapping later. A value that does not apply to
  * the request is `undefined` and renders as `-` `[UNCONFIRMED]`.
  */
-import { clfTime } from '../http/clf-time.js'
-import type { RequestContext } from '../http/request-context.js'
+import { clfTime } from '../util/clf-time.js'
+import type { RequestContext } from '../model/index.js'
 
+/** A `$context` variable's value for one request; `undefined` renders as `-`. */
 export type ContextValue = string | number | undefined
 export type ContextGetter = (ctx: RequestContext) => ContextValue
+
 
 const positive = (n: number): number | undefined => (n < 0 ? undefined : n)
 const text = (s: string): string | undefined => (s === '' ? undefined : s)

@@ -5,6 +5,7 @@
  * format. Series are created when a snapshot is compiled and handed to its routes, so
  * recording a request is a few additions on an object it already holds.
  */
+import type { RouteMetrics as RouteMetricsSeries } from '../model/index.js'
 
 /** Latency histogram bounds, ms: API Gateway latencies range from sub-ms to the 30 s cap. */
 export const LATENCY_BUCKETS_MS = [1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000] as const
@@ -36,7 +37,7 @@ class Histogram {
   }
 }
 
-export class RouteMetrics {
+export class RouteMetrics implements RouteMetricsSeries {
   readonly labels: string
   count = 0
   c4xx = 0

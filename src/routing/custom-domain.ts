@@ -4,28 +4,11 @@
  * (exact names before `*.` wildcards, which cover one label), and which mapping serves a
  * path: the longest key matching whole leading segments, else the mapping without a key.
  */
-import type { SecureContext } from 'node:tls'
-import type { CompiledApi, CompiledStage } from '../runtime/snapshot.js'
+import type { CompiledApiMapping, CompiledDomainName, DomainNameTable } from '../model/index.js'
 
-export interface CompiledApiMapping {
-  /** As configured (`orders/v1`), `''` for none: `$context.customDomain.basePathMatched`. */
-  readonly apiMappingKey: string
-  readonly segments: readonly string[]
-  readonly api: CompiledApi
-  readonly stage: CompiledStage
-}
 
-export interface CompiledDomainName {
-  readonly domainName: string
-  readonly secureContext: SecureContext
-  /** Whether clients must present a certificate the truststore verifies. */
-  readonly mutualTls: boolean
-  /** Keyed mappings, longest key first. */
-  readonly mappings: readonly CompiledApiMapping[]
-  readonly unkeyed: CompiledApiMapping | null
-}
 
-export class DomainNames {
+export class DomainNames implements DomainNameTable {
   readonly #exact = new Map<string, CompiledDomainName>()
   readonly #wildcard = new Map<string, CompiledDomainName>()
   readonly size: number

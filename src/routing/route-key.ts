@@ -3,28 +3,13 @@
  * Parses and validates HTTP API route keys (spec 2.1): `$default`, or `"{METHOD} {path}"`
  * with exactly one space, literal or `{var}` segments, and an optional greedy `{var+}` last.
  */
+import { HTTP_METHODS, type ParsedRouteKey, type PathSegment, type RouteMethod } from '../model/index.js'
 
-export const HTTP_METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'] as const
-export type HttpMethod = (typeof HTTP_METHODS)[number]
-export type RouteMethod = HttpMethod | 'ANY'
+
 
 export const DEFAULT_ROUTE_KEY = '$default'
 
-export type PathSegment =
-  | { readonly kind: 'literal'; readonly value: string }
-  | { readonly kind: 'variable'; readonly name: string }
-  | { readonly kind: 'greedy'; readonly name: string }
 
-export type ParsedRouteKey =
-  | { readonly kind: 'default'; readonly routeKey: string }
-  | {
-      readonly kind: 'path'
-      readonly routeKey: string
-      readonly method: RouteMethod
-      /** The resource path template, e.g. `/pets/{id}`. */
-      readonly path: string
-      readonly segments: readonly PathSegment[]
-    }
 
 export type RouteKeyResult = { ok: true; value: ParsedRouteKey } | { ok: false; reason: string }
 

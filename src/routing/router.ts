@@ -14,7 +14,7 @@
  * walk that tries literal children before variable children, so the first hit is the
  * most specific one and no scoring is needed.
  */
-import type { ParsedRouteKey, PathSegment, RouteMethod } from './route-key.js'
+import type { ParsedRouteKey, PathSegment, RouteMatch, RouteMatcher, RouteMethod } from '../model/index.js'
 
 type PathRouteKey = Extract<ParsedRouteKey, { kind: 'path' }>
 
@@ -27,18 +27,13 @@ class TrieNode<T> {
   greedy: Map<string, T> | null = null
 }
 
-export interface RouteMatch<T> {
-  readonly route: T
-  /** Decoded `pathParameters`, or `null` when the route has no variables. */
-  readonly pathParameters: Record<string, string> | null
-}
 
 export interface RouterEntry<T> {
   readonly key: ParsedRouteKey
   readonly route: T
 }
 
-export class Router<T> {
+export class Router<T> implements RouteMatcher<T> {
   readonly #root = new TrieNode<T>()
   readonly #segmentsOf = new Map<T, readonly PathSegment[]>()
   #defaultRoute: T | null = null

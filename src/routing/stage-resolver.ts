@@ -5,7 +5,7 @@
  * stage is the first path segment when it names a stage exactly; otherwise the whole path
  * goes to the `$default` stage; otherwise nothing serves the request (404).
  */
-import type { CompiledApi, CompiledStage, RuntimeSnapshot } from '../runtime/snapshot.js'
+import type { CompiledApi, CompiledStage, RuntimeSnapshot } from '../model/index.js'
 
 const EXECUTE_API_LABEL = '.execute-api.'
 

@@ -6,14 +6,15 @@
  */
 import { createSecureContext } from 'node:tls'
 import { MIN_TLS_VERSION, NO_SESSION_TICKETS } from '../http/https-listener.js'
-import { DomainNames, type CompiledApiMapping, type CompiledDomainName } from '../routing/custom-domain.js'
+import { DomainNames } from '../routing/custom-domain.js'
 import { compileRouteSelection } from '../websocket/route-selection.js'
-import type { CompiledWebSocketApi, CompiledWebSocketIntegration, CompiledWebSocketRoute, CompiledWebSocketStage } from '../websocket/compiled.js'
-import { compileWebSocketParameters } from '../websocket/http-integration.js'
+import type { CompiledApiMapping, CompiledDomainName, CompiledWebSocketApi, CompiledWebSocketIntegration, CompiledWebSocketRoute, CompiledWebSocketStage, RateLimiter, ThrottleLayer } from '../model/index.js'
+import { compileWebSocketParameters, httpRouteIntegration } from '../websocket/http-integration.js'
+import { lambdaRouteIntegration } from '../websocket/lambda.js'
 import { compileTemplate, type Template } from '../websocket/mapping-template.js'
 import { websocketContextVariable, type WebSocketLogRecord } from '../websocket/context-variables.js'
-import type { CompiledTemplates } from '../websocket/mock-integration.js'
-import type { DomainNameDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, WebSocketIntegrationDefinition, WebSocketTemplatesDefinition, RequestAuthorizerDefinition, StageDefinition } from '../config/model.js'
+import { mockRouteIntegration, type CompiledTemplates } from '../websocket/mock-integration.js'
+import type { DomainNameDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, WebSocketIntegrationDefinition, WebSocketTemplatesDefinition, RequestAuthorizerDefinition, StageDefinition } from '../model/index.js'
 import { DEFAULT_STAGE_NAME } from '../config/defaults.js'
 import { resolveFunctionName, substituteStageVariables } from '../config/integration-uri.js'
 import { CorsPolicy } from '../http/cors.js'
@@ -22,13 +23,14 @@ import type { UpstreamAgents } from '../integrations/http-proxy/upstream-agents.
 import { compileRequestParameters, compileResponseParameters } from '../integrations/parameter-mapping/index.js'
 import { AuthorizerFactory, lambdaAuthorizer } from '../auth/index.js'
 import type { LambdaAuthorizer } from '../auth/lambda-authorizer.js'
-import { FunctionPool, type FunctionPoolOptions } from '../integrations/lambda/runtime/function-pool.js'
+import { FunctionPool, type FunctionPoolOptions } from '../functions/function-pool.js'
 import { Router } from '../routing/router.js'
 import { compileAccessLogFormat } from '../logging/access-log-format.js'
 import type { AccessLogSinks } from '../logging/access-log-sink.js'
 import { NO_ROUTE_LABEL, type MetricsRegistry } from '../metrics/registry.js'
-import type { RateLimiter, ThrottleLayer } from '../throttle/index.js'
-import type { CompiledApi, CompiledIntegration, CompiledRoute, CompiledStage, RuntimeSnapshot } from './snapshot.js'
+import type { CompiledApi, CompiledIntegration, CompiledRoute, CompiledStage, RuntimeSnapshot } from '../model/index.js'
+import { lambdaProxyIntegration } from '../integrations/lambda/invoke.js'
+import { httpProxyIntegration } from '../integrations/http-proxy/invoke.js'
 
 export interface CompileOptions extends Omit<FunctionPoolOptions, 'region' | 'baseDir'> {
   /** Shared by successive snapshots so that buckets survive a reload. */
@@ -65,8 +67,7 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
       const integrationFor = (id: string): CompiledIntegration => {
         let compiled = integrations.get(id)
         if (compiled === undefined) {
-          compiled = compileIntegration(api.integrations.get(id) as IntegrationDefinition, stage, pools, options.upstreams)
-          if (compiled.integrationType === 'HTTP_PROXY') upstreamAgentKeys.add(compiled.agentKey)
+          compiled = compileIntegration(api.integrations.get(id) as IntegrationDefinition, stage, pools, options.upstreams, upstreamAgentKeys)
           integrations.set(id, compiled)
         }
         return compiled
@@ -89,8 +90,7 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
           integration,
           authorizer: authorizerFactory.forRoute(api.apiId, r, api.authorizers, lambdaFor),
           // SigV4 signs the body's hash, so an IAM route reads it whole, as does a mapping of `$request.body`.
-          readsRequestBody:
-            integration?.integrationType !== 'HTTP_PROXY' || r.authorizationType === 'AWS_IAM' || integration.requestMapping?.readsBody === true,
+          readsRequestBody: integration === null || !integration.streamsRequestBody || r.authorizationType === 'AWS_IAM',
           throttle: throttleLayers(api.apiId, stage, r.routeKey, accountLayer),
           metrics: options.metrics.series(api.apiId, stage.stageName, r.routeKey),
         }
@@ -144,7 +144,8 @@ function compileIntegration(
   integration: IntegrationDefinition,
   stage: StageDefinition,
   pools: ReadonlyMap<string, FunctionPool>,
-  upstreams: UpstreamAgents
+  upstreams: UpstreamAgents,
+  agentKeys: Set<string>
 ): CompiledIntegration {
   const common = {
     integrationId: integration.integrationId,
@@ -154,25 +155,23 @@ function compileIntegration(
     responseMapping: compileResponseParameters(integration.responseParameters).mapping,
   }
   if (integration.integrationType === 'AWS_PROXY') {
-    return {
+    return lambdaProxyIntegration({
       ...common,
-      integrationType: 'AWS_PROXY',
       pool: poolFor(integration.integrationUri, stage, pools),
       payloadFormatVersion: integration.payloadFormatVersion,
-    }
+    })
   }
   const uri = substituteStageVariables(integration.integrationUri, stage.stageVariables)
   const template = uri.ok ? parseTargetTemplate(uri.value) : null
   if (template === null) throw new Error(`Bug: ${integration.integrationUri} is not a valid backend URI in stage ${stage.stageName}`)
   const { key, dispatcher } = upstreams.get(integration.tls)
-  return {
+  agentKeys.add(key)
+  return httpProxyIntegration({
     ...common,
-    integrationType: 'HTTP_PROXY',
     template,
     method: integration.integrationMethod === 'ANY' ? null : integration.integrationMethod,
     dispatcher,
-    agentKey: key,
-  }
+  })
 }
 
 function compileWebSocketApi(
@@ -240,9 +239,9 @@ function compileWebSocketIntegration(
   agentKeys: Set<string>
 ): CompiledWebSocketIntegration {
   if (integration.integrationType === 'AWS_PROXY') {
-    return { kind: 'lambda', pool: poolFor(integration.integrationUri, stage, pools), timeoutInMillis: integration.timeoutInMillis }
+    return lambdaRouteIntegration(poolFor(integration.integrationUri, stage, pools), integration.timeoutInMillis)
   }
-  if (integration.integrationType === 'MOCK') return { kind: 'mock', mock: compileTemplates(integration.templates, integration.integrationId) }
+  if (integration.integrationType === 'MOCK') return mockRouteIntegration(compileTemplates(integration.templates, integration.integrationId))
   const uri = substituteStageVariables(integration.integrationUri, stage.stageVariables)
   if (!uri.ok) throw new Error(`Bug: ${integration.integrationUri} was not validated for stage ${stage.stageName}`)
   const url = new URL(uri.value)
@@ -250,9 +249,7 @@ function compileWebSocketIntegration(
   if (!parameters.ok) throw new Error(`Bug: requestParameters of ${integration.integrationId} were not validated`)
   const { key, dispatcher } = upstreams.get(integration.tls)
   agentKeys.add(key)
-  return {
-    kind: 'http',
-    http: {
+  return httpRouteIntegration({
       dispatcher,
       origin: url.origin,
       path: url.pathname + url.search,
@@ -260,8 +257,7 @@ function compileWebSocketIntegration(
       timeoutInMillis: integration.timeoutInMillis,
       parameters: parameters.parameters,
       templates: integration.templates === null ? null : compileTemplates(integration.templates, integration.integrationId),
-    },
-  }
+  })
 }
 
 function compileTemplates(def: WebSocketTemplatesDefinition, integrationId: string): CompiledTemplates {

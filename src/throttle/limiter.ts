@@ -8,19 +8,11 @@
  * `RateLimiter` is the seam for a shared store across gateway nodes (Redis, later): the same
  * keys and semantics, answered asynchronously.
  */
-import { TokenBucket, type ThrottleLimits } from './token-bucket.js'
+import { TokenBucket } from './token-bucket.js'
 import { BoundedMap } from '../util/bounded-map.js'
+import type { RateLimiter, ThrottleLayer } from '../model/index.js'
 
-/** One layer: a bucket key and the limits it is created with. */
-export interface ThrottleLayer {
-  readonly key: string
-  readonly limits: ThrottleLimits
-}
 
-export interface RateLimiter {
-  /** Takes a token from every layer if all have one; `false` means throttled. */
-  take(layers: readonly ThrottleLayer[]): boolean | Promise<boolean>
-}
 
 export interface Clock {
   now(): number

@@ -10,7 +10,8 @@
  */
 import { Redis } from 'ioredis'
 import type { Logger } from '../logging/logger.js'
-import { InMemoryRateLimiter, type RateLimiter, type ThrottleLayer } from './limiter.js'
+import { InMemoryRateLimiter } from './limiter.js'
+import type { RateLimiter, ThrottleLayer } from '../model/index.js'
 
 /** What throttling does while Redis is unreachable: each node's own buckets. */
 export const REDIS_UNAVAILABLE_POLICY = 'per-node' as const

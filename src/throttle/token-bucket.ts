@@ -4,13 +4,8 @@
  * `rate` tokens per second, and each request takes one. Refill is computed when a token is
  * taken, so buckets need no timers. Pure: the caller passes the time.
  */
+import type { ThrottleLimits } from '../model/index.js'
 
-export interface ThrottleLimits {
-  /** Steady rate, tokens per second (`throttlingRateLimit`, a double). */
-  readonly rateLimit: number
-  /** Capacity (`throttlingBurstLimit`, an integer). */
-  readonly burstLimit: number
-}
 
 /**
  * Refill is added in small steps whenever the bucket is asked, and floating-point error

@@ -7,15 +7,8 @@
 import { X509Certificate } from 'node:crypto'
 import type { TLSSocket } from 'node:tls'
 import { distinguishedName } from './truststore.js'
+import type { ClientCertificate } from '../model/index.js'
 
-export interface ClientCertificate {
-  readonly clientCertPem: string
-  readonly subjectDN: string
-  readonly issuerDN: string
-  /** Colon-separated lower-case hex bytes (`[OBS-conflicting]`; the spec's proposal). */
-  readonly serialNumber: string
-  readonly validity: { readonly notBefore: string; readonly notAfter: string }
-}
 
 /** Certificates parsed per connection: a keep-alive connection serves many requests. */
 const cache = new WeakMap<TLSSocket, ClientCertificate | null>()

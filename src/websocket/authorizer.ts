@@ -6,8 +6,7 @@
  * `Unauthorized` → 401, anything else → 500. Context values reach later events stringified.
  */
 import { decide, parseAuthorizerResponse } from '../auth/authorizer-response.js'
-import type { Connection } from './connection.js'
-import type { CompiledWebSocketAuthorizer } from './compiled.js'
+import type { CompiledWebSocketAuthorizer, WebSocketConnectionInfo } from '../model/index.js'
 import { connectEvent, type EventBase } from './events.js'
 
 export type ConnectAuthorization =
@@ -55,7 +54,7 @@ export async function authorizeConnect(
   return { ok: true, authorizer: out, usageIdentifierKey: typeof key === 'string' ? key : undefined }
 }
 
-function headerOf(c: Connection, name: string): string | undefined {
+function headerOf(c: WebSocketConnectionInfo, name: string): string | undefined {
   const lower = name.toLowerCase()
   return c.handshakeHeaders.find(([n]) => n.toLowerCase() === lower)?.[1]
 }

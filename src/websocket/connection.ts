@@ -5,6 +5,7 @@
  * outbound buffer.
  */
 import type { WebSocket } from 'ws'
+import type { WebSocketConnectionInfo } from '../model/index.js'
 import { CLOSE_IDLE, CLOSE_MAX_DURATION, CLOSE_SLOW_READER, type WebSocketLimits } from './limits.js'
 
 export interface ConnectionInit {
@@ -23,7 +24,7 @@ const fatalUtf8 = new TextDecoder('utf-8', { fatal: true })
 /** The frame size API Gateway splits outgoing messages at (its 32 KB frame quota). */
 const OUTBOUND_FRAME_BYTES = 32 * 1024
 
-export class Connection {
+export class Connection implements WebSocketConnectionInfo {
   readonly connectionId: string
   readonly apiId: string
   readonly stageName: string

@@ -8,11 +8,12 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { verifySigV4 } from '../auth/sigv4.js'
-import { headerPairs, hostName } from '../http/request-context.js'
-import { newRequestId } from '../http/request-id.js'
-import { readBody } from '../http/read-body.js'
+import { headerPairs, hostName } from '../util/headers.js'
+import { newRequestId } from '../util/request-id.js'
+import { readBody } from '../util/read-body.js'
 import { splitTarget } from '../routing/request-path.js'
-import type { SnapshotHolder } from '../runtime/snapshot.js'
+import type { Duplex } from 'node:stream'
+import type { SnapshotSource } from '../model/index.js'
 import { webSocketApiFor, type WebSocketGateway } from './gateway.js'
 import { MAX_POST_TO_CONNECTION_BYTES } from './limits.js'
 import { manageConnection } from './manage.js'
@@ -28,7 +29,7 @@ export function isConnectionsRequest(url: string | undefined): boolean {
   return PATH.test(q < 0 ? url : url.slice(0, q))
 }
 
-export async function handleConnectionsRequest(req: IncomingMessage, res: ServerResponse, holder: SnapshotHolder, ws: WebSocketGateway): Promise<void> {
+export async function handleConnectionsRequest(req: IncomingMessage, res: ServerResponse, holder: SnapshotSource, ws: WebSocketGateway): Promise<void> {
   const requestId = newRequestId()
   const snapshot = holder.current
   const { rawPathname, rawQueryString } = splitTarget(req.url ?? '/')
@@ -103,4 +104,20 @@ function error(res: ServerResponse, requestId: string, status: number, type: str
     'content-length', String(Buffer.byteLength(body)),
   ])
   res.end(body)
+}
+
+/**
+ * What the HTTP listeners hand this plane: `Upgrade: websocket` requests, and the
+ * `@connections` management API while the snapshot has WebSocket APIs.
+ */
+export function webSocketPlane(holder: SnapshotSource, ws: WebSocketGateway): {
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void
+  claims(req: IncomingMessage): boolean
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>
+} {
+  return {
+    upgrade: (req, socket, head) => ws.upgrade(req, socket, head),
+    claims: (req) => holder.current.websocketApis.size > 0 && isConnectionsRequest(req.url),
+    handle: (req, res) => handleConnectionsRequest(req, res, holder, ws),
+  }
 }

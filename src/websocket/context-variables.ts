@@ -4,28 +4,10 @@
  * logged event (a connect, a message or a disconnect). Variables that do not apply to a
  * self-hosted gateway (Cognito, WAF, IAM caller) render as `-`.
  */
-import { clfTime } from '../http/clf-time.js'
-import type { Connection } from './connection.js'
+import { clfTime } from '../util/clf-time.js'
+import type { WebSocketLogRecord } from '../model/index.js'
 
-/** One access-log line's worth of a WebSocket event. */
-export interface WebSocketLogRecord {
-  readonly connection: Connection
-  readonly eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT'
-  /** `null` when no route took the message. */
-  readonly routeKey: string | null
-  readonly requestId: string
-  readonly messageId: string | null
-  readonly requestTimeEpoch: number
-  /** 200 for a handled event; the refusal status or error frame's status otherwise. */
-  readonly status: number
-  /** Gateway error (`$context.error.message`), or `null`. */
-  readonly errorMessage: string | null
-  readonly errorResponseType: string | null
-  /** ms, or -1 when no integration ran. */
-  readonly integrationLatency: number
-  readonly integrationStatus: number
-  readonly integrationError: string
-}
+export type { WebSocketLogRecord }
 
 type Getter = (r: WebSocketLogRecord) => string | number | undefined
 const positive = (n: number): number | undefined => (n < 0 ? undefined : n)

@@ -4,11 +4,11 @@
  * request's headers (original case) and query string, `MESSAGE` with the body, and
  * `DISCONNECT` with the close code and reason. There is no payload-format choice.
  */
-import { clfTime } from '../http/clf-time.js'
-import type { Connection } from './connection.js'
+import { clfTime } from '../util/clf-time.js'
+import type { WebSocketConnectionInfo } from '../model/index.js'
 
 export interface EventBase {
-  readonly connection: Connection
+  readonly connection: WebSocketConnectionInfo
   readonly routeKey: string
   readonly requestId: string
   readonly requestTimeEpoch: number

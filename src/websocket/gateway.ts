@@ -9,21 +9,19 @@
 import { validateHeaderName, validateHeaderValue, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
-import { headerPairs, hostName } from '../http/request-context.js'
-import { newRequestId } from '../http/request-id.js'
+import { headerPairs, hostName } from '../util/headers.js'
+import { newRequestId } from '../util/request-id.js'
 import { queryParameters } from '../integrations/lambda/request-parts.js'
 import type { Logger } from '../logging/logger.js'
 import { splitTarget } from '../routing/request-path.js'
-import type { RuntimeSnapshot, SnapshotHolder } from '../runtime/snapshot.js'
+import type { RuntimeSnapshot, SnapshotSource } from '../model/index.js'
 import { authorizeConnect } from './authorizer.js'
-import type { CompiledWebSocketApi, CompiledWebSocketIntegration, CompiledWebSocketRoute, CompiledWebSocketStage } from './compiled.js'
+import type { CompiledWebSocketApi, CompiledWebSocketIntegration, CompiledWebSocketRoute, CompiledWebSocketStage, WebSocketRequestSource } from '../model/index.js'
 import { Connection } from './connection.js'
 import { forbiddenFrame, internalErrorFrame, throttledFrame } from './error-frames.js'
 import { connectEvent, disconnectEvent, messageEvent, type EventBase } from './events.js'
 import { API_KEY_REFUSED_STATUS, CONNECT_FAILURE_STATUS, refuseUpgrade, THROTTLED_STATUS, UNKNOWN_STAGE_STATUS } from './handshake.js'
-import { invokeRoute, type RouteOutcome } from './lambda.js'
-import { invokeHttpRoute, type WebSocketRequestSource } from './http-integration.js'
-import { invokeMockRoute } from './mock-integration.js'
+import type { RouteOutcome } from './lambda.js'
 import type { WebSocketLogRecord } from './context-variables.js'
 import type { ConnectionDirectory } from './cluster.js'
 import { manageConnection } from './manage.js'
@@ -38,7 +36,7 @@ const HANDSHAKE = Symbol('gatehouse.handshake')
 type HandshakeRequest = IncomingMessage & { [HANDSHAKE]?: { headers: ReadonlyArray<readonly [string, string]>; protocol: string | undefined } }
 
 export class WebSocketGateway {
-  readonly #holder: SnapshotHolder
+  readonly #holder: SnapshotSource
   readonly #logger: Logger
   readonly #limits: WebSocketLimits
   readonly #connections = new Map<string, Connection>()
@@ -48,7 +46,7 @@ export class WebSocketGateway {
   /** Where connections of other nodes are found (Redis), or `null` for a single node. */
   readonly directory: ConnectionDirectory | null
 
-  constructor(holder: SnapshotHolder, logger: Logger, limits: Partial<WebSocketLimits> = {}, directory: ConnectionDirectory | null = null) {
+  constructor(holder: SnapshotSource, logger: Logger, limits: Partial<WebSocketLimits> = {}, directory: ConnectionDirectory | null = null) {
     this.#holder = holder
     this.directory = directory
     directory?.serve((apiId, connectionId, method, body) => manageConnection(this.connection(connectionId), apiId, method, body))
@@ -332,16 +330,9 @@ export class WebSocketGateway {
   }
 }
 
-/** Invokes a route's function (with the event `event()` builds) or calls its HTTP backend. */
+/** Invokes a route's integration (a function gets the event `event()` builds). */
 function runRoute(integration: CompiledWebSocketIntegration, event: () => Record<string, unknown>, source: WebSocketRequestSource): Promise<RouteOutcome> {
-  switch (integration.kind) {
-    case 'lambda':
-      return invokeRoute(integration.pool, event(), integration.timeoutInMillis)
-    case 'http':
-      return invokeHttpRoute(integration.http, source)
-    case 'mock':
-      return Promise.resolve(invokeMockRoute(integration.mock, source))
-  }
+  return integration.invoke(event, source)
 }
 
 function safeDecode(s: string): string {

@@ -8,11 +8,15 @@
  * sends back.
  */
 import type { Dispatcher } from 'undici'
-import { clfTime } from '../http/clf-time.js'
 import { evaluateJsonPath, parseJsonPath } from '../integrations/parameter-mapping/json-path.js'
-import type { Connection } from './connection.js'
-import type { RouteOutcome } from './lambda.js'
+import type { CompiledWebSocketIntegration, RouteOutcome, WebSocketRequestSource } from '../model/index.js'
 import { renderReply, renderRequest, type CompiledTemplates } from './mock-integration.js'
+import { CONTEXT_VARIABLES } from './request-variables.js'
+
+/** A route that calls an HTTP backend (`HTTP_PROXY`, or `HTTP` with templates). */
+export function httpRouteIntegration(http: WebSocketHttpIntegration): CompiledWebSocketIntegration {
+  return { kind: 'http', invoke: (_event, source) => invokeHttpRoute(http, source) }
+}
 
 export interface WebSocketHttpIntegration {
   readonly dispatcher: Dispatcher
@@ -25,18 +29,6 @@ export interface WebSocketHttpIntegration {
   readonly parameters: readonly CompiledParameter[]
   /** `HTTP` (non-proxy): the request and reply templates; `null` for `HTTP_PROXY`. */
   readonly templates: CompiledTemplates | null
-}
-
-export interface WebSocketRequestSource {
-  readonly connection: Connection
-  readonly routeKey: string
-  readonly eventType: 'CONNECT' | 'MESSAGE' | 'DISCONNECT'
-  readonly requestId: string
-  readonly messageId: string | null
-  readonly body: string | null
-  readonly stageVariables: Readonly<Record<string, string>> | null
-  /** Epoch ms of the event (`$context.requestTimeEpoch`). */
-  readonly requestTimeEpoch?: number
 }
 
 interface CompiledParameter {
@@ -65,37 +57,6 @@ async function readCapped(body: AsyncIterable<Buffer> & { destroy(): void }, lim
 
 const KEY = /^integration\.request\.(header|querystring)\.([a-zA-Z0-9._$-]+)$/
 
-/** WebSocket `$context` variables a parameter may read (spec 10.10). */
-const CONTEXT: Readonly<Record<string, (s: WebSocketRequestSource) => string | undefined>> = {
-  apiId: (s) => s.connection.apiId,
-  connectionId: (s) => s.connection.connectionId,
-  connectedAt: (s) => String(s.connection.connectedAt),
-  domainName: (s) => s.connection.domainName,
-  eventType: (s) => s.eventType,
-  extendedRequestId: (s) => s.requestId,
-  messageId: (s) => s.messageId ?? undefined,
-  requestId: (s) => s.requestId,
-  routeKey: (s) => s.routeKey,
-  stage: (s) => s.connection.stageName,
-  'identity.sourceIp': (s) => s.connection.sourceIp,
-  'identity.userAgent': (s) => s.connection.userAgent,
-  'identity.apiKey': (s) => s.connection.apiKey ?? undefined,
-  requestTimeEpoch: (s) => (s.requestTimeEpoch === undefined ? undefined : String(s.requestTimeEpoch)),
-  requestTime: (s) => (s.requestTimeEpoch === undefined ? undefined : clfTime(s.requestTimeEpoch)),
-}
-
-/** A WebSocket `$context` variable for a request, or `undefined`. */
-export function contextValue(source: WebSocketRequestSource, name: string): string | undefined {
-  const fixed = CONTEXT[name]
-  if (fixed !== undefined) return fixed(source)
-  // `$context.authorizer.principalId` and the `$connect` authorizer's context (strings).
-  if (name.startsWith('authorizer.')) {
-    const v = source.connection.authorizer?.[name.slice(11)]
-    return v === undefined || v === null ? undefined : String(v)
-  }
-  return undefined
-}
-
 export type CompiledParameters = { ok: true; parameters: CompiledParameter[] } | { ok: false; key: string; reason: string }
 
 /** `requestParameters` of a WebSocket integration: `integration.request.{header|querystring}.NAME` → a source. */
@@ -119,7 +80,7 @@ function compileSource(raw: string): ((s: WebSocketRequestSource) => string | un
     const literal = raw.slice(1, -1)
     return () => literal
   }
-  if (raw.startsWith('context.')) return CONTEXT[raw.slice(8)] ?? null
+  if (raw.startsWith('context.')) return CONTEXT_VARIABLES[raw.slice(8)] ?? null
   if (raw.startsWith('stageVariables.')) {
     const name = raw.slice(15)
     return (s) => s.stageVariables?.[name]

@@ -4,7 +4,9 @@
  * a status code (2xx accepts a `$connect`), headers for the handshake, and a body that a
  * two-way route sends back.
  */
-import type { FunctionPool, InvokeResult } from '../integrations/lambda/runtime/function-pool.js'
+import type { CompiledWebSocketIntegration, FunctionInvoker, InvokeResult, RouteOutcome, WebSocketRouteResult } from '../model/index.js'
+
+export type { RouteOutcome }
 
 /**
  * A `$connect` function that answers without a `statusCode` (or with `null`): accepted, as
@@ -12,16 +14,12 @@ import type { FunctionPool, InvokeResult } from '../integrations/lambda/runtime/
  */
 export const CONNECT_DEFAULT_STATUS = 200
 
-export interface WebSocketRouteResult {
-  readonly statusCode: number
-  readonly headers: ReadonlyArray<readonly [string, string]>
-  /** The `body` string, or `null` when there is none. */
-  readonly body: string | null
+/** A route that invokes a function with the route's Lambda event. */
+export function lambdaRouteIntegration(pool: FunctionInvoker, timeoutInMillis: number): CompiledWebSocketIntegration {
+  return { kind: 'lambda', invoke: (event) => invokeRoute(pool, event(), timeoutInMillis) }
 }
 
-export type RouteOutcome = { ok: true; result: WebSocketRouteResult } | { ok: false; reason: string; timeout: boolean }
-
-export async function invokeRoute(pool: FunctionPool, event: Record<string, unknown>, timeoutMs: number): Promise<RouteOutcome> {
+export async function invokeRoute(pool: FunctionInvoker, event: Record<string, unknown>, timeoutMs: number): Promise<RouteOutcome> {
   const result: InvokeResult = await pool.invoke(JSON.stringify(event), timeoutMs)
   switch (result.status) {
     case 'integration-timeout':

@@ -8,8 +8,8 @@
  * A `MOCK` has no backend: its rendered request template is that body, and its
  * `statusCode` the status.
  */
-import { contextValue, type WebSocketRequestSource } from './http-integration.js'
-import type { RouteOutcome } from './lambda.js'
+import { contextValue } from './request-variables.js'
+import type { CompiledWebSocketIntegration, RouteOutcome, WebSocketRequestSource } from '../model/index.js'
 import type { Template, TemplateInput } from './mapping-template.js'
 import type { RouteKeySelector } from './route-selection.js'
 
@@ -41,6 +41,11 @@ export function renderReply(templates: CompiledTemplates, source: WebSocketReque
   const text = String(status)
   const response = templates.responses.find((r) => r.pattern !== null && r.pattern.test(text)) ?? templates.responses.find((r) => r.pattern === null)
   return response?.template == null ? null : response.template(templateInput(source, responseBody))
+}
+
+/** A route answered by its own templates, with no backend. */
+export function mockRouteIntegration(mock: CompiledTemplates): CompiledWebSocketIntegration {
+  return { kind: 'mock', invoke: (_event, source) => Promise.resolve(invokeMockRoute(mock, source)) }
 }
 
 export function invokeMockRoute(mock: CompiledTemplates, source: WebSocketRequestSource): RouteOutcome {

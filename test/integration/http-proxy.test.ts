@@ -29,17 +29,7 @@ import { http } from '../helpers/http.js'
 import { handlersDir } from '../helpers/paths.js'
 import { rawRequest } from '../helpers/raw-http.js'
 import { createTestPki, type TestPki } from '../helpers/test-ca.js'
-import {
-  echoHandler,
-  headerPairs,
-  refusedPort,
-  startResettingServer,
-  startUpstream,
-  type EchoBody,
-  type RecordedRequest,
-  type Upstream,
-  type UpstreamHandler,
-} from '../helpers/upstream.js'
+import { echoHandler, headerPairs, refusedPort, startResettingServer, startUpstream, type EchoBody, type RecordedRequest, type Upstream, type UpstreamHandler } from '../helpers/upstream.js'
 
 const API_ID = 'proxyapi01'
 const MB = 1024 * 1024

@@ -5,9 +5,10 @@
 import assert from 'node:assert/strict'
 import { test, type TestContext } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
-import { InMemoryRateLimiter, type RateLimiter, type ThrottleLayer } from '../../src/throttle/index.js'
+import { InMemoryRateLimiter } from '../../src/throttle/index.js'
 import { RedisRateLimiter } from '../../src/throttle/redis-limiter.js'
 import { startRedis } from '../helpers/redis-server.js'
+import type { RateLimiter, ThrottleLayer } from '../../src/model/index.js'
 
 const SLOW = 0.001
 const layer = (key: string, burstLimit: number, rateLimit = SLOW): ThrottleLayer => ({ key, limits: { rateLimit, burstLimit } })

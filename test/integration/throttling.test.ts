@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { loadConfigFile, type ConfigIssue, type LoadConfigResult } from '../../src/index.js'
-import { InMemoryRateLimiter, type RateLimiter, type ThrottleLayer } from '../../src/throttle/index.js'
+import { InMemoryRateLimiter } from '../../src/throttle/index.js'
 import { startGateway } from '../helpers/gateway.js'
 import { http, type HttpResult } from '../helpers/http.js'
 import { handlersDir } from '../helpers/paths.js'
+import type { RateLimiter, ThrottleLayer } from '../../src/model/index.js'
 
 // Throttling over real HTTP (spec 6, 14, 16.5): route, stage-default and account token
 // buckets in front of a real function. Limits use a tiny rate (0.001/s: one token every

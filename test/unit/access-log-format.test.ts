@@ -3,11 +3,11 @@
 // into a renderer, `-` for missing values, JSON escaping, and the console formats of 9.2.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { GatewayResponses, type GatewayResponse } from '../../src/errors/catalog.js'
+import { GatewayResponses } from '../../src/errors/catalog.js'
 import { RequestContext } from '../../src/http/request-context.js'
 import { compileAccessLogFormat, parseAccessLogFormat } from '../../src/logging/access-log-format.js'
 import { CONTEXT_VARIABLES } from '../../src/logging/context-variables.js'
-import type { CompiledApi, CompiledRoute, CompiledStage } from '../../src/runtime/snapshot.js'
+import type { CompiledApi, CompiledRoute, CompiledStage, GatewayResponse } from '../../src/model/index.js'
 
 // 21/Apr/2020:15:08:21 +0000, the docs' sample time.
 const SAMPLE_EPOCH = Date.UTC(2020, 3, 21, 15, 8, 21, 123)

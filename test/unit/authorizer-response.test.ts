@@ -1,13 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import {
-  RESERVED_CONTEXT_KEYS,
-  decide,
-  parseAuthorizerResponse,
-  routeArn,
-  wildcardMatch,
-  type AuthorizerResponseMode,
-} from '../../src/auth/authorizer-response.js'
+import { RESERVED_CONTEXT_KEYS, decide, parseAuthorizerResponse, routeArn, wildcardMatch, type AuthorizerResponseMode } from '../../src/auth/authorizer-response.js'
 
 // Lambda authorizer results (spec 5.2): parsing into a cacheable form, deciding per route ARN,
 // the wildcard matcher, and building the route ARN. Rows marked provisional follow an

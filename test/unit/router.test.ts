@@ -2,13 +2,13 @@ import { test } from 'node:test'
 import { RouteMetrics } from '../../src/metrics/registry.js'
 import { InMemoryRateLimiter } from '../../src/throttle/index.js'
 import assert from 'node:assert/strict'
-import type { GatehouseConfig } from '../../src/config/model.js'
+import type { GatehouseConfig } from '../../src/model/index.js'
 import { parseRouteKey } from '../../src/routing/route-key.js'
 import { decodePath, pathSegments, splitTarget } from '../../src/routing/request-path.js'
 import { Router } from '../../src/routing/router.js'
 import { resolveApi, resolveStage } from '../../src/routing/stage-resolver.js'
 import { DomainNames } from '../../src/routing/custom-domain.js'
-import type { CompiledApi, CompiledRoute, CompiledStage, RuntimeSnapshot } from '../../src/runtime/snapshot.js'
+import type { CompiledApi, CompiledRoute, CompiledStage, RuntimeSnapshot } from '../../src/model/index.js'
 
 // ---------------------------------------------------------------------------------------
 // Helpers: a Router whose routes are their own route keys, matched on request paths.

@@ -1,14 +1,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { signerFor, toSmithy, type Draft, type SignAs, type SigningDefaults, type SmithyRequest } from '../helpers/sigv4-signer.js'
-import {
-  SIGV4_REASONS,
-  verifySigV4,
-  type IamCredential,
-  type SigV4Options,
-  type SigV4Request,
-  type SigV4Result,
-} from '../../src/auth/sigv4.js'
+import { SIGV4_REASONS, verifySigV4, type SigV4Options, type SigV4Request, type SigV4Result } from '../../src/auth/sigv4.js'
+import type { IamCredential } from '../../src/model/index.js'
 
 // SigV4 verification for AWS_IAM routes (spec 5.3). Requests are signed with the official AWS
 // signer (@smithy/signature-v4, as the AWS SDK for JavaScript v3 uses it) and then verified in

@@ -1,14 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import {
-  DEFAULT_ACCOUNT_THROTTLE,
-  InMemoryRateLimiter,
-  MAX_BUCKETS,
-  TokenBucket,
-  type Clock,
-  type ThrottleLayer,
-  type ThrottleLimits,
-} from '../../src/throttle/index.js'
+import { DEFAULT_ACCOUNT_THROTTLE, InMemoryRateLimiter, MAX_BUCKETS, TokenBucket, type Clock } from '../../src/throttle/index.js'
+import type { ThrottleLayer, ThrottleLimits } from '../../src/model/index.js'
 
 // Token buckets and the layered in-memory limiter (spec 6.1), driven by an injected clock:
 // no test here waits for real time.

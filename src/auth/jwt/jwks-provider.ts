@@ -7,7 +7,7 @@
  * AWS's limits: 1,500 ms per endpoint and 150,000 bytes per JWKS (spec 5.1, 13.2).
  */
 import type { JSONWebKeySet } from 'jose'
-import type { JwksSource } from '../../config/model.js'
+import type { JwksSource } from '../../model/index.js'
 
 export const DISCOVERY_TIMEOUT_MS = 1_500
 export const JWKS_TIMEOUT_MS = 1_500

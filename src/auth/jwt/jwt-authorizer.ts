@@ -8,12 +8,10 @@
  * never past their `exp`.
  */
 import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
-import type { JwtAuthorizerDefinition } from '../../config/model.js'
+import type { AuthorizeOutcome, JwtAuthorizerDefinition, RequestContext } from '../../model/index.js'
 import { GatewayResponses } from '../../errors/catalog.js'
-import { localReplyWithHeaders, type Reply } from '../../http/reply.js'
-import type { RequestContext } from '../../http/request-context.js'
+import { localReplyWithHeaders } from '../../errors/reply.js'
 import { readIdentitySource } from '../identity-source.js'
-import type { AuthorizerResult } from '../result.js'
 import { renderClaims, tokenScopes } from './claims.js'
 import { JwksProvider } from './jwks-provider.js'
 import { BoundedMap } from '../../util/bounded-map.js'
@@ -50,7 +48,6 @@ export const JWT_ERROR_DESCRIPTIONS = {
 /** The 403 for a valid token lacking every required scope; RFC 6750's error code `[UNCONFIRMED]`. */
 export const INSUFFICIENT_SCOPE_CHALLENGE = 'Bearer scope="" error="insufficient_scope" error_description="the token does not have the required scopes"'
 
-export type AuthorizeOutcome = { readonly ok: true; readonly result: AuthorizerResult } | { readonly ok: false; readonly reply: Reply; readonly error: string }
 
 interface Verified {
   readonly payload: JWTPayload

@@ -8,7 +8,7 @@
  */
 import type { ServerResponse } from 'node:http'
 import type { Dispatcher } from 'undici'
-import type { StreamedBody } from '../../http/reply.js'
+import type { StreamedBody } from '../../model/index.js'
 
 /** The backend's answer head, or why there is none. */
 export type ExchangeHead =

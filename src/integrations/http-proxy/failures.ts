@@ -5,7 +5,8 @@
  * one table: "could not connect" is 503, anything else 500. The reason goes to
  * `$context.integrationErrorMessage`, never to the client.
  */
-import { GatewayResponses, type GatewayResponse } from '../../errors/catalog.js'
+import { GatewayResponses } from '../../errors/catalog.js'
+import type { GatewayResponse } from '../../model/index.js'
 
 export type UpstreamFailureKind = 'connect' | 'other'
 

@@ -5,8 +5,8 @@
  * headers API Gateway adds; on the way back, the backend's headers minus hop-by-hop ones
  * and those the gateway owns.
  */
-import type { RequestContext } from '../../http/request-context.js'
-import { newTraceId } from '../../http/request-id.js'
+import type { RequestContext } from '../../model/index.js'
+import { newTraceId } from '../../util/request-id.js'
 import { FORWARDED_FOR_SEPARATOR } from '../lambda/request-parts.js'
 
 /**

@@ -11,21 +11,46 @@ import type { IncomingMessage } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { GatewayResponses } from '../../errors/catalog.js'
-import { MAX_REQUEST_BODY_BYTES, MAX_RESPONSE_BODY_BYTES } from '../../http/limits.js'
-import type { RequestContext } from '../../http/request-context.js'
-import { localReply, type Reply } from '../../http/reply.js'
-import type { CompiledHttpProxyIntegration, CompiledRoute, CompiledStage } from '../../runtime/snapshot.js'
-import type { IntegrationRequestParts, MappingInput } from '../parameter-mapping/index.js'
+import { MAX_REQUEST_BODY_BYTES, MAX_RESPONSE_BODY_BYTES } from '../../model/index.js'
+import type { Reply, RequestContext } from '../../model/index.js'
+import { localReply } from '../../errors/reply.js'
+import type { CompiledIntegration, CompiledRoute, CompiledStage } from '../../model/index.js'
+import type { IntegrationRequestParts, MappingInput, RequestParameterMapping, ResponseParameterMapping } from '../parameter-mapping/index.js'
 import { describeUpstreamFailure, HTTP_PROXY_FAILURE_RESPONSES } from './failures.js'
 import { returnedResponseHeaders, upstreamRequestHeaders } from './headers.js'
-import { DEFAULT_ROUTE_FORWARDS_STAGE, targetPath } from './target-url.js'
+import { DEFAULT_ROUTE_FORWARDS_STAGE, targetPath, type TargetTemplate } from './target-url.js'
 import { mapResponse } from '../response-mapping.js'
 import { UpstreamExchange, type ExchangeHead } from './exchange.js'
+
+/** An `HTTP_PROXY` integration of one stage: its backend and how to reach it. */
+export interface HttpProxySettings {
+  readonly integrationId: string
+  readonly timeoutInMillis: number
+  /** `requestParameters`, or `null` without any. */
+  readonly requestMapping: RequestParameterMapping | null
+  /** `responseParameters`, or `null` without any. */
+  readonly responseMapping: ResponseParameterMapping | null
+  /** The integration URI with this stage's variables substituted. */
+  readonly template: TargetTemplate
+  /** `null` for `ANY`: the client's method. */
+  readonly method: string | null
+  readonly dispatcher: Dispatcher
+}
+
+/** The `HTTP_PROXY` integration as the snapshot holds it: it streams the body unless a mapping reads it. */
+export function httpProxyIntegration(settings: HttpProxySettings): CompiledIntegration {
+  return {
+    integrationId: settings.integrationId,
+    integrationType: 'HTTP_PROXY',
+    streamsRequestBody: settings.requestMapping?.readsBody !== true,
+    invoke: ({ ctx, req, route, stage }) => invokeHttpProxy({ ctx, req, integration: settings, route, stage, bodyRead: route.readsRequestBody }),
+  }
+}
 
 export interface HttpProxyTarget {
   readonly ctx: RequestContext
   readonly req: IncomingMessage
-  readonly integration: CompiledHttpProxyIntegration
+  readonly integration: HttpProxySettings
   readonly route: CompiledRoute
   readonly stage: CompiledStage
   /** Whether the pipeline has read the body into `ctx.body` (else it is streamed from `req`). */
@@ -86,7 +111,7 @@ export function invokeHttpProxy(t: HttpProxyTarget): Promise<Reply> {
   })
 }
 
-function failed(ctx: RequestContext, integration: CompiledHttpProxyIntegration, head: ExchangeHead & { ok: false }): Reply {
+function failed(ctx: RequestContext, integration: HttpProxySettings, head: ExchangeHead & { ok: false }): Reply {
   if (head.reason === 'timeout') {
     ctx.integrationErrorMessage = `The backend did not answer within the integration timeout of ${integration.timeoutInMillis} ms`
     return localReply(GatewayResponses.INTEGRATION_TIMEOUT)

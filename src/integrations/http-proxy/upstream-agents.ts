@@ -5,6 +5,7 @@
  * warm connections; agents no snapshot uses any more are closed gracefully.
  */
 import { Agent, type Dispatcher } from 'undici'
+import type { UpstreamTls } from '../../model/index.js'
 
 /** Connections per backend origin; requests beyond them wait in the pool's queue. */
 export const MAX_CONNECTIONS_PER_ORIGIN = 128
@@ -13,15 +14,6 @@ export const UPSTREAM_KEEP_ALIVE_TIMEOUT_MS = 4_000
 /** The connect attempt's own limit; the integration timeout usually ends it sooner. */
 export const UPSTREAM_CONNECT_TIMEOUT_MS = 10_000
 
-/** How Gatehouse talks TLS to an `https://` backend (from `tlsConfig`). */
-export interface UpstreamTls {
-  /** PEM bundle of CAs to trust instead of Node's public roots, or `null`. */
-  readonly ca: string | null
-  /** Name checked against the backend's certificate and sent as SNI, or `null` for the URI's host. */
-  readonly serverNameToVerify: string | null
-  /** Skips certificate verification (Gatehouse's own, for development backends). */
-  readonly insecureSkipVerification: boolean
-}
 
 export const DEFAULT_UPSTREAM_TLS: UpstreamTls = Object.freeze({ ca: null, serverNameToVerify: null, insecureSkipVerification: false })
 

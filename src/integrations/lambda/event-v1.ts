@@ -4,9 +4,9 @@
  * `version: "1.0"`. Single-value maps keep the last value, `multiValue*` maps keep all;
  * absent maps and bodies are `null`; the `cookie` header stays in `headers`.
  */
-import { clfTime } from '../../http/clf-time.js'
-import type { RequestContext } from '../../http/request-context.js'
-import type { AuthorizerResult } from '../../auth/result.js'
+import { clfTime } from '../../util/clf-time.js'
+import type { RequestContext } from '../../model/index.js'
+import type { AuthorizerResult } from '../../model/index.js'
 import { encodeRequestBody } from './body-encoding.js'
 import { integrationHeaders, queryParameters } from './request-parts.js'
 import type { IntegrationRequestParts } from '../parameter-mapping/index.js'

@@ -4,9 +4,9 @@
  * (`cookies`, `queryStringParameters`, `pathParameters`, `stageVariables`, `body`), headers
  * are lower-cased and repeats joined with `,`, and the `cookie` header moves to `cookies`.
  */
-import { clfTime } from '../../http/clf-time.js'
-import type { RequestContext } from '../../http/request-context.js'
-import type { AuthorizerResult } from '../../auth/result.js'
+import { clfTime } from '../../util/clf-time.js'
+import type { RequestContext } from '../../model/index.js'
+import type { AuthorizerResult } from '../../model/index.js'
 import { encodeRequestBody } from './body-encoding.js'
 import { cookiesOf, integrationHeaders, queryParameters } from './request-parts.js'
 import type { IntegrationRequestParts } from '../parameter-mapping/index.js'

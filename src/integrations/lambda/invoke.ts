@@ -7,16 +7,16 @@
  * context (`$context.integrationErrorMessage`) and never sent to the client.
  */
 import { GatewayResponses } from '../../errors/catalog.js'
-import type { RequestContext } from '../../http/request-context.js'
-import { localReply, type Reply } from '../../http/reply.js'
-import type { CompiledLambdaIntegration, CompiledRoute, CompiledStage } from '../../runtime/snapshot.js'
+import type { Reply, RequestContext } from '../../model/index.js'
+import { localReply } from '../../errors/reply.js'
+import type { CompiledIntegration, CompiledRoute, CompiledStage, FunctionInvoker, PayloadFormatVersion } from '../../model/index.js'
+import { FUNCTION_TIMEOUT_ERROR_TYPE } from '../../model/index.js'
 import { buildEventV1 } from './event-v1.js'
 import { buildEventV2 } from './event-v2.js'
 import { LAMBDA_MAX_REQUEST_BYTES, LAMBDA_MAX_RESPONSE_BYTES } from './limits.js'
 import { interpretV1, interpretV2 } from './response.js'
-import { FUNCTION_TIMEOUT_ERROR_TYPE } from './runtime/function-pool.js'
 import { integrationHeaders } from './request-parts.js'
-import type { IntegrationRequestParts, MappingInput, RequestParameterMapping } from '../parameter-mapping/index.js'
+import type { IntegrationRequestParts, MappingInput, RequestParameterMapping, ResponseParameterMapping } from '../parameter-mapping/index.js'
 import { mapResponse } from '../response-mapping.js'
 
 /**
@@ -29,9 +29,31 @@ export const FUNCTION_TIMEOUT_RESPONSE = GatewayResponses.INTEGRATION_FAILURE
 /** Lambda's answer to an Invoke it throttles (`TooManyRequestsException`). */
 const LAMBDA_THROTTLED_STATUS = 429
 
+/** A Lambda proxy integration of one stage: its function and how to call it. */
+export interface LambdaProxySettings {
+  readonly integrationId: string
+  readonly timeoutInMillis: number
+  /** `requestParameters`, or `null` without any. */
+  readonly requestMapping: RequestParameterMapping | null
+  /** `responseParameters`, or `null` without any. */
+  readonly responseMapping: ResponseParameterMapping | null
+  readonly pool: FunctionInvoker
+  readonly payloadFormatVersion: PayloadFormatVersion
+}
+
+/** The `AWS_PROXY` integration as the snapshot holds it: the body is always read whole. */
+export function lambdaProxyIntegration(settings: LambdaProxySettings): CompiledIntegration {
+  return {
+    integrationId: settings.integrationId,
+    integrationType: 'AWS_PROXY',
+    streamsRequestBody: false,
+    invoke: ({ ctx, route, stage, apiId }) => invokeLambdaIntegration({ ctx, integration: settings, route, stage, apiId, accountId: ctx.accountId }),
+  }
+}
+
 export interface LambdaInvocationTarget {
   readonly ctx: RequestContext
-  readonly integration: CompiledLambdaIntegration
+  readonly integration: LambdaProxySettings
   readonly route: CompiledRoute
   readonly stage: CompiledStage
   readonly apiId: string

@@ -3,8 +3,8 @@
  * The pieces of a request both payload formats are built from: headers as the integration
  * sees them (with the ones API Gateway adds, spec 3.2), parsed query parameters and cookies.
  */
-import { newTraceId } from '../../http/request-id.js'
-import type { RequestContext } from '../../http/request-context.js'
+import { newTraceId } from '../../util/request-id.js'
+import type { RequestContext } from '../../model/index.js'
 
 /**
  * `X-Forwarded-For` when the client already sent one: AWS is believed to append the client

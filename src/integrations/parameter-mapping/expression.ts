@@ -5,7 +5,7 @@
  * (`Bearer ${request.header.token} for ${context.requestId}`). Values are compiled once
  * into evaluators; an unresolvable variable evaluates to `""` `[UNCONFIRMED]`.
  */
-import type { RequestContext } from '../../http/request-context.js'
+import type { RequestContext } from '../../model/index.js'
 import { contextVariable, type ContextGetter } from '../../logging/context-variables.js'
 import { queryParameters } from '../lambda/request-parts.js'
 import { evaluateJsonPath, parseJsonPath, type JsonPathStep } from './json-path.js'

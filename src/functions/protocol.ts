@@ -4,6 +4,7 @@
  * results cross as JSON text: that is what Lambda does (so `undefined` members vanish and
  * a `Date` becomes a string exactly as on AWS), and strings are cheap to transfer.
  */
+import type { FunctionErrorPayload } from '../model/index.js'
 
 export interface EnvironmentInit {
   readonly handlerFile: string
@@ -26,11 +27,6 @@ export interface InvokeMessage {
   readonly deadline: number
 }
 
-export interface FunctionErrorPayload {
-  readonly errorType: string
-  readonly errorMessage: string
-  readonly trace: readonly string[]
-}
 
 export type EnvironmentMessage =
   | { readonly type: 'ready' }

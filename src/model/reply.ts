@@ -1,9 +1,20 @@
 /**
  * @module
- * A response to send: either the integration's, or a local reply from the catalogue.
+ * What the gateway sends back: a reply (the integration's, or a local one built from the
+ * error catalogue) and the shape of a catalogue entry.
  */
 import type { ServerResponse } from 'node:http'
-import type { GatewayResponse } from '../errors/catalog.js'
+
+/** A response the gateway generates itself (spec 14); the table of them lives in `errors/`. */
+export interface GatewayResponse {
+  readonly statusCode: number
+  /** Exact body bytes: `{"message":"..."}`, no spaces (AWS's shape). */
+  readonly body: Buffer
+  /** Value for `$context.error.message`. */
+  readonly message: string
+  /** Value for `$context.error.responseType` (REST names are the best guess, spec 3.7). */
+  readonly responseType: string
+}
 
 export interface Reply {
   readonly statusCode: number
@@ -24,15 +35,4 @@ export interface StreamedBody {
   pipe(res: ServerResponse, done: (bytesSent: number) => void): void
   /** The response will not be sent (the client has gone): release the source. */
   discard(): void
-}
-
-const JSON_HEADERS: ReadonlyArray<readonly [string, string]> = Object.freeze([['content-type', 'application/json'] as const])
-
-export function localReply(response: GatewayResponse): Reply {
-  return { statusCode: response.statusCode, headers: JSON_HEADERS, body: response.body, error: response }
-}
-
-/** A catalogue reply with extra headers (e.g. `www-authenticate` on a 401). */
-export function localReplyWithHeaders(response: GatewayResponse, headers: ReadonlyArray<readonly [string, string]>): Reply {
-  return { statusCode: response.statusCode, headers: [...JSON_HEADERS, ...headers], body: response.body, error: response }
 }

@@ -1,19 +1,58 @@
 /**
  * @module
- * The normalised, validated and frozen configuration the runtime compiles. Every object
- * keeps its `origin` (file, path, line) so later problems can still point at the source.
+ * The configuration model every source produces (gatehouse.yaml, OpenAPI, and later templates
+ * and the control plane): normalised, validated and frozen. Every object keeps its `origin`
+ * (file, path, line) so later problems can still point at the source. Plain data only: the
+ * runtime compiles it into a snapshot.
  */
-import type { ParsedRouteKey } from '../routing/route-key.js'
-import type { IdentitySource } from '../auth/identity-source.js'
-import type { IamCredential } from '../auth/sigv4.js'
-import type { UpstreamTls } from '../integrations/http-proxy/upstream-agents.js'
-import type { CorsConfiguration } from '../http/cors.js'
-export type { IamCredential, UpstreamTls, CorsConfiguration }
+import type { ConfigIssue, Origin } from './origin.js'
+import type { ParsedRouteKey } from './route-key.js'
 
-export interface Origin {
-  readonly file: string
-  readonly path: readonly (string | number)[]
-  readonly line: number | undefined
+/** An authorizer's identity source (spec 5.1, 5.2), parsed once at config time. */
+export type IdentitySource =
+  | { readonly kind: 'header'; readonly expression: string; readonly name: string }
+  | { readonly kind: 'querystring'; readonly expression: string; readonly name: string }
+  /** `$context.NAME`: read through the `$context` variable table (`logging/`). */
+  | { readonly kind: 'context'; readonly expression: string; readonly name: string }
+  | { readonly kind: 'stageVariable'; readonly expression: string; readonly name: string }
+
+/** One IAM user's access key, for `AWS_IAM` routes and `@connections` signatures. */
+export interface IamCredential {
+  accessKeyId: string
+  secretAccessKey: string
+  accountId: string
+  userArn: string
+  /** optional STS session token the request must carry */
+  sessionToken?: string
+}
+
+/** How Gatehouse talks TLS to an `https://` backend (from `tlsConfig`). */
+export interface UpstreamTls {
+  /** PEM bundle of CAs to trust instead of Node's public roots, or `null`. */
+  readonly ca: string | null
+  /** Name checked against the backend's certificate and sent as SNI, or `null` for the URI's host. */
+  readonly serverNameToVerify: string | null
+  /** Skips certificate verification (Gatehouse's own, for development backends). */
+  readonly insecureSkipVerification: boolean
+}
+
+/** An API's `corsConfiguration` (spec 8). */
+export interface CorsConfiguration {
+  readonly allowOrigins: readonly string[]
+  readonly allowCredentials: boolean
+  readonly exposeHeaders: readonly string[]
+  /** Seconds; `null` when not configured. */
+  readonly maxAge: number | null
+  readonly allowMethods: readonly string[]
+  readonly allowHeaders: readonly string[]
+}
+
+/** Token-bucket limits (spec 6.1). */
+export interface ThrottleLimits {
+  /** Steady rate, tokens per second (`throttlingRateLimit`, a double). */
+  readonly rateLimit: number
+  /** Capacity (`throttlingBurstLimit`, an integer). */
+  readonly burstLimit: number
 }
 
 export type PayloadFormatVersion = '1.0' | '2.0'
@@ -117,8 +156,6 @@ export interface HttpProxyIntegrationDefinition extends IntegrationDefinitionBas
 
 export type IntegrationDefinition = LambdaIntegrationDefinition | HttpProxyIntegrationDefinition
 
-export type { ThrottleLimits } from '../throttle/token-bucket.js'
-import type { ThrottleLimits } from '../throttle/token-bucket.js'
 
 export interface AccessLogDefinition {
   readonly format: string
@@ -281,7 +318,7 @@ export interface GatehouseConfig {
   /** Custom domain names (served by the HTTPS listener). */
   readonly domainNames: readonly DomainNameDefinition[]
   /** Problems that do not stop the config (truststore warnings), shown by `validate` and at start. */
-  readonly warnings: readonly import('./issues.js').ConfigIssue[]
+  readonly warnings: readonly ConfigIssue[]
   /** Every file the config was built from (config, OpenAPI documents, handler modules). */
   readonly sourceFiles: readonly string[]
 }

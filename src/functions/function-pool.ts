@@ -5,10 +5,10 @@
  * as Lambda does), the function's `timeout` enforced by discarding the environment, and
  * START / END / REPORT log lines around each invocation.
  */
-import type { FunctionDefinition } from '../../../config/model.js'
-import { newLambdaRequestId } from '../../../http/request-id.js'
+import { newLambdaRequestId } from '../util/request-id.js'
 import { ExecutionEnvironment, type InitOutcome, type RunOutcome } from './environment.js'
-import { CONNECTIONS_ENDPOINT_VARIABLE, type FunctionErrorPayload } from './protocol.js'
+import { CONNECTIONS_ENDPOINT_VARIABLE } from './protocol.js'
+import type { FunctionDefinition, FunctionPoolHandle, InvokeResult } from '../model/index.js'
 
 /**
  * How many environments a function without `reservedConcurrency` may have at once. Lambda's
@@ -21,14 +21,6 @@ export const UNRESERVED_CONCURRENCY_LIMIT = 32
 /** The error type Lambda reports when a function exceeds its timeout. */
 export const FUNCTION_TIMEOUT_ERROR_TYPE = 'Sandbox.Timedout'
 
-export type InvokeResult =
-  | { readonly status: 'ok'; readonly payload: string; readonly awsRequestId: string }
-  /** Function error, crash, init failure or the function's own timeout. */
-  | { readonly status: 'function-error'; readonly error: FunctionErrorPayload; readonly awsRequestId: string }
-  /** Rejected by Lambda before running (throttled). */
-  | { readonly status: 'rejected'; readonly errorType: string; readonly errorMessage: string }
-  /** The caller's (integration's) timeout elapsed first; the function may still be running. */
-  | { readonly status: 'integration-timeout' }
 
 export interface FunctionPoolOptions {
   /**
@@ -84,7 +76,7 @@ function withInitDeadline(env: ExecutionEnvironment): Promise<InitOutcome> {
   return Promise.race([env.ready, expired]).finally(() => clearTimeout(timer))
 }
 
-export class FunctionPool {
+export class FunctionPool implements FunctionPoolHandle {
   readonly fn: FunctionDefinition
   readonly #options: FunctionPoolOptions
   readonly #limit: number

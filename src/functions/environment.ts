@@ -5,7 +5,8 @@
  * to do with the environment afterwards.
  */
 import { Worker } from 'node:worker_threads'
-import type { EnvironmentInit, EnvironmentMessage, FunctionErrorPayload } from './protocol.js'
+import type { EnvironmentInit, EnvironmentMessage } from './protocol.js'
+import type { FunctionErrorPayload } from '../model/index.js'
 
 export type RunOutcome =
   | { readonly kind: 'result'; readonly payload: string; readonly maxMemoryUsedMB: number }

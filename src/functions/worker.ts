@@ -12,7 +12,8 @@ import { pathToFileURL } from 'node:url'
 import { format } from 'node:util'
 import { getHeapStatistics } from 'node:v8'
 import { redirectConnectionsRequests } from './connections-redirect.js'
-import { CONNECTIONS_ENDPOINT_VARIABLE, type EnvironmentInit, type EnvironmentMessage, type FunctionErrorPayload, type InvokeMessage } from './protocol.js'
+import { CONNECTIONS_ENDPOINT_VARIABLE, type EnvironmentInit, type EnvironmentMessage, type InvokeMessage } from './protocol.js'
+import type { FunctionErrorPayload } from '../model/index.js'
 
 if (parentPort === null) throw new Error('worker.js must run as a worker thread')
 const port = parentPort

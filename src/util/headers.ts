@@ -1,0 +1,21 @@
+/**
+ * @module
+ * Small helpers over Node's raw request headers, shared by both planes.
+ */
+
+/** Node's flat `rawHeaders` as `[name, value]` pairs, in arrival order and case. */
+export function headerPairs(raw: readonly string[]): Array<readonly [string, string]> {
+  const pairs: Array<readonly [string, string]> = []
+  for (let i = 0; i < raw.length; i += 2) pairs.push([raw[i] as string, raw[i + 1] as string])
+  return pairs
+}
+
+/** `Host` without its port; IPv6 literals keep their brackets. */
+export function hostName(host: string): string {
+  if (host.startsWith('[')) {
+    const end = host.indexOf(']')
+    return end < 0 ? host : host.slice(0, end + 1)
+  }
+  const colon = host.indexOf(':')
+  return colon < 0 ? host : host.slice(0, colon)
+}
