@@ -6,7 +6,7 @@
  * and it is never exposed by accident with the APIs.
  */
 import { createServer, type Server } from 'node:http'
-import type { MetricsRegistry } from '../metrics/registry.js'
+import type { MetricsRegistry } from '../metrics/index.js'
 
 export interface AdminDependencies {
   readonly metrics: MetricsRegistry

@@ -6,10 +6,10 @@
  * a known credential is the grant. Any failure is 403 `{"message":"Forbidden"}` `[UNCONFIRMED]`.
  */
 import type { AuthorizeOutcome, IamSettings } from '../model/index.js'
-import { GatewayResponses } from '../errors/catalog.js'
-import { localReply } from '../errors/reply.js'
+import { GatewayResponses } from '../errors/index.js'
+import { localReply } from '../errors/index.js'
 import type { RequestContext } from '../model/index.js'
-import { headerPairs } from '../util/headers.js'
+import { headerPairs } from '../util/index.js'
 import { verifySigV4 } from './sigv4.js'
 
 export class IamAuthorizer {

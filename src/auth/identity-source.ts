@@ -5,8 +5,8 @@
  * once at config time and read per request.
  */
 import type { RequestContext } from '../model/index.js'
-import { queryParameters } from '../integrations/lambda/request-parts.js'
-import { contextVariable } from '../logging/context-variables.js'
+import { queryParameters } from '../integrations/index.js'
+import { contextVariable } from '../logging/index.js'
 import type { IdentitySource } from '../model/index.js'
 
 

@@ -59,3 +59,7 @@ export class AuthorizerFactory {
 export function lambdaAuthorizer(def: Extract<AuthorizerDefinition, { authorizerType: 'REQUEST' }>, pool: FunctionInvoker, region: string): LambdaAuthorizer {
   return new LambdaAuthorizer({ def, pool, region })
 }
+export { parseIdentitySource } from './identity-source.js'
+export { verifySigV4 } from './sigv4.js'
+export { decide, parseAuthorizerResponse } from './authorizer-response.js'
+export type { LambdaAuthorizer } from './lambda-authorizer.js'

@@ -8,15 +8,15 @@
  * policy is evaluated again for each request's `routeArn`.
  */
 import type { AuthorizeOutcome, RequestAuthorizerDefinition } from '../model/index.js'
-import { GatewayResponses } from '../errors/catalog.js'
-import { localReply } from '../errors/reply.js'
+import { GatewayResponses } from '../errors/index.js'
+import { localReply } from '../errors/index.js'
 import type { RequestContext } from '../model/index.js'
-import { buildEventV1 } from '../integrations/lambda/event-v1.js'
-import { buildEventV2 } from '../integrations/lambda/event-v2.js'
+import { buildEventV1 } from '../integrations/index.js'
+import { buildEventV2 } from '../integrations/index.js'
 import type { FunctionInvoker } from '../model/index.js'
 import { decide, parseAuthorizerResponse, routeArn, type ParsedAuthorizerResponse } from './authorizer-response.js'
 import { readIdentitySource } from './identity-source.js'
-import { BoundedMap } from '../util/bounded-map.js'
+import { BoundedMap } from '../util/index.js'
 
 /** Lambda authorizer response timeout (spec 13.2). */
 export const LAMBDA_AUTHORIZER_TIMEOUT_MS = 10_000

@@ -3,8 +3,8 @@
  * Human-readable views of a config: the endpoints `serve` prints and the route table
  * `routes` prints.
  */
-import { DEFAULT_STAGE_NAME } from '../config/defaults.js'
-import { resolveFunctionName, substituteStageVariables } from '../config/integration-uri.js'
+import { DEFAULT_STAGE_NAME } from '../config/index.js'
+import { resolveFunctionName, substituteStageVariables } from '../config/index.js'
 import type { ApiDefinition, GatehouseConfig, StageDefinition } from '../model/index.js'
 
 /** One line per API stage: where to reach it. */

@@ -4,10 +4,10 @@
  */
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
-import { loadConfigFile } from '../config/load-config.js'
-import { formatIssue, ConfigError } from '../config/issues.js'
+import { loadConfigFile } from '../config/index.js'
+import { formatIssue, ConfigError } from '../config/index.js'
 import { createGateway } from '../gateway.js'
-import { createLogger, LOG_LEVELS, type LogLevel } from '../logging/logger.js'
+import { createLogger, LOG_LEVELS, type LogLevel } from '../logging/index.js'
 import { describeRoutes, describeEndpoints } from './describe.js'
 
 const DEFAULT_CONFIG = './gatehouse.yaml'

@@ -4,7 +4,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { resolve } from 'node:path'
-import { parseIdentitySource } from '../auth/identity-source.js'
+import { parseIdentitySource } from '../auth/index.js'
 import type { Draft } from './drafts.js'
 import type { LoadedDocument } from './load-file.js'
 import type * as M from '../model/index.js'

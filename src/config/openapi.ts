@@ -15,7 +15,7 @@ import type { Origin } from '../model/index.js'
 import type { AuthorizerInput, IntegrationInput, RouteInput } from './schema.js'
 import { Reporter, fieldOrigin, originOf } from './reporter.js'
 import { shapeIssues } from './shape.js'
-import { isObject } from '../util/is-object.js'
+import { isObject } from '../util/index.js'
 
 const OPERATION_METHODS: Readonly<Record<string, string>> = {
   get: 'GET',

@@ -5,7 +5,7 @@
  * (`accessLogSettings`, spec 9.1).
  */
 import { isAbsolute, resolve } from 'node:path'
-import { parseAccessLogFormat, type VariableLookup } from '../logging/access-log-format.js'
+import { parseAccessLogFormat, type VariableLookup } from '../logging/index.js'
 import type { LoadedDocument } from './load-file.js'
 import type { AccessLogDefinition, Origin, ThrottleLimits } from '../model/index.js'
 import { fieldOrigin, type Reporter } from './reporter.js'

@@ -5,7 +5,7 @@
  * as Lambda does), the function's `timeout` enforced by discarding the environment, and
  * START / END / REPORT log lines around each invocation.
  */
-import { newLambdaRequestId } from '../util/request-id.js'
+import { newLambdaRequestId } from '../util/index.js'
 import { ExecutionEnvironment, type InitOutcome, type RunOutcome } from './environment.js'
 import { CONNECTIONS_ENDPOINT_VARIABLE } from './protocol.js'
 import type { FunctionDefinition, FunctionPoolHandle, InvokeResult } from '../model/index.js'

@@ -5,12 +5,12 @@
  * (`{apiId}.execute-api.*`, or the only API at the root) and the stage path segment. Fills
  * the request context's path fields and, for mutual TLS domains, the client certificate.
  */
-import { GatewayResponses } from '../errors/catalog.js'
-import { dropRawSegments, dropSegments, selectApiMapping } from '../routing/custom-domain.js'
-import { pathSegments } from '../routing/request-path.js'
-import { resolveApi, resolveStage } from '../routing/stage-resolver.js'
+import { GatewayResponses } from '../errors/index.js'
+import { dropRawSegments, dropSegments, selectApiMapping } from '../routing/index.js'
+import { pathSegments } from '../routing/index.js'
+import { resolveApi, resolveStage } from '../routing/index.js'
 import type { CompiledApi, CompiledDomainName, CompiledStage, GatewayResponse, RuntimeSnapshot } from '../model/index.js'
-import { clientCertificateOf } from '../tls/client-certificate.js'
+import { clientCertificateOf } from '../tls/index.js'
 import type { RequestContext } from '../model/index.js'
 
 /**

@@ -10,7 +10,7 @@ import { constants } from 'node:crypto'
 import { createServer, type Server, type ServerOptions } from 'node:https'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { SecureContext } from 'node:tls'
-import type { Logger } from '../logging/logger.js'
+import type { Logger } from '../logging/index.js'
 import type { RuntimeSnapshot, SnapshotSource } from '../model/index.js'
 
 /** HTTP APIs' only security policy (spec 7.1). */

@@ -9,13 +9,13 @@
  * Expected outcomes (404, 413, 500 from a function) are returned replies, not exceptions.
  */
 import type { IncomingMessage } from 'node:http'
-import { GatewayResponses } from '../errors/catalog.js'
-import { decodePath, pathSegments, splitTarget } from '../routing/request-path.js'
+import { GatewayResponses } from '../errors/index.js'
+import { decodePath, pathSegments, splitTarget } from '../routing/index.js'
 import { resolveEndpoint } from './endpoint.js'
 import type { AuthorizeOutcome, CompiledRoute, CompiledStage, Reply, RuntimeSnapshot } from '../model/index.js'
 import { MAX_REQUEST_BODY_BYTES, MAX_REQUEST_LINE_AND_HEADERS_BYTES } from '../model/index.js'
-import { readBody, type BodyResult } from '../util/read-body.js'
-import { localReply } from '../errors/reply.js'
+import { readBody, type BodyResult } from '../util/index.js'
+import { localReply } from '../errors/index.js'
 import type { RequestContext } from '../model/index.js'
 
 /**

@@ -5,7 +5,7 @@
  */
 import type { TLSSocket } from 'node:tls'
 import type { AuthorizerResult, ClientCertificate, CompiledApi, CompiledRoute, CompiledStage, GatewayResponse, RequestContext as RequestState } from '../model/index.js'
-import { hostName } from '../util/headers.js'
+import { hostName } from '../util/index.js'
 
 export class RequestContext implements RequestState {
   readonly requestId: string

@@ -9,17 +9,17 @@
 import { createServer, ServerResponse, STATUS_CODES, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo, Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
-import { GatewayResponses } from '../errors/catalog.js'
-import type { Logger } from '../logging/logger.js'
+import { GatewayResponses } from '../errors/index.js'
+import type { Logger } from '../logging/index.js'
 import type { GatewayResponse, Reply, SnapshotSource } from '../model/index.js'
 import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, NODE_MAX_HEADER_SIZE, REQUEST_TIMEOUT_MS } from './limits.js'
 import { processRequest } from './pipeline.js'
 import { createHttpsListener } from './https-listener.js'
 import type { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
-import { localReply } from '../errors/reply.js'
+import { localReply } from '../errors/index.js'
 import { RequestContext } from './request-context.js'
-import { newRequestId } from '../util/request-id.js'
+import { newRequestId } from '../util/index.js'
 
 export interface DataPlane {
   readonly server: Server

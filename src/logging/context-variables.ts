@@ -4,7 +4,7 @@
  * Shared by access logs now and by parameter mapping later. A value that does not apply to
  * the request is `undefined` and renders as `-` `[UNCONFIRMED]`.
  */
-import { clfTime } from '../util/clf-time.js'
+import { clfTime } from '../util/index.js'
 import type { RequestContext } from '../model/index.js'
 
 /** A `$context` variable's value for one request; `undefined` renders as `-`. */

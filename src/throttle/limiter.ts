@@ -9,7 +9,7 @@
  * keys and semantics, answered asynchronously.
  */
 import { TokenBucket } from './token-bucket.js'
-import { BoundedMap } from '../util/bounded-map.js'
+import { BoundedMap } from '../util/index.js'
 import type { RateLimiter, ThrottleLayer } from '../model/index.js'
 
 

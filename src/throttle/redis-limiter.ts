@@ -9,7 +9,7 @@
  * per node rather than for all nodes together, and nothing waits for Redis or fails.
  */
 import { Redis } from 'ioredis'
-import type { Logger } from '../logging/logger.js'
+import type { Logger } from '../logging/index.js'
 import { InMemoryRateLimiter } from './limiter.js'
 import type { RateLimiter, ThrottleLayer } from '../model/index.js'
 

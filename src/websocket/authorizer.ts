@@ -5,7 +5,7 @@
  * with `methodArn` ending in `$connect`, an IAM policy answer (Deny → 403), the error
  * `Unauthorized` → 401, anything else → 500. Context values reach later events stringified.
  */
-import { decide, parseAuthorizerResponse } from '../auth/authorizer-response.js'
+import { decide, parseAuthorizerResponse } from '../auth/index.js'
 import type { CompiledWebSocketAuthorizer, WebSocketConnectionInfo } from '../model/index.js'
 import { connectEvent, type EventBase } from './events.js'
 

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import { Redis } from 'ioredis'
-import type { Logger } from '../logging/logger.js'
+import type { Logger } from '../logging/index.js'
 import type { ManageMethod, ManageOutcome } from './manage.js'
 
 /** A node whose heartbeat is older than this no longer owns its connections. */

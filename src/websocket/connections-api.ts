@@ -7,11 +7,11 @@
  * SigV4 signatures are verified when `iam` credentials are configured, else accepted.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { verifySigV4 } from '../auth/sigv4.js'
-import { headerPairs, hostName } from '../util/headers.js'
-import { newRequestId } from '../util/request-id.js'
-import { readBody } from '../util/read-body.js'
-import { splitTarget } from '../routing/request-path.js'
+import { verifySigV4 } from '../auth/index.js'
+import { headerPairs, hostName } from '../util/index.js'
+import { newRequestId } from '../util/index.js'
+import { readBody } from '../util/index.js'
+import { splitTarget } from '../routing/index.js'
 import type { Duplex } from 'node:stream'
 import type { SnapshotSource } from '../model/index.js'
 import { webSocketApiFor, type WebSocketGateway } from './gateway.js'

@@ -4,7 +4,7 @@
  * logged event (a connect, a message or a disconnect). Variables that do not apply to a
  * self-hosted gateway (Cognito, WAF, IAM caller) render as `-`.
  */
-import { clfTime } from '../util/clf-time.js'
+import { clfTime } from '../util/index.js'
 import type { WebSocketLogRecord } from '../model/index.js'
 
 export type { WebSocketLogRecord }

@@ -4,7 +4,7 @@
  * request's headers (original case) and query string, `MESSAGE` with the body, and
  * `DISCONNECT` with the close code and reason. There is no payload-format choice.
  */
-import { clfTime } from '../util/clf-time.js'
+import { clfTime } from '../util/index.js'
 import type { WebSocketConnectionInfo } from '../model/index.js'
 
 export interface EventBase {

@@ -8,7 +8,7 @@
  * sends back.
  */
 import type { Dispatcher } from 'undici'
-import { evaluateJsonPath, parseJsonPath } from '../integrations/parameter-mapping/json-path.js'
+import { evaluateJsonPath, parseJsonPath } from '../integrations/index.js'
 import type { CompiledWebSocketIntegration, RouteOutcome, WebSocketRequestSource } from '../model/index.js'
 import { renderReply, renderRequest, type CompiledTemplates } from './mock-integration.js'
 import { CONTEXT_VARIABLES } from './request-variables.js'

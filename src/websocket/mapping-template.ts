@@ -6,7 +6,7 @@
  * `$stageVariables.NAME`, also in the `${...}` formal form and `$!{...}` quiet form.
  * A template with `#if`, `#set`, `#foreach` (any directive) is refused at load time.
  */
-import { parseJsonPath, valueAtPath } from '../integrations/parameter-mapping/json-path.js'
+import { parseJsonPath, valueAtPath } from '../integrations/index.js'
 
 export interface TemplateInput {
   readonly body: string

@@ -4,7 +4,7 @@
  * (spec 10.10), each a function of the event a route handles.
  */
 import type { WebSocketRequestSource } from '../model/index.js'
-import { clfTime } from '../util/clf-time.js'
+import { clfTime } from '../util/index.js'
 
 /** WebSocket `$context` variables a parameter may read (spec 10.10). */
 export const CONTEXT_VARIABLES: Readonly<Record<string, (s: WebSocketRequestSource) => string | undefined>> = {

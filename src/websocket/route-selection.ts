@@ -5,7 +5,7 @@
  * message that is not JSON goes to `$default`; a missing path gives `""`; non-string values
  * are rendered as JSON (arrays as `[a, b]`, as AWS shows them).
  */
-import { parseJsonPath, valueAtPath } from '../integrations/parameter-mapping/json-path.js'
+import { parseJsonPath, valueAtPath } from '../integrations/index.js'
 
 export type RouteKeySelector = (message: string) => string | null
 

@@ -9,12 +9,12 @@
  */
 import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
 import type { AuthorizeOutcome, JwtAuthorizerDefinition, RequestContext } from '../../model/index.js'
-import { GatewayResponses } from '../../errors/catalog.js'
-import { localReplyWithHeaders } from '../../errors/reply.js'
+import { GatewayResponses } from '../../errors/index.js'
+import { localReplyWithHeaders } from '../../errors/index.js'
 import { readIdentitySource } from '../identity-source.js'
 import { renderClaims, tokenScopes } from './claims.js'
 import { JwksProvider } from './jwks-provider.js'
-import { BoundedMap } from '../../util/bounded-map.js'
+import { BoundedMap } from '../../util/index.js'
 
 /**
  * Signing algorithms accepted. AWS documents RSA (`RS256` confirmed); ECDSA and RSA-PSS are

@@ -5,7 +5,7 @@
  * one table: "could not connect" is 503, anything else 500. The reason goes to
  * `$context.integrationErrorMessage`, never to the client.
  */
-import { GatewayResponses } from '../../errors/catalog.js'
+import { GatewayResponses } from '../../errors/index.js'
 import type { GatewayResponse } from '../../model/index.js'
 
 export type UpstreamFailureKind = 'connect' | 'other'

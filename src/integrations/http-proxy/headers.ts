@@ -6,7 +6,7 @@
  * and those the gateway owns.
  */
 import type { RequestContext } from '../../model/index.js'
-import { newTraceId } from '../../util/request-id.js'
+import { newTraceId } from '../../util/index.js'
 import { FORWARDED_FOR_SEPARATOR } from '../lambda/request-parts.js'
 
 /**

@@ -4,7 +4,7 @@
  * `version: "1.0"`. Single-value maps keep the last value, `multiValue*` maps keep all;
  * absent maps and bodies are `null`; the `cookie` header stays in `headers`.
  */
-import { clfTime } from '../../util/clf-time.js'
+import { clfTime } from '../../util/index.js'
 import type { RequestContext } from '../../model/index.js'
 import type { AuthorizerResult } from '../../model/index.js'
 import { encodeRequestBody } from './body-encoding.js'

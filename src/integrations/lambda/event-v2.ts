@@ -4,7 +4,7 @@
  * (`cookies`, `queryStringParameters`, `pathParameters`, `stageVariables`, `body`), headers
  * are lower-cased and repeats joined with `,`, and the `cookie` header moves to `cookies`.
  */
-import { clfTime } from '../../util/clf-time.js'
+import { clfTime } from '../../util/index.js'
 import type { RequestContext } from '../../model/index.js'
 import type { AuthorizerResult } from '../../model/index.js'
 import { encodeRequestBody } from './body-encoding.js'

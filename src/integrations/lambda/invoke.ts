@@ -6,9 +6,9 @@
  * integration timeout is 503 `Service Unavailable`. The reason is kept on the request
  * context (`$context.integrationErrorMessage`) and never sent to the client.
  */
-import { GatewayResponses } from '../../errors/catalog.js'
+import { GatewayResponses } from '../../errors/index.js'
 import type { Reply, RequestContext } from '../../model/index.js'
-import { localReply } from '../../errors/reply.js'
+import { localReply } from '../../errors/index.js'
 import type { CompiledIntegration, CompiledRoute, CompiledStage, FunctionInvoker, PayloadFormatVersion } from '../../model/index.js'
 import { FUNCTION_TIMEOUT_ERROR_TYPE } from '../../model/index.js'
 import { buildEventV1 } from './event-v1.js'

@@ -3,7 +3,7 @@
  * The pieces of a request both payload formats are built from: headers as the integration
  * sees them (with the ones API Gateway adds, spec 3.2), parsed query parameters and cookies.
  */
-import { newTraceId } from '../../util/request-id.js'
+import { newTraceId } from '../../util/index.js'
 import type { RequestContext } from '../../model/index.js'
 
 /**

@@ -4,7 +4,7 @@
  * 3.6). A malformed result is reported with a reason (it becomes a 500 with that reason
  * in `$context.integrationErrorMessage`), never thrown.
  */
-import { isObject } from '../../util/is-object.js'
+import { isObject } from '../../util/index.js'
 
 export interface LambdaHttpResponse {
   readonly statusCode: number

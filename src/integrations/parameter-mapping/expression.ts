@@ -6,7 +6,7 @@
  * into evaluators; an unresolvable variable evaluates to `""` `[UNCONFIRMED]`.
  */
 import type { RequestContext } from '../../model/index.js'
-import { contextVariable, type ContextGetter } from '../../logging/context-variables.js'
+import { contextVariable, type ContextGetter } from '../../logging/index.js'
 import { queryParameters } from '../lambda/request-parts.js'
 import { evaluateJsonPath, parseJsonPath, type JsonPathStep } from './json-path.js'
 

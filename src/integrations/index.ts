@@ -1,0 +1,13 @@
+/**
+ * @module
+ * The surface of `integrations/`: what the rest of Gatehouse may use from it.
+ */
+export { DEFAULT_UPSTREAM_TLS, UpstreamAgents } from './http-proxy/upstream-agents.js'
+export { parseTargetTemplate, templateVariables } from './http-proxy/target-url.js'
+export { compileRequestParameters, compileResponseParameters, type MappingIssue } from './parameter-mapping/index.js'
+export { lambdaProxyIntegration } from './lambda/invoke.js'
+export { httpProxyIntegration } from './http-proxy/invoke.js'
+export { buildEventV1 } from './lambda/event-v1.js'
+export { buildEventV2 } from './lambda/event-v2.js'
+export { queryParameters } from './lambda/request-parts.js'
+export { evaluateJsonPath, parseJsonPath, valueAtPath } from './parameter-mapping/json-path.js'

@@ -1,0 +1,14 @@
+/**
+ * @module
+ * The surface of `websocket/`: what the rest of Gatehouse may use from it.
+ */
+export { WebSocketGateway } from './gateway.js'
+export { webSocketPlane } from './connections-api.js'
+export { ConnectionDirectory } from './cluster.js'
+export { type WebSocketLimits } from './limits.js'
+export { compileRouteSelection } from './route-selection.js'
+export { compileWebSocketParameters, httpRouteIntegration } from './http-integration.js'
+export { lambdaRouteIntegration } from './lambda.js'
+export { compileTemplate, type Template } from './mapping-template.js'
+export { websocketContextVariable, type WebSocketLogRecord } from './context-variables.js'
+export { mockRouteIntegration, type CompiledTemplates } from './mock-integration.js'
