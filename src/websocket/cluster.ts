@@ -71,6 +71,8 @@ export class ConnectionDirectory {
       void this.#beat()
       this.#registerAll()
     })
+    // The node's shared connection may be up already (the limiter waited for it).
+    if (!this.#shared.breaker.isOpen) void this.#beat()
   }
 
   /** Answers requests other nodes forward for connections held here. */
