@@ -31,17 +31,7 @@ import { AccessLogSinks } from './logging/index.js'
 import { MetricsRegistry } from './metrics/index.js'
 import { InMemoryRateLimiter } from './throttle/index.js'
 import { REDIS_STARTUP_WAIT_MS, RedisRateLimiter } from './throttle/index.js'
-
-/** A Redis URL without its password, for logs. */
-function redactUrl(url: string): string {
-  try {
-    const u = new URL(url)
-    if (u.password !== '') u.password = '***'
-    return u.toString()
-  } catch {
-    return 'an invalid URL'
-  }
-}
+import { RedisUrlError, SharedRedis } from './redis/index.js'
 import type { Server } from 'node:http'
 
 export interface GatewayOptions {
@@ -127,6 +117,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   // Chosen at the first load: the config file may name a Redis server.
   let limiter: RateLimiter | undefined = options.limiter
   let ownedLimiter: RedisRateLimiter | undefined
+  // The node's one Redis connection and circuit breaker, shared by the limiter and the directory.
+  let sharedRedis: SharedRedis | undefined
+  const openRedis = (url: string): SharedRedis => (sharedRedis ??= new SharedRedis(url, logger))
   const upstreams = new UpstreamAgents()
   // Filled once listening: functions reach `@connections` here (see connections-redirect.ts).
   const localEndpoint = { url: '' }
@@ -139,9 +132,17 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     if (limiter === undefined) {
       const url = options.redis ?? loaded.config.redis?.url
       if (url !== undefined) {
-        ownedLimiter = new RedisRateLimiter(url, { logger })
+        let redis: SharedRedis
+        try {
+          redis = openRedis(url)
+        } catch (err) {
+          // `redis.url` is checked with the config; this is `--redis` / `options.redis`.
+          if (!(err instanceof RedisUrlError)) throw err
+          return { issues: [{ file: '(options)', line: undefined, path: 'redis', message: `invalid Redis URL: ${err.message}` }], sourceFiles: [] }
+        }
+        ownedLimiter = new RedisRateLimiter(redis, { logger })
         limiter = ownedLimiter
-        logger.info(`Throttle buckets are shared through Redis at ${redactUrl(url)}`)
+        logger.info(`Throttle buckets are shared through Redis at ${redis.displayUrl}`)
       } else {
         limiter = new InMemoryRateLimiter()
       }
@@ -206,12 +207,12 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       if (holder !== undefined) throw new Error('Gateway is already started')
       const built = build()
       if ('issues' in built) throw new ConfigError(built.issues)
-      if (ownedLimiter !== undefined && !(await ownedLimiter.ready(REDIS_STARTUP_WAIT_MS))) {
+      if (sharedRedis !== undefined && !(await sharedRedis.ready(REDIS_STARTUP_WAIT_MS))) {
         logger.warn(`Redis did not answer within ${REDIS_STARTUP_WAIT_MS} ms: serving with this node's own throttle buckets until it does`)
       }
       holder = new SnapshotHolder(built.snapshot)
       const redisUrl = options.redis ?? built.snapshot.config.redis?.url
-      directory = redisUrl === undefined ? undefined : new ConnectionDirectory(redisUrl, logger)
+      directory = redisUrl === undefined ? undefined : new ConnectionDirectory(openRedis(redisUrl), logger)
       websocket = new WebSocketGateway(holder, logger, options.websocket, directory ?? null)
       plane = createDataPlane(holder, logger, webSocketPlane(holder, websocket))
       plane.server.listen(options.port ?? 0, host)
@@ -302,6 +303,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       await ownedLimiter?.close()
       await directory?.close()
       directory = undefined
+      await sharedRedis?.close()
+      sharedRedis = undefined
       await sinks.close()
       if (admin !== undefined) {
         const adminClosed = once(admin, 'close')

@@ -9,6 +9,7 @@ import { formatIssue, ConfigError } from '../config/index.js'
 import { createGateway } from '../gateway.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from '../logging/index.js'
 import { describeRoutes, describeEndpoints } from './describe.js'
+import { parseRedisUrl } from '../redis/index.js'
 
 const DEFAULT_CONFIG = './gatehouse.yaml'
 const DEFAULT_PORT = 3000
@@ -34,7 +35,8 @@ Options (serve):
   --no-admin          Do not start the admin listener
   --https-port N      HTTPS listener of custom domain names (default ${DEFAULT_HTTPS_PORT}; only with domainNames)
   --https-host H      Its interface (default: --host)
-  --redis URL         redis://HOST:PORT: share throttle buckets with other nodes (overrides redis.url)
+  --redis URL         redis://HOST:PORT (or rediss://, redis-sentinel://, redis-cluster://): share
+                      throttle buckets and WebSocket connections with other nodes (overrides redis.url)
 
 Signals (serve): SIGINT/SIGTERM stop after requests in flight; SIGHUP reopens access-log files.
 
@@ -155,9 +157,13 @@ async function serve(configFile: string, flags: ServeFlags): Promise<number> {
       return 2
     }
   }
-  if (flags.redis !== undefined && !/^rediss?:\/\//.test(flags.redis)) {
-    process.stderr.write('gatehouse: --redis must be a redis:// or rediss:// URL\n')
-    return 2
+  if (flags.redis !== undefined) {
+    try {
+      parseRedisUrl(flags.redis)
+    } catch (err) {
+      process.stderr.write(`gatehouse: --redis: ${(err as Error).message}\n`)
+      return 2
+    }
   }
   const level = (flags['log-level'] ?? 'info') as LogLevel
   if (!LOG_LEVELS.includes(level)) {

@@ -31,6 +31,7 @@ import type { VariableLookup } from '../logging/index.js'
 import { checkIntegration, uriRouteVariables, type IntegrationContext } from './integrations.js'
 import { isObject } from '../util/index.js'
 import type { ParsedRouteKey } from '../model/index.js'
+import { parseRedisUrl, REDIS_URL_PATTERN } from '../redis/index.js'
 
 export type LoadConfigResult =
   | { readonly ok: true; readonly config: M.GatehouseConfig }
@@ -127,6 +128,7 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
     warnings
   )
 
+  checkRedisUrl(root['redis'], doc, reporter)
   if (reporter.count > 0) return fail()
   return {
     ok: true,
@@ -580,4 +582,14 @@ function deepFreeze<T>(value: T): T {
     else for (const v of Object.values(value)) deepFreeze(v)
   }
   return value
+}
+
+/** `redis.url` beyond its scheme (the shape check covers that): hosts, ports, the Sentinel master name. */
+function checkRedisUrl(redis: unknown, doc: LoadedDocument, reporter: Reporter): void {
+  if (!isObject(redis) || typeof redis['url'] !== 'string' || !new RegExp(REDIS_URL_PATTERN).test(redis['url'])) return
+  try {
+    parseRedisUrl(redis['url'])
+  } catch (err) {
+    reporter.at(originOf(doc, ['redis', 'url']), `invalid Redis URL: ${(err as Error).message}`)
+  }
 }

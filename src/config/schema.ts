@@ -8,6 +8,7 @@
  * "not supported yet" message (`PLANNED` in `load-config.ts`) rather than "unknown field".
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { REDIS_URL_PATTERN } from '../redis/url.js'
 
 const strict = { additionalProperties: false } as const
 const opt = <T extends TSchema>(schema: T) => Type.Optional(schema)
@@ -295,8 +296,8 @@ export const DomainNameSchema = Type.Object(
   strict
 )
 
-/** Scale-out (issue 8): the Redis server nodes share throttle buckets through. */
-export const RedisSettingsSchema = Type.Object({ url: Type.String({ pattern: '^rediss?://' }) }, strict)
+/** Scale-out (issue 8): the Redis (standalone, Sentinel or Cluster URL) nodes share throttle buckets through. */
+export const RedisSettingsSchema = Type.Object({ url: Type.String({ pattern: REDIS_URL_PATTERN }) }, strict)
 
 export const FileSchema = Type.Object(
   {

@@ -6,20 +6,23 @@
  *
  * When Redis cannot answer (down, restarting, slower than `REDIS_COMMAND_TIMEOUT_MS`), each
  * node falls back to its own in-memory buckets (`REDIS_UNAVAILABLE_POLICY`): limits then hold
- * per node rather than for all nodes together, and nothing waits for Redis or fails.
+ * per node rather than for all nodes together, and nothing waits for Redis or fails. The
+ * node's circuit breaker (src/redis/breaker.ts) makes that fallback immediate after the first
+ * timeout, until its background probe finds Redis again.
  */
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 import type { Logger } from '../logging/index.js'
+import { REDIS_COMMAND_TIMEOUT_MS, SharedRedis } from '../redis/index.js'
 import { InMemoryRateLimiter } from './limiter.js'
 import type { RateLimiter, ThrottleLayer } from '../model/index.js'
 
 /** What throttling does while Redis is unreachable: each node's own buckets. */
 export const REDIS_UNAVAILABLE_POLICY = 'per-node' as const
-/** A throttle decision waits this long for Redis before the node decides alone. */
-export const REDIS_COMMAND_TIMEOUT_MS = 250
+/** A throttle decision waits this long for Redis before the node decides alone (src/redis). */
+export { REDIS_COMMAND_TIMEOUT_MS }
 /** How long a starting gateway waits for Redis before serving with per-node buckets. */
 export const REDIS_STARTUP_WAIT_MS = 3_000
-/** Bucket keys share one hash slot (`{gatehouse}`), so the script also runs on Redis Cluster. */
+/** Bucket keys share one hash slot (`{throttle}`), so the script also runs on Redis Cluster. */
 export const REDIS_KEY_PREFIX = 'gatehouse:{throttle}:'
 
 /**
@@ -63,69 +66,38 @@ return 1
 type TakeCommand = (numKeys: number, ...args: Array<string | number>) => Promise<number>
 
 export class RedisRateLimiter implements RateLimiter {
-  readonly #redis: Redis
+  readonly #redis: SharedRedis
+  /** Made from a URL here (closed with the limiter), or the node's shared one (closed by its owner). */
+  readonly #owned: boolean
   readonly #fallback = new InMemoryRateLimiter()
-  readonly #logger: Logger | null
-  #degraded = false
 
-  constructor(url: string, options: { logger?: Logger } = {}) {
-    this.#logger = options.logger ?? null
-    this.#redis = new Redis(url, {
-      // Fail fast while disconnected instead of queueing: the node then decides alone.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
-      // Reconnect forever, backing off to 2 s.
-      retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-      lazyConnect: false,
-    })
-    this.#redis.defineCommand('gatehouseTake', { lua: TAKE_SCRIPT })
-    this.#redis.on('error', (err: Error) => this.#degrade(err.message))
-    this.#redis.on('ready', () => {
-      if (this.#degraded) this.#logger?.info('Redis is back: throttling is shared across nodes again')
-      this.#degraded = false
-    })
+  /** `redis`: a URL (this limiter's own connection) or the node's `SharedRedis`. */
+  constructor(redis: string | SharedRedis, options: { logger?: Logger } = {}) {
+    this.#owned = typeof redis === 'string'
+    this.#redis = typeof redis === 'string' ? new SharedRedis(redis, options.logger ?? null) : redis
+    // Cluster and standalone clients both take script definitions (EVALSHA, EVAL on NOSCRIPT).
+    ;(this.#redis.client as Redis).defineCommand('gatehouseTake', { lua: TAKE_SCRIPT })
   }
 
   take(layers: readonly ThrottleLayer[]): boolean | Promise<boolean> {
-    if (this.#redis.status !== 'ready') {
-      this.#degrade(`connection ${this.#redis.status}`)
-      return this.#fallback.take(layers)
-    }
-    const args: Array<string | number> = []
-    for (const layer of layers) args.push(REDIS_KEY_PREFIX + layer.key)
-    for (const layer of layers) args.push(layer.limits.rateLimit, layer.limits.burstLimit)
-    return (this.#redis as unknown as { gatehouseTake: TakeCommand }).gatehouseTake(layers.length, ...args).then(
-      (ok) => ok === 1,
-      (err: Error) => {
-        this.#degrade(err.message)
-        return this.#fallback.take(layers)
-      }
+    // While the breaker is open this answers at once from the node's own buckets.
+    return this.#redis.breaker.run(
+      (client) => {
+        const args: Array<string | number> = []
+        for (const layer of layers) args.push(REDIS_KEY_PREFIX + layer.key)
+        for (const layer of layers) args.push(layer.limits.rateLimit, layer.limits.burstLimit)
+        return (client as unknown as { gatehouseTake: TakeCommand }).gatehouseTake(layers.length, ...args).then((ok) => ok === 1)
+      },
+      () => this.#fallback.take(layers)
     )
   }
 
   /** Waits until connected, at most `timeoutMs`; `false` when Redis did not answer by then. */
   async ready(timeoutMs = 10_000): Promise<boolean> {
-    if (this.#redis.status === 'ready') return true
-    return new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => done(false), timeoutMs)
-      const onReady = () => done(true)
-      const done = (ok: boolean) => {
-        clearTimeout(timer)
-        this.#redis.off('ready', onReady)
-        resolve(ok)
-      }
-      this.#redis.once('ready', onReady)
-    })
+    return this.#redis.ready(timeoutMs)
   }
 
   async close(): Promise<void> {
-    this.#redis.disconnect()
-  }
-
-  #degrade(reason: string): void {
-    if (this.#degraded) return
-    this.#degraded = true
-    this.#logger?.warn(`Redis unavailable (${reason}): throttling falls back to this node's own buckets until it is back`)
+    if (this.#owned) await this.#redis.close()
   }
 }

@@ -5,10 +5,13 @@
  * that node over pub/sub and answered from there. Each node keeps a heartbeat key alive; a
  * node that dies stops owning its connections once its heartbeat expires
  * (`NODE_HEARTBEAT_TTL_MS`), after which they answer 410 like any closed connection.
+ *
+ * Commands go through the node's circuit breaker (src/redis/breaker.ts): while it is open,
+ * forwarding answers `unavailable` at once and registrations wait for Redis to be back.
  */
 import { randomUUID } from 'node:crypto'
-import { Redis } from 'ioredis'
 import type { Logger } from '../logging/index.js'
+import { SharedRedis, type RedisClient } from '../redis/index.js'
 import type { ManageMethod, ManageOutcome } from './manage.js'
 
 /** A node whose heartbeat is older than this no longer owns its connections. */
@@ -39,8 +42,10 @@ interface ReplyMessage {
 
 export class ConnectionDirectory {
   readonly nodeId = randomUUID()
-  readonly #redis: Redis
-  readonly #sub: Redis
+  readonly #shared: SharedRedis
+  readonly #owned: boolean
+  readonly #sub: RedisClient
+  readonly #offBack: () => void
   readonly #logger: Logger
   readonly #pending = new Map<string, (outcome: ForwardOutcome) => void>()
   /** Connections held here, re-registered whenever Redis comes (back): it may have lost them. */
@@ -49,21 +54,25 @@ export class ConnectionDirectory {
   readonly #heartbeat: NodeJS.Timeout
   #handler: ((apiId: string, connectionId: string, method: ManageMethod, body: Buffer) => ManageOutcome) | null = null
 
-  constructor(url: string, logger: Logger) {
+  /** `redis`: a URL (a connection of its own) or the node's `SharedRedis` (and its breaker). */
+  constructor(redis: string | SharedRedis, logger: Logger) {
     this.#logger = logger
-    const options = { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: 1_000, retryStrategy: (n: number) => Math.min(n * 100, 2_000) }
-    this.#redis = new Redis(url, options)
+    this.#owned = typeof redis === 'string'
+    this.#shared = typeof redis === 'string' ? new SharedRedis(redis, logger) : redis
     // Subscriptions survive reconnects only with a queue: ioredis re-subscribes on its own.
-    this.#sub = new Redis(url, { retryStrategy: options.retryStrategy, maxRetriesPerRequest: null })
-    for (const r of [this.#redis, this.#sub]) r.on('error', (err: Error) => logger.debug('Redis (WebSocket directory)', { error: err.message }))
+    this.#sub = this.#shared.subscriber()
+    this.#sub.on('error', (err: Error) => logger.debug('Redis (WebSocket directory)', { error: err.message }))
     this.#sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.#onMessage(channel.toString(), message.toString()))
     void this.#sub.subscribe(this.#nodeChannel(this.nodeId)).catch(() => undefined)
     this.#heartbeat = setInterval(() => void this.#beat(), HEARTBEAT_EVERY_MS)
     this.#heartbeat.unref()
-    this.#redis.on('ready', () => {
+    // Redis (back) after an outage or at start: it may have lost our keys.
+    this.#offBack = this.#shared.breaker.onBack(() => {
       void this.#beat()
       this.#registerAll()
     })
+    // The node's shared connection may be up already (the limiter waited for it).
+    if (!this.#shared.breaker.isOpen) void this.#beat()
   }
 
   /** Answers requests other nodes forward for connections held here. */
@@ -74,36 +83,41 @@ export class ConnectionDirectory {
   /** A connection opened here. Best effort: without Redis it is reachable only locally. */
   register(connectionId: string): void {
     this.#local.add(connectionId)
-    this.#redis.set(PREFIX + 'conn:' + connectionId, this.nodeId).catch(() => undefined)
+    this.#shared.breaker.fire((r) => r.set(PREFIX + 'conn:' + connectionId, this.nodeId))
   }
 
   unregister(connectionId: string): void {
     this.#local.delete(connectionId)
-    this.#redis.del(PREFIX + 'conn:' + connectionId).catch(() => undefined)
+    this.#shared.breaker.fire((r) => r.del(PREFIX + 'conn:' + connectionId))
   }
 
   /** After a reconnect (a restarted Redis keeps nothing): every connection held here again. */
   #registerAll(): void {
     if (this.#local.size === 0) return
-    const pipeline = this.#redis.pipeline()
-    for (const id of this.#local) pipeline.set(PREFIX + 'conn:' + id, this.nodeId)
-    pipeline.exec().catch(() => undefined)
+    // One hash slot ({ws}): the pipeline also suits Redis Cluster.
+    this.#shared.breaker.fire((r) => {
+      const pipeline = r.pipeline()
+      for (const id of this.#local) pipeline.set(PREFIX + 'conn:' + id, this.nodeId)
+      return pipeline.exec()
+    })
   }
 
   /** Forwards an operation to the node holding `connectionId`. */
   async forward(apiId: string, connectionId: string, method: ManageMethod, body: Buffer): Promise<ForwardOutcome> {
-    let owner: string | null
-    let alive: number
-    try {
-      owner = await this.#redis.get(PREFIX + 'conn:' + connectionId)
-      if (owner === null || owner === this.nodeId) return { kind: 'gone' }
-      alive = await this.#redis.exists(PREFIX + 'node:' + owner)
-    } catch (err) {
-      return { kind: 'unavailable', reason: `Redis: ${(err as Error).message}` }
-    }
+    const found = await this.#shared.breaker.run<{ owner: string | null; alive: number } | { unavailable: string }>(
+      async (r) => {
+        const owner = await r.get(PREFIX + 'conn:' + connectionId)
+        if (owner === null || owner === this.nodeId) return { owner: null, alive: 0 }
+        return { owner, alive: await r.exists(PREFIX + 'node:' + owner) }
+      },
+      (reason) => ({ unavailable: reason })
+    )
+    if ('unavailable' in found) return { kind: 'unavailable', reason: found.unavailable }
+    const { owner, alive } = found
+    if (owner === null) return { kind: 'gone' }
     if (alive === 0) {
       // Its node is gone (heartbeat expired): so is the connection.
-      this.#redis.del(PREFIX + 'conn:' + connectionId).catch(() => undefined)
+      this.#shared.breaker.fire((r) => r.del(PREFIX + 'conn:' + connectionId))
       return { kind: 'gone' }
     }
     const ticket = randomUUID()
@@ -118,17 +132,19 @@ export class ConnectionDirectory {
         this.#pending.delete(ticket)
         resolve(outcome)
       })
-      this.#redis.publish(this.#nodeChannel(owner as string), JSON.stringify(message)).catch((err: Error) => {
-        this.#pending.get(ticket)?.({ kind: 'unavailable', reason: `Redis: ${err.message}` })
-      })
+      void this.#shared.breaker.run(
+        (r) => r.publish(this.#nodeChannel(owner), JSON.stringify(message)).then(() => undefined),
+        (reason) => this.#pending.get(ticket)?.({ kind: 'unavailable', reason })
+      )
     })
   }
 
   async close(): Promise<void> {
     clearInterval(this.#heartbeat)
-    await this.#redis.del(PREFIX + 'node:' + this.nodeId).catch(() => undefined)
-    this.#redis.disconnect()
+    this.#offBack()
+    if (!this.#shared.breaker.isOpen) await this.#shared.client.del(PREFIX + 'node:' + this.nodeId).catch(() => undefined)
     this.#sub.disconnect()
+    if (this.#owned) await this.#shared.close()
   }
 
   #nodeChannel(nodeId: string): string {
@@ -136,8 +152,8 @@ export class ConnectionDirectory {
   }
 
   async #beat(): Promise<void> {
-    const ok = await this.#redis.set(PREFIX + 'node:' + this.nodeId, String(Date.now()), 'PX', NODE_HEARTBEAT_TTL_MS).then(
-      () => true,
+    const ok = await this.#shared.breaker.run(
+      (r) => r.set(PREFIX + 'node:' + this.nodeId, String(Date.now()), 'PX', NODE_HEARTBEAT_TTL_MS).then(() => true),
       () => false
     )
     // After missed heartbeats other nodes may have dropped our connections as gone: restore them.
@@ -160,8 +176,9 @@ export class ConnectionDirectory {
     if (replyTo === undefined || ticket === undefined || apiId === undefined || connectionId === undefined || method === undefined) return
     const outcome = this.#handler?.(apiId, connectionId, method, Buffer.from(body ?? '', 'base64')) ?? { kind: 'gone' as const }
     const reply: ReplyMessage = { ticket, outcome }
-    this.#redis.publish(this.#nodeChannel(replyTo), JSON.stringify(reply)).catch((err: Error) => {
-      this.#logger.debug('Could not answer a forwarded @connections request', { channel, error: err.message })
-    })
+    void this.#shared.breaker.run(
+      (r) => r.publish(this.#nodeChannel(replyTo), JSON.stringify(reply)).then(() => undefined),
+      (reason) => this.#logger.debug('Could not answer a forwarded @connections request', { channel, error: reason })
+    )
   }
 }

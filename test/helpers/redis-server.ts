@@ -1,5 +1,7 @@
 // A real redis-server for tests, on a free loopback port, with nothing persisted; stopped
-// when the test ends. `.ci/run` installs the Debian package when it is missing.
+// when the test ends. It can be paused (SIGSTOP, a hung server) and resumed, or start as a
+// replica (Sentinel tests: see redis-sentinel.ts). `.ci/run` installs the Debian package when
+// it is missing.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { createServer } from 'node:net'
 import type { TestContext } from 'node:test'
@@ -11,9 +13,20 @@ export interface RedisServer {
   kill(): Promise<void>
   /** Starts it again on the same port (after `kill`). */
   restart(): Promise<void>
+  /** SIGSTOP: a hung server. Its connections stay open and nothing answers. */
+  pause(): void
+  /** SIGCONT after `pause`: it answers everything sent meanwhile. */
+  resume(): void
+  /** Everything it printed so far. */
+  output(): string
 }
 
-async function freePort(): Promise<number> {
+export interface RedisServerOptions {
+  /** Start as a replica of the server on this loopback port. */
+  readonly replicaOf?: number
+}
+
+export async function freePort(): Promise<number> {
   const server = createServer()
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const port = (server.address() as { port: number }).port
@@ -21,15 +34,16 @@ async function freePort(): Promise<number> {
   return port
 }
 
-function launch(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
+function launch(port: number, options: RedisServerOptions, log: { text: string }): Promise<ChildProcess> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
+  if (options.replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(options.replicaOf))
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
   return new Promise((resolve, reject) => {
     let out = ''
     const timer = setTimeout(() => reject(new Error(`redis-server did not start: ${out}`)), 10_000)
     const onData = (d: Buffer) => {
       out += d.toString()
+      log.text += d.toString()
       if (out.includes('Ready to accept connections')) {
         clearTimeout(timer)
         resolve(child)
@@ -44,14 +58,16 @@ function launch(port: number): Promise<ChildProcess> {
   })
 }
 
-export async function startRedis(t: TestContext): Promise<RedisServer> {
+export async function startRedis(t: TestContext, options: RedisServerOptions = {}): Promise<RedisServer> {
   const port = await freePort()
-  let child: ChildProcess | null = await launch(port)
+  const log = { text: '' }
+  let child: ChildProcess | null = await launch(port, options, log)
   const stop = async (): Promise<void> => {
     const c = child
     child = null
     if (c === null || c.exitCode !== null) return
     const exited = new Promise((resolve) => c.once('exit', resolve))
+    // SIGKILL also ends a paused (SIGSTOP) server.
     c.kill('SIGKILL')
     await exited
   }
@@ -62,7 +78,10 @@ export async function startRedis(t: TestContext): Promise<RedisServer> {
     kill: stop,
     restart: async () => {
       await stop()
-      child = await launch(port)
+      child = await launch(port, options, log)
     },
+    pause: () => void child?.kill('SIGSTOP'),
+    resume: () => void child?.kill('SIGCONT'),
+    output: () => log.text,
   }
 }

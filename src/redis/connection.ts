@@ -1,0 +1,70 @@
+/**
+ * @module
+ * ioredis clients for a parsed Redis URL (standalone, Sentinel or Cluster), with the settings
+ * every Gatehouse user of Redis needs:
+ *
+ * - `commands`: the request path's client. Nothing ever waits in it: no offline queue
+ *   (`enableOfflineQueue: false`: a command while disconnected fails at once), no retries
+ *   (`maxRetriesPerRequest: 0`), a `commandTimeout`. The circuit breaker (breaker.ts) keeps
+ *   callers from sending anything at all while Redis is known to be unavailable.
+ * - `subscriber`: pub/sub for the WebSocket connection directory. It keeps a queue so that
+ *   ioredis re-subscribes by itself after a reconnect; nothing on the request path waits on it.
+ *
+ * Both reconnect forever, backing off to `REDIS_RECONNECT_MAX_DELAY_MS`.
+ */
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
+import { parseRedisUrl, type RedisTarget } from './url.js'
+
+/** A command on the request path waits this long for Redis before the node decides alone. */
+export const REDIS_COMMAND_TIMEOUT_MS = 250
+/** Reconnection attempts back off (100 ms more each time) up to this delay. */
+export const REDIS_RECONNECT_MAX_DELAY_MS = 2_000
+
+export type RedisClient = Redis | Cluster
+
+const backoff = (attempt: number): number => Math.min(attempt * 100, REDIS_RECONNECT_MAX_DELAY_MS)
+
+/** After a failover the old master, if it came back, is a read-only replica: reconnect (and re-resolve). */
+const reconnectOnReadOnly = (err: Error): boolean => err.message.startsWith('READONLY')
+
+export function createRedisClient(urlOrTarget: string | RedisTarget, role: 'commands' | 'subscriber'): RedisClient {
+  const target = typeof urlOrTarget === 'string' ? parseRedisUrl(urlOrTarget) : urlOrTarget
+  const perRole: RedisOptions =
+    role === 'commands'
+      ? { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: REDIS_COMMAND_TIMEOUT_MS }
+      : { enableOfflineQueue: true, maxRetriesPerRequest: null }
+  const common: RedisOptions = { ...perRole, retryStrategy: backoff, reconnectOnError: reconnectOnReadOnly }
+  switch (target.kind) {
+    case 'standalone':
+      return new Redis(target.url, common)
+    case 'sentinel':
+      return new Redis({
+        ...common,
+        sentinels: target.sentinels.map((s) => ({ host: s.host, port: s.port })),
+        name: target.name,
+        db: target.db,
+        ...(target.password !== undefined ? { password: target.password } : {}),
+        ...(target.sentinelPassword !== undefined ? { sentinelPassword: target.sentinelPassword } : {}),
+        // Sentinels unreachable: try them again, backing off as for the server itself.
+        sentinelRetryStrategy: backoff,
+        // Listen to the sentinels' +switch-master: move to the new master without waiting for
+        // the old connection to fail.
+        failoverDetector: true,
+      })
+    case 'cluster': {
+      const { enableOfflineQueue, retryStrategy: _unused, ...nodeOptions } = common
+      const options: ClusterOptions = {
+        enableOfflineQueue: enableOfflineQueue ?? false,
+        clusterRetryStrategy: backoff,
+        redisOptions: { ...nodeOptions, ...(target.password !== undefined ? { password: target.password } : {}) },
+        // Redirections and cluster-down retries would make a command wait: the breaker and the
+        // per-node fallback handle those moments instead.
+        ...(role === 'commands' ? { maxRedirections: 4, retryDelayOnClusterDown: 0, retryDelayOnTryAgain: 0, retryDelayOnFailover: 50 } : {}),
+      }
+      return new Cluster(
+        target.nodes.map((n) => ({ host: n.host, port: n.port })),
+        options
+      )
+    }
+  }
+}

@@ -1,0 +1,48 @@
+// Redis Sentinel with real processes: one master, one replica and one `redis-server --sentinel`
+// (quorum 1, small down-after and failover timeouts). Two gateway nodes use
+// `redis-sentinel://…/mymaster` and share a bucket; the master is killed; after the failover
+// both nodes log that Redis is back and share buckets through the new master.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { singleFunctionApi, startGateway } from '../helpers/gateway.js'
+import { http } from '../helpers/http.js'
+import { captureLog, redisBack } from '../helpers/log-capture.js'
+import { startRedis } from '../helpers/redis-server.js'
+import { startSentinel } from '../helpers/redis-sentinel.js'
+
+const config = singleFunctionApi({
+  handler: 'echo.handler',
+  routeKeys: ['GET /before', 'GET /after'],
+  stages: [{ stageName: '$default', defaultRouteSettings: { throttlingBurstLimit: 5, throttlingRateLimit: 0.001 } }],
+})
+const FAILOVER_WAIT_MS = 30_000
+
+async function alternate(urls: readonly string[], path: string, n: number): Promise<number[]> {
+  const statuses: number[] = []
+  for (let i = 0; i < n; i++) statuses.push((await http(`${urls[i % urls.length] as string}${path}`)).status)
+  return statuses
+}
+
+test('Sentinel failover: nodes on redis-sentinel:// follow the new master and share buckets again', { timeout: 90_000 }, async (t) => {
+  const master = await startRedis(t)
+  const replica = await startRedis(t, { replicaOf: master.port })
+  const sentinel = await startSentinel(t, { masterPort: master.port, downAfterMs: 1000, failoverTimeoutMs: 3000 })
+  await sentinel.waitFor(new RegExp(`\\+slave slave 127\\.0\\.0\\.1:${replica.port}`), 15_000)
+  const url = `redis-sentinel://127.0.0.1:${sentinel.port}/${sentinel.name}`
+  const logA = captureLog()
+  const logB = captureLog()
+  const a = await startGateway(t, config, { redis: url, logger: logA.logger })
+  const b = await startGateway(t, config, { redis: url, logger: logB.logger })
+  const before = await alternate([a.url, b.url], '/before', 12)
+  assert.equal(before.filter((s) => s === 200).length, 5, before.join(','))
+
+  await master.kill()
+  await sentinel.waitFor(new RegExp(`\\+switch-master ${sentinel.name} 127\\.0\\.0\\.1 ${master.port} 127\\.0\\.0\\.1 ${replica.port}`), FAILOVER_WAIT_MS)
+  // Requests during the failover are answered (per-node buckets), never a 5xx.
+  assert.ok((await alternate([a.url, b.url], '/before', 4)).every((s) => s === 200 || s === 429))
+  await redisBack(logA, 'node A', FAILOVER_WAIT_MS)
+  await redisBack(logB, 'node B', FAILOVER_WAIT_MS)
+
+  const after = await alternate([a.url, b.url], '/after', 12)
+  assert.equal(after.filter((s) => s === 200).length, 5, after.join(','))
+})
