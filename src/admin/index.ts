@@ -1,5 +1,6 @@
 /**
  * @module
- * The surface of `admin/`: what the rest of Gatehouse may use from it.
+ * The admin listener: health and Prometheus metrics, on its own port.
+ * This file is the folder's surface: the rest of Gatehouse imports from here only.
  */
 export { createAdminServer } from './server.js'

@@ -1,6 +1,7 @@
 /**
  * @module
- * The surface of `config/`: what the rest of Gatehouse may use from it.
+ * `gatehouse.yaml` (and OpenAPI documents it names) as a source: load, validate and normalise into the model, with file, line and path for every problem.
+ * This file is the folder's surface: the rest of Gatehouse imports from here only.
  */
 export { ConfigError, formatIssue, type ConfigIssue } from './issues.js'
 export { loadConfigFile, loadConfigObject, type LoadConfigResult } from './load-config.js'

@@ -1,5 +1,6 @@
 /**
  * @module
- * The surface of `functions/`: what the rest of Gatehouse may use from it.
+ * Lambda execution environments: a pool per function of worker-thread environments, warm reuse, one invocation at a time each, timeouts and START/END/REPORT lines.
+ * This file is the folder's surface: the rest of Gatehouse imports from here only.
  */
 export { FunctionPool, type FunctionPoolOptions } from './function-pool.js'

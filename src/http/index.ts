@@ -1,6 +1,7 @@
 /**
  * @module
- * The surface of `http/`: what the rest of Gatehouse may use from it.
+ * The HTTP plane: the listeners, the request pipeline, custom-domain TLS and CORS.
+ * This file is the folder's surface: the rest of Gatehouse imports from here only.
  */
 export { SHUTDOWN_GRACE_MS } from './limits.js'
 export { createDataPlane, listeningUrl, type DataPlane } from './server.js'

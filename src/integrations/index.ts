@@ -1,6 +1,7 @@
 /**
  * @module
- * The surface of `integrations/`: what the rest of Gatehouse may use from it.
+ * Integrations behind the model's `CompiledIntegration`: Lambda proxy (events and responses), HTTP proxy, and parameter mapping.
+ * This file is the folder's surface: the rest of Gatehouse imports from here only.
  */
 export { DEFAULT_UPSTREAM_TLS, UpstreamAgents } from './http-proxy/upstream-agents.js'
 export { parseTargetTemplate, templateVariables } from './http-proxy/target-url.js'

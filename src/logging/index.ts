@@ -1,6 +1,7 @@
 /**
  * @module
- * The surface of `logging/`: what the rest of Gatehouse may use from it.
+ * The gateway's logger, the `$context` variables, and access-log formats and sinks.
+ * This file is the folder's surface: the rest of Gatehouse imports from here only.
  */
 export { LOG_LEVELS, createLogger, type LogLevel, type Logger } from './logger.js'
 export { AccessLogSinks } from './access-log-sink.js'

@@ -1,5 +1,6 @@
 /**
  * @module
- * The surface of `metrics/`: what the rest of Gatehouse may use from it.
+ * Per-route metrics named after API Gateway's CloudWatch metrics, in Prometheus text format.
+ * This file is the folder's surface: the rest of Gatehouse imports from here only.
  */
 export { MetricsRegistry, NO_ROUTE_LABEL } from './registry.js'

@@ -1,6 +1,7 @@
 /**
  * @module
- * The surface of `routing/`: what the rest of Gatehouse may use from it.
+ * Route keys, AWS's route precedence, request paths, stages and custom-domain API mappings.
+ * This file is the folder's surface: the rest of Gatehouse imports from here only.
  */
 export { DomainNames, dropRawSegments, dropSegments, selectApiMapping } from './custom-domain.js'
 export { Router } from './router.js'

@@ -1,6 +1,7 @@
 /**
  * @module
- * The surface of `runtime/`: what the rest of Gatehouse may use from it.
+ * Compile a configuration into a snapshot, swap snapshots atomically, and watch source files for reloads.
+ * This file is the folder's surface: the rest of Gatehouse imports from here only.
  */
 export { compile, destroy, retire } from './compile.js'
 export { SnapshotHolder } from './snapshot.js'

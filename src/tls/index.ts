@@ -1,6 +1,7 @@
 /**
  * @module
- * The surface of `tls/`: what the rest of Gatehouse may use from it.
+ * Truststores and client certificates of mutual TLS custom domains.
+ * This file is the folder's surface: the rest of Gatehouse imports from here only.
  */
 export { parseTruststore } from './truststore.js'
 export { clientCertificateOf } from './client-certificate.js'

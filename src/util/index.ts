@@ -1,6 +1,7 @@
 /**
  * @module
- * The surface of `util/`: what the rest of Gatehouse may use from it.
+ * Small helpers with no AWS behaviour of their own: ids, dates, headers, bodies, bounded maps.
+ * This file is the folder's surface: the rest of Gatehouse imports from here only.
  */
 export { isObject } from './is-object.js'
 export { BoundedMap } from './bounded-map.js'

@@ -1,6 +1,7 @@
 /**
  * @module
- * The surface of `websocket/`: what the rest of Gatehouse may use from it.
+ * The WebSocket plane: connections, route selection, Lambda/HTTP/MOCK route integrations, `@connections` and the cross-node directory.
+ * This file is the folder's surface: the rest of Gatehouse imports from here only.
  */
 export { WebSocketGateway } from './gateway.js'
 export { webSocketPlane } from './connections-api.js'
