@@ -8,7 +8,7 @@
  * "not supported yet" message (`PLANNED` in `load-config.ts`) rather than "unknown field".
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
-import { REDIS_URL_PATTERN } from '../redis/url.js'
+import { REDIS_URL_PATTERN } from '../redis/index.js'
 
 const strict = { additionalProperties: false } as const
 const opt = <T extends TSchema>(schema: T) => Type.Optional(schema)
