@@ -5,7 +5,7 @@
  * to do with the environment afterwards.
  */
 import { Worker } from 'node:worker_threads'
-import type { EnvironmentInit, EnvironmentMessage } from './protocol.js'
+import { CONTROL_SLOTS, CONTROL_THAW, THAWED, type EnvironmentInit, type EnvironmentMessage } from './protocol.js'
 import type { FunctionErrorPayload } from '../model/index.js'
 
 export type RunOutcome =
@@ -19,7 +19,7 @@ export type RunOutcome =
 export type InitOutcome = { readonly ok: true; readonly initDurationMs: number } | { readonly ok: false; readonly error: FunctionErrorPayload }
 
 export interface EnvironmentOptions {
-  readonly init: EnvironmentInit
+  readonly init: Omit<EnvironmentInit, 'control'>
   readonly env: Readonly<Record<string, string>>
   readonly memorySize: number
   readonly onLog: ((line: string) => void) | null
@@ -36,12 +36,15 @@ export class ExecutionEnvironment {
   #worker: Worker
   #dead = false
   #pending: { id: string; resolve: (o: RunOutcome) => void } | undefined
+  readonly #control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT))
+  /** When this environment last finished an invocation (`performance.now()`), for idle reclamation and LRU eviction. */
+  lastUsed = performance.now()
 
   constructor(options: EnvironmentOptions) {
     // Lambda's Init Duration covers starting the runtime as well as loading the handler.
     const created = performance.now()
     this.#worker = new Worker(WORKER_URL, {
-      workerData: options.init,
+      workerData: { ...options.init, control: this.#control.buffer } satisfies EnvironmentInit,
       env: options.env,
       execArgv: [],
       // Lambda stops a function that exceeds its memory size; V8's heap cap does the same here.
@@ -68,6 +71,15 @@ export class ExecutionEnvironment {
           return
         case 'error':
           this.#settle(message.awsRequestId, { kind: 'error', error: message.error, maxMemoryUsedMB: message.maxMemoryUsedMB })
+          return
+        case 'out-of-memory':
+          // The worker has stopped itself and waits to be terminated.
+          die({
+            errorType: 'Runtime.OutOfMemory',
+            errorMessage: `Runtime exited with error: out of memory (${message.usedMB} MB used, memory size ${options.memorySize} MB)`,
+            trace: [],
+          })
+          void this.#worker.terminate()
           return
       }
     })
@@ -110,6 +122,7 @@ export class ExecutionEnvironment {
         },
       }
       this.#worker.postMessage({ type: 'invoke', awsRequestId, event, deadline: Date.now() + timeoutMs })
+      this.#thaw()
     })
   }
 
@@ -120,7 +133,13 @@ export class ExecutionEnvironment {
     pending.resolve(outcome)
   }
 
-  /** Stops the environment (timeout, reload, shutdown). */
+  /** Wakes the frozen worker: it then receives the message just posted (or is terminated). */
+  #thaw(): void {
+    Atomics.store(this.#control, CONTROL_THAW, THAWED)
+    Atomics.notify(this.#control, CONTROL_THAW)
+  }
+
+  /** Stops the environment (timeout, reload, shutdown, reclamation). */
   terminate(): Promise<void> {
     this.#dead = true
     return this.#worker.terminate().then(() => undefined)
