@@ -77,8 +77,8 @@ function usedBytes(): number {
   return used
 }
 
+/** The peak so far (`respond` has just checked the memory, which updates it). */
 function maxMemoryUsedMB(): number {
-  usedBytes()
   return Math.ceil(peakBytes / MB)
 }
 
