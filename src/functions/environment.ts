@@ -12,7 +12,7 @@ export type RunOutcome =
   | { readonly kind: 'result'; readonly payload: string; readonly maxMemoryUsedMB: number }
   | { readonly kind: 'error'; readonly error: FunctionErrorPayload; readonly maxMemoryUsedMB: number }
   /** The environment died during the invocation (uncaught exception, exit, out of memory). */
-  | { readonly kind: 'crash'; readonly error: FunctionErrorPayload }
+  | { readonly kind: 'crash'; readonly error: FunctionErrorPayload; readonly maxMemoryUsedMB: number }
   /** The function's own timeout elapsed; the environment must be discarded. */
   | { readonly kind: 'timeout' }
 
@@ -74,29 +74,36 @@ export class ExecutionEnvironment {
           return
         case 'out-of-memory':
           // The worker has stopped itself and waits to be terminated.
-          die({
-            errorType: 'Runtime.OutOfMemory',
-            errorMessage: `Runtime exited with error: out of memory (${message.usedMB} MB used, memory size ${options.memorySize} MB)`,
-            trace: [],
-          })
+          die(
+            {
+              errorType: 'Runtime.OutOfMemory',
+              errorMessage: `Runtime exited with error: out of memory (${message.requestedMB} MB needed, memory size ${options.memorySize} MB)`,
+              trace: [],
+            },
+            message.usedMB
+          )
           void this.#worker.terminate()
           return
       }
     })
-    const die = (error: FunctionErrorPayload) => {
+    const die = (error: FunctionErrorPayload, maxMemoryUsedMB = 0) => {
       this.#dead = true
       settleInit({ ok: false, error })
       const pending = this.#pending
       this.#pending = undefined
-      pending?.resolve({ kind: 'crash', error })
+      pending?.resolve({ kind: 'crash', error, maxMemoryUsedMB })
     }
     this.#worker.on('error', (err: Error & { code?: string }) => {
       const outOfMemory = err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-      die({
-        errorType: outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError',
-        errorMessage: outOfMemory ? 'Runtime exited with error: out of memory' : `Runtime exited with error: ${err.name}: ${err.message}`,
-        trace: (err.stack ?? '').split('\n'),
-      })
+      die(
+        {
+          errorType: outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError',
+          errorMessage: outOfMemory ? 'Runtime exited with error: out of memory' : `Runtime exited with error: ${err.name}: ${err.message}`,
+          trace: (err.stack ?? '').split('\n'),
+        },
+        // V8's heap limit (resourceLimits) ended it: it held its whole memory size.
+        outOfMemory ? options.memorySize : 0
+      )
     })
     this.#worker.on('exit', (code) => {
       die({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: exit status ${code}`, trace: [] })
@@ -110,7 +117,7 @@ export class ExecutionEnvironment {
   run(awsRequestId: string, event: string, timeoutMs: number): Promise<RunOutcome> {
     return new Promise((resolve) => {
       if (this.#dead) {
-        resolve({ kind: 'crash', error: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited', trace: [] } })
+        resolve({ kind: 'crash', error: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited', trace: [] }, maxMemoryUsedMB: 0 })
         return
       }
       const timer = setTimeout(() => this.#settle(awsRequestId, { kind: 'timeout' }), timeoutMs)

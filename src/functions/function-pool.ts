@@ -253,7 +253,7 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
     } else if (outcome.kind === 'crash') {
       log(`${new Date().toISOString()} ${requestId} Error: ${outcome.error.errorMessage}`)
     }
-    const memory = outcome.kind === 'result' || outcome.kind === 'error' ? outcome.maxMemoryUsedMB : 0
+    const memory = outcome.kind === 'timeout' ? 0 : outcome.maxMemoryUsedMB
     log(`END RequestId: ${requestId}`)
     log(
       `REPORT RequestId: ${requestId}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.ceil(duration)} ms\t` +

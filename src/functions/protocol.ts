@@ -46,8 +46,11 @@ export type EnvironmentMessage =
   | { readonly type: 'ready' }
   | { readonly type: 'init-error'; readonly error: FunctionErrorPayload }
   | { readonly type: 'log'; readonly line: string }
-  /** The environment exceeded its memory size and stopped itself; the gateway must terminate it. */
-  | { readonly type: 'out-of-memory'; readonly usedMB: number }
+  /**
+   * The environment exceeded its memory size and stopped itself; the gateway must terminate it.
+   * `usedMB`: the most it held; `requestedMB`: what it would have held (with a refused allocation).
+   */
+  | { readonly type: 'out-of-memory'; readonly usedMB: number; readonly requestedMB: number }
   | { readonly type: 'result'; readonly awsRequestId: string; readonly payload: string; readonly maxMemoryUsedMB: number }
   | {
       readonly type: 'error'

@@ -90,7 +90,7 @@ function maxMemoryUsedMB(): number {
 function checkMemory(extraBytes = 0): void {
   const used = usedBytes() + extraBytes
   if (used <= memoryLimitBytes) return
-  send({ type: 'out-of-memory', usedMB: Math.ceil(used / MB) })
+  send({ type: 'out-of-memory', usedMB: Math.ceil(peakBytes / MB), requestedMB: Math.ceil(used / MB) })
   for (;;) Atomics.wait(control, CONTROL_DEAD, 0)
 }
 

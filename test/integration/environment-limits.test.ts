@@ -22,6 +22,9 @@ for (const [name, query] of [
     assert.equal(hog.text, INTERNAL_SERVER_ERROR)
     const report = logs.filter((l) => l.startsWith('REPORT')).at(-1) ?? ''
     assert.match(report, /Status: error\tError Type: Runtime\.OutOfMemory/)
+    // It held about its memory size when it was stopped, not the 600 MB asked for.
+    const used = Number(/Max Memory Used: (\d+) MB/.exec(report)?.[1])
+    assert.ok(used >= 100 && used < 600, report)
     const after = await http(url + '/ok')
     assert.equal(after.status, 200)
     // A fresh environment: its REPORT has an Init Duration again.
