@@ -10,6 +10,13 @@
 /** How long an environment may stay idle (frozen, between invocations) before it is reclaimed. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 5 * 60_000
 
+/**
+ * Idle environments are looked for this often at most (more often when the idle timeout is
+ * shorter): one timer for all, so an environment is reclaimed between `idleTimeoutMs` and
+ * `idleTimeoutMs` plus this after its last invocation, and an invocation arms no timer.
+ */
+export const IDLE_SWEEP_INTERVAL_MS = 10_000
+
 /** Environments of all functions together, by default. */
 export const DEFAULT_MAX_ENVIRONMENTS = 64
 
@@ -28,6 +35,8 @@ export interface BudgetMember {
   evictOldestIdle(): void
   /** A slot is free: start a waiting invocation in it (taking it with `tryTake`); false if none waits. */
   slotFreed(): boolean
+  /** Ends the idle environments whose last invocation finished before `before` (`performance.now()` time). */
+  reclaimIdle(before: number): void
 }
 
 export class EnvironmentBudget {
@@ -38,6 +47,7 @@ export class EnvironmentBudget {
   readonly #members = new Set<BudgetMember>()
   /** Pools with invocations waiting for a slot, first come first served. */
   readonly #waiting: BudgetMember[] = []
+  #sweeper: NodeJS.Timeout | undefined
 
   constructor(limits: EnvironmentLimits = {}) {
     this.idleTimeoutMs = limits.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS
@@ -61,11 +71,24 @@ export class EnvironmentBudget {
 
   join(member: BudgetMember): void {
     this.#members.add(member)
+    if (this.#sweeper === undefined) {
+      this.#sweeper = setInterval(() => this.#sweep(), Math.min(this.idleTimeoutMs, IDLE_SWEEP_INTERVAL_MS))
+      this.#sweeper.unref()
+    }
   }
 
   leave(member: BudgetMember): void {
     this.#members.delete(member)
     this.#unwait(member)
+    if (this.#members.size === 0) {
+      clearInterval(this.#sweeper)
+      this.#sweeper = undefined
+    }
+  }
+
+  #sweep(): void {
+    const before = performance.now() - this.idleTimeoutMs
+    for (const member of this.#members) member.reclaimIdle(before)
   }
 
   /** Takes a slot for a new environment, evicting the least recently used idle one at the cap. */

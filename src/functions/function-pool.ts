@@ -92,8 +92,6 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
   readonly #waiters: Waiter[] = []
   readonly #env: Readonly<Record<string, string>>
   readonly #budget: EnvironmentBudget
-  /** Idle reclamation timers of the idle environments. */
-  readonly #idleTimers = new Map<ExecutionEnvironment, NodeJS.Timeout>()
   /** Retired by a reload: still serves invocations that reach it, keeps no idle environment. */
   #retired = false
   /** Destroyed at shutdown: refuses everything. */
@@ -164,11 +162,7 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
   #acquire(): ExecutionEnvironment | undefined {
     if (this.#destroyed) return undefined
     const warm = this.#idle.pop()
-    if (warm !== undefined) {
-      clearTimeout(this.#idleTimers.get(warm))
-      this.#idleTimers.delete(warm)
-      return warm
-    }
+    if (warm !== undefined) return warm
     if (this.#all.size >= this.#limit) return undefined
     if (!this.#budget.tryTake()) return undefined
     return this.#create()
@@ -271,20 +265,15 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
       this.#end(env)
       return
     }
+    // Newest last: warm invocations take from the end, reclamation and eviction from the front.
     env.lastUsed = performance.now()
     this.#idle.push(env)
-    const timer = setTimeout(() => this.#reclaim(env), this.#budget.idleTimeoutMs)
-    timer.unref()
-    this.#idleTimers.set(env, timer)
   }
 
-  /** Ends an environment idle longer than the idle timeout. */
-  #reclaim(env: ExecutionEnvironment): void {
-    const i = this.#idle.indexOf(env)
-    if (i < 0) return
-    this.#idle.splice(i, 1)
-    this.#idleTimers.delete(env)
-    this.#end(env)
+  reclaimIdle(before: number): void {
+    while (this.#idle.length > 0 && (this.#idle[0] as ExecutionEnvironment).lastUsed < before) {
+      this.#end(this.#idle.shift() as ExecutionEnvironment)
+    }
   }
 
   /** Ends an environment and gives its slot back to the budget. */
@@ -309,8 +298,6 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
   evictOldestIdle(): void {
     const env = this.#idle.shift()
     if (env === undefined) return
-    clearTimeout(this.#idleTimers.get(env))
-    this.#idleTimers.delete(env)
     this.#all.delete(env)
     void env.terminate()
   }
@@ -330,11 +317,10 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
    */
   close(): void {
     this.#retired = true
-    for (const env of this.#idle.splice(0)) {
-      clearTimeout(this.#idleTimers.get(env))
-      this.#end(env)
-    }
-    this.#idleTimers.clear()
+    for (const env of this.#idle.splice(0)) this.#end(env)
+    // Retired pools (one per reload) must not pile up in the budget. One with invocations
+    // still waiting for a slot stays until it is destroyed, so that they get one.
+    if (this.#waiters.length === 0) this.#budget.leave(this)
   }
 
   /** Ends every environment at once (shutdown after the grace period). */
@@ -343,8 +329,6 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
     for (const waiter of this.#waiters.splice(0)) waiter.reject()
     this.#budget.leave(this)
     this.#idle.length = 0
-    for (const timer of this.#idleTimers.values()) clearTimeout(timer)
-    this.#idleTimers.clear()
     const all = [...this.#all]
     for (const env of all) this.#end(env)
     await Promise.all(all.map((e) => e.terminate()))
