@@ -13,6 +13,7 @@ import { createRequire } from 'node:module'
 import { realpathSync } from 'node:fs'
 import { format } from 'node:util'
 import { getHeapStatistics } from 'node:v8'
+import { Server, Socket } from 'node:net'
 import { redirectConnectionsRequests } from './connections-redirect.js'
 import { CONNECTIONS_ENDPOINT_VARIABLE, CONTROL_DEAD, CONTROL_THAW, FROZEN, type EnvironmentInit, type EnvironmentMessage, type InvokeMessage } from './protocol.js'
 import type { FunctionErrorPayload } from '../model/index.js'
@@ -132,14 +133,53 @@ function freeze(): void {
   Atomics.store(control, CONTROL_THAW, FROZEN)
 }
 
-/** The node of the loop-emptiness check: anything but the port to the gateway keeps the loop busy. */
+/** Whether anything but the port to the gateway keeps the event loop busy (ref'ed timers, handles, requests). */
 function eventLoopEmpty(): boolean {
   return process.getActiveResourcesInfo().every((r) => r === 'MessagePort')
 }
 
+/**
+ * Set once the function has unref'ed a timer, an immediate, a socket or a server: such things
+ * run even when the loop looks empty (the port keeps it alive), so from then on the
+ * environment is always frozen.
+ */
+let unrefUsed = false
+/** Timeout's own `unref`, for the runtime's timers. */
+let unrefQuietly: (this: NodeJS.Timeout) => unknown = function (this: NodeJS.Timeout) {
+  return this.unref()
+}
+
+function trackUnref(): void {
+  const timeout = setTimeout(() => {}, 0)
+  clearTimeout(timeout)
+  const immediate = setImmediate(() => {})
+  clearImmediate(immediate)
+  unrefQuietly = (Object.getPrototypeOf(timeout) as { unref: (this: NodeJS.Timeout) => unknown }).unref
+  for (const proto of [Object.getPrototypeOf(timeout), Object.getPrototypeOf(immediate), Socket.prototype, Server.prototype] as { unref: () => unknown }[]) {
+    const original = proto.unref
+    proto.unref = function (this: unknown) {
+      unrefUsed = true
+      return original.call(this)
+    }
+  }
+}
+
+/**
+ * Freezes the environment after a response, unless nothing of the function can run before its
+ * next invocation anyway (an empty event loop, nothing unref'ed): blocking costs a wake-up per
+ * invocation that a busy gateway feels, and freezing an empty loop changes nothing.
+ */
+function freezeAfterResponse(): void {
+  if (unrefUsed || !eventLoopEmpty()) freeze()
+  // Not blocked: clear a thaw the gateway may already have sent for the next invocation, so
+  // that the next real freeze waits for its own.
+  else Atomics.store(control, CONTROL_THAW, FROZEN)
+}
+
 /** Runs `then` once the event loop has nothing left but the port to the gateway. */
 function whenEventLoopEmpty(then: () => void): void {
-  const poll = () => (eventLoopEmpty() ? then() : setTimeout(poll, EVENT_LOOP_POLL_MS).unref())
+  // Unref'ed (without marking the function as unref'ing), so that the poll does not count itself.
+  const poll = () => (eventLoopEmpty() ? then() : void unrefQuietly.call(setTimeout(poll, EVENT_LOOP_POLL_MS)))
   setImmediate(poll)
 }
 
@@ -212,7 +252,7 @@ async function invoke(handler: Handler, message: InvokeMessage): Promise<void> {
       if (payload !== undefined) send({ type: 'result', awsRequestId: message.awsRequestId, payload, maxMemoryUsedMB: maxMemoryUsedMB() })
     }
     // Frozen once the current callback has unwound, before any timer or I/O callback runs.
-    process.nextTick(freeze)
+    process.nextTick(freezeAfterResponse)
   }
   // The result of a returned promise, context.succeed/fail/done: sent at once.
   const finish = (err: unknown, result?: unknown) => {
@@ -247,6 +287,7 @@ async function invoke(handler: Handler, message: InvokeMessage): Promise<void> {
 async function main(): Promise<void> {
   installConsole()
   guardAllocators()
+  trackUnref()
   let handler: Handler
   try {
     handler = await loadHandler()
@@ -259,7 +300,7 @@ async function main(): Promise<void> {
   port.on('message', (message: InvokeMessage) => void invoke(handler, message))
   send({ type: 'ready' })
   // Frozen until the first invocation, like after every one.
-  process.nextTick(freeze)
+  process.nextTick(freezeAfterResponse)
 }
 
 void main()

@@ -44,9 +44,10 @@ test('Max Memory Used counts Buffers outside the V8 heap', async (t) => {
   assert.ok(used >= 300 && used <= 512, report)
 })
 
-test('an environment is frozen between invocations: a busy setInterval left by the handler does not run', async (t) => {
+for (const [kind, query] of [['', ''], [' (unref\'ed)', '?unref=1']] as const) {
+test(`an environment is frozen between invocations: a busy setInterval${kind} left by the handler does not run`, async (t) => {
   const { url } = await startGateway(t, singleFunctionApi({ handler: 'busy-timer.handler' }))
-  const first = await http(url)
+  const first = await http(url + query)
   assert.equal(first.status, 200)
   assert.equal(first.text, '0')
   const wallStart = process.hrtime.bigint()
@@ -61,6 +62,7 @@ test('an environment is frozen between invocations: a busy setInterval left by t
   assert.equal(second.status, 200)
   assert.ok(Number(second.text) < 5, `ticks while frozen: ${second.text}`)
 })
+}
 
 test('callbackWaitsForEmptyEventLoop: true (default) sends the callback result once the event loop is empty; false sends it at once', async (t) => {
   const { url } = await startGateway(t, singleFunctionApi({ handler: 'callback-wait.handler', payloadFormatVersion: '1.0' }))
