@@ -120,7 +120,20 @@ function guardAllocators(): void {
       },
     }) as never
   }
-  setInterval(() => checkMemory(), MEMORY_CHECK_INTERVAL_MS).unref()
+}
+
+/** The periodic memory check, armed only while an invocation runs (idle environments cost no wake-ups). */
+let watchdog: NodeJS.Timeout | undefined
+
+function armWatchdog(): void {
+  if (watchdog !== undefined) return
+  watchdog = setInterval(() => checkMemory(), MEMORY_CHECK_INTERVAL_MS)
+  unrefQuietly.call(watchdog)
+}
+
+function disarmWatchdog(): void {
+  clearInterval(watchdog)
+  watchdog = undefined
 }
 
 /**
@@ -234,8 +247,12 @@ function makeContext(message: InvokeMessage, done: (err: unknown, result?: unkno
 
 async function invoke(handler: Handler, message: InvokeMessage): Promise<void> {
   currentRequestId = message.awsRequestId
+  // Also catches what a previous invocation left running after its response.
+  checkMemory()
+  armWatchdog()
   let settled = false
   const respond = (err: unknown, result?: unknown) => {
+    disarmWatchdog()
     checkMemory()
     if (err !== null && err !== undefined) {
       const error = toErrorPayload(err)
