@@ -28,6 +28,7 @@ import type { RuntimeSnapshot } from './model/index.js'
 import { SourceWatcher } from './runtime/index.js'
 import { createAdminServer } from './admin/index.js'
 import { AccessLogSinks } from './logging/index.js'
+import { EnvironmentBudget, type EnvironmentLimits } from './functions/index.js'
 import { MetricsRegistry } from './metrics/index.js'
 import { InMemoryRateLimiter } from './throttle/index.js'
 import { REDIS_STARTUP_WAIT_MS, RedisRateLimiter } from './throttle/index.js'
@@ -70,6 +71,12 @@ export interface GatewayOptions {
   readonly https?: { readonly port?: number; readonly host?: string }
   /** WebSocket timers (AWS's defaults: 10-minute idle timeout, 2-hour connections, 4 MiB outbound buffer). */
   readonly websocket?: Partial<WebSocketLimits>
+  /**
+   * Lambda execution environments of all functions together: `maxEnvironments` alive at once
+   * (default 64; at the cap the least recently used idle one is evicted, else invocations
+   * wait) and `idleTimeoutMs` before an idle one is reclaimed (default 5 minutes).
+   */
+  readonly environments?: EnvironmentLimits
 }
 
 export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonly issues: readonly ConfigIssue[] }
@@ -91,6 +98,8 @@ export interface Gateway {
   reopenLogs(): void
   /** The configuration being served. */
   readonly config: GatehouseConfig
+  /** Execution environments of all functions: alive now, the most alive at once so far, and the cap. */
+  readonly environments: { readonly alive: number; readonly peak: number; readonly max: number }
 }
 
 export function createGateway(configOrPath: string | object, options: GatewayOptions = {}): Gateway {
@@ -121,6 +130,10 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   let sharedRedis: SharedRedis | undefined
   const openRedis = (url: string): SharedRedis => (sharedRedis ??= new SharedRedis(url, logger))
   const upstreams = new UpstreamAgents()
+  for (const [name, value] of Object.entries(options.environments ?? {})) {
+    if (value !== undefined && !(Number.isInteger(value) && (value as number) > 0)) throw new RangeError(`environments.${name} must be a positive integer`)
+  }
+  const budget = new EnvironmentBudget(options.environments)
   // Filled once listening: functions reach `@connections` here (see connections-redirect.ts).
   const localEndpoint = { url: '' }
   // Replaced snapshots whose environments may still be finishing invocations.
@@ -149,7 +162,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     } else if (loaded.config.redis?.url !== undefined && ownedLimiter === undefined && options.limiter === undefined) {
       logger.warn('redis.url was added to the config: restart to share throttling through Redis')
     }
-    return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams, localEndpoint }) }
+    return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams, localEndpoint, budget }) }
   }
 
   const logWarnings = (snapshot: RuntimeSnapshot): void => {
@@ -198,6 +211,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     },
     reopenLogs() {
       sinks.reopen()
+    },
+    get environments() {
+      return { alive: budget.alive, peak: budget.peak, max: budget.maxEnvironments }
     },
     get config() {
       if (holder === undefined) throw new Error('Gateway is not started')

@@ -10,6 +10,7 @@ import { createGateway } from '../gateway.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from '../logging/index.js'
 import { describeRoutes, describeEndpoints } from './describe.js'
 import { parseRedisUrl } from '../redis/index.js'
+import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_ENVIRONMENTS } from '../functions/index.js'
 
 const DEFAULT_CONFIG = './gatehouse.yaml'
 const DEFAULT_PORT = 3000
@@ -37,6 +38,8 @@ Options (serve):
   --https-host H      Its interface (default: --host)
   --redis URL         redis://HOST:PORT (or rediss://, redis-sentinel://, redis-cluster://): share
                       throttle buckets and WebSocket connections with other nodes (overrides redis.url)
+  --max-environments N   Execution environments of all functions together (default ${DEFAULT_MAX_ENVIRONMENTS})
+  --idle-timeout S       Seconds an idle execution environment is kept (default ${DEFAULT_IDLE_TIMEOUT_MS / 1000})
 
 Signals (serve): SIGINT/SIGTERM stop after requests in flight; SIGHUP reopens access-log files.
 
@@ -63,6 +66,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         'https-port': { type: 'string' },
         'https-host': { type: 'string' },
         redis: { type: 'string' },
+        'max-environments': { type: 'string' },
+        'idle-timeout': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -138,6 +143,8 @@ interface ServeFlags {
   readonly 'https-port'?: string | undefined
   readonly 'https-host'?: string | undefined
   readonly redis?: string | undefined
+  readonly 'max-environments'?: string | undefined
+  readonly 'idle-timeout'?: string | undefined
 }
 
 /** A TCP port from a flag: digits only (no `0x10`, no `1e3`), 0-65535. */
@@ -165,6 +172,15 @@ async function serve(configFile: string, flags: ServeFlags): Promise<number> {
       return 2
     }
   }
+  const positive = (value: string | undefined): number | undefined => (value === undefined ? undefined : /^\d{1,9}$/.test(value) && Number(value) > 0 ? Number(value) : NaN)
+  const maxEnvironments = positive(flags['max-environments'])
+  const idleTimeout = positive(flags['idle-timeout'])
+  for (const [name, value] of [['--max-environments', maxEnvironments], ['--idle-timeout', idleTimeout]] as const) {
+    if (Number.isNaN(value)) {
+      process.stderr.write(`gatehouse: ${name} must be a positive integer\n`)
+      return 2
+    }
+  }
   const level = (flags['log-level'] ?? 'info') as LogLevel
   if (!LOG_LEVELS.includes(level)) {
     process.stderr.write(`gatehouse: --log-level must be one of ${LOG_LEVELS.join(', ')}\n`)
@@ -185,6 +201,10 @@ async function serve(configFile: string, flags: ServeFlags): Promise<number> {
     ...(flags['no-admin'] === true ? {} : { admin: { port: adminPort, host: flags['admin-host'] ?? DEFAULT_HOST } }),
     https: { port: httpsPort, host: flags['https-host'] ?? flags.host ?? DEFAULT_HOST },
     ...(flags.redis !== undefined ? { redis: flags.redis } : {}),
+    environments: {
+      ...(maxEnvironments !== undefined ? { maxEnvironments } : {}),
+      ...(idleTimeout !== undefined ? { idleTimeoutMs: idleTimeout * 1000 } : {}),
+    },
   })
   try {
     await gateway.start()

@@ -5,21 +5,21 @@
  * to do with the environment afterwards.
  */
 import { Worker } from 'node:worker_threads'
-import type { EnvironmentInit, EnvironmentMessage } from './protocol.js'
+import { CONTROL_SLOTS, CONTROL_THAW, THAWED, type EnvironmentInit, type EnvironmentMessage } from './protocol.js'
 import type { FunctionErrorPayload } from '../model/index.js'
 
 export type RunOutcome =
   | { readonly kind: 'result'; readonly payload: string; readonly maxMemoryUsedMB: number }
   | { readonly kind: 'error'; readonly error: FunctionErrorPayload; readonly maxMemoryUsedMB: number }
   /** The environment died during the invocation (uncaught exception, exit, out of memory). */
-  | { readonly kind: 'crash'; readonly error: FunctionErrorPayload }
+  | { readonly kind: 'crash'; readonly error: FunctionErrorPayload; readonly maxMemoryUsedMB: number }
   /** The function's own timeout elapsed; the environment must be discarded. */
   | { readonly kind: 'timeout' }
 
 export type InitOutcome = { readonly ok: true; readonly initDurationMs: number } | { readonly ok: false; readonly error: FunctionErrorPayload }
 
 export interface EnvironmentOptions {
-  readonly init: EnvironmentInit
+  readonly init: Omit<EnvironmentInit, 'control'>
   readonly env: Readonly<Record<string, string>>
   readonly memorySize: number
   readonly onLog: ((line: string) => void) | null
@@ -36,12 +36,15 @@ export class ExecutionEnvironment {
   #worker: Worker
   #dead = false
   #pending: { id: string; resolve: (o: RunOutcome) => void } | undefined
+  readonly #control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT))
+  /** When this environment last finished an invocation (`performance.now()`), for idle reclamation and LRU eviction. */
+  lastUsed = performance.now()
 
   constructor(options: EnvironmentOptions) {
     // Lambda's Init Duration covers starting the runtime as well as loading the handler.
     const created = performance.now()
     this.#worker = new Worker(WORKER_URL, {
-      workerData: options.init,
+      workerData: { ...options.init, control: this.#control.buffer } satisfies EnvironmentInit,
       env: options.env,
       execArgv: [],
       // Lambda stops a function that exceeds its memory size; V8's heap cap does the same here.
@@ -69,22 +72,38 @@ export class ExecutionEnvironment {
         case 'error':
           this.#settle(message.awsRequestId, { kind: 'error', error: message.error, maxMemoryUsedMB: message.maxMemoryUsedMB })
           return
+        case 'out-of-memory':
+          // The worker has stopped itself and waits to be terminated.
+          die(
+            {
+              errorType: 'Runtime.OutOfMemory',
+              errorMessage: `Runtime exited with error: out of memory (${message.requestedMB} MB needed, memory size ${options.memorySize} MB)`,
+              trace: [],
+            },
+            message.usedMB
+          )
+          void this.#worker.terminate()
+          return
       }
     })
-    const die = (error: FunctionErrorPayload) => {
+    const die = (error: FunctionErrorPayload, maxMemoryUsedMB = 0) => {
       this.#dead = true
       settleInit({ ok: false, error })
       const pending = this.#pending
       this.#pending = undefined
-      pending?.resolve({ kind: 'crash', error })
+      pending?.resolve({ kind: 'crash', error, maxMemoryUsedMB })
     }
     this.#worker.on('error', (err: Error & { code?: string }) => {
       const outOfMemory = err.code === 'ERR_WORKER_OUT_OF_MEMORY'
-      die({
-        errorType: outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError',
-        errorMessage: outOfMemory ? 'Runtime exited with error: out of memory' : `Runtime exited with error: ${err.name}: ${err.message}`,
-        trace: (err.stack ?? '').split('\n'),
-      })
+      die(
+        {
+          errorType: outOfMemory ? 'Runtime.OutOfMemory' : 'Runtime.ExitError',
+          errorMessage: outOfMemory ? 'Runtime exited with error: out of memory' : `Runtime exited with error: ${err.name}: ${err.message}`,
+          trace: (err.stack ?? '').split('\n'),
+        },
+        // V8's heap limit (resourceLimits) ended it: it held its whole memory size.
+        outOfMemory ? options.memorySize : 0
+      )
     })
     this.#worker.on('exit', (code) => {
       die({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: exit status ${code}`, trace: [] })
@@ -98,7 +117,7 @@ export class ExecutionEnvironment {
   run(awsRequestId: string, event: string, timeoutMs: number): Promise<RunOutcome> {
     return new Promise((resolve) => {
       if (this.#dead) {
-        resolve({ kind: 'crash', error: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited', trace: [] } })
+        resolve({ kind: 'crash', error: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited', trace: [] }, maxMemoryUsedMB: 0 })
         return
       }
       const timer = setTimeout(() => this.#settle(awsRequestId, { kind: 'timeout' }), timeoutMs)
@@ -110,6 +129,7 @@ export class ExecutionEnvironment {
         },
       }
       this.#worker.postMessage({ type: 'invoke', awsRequestId, event, deadline: Date.now() + timeoutMs })
+      this.#thaw()
     })
   }
 
@@ -120,7 +140,13 @@ export class ExecutionEnvironment {
     pending.resolve(outcome)
   }
 
-  /** Stops the environment (timeout, reload, shutdown). */
+  /** Wakes the frozen worker: it then receives the message just posted (or is terminated). */
+  #thaw(): void {
+    Atomics.store(this.#control, CONTROL_THAW, THAWED)
+    Atomics.notify(this.#control, CONTROL_THAW)
+  }
+
+  /** Stops the environment (timeout, reload, shutdown, reclamation). */
   terminate(): Promise<void> {
     this.#dead = true
     return this.#worker.terminate().then(() => undefined)

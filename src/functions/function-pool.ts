@@ -8,6 +8,7 @@
 import { newLambdaRequestId } from '../util/index.js'
 import { ExecutionEnvironment, type InitOutcome, type RunOutcome } from './environment.js'
 import { CONNECTIONS_ENDPOINT_VARIABLE } from './protocol.js'
+import { EnvironmentBudget, type BudgetMember } from './environment-budget.js'
 import type { FunctionDefinition, FunctionPoolHandle, InvokeResult } from '../model/index.js'
 
 /**
@@ -40,6 +41,11 @@ export interface FunctionPoolOptions {
    * credential (so `@connections` calls pass SigV4 checks), or `null`.
    */
   readonly executionCredentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string } | null
+  /**
+   * The environments of all functions together (global cap, idle reclamation), shared by
+   * every pool of a gateway across reloads; default: one of this pool's own with the defaults.
+   */
+  readonly budget?: EnvironmentBudget
 }
 
 /**
@@ -76,7 +82,7 @@ function withInitDeadline(env: ExecutionEnvironment): Promise<InitOutcome> {
   return Promise.race([env.ready, expired]).finally(() => clearTimeout(timer))
 }
 
-export class FunctionPool implements FunctionPoolHandle {
+export class FunctionPool implements FunctionPoolHandle, BudgetMember {
   readonly fn: FunctionDefinition
   readonly #options: FunctionPoolOptions
   readonly #limit: number
@@ -85,6 +91,7 @@ export class FunctionPool implements FunctionPoolHandle {
   readonly #all = new Set<ExecutionEnvironment>()
   readonly #waiters: Waiter[] = []
   readonly #env: Readonly<Record<string, string>>
+  readonly #budget: EnvironmentBudget
   /** Retired by a reload: still serves invocations that reach it, keeps no idle environment. */
   #retired = false
   /** Destroyed at shutdown: refuses everything. */
@@ -97,6 +104,8 @@ export class FunctionPool implements FunctionPoolHandle {
     this.#limit = fn.reservedConcurrency ?? UNRESERVED_CONCURRENCY_LIMIT
     this.#queueable = fn.reservedConcurrency === null
     this.#env = lambdaEnvironment(fn, options)
+    this.#budget = options.budget ?? new EnvironmentBudget()
+    this.#budget.join(this)
   }
 
   /** Environments alive now (busy or idle). */
@@ -131,7 +140,9 @@ export class FunctionPool implements FunctionPoolHandle {
       }
       const env = this.#acquire()
       if (env !== undefined) return waiter.start(env)
-      if (!this.#queueable || this.#destroyed || this.#waiters.length >= MAX_QUEUED_INVOCATIONS) {
+      // At the global cap (not its own limit) even a reserved function's invocation waits.
+      const atOwnLimit = this.#all.size >= this.#limit
+      if ((!this.#queueable && atOwnLimit) || this.#destroyed || this.#waiters.length >= MAX_QUEUED_INVOCATIONS) {
         clearTimeout(integrationTimer)
         answered = true
         resolve({
@@ -144,6 +155,7 @@ export class FunctionPool implements FunctionPoolHandle {
         return
       }
       this.#waiters.push(waiter)
+      if (!atOwnLimit) this.#budget.wait(this)
     })
   }
 
@@ -152,6 +164,12 @@ export class FunctionPool implements FunctionPoolHandle {
     const warm = this.#idle.pop()
     if (warm !== undefined) return warm
     if (this.#all.size >= this.#limit) return undefined
+    if (!this.#budget.tryTake()) return undefined
+    return this.#create()
+  }
+
+  /** A new environment in a slot already taken from the budget. */
+  #create(): ExecutionEnvironment {
     const logStreamName = this.#newLogStreamName()
     const env = new ExecutionEnvironment({
       init: {
@@ -229,7 +247,7 @@ export class FunctionPool implements FunctionPoolHandle {
     } else if (outcome.kind === 'crash') {
       log(`${new Date().toISOString()} ${requestId} Error: ${outcome.error.errorMessage}`)
     }
-    const memory = outcome.kind === 'result' || outcome.kind === 'error' ? outcome.maxMemoryUsedMB : 0
+    const memory = outcome.kind === 'timeout' ? 0 : outcome.maxMemoryUsedMB
     log(`END RequestId: ${requestId}`)
     log(
       `REPORT RequestId: ${requestId}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.ceil(duration)} ms\t` +
@@ -242,20 +260,55 @@ export class FunctionPool implements FunctionPoolHandle {
   #release(env: ExecutionEnvironment): void {
     const waiter = this.#waiters.shift()
     if (waiter !== undefined) return waiter.start(env)
-    if (this.#retired || this.#destroyed) {
-      this.#all.delete(env)
-      void env.terminate()
+    if (this.#retired || this.#destroyed || this.#budget.contended) {
+      // Not kept idle: another function's invocation may be waiting for the slot.
+      this.#end(env)
       return
     }
+    // Newest last: warm invocations take from the end, reclamation and eviction from the front.
+    env.lastUsed = performance.now()
     this.#idle.push(env)
   }
 
+  reclaimIdle(before: number): void {
+    while (this.#idle.length > 0 && (this.#idle[0] as ExecutionEnvironment).lastUsed < before) {
+      this.#end(this.#idle.shift() as ExecutionEnvironment)
+    }
+  }
+
+  /** Ends an environment and gives its slot back to the budget. */
+  #end(env: ExecutionEnvironment): void {
+    if (!this.#all.delete(env)) return
+    void env.terminate()
+    this.#budget.release()
+  }
+
   #discard(env: ExecutionEnvironment): void {
-    this.#all.delete(env)
+    if (!this.#all.delete(env)) return
     void env.terminate()
     // A queued invocation can now have a fresh environment in the freed slot.
-    const fresh = this.#waiters.length > 0 ? this.#acquire() : undefined
-    if (fresh !== undefined) this.#waiters.shift()?.start(fresh)
+    if (this.#waiters.length > 0 && !this.#destroyed) this.#waiters.shift()?.start(this.#create())
+    else this.#budget.release()
+  }
+
+  oldestIdle(): number | undefined {
+    return this.#idle[0]?.lastUsed
+  }
+
+  evictOldestIdle(): void {
+    const env = this.#idle.shift()
+    if (env === undefined) return
+    this.#all.delete(env)
+    void env.terminate()
+  }
+
+  slotFreed(): boolean {
+    if (this.#destroyed || this.#waiters.length === 0 || this.#all.size >= this.#limit) return false
+    const env = this.#acquire()
+    if (env === undefined) return false
+    this.#waiters.shift()?.start(env)
+    if (this.#waiters.length > 0) this.#budget.wait(this)
+    return true
   }
 
   /**
@@ -264,19 +317,20 @@ export class FunctionPool implements FunctionPoolHandle {
    */
   close(): void {
     this.#retired = true
-    for (const env of this.#idle.splice(0)) {
-      this.#all.delete(env)
-      void env.terminate()
-    }
+    for (const env of this.#idle.splice(0)) this.#end(env)
+    // Retired pools (one per reload) must not pile up in the budget. One with invocations
+    // still waiting for a slot stays until it is destroyed, so that they get one.
+    if (this.#waiters.length === 0) this.#budget.leave(this)
   }
 
   /** Ends every environment at once (shutdown after the grace period). */
   async destroy(): Promise<void> {
     this.#destroyed = true
     for (const waiter of this.#waiters.splice(0)) waiter.reject()
+    this.#budget.leave(this)
     this.#idle.length = 0
     const all = [...this.#all]
-    this.#all.clear()
+    for (const env of all) this.#end(env)
     await Promise.all(all.map((e) => e.terminate()))
   }
 

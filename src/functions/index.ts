@@ -4,3 +4,4 @@
  * This file is the folder's surface: the rest of Gatehouse imports from here only.
  */
 export { FunctionPool, type FunctionPoolOptions } from './function-pool.js'
+export { EnvironmentBudget, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_ENVIRONMENTS, type EnvironmentLimits } from './environment-budget.js'
