@@ -181,7 +181,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     }, SHUTDOWN_GRACE_MS).unref()
     watcher?.watchFiles(built.snapshot.config.sourceFiles)
     logWarnings(built.snapshot)
-    logger.info('Configuration reloaded', { apis: built.snapshot.apis.size, functions: built.snapshot.pools.size })
+    const { apis, websocketApis, pools } = built.snapshot
+    logger.info('Configuration reloaded', { apis: apis.size + websocketApis.size, httpApis: apis.size, websocketApis: websocketApis.size, functions: pools.size })
     return { ok: true }
   }
 

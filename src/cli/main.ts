@@ -105,11 +105,12 @@ function validate(configFile: string): number {
     process.stdout.write(`${result.issues.length} problem${result.issues.length === 1 ? '' : 's'} found\n`)
     return 1
   }
-  const { apis, functions, warnings } = result.config
+  const { apis, websocketApis, functions, warnings } = result.config
   // Truststore warnings, as AWS returns them: the config is valid, mTLS stays on.
   for (const warning of warnings) process.stdout.write(`warning: ${formatIssue(warning, process.cwd())}\n`)
-  const routeCount = apis.reduce((n, a) => n + a.routes.length, 0)
-  process.stdout.write(`${configFile} is valid: ${apis.length} API(s), ${routeCount} route(s), ${functions.size} function(s)\n`)
+  const routeCount = apis.reduce((n, a) => n + a.routes.length, 0) + websocketApis.reduce((n, a) => n + a.routes.length, 0)
+  const kinds = `${apis.length} HTTP, ${websocketApis.length} WebSocket`
+  process.stdout.write(`${configFile} is valid: ${apis.length + websocketApis.length} API(s) (${kinds}), ${routeCount} route(s), ${functions.size} function(s)\n`)
   return 0
 }
 

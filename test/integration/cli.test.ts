@@ -1,10 +1,10 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, copyFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { http } from '../helpers/http.js'
-import { handlersDir } from '../helpers/paths.js'
+import { handlersDir, repoRoot } from '../helpers/paths.js'
 import { spawnCli, WAIT_MS } from '../helpers/cli.js'
 
 /** Runs a short command to completion. */
@@ -133,7 +133,7 @@ test('serve with a port that is not an integer in 0-65535 exits 2 without servin
 test('validate on a good config exits 0 and summarises it', async (t) => {
   const result = await run(t, ['validate', 'gatehouse.yaml'], appDir(t))
   assert.equal(result.code, 0, result.stdout + result.stderr)
-  assert.match(result.stdout, /gatehouse\.yaml is valid: 1 API\(s\), 4 route\(s\), 3 function\(s\)/)
+  assert.match(result.stdout, /gatehouse\.yaml is valid: 1 API\(s\) \(1 HTTP, 0 WebSocket\), 4 route\(s\), 3 function\(s\)/)
 })
 
 test('validate and routes read ./gatehouse.yaml when no CONFIG is given', async (t) => {
@@ -243,3 +243,41 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     assert.match(cli.stderr(), /Stopped/)
   })
 }
+
+/** A copy of examples/chat (a WebSocket-only config) in a temp dir. */
+function chatDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-chat-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  cpSync(join(repoRoot, 'examples', 'chat'), dir, { recursive: true })
+  return dir
+}
+
+test('validate counts WebSocket APIs and their routes (the chat example is 1 API, not 0)', async (t) => {
+  const result = await run(t, ['validate', 'gatehouse.yaml'], chatDir(t))
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  assert.match(result.stdout, /gatehouse\.yaml is valid: 1 API\(s\) \(0 HTTP, 1 WebSocket\), 4 route\(s\), 4 function\(s\)/)
+})
+
+test('routes lists WebSocket routes per stage (the chat example prints its table, not nothing)', async (t) => {
+  const result = await run(t, ['routes', 'gatehouse.yaml'], chatDir(t))
+  assert.equal(result.code, 0, result.stderr)
+  const blocks = result.stdout.trim().split(/\n\s*\n/)
+  assert.equal(blocks.length, 1, result.stdout)
+  const [block] = blocks as [string]
+  assert.match(block, /^WebSocket API chat \(chat000001\)\s+stage prod\s+route selection \$request\.body\.action\n/)
+  assert.match(block, /\n\s+\$connect\s+AWS_PROXY lambda:onconnect \(timeout \d+ ms\)/)
+  assert.match(block, /\n\s+\$disconnect\s+AWS_PROXY lambda:ondisconnect/)
+  assert.match(block, /\n\s+sendmessage\s+AWS_PROXY lambda:sendmessage/)
+  assert.match(block, /\n\s+\$default\s+AWS_PROXY lambda:usage/)
+})
+
+test('the reload log counts WebSocket APIs (apis=1 websocketApis=1 on the chat example, not apis=0)', async (t) => {
+  const dir = chatDir(t)
+  const cli = spawnCli(t, ['serve', 'gatehouse.yaml', '--port', '0', '--host', '127.0.0.1'], dir)
+  await cli.waitFor('stdout', /listening/i)
+  appendFileSync(join(dir, 'gatehouse.yaml'), '\n# touched\n')
+  const [line] = await cli.waitFor('stderr', /Configuration reloaded.*\n/)
+  assert.match(line ?? '', /apis[=:]\s*1\b/)
+  assert.match(line ?? '', /httpApis[=:]\s*0\b/)
+  assert.match(line ?? '', /websocketApis[=:]\s*1\b/)
+})
