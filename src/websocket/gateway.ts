@@ -10,8 +10,8 @@ import { validateHeaderName, validateHeaderValue, type IncomingMessage } from 'n
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { headerPairs, hostName } from '../util/index.js'
-import { newRequestId } from '../util/index.js'
-import { queryParameters } from '../integrations/index.js'
+import { newRequestId, newTraceId } from '../util/index.js'
+import { FORWARDED_FOR_SEPARATOR, queryParameters } from '../integrations/index.js'
 import type { Logger } from '../logging/index.js'
 import { splitTarget } from '../routing/index.js'
 import type { RuntimeSnapshot, SnapshotSource } from '../model/index.js'
@@ -102,17 +102,24 @@ export class WebSocketGateway {
     if (api == null || stage === undefined) return refuseUpgrade(socket, UNKNOWN_STAGE_STATUS, requestId)
 
     const remote = req.socket.remoteAddress ?? ''
+    const sourceIp = remote.startsWith('::ffff:') ? remote.slice(7) : remote
+    const requestTimeEpoch = Date.now()
     const connection = new Connection({
       connectionId: newRequestId(),
       apiId: api.apiId,
       stageName: stage.stageName,
       domainName,
-      sourceIp: remote.startsWith('::ffff:') ? remote.slice(7) : remote,
+      sourceIp,
       userAgent: req.headers['user-agent'] ?? '',
-      handshakeHeaders: headerPairs(req.rawHeaders),
+      handshakeHeaders: withForwardedHeaders(headerPairs(req.rawHeaders), {
+        sourceIp,
+        port: req.socket.localPort ?? 0,
+        scheme: 'encrypted' in req.socket ? 'https' : 'http',
+        requestTimeEpoch,
+      }),
       query: queryParameters(rawQueryString),
     })
-    const base: EventBase = { connection, routeKey: '$connect', requestId, requestTimeEpoch: Date.now() }
+    const base: EventBase = { connection, routeKey: '$connect', requestId, requestTimeEpoch }
     let integrationLatency = -1
     let integrationStatus = -1
     let integrationError = ''
@@ -372,4 +379,38 @@ function handshakeHeaders101(headers: ReadonlyArray<readonly [string, string]>):
 
 function protocolOf(req: HandshakeRequest): string | undefined {
   return req[HANDSHAKE]?.protocol
+}
+
+/**
+ * The upgrade request's headers as AWS hands them to `$connect` (spec 10.4): the client's
+ * own, then `X-Amzn-Trace-Id` (the client's, else a new one), `X-Forwarded-For` (the client's
+ * chain with the client address appended), `X-Forwarded-Port` and `X-Forwarded-Proto` (the
+ * gateway's own, replacing any the client sent), in AWS's name case.
+ */
+function withForwardedHeaders(
+  pairs: ReadonlyArray<readonly [string, string]>,
+  via: { readonly sourceIp: string; readonly port: number; readonly scheme: 'http' | 'https'; readonly requestTimeEpoch: number }
+): Array<readonly [string, string]> {
+  const out: Array<readonly [string, string]> = []
+  let forwardedFor: string | undefined
+  let traceId: string | undefined
+  for (const pair of pairs) {
+    switch (pair[0].toLowerCase()) {
+      case 'x-forwarded-port':
+      case 'x-forwarded-proto':
+        continue
+      case 'x-forwarded-for':
+        forwardedFor = forwardedFor === undefined ? pair[1] : `${forwardedFor}, ${pair[1]}`
+        continue
+      case 'x-amzn-trace-id':
+        traceId ??= pair[1]
+        continue
+    }
+    out.push(pair)
+  }
+  out.push(['X-Amzn-Trace-Id', traceId ?? newTraceId(via.requestTimeEpoch)])
+  out.push(['X-Forwarded-For', forwardedFor === undefined ? via.sourceIp : forwardedFor + FORWARDED_FOR_SEPARATOR + via.sourceIp])
+  out.push(['X-Forwarded-Port', String(via.port)])
+  out.push(['X-Forwarded-Proto', via.scheme])
+  return out
 }
