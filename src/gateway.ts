@@ -151,6 +151,14 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams, localEndpoint }) }
   }
 
+  /** Says at start who may call `@connections` when no `iam` credentials can verify signatures. */
+  const logConnectionsApiAccess = (config: RuntimeSnapshot['config'], loopbackOnly: boolean): void => {
+    if (config.websocketApis.length === 0 || config.iam !== null) return
+    if (loopbackOnly) logger.info('@connections accepts unsigned calls: no iam credentials are configured and every listener is bound to loopback')
+    else if (config.connectionsApi.allowUnsigned) logger.warn('@connections accepts unsigned calls from any client (connectionsApi.allowUnsigned: true, no iam credentials)')
+    else logger.warn('@connections refuses every call (403): no iam credentials to verify signatures and the gateway listens beyond loopback; configure iam.credentials or set connectionsApi.allowUnsigned: true')
+  }
+
   const logWarnings = (snapshot: RuntimeSnapshot): void => {
     for (const warning of snapshot.config.warnings) logger.warn(formatIssue(warning))
   }
@@ -214,6 +222,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       const redisUrl = options.redis ?? built.snapshot.config.redis?.url
       directory = redisUrl === undefined ? undefined : new ConnectionDirectory(redisUrl, logger)
       websocket = new WebSocketGateway(holder, logger, options.websocket, directory ?? null)
+      // Decided before the first connection can arrive (a domain added by a reload is served
+      // only after a restart, which decides again).
+      websocket.loopbackOnly = isLoopback(host) && (built.snapshot.config.domainNames.length === 0 || isLoopback(options.https?.host ?? host))
       plane = createDataPlane(holder, logger, webSocketPlane(holder, websocket))
       plane.server.listen(options.port ?? 0, host)
       try {
@@ -238,6 +249,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
         }
         httpsUrl = listeningUrl(https, httpsHost).replace(/^http:/, 'https:')
       }
+      logConnectionsApiAccess(built.snapshot.config, websocket.loopbackOnly)
       if (options.admin !== undefined) {
         const adminHost = options.admin.host ?? '127.0.0.1'
         admin = createAdminServer({ metrics, ready: () => holder !== undefined && !stopping })
@@ -325,4 +337,9 @@ function functionLogSink(option: GatewayOptions['functionLogs']): ((line: string
   if (typeof option === 'function') return option
   if (option === 'silent') return null
   return (line) => process.stdout.write(line + '\n')
+}
+
+/** Whether a bind address only accepts connections from this machine. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }

@@ -136,6 +136,9 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
       accountId,
       region,
       iam,
+      connectionsApi: {
+        allowUnsigned: isObject(root['connectionsApi']) && root['connectionsApi']['allowUnsigned'] === true,
+      },
       accountThrottle,
       functions,
       apis,

@@ -4,7 +4,10 @@
  * the AWS SDK builds from `https://{domainName}/{stage}`: `POST` sends a frame, `GET`
  * describes the connection, `DELETE` closes it. Errors carry `x-amzn-ErrorType` so SDKs
  * raise their own exception classes (an unknown or closed connection is `410 GoneException`).
- * SigV4 signatures are verified when `iam` credentials are configured, else accepted.
+ * SigV4 signatures are verified when `iam` credentials are configured. Without them there is
+ * nothing to verify against: calls are accepted on a loopback-only gateway (development), and
+ * elsewhere only with `connectionsApi.allowUnsigned: true`; otherwise they are refused as
+ * AWS refuses calls it cannot authenticate (`UNAUTHENTICATED_CALL`, `UNRECOGNIZED_SIGNATURE`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { verifySigV4 } from '../auth/index.js'
@@ -57,6 +60,10 @@ export async function handleConnectionsRequest(req: IncomingMessage, res: Server
       { region: snapshot.config.region, now: Date.now(), clockSkewMs: iam.clockSkewMs, allowSessionTokens: iam.allowSessionTokens, credentials: (id) => iam.credentials.get(id) }
     )
     if (!verdict.ok) return error(res, requestId, 403, 'ForbiddenException', 'Forbidden')
+  } else if (!ws.loopbackOnly && !snapshot.config.connectionsApi.allowUnsigned) {
+    const signed = req.headers.authorization !== undefined || /(?:^|&)X-Amz-Signature=/i.test(rawQueryString)
+    const refusal = signed ? UNRECOGNIZED_SIGNATURE : UNAUTHENTICATED_CALL
+    return error(res, requestId, refusal.status, refusal.type, refusal.message)
   }
   const method = req.method
   if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') return error(res, requestId, 405, 'MethodNotAllowedException', 'Use POST, GET or DELETE')
@@ -74,6 +81,17 @@ export async function handleConnectionsRequest(req: IncomingMessage, res: Server
       return error(res, requestId, CLUSTER_UNAVAILABLE.status, CLUSTER_UNAVAILABLE.type, `The connection's node could not be reached: ${outcome.reason}`)
   }
 }
+
+/**
+ * An `@connections` call without a signature, refused (no `iam` credentials, a non-loopback
+ * listener, no `allowUnsigned`): AWS's answer to an unsigned call to a signed AWS API.
+ */
+export const UNAUTHENTICATED_CALL = { status: 403, type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' } as const
+/**
+ * A signed `@connections` call when no `iam` credentials are configured to check it against:
+ * AWS's answer for an access key it does not know.
+ */
+export const UNRECOGNIZED_SIGNATURE = { status: 403, type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' } as const
 
 /**
  * A connection held by another node that cannot be reached (Redis down, node not answering):

@@ -45,6 +45,12 @@ export class WebSocketGateway {
 
   /** Where connections of other nodes are found (Redis), or `null` for a single node. */
   readonly directory: ConnectionDirectory | null
+  /**
+   * Whether every listener serving `@connections` is bound to a loopback address; set by the
+   * gateway once it listens. Unsigned management calls are accepted only then (or when the
+   * config's `connectionsApi.allowUnsigned` says so) while no `iam` credentials exist.
+   */
+  loopbackOnly = true
 
   constructor(holder: SnapshotSource, logger: Logger, limits: Partial<WebSocketLimits> = {}, directory: ConnectionDirectory | null = null) {
     this.#holder = holder
