@@ -8,7 +8,7 @@
 // (execution environments copy the gateway's environment), so runs never share that store.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
@@ -143,5 +143,23 @@ test('examples/chat: the SDK\'s NodeVersionSupportWarning does not reach the fun
     // The SDK still warns where the host asks for it: the check above is not vacuous.
     const loud = await coldStartLog('false')
     assert.ok(loud.some((l) => l.includes('NodeVersionSupportWarning')), loud.join('\n'))
+  }
+})
+
+test('examples/chat: every package its handlers import is installed by a plain `npm install`, --omit=dev included (not a devDependency)', async () => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>
+  const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> }
+  const srcDir = join(repoRoot, 'examples', 'chat', 'src')
+  const imported = new Set<string>()
+  for (const file of readdirSync(srcDir)) {
+    for (const m of readFileSync(join(srcDir, file), 'utf8').matchAll(/from '((?:@[^/']+\/)?[^./'][^/']*)/g)) {
+      if (!(m[1] as string).startsWith('node:')) imported.add(m[1] as string)
+    }
+  }
+  assert.ok(imported.has('@aws-sdk/client-apigatewaymanagementapi'), [...imported].join(', '))
+  for (const name of imported) {
+    assert.ok(pkg['dependencies']?.[name] !== undefined || pkg['optionalDependencies']?.[name] !== undefined, `${name} is installed without dev dependencies`)
+    assert.equal(pkg['devDependencies']?.[name], undefined, `${name} is not a devDependency`)
+    assert.notEqual(lock.packages[`node_modules/${name}`]?.dev, true, `${name} is not dev-only in package-lock.json`)
   }
 })
