@@ -16,7 +16,7 @@ import type { GatehouseConfig, RateLimiter } from './model/index.js'
 import { SHUTDOWN_GRACE_MS } from './http/index.js'
 import { createDataPlane, listeningUrl, type DataPlane } from './http/index.js'
 import { createLogger, type Logger, type LogLevel } from './logging/index.js'
-import { compile, destroy, retire } from './runtime/index.js'
+import { checkHandlers, compile, destroy, retire } from './runtime/index.js'
 import { UpstreamAgents } from './integrations/index.js'
 import { applySnapshotToHttpsListener } from './http/index.js'
 import { WebSocketGateway } from './websocket/index.js'
@@ -82,7 +82,12 @@ export interface GatewayOptions {
   readonly websocket?: Partial<WebSocketLimits>
 }
 
-export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonly issues: readonly ConfigIssue[] }
+/**
+ * A reload that applied the config may still name handler modules that cannot load
+ * (`brokenHandlers`, at their file and line): those functions answer with their load error
+ * until fixed, while everything else runs the new config.
+ */
+export type ReloadResult = { readonly ok: true; readonly brokenHandlers?: readonly ConfigIssue[] } | { readonly ok: false; readonly issues: readonly ConfigIssue[] }
 
 export interface Gateway {
   /** Loads, compiles and listens; rejects with `ConfigError` on an invalid config. */
@@ -174,6 +179,17 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       watcher?.watchFiles([...new Set([...holder.current.config.sourceFiles, ...built.sourceFiles])])
       return { ok: false, issues: built.issues }
     }
+    // Handler modules are loaded in a scratch environment first, so a broken edit is named
+    // now, with its file and line, rather than at the function's next cold start.
+    const broken = await checkHandlers(built.snapshot.config)
+    if (stopping) {
+      await destroy(built.snapshot)
+      return { ok: false, issues: [] }
+    }
+    for (const problem of broken) {
+      logger.error(`Function ${problem.functions.join(', ')} cannot be loaded; its invocations fail until the module is fixed (the rest of the configuration is reloaded)`)
+      logger.error(`  ${formatIssue(problem.issue)}`)
+    }
     const previous = holder.swap(built.snapshot)
     retire(previous)
     for (const old of retired) if ([...old.pools.values()].every((p) => p.size === 0)) retired.delete(old)
@@ -191,7 +207,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     logWarnings(built.snapshot)
     const { apis, websocketApis, pools } = built.snapshot
     logger.info('Configuration reloaded', { apis: apis.size + websocketApis.size, httpApis: apis.size, websocketApis: websocketApis.size, functions: pools.size })
-    return { ok: true }
+    return broken.length === 0 ? { ok: true } : { ok: true, brokenHandlers: broken.map((p) => p.issue) }
   }
 
   const gateway: Gateway = {

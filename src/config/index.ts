@@ -2,7 +2,7 @@
  * @module
  * The surface of `config/`: what the rest of Gatehouse may use from it.
  */
-export { ConfigError, formatIssue, type ConfigIssue } from './issues.js'
+export { ConfigError, formatIssue, formatPath, type ConfigIssue } from './issues.js'
 export { loadConfigFile, loadConfigObject, type LoadConfigResult } from './load-config.js'
 export { DEFAULT_STAGE_NAME } from './defaults.js'
 export { resolveFunctionName, substituteStageVariables } from './integration-uri.js'

@@ -1,6 +1,6 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { appendFileSync, copyFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, copyFileSync, cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { http } from '../helpers/http.js'
@@ -249,6 +249,8 @@ function chatDir(t: TestContext): string {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-chat-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   cpSync(join(repoRoot, 'examples', 'chat'), dir, { recursive: true })
+  // Its handlers import the SDK: resolve packages as from the repository.
+  symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir')
   return dir
 }
 
@@ -280,4 +282,15 @@ test('the reload log counts WebSocket APIs (apis=1 websocketApis=1 on the chat e
   assert.match(line ?? '', /apis[=:]\s*1\b/)
   assert.match(line ?? '', /httpApis[=:]\s*0\b/)
   assert.match(line ?? '', /websocketApis[=:]\s*1\b/)
+})
+
+test('validate loads handler modules: a syntax error or a failing import is a problem at the handler file and line, and exits 1', async (t) => {
+  const dir = appDir(t)
+  writeFileSync(join(dir, 'gated.mjs'), 'export const handler = async () => {\n  return { statusCode: 200 \n}\nconst broken = ;\n')
+  writeFileSync(join(dir, 'echo-v1.mjs'), "import { nothing } from 'node:fs'\nexport const handler = async () => ({})\n")
+  const result = await run(t, ['validate', 'gatehouse.yaml'], dir)
+  assert.equal(result.code, 1, result.stdout)
+  assert.match(result.stdout, /^gated\.mjs:4: functions\.gated\.handler: handler module cannot be loaded: SyntaxError: Unexpected token ';'$/m)
+  assert.match(result.stdout, /^echo-v1\.mjs:1: functions\.echoV1\.handler: handler module cannot be loaded: SyntaxError: .*does not provide an export named 'nothing'$/m)
+  assert.match(result.stdout, /2 problems found\n$/)
 })

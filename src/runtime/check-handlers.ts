@@ -1,0 +1,34 @@
+/**
+ * @module
+ * Every handler module of a config, loaded in a scratch environment (`checkHandlerModule`),
+ * its load errors reported as config problems at the handler file and line: `validate` fails
+ * on them, and a reload names them.
+ */
+import { formatPath, type ConfigIssue } from '../config/index.js'
+import { checkHandlerModule } from '../functions/index.js'
+import type { GatehouseConfig } from '../model/index.js'
+
+export interface HandlerProblem {
+  /** The functions whose module it is. */
+  readonly functions: readonly string[]
+  readonly issue: ConfigIssue
+}
+
+export async function checkHandlers(config: GatehouseConfig): Promise<HandlerProblem[]> {
+  const byFile = new Map<string, string[]>()
+  for (const fn of config.functions.values()) {
+    const names = byFile.get(fn.handlerFile)
+    if (names === undefined) byFile.set(fn.handlerFile, [fn.name])
+    else names.push(fn.name)
+  }
+  const checks = await Promise.all([...byFile].map(async ([file, functions]) => ({ functions, check: await checkHandlerModule(file) })))
+  const problems: HandlerProblem[] = []
+  for (const { functions, check } of checks) {
+    if (check.ok) continue
+    problems.push({
+      functions,
+      issue: { file: check.file, line: check.line, path: formatPath(['functions', functions[0] as string, 'handler']), message: `handler module cannot be loaded: ${check.message}` },
+    })
+  }
+  return problems
+}
