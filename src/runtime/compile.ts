@@ -8,7 +8,7 @@ import { createSecureContext } from 'node:tls'
 import { MIN_TLS_VERSION, NO_SESSION_TICKETS } from '../http/index.js'
 import { DomainNames } from '../routing/index.js'
 import { compileRouteSelection } from '../websocket/index.js'
-import type { CompiledApiMapping, CompiledDomainName, CompiledWebSocketApi, CompiledWebSocketIntegration, CompiledWebSocketRoute, CompiledWebSocketStage, RateLimiter, ThrottleLayer } from '../model/index.js'
+import type { CompiledApiMapping, CompiledDomainName, CompiledWebSocketMapping, CompiledWebSocketApi, CompiledWebSocketIntegration, CompiledWebSocketRoute, CompiledWebSocketStage, RateLimiter, ThrottleLayer } from '../model/index.js'
 import { compileWebSocketParameters, httpRouteIntegration } from '../websocket/index.js'
 import { lambdaRouteIntegration } from '../websocket/index.js'
 import { compileTemplate, type Template } from '../websocket/index.js'
@@ -130,8 +130,8 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
     })
   }
   const soleApi = apis.size === 1 ? ([...apis.values()][0] as CompiledApi) : null
-  const domains = new DomainNames(config.domainNames.map((d) => compileDomainName(d, apis)))
   const websocketApis = new Map(config.websocketApis.map((api) => [api.apiId, compileWebSocketApi(api, pools, accountLayer, options.upstreams, upstreamAgentKeys, { sinks: options.sinks, destinations: accessLogDestinations })] as const))
+  const domains = new DomainNames(config.domainNames.map((d) => compileDomainName(d, apis, websocketApis)))
   const soleWebSocketApi = websocketApis.size === 1 ? ([...websocketApis.values()][0] as CompiledWebSocketApi) : null
   return { config, apis, soleApi, domains, websocketApis, soleWebSocketApi, pools, limiter: options.limiter, accessLogDestinations, upstreamAgentKeys }
 }
@@ -287,8 +287,16 @@ function compileTemplates(def: WebSocketTemplatesDefinition, integrationId: stri
   return { requestTemplates, templateSelection: selection, responses }
 }
 
-function compileDomainName(domain: DomainNameDefinition, apis: ReadonlyMap<string, CompiledApi>): CompiledDomainName {
-  const mappings: CompiledApiMapping[] = domain.apiMappings.map((m) => {
+function compileDomainName(domain: DomainNameDefinition, apis: ReadonlyMap<string, CompiledApi>, websocketApis: ReadonlyMap<string, CompiledWebSocketApi>): CompiledDomainName {
+  const websocketMappings = new Map<string, CompiledWebSocketMapping>()
+  for (const m of domain.apiMappings) {
+    const api = websocketApis.get(m.apiId)
+    if (api === undefined) continue
+    const stage = api.stages.get(m.stage)
+    if (stage === undefined) throw new Error(`Bug: API mapping to ${m.apiId}/${m.stage} was not validated`)
+    websocketMappings.set(m.apiMappingKey, { apiMappingKey: m.apiMappingKey, api, stage })
+  }
+  const mappings: CompiledApiMapping[] = domain.apiMappings.filter((m) => !websocketApis.has(m.apiId)).map((m) => {
     const api = apis.get(m.apiId)
     const stage = m.stage === DEFAULT_STAGE_NAME ? api?.defaultStage : api?.stages.get(m.stage)
     if (api === undefined || stage == null) throw new Error(`Bug: API mapping to ${m.apiId}/${m.stage} was not validated`)
@@ -307,6 +315,7 @@ function compileDomainName(domain: DomainNameDefinition, apis: ReadonlyMap<strin
     mutualTls: domain.truststore !== null,
     mappings: mappings.filter((m) => m.segments.length > 0).sort((a, b) => b.segments.length - a.segments.length),
     unkeyed: mappings.find((m) => m.segments.length === 0) ?? null,
+    websocketMappings,
   }
 }
 

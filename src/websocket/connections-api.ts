@@ -17,7 +17,7 @@ import { readBody } from '../util/index.js'
 import { splitTarget } from '../routing/index.js'
 import type { Duplex } from 'node:stream'
 import type { SnapshotSource } from '../model/index.js'
-import { webSocketApiFor, type WebSocketGateway } from './gateway.js'
+import { webSocketStageFor, type WebSocketGateway } from './gateway.js'
 import { MAX_POST_TO_CONNECTION_BYTES } from './limits.js'
 import { manageConnection } from './manage.js'
 import type { ForwardOutcome } from './cluster.js'
@@ -37,10 +37,15 @@ export async function handleConnectionsRequest(req: IncomingMessage, res: Server
   const snapshot = holder.current
   const { rawPathname, rawQueryString } = splitTarget(req.url ?? '/')
   const m = PATH.exec(rawPathname)
-  const api = webSocketApiFor(snapshot, hostName(req.headers.host ?? ''))
-  if (m === null || api === null || !api.stages.has(decodeURIComponent(m[1] as string))) {
-    return error(res, requestId, 404, 'NotFoundException', 'Not Found')
+  let segment: string | undefined
+  try {
+    segment = m === null ? undefined : decodeURIComponent(m[1] as string)
+  } catch {
+    segment = undefined
   }
+  const target = segment === undefined || m === null ? null : webSocketStageFor(snapshot, hostName(req.headers.host ?? ''), segment)
+  if (m === null || target === null) return error(res, requestId, 404, 'NotFoundException', 'Not Found')
+  const api = target.api
   let connectionId: string
   try {
     connectionId = decodeURIComponent(m[2] as string)

@@ -102,9 +102,21 @@ export class WebSocketGateway {
     const { rawPathname, rawQueryString } = splitTarget(req.url ?? '/')
     const host = req.headers.host ?? ''
     const domainName = hostName(host)
-    const api = webSocketApiFor(snapshot, domainName)
-    const stageName = /^\/([^/]+)\/?$/.exec(rawPathname)?.[1]
-    const stage = stageName === undefined ? undefined : api?.stages.get(safeDecode(stageName))
+    // On the HTTPS listener, a custom domain name serves the WebSocket stage its API mapping
+    // names: wss://{domain}/{mappingKey} (spec 10.1); elsewhere the path is the stage.
+    const custom = 'encrypted' in req.socket ? snapshot.domains.find(domainName) : null
+    let api: CompiledWebSocketApi | null | undefined
+    let stage: CompiledWebSocketStage | undefined
+    if (custom !== null) {
+      const key = /^\/([^/]*)\/?$/.exec(rawPathname)?.[1]
+      const mapping = key === undefined ? undefined : custom.websocketMappings.get(safeDecode(key))
+      api = mapping?.api
+      stage = mapping?.stage
+    } else {
+      api = webSocketApiFor(snapshot, domainName)
+      const stageName = /^\/([^/]+)\/?$/.exec(rawPathname)?.[1]
+      stage = stageName === undefined ? undefined : api?.stages.get(safeDecode(stageName))
+    }
     if (api == null || stage === undefined) return refuseUpgrade(socket, UNKNOWN_STAGE_STATUS, requestId)
 
     const remote = req.socket.remoteAddress ?? ''
@@ -357,6 +369,23 @@ function safeDecode(s: string): string {
 }
 
 /** `{apiId}.execute-api.*`, or the only WebSocket API. */
+/**
+ * The WebSocket API and stage an `@connections` URL (`/{segment}/@connections/{id}`) names:
+ * on a custom domain name, the mapping whose key is the segment, else the mapped stage of
+ * that name (AWS's samples build the URL from `domainName` and `stage`); elsewhere the API
+ * the host names and its stage.
+ */
+export function webSocketStageFor(snapshot: RuntimeSnapshot, domainName: string, segment: string): { api: CompiledWebSocketApi; stage: CompiledWebSocketStage } | null {
+  const custom = snapshot.domains.find(domainName)
+  if (custom !== null && custom.websocketMappings.size > 0) {
+    const mapping = custom.websocketMappings.get(segment) ?? [...custom.websocketMappings.values()].find((m) => m.stage.stageName === segment)
+    return mapping === undefined ? null : { api: mapping.api, stage: mapping.stage }
+  }
+  const api = webSocketApiFor(snapshot, domainName)
+  const stage = api?.stages.get(segment)
+  return api == null || stage === undefined ? null : { api, stage }
+}
+
 export function webSocketApiFor(snapshot: RuntimeSnapshot, domainName: string): CompiledWebSocketApi | null {
   const host = domainName.toLowerCase()
   const at = host.indexOf(EXECUTE_API_LABEL)
