@@ -22,10 +22,15 @@ export const HANDLER_CHECK_TIMEOUT_MS = 5_000
 
 export type HandlerCheck = { readonly ok: true } | { readonly ok: false; readonly file: string; readonly line: number | undefined; readonly message: string }
 
-export async function checkHandlerModule(file: string): Promise<HandlerCheck> {
+/**
+ * `env` is what the module's top-level code sees in `process.env` (the function's own
+ * `environment` over the host's), so a module that reads its configuration at load time is
+ * not reported for a variable only its environment sets.
+ */
+export async function checkHandlerModule(file: string, env: Readonly<Record<string, string>> = {}): Promise<HandlerCheck> {
   const syntax = await checkSyntax(file)
   if (!syntax.ok) return syntax
-  return checkImport(file)
+  return checkImport(file, env)
 }
 
 function checkSyntax(file: string): Promise<HandlerCheck> {
@@ -62,9 +67,9 @@ interface WorkerAnswer {
   readonly stack?: string
 }
 
-function checkImport(file: string): Promise<HandlerCheck> {
+function checkImport(file: string, env: Readonly<Record<string, string>>): Promise<HandlerCheck> {
   return new Promise((resolve) => {
-    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: pathToFileURL(file).href, stdout: true, stderr: true })
+    const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: pathToFileURL(file).href, stdout: true, stderr: true, env: { ...process.env, ...env } })
     // The module's own output at load time is not the check's business.
     worker.stdout.resume()
     worker.stderr.resume()

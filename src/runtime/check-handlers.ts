@@ -15,13 +15,15 @@ export interface HandlerProblem {
 }
 
 export async function checkHandlers(config: GatehouseConfig): Promise<HandlerProblem[]> {
-  const byFile = new Map<string, string[]>()
+  // One check per module and environment: functions sharing both share the answer.
+  const groups = new Map<string, { file: string; env: Readonly<Record<string, string>>; functions: string[] }>()
   for (const fn of config.functions.values()) {
-    const names = byFile.get(fn.handlerFile)
-    if (names === undefined) byFile.set(fn.handlerFile, [fn.name])
-    else names.push(fn.name)
+    const key = JSON.stringify([fn.handlerFile, fn.environment])
+    const group = groups.get(key)
+    if (group === undefined) groups.set(key, { file: fn.handlerFile, env: fn.environment, functions: [fn.name] })
+    else group.functions.push(fn.name)
   }
-  const checks = await Promise.all([...byFile].map(async ([file, functions]) => ({ functions, check: await checkHandlerModule(file) })))
+  const checks = await Promise.all([...groups.values()].map(async ({ file, env, functions }) => ({ functions, check: await checkHandlerModule(file, env) })))
   const problems: HandlerProblem[] = []
   for (const { functions, check } of checks) {
     if (check.ok) continue

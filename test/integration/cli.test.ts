@@ -294,3 +294,29 @@ test('validate loads handler modules: a syntax error or a failing import is a pr
   assert.match(result.stdout, /^echo-v1\.mjs:1: functions\.echoV1\.handler: handler module cannot be loaded: SyntaxError: .*does not provide an export named 'nothing'$/m)
   assert.match(result.stdout, /2 problems found\n$/)
 })
+
+test('validate loads each handler with its function\'s environment: top-level code reading a variable only that environment sets passes; without it, the throw is reported at its line', async (t) => {
+  const dir = appDir(t)
+  writeFileSync(join(dir, 'needs-env.mjs'), "if (process.env.TABLE_NAME === undefined) {\n  throw new Error('TABLE_NAME is not set')\n}\nexport const handler = async () => ({ statusCode: 200 })\n")
+  const yaml = (env: string) => `functions:
+  table:
+    handler: needs-env.handler
+${env}apis:
+  - name: env-app
+    routes:
+      - routeKey: GET /t
+        target: integrations/t
+    integrations:
+      - integrationId: t
+        integrationType: AWS_PROXY
+        integrationUri: table
+        payloadFormatVersion: "2.0"
+`
+  writeFileSync(join(dir, 'with-env.yaml'), yaml('    environment:\n      TABLE_NAME: orders\n'))
+  writeFileSync(join(dir, 'without-env.yaml'), yaml(''))
+  const good = await run(t, ['validate', 'with-env.yaml'], dir)
+  assert.equal(good.code, 0, good.stdout + good.stderr)
+  const bad = await run(t, ['validate', 'without-env.yaml'], dir)
+  assert.equal(bad.code, 1, bad.stdout)
+  assert.match(bad.stdout, /^needs-env\.mjs:2: functions\.table\.handler: handler module cannot be loaded: Error: TABLE_NAME is not set$/m)
+})
