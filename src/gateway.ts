@@ -16,7 +16,7 @@ import type { GatehouseConfig, RateLimiter } from './model/index.js'
 import { SHUTDOWN_GRACE_MS } from './http/index.js'
 import { createDataPlane, listeningUrl, type DataPlane } from './http/index.js'
 import { createLogger, type Logger, type LogLevel } from './logging/index.js'
-import { compile, destroy, retire } from './runtime/index.js'
+import { checkHandlers, compile, destroy, retire } from './runtime/index.js'
 import { UpstreamAgents } from './integrations/index.js'
 import { applySnapshotToHttpsListener } from './http/index.js'
 import { WebSocketGateway } from './websocket/index.js'
@@ -79,7 +79,12 @@ export interface GatewayOptions {
   readonly environments?: EnvironmentLimits
 }
 
-export type ReloadResult = { readonly ok: true } | { readonly ok: false; readonly issues: readonly ConfigIssue[] }
+/**
+ * A reload that applied the config may still name handler modules that cannot load
+ * (`brokenHandlers`, at their file and line): those functions answer with their load error
+ * until fixed, while everything else runs the new config.
+ */
+export type ReloadResult = { readonly ok: true; readonly brokenHandlers?: readonly ConfigIssue[] } | { readonly ok: false; readonly issues: readonly ConfigIssue[] }
 
 export interface Gateway {
   /** Loads, compiles and listens; rejects with `ConfigError` on an invalid config. */
@@ -165,6 +170,14 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams, localEndpoint, budget }) }
   }
 
+  /** Says at start who may call `@connections` when no `iam` credentials can verify signatures. */
+  const logConnectionsApiAccess = (config: RuntimeSnapshot['config'], loopbackOnly: boolean): void => {
+    if (config.websocketApis.length === 0 || config.iam !== null) return
+    if (loopbackOnly) logger.info('@connections accepts unsigned calls: no iam credentials are configured and every listener is bound to loopback')
+    else if (config.connectionsApi.allowUnsigned) logger.warn('@connections accepts unsigned calls from any client (connectionsApi.allowUnsigned: true, no iam credentials)')
+    else logger.warn('@connections refuses every call (403): no iam credentials to verify signatures and the gateway listens beyond loopback; configure iam.credentials or set connectionsApi.allowUnsigned: true')
+  }
+
   const logWarnings = (snapshot: RuntimeSnapshot): void => {
     for (const warning of snapshot.config.warnings) logger.warn(formatIssue(warning))
   }
@@ -179,6 +192,17 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       // Watch what the broken config names too, so fixing a newly referenced file reloads.
       watcher?.watchFiles([...new Set([...holder.current.config.sourceFiles, ...built.sourceFiles])])
       return { ok: false, issues: built.issues }
+    }
+    // Handler modules are loaded in a scratch environment first, so a broken edit is named
+    // now, with its file and line, rather than at the function's next cold start.
+    const broken = await checkHandlers(built.snapshot.config)
+    if (stopping) {
+      await destroy(built.snapshot)
+      return { ok: false, issues: [] }
+    }
+    for (const problem of broken) {
+      logger.error(`Function ${problem.functions.join(', ')} cannot be loaded; its invocations fail until the module is fixed (the rest of the configuration is reloaded)`)
+      logger.error(`  ${formatIssue(problem.issue)}`)
     }
     const previous = holder.swap(built.snapshot)
     retire(previous)
@@ -195,8 +219,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     }, SHUTDOWN_GRACE_MS).unref()
     watcher?.watchFiles(built.snapshot.config.sourceFiles)
     logWarnings(built.snapshot)
-    logger.info('Configuration reloaded', { apis: built.snapshot.apis.size, functions: built.snapshot.pools.size })
-    return { ok: true }
+    const { apis, websocketApis, pools } = built.snapshot
+    logger.info('Configuration reloaded', { apis: apis.size + websocketApis.size, httpApis: apis.size, websocketApis: websocketApis.size, functions: pools.size })
+    return broken.length === 0 ? { ok: true } : { ok: true, brokenHandlers: broken.map((p) => p.issue) }
   }
 
   const gateway: Gateway = {
@@ -230,6 +255,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       const redisUrl = options.redis ?? built.snapshot.config.redis?.url
       directory = redisUrl === undefined ? undefined : new ConnectionDirectory(openRedis(redisUrl), logger)
       websocket = new WebSocketGateway(holder, logger, options.websocket, directory ?? null)
+      // Decided before the first connection can arrive (a domain added by a reload is served
+      // only after a restart, which decides again).
+      websocket.loopbackOnly = isLoopback(host) && (built.snapshot.config.domainNames.length === 0 || isLoopback(options.https?.host ?? host))
       plane = createDataPlane(holder, logger, webSocketPlane(holder, websocket))
       plane.server.listen(options.port ?? 0, host)
       try {
@@ -254,6 +282,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
         }
         httpsUrl = listeningUrl(https, httpsHost).replace(/^http:/, 'https:')
       }
+      logConnectionsApiAccess(built.snapshot.config, websocket.loopbackOnly)
       if (options.admin !== undefined) {
         const adminHost = options.admin.host ?? '127.0.0.1'
         admin = createAdminServer({ metrics, ready: () => holder !== undefined && !stopping })
@@ -343,4 +372,9 @@ function functionLogSink(option: GatewayOptions['functionLogs']): ((line: string
   if (typeof option === 'function') return option
   if (option === 'silent') return null
   return (line) => process.stdout.write(line + '\n')
+}
+
+/** Whether a bind address only accepts connections from this machine. */
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host)
 }

@@ -158,7 +158,9 @@ function eventV1(ctx: RequestContext, arn: string, values: readonly string[]): R
     httpMethod: e['httpMethod'],
     headers: e['headers'],
     queryStringParameters: e['queryStringParameters'],
-    pathParameters: e['pathParameters'],
+    // AWS's documented 1.0 authorizer event has `"pathParameters": {}` for a route without
+    // variables, where the 1.0 integration event has `null`.
+    pathParameters: e['pathParameters'] ?? {},
     stageVariables: e['stageVariables'],
     requestContext: {
       path: rc['path'],

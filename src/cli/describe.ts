@@ -5,7 +5,7 @@
  */
 import { DEFAULT_STAGE_NAME } from '../config/index.js'
 import { resolveFunctionName, substituteStageVariables } from '../config/index.js'
-import type { ApiDefinition, GatehouseConfig, StageDefinition } from '../model/index.js'
+import type { ApiDefinition, GatehouseConfig, StageDefinition, WebSocketApiDefinition } from '../model/index.js'
 
 /** One line per API stage: where to reach it. */
 export function describeEndpoints(config: GatehouseConfig, url: string): string {
@@ -43,7 +43,29 @@ export function describeRoutes(config: GatehouseConfig): string {
       out += '\n'
     }
   }
+  for (const api of config.websocketApis) {
+    for (const stage of api.stages) {
+      out += `WebSocket API ${api.name} (${api.apiId})  stage ${stage.stageName}  route selection ${api.routeSelectionExpression}\n`
+      const rows = api.routes.map((r) => [r.routeKey, describeWebSocketTarget(api, stage, r.integrationId) + (r.authorizerId !== null ? `, authorizer ${r.authorizerId}` : '')] as const)
+      const width = Math.max(9, ...rows.map(([k]) => k.length))
+      out += `  ${'ROUTE KEY'.padEnd(width)}  INTEGRATION\n`
+      for (const [key, target] of rows) out += `  ${key.padEnd(width)}  ${target}\n`
+      out += '\n'
+    }
+  }
   return out
+}
+
+function describeWebSocketTarget(api: WebSocketApiDefinition, stage: StageDefinition, integrationId: string | null): string {
+  if (integrationId === null) return '(none)'
+  const integration = api.integrations.get(integrationId)
+  if (integration === undefined) return `integrations/${integrationId}`
+  if (integration.integrationType === 'MOCK') return 'MOCK'
+  if (integration.integrationType === 'AWS_PROXY') {
+    return `AWS_PROXY lambda:${resolveFunctionName(integration.integrationUri, stage.stageVariables)} (timeout ${integration.timeoutInMillis} ms)`
+  }
+  const uri = substituteStageVariables(integration.integrationUri, stage.stageVariables)
+  return `${integration.integrationType} ${integration.integrationMethod} ${uri.ok ? uri.value : integration.integrationUri} (timeout ${integration.timeoutInMillis} ms)`
 }
 
 function describeTarget(api: ApiDefinition, stage: StageDefinition, integrationId: string | null): string {

@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util'
 import { loadConfigFile } from '../config/index.js'
 import { formatIssue, ConfigError } from '../config/index.js'
 import { createGateway } from '../gateway.js'
+import { checkHandlers } from '../runtime/index.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from '../logging/index.js'
 import { describeRoutes, describeEndpoints } from './describe.js'
 import { parseRedisUrl } from '../redis/index.js'
@@ -105,18 +106,24 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-function validate(configFile: string): number {
-  const result = loadConfigFile(configFile)
+async function validate(configFile: string): Promise<number> {
+  const loaded = loadConfigFile(configFile)
+  // Handler modules are loaded too (in a scratch environment): one that cannot load is a
+  // problem at its own file and line, not a surprise at the first invocation.
+  const result = loaded.ok
+    ? await checkHandlers(loaded.config).then((problems) => (problems.length === 0 ? loaded : { ok: false as const, issues: problems.map((p) => p.issue) }))
+    : loaded
   if (!result.ok) {
     for (const issue of result.issues) process.stdout.write(formatIssue(issue, process.cwd()) + '\n')
     process.stdout.write(`${result.issues.length} problem${result.issues.length === 1 ? '' : 's'} found\n`)
     return 1
   }
-  const { apis, functions, warnings } = result.config
+  const { apis, websocketApis, functions, warnings } = result.config
   // Truststore warnings, as AWS returns them: the config is valid, mTLS stays on.
   for (const warning of warnings) process.stdout.write(`warning: ${formatIssue(warning, process.cwd())}\n`)
-  const routeCount = apis.reduce((n, a) => n + a.routes.length, 0)
-  process.stdout.write(`${configFile} is valid: ${apis.length} API(s), ${routeCount} route(s), ${functions.size} function(s)\n`)
+  const routeCount = apis.reduce((n, a) => n + a.routes.length, 0) + websocketApis.reduce((n, a) => n + a.routes.length, 0)
+  const kinds = `${apis.length} HTTP, ${websocketApis.length} WebSocket`
+  process.stdout.write(`${configFile} is valid: ${apis.length + websocketApis.length} API(s) (${kinds}), ${routeCount} route(s), ${functions.size} function(s)\n`)
   return 0
 }
 

@@ -31,8 +31,8 @@ export interface DomainNameContext {
   readonly apis: readonly M.ApiDefinition[]
   /** APIs that exist but failed their own checks: mappings to them add no noise. */
   readonly brokenApiIds: ReadonlySet<string>
-  /** WebSocket API ids: mappings to them are not supported yet. */
-  readonly websocketApiIds: ReadonlySet<string>
+  /** WebSocket APIs: their ids and stage names. */
+  readonly websocketApis: ReadonlyMap<string, ReadonlySet<string>>
   readonly watch: (file: string) => void
 }
 
@@ -117,6 +117,8 @@ function checkApiMappings(items: NonNullable<DomainNameInput['apiMappings']>, or
   const out: M.ApiMappingDefinition[] = []
   const keys = new Set<string>()
   let multiLevel = 0
+  let websocket = 0
+  let http = 0
   items.forEach((input, i) => {
     const at = (field: string) => fieldOrigin(ctx.doc, { ...origin, path: [...origin.path, i] }, field)
     const key = input.apiMappingKey ?? ''
@@ -128,17 +130,28 @@ function checkApiMappings(items: NonNullable<DomainNameInput['apiMappings']>, or
     keys.add(key)
     if (key.includes('/')) multiLevel++
     const api = ctx.apis.find((a) => a.apiId === input.apiId)
-    if (api === undefined && ctx.websocketApiIds.has(input.apiId)) {
-      reporter.at(at('apiId'), `API mappings to WebSocket APIs are not supported yet ("${input.apiId}" is a WebSocket API)`)
+    const websocketStages = ctx.websocketApis.get(input.apiId)
+    if (api === undefined && websocketStages !== undefined) {
+      // wss://{domain}/{mappingKey} (spec 10.1); WebSocket keys are one segment (spec 7.2).
+      if (key.includes('/')) reporter.at(at('apiMappingKey'), `"${key}" is not a valid apiMappingKey for a WebSocket API: it may not contain "/"`)
+      if (!websocketStages.has(input.stage)) {
+        reporter.at(at('stage'), `API "${input.apiId}" has no stage "${input.stage}" (stages: ${[...websocketStages].join(', ')})`)
+      }
+      websocket++
     } else if (api === undefined) {
       if (!ctx.brokenApiIds.has(input.apiId)) {
-        reporter.at(at('apiId'), `API "${input.apiId}" does not exist (defined: ${ctx.apis.map((a) => a.apiId).join(', ') || 'none'})`)
+        const defined = [...ctx.apis.map((a) => a.apiId), ...ctx.websocketApis.keys()]
+        reporter.at(at('apiId'), `API "${input.apiId}" does not exist (defined: ${defined.join(', ') || 'none'})`)
       }
-    } else if (!api.stages.some((s) => s.stageName === input.stage)) {
-      reporter.at(at('stage'), `API "${input.apiId}" has no stage "${input.stage}" (stages: ${api.stages.map((s) => s.stageName).join(', ')})`)
+    } else {
+      http++
+      if (!api.stages.some((s) => s.stageName === input.stage)) {
+        reporter.at(at('stage'), `API "${input.apiId}" has no stage "${input.stage}" (stages: ${api.stages.map((s) => s.stageName).join(', ')})`)
+      }
     }
     if (reporter.count === before) out.push({ apiId: input.apiId, stage: input.stage, apiMappingKey: key, origin: { ...origin, path: [...origin.path, i] } })
   })
   if (multiLevel > MAX_MULTI_LEVEL_MAPPINGS) reporter.at(origin, `a domain name has at most ${MAX_MULTI_LEVEL_MAPPINGS} multi-level API mappings`)
+  if (websocket > 0 && http > 0) reporter.at(origin, 'a WebSocket API cannot share a custom domain name with an HTTP API (spec 7.1): map them to different domain names')
   return out
 }

@@ -3,7 +3,7 @@
  * `gatehouse.yaml` (and OpenAPI documents it names) as a source: load, validate and normalise into the model, with file, line and path for every problem.
  * This file is the folder's surface: the rest of Gatehouse imports from here only.
  */
-export { ConfigError, formatIssue, type ConfigIssue } from './issues.js'
+export { ConfigError, formatIssue, formatPath, type ConfigIssue } from './issues.js'
 export { loadConfigFile, loadConfigObject, type LoadConfigResult } from './load-config.js'
 export { DEFAULT_STAGE_NAME } from './defaults.js'
 export { resolveFunctionName, substituteStageVariables } from './integration-uri.js'

@@ -123,7 +123,7 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
   const warnings = new Reporter()
   const domainNames = checkDomainNames(
     Array.isArray(root['domainNames']) ? root['domainNames'] : [],
-    { doc, baseDir, apis, brokenApiIds, websocketApiIds: new Set(websocketApis.map((w) => w.apiId)), watch: (f) => sourceFiles.add(f) },
+    { doc, baseDir, apis, brokenApiIds, websocketApis: new Map(websocketApis.map((w) => [w.apiId, new Set(w.stages.map((st) => st.stageName))] as const)), watch: (f) => sourceFiles.add(f) },
     reporter,
     warnings
   )
@@ -138,6 +138,9 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
       accountId,
       region,
       iam,
+      connectionsApi: {
+        allowUnsigned: isObject(root['connectionsApi']) && root['connectionsApi']['allowUnsigned'] === true,
+      },
       accountThrottle,
       functions,
       apis,

@@ -9,6 +9,12 @@ import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node }
 import type { ConfigIssue, DocPath } from './issues.js'
 import { formatPath } from './issues.js'
 
+/**
+ * yaml's `maxAliasCount`: how many alias expansions one document may cause before it is
+ * refused as a resource-exhaustion attack (yaml's own default is 100 too).
+ */
+export const MAX_ALIAS_COUNT = 100
+
 export interface LoadedDocument {
   readonly file: string
   readonly value: unknown
@@ -34,16 +40,30 @@ export function loadDocument(file: string): LoadResult {
 export function parseDocumentText(file: string, text: string): LoadResult {
   const lineCounter = new LineCounter()
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true })
-  if (doc.errors.length > 0) {
+  // The first syntax error is the one to fix: the parser's recovery after it produces
+  // follow-on errors (one per later line, often hundreds) that only bury it.
+  const first = doc.errors[0]
+  if (first !== undefined) {
     return {
       ok: false,
-      issues: doc.errors.map((e) => ({
-        file,
-        line: lineCounter.linePos(e.pos[0]).line,
-        path: formatPath([]),
-        message: `cannot parse: ${e.message.split('\n')[0] ?? e.message}`,
-      })),
+      issues: [
+        {
+          file,
+          line: lineCounter.linePos(first.pos[0]).line,
+          path: formatPath([]),
+          message: `cannot parse: ${first.message.split('\n')[0] ?? first.message}`,
+        },
+      ],
     }
+  }
+  // Aliases are expanded here; a document whose aliases expand past MAX_ALIAS_COUNT (an
+  // "alias bomb") makes toJS throw. That is a problem with the file, not a gateway crash.
+  let value: unknown
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT })
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err)
+    return { ok: false, issues: [{ file, line: undefined, path: formatPath([]), message: `cannot parse: ${message}` }] }
   }
   const lineOf = (node: Node | null | undefined): number | undefined =>
     node?.range ? lineCounter.linePos(node.range[0]).line : undefined
@@ -63,7 +83,7 @@ export function parseDocumentText(file: string, text: string): LoadResult {
     ok: true,
     doc: {
       file,
-      value: doc.toJS({ maxAliasCount: 100 }),
+      value,
       line: (path) => lineOf(nodeAt(path)),
       keyLine: (path, key) => {
         const map = nodeAt(path)

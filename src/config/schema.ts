@@ -296,6 +296,13 @@ export const DomainNameSchema = Type.Object(
   strict
 )
 
+/**
+ * Gatehouse's own: the `@connections` management API. Without `iam` credentials there is
+ * nothing to verify signatures against; calls are then accepted only while every listener is
+ * bound to loopback, unless `allowUnsigned` says otherwise.
+ */
+export const ConnectionsApiSettingsSchema = Type.Object({ allowUnsigned: opt(Type.Boolean()) }, strict)
+
 /** Scale-out (issue 8): the Redis (standalone, Sentinel or Cluster URL) nodes share throttle buckets through. */
 export const RedisSettingsSchema = Type.Object({ url: Type.String({ pattern: REDIS_URL_PATTERN }) }, strict)
 
@@ -306,6 +313,7 @@ export const FileSchema = Type.Object(
     domainNames: opt(Type.Array(Type.Unknown())),
     accountId: opt(Type.String({ pattern: '^[0-9]{12}$' })),
     iam: opt(IamSettingsSchema),
+    connectionsApi: opt(ConnectionsApiSettingsSchema),
     throttleSettings: opt(ThrottleSettingsSchema),
     region: opt(Type.String({ pattern: '^[a-z]{2}(-[a-z]+)+-[0-9]+$' })),
     functions: opt(Type.Record(Type.String(), Type.Unknown())),

@@ -5,3 +5,4 @@
  */
 export { FunctionPool, type FunctionPoolOptions } from './function-pool.js'
 export { EnvironmentBudget, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_ENVIRONMENTS, type EnvironmentLimits } from './environment-budget.js'
+export { checkHandlerModule, HANDLER_CHECK_TIMEOUT_MS, type HandlerCheck } from './check-handler.js'

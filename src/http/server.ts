@@ -78,6 +78,14 @@ export function createDataPlane(holder: SnapshotSource, logger: Logger, websocke
     }
     inFlight++
     const socket = req.socket
+    if (req.headers.host === undefined && req.httpVersion === '1.1') {
+      const requestId = newRequestId()
+      res.shouldKeepAlive = false
+      const bad = GatewayResponses.BAD_REQUEST
+      res.writeHead(bad.statusCode, ['content-type', 'application/json', 'content-length', String(bad.body.length), 'apigw-requestid', requestId])
+      res.end(bad.body, () => inFlight--)
+      return
+    }
     const ctx = new RequestContext({
       requestId: newRequestId(),
       method: req.method ?? 'GET',
@@ -108,9 +116,12 @@ export function createDataPlane(holder: SnapshotSource, logger: Logger, websocke
     headersTimeout: HEADERS_TIMEOUT_MS,
     requestTimeout: REQUEST_TIMEOUT_MS,
     keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+    // An HTTP/1.1 request without Host is refused below in AWS's shape, not with Node's bare 400.
+    requireHostHeader: false,
   }
   const server = createServer(serverOptions, onRequest)
   server.on('clientError', onClientError)
+  server.on('connect', onConnect)
   // Only `Upgrade: websocket` is a handshake; any other upgrade offer (curl's h2c) is declined
   // by answering the request as plain HTTP/1.1, as Node does without an upgrade listener.
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
@@ -133,6 +144,7 @@ export function createDataPlane(holder: SnapshotSource, logger: Logger, websocke
     createHttpsListener() {
       const https = createHttpsListener(holder, serverOptions, onRequest, logger)
       https.on('clientError', onClientError)
+      https.on('connect', onConnect)
       https.on('upgrade', onUpgrade)
       plane.https = https
       return https
@@ -141,17 +153,45 @@ export function createDataPlane(holder: SnapshotSource, logger: Logger, websocke
   return plane
 }
 
-/** A malformed request never reaches the handler; answer it in AWS's shape and keep serving. */
+/**
+ * A request Node's parser refuses is answered in AWS's shape (400 `{"message":"Bad Request"}`
+ * or 431, with an `apigw-requestid`) wherever a response can still be written, and the
+ * connection closed.
+ */
 function onClientError(err: NodeJS.ErrnoException, socket: Socket): void {
-  // With pipelining, an earlier request on this socket may still await its response:
-  // writing our 400 first would hand the client the wrong answer, so just close.
-  const responding = (socket as Socket & { _httpMessage?: unknown })._httpMessage != null
-  if (!socket.writable || err.code === 'ECONNRESET' || responding) {
+  if (!socket.writable || err.code === 'ECONNRESET') {
     socket.destroy()
     return
   }
   const response = err.code === 'HPE_HEADER_OVERFLOW' ? GatewayResponses.REQUEST_HEADERS_TOO_LARGE : GatewayResponses.BAD_REQUEST
+  const pending = (socket as Socket & { _httpMessage?: ServerResponse | null })._httpMessage
+  if (pending != null) {
+    // The parser failed after a request's headers (a malformed chunk size, an unknown
+    // Transfer-Encoding): that request is already with the handler. If it is the one whose
+    // body failed (still incomplete) and nothing was sent, answer it; the handler's own reply
+    // later finds the headers sent and is dropped. An earlier pipelined request still awaiting
+    // its answer would get the wrong response: then just close.
+    if (!pending.headersSent && pending.req.complete === false) {
+      pending.shouldKeepAlive = false
+      pending.writeHead(response.statusCode, [
+        'content-type', 'application/json', 'content-length', String(response.body.length), 'apigw-requestid', newRequestId(), 'connection', 'close',
+      ])
+      pending.end(response.body, () => socket.destroy())
+      return
+    }
+    socket.destroy()
+    return
+  }
   socket.end(rawResponse(response, newRequestId()))
+}
+
+/**
+ * `CONNECT` is not a method API Gateway serves (and Node hands it to a `connect` listener
+ * or drops the socket): answer 400 `{"message":"Bad Request"}` and close.
+ */
+function onConnect(_req: IncomingMessage, socket: Duplex): void {
+  socket.on('error', () => socket.destroy())
+  socket.end(rawResponse(GatewayResponses.BAD_REQUEST, newRequestId()))
 }
 
 /** A whole HTTP/1.1 response for a socket the HTTP server no longer manages. */

@@ -307,6 +307,11 @@ export interface GatehouseConfig {
   readonly region: string
   /** Credentials for `AWS_IAM` routes, or `null` when none are configured. */
   readonly iam: IamSettings | null
+  /**
+   * `connectionsApi.allowUnsigned`: accept `@connections` calls without a verifiable signature
+   * (no `iam` credentials) on a listener bound to a non-loopback address. Default false.
+   */
+  readonly connectionsApi: { readonly allowUnsigned: boolean }
   /** The account-level throttle, or `null` when turned off. */
   readonly accountThrottle: ThrottleLimits | null
   readonly functions: ReadonlyMap<string, FunctionDefinition>

@@ -17,7 +17,7 @@ import type { FunctionPoolHandle } from './functions.js'
 import type { CompiledAccessLog, RouteMetrics } from './observability.js'
 import type { GatewayResponse, Reply } from './reply.js'
 import type { RateLimiter, ThrottleLayer } from './throttling.js'
-import type { CompiledWebSocketApi } from './websocket.js'
+import type { CompiledWebSocketApi, CompiledWebSocketStage } from './websocket.js'
 
 /** The client certificate of a mutual TLS connection as API Gateway forwards it (spec 7.3). */
 export interface ClientCertificate {
@@ -209,6 +209,17 @@ export interface CompiledDomainName {
   /** Keyed mappings, longest key first. */
   readonly mappings: readonly CompiledApiMapping[]
   readonly unkeyed: CompiledApiMapping | null
+  /**
+   * Mappings to WebSocket API stages (`wss://{domain}/{mappingKey}`, spec 10.1), by key (`''`
+   * for the mapping without one). A domain with these has no HTTP mappings (spec 7.1).
+   */
+  readonly websocketMappings: ReadonlyMap<string, CompiledWebSocketMapping>
+}
+
+export interface CompiledWebSocketMapping {
+  readonly apiMappingKey: string
+  readonly api: CompiledWebSocketApi
+  readonly stage: CompiledWebSocketStage
 }
 
 /** The custom domain names of a snapshot, found by host name. */

@@ -8,13 +8,13 @@ import { createSecureContext } from 'node:tls'
 import { MIN_TLS_VERSION, NO_SESSION_TICKETS } from '../http/index.js'
 import { DomainNames } from '../routing/index.js'
 import { compileRouteSelection } from '../websocket/index.js'
-import type { CompiledApiMapping, CompiledDomainName, CompiledWebSocketApi, CompiledWebSocketIntegration, CompiledWebSocketRoute, CompiledWebSocketStage, RateLimiter, ThrottleLayer } from '../model/index.js'
+import type { CompiledApiMapping, CompiledDomainName, CompiledWebSocketMapping, CompiledWebSocketApi, CompiledWebSocketIntegration, CompiledWebSocketRoute, CompiledWebSocketStage, RateLimiter, ThrottleLayer } from '../model/index.js'
 import { compileWebSocketParameters, httpRouteIntegration } from '../websocket/index.js'
 import { lambdaRouteIntegration } from '../websocket/index.js'
 import { compileTemplate, type Template } from '../websocket/index.js'
 import { websocketContextVariable, type WebSocketLogRecord } from '../websocket/index.js'
 import { mockRouteIntegration, type CompiledTemplates } from '../websocket/index.js'
-import type { DomainNameDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, WebSocketIntegrationDefinition, WebSocketTemplatesDefinition, RequestAuthorizerDefinition, StageDefinition } from '../model/index.js'
+import type { DomainNameDefinition, FunctionDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, WebSocketIntegrationDefinition, WebSocketTemplatesDefinition, RequestAuthorizerDefinition, StageDefinition } from '../model/index.js'
 import { DEFAULT_STAGE_NAME } from '../config/index.js'
 import { resolveFunctionName, substituteStageVariables } from '../config/index.js'
 import { CorsPolicy } from '../http/index.js'
@@ -41,6 +41,14 @@ export interface CompileOptions extends Omit<FunctionPoolOptions, 'region' | 'ba
   readonly metrics: MetricsRegistry
 }
 
+/**
+ * Set (to `"true"`) in every execution environment unless the host or the function sets it:
+ * the AWS SDK for JavaScript v3 reads it (`@aws-sdk/core`, emitWarningIfUnsupportedVersion)
+ * and then skips its `NodeVersionSupportWarning` about Node < 22, which would otherwise land
+ * in the function log as an ERROR line at every cold start.
+ */
+export const SDK_NODE_VERSION_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'
+
 /** The bucket key of the account-level throttle, shared by every API. */
 export const ACCOUNT_THROTTLE_KEY = 'account'
 
@@ -55,7 +63,8 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
     firstIam === undefined
       ? null
       : { accessKeyId: firstIam.accessKeyId, secretAccessKey: firstIam.secretAccessKey, ...(firstIam.sessionToken !== undefined ? { sessionToken: firstIam.sessionToken } : {}) }
-  for (const fn of config.functions.values()) {
+  for (const definition of config.functions.values()) {
+    const fn = withSdkWarningSwitch(definition)
     pools.set(fn.name, new FunctionPool(fn, { ...options, region: config.region, baseDir: config.baseDir, executionCredentials }))
   }
   const apis = new Map<string, CompiledApi>()
@@ -121,8 +130,8 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
     })
   }
   const soleApi = apis.size === 1 ? ([...apis.values()][0] as CompiledApi) : null
-  const domains = new DomainNames(config.domainNames.map((d) => compileDomainName(d, apis)))
   const websocketApis = new Map(config.websocketApis.map((api) => [api.apiId, compileWebSocketApi(api, pools, accountLayer, options.upstreams, upstreamAgentKeys, { sinks: options.sinks, destinations: accessLogDestinations })] as const))
+  const domains = new DomainNames(config.domainNames.map((d) => compileDomainName(d, apis, websocketApis)))
   const soleWebSocketApi = websocketApis.size === 1 ? ([...websocketApis.values()][0] as CompiledWebSocketApi) : null
   return { config, apis, soleApi, domains, websocketApis, soleWebSocketApi, pools, limiter: options.limiter, accessLogDestinations, upstreamAgentKeys }
 }
@@ -278,8 +287,16 @@ function compileTemplates(def: WebSocketTemplatesDefinition, integrationId: stri
   return { requestTemplates, templateSelection: selection, responses }
 }
 
-function compileDomainName(domain: DomainNameDefinition, apis: ReadonlyMap<string, CompiledApi>): CompiledDomainName {
-  const mappings: CompiledApiMapping[] = domain.apiMappings.map((m) => {
+function compileDomainName(domain: DomainNameDefinition, apis: ReadonlyMap<string, CompiledApi>, websocketApis: ReadonlyMap<string, CompiledWebSocketApi>): CompiledDomainName {
+  const websocketMappings = new Map<string, CompiledWebSocketMapping>()
+  for (const m of domain.apiMappings) {
+    const api = websocketApis.get(m.apiId)
+    if (api === undefined) continue
+    const stage = api.stages.get(m.stage)
+    if (stage === undefined) throw new Error(`Bug: API mapping to ${m.apiId}/${m.stage} was not validated`)
+    websocketMappings.set(m.apiMappingKey, { apiMappingKey: m.apiMappingKey, api, stage })
+  }
+  const mappings: CompiledApiMapping[] = domain.apiMappings.filter((m) => !websocketApis.has(m.apiId)).map((m) => {
     const api = apis.get(m.apiId)
     const stage = m.stage === DEFAULT_STAGE_NAME ? api?.defaultStage : api?.stages.get(m.stage)
     if (api === undefined || stage == null) throw new Error(`Bug: API mapping to ${m.apiId}/${m.stage} was not validated`)
@@ -298,6 +315,7 @@ function compileDomainName(domain: DomainNameDefinition, apis: ReadonlyMap<strin
     mutualTls: domain.truststore !== null,
     mappings: mappings.filter((m) => m.segments.length > 0).sort((a, b) => b.segments.length - a.segments.length),
     unkeyed: mappings.find((m) => m.segments.length === 0) ?? null,
+    websocketMappings,
   }
 }
 
@@ -317,4 +335,10 @@ export function retire(snapshot: RuntimeSnapshot): void {
 /** Ends every environment of a snapshot now. */
 export async function destroy(snapshot: RuntimeSnapshot): Promise<void> {
   await Promise.all([...snapshot.pools.values()].map((p) => p.destroy()))
+}
+
+/** The function with `SDK_NODE_VERSION_WARNING_SWITCH` under its own environment (the host's value, else `"true"`). */
+function withSdkWarningSwitch(fn: FunctionDefinition): FunctionDefinition {
+  if (SDK_NODE_VERSION_WARNING_SWITCH in fn.environment) return fn
+  return { ...fn, environment: { [SDK_NODE_VERSION_WARNING_SWITCH]: process.env[SDK_NODE_VERSION_WARNING_SWITCH] ?? 'true', ...fn.environment } }
 }

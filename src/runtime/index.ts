@@ -6,3 +6,4 @@
 export { compile, destroy, retire } from './compile.js'
 export { SnapshotHolder } from './snapshot.js'
 export { SourceWatcher } from './watcher.js'
+export { checkHandlers, type HandlerProblem } from './check-handlers.js'

@@ -4,7 +4,10 @@
  * the AWS SDK builds from `https://{domainName}/{stage}`: `POST` sends a frame, `GET`
  * describes the connection, `DELETE` closes it. Errors carry `x-amzn-ErrorType` so SDKs
  * raise their own exception classes (an unknown or closed connection is `410 GoneException`).
- * SigV4 signatures are verified when `iam` credentials are configured, else accepted.
+ * SigV4 signatures are verified when `iam` credentials are configured. Without them there is
+ * nothing to verify against: calls are accepted on a loopback-only gateway (development), and
+ * elsewhere only with `connectionsApi.allowUnsigned: true`; otherwise they are refused as
+ * AWS refuses calls it cannot authenticate (`UNAUTHENTICATED_CALL`, `UNRECOGNIZED_SIGNATURE`).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { verifySigV4 } from '../auth/index.js'
@@ -14,7 +17,7 @@ import { readBody } from '../util/index.js'
 import { splitTarget } from '../routing/index.js'
 import type { Duplex } from 'node:stream'
 import type { SnapshotSource } from '../model/index.js'
-import { webSocketApiFor, type WebSocketGateway } from './gateway.js'
+import { webSocketStageFor, type WebSocketGateway } from './gateway.js'
 import { MAX_POST_TO_CONNECTION_BYTES } from './limits.js'
 import { manageConnection } from './manage.js'
 import type { ForwardOutcome } from './cluster.js'
@@ -34,10 +37,15 @@ export async function handleConnectionsRequest(req: IncomingMessage, res: Server
   const snapshot = holder.current
   const { rawPathname, rawQueryString } = splitTarget(req.url ?? '/')
   const m = PATH.exec(rawPathname)
-  const api = webSocketApiFor(snapshot, hostName(req.headers.host ?? ''))
-  if (m === null || api === null || !api.stages.has(decodeURIComponent(m[1] as string))) {
-    return error(res, requestId, 404, 'NotFoundException', 'Not Found')
+  let segment: string | undefined
+  try {
+    segment = m === null ? undefined : decodeURIComponent(m[1] as string)
+  } catch {
+    segment = undefined
   }
+  const target = segment === undefined || m === null ? null : webSocketStageFor(snapshot, hostName(req.headers.host ?? ''), segment)
+  if (m === null || target === null) return error(res, requestId, 404, 'NotFoundException', 'Not Found')
+  const api = target.api
   let connectionId: string
   try {
     connectionId = decodeURIComponent(m[2] as string)
@@ -57,6 +65,10 @@ export async function handleConnectionsRequest(req: IncomingMessage, res: Server
       { region: snapshot.config.region, now: Date.now(), clockSkewMs: iam.clockSkewMs, allowSessionTokens: iam.allowSessionTokens, credentials: (id) => iam.credentials.get(id) }
     )
     if (!verdict.ok) return error(res, requestId, 403, 'ForbiddenException', 'Forbidden')
+  } else if (!ws.loopbackOnly && !snapshot.config.connectionsApi.allowUnsigned) {
+    const signed = req.headers.authorization !== undefined || /(?:^|&)X-Amz-Signature=/i.test(rawQueryString)
+    const refusal = signed ? UNRECOGNIZED_SIGNATURE : UNAUTHENTICATED_CALL
+    return error(res, requestId, refusal.status, refusal.type, refusal.message)
   }
   const method = req.method
   if (method !== 'POST' && method !== 'GET' && method !== 'DELETE') return error(res, requestId, 405, 'MethodNotAllowedException', 'Use POST, GET or DELETE')
@@ -74,6 +86,17 @@ export async function handleConnectionsRequest(req: IncomingMessage, res: Server
       return error(res, requestId, CLUSTER_UNAVAILABLE.status, CLUSTER_UNAVAILABLE.type, `The connection's node could not be reached: ${outcome.reason}`)
   }
 }
+
+/**
+ * An `@connections` call without a signature, refused (no `iam` credentials, a non-loopback
+ * listener, no `allowUnsigned`): AWS's answer to an unsigned call to a signed AWS API.
+ */
+export const UNAUTHENTICATED_CALL = { status: 403, type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' } as const
+/**
+ * A signed `@connections` call when no `iam` credentials are configured to check it against:
+ * AWS's answer for an access key it does not know.
+ */
+export const UNRECOGNIZED_SIGNATURE = { status: 403, type: 'UnrecognizedClientException', message: 'The security token included in the request is invalid.' } as const
 
 /**
  * A connection held by another node that cannot be reached (Redis down, node not answering):

@@ -10,8 +10,8 @@ import { validateHeaderName, validateHeaderValue, type IncomingMessage } from 'n
 import type { Duplex } from 'node:stream'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { headerPairs, hostName } from '../util/index.js'
-import { newRequestId } from '../util/index.js'
-import { queryParameters } from '../integrations/index.js'
+import { newRequestId, newTraceId } from '../util/index.js'
+import { FORWARDED_FOR_SEPARATOR, queryParameters } from '../integrations/index.js'
 import type { Logger } from '../logging/index.js'
 import { splitTarget } from '../routing/index.js'
 import type { RuntimeSnapshot, SnapshotSource } from '../model/index.js'
@@ -45,6 +45,12 @@ export class WebSocketGateway {
 
   /** Where connections of other nodes are found (Redis), or `null` for a single node. */
   readonly directory: ConnectionDirectory | null
+  /**
+   * Whether every listener serving `@connections` is bound to a loopback address; set by the
+   * gateway once it listens. Unsigned management calls are accepted only then (or when the
+   * config's `connectionsApi.allowUnsigned` says so) while no `iam` credentials exist.
+   */
+  loopbackOnly = true
 
   constructor(holder: SnapshotSource, logger: Logger, limits: Partial<WebSocketLimits> = {}, directory: ConnectionDirectory | null = null) {
     this.#holder = holder
@@ -96,23 +102,42 @@ export class WebSocketGateway {
     const { rawPathname, rawQueryString } = splitTarget(req.url ?? '/')
     const host = req.headers.host ?? ''
     const domainName = hostName(host)
-    const api = webSocketApiFor(snapshot, domainName)
-    const stageName = /^\/([^/]+)\/?$/.exec(rawPathname)?.[1]
-    const stage = stageName === undefined ? undefined : api?.stages.get(safeDecode(stageName))
+    // On the HTTPS listener, a custom domain name serves the WebSocket stage its API mapping
+    // names: wss://{domain}/{mappingKey} (spec 10.1); elsewhere the path is the stage.
+    const custom = 'encrypted' in req.socket ? snapshot.domains.find(domainName) : null
+    let api: CompiledWebSocketApi | null | undefined
+    let stage: CompiledWebSocketStage | undefined
+    if (custom !== null) {
+      const key = /^\/([^/]*)\/?$/.exec(rawPathname)?.[1]
+      const mapping = key === undefined ? undefined : custom.websocketMappings.get(safeDecode(key))
+      api = mapping?.api
+      stage = mapping?.stage
+    } else {
+      api = webSocketApiFor(snapshot, domainName)
+      const stageName = /^\/([^/]+)\/?$/.exec(rawPathname)?.[1]
+      stage = stageName === undefined ? undefined : api?.stages.get(safeDecode(stageName))
+    }
     if (api == null || stage === undefined) return refuseUpgrade(socket, UNKNOWN_STAGE_STATUS, requestId)
 
     const remote = req.socket.remoteAddress ?? ''
+    const sourceIp = remote.startsWith('::ffff:') ? remote.slice(7) : remote
+    const requestTimeEpoch = Date.now()
     const connection = new Connection({
       connectionId: newRequestId(),
       apiId: api.apiId,
       stageName: stage.stageName,
       domainName,
-      sourceIp: remote.startsWith('::ffff:') ? remote.slice(7) : remote,
+      sourceIp,
       userAgent: req.headers['user-agent'] ?? '',
-      handshakeHeaders: headerPairs(req.rawHeaders),
+      handshakeHeaders: withForwardedHeaders(headerPairs(req.rawHeaders), {
+        sourceIp,
+        port: req.socket.localPort ?? 0,
+        scheme: 'encrypted' in req.socket ? 'https' : 'http',
+        requestTimeEpoch,
+      }),
       query: queryParameters(rawQueryString),
     })
-    const base: EventBase = { connection, routeKey: '$connect', requestId, requestTimeEpoch: Date.now() }
+    const base: EventBase = { connection, routeKey: '$connect', requestId, requestTimeEpoch }
     let integrationLatency = -1
     let integrationStatus = -1
     let integrationError = ''
@@ -344,6 +369,23 @@ function safeDecode(s: string): string {
 }
 
 /** `{apiId}.execute-api.*`, or the only WebSocket API. */
+/**
+ * The WebSocket API and stage an `@connections` URL (`/{segment}/@connections/{id}`) names:
+ * on a custom domain name, the mapping whose key is the segment, else the mapped stage of
+ * that name (AWS's samples build the URL from `domainName` and `stage`); elsewhere the API
+ * the host names and its stage.
+ */
+export function webSocketStageFor(snapshot: RuntimeSnapshot, domainName: string, segment: string): { api: CompiledWebSocketApi; stage: CompiledWebSocketStage } | null {
+  const custom = snapshot.domains.find(domainName)
+  if (custom !== null && custom.websocketMappings.size > 0) {
+    const mapping = custom.websocketMappings.get(segment) ?? [...custom.websocketMappings.values()].find((m) => m.stage.stageName === segment)
+    return mapping === undefined ? null : { api: mapping.api, stage: mapping.stage }
+  }
+  const api = webSocketApiFor(snapshot, domainName)
+  const stage = api?.stages.get(segment)
+  return api == null || stage === undefined ? null : { api, stage }
+}
+
 export function webSocketApiFor(snapshot: RuntimeSnapshot, domainName: string): CompiledWebSocketApi | null {
   const host = domainName.toLowerCase()
   const at = host.indexOf(EXECUTE_API_LABEL)
@@ -372,4 +414,38 @@ function handshakeHeaders101(headers: ReadonlyArray<readonly [string, string]>):
 
 function protocolOf(req: HandshakeRequest): string | undefined {
   return req[HANDSHAKE]?.protocol
+}
+
+/**
+ * The upgrade request's headers as AWS hands them to `$connect` (spec 10.4): the client's
+ * own, then `X-Amzn-Trace-Id` (the client's, else a new one), `X-Forwarded-For` (the client's
+ * chain with the client address appended), `X-Forwarded-Port` and `X-Forwarded-Proto` (the
+ * gateway's own, replacing any the client sent), in AWS's name case.
+ */
+function withForwardedHeaders(
+  pairs: ReadonlyArray<readonly [string, string]>,
+  via: { readonly sourceIp: string; readonly port: number; readonly scheme: 'http' | 'https'; readonly requestTimeEpoch: number }
+): Array<readonly [string, string]> {
+  const out: Array<readonly [string, string]> = []
+  let forwardedFor: string | undefined
+  let traceId: string | undefined
+  for (const pair of pairs) {
+    switch (pair[0].toLowerCase()) {
+      case 'x-forwarded-port':
+      case 'x-forwarded-proto':
+        continue
+      case 'x-forwarded-for':
+        forwardedFor = forwardedFor === undefined ? pair[1] : `${forwardedFor}, ${pair[1]}`
+        continue
+      case 'x-amzn-trace-id':
+        traceId ??= pair[1]
+        continue
+    }
+    out.push(pair)
+  }
+  out.push(['X-Amzn-Trace-Id', traceId ?? newTraceId(via.requestTimeEpoch)])
+  out.push(['X-Forwarded-For', forwardedFor === undefined ? via.sourceIp : forwardedFor + FORWARDED_FOR_SEPARATOR + via.sourceIp])
+  out.push(['X-Forwarded-Port', String(via.port)])
+  out.push(['X-Forwarded-Proto', via.scheme])
+  return out
 }

@@ -8,12 +8,13 @@
 // (execution environments copy the gateway's environment), so runs never share that store.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
 import { startGateway, type StartedGateway } from '../helpers/gateway.js'
 import { repoRoot } from '../helpers/paths.js'
+import { SDK_NODE_VERSION_WARNING_SWITCH } from '../../src/runtime/compile.js'
 import { newWs, opened, waitFor as waitForWithin, wsUrl } from '../helpers/ws-client.js'
 
 const CONFIG = join(repoRoot, 'examples', 'chat', 'gatehouse.yaml')
@@ -116,4 +117,49 @@ test('examples/chat: anything else gets the usage text from the two-way $default
   await receives(alice, USAGE)
   alice.ws.send('{"action":"shout","data":"x"}')
   await waitFor('a second usage text', () => alice.received.filter((m) => m === USAGE).length === 2)
+})
+
+test('examples/chat: the SDK\'s NodeVersionSupportWarning does not reach the function log on a cold start (SDK_NODE_VERSION_WARNING_SWITCH), unless the host turns it back on', async (t) => {
+  const saved = process.env[SDK_NODE_VERSION_WARNING_SWITCH]
+  t.after(() => {
+    if (saved === undefined) delete process.env[SDK_NODE_VERSION_WARNING_SWITCH]
+    else process.env[SDK_NODE_VERSION_WARNING_SWITCH] = saved
+  })
+  const coldStartLog = async (hostValue: string | undefined): Promise<string[]> => {
+    if (hostValue === undefined) delete process.env[SDK_NODE_VERSION_WARNING_SWITCH]
+    else process.env[SDK_NODE_VERSION_WARNING_SWITCH] = hostValue
+    const chat = await startChat(t)
+    const alice = await joinChat(t, chat)
+    alice.ws.send('{"action":"sendmessage","data":"cold"}')
+    await receives(alice, 'cold')
+    await waitFor('the REPORT line of sendmessage', () => chat.gw.logs.filter((l) => l.startsWith('REPORT')).length >= 2)
+    // Warnings are printed asynchronously after the module loads: give one a moment to arrive.
+    await new Promise((r) => setTimeout(r, 200))
+    return chat.gw.logs
+  }
+  const quiet = await coldStartLog(undefined)
+  assert.ok(!quiet.some((l) => l.includes('NodeVersionSupportWarning')), quiet.join('\n'))
+  if (Number(process.versions.node.split('.')[0]) < 22) {
+    // The SDK still warns where the host asks for it: the check above is not vacuous.
+    const loud = await coldStartLog('false')
+    assert.ok(loud.some((l) => l.includes('NodeVersionSupportWarning')), loud.join('\n'))
+  }
+})
+
+test('examples/chat: every package its handlers import is installed by a plain `npm install`, --omit=dev included (not a devDependency)', async () => {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>
+  const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> }
+  const srcDir = join(repoRoot, 'examples', 'chat', 'src')
+  const imported = new Set<string>()
+  for (const file of readdirSync(srcDir)) {
+    for (const m of readFileSync(join(srcDir, file), 'utf8').matchAll(/from '((?:@[^/']+\/)?[^./'][^/']*)/g)) {
+      if (!(m[1] as string).startsWith('node:')) imported.add(m[1] as string)
+    }
+  }
+  assert.ok(imported.has('@aws-sdk/client-apigatewaymanagementapi'), [...imported].join(', '))
+  for (const name of imported) {
+    assert.ok(pkg['dependencies']?.[name] !== undefined || pkg['optionalDependencies']?.[name] !== undefined, `${name} is installed without dev dependencies`)
+    assert.equal(pkg['devDependencies']?.[name], undefined, `${name} is not a devDependency`)
+    assert.notEqual(lock.packages[`node_modules/${name}`]?.dev, true, `${name} is not dev-only in package-lock.json`)
+  }
 })

@@ -1,10 +1,10 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { appendFileSync, copyFileSync, cpSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { http } from '../helpers/http.js'
-import { handlersDir } from '../helpers/paths.js'
+import { handlersDir, repoRoot } from '../helpers/paths.js'
 import { spawnCli, WAIT_MS } from '../helpers/cli.js'
 
 /** Runs a short command to completion. */
@@ -133,7 +133,7 @@ test('serve with a port that is not an integer in 0-65535 exits 2 without servin
 test('validate on a good config exits 0 and summarises it', async (t) => {
   const result = await run(t, ['validate', 'gatehouse.yaml'], appDir(t))
   assert.equal(result.code, 0, result.stdout + result.stderr)
-  assert.match(result.stdout, /gatehouse\.yaml is valid: 1 API\(s\), 4 route\(s\), 3 function\(s\)/)
+  assert.match(result.stdout, /gatehouse\.yaml is valid: 1 API\(s\) \(1 HTTP, 0 WebSocket\), 4 route\(s\), 3 function\(s\)/)
 })
 
 test('validate and routes read ./gatehouse.yaml when no CONFIG is given', async (t) => {
@@ -243,3 +243,80 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     assert.match(cli.stderr(), /Stopped/)
   })
 }
+
+/** A copy of examples/chat (a WebSocket-only config) in a temp dir. */
+function chatDir(t: TestContext): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-chat-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  cpSync(join(repoRoot, 'examples', 'chat'), dir, { recursive: true })
+  // Its handlers import the SDK: resolve packages as from the repository.
+  symlinkSync(join(repoRoot, 'node_modules'), join(dir, 'node_modules'), 'dir')
+  return dir
+}
+
+test('validate counts WebSocket APIs and their routes (the chat example is 1 API, not 0)', async (t) => {
+  const result = await run(t, ['validate', 'gatehouse.yaml'], chatDir(t))
+  assert.equal(result.code, 0, result.stdout + result.stderr)
+  assert.match(result.stdout, /gatehouse\.yaml is valid: 1 API\(s\) \(0 HTTP, 1 WebSocket\), 4 route\(s\), 4 function\(s\)/)
+})
+
+test('routes lists WebSocket routes per stage (the chat example prints its table, not nothing)', async (t) => {
+  const result = await run(t, ['routes', 'gatehouse.yaml'], chatDir(t))
+  assert.equal(result.code, 0, result.stderr)
+  const blocks = result.stdout.trim().split(/\n\s*\n/)
+  assert.equal(blocks.length, 1, result.stdout)
+  const [block] = blocks as [string]
+  assert.match(block, /^WebSocket API chat \(chat000001\)\s+stage prod\s+route selection \$request\.body\.action\n/)
+  assert.match(block, /\n\s+\$connect\s+AWS_PROXY lambda:onconnect \(timeout \d+ ms\)/)
+  assert.match(block, /\n\s+\$disconnect\s+AWS_PROXY lambda:ondisconnect/)
+  assert.match(block, /\n\s+sendmessage\s+AWS_PROXY lambda:sendmessage/)
+  assert.match(block, /\n\s+\$default\s+AWS_PROXY lambda:usage/)
+})
+
+test('the reload log counts WebSocket APIs (apis=1 websocketApis=1 on the chat example, not apis=0)', async (t) => {
+  const dir = chatDir(t)
+  const cli = spawnCli(t, ['serve', 'gatehouse.yaml', '--port', '0', '--host', '127.0.0.1'], dir)
+  await cli.waitFor('stdout', /listening/i)
+  appendFileSync(join(dir, 'gatehouse.yaml'), '\n# touched\n')
+  const [line] = await cli.waitFor('stderr', /Configuration reloaded.*\n/)
+  assert.match(line ?? '', /apis[=:]\s*1\b/)
+  assert.match(line ?? '', /httpApis[=:]\s*0\b/)
+  assert.match(line ?? '', /websocketApis[=:]\s*1\b/)
+})
+
+test('validate loads handler modules: a syntax error or a failing import is a problem at the handler file and line, and exits 1', async (t) => {
+  const dir = appDir(t)
+  writeFileSync(join(dir, 'gated.mjs'), 'export const handler = async () => {\n  return { statusCode: 200 \n}\nconst broken = ;\n')
+  writeFileSync(join(dir, 'echo-v1.mjs'), "import { nothing } from 'node:fs'\nexport const handler = async () => ({})\n")
+  const result = await run(t, ['validate', 'gatehouse.yaml'], dir)
+  assert.equal(result.code, 1, result.stdout)
+  assert.match(result.stdout, /^gated\.mjs:4: functions\.gated\.handler: handler module cannot be loaded: SyntaxError: Unexpected token ';'$/m)
+  assert.match(result.stdout, /^echo-v1\.mjs:1: functions\.echoV1\.handler: handler module cannot be loaded: SyntaxError: .*does not provide an export named 'nothing'$/m)
+  assert.match(result.stdout, /2 problems found\n$/)
+})
+
+test('validate loads each handler with its function\'s environment: top-level code reading a variable only that environment sets passes; without it, the throw is reported at its line', async (t) => {
+  const dir = appDir(t)
+  writeFileSync(join(dir, 'needs-env.mjs'), "if (process.env.TABLE_NAME === undefined) {\n  throw new Error('TABLE_NAME is not set')\n}\nexport const handler = async () => ({ statusCode: 200 })\n")
+  const yaml = (env: string) => `functions:
+  table:
+    handler: needs-env.handler
+${env}apis:
+  - name: env-app
+    routes:
+      - routeKey: GET /t
+        target: integrations/t
+    integrations:
+      - integrationId: t
+        integrationType: AWS_PROXY
+        integrationUri: table
+        payloadFormatVersion: "2.0"
+`
+  writeFileSync(join(dir, 'with-env.yaml'), yaml('    environment:\n      TABLE_NAME: orders\n'))
+  writeFileSync(join(dir, 'without-env.yaml'), yaml(''))
+  const good = await run(t, ['validate', 'with-env.yaml'], dir)
+  assert.equal(good.code, 0, good.stdout + good.stderr)
+  const bad = await run(t, ['validate', 'without-env.yaml'], dir)
+  assert.equal(bad.code, 1, bad.stdout)
+  assert.match(bad.stdout, /^needs-env\.mjs:2: functions\.table\.handler: handler module cannot be loaded: Error: TABLE_NAME is not set$/m)
+})

@@ -157,6 +157,27 @@ apis: []
     expect: [{ at: 'handler: echo.handler: x', path: '(root)', message: /^cannot parse: .+/ }],
   },
   {
+    name: 'a tab-indented line is reported once, without the parser\'s follow-on errors',
+    text: `functions:
+  fn:
+    handler: echo.handler
+    environment:
+\t      A: b
+apis: []
+`,
+    expect: [{ at: '\t      A: b', path: '(root)', message: /^cannot parse: .+/ }],
+  },
+  {
+    name: 'a YAML alias bomb is one problem naming the file, not a crash',
+    text: `a: &a [x, x, x, x, x, x, x, x, x, x]
+b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a, *a]
+c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b, *b]
+d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c, *c]
+e: [*d, *d, *d, *d, *d, *d, *d, *d, *d, *d]
+`,
+    expect: [{ at: null, path: '(root)', message: /^cannot parse: Excessive alias count/ }],
+  },
+  {
     name: 'a config that is not a mapping is refused at line 1',
     text: `- name: shop
 - name: other

@@ -24,6 +24,8 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi'
 import { startGateway, type StartedGateway } from '../helpers/gateway.js'
+import { createGateway } from '../../src/index.js'
+import { handlersDir } from '../helpers/paths.js'
 import { http } from '../helpers/http.js'
 import { newWs, opened, rejection, statusOf, waitFor as waitForWithin, whoamiOf, wsUrl } from '../helpers/ws-client.js'
 
@@ -298,6 +300,41 @@ test('an unknown connection id is GoneException', async (t) => {
 })
 
 // --- SigV4 -----------------------------------------------------------------------------------
+
+test('without iam credentials, a gateway bound beyond loopback refuses unsigned @connections calls (403 MissingAuthenticationTokenException) unless connectionsApi.allowUnsigned, and says so at start', async (t) => {
+  const start = async (config: object) => {
+    const log: string[] = []
+    const record = (message: string): void => void log.push(message)
+    const gateway = createGateway(config, {
+      baseDir: handlersDir,
+      functionLogs: 'silent',
+      logger: { debug: record, info: record, warn: record, error: record },
+      port: 0,
+      host: '0.0.0.0',
+    })
+    await gateway.start()
+    t.after(() => gateway.stop())
+    const url = `http://127.0.0.1:${new URL(gateway.url).port}`
+    return { url, log }
+  }
+  const target = (url: string) => `${url}/${STAGE}/@connections/${encodeURIComponent('Zm9vYmFyYmF6cXU=')}`
+
+  const closed = await start(wsConfig())
+  assert.ok(closed.log.some((m) => /@connections refuses every call/.test(m)), closed.log.join('\n'))
+  const unsigned = await http(target(closed.url), { method: 'POST', body: 'unsigned' })
+  assert.equal(unsigned.status, 403)
+  assert.equal(unsigned.headers['x-amzn-errortype'], 'MissingAuthenticationTokenException')
+  assert.equal(unsigned.text, '{"message":"Missing Authentication Token"}')
+  // A signature there is nothing to verify against is no better.
+  const signed = await http(target(closed.url), { method: 'POST', body: 'x', headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/execute-api/aws4_request, SignedHeaders=host, Signature=00' } })
+  assert.equal(signed.status, 403)
+  assert.equal(signed.headers['x-amzn-errortype'], 'UnrecognizedClientException')
+
+  const open = await start({ ...wsConfig(), connectionsApi: { allowUnsigned: true } })
+  assert.ok(open.log.some((m) => /@connections accepts unsigned calls from any client/.test(m)), open.log.join('\n'))
+  const allowed = await http(target(open.url), { method: 'POST', body: 'unsigned' })
+  assert.equal(allowed.status, 410, 'reaches the connection lookup: an unknown id is gone')
+})
 
 test('with iam credentials configured, a correctly signed SDK request works and a wrong secret is ForbiddenException (403)', async (t) => {
   const gw = await startGateway(t, wsConfig({ iam: { credentials: [KEY] } }))

@@ -16,6 +16,7 @@ import type { IncomingHttpHeaders } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connect as tlsConnect } from 'node:tls'
+import WebSocket from 'ws'
 import { ConfigError, createGateway, type ConfigIssue } from '../../src/index.js'
 import { S3_TRUSTSTORE_MESSAGE } from '../../src/config/domain-names.js'
 import { DISABLED_ENDPOINT_RESPONSE } from '../../src/http/endpoint.js'
@@ -797,4 +798,76 @@ test('serve --https-port 0 prints the HTTPS listener with its domain names and s
 
   cli.child.kill('SIGTERM')
   assert.deepEqual(await cli.exited, { code: 0, signal: null })
+})
+
+// --- WebSocket APIs on custom domain names (spec 10.1: wss://{domain}/{mappingKey}) --------------
+
+test('a WebSocket API stage mapped to a custom domain is reached at wss://{domain}/{mappingKey} over the HTTPS listener; events name the custom domain; HTTP and WebSocket mappings cannot share a domain', async (t) => {
+  const chatCert = await pki.server({ commonName: 'chat.example.org', dnsNames: ['chat.example.org'] })
+  const WS_API = 'wsdom00001'
+  const config = {
+    region: REGION,
+    functions: { echo: { handler: 'echo.handler' } },
+    domainNames: [
+      domain('chat.example.org', chatCert, [
+        { apiId: WS_API, stage: 'prod', apiMappingKey: 'chat' },
+        { apiId: WS_API, stage: 'beta' },
+      ]),
+    ],
+    apis: [
+      {
+        name: 'ws-on-domain',
+        apiId: WS_API,
+        protocolType: 'WEBSOCKET',
+        routeSelectionExpression: '$request.body.action',
+        routes: [{ routeKey: '$default', target: 'integrations/echo', routeResponseSelectionExpression: '$default' }],
+        integrations: [{ integrationId: 'echo', integrationType: 'AWS_PROXY', integrationUri: 'echo' }],
+        stages: [{ stageName: 'prod' }, { stageName: 'beta' }],
+      },
+    ],
+  }
+  const started = await startWithHttps(t, config)
+  const open = async (path: string, host = 'chat.example.org'): Promise<WebSocket> => {
+    // `servername` (SNI) passes through to tls.connect.
+    const options = { headers: { host }, servername: host, ca: pki.root.cert } as WebSocket.ClientOptions
+    const ws = new WebSocket(`wss://127.0.0.1:${started.httpsPort}${path}`, options)
+    t.after(() => ws.terminate())
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve())
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused with ${res.statusCode ?? '?'}`)))
+      ws.once('error', reject)
+    })
+    return ws
+  }
+  const ask = async (ws: WebSocket): Promise<Record<string, unknown>> => {
+    const reply = new Promise<string>((resolve) => ws.once('message', (data: Buffer) => resolve(data.toString('utf8'))))
+    ws.send('{"action":"anything"}')
+    return JSON.parse(await reply) as Record<string, unknown>
+  }
+  const contextOf = (event: Record<string, unknown>) => event['requestContext'] as Record<string, unknown>
+
+  const keyed = contextOf(await ask(await open('/chat')))
+  assert.equal(keyed['stage'], 'prod')
+  assert.equal(keyed['apiId'], WS_API)
+  assert.equal(keyed['domainName'], 'chat.example.org')
+  const unkeyed = contextOf(await ask(await open('/')))
+  assert.equal(unkeyed['stage'], 'beta')
+  assert.equal(unkeyed['domainName'], 'chat.example.org')
+  // A key no mapping has is refused like an unknown stage.
+  await assert.rejects(open('/nochat'), /upgrade refused with 404/)
+
+  // Mapping one domain to a WebSocket API and an HTTP API is refused (spec 7.1); so is a "/" in a WebSocket key.
+  const mixed = {
+    ...config,
+    domainNames: [domain('chat.example.org', chatCert, [{ apiId: WS_API, stage: 'prod', apiMappingKey: 'a/b' }, { apiId: API1, stage: '$default', apiMappingKey: 'http' }])],
+    apis: [...config.apis, echoApi(API1)],
+  }
+  const gateway = createGateway(mixed, { baseDir: handlersDir, logLevel: 'silent', functionLogs: 'silent', port: 0, host: '127.0.0.1', https: { port: 0 } })
+  await assert.rejects(gateway.start(), (err: unknown) => {
+    assert.ok(err instanceof ConfigError)
+    const messages = err.issues.map((i: ConfigIssue) => i.message)
+    assert.ok(messages.some((m) => /cannot share a custom domain name with an HTTP API/.test(m)), messages.join('\n'))
+    assert.ok(messages.some((m) => /"a\/b" is not a valid apiMappingKey for a WebSocket API/.test(m)), messages.join('\n'))
+    return true
+  })
 })

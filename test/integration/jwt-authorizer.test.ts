@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
 import type { JWTPayload } from 'jose'
-import { INSUFFICIENT_SCOPE_CHALLENGE, JWT_ERROR_DESCRIPTIONS, MAX_TOKEN_LENGTH } from '../../src/auth/jwt/jwt-authorizer.js'
+import { INSUFFICIENT_SCOPE_CHALLENGE, JWT_ERROR_DESCRIPTIONS, MAX_TOKEN_LENGTH, REQUIRE_EXP_CLAIM } from '../../src/auth/jwt/jwt-authorizer.js'
 import { MAX_JWKS_BYTES } from '../../src/auth/jwt/jwks-provider.js'
 import { startGateway, type StartedGateway } from '../helpers/gateway.js'
 import { http, type HttpResult } from '../helpers/http.js'
@@ -457,6 +457,15 @@ test('every row of the JWT failure table is refused with the documented response
   await t.test('an expired token is 401 (provisional description)', async () => {
     const token = await signToken(rsa, good({ iat: now - 3_600, exp: now - 60 }))
     assertUnauthorized(await get(gw, '/claims', bearer(token)), invalidToken(JWT_ERROR_DESCRIPTIONS.expired))
+  })
+
+  await t.test('a token without an exp claim is 401 (REQUIRE_EXP_CLAIM; provisional description), not accepted forever', async () => {
+    assert.equal(REQUIRE_EXP_CLAIM, true)
+    const claims = good()
+    delete claims['exp']
+    const token = await signToken(rsa, claims)
+    assert.equal('exp' in JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')), false)
+    assertUnauthorized(await get(gw, '/claims', bearer(token)), invalidToken(JWT_ERROR_DESCRIPTIONS.missingExpiry))
   })
 
   await t.test('a token whose nbf is in the future is 401 (provisional description)', async () => {

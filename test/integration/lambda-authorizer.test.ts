@@ -421,6 +421,21 @@ test('payload 1.0 integrations get the context flattened into requestContext.aut
   assert.deepEqual(Object.keys(authorizer).sort(), ['flag', 'integrationLatency', 'num', 'principalId', 'tenant'])
 })
 
+test('payload 1.0 authorizer events have pathParameters {} for a route without variables, as AWS\'s documented example', async (t) => {
+  const gw = await authzGateway(t, { authorizer: { payloadVersion: '1.0' } })
+  assertOk(await gw.send('/dev/a', { headers: AUTH, script: ret(policy([{ Effect: 'Allow', Resource: `${API_ARN}/dev/GET/a` }])) }))
+  const event = only(gw.authorizerEvents(), 'authorizer invocation')
+  assert.deepEqual(event['pathParameters'], {})
+})
+
+test('payload 1.0 integrations behind a simple-response authorizer get no principalId (AWS documents none for simple responses), not null', async (t) => {
+  const gw = await authzGateway(t, { authorizer: { simple: true }, integrationVersion: '1.0' })
+  const event = assertOk(await gw.send('/dev/a', { headers: AUTH, script: ret({ isAuthorized: true, context: { tenant: 'acme' } }) }))
+  const authorizer = obj(obj(event['requestContext'], 'requestContext')['authorizer'], 'authorizer')
+  assert.equal('principalId' in authorizer, false)
+  assert.deepEqual(Object.keys(authorizer).sort(), ['integrationLatency', 'tenant'])
+})
+
 // --- $context.authorizer.* in access logs -----------------------------------------------------
 
 test('$context.authorizer.{key} keeps its JSON type and $context.authorizer.principalId is logged', async (t) => {

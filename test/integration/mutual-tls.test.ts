@@ -699,7 +699,7 @@ test('validate: a leaf, an expired CA and an unparsable block in the truststore 
   one(/Certificate 2 in the truststore cannot be parsed/)
   // The valid CAs are not mentioned; the config is valid.
   assert.doesNotMatch(result.stdout, /Gatehouse Test (Root|Intermediate) CA/)
-  assert.match(result.stdout, /^gatehouse\.yaml is valid: 1 API\(s\), 1 route\(s\), 1 function\(s\)$/m)
+  assert.match(result.stdout, /^gatehouse\.yaml is valid: 1 API\(s\) \(1 HTTP, 0 WebSocket\), 1 route\(s\), 1 function\(s\)$/m)
 })
 
 test('validate: a truststore file without any certificate is an error; exit 1', async (t) => {

@@ -194,6 +194,39 @@ test('a config naming a missing handler keeps the old config serving, and creati
   await eventually(() => expectBody(url + '/late', 'late'), 'the config to reload once late.js exists', 5_000)
 })
 
+test('a handler edit with a syntax error is named at reload with its file and line; the rest of the config reloads and keeps serving', async (t) => {
+  const gatewayLog: string[] = []
+  const record = (message: string) => void gatewayLog.push(message)
+  const app = await startApp(t, false, { debug: record, info: record, warn: record, error: record })
+  const { url, gateway } = app.started
+  await expectBody(url + '/app', 'v1')
+  // Break app.js (line 3) and add a route in the same reload.
+  app.replace('app.js', 'export const handler = async () => {\n  return {\n    statusCode: 200,, body: "v2" }\n}\n')
+  app.replace('gatehouse.yaml', config({ routes: route('GET /more', 'echo') }))
+  const result = await gateway.reload()
+  assert.ok(result.ok, JSON.stringify(result))
+  const broken = result.brokenHandlers ?? []
+  assert.equal(broken.length, 1, JSON.stringify(broken))
+  const issue = broken[0]
+  assert.ok(issue !== undefined)
+  assert.equal(issue.file, join(app.dir, 'app.js'))
+  assert.equal(issue.line, 3)
+  assert.equal(issue.path, 'functions.app.handler')
+  assert.match(issue.message, /^handler module cannot be loaded: SyntaxError: /)
+  assert.ok(gatewayLog.some((m) => /Function app cannot be loaded/.test(m)), gatewayLog.join('\n'))
+  assert.ok(gatewayLog.some((m) => m.includes(`${join(app.dir, 'app.js')}:3`)), gatewayLog.join('\n'))
+  // Everything else reloaded: the new route and the other function serve.
+  await expectStatus(url + '/more', 200)
+  await expectStatus(url + '/echo', 200)
+  // The broken function answers with an error, not a hang.
+  const res = await http(url + '/app')
+  assert.equal(res.status, 500)
+  // Fixing it clears the problem.
+  app.replace('app.js', appHandler('v3'))
+  assert.deepEqual(await gateway.reload(), { ok: true })
+  await eventually(() => expectBody(url + '/app', 'v3'), 'the fixed handler')
+})
+
 test('a request in flight during a reload finishes on the old snapshot with 200', async (t) => {
   const app = await startApp(t, false)
   const { url, gateway, logs } = app.started

@@ -414,6 +414,25 @@ test('a malformed percent-encoding in the path is answered 400 {"message":"Bad R
   assert.equal((await echoEvent(url, '/%41')).rawPath, '/A')
 })
 
+test('requests the HTTP parser refuses (bad chunk size, unknown Transfer-Encoding, CONNECT, no Host) get 400 {"message":"Bad Request"} with an apigw-requestid, not a closed socket or Node\'s bare 400', async (t) => {
+  const { url, logs } = await startGateway(t, apiConfig({ routes: ['$default'] }))
+  const host = hostOf(url)
+  const cases: ReadonlyArray<readonly [string, string]> = [
+    ['a malformed chunk size', `POST /pets HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n`],
+    ['Transfer-Encoding: xchunked', `POST /pets HTTP/1.1\r\nHost: ${host}\r\nTransfer-Encoding: xchunked\r\n\r\n`],
+    ['CONNECT', `CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n`],
+    ['an HTTP/1.1 request without Host', 'GET /pets HTTP/1.1\r\n\r\n'],
+  ]
+  for (const [name, head] of cases) {
+    const res = await rawRequest(url, head)
+    assert.equal(res.status, 400, name)
+    assertGatewayError(res, 400, 'Bad Request')
+  }
+  assert.deepEqual(logs, [], 'no function ran')
+  // The gateway keeps serving.
+  assert.equal((await echoEvent(url, '/after')).rawPath, '/after')
+})
+
 // ---------------------------------------------------------------------------------------
 // HEAD (spec 2.3: its own method)
 // ---------------------------------------------------------------------------------------

@@ -487,6 +487,23 @@ test('limits: a client that stops reading is cut off (1008 or terminated); the g
 
 // --- events (spec 10.4) --------------------------------------------------------------------
 
+test('$connect gets X-Forwarded-For (client chain + client address), X-Forwarded-Port, X-Forwarded-Proto and X-Amzn-Trace-Id as AWS adds them; client-sent port and proto are replaced', async (t) => {
+  const g = await mainApi(t)
+  const client = await connect(t, g, {
+    headers: { 'X-Forwarded-For': '203.0.113.7', 'X-Forwarded-Proto': 'gopher', 'X-Forwarded-Port': '1', 'X-Amzn-Trace-Id': 'Root=1-00000000-000000000000000000000001' },
+  })
+  const reply = await client.ask({ action: 'echo' })
+  const event = await waitForEvent(g, reply['connectionId'] as string, 'CONNECT')
+  const headers = event['headers'] as Json
+  const multi = event['multiValueHeaders'] as Json
+  assert.equal(headers['X-Forwarded-For'], '203.0.113.7, 127.0.0.1')
+  assert.equal(headers['X-Forwarded-Port'], new URL(g.url).port)
+  assert.equal(headers['X-Forwarded-Proto'], 'http')
+  assert.equal(headers['X-Amzn-Trace-Id'], 'Root=1-00000000-000000000000000000000001')
+  for (const name of ['X-Forwarded-For', 'X-Forwarded-Port', 'X-Forwarded-Proto', 'X-Amzn-Trace-Id']) assert.deepEqual(multi[name], [headers[name]])
+  assert.ok(!('x-forwarded-proto' in headers) && !('x-forwarded-port' in headers), 'the client\'s own copies are not kept')
+})
+
 test('events: CONNECT, MESSAGE and DISCONNECT field by field', async (t) => {
   const g = await mainApi(t)
   const client = await connect(t, g, {
@@ -541,6 +558,11 @@ test('events: CONNECT, MESSAGE and DISCONNECT field by field', async (t) => {
     assert.equal(headers['Sec-WebSocket-Version'], '13')
     assert.match(headers['Sec-WebSocket-Key'] as string, /^[A-Za-z0-9+/]{22}==$/)
     assert.ok(!('x-custom-header' in headers) && !('host' in headers), 'names are not lower-cased')
+    // The headers AWS adds (spec 10.4), in AWS's name case.
+    assert.match(headers['X-Amzn-Trace-Id'] as string, /^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/)
+    assert.equal(headers['X-Forwarded-For'], '127.0.0.1')
+    assert.equal(headers['X-Forwarded-Port'], port)
+    assert.equal(headers['X-Forwarded-Proto'], 'http')
     assert.deepEqual(Object.keys(multi).sort(), Object.keys(headers).sort())
     for (const [name, value] of Object.entries(headers)) assert.deepEqual(multi[name], [value])
     assert.deepEqual(connect_['queryStringParameters'], { name: 'first', multi: '2' })

@@ -41,9 +41,17 @@ export const JWT_ERROR_DESCRIPTIONS = {
   issuer: 'the token does not have a valid issuer',
   audience: 'the token does not have a valid audience',
   expired: 'the token has expired',
+  missingExpiry: 'the token has no expiry time (exp)',
   notYetValid: 'the token is not valid yet',
   issuedInFuture: 'the token was issued in the future',
 } as const
+
+/**
+ * Whether a token without an `exp` claim is refused. AWS lists `exp` among the claims it
+ * validates ("exp must be after the current time", spec 5.1); a token that never expires
+ * would otherwise be accepted forever. The description for its absence is `[UNCONFIRMED]`.
+ */
+export const REQUIRE_EXP_CLAIM = true
 
 /** The 403 for a valid token lacking every required scope; RFC 6750's error code `[UNCONFIRMED]`. */
 export const INSUFFICIENT_SCOPE_CHALLENGE = 'Bearer scope="" error="insufficient_scope" error_description="the token does not have the required scopes"'
@@ -115,6 +123,7 @@ export class JwtAuthorizer {
     const skew = this.#def.clockSkewSeconds
     if (payload.iss !== this.#def.issuer) return JWT_ERROR_DESCRIPTIONS.issuer
     if (!this.#audienceMatches(payload)) return JWT_ERROR_DESCRIPTIONS.audience
+    if (REQUIRE_EXP_CLAIM && typeof payload.exp !== 'number') return JWT_ERROR_DESCRIPTIONS.missingExpiry
     if (typeof payload.exp === 'number' && payload.exp <= now - skew) return JWT_ERROR_DESCRIPTIONS.expired
     if (typeof payload.nbf === 'number' && payload.nbf > now + skew) return JWT_ERROR_DESCRIPTIONS.notYetValid
     if (typeof payload.iat === 'number' && payload.iat > now + skew) return JWT_ERROR_DESCRIPTIONS.issuedInFuture

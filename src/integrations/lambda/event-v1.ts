@@ -101,13 +101,15 @@ export function buildEventV1(input: EventV1Input): Record<string, unknown> {
  * `requestContext.authorizer` of payload 1.0 (spec 3.4): JWT claims and scopes; a Lambda
  * authorizer's context flattened with `principalId` and `integrationLatency`, non-string
  * values stringified as REST does `[UNCONFIRMED]`; `{claims: null, scopes: null}` otherwise.
+ * A simple response (`{isAuthorized, context}`) has no principal: AWS documents `principalId`
+ * only as part of the IAM-policy response, so the key is left out rather than set to `null`.
  */
 function authorizerV1(result: AuthorizerResult | null): Record<string, unknown> {
   if (result?.kind === 'jwt') return { claims: result.claims, scopes: result.scopes }
   if (result?.kind === 'lambda') {
     const out: Record<string, unknown> = {}
     for (const [k, v] of Object.entries(result.context)) out[k] = typeof v === 'string' ? v : JSON.stringify(v)
-    return { ...out, principalId: result.principalId ?? null, integrationLatency: 0 }
+    return result.principalId === undefined ? { ...out, integrationLatency: 0 } : { ...out, principalId: result.principalId, integrationLatency: 0 }
   }
   return { claims: null, scopes: null }
 }
