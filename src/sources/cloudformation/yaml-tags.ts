@@ -12,7 +12,7 @@
  * templates go through the same parser and get line numbers too.
  */
 import { readFileSync } from 'node:fs'
-import { isMap, isSeq, LineCounter, Pair, parseDocument, Scalar, visit, YAMLMap, type Node } from 'yaml'
+import { isMap, isNode, isScalar, isSeq, LineCounter, Pair, parseDocument, Scalar, visit, YAMLMap } from 'yaml'
 import type { TemplatePath, TemplateProblem } from './errors.js'
 import { formatPath } from './errors.js'
 
@@ -107,26 +107,35 @@ export function parseTemplateText(file: string, text: string): LoadTemplateResul
     return failed(file, undefined, `cannot load: ${firstLine((err as Error).message)} (more than ${MAX_ALIAS_COUNT} alias expansions)`)
   }
 
-  const nodeAt = (path: TemplatePath): Node | undefined => {
+  /**
+   * The line of the deepest node on `path` that exists. A mapping entry answers with its
+   * key's line (`Properties:` rather than the first line inside it), which is where an
+   * editor should jump; sequence items and synthetic long-form keys answer with the value.
+   */
+  const lineOf = (path: TemplatePath): number | undefined => {
     let node: unknown = doc.contents
-    let found = node as Node | undefined
+    let line = isNode(node) && node.range ? lineAt(node.range[0]) : undefined
     for (const part of path) {
-      if (!isMap(node) && !isSeq(node)) break
-      node = node.get(part, true)
-      if (node === undefined || node === null) break
-      found = node as Node
+      if (isMap(node)) {
+        const pair = node.items.find((p) => (isScalar(p.key) ? String(p.key.value) : String(p.key)) === String(part))
+        if (!pair) break
+        node = pair.value
+        const at = (isScalar(pair.key) && pair.key.range) || (isNode(node) && node.range) || undefined
+        if (at) line = lineAt(at[0])
+      } else if (isSeq(node) && typeof part === 'number') {
+        node = node.items[part]
+        if (!isNode(node)) break
+        if (node.range) line = lineAt(node.range[0])
+      } else break
     }
-    return found
+    return line
   }
   return {
     ok: true,
     template: {
       file,
       value,
-      line: (path) => {
-        const range = nodeAt(path)?.range
-        return range ? lineAt(range[0]) : undefined
-      },
+      line: lineOf,
     },
     problems: [],
   }
