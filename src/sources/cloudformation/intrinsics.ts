@@ -59,16 +59,21 @@ export function intrinsicName(value: unknown): string | undefined {
 
 /**
  * Evaluates `value` deeply. The result is plain JSON-like data, or NO_VALUE / UNRESOLVED
- * for the value as a whole; inside mappings and lists those two are left out.
+ * for the value as a whole. NO_VALUE items are left out of mappings and lists. An
+ * UNRESOLVED item makes its whole list or mapping UNRESOLVED (after the other items were
+ * still evaluated, so their problems are reported too): a list missing one element, e.g.
+ * `!Join ["-", [!Ref Missing, a]]`, would otherwise yield a plausible but wrong value.
  */
 export function evaluateValue(value: unknown, path: TemplatePath, scope: IntrinsicScope): unknown {
+  let failed = false
   if (Array.isArray(value)) {
     const out: unknown[] = []
     value.forEach((item, index) => {
       const v = evaluateValue(item, [...path, index], scope)
-      if (v !== NO_VALUE && v !== UNRESOLVED) out.push(v)
+      if (v === UNRESOLVED) failed = true
+      else if (v !== NO_VALUE) out.push(v)
     })
-    return out
+    return failed ? UNRESOLVED : out
   }
   if (!isPlainObject(value)) return value
   const name = intrinsicName(value)
@@ -77,13 +82,15 @@ export function evaluateValue(value: unknown, path: TemplatePath, scope: Intrins
   for (const [key, item] of Object.entries(value)) {
     if (key === 'Fn::Transform') {
       // Fn::Transform next to other keys (the AWS::Include pattern) runs a macro.
+      failed = true
       transformNotSupported(item, [...path, key], scope)
       continue
     }
     const v = evaluateValue(item, [...path, key], scope)
-    if (v !== NO_VALUE && v !== UNRESOLVED) out[key] = v
+    if (v === UNRESOLVED) failed = true
+    else if (v !== NO_VALUE) out[key] = v
   }
-  return out
+  return failed ? UNRESOLVED : out
 }
 
 function evaluateFunction(name: string, args: unknown, path: TemplatePath, scope: IntrinsicScope): unknown {

@@ -121,6 +121,8 @@ class TemplateEvaluation implements IntrinsicScope {
   readonly #propertyCache = new Map<string, unknown>()
   /** Ref/GetAtt/property evaluations under way, outermost first: a repeat is a circular reference. */
   readonly #active: string[] = []
+  /** Paths of the Ref/GetAtt calls handed to the resolver: a cycle is reported where it closes. */
+  readonly #referencePaths: TemplatePath[] = []
   readonly #resolver: ResourceResolver
 
   constructor(
@@ -276,7 +278,9 @@ class TemplateEvaluation implements IntrinsicScope {
         return UNRESOLVED
       }
     }
+    this.#referencePaths.push(path)
     const value = this.#guarded(what, path, () => this.#resolver(logicalId, attribute, path))
+    this.#referencePaths.pop()
     if (value !== undefined) return value
     const type = typeof raw?.['Type'] === 'string' ? raw['Type'] : undefined
     if (attribute === null) {
@@ -310,7 +314,10 @@ class TemplateEvaluation implements IntrinsicScope {
     if (!isPlainObject(properties) || !Object.hasOwn(properties, name)) return undefined
     const path: TemplatePath = ['Resources', logicalId, 'Properties', name]
     const key = `Resources.${logicalId}.Properties.${name}`
-    let value = this.#guarded(key, path, () => evaluateValue(properties[name], path, this))
+    // A property asked for by a resolver has no path of its own in the chain; a cycle
+    // through it is reported at the Ref/GetAtt that led back to it.
+    const reportAt = this.#referencePaths.at(-1) ?? path
+    let value = this.#guarded(key, reportAt, () => evaluateValue(properties[name], path, this))
     if (value === NO_VALUE) value = undefined
     // A value that depended on a circular reference stays UNRESOLVED for everyone.
     this.#propertyCache.set(cacheKey, value)
