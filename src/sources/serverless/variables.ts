@@ -52,8 +52,11 @@ export const AWS_ONLY_SOURCES: Readonly<Record<string, string>> = {
 /** Files `${file(...)}` may load; JavaScript/TypeScript resolvers would need code execution. */
 const DATA_FILE_EXTENSIONS = new Set(['.yml', '.yaml', '.json'])
 
-/** `source:` or `source(param):` or `file(param)` at the start of a variable. */
-const SOURCE_PATTERN = /^([a-zA-Z][a-zA-Z0-9]*)(?:\(([^)]*)\))?(?::(?!:)|$)/s
+/**
+ * `source:address`, `source(param):address` or `source(param)`. A single colon only:
+ * `AWS::Region` is a CloudFormation pseudo parameter, not the source "AWS".
+ */
+const SOURCE_PATTERN = /^([a-zA-Z][a-zA-Z0-9]*)(?:\(([^)]*)\)(?=$|:(?!:))|(?=:(?!:)))(?::)?/s
 
 type Lookup = { kind: 'found'; value: unknown } | { kind: 'missing'; reason: string } | { kind: 'failed' }
 
