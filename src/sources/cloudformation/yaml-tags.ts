@@ -94,7 +94,7 @@ export function parseTemplateText(file: string, text: string): LoadTemplateResul
   // mostly consequences of it, and they would bury the real cause.
   const firstError = doc.errors[0]
   if (firstError) return failed(file, lineAt(firstError.pos[0]), `cannot parse: ${firstLine(firstError.message)}`)
-  const unknownTag = doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED' || /tag/i.test(w.message))
+  const unknownTag = doc.warnings.find((w) => w.code === 'TAG_RESOLVE_FAILED')
   if (unknownTag) return failed(file, lineAt(unknownTag.pos[0]), `cannot parse: ${firstLine(unknownTag.message)}`)
 
   expandShortForms(doc)
