@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { loadConfigFile } from '../config/index.js'
-import { formatIssue, ConfigError } from '../config/index.js'
+import { formatIssue, ConfigError, SOURCE_FORMATS, type SourceFormat, type SourceOptions } from '../config/index.js'
 import { createGateway } from '../gateway.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from '../logging/index.js'
 import { describeRoutes, describeEndpoints } from './describe.js'
@@ -36,13 +36,56 @@ Options (serve):
   --https-host H      Its interface (default: --host)
   --redis URL         redis://HOST:PORT: share throttle buckets with other nodes (overrides redis.url)
 
+Options (all commands):
+  --format F          gatehouse | sam | cloudformation | serverless (default: found from CONFIG's content)
+  --parameter-overrides K=V [K=V ...]
+                      Template parameter values (also ParameterKey=K,ParameterValue=V)
+  --import-value N=V  A value for Fn::ImportValue N (repeatable)
+
 Signals (serve): SIGINT/SIGTERM stop after requests in flight; SIGHUP reopens access-log files.
 
   -h, --help          Show this help
   -v, --version       Show the version
 `
 
-export async function main(argv: readonly string[]): Promise<number> {
+/** Pulls `--parameter-overrides K=V ...` and `--import-value N=V` out of argv (SAM CLI's syntax). */
+function sourceArgs(argv: readonly string[]): { rest: string[]; overrides: Record<string, string>; imports: Record<string, string>; error?: string } {
+  const rest: string[] = []
+  const overrides: Record<string, string> = {}
+  const imports: Record<string, string> = {}
+  const pair = (text: string): [string, string] | undefined => {
+    const long = /^ParameterKey=([^,]+),ParameterValue=(.*)$/.exec(text)
+    if (long) return [long[1] ?? '', long[2] ?? '']
+    const eq = text.indexOf('=')
+    return eq > 0 ? [text.slice(0, eq), text.slice(eq + 1)] : undefined
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? ''
+    if (arg === '--parameter-overrides') {
+      let n = 0
+      while (i + 1 < argv.length && !(argv[i + 1] ?? '').startsWith('--') && pair(argv[i + 1] ?? '') !== undefined) {
+        const [k, v] = pair(argv[++i] ?? '') as [string, string]
+        overrides[k] = v
+        n++
+      }
+      if (n === 0) return { rest, overrides, imports, error: '--parameter-overrides needs Key=Value pairs' }
+    } else if (arg === '--import-value' || arg.startsWith('--import-value=')) {
+      const text = arg === '--import-value' ? argv[++i] ?? '' : arg.slice('--import-value='.length)
+      const p = pair(text)
+      if (p === undefined) return { rest, overrides, imports, error: '--import-value needs Name=Value' }
+      imports[p[0]] = p[1]
+    } else rest.push(arg)
+  }
+  return { rest, overrides, imports }
+}
+
+export async function main(argvIn: readonly string[]): Promise<number> {
+  const pulled = sourceArgs(argvIn)
+  if (pulled.error !== undefined) {
+    process.stderr.write(`gatehouse: ${pulled.error}\n`)
+    return 2
+  }
+  const argv = pulled.rest
   let parsed
   try {
     parsed = parseArgs({
@@ -61,6 +104,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         'https-port': { type: 'string' },
         'https-host': { type: 'string' },
         redis: { type: 'string' },
+        format: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -85,21 +129,31 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 2
   }
   const configFile = configArg ?? DEFAULT_CONFIG
+  const format = values.format
+  if (format !== undefined && !(SOURCE_FORMATS as readonly string[]).includes(format)) {
+    process.stderr.write(`gatehouse: --format must be one of ${SOURCE_FORMATS.join(', ')}\n`)
+    return 2
+  }
+  const source: SourceOptions = {
+    format: format as SourceFormat | undefined,
+    ...(Object.keys(pulled.overrides).length > 0 ? { parameterOverrides: pulled.overrides } : {}),
+    ...(Object.keys(pulled.imports).length > 0 ? { importValues: pulled.imports } : {}),
+  }
   switch (command) {
     case 'validate':
-      return validate(configFile)
+      return validate(configFile, source)
     case 'routes':
-      return routes(configFile)
+      return routes(configFile, source)
     case 'serve':
-      return serve(configFile, values)
+      return serve(configFile, values, source)
     default:
       process.stderr.write(`gatehouse: unknown command "${command}"\n\n${USAGE}`)
       return 2
   }
 }
 
-function validate(configFile: string): number {
-  const result = loadConfigFile(configFile)
+function validate(configFile: string, source: SourceOptions): number {
+  const result = loadConfigFile(configFile, source)
   if (!result.ok) {
     for (const issue of result.issues) process.stdout.write(formatIssue(issue, process.cwd()) + '\n')
     process.stdout.write(`${result.issues.length} problem${result.issues.length === 1 ? '' : 's'} found\n`)
@@ -113,8 +167,8 @@ function validate(configFile: string): number {
   return 0
 }
 
-function routes(configFile: string): number {
-  const result = loadConfigFile(configFile)
+function routes(configFile: string, source: SourceOptions): number {
+  const result = loadConfigFile(configFile, source)
   if (!result.ok) {
     for (const issue of result.issues) process.stderr.write(formatIssue(issue, process.cwd()) + '\n')
     return 1
@@ -145,7 +199,7 @@ function parsePort(value: string | undefined, fallback: number): number {
   return port <= 65535 ? port : NaN
 }
 
-async function serve(configFile: string, flags: ServeFlags): Promise<number> {
+async function serve(configFile: string, flags: ServeFlags, source: SourceOptions): Promise<number> {
   const port = parsePort(flags.port, DEFAULT_PORT)
   const adminPort = parsePort(flags['admin-port'], 0)
   const httpsPort = parsePort(flags['https-port'], DEFAULT_HTTPS_PORT)
@@ -171,6 +225,7 @@ async function serve(configFile: string, flags: ServeFlags): Promise<number> {
   }
   const logger = createLogger({ level, format })
   const gateway = createGateway(configFile, {
+    source,
     port,
     host: flags.host ?? DEFAULT_HOST,
     watch: flags['no-watch'] !== true,

@@ -326,6 +326,9 @@ export function translateTemplate(loaded: LoadedTemplate, options: TranslateOpti
     if (SILENT_TYPES.test(r.type)) continue
     ignore(r)
   }
+  if (t.apis.length === 0 && t.problems.length === 0) {
+    t.problem(['Resources'], 'the template has no HTTP or WebSocket API to serve (no HttpApi events, AWS::Serverless::HttpApi or AWS::ApiGatewayV2::Api)')
+  }
   if (ignored.size > 0) {
     const list = [...ignored].map(([type, ids]) => `${type} (${ids.join(', ')})`).join('; ')
     t.warnings.push({ file: loaded.file, line: loaded.line(['Resources']), path: 'Resources', message: `resources not served locally, ignored: ${list}` })

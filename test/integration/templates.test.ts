@@ -1,0 +1,233 @@
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, writeFileSync, cpSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfigFile } from '../../src/config/index.js'
+import { derivedApiId } from '../../src/sources/cloudformation/index.js'
+import { startGateway } from '../helpers/gateway.js'
+import { http } from '../helpers/http.js'
+import { generateSigningKey, signToken, startOidcServer } from '../helpers/oidc-server.js'
+import { fixturesDir } from '../helpers/paths.js'
+import { spawnCli } from '../helpers/cli.js'
+
+const fixture = (name: string): string => join(fixturesDir, 'templates', name, 'template.yaml')
+const hostOf = (logicalId: string): string => `${derivedApiId(logicalId)}.execute-api.localhost`
+
+test('SAM HTTP API: Globals, JWT authorizer with scopes, CORS, stage, implicit ServerlessHttpApi, inline code', async (t) => {
+  const key = await generateSigningKey('RS256')
+  const oidc = await startOidcServer(t, { keys: [key] })
+  const { url } = await startGateway(t, fixture('sam-http'), { source: { parameterOverrides: { Issuer: oidc.issuer } } })
+  const orders = { host: hostOf('OrdersApi') }
+
+  await t.test('no token: 401 from the default authorizer', async () => {
+    const res = await http(`${url}/v1/orders`, { headers: orders })
+    assert.equal(res.status, 401)
+  })
+
+  await t.test('a good token reaches the handler, with Globals and own environment, payload 2.0', async () => {
+    const token = await signToken(key, { iss: oidc.issuer, aud: 'orders-api', sub: 'alice', exp: Math.floor(Date.now() / 1000) + 60 })
+    const res = await http(`${url}/v1/orders`, { headers: { ...orders, authorization: `Bearer ${token}` } })
+    assert.equal(res.status, 200, res.text)
+    assert.deepEqual(res.json(), {
+      handler: 'list',
+      routeKey: 'GET /orders',
+      stage: 'v1',
+      sub: 'alice',
+      env: { TABLE: 'orders-us-east-1', SHARED: 'from-globals' },
+      version: '2.0',
+    })
+  })
+
+  await t.test('AuthorizationScopes: a token without the scope is refused (403), with it accepted', async () => {
+    const exp = Math.floor(Date.now() / 1000) + 60
+    const plain = await signToken(key, { iss: oidc.issuer, aud: 'orders-api', sub: 'bob', exp })
+    assert.equal((await http(`${url}/v1/admin`, { headers: { ...orders, authorization: `Bearer ${plain}` } })).status, 403)
+    const admin = await signToken(key, { iss: oidc.issuer, aud: 'orders-api', sub: 'bob', scope: 'admin', exp })
+    assert.equal((await http(`${url}/v1/admin`, { headers: { ...orders, authorization: `Bearer ${admin}` } })).status, 200)
+  })
+
+  await t.test('CORS preflight answered from CorsConfiguration', async () => {
+    const res = await http(`${url}/v1/orders`, {
+      method: 'OPTIONS',
+      headers: { ...orders, origin: 'https://shop.example', 'access-control-request-method': 'GET' },
+    })
+    assert.equal(res.status, 204)
+    assert.equal(res.headers['access-control-allow-origin'], 'https://shop.example')
+    assert.equal(res.headers['access-control-max-age'], '600')
+  })
+
+  await t.test('an event without ApiId goes to ServerlessHttpApi, $default stage; InlineCode runs', async () => {
+    const res = await http(`${url}/health`, { method: 'POST', headers: { host: hostOf('ServerlessHttpApi') } })
+    assert.equal(res.status, 200)
+    assert.equal(res.text, 'ok')
+  })
+})
+
+test('SAM: other event types and resource types named in one warning each', () => {
+  const r = loadConfigFile(fixture('sam-http'), { parameterOverrides: { Issuer: 'https://issuer.example' } })
+  assert.ok(r.ok)
+  assert.deepEqual(r.config.warnings.map((w) => w.message), [
+    'event sources not served locally, ignored: Schedule (Health.Nightly)',
+    'resources not served locally, ignored: AWS::SQS::Queue (Queue)',
+  ])
+  assert.ok(r.config.sourceFiles.includes(fixture('sam-http')))
+  assert.ok(r.config.sourceFiles.some((f) => f.endsWith('src/orders.mjs')))
+})
+
+test('CloudFormation ApiGatewayV2 HTTP API: invocation ARN, ZipFile inline code through an Alias, IAM/Permission accepted', async (t) => {
+  const { url } = await startGateway(t, fixture('cfn-http'), { source: { parameterOverrides: { Greeting: 'hi' } } })
+  const res = await http(`${url}/greet/ada`)
+  assert.equal(res.status, 200, res.text)
+  assert.equal(res.text, 'hi, ada')
+  const inline = await http(`${url}/inline`, { method: 'POST' })
+  assert.equal(inline.status, 201)
+  assert.equal(inline.text, 'inline /inline')
+  const r = loadConfigFile(fixture('cfn-http'))
+  assert.ok(r.ok)
+  assert.deepEqual(r.config.warnings.map((w) => w.message), ['resources not served locally, ignored: AWS::S3::Bucket (Bucket)'])
+})
+
+// --- errors --------------------------------------------------------------------------------
+
+function project(t: { after(fn: () => void): void }, lines: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-tpl-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  cpSync(join(fixturesDir, 'templates', 'errors', 'code'), join(dir, 'code'), { recursive: true })
+  const file = join(dir, 'template.yaml')
+  writeFileSync(file, lines.join('\n') + '\n')
+  return file
+}
+
+const SAM_HEAD = ['Transform: AWS::Serverless-2016-10-31', 'Resources:']
+const issuesOf = (file: string): string[] => {
+  const r = loadConfigFile(file)
+  assert.ok(!r.ok, 'the template is refused')
+  return r.issues.map((i) => `${i.line ?? '?'} ${i.path}: ${i.message}`)
+}
+
+test('an unresolvable Ref names the file, line and template path', (t) => {
+  const file = project(t, [
+    ...SAM_HEAD,
+    '  Fn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      Runtime: nodejs20.x',
+    '      CodeUri: code/',
+    '      Handler: app.handler',
+    '      Events:',
+    '        Get:',
+    '          Type: HttpApi',
+    '          Properties:',
+    '            Path: !Ref Nowhere',
+    '            Method: get',
+  ])
+  const r = loadConfigFile(file)
+  assert.ok(!r.ok)
+  const issue = r.issues[0]
+  assert.ok(issue)
+  assert.equal(issue.file, file)
+  assert.equal(issue.line, 13)
+  assert.equal(issue.path, 'Resources.Fn.Properties.Events.Get.Properties.Path.Ref')
+  assert.match(issue.message, /Nowhere/)
+})
+
+test('REST APIs are refused: AWS::Serverless::Api and Api events', (t) => {
+  const file = project(t, [
+    ...SAM_HEAD,
+    '  Rest:',
+    '    Type: AWS::Serverless::Api',
+    '    Properties:',
+    '      StageName: prod',
+    '  Fn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      Runtime: nodejs20.x',
+    '      CodeUri: code/',
+    '      Handler: app.handler',
+    '      Events:',
+    '        Get:',
+    '          Type: Api',
+    '          Properties:',
+    '            Path: /x',
+    '            Method: get',
+  ])
+  const issues = issuesOf(file)
+  assert.equal(issues.length, 2, issues.join('\n'))
+  assert.match(issues[0] ?? '', /^4 Resources\.Rest\.Type: .*REST APIs are not served/)
+  assert.match(issues[1] ?? '', /^15 Resources\.Fn\.Properties\.Events\.Get\.Type: .*REST APIs are not served/)
+})
+
+test('a non-Node runtime is refused, naming it', (t) => {
+  const file = project(t, [
+    ...SAM_HEAD,
+    '  Fn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      Runtime: python3.12',
+    '      CodeUri: code/',
+    '      Handler: app.handler',
+  ])
+  assert.deepEqual(issuesOf(file), [
+    '6 Resources.Fn.Properties.Runtime: runtime python3.12 is not supported yet: only Node.js runtimes run in this version (nodejs18.x, nodejs20.x, nodejs22.x)',
+  ])
+})
+
+test('a missing CodeUri folder is refused; a missing handler module is reported at Handler', (t) => {
+  const file = project(t, [
+    ...SAM_HEAD,
+    '  Fn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      Runtime: nodejs20.x',
+    '      CodeUri: nowhere/',
+    '      Handler: app.handler',
+    '  Other:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      Runtime: nodejs20.x',
+    '      CodeUri: code/',
+    '      Handler: missing.handler',
+  ])
+  const issues = issuesOf(file)
+  assert.equal(issues.length, 1, issues.join('\n'))
+  assert.match(issues[0] ?? '', /^7 Resources\.Fn\.Properties\.CodeUri: CodeUri folder not found: .*nowhere/)
+  rmSync(file)
+  writeFileSync(file, [...SAM_HEAD, '  Other:', '    Type: AWS::Serverless::Function', '    Properties:', '      Runtime: nodejs20.x', '      CodeUri: code/', '      Handler: missing.handler', '      Events:', '        Any:', '          Type: HttpApi'].join('\n'))
+  const second = issuesOf(file)
+  assert.equal(second.length, 1, second.join('\n'))
+  assert.match(second[0] ?? '', /^8 Resources\.Other\.Properties\.Handler: handler module not found/)
+})
+
+test('a validation problem in the translated config points at the template (unknown authorizer, bad route key)', (t) => {
+  const file = project(t, [
+    ...SAM_HEAD,
+    '  Fn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      Runtime: nodejs20.x',
+    '      CodeUri: code/',
+    '      Handler: app.handler',
+    '      Events:',
+    '        Get:',
+    '          Type: HttpApi',
+    '          Properties:',
+    '            Path: orders',
+    '            Method: get',
+  ])
+  const issues = issuesOf(file)
+  assert.equal(issues.length, 1, issues.join('\n'))
+  assert.match(issues[0] ?? '', /^13 Resources\.Fn\.Properties\.Events\.Get\.Properties\.Path: invalid route key/)
+})
+
+test('CLI: validate and routes read a template; --parameter-overrides; --format gatehouse refuses it', async (t) => {
+  const dir = join(fixturesDir, 'templates', 'cfn-http')
+  const routes = spawnCli(t, ['routes', 'template.yaml', '--parameter-overrides', 'Greeting=yo'], dir)
+  const done = await routes.exited
+  assert.equal(done.code, 0, routes.stderr())
+  assert.match(routes.stdout(), /GET \/greet\/\{name\}/)
+  const validate = spawnCli(t, ['validate', 'template.yaml'], dir)
+  assert.equal((await validate.exited).code, 0, validate.stdout() + validate.stderr())
+  const forced = spawnCli(t, ['validate', 'template.yaml', '--format', 'gatehouse'], dir)
+  assert.notEqual((await forced.exited).code, 0)
+})
