@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync, cpSync, rmSync } from 'node:fs'
+import { mkdtempSync, writeFileSync, cpSync, rmSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfigFile } from '../../src/config/index.js'
@@ -10,6 +10,7 @@ import { http } from '../helpers/http.js'
 import { generateSigningKey, signToken, startOidcServer } from '../helpers/oidc-server.js'
 import { fixturesDir } from '../helpers/paths.js'
 import { spawnCli } from '../helpers/cli.js'
+import { nextMessage, openWs, wsUrl } from '../helpers/ws-client.js'
 
 const fixture = (name: string): string => join(fixturesDir, 'templates', name, 'template.yaml')
 const hostOf = (logicalId: string): string => `${derivedApiId(logicalId)}.execute-api.localhost`
@@ -230,4 +231,30 @@ test('CLI: validate and routes read a template; --parameter-overrides; --format 
   assert.equal((await validate.exited).code, 0, validate.stdout() + validate.stderr())
   const forced = spawnCli(t, ['validate', 'template.yaml', '--format', 'gatehouse'], dir)
   assert.notEqual((await forced.exited).code, 0)
+})
+
+test('CloudFormation WebSocket API: route selection, two-way routes through RouteResponse, named stage', async (t) => {
+  const { url } = await startGateway(t, fixture('cfn-websocket'))
+  const ws = await openWs(t, wsUrl(url, '/prod'))
+  const echo = nextMessage(ws)
+  ws.send(JSON.stringify({ action: 'echo', n: 1 }))
+  assert.deepEqual(JSON.parse(await echo), { routeKey: 'echo', stage: 'prod', got: '{"action":"echo","n":1}' })
+  const other = nextMessage(ws)
+  ws.send('plain text')
+  assert.deepEqual(JSON.parse(await other), { routeKey: '$default', stage: 'prod', got: 'plain text' })
+})
+
+test('reload: editing the template is picked up by a running gateway', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-tpl-reload-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  cpSync(join(fixturesDir, 'templates', 'cfn-http'), dir, { recursive: true })
+  const file = join(dir, 'template.yaml')
+  const { gateway, url } = await startGateway(t, file)
+  assert.equal((await http(`${url}/greet/x`)).text, 'hello, x')
+  writeFileSync(file, readFileSync(file, 'utf8').replace('Default: hello', 'Default: howdy'))
+  const result = await gateway.reload()
+  assert.ok(result.ok)
+  assert.equal((await http(`${url}/greet/x`)).text, 'howdy, x')
+  assert.ok(gateway.config.sourceFiles.includes(file))
+  assert.ok(gateway.config.sourceFiles.includes(join(dir, 'code', 'greet.mjs')))
 })
