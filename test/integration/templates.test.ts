@@ -258,3 +258,22 @@ test('reload: editing the template is picked up by a running gateway', async (t)
   assert.ok(gateway.config.sourceFiles.includes(file))
   assert.ok(gateway.config.sourceFiles.includes(join(dir, 'code', 'greet.mjs')))
 })
+
+test('SAM DefinitionBody (OpenAPI, CorsConfiguration: true, DefaultRouteSettings), quick create Target, --import-value', async (t) => {
+  const { url } = await startGateway(t, fixture('sam-openapi'), {
+    source: { parameterOverrides: { SharedName: 'core' }, importValues: { 'core-table': 'pets-table' } },
+  })
+  const pets = await http(`${url}/pets`, { headers: { host: hostOf('PetsApi'), origin: 'https://any.example' } })
+  assert.equal(pets.status, 200, pets.text)
+  assert.deepEqual(pets.json(), { pets: [], shared: 'pets-table', routeKey: 'GET /pets' })
+  assert.equal(pets.headers['access-control-allow-origin'], '*')
+  const quick = await http(`${url}/anything/at/all`, { headers: { host: hostOf('Quick') } })
+  assert.equal(quick.status, 200, quick.text)
+  assert.equal((quick.json() as { routeKey: string }).routeKey, '$default')
+})
+
+test('a missing import value or parameter is a template problem', () => {
+  const r = loadConfigFile(fixture('sam-openapi'))
+  assert.ok(!r.ok)
+  assert.ok(r.issues.some((i) => i.path === 'Parameters.SharedName' || /SharedName/.test(i.message)), JSON.stringify(r.issues))
+})

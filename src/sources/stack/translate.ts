@@ -475,16 +475,24 @@ function emitSamApi(t: Translation, api: SamApi): void {
       return
     }
     let file: string
+    const cors = corsOf(p['CorsConfiguration'])
+    const definitionAt = [...at, definitionUri !== undefined ? 'DefinitionUri' : 'DefinitionBody']
+    if (p['Auth'] !== undefined) t.warning([...at, 'Auth'], 'Auth is not merged into an OpenAPI definition yet: declare the authorizers in the definition (x-amazon-apigateway-authorizer)')
     if (typeof definitionUri === 'string') {
       file = resolve(t.baseDir, definitionUri)
       t.sourceFiles.push(file)
+      if (cors !== undefined) t.warning([...at, 'CorsConfiguration'], 'CorsConfiguration is not merged into a DefinitionUri file yet: use x-amazon-apigateway-cors in the file')
+    } else if (isObj(definitionBody)) {
+      // SAM writes CorsConfiguration into the definition as x-amazon-apigateway-cors.
+      file = t.writeBody(api.logicalId, cors === undefined ? definitionBody : { ...definitionBody, 'x-amazon-apigateway-cors': cors })
     } else if (definitionBody !== undefined) {
-      file = t.writeBody(api.logicalId, definitionBody)
+      t.problem(definitionAt, 'DefinitionBody must be an OpenAPI document (a mapping)')
+      return
     } else {
       t.problem([...at, 'DefinitionUri'], 'DefinitionUri must be a local file (S3 locations are not served)')
       return
     }
-    t.origin([...base, 'openapi'], [...at, definitionUri !== undefined ? 'DefinitionUri' : 'DefinitionBody'])
+    t.origin([...base, 'openapi'], definitionAt)
     t.apis.push({ openapi: file, name, apiId, stages: [stage] })
     return
   }
