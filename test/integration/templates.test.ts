@@ -63,6 +63,18 @@ test('SAM HTTP API: Globals, JWT authorizer with scopes, CORS, stage, implicit S
     assert.equal(res.status, 200)
     assert.equal(res.text, 'ok')
   })
+
+  await t.test('Globals.HttpApi applies to the implicit API; an API\'s own CorsConfiguration wins over it', async () => {
+    // ANY /health also matches OPTIONS, so a simple request shows the CORS headers instead of a preflight.
+    const implicit = await http(`${url}/health`, { headers: { host: hostOf('ServerlessHttpApi'), origin: 'https://status.example' } })
+    assert.equal(implicit.status, 200)
+    assert.equal(implicit.headers['access-control-allow-origin'], 'https://status.example')
+    const own = await http(`${url}/v1/orders`, {
+      method: 'OPTIONS',
+      headers: { ...orders, origin: 'https://status.example', 'access-control-request-method': 'GET' },
+    })
+    assert.equal(own.headers['access-control-allow-origin'], undefined)
+  })
 })
 
 test('SAM: other event types and resource types named in one warning each', () => {

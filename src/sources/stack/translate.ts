@@ -84,10 +84,15 @@ function camelKeys(value: unknown, depth = 2): unknown {
 /** Merges SAM Globals into the raw template; merged properties point their lines at Globals. */
 function withGlobals(template: LoadedTemplate, sink: { warning(path: TemplatePath, m: string): void }): LoadedTemplate {
   const root = template.value
-  if (!isObj(root) || !isObj(root['Globals']) || !isObj(root['Resources'])) return template
-  const globals = root['Globals']
+  if (!isObj(root) || !isObj(root['Resources'])) return template
+  const globals = isObj(root['Globals']) ? root['Globals'] : {}
   const redirects = new Map<string, TemplatePath>()
   const resources: Obj = { ...root['Resources'] }
+  // SAM creates ServerlessHttpApi for HttpApi events without ApiId; Globals.HttpApi applies to it too.
+  const implicit = Object.values(resources).some((r) =>
+    isObj(r) && r['Type'] === 'AWS::Serverless::Function' && isObj(r['Properties']) && isObj(r['Properties']['Events']) &&
+    Object.values(r['Properties']['Events']).some((e) => isObj(e) && e['Type'] === 'HttpApi' && !(isObj(e['Properties']) && e['Properties']['ApiId'] !== undefined)))
+  if (implicit && resources[SAM_IMPLICIT_HTTP_API] === undefined) resources[SAM_IMPLICIT_HTTP_API] = { Type: 'AWS::Serverless::HttpApi', Properties: {} }
   const sections: Record<string, string> = { Function: 'AWS::Serverless::Function', HttpApi: 'AWS::Serverless::HttpApi' }
   for (const section of Object.keys(globals)) {
     if (sections[section] === undefined) sink.warning(['Globals', section], `Globals.${section} is not used: only Function and HttpApi apply to what Gatehouse serves`)
