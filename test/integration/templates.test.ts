@@ -289,3 +289,14 @@ test('a missing import value or parameter is a template problem', () => {
   assert.ok(!r.ok)
   assert.ok(r.issues.some((i) => i.path === 'Parameters.SharedName' || /SharedName/.test(i.message)), JSON.stringify(r.issues))
 })
+
+test('SAM Lambda authorizer (FunctionArn, simple responses, Identity.Headers), Authorizer: NONE, PayloadFormatVersion 1.0', async (t) => {
+  const { url } = await startGateway(t, fixture('sam-lambda-authorizer'))
+  const host = hostOf('Api')
+  assert.equal((await http(`${url}/hello`, { headers: { host } })).status, 401)
+  assert.equal((await http(`${url}/hello`, { headers: { host, 'x-key': 'wrong' } })).status, 403)
+  const ok = await http(`${url}/hello`, { headers: { host, 'x-key': 'letmein' } })
+  assert.equal(ok.status, 200, ok.text)
+  assert.deepEqual(ok.json(), { version: '1.0', who: 'keyholder' })
+  assert.equal((await http(`${url}/open`, { headers: { host } })).status, 200)
+})

@@ -205,13 +205,15 @@ class Translation {
       dir = this.writeInline(r.logicalId, handler, inline)
     } else if (typeof code === 'string') {
       dir = resolve(this.baseDir, code)
-      if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-        return this.problem([...at, codeField], `${codeField} folder not found: ${dir}`)
-      }
+      if (!existsSync(dir)) return this.problem([...at, codeField], `${codeField} folder not found: ${dir}`)
+      if (!statSync(dir).isDirectory()) return this.problem([...at, codeField], `${codeField} must be a folder (zip files are not served): ${dir}`)
     } else if (code === undefined && sam) {
       dir = this.baseDir
     } else {
       return this.problem([...at, codeField], `${codeField} must be a local folder (S3 locations are not served; run before "sam package" / "cloudformation package")`)
+    }
+    if (Array.isArray(p['Layers']) && p['Layers'].length > 0) {
+      this.warning([...at, 'Layers'], 'Layers are not mounted: the handler sees only its own code folder (and node_modules above it)')
     }
     const fnPath = ['functions', name]
     this.origin(fnPath, r.path)
