@@ -41,6 +41,7 @@ Options (all commands):
   --parameter-overrides K=V [K=V ...]
                       Template parameter values (also ParameterKey=K,ParameterValue=V)
   --import-value N=V  A value for Fn::ImportValue N (repeatable)
+  --stage S           serverless.yml: the stage (default provider.stage, else dev)
 
 Signals (serve): SIGINT/SIGTERM stop after requests in flight; SIGHUP reopens access-log files.
 
@@ -105,6 +106,7 @@ export async function main(argvIn: readonly string[]): Promise<number> {
         'https-host': { type: 'string' },
         redis: { type: 'string' },
         format: { type: 'string' },
+        stage: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -136,6 +138,7 @@ export async function main(argvIn: readonly string[]): Promise<number> {
   }
   const source: SourceOptions = {
     format: format as SourceFormat | undefined,
+    stage: values.stage,
     ...(Object.keys(pulled.overrides).length > 0 ? { parameterOverrides: pulled.overrides } : {}),
     ...(Object.keys(pulled.imports).length > 0 ? { importValues: pulled.imports } : {}),
   }

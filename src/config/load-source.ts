@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs'
 import { detectTemplateKind, loadTemplate, type TemplateProblem } from '../sources/cloudformation/index.js'
-import { templatePathOf, translateTemplate, type ConfigPath } from '../sources/stack/index.js'
+import { templatePathOf, translateServerless, translateTemplate, type ConfigPath } from '../sources/stack/index.js'
 import type { ConfigIssue } from './issues.js'
 import type { LoadedDocument } from './load-file.js'
 
@@ -20,6 +20,8 @@ export interface SourceOptions {
   readonly parameterOverrides?: Readonly<Record<string, string>> | undefined
   /** Fn::ImportValue values by export name (`--import-value Name=Value`). */
   readonly importValues?: Readonly<Record<string, string>> | undefined
+  /** serverless.yml: the stage (`--stage`; default provider.stage, else dev). */
+  readonly stage?: string | undefined
 }
 
 export interface ExtraSource {
@@ -38,9 +40,6 @@ const asIssue = (p: TemplateProblem): ConfigIssue => ({ file: p.file, line: p.li
 /** undefined: not a template, read it as Gatehouse's own config. */
 export function loadTemplateSource(file: string, options: SourceOptions): TemplateSource | undefined {
   if (options.format === 'gatehouse') return undefined
-  if (options.format === 'serverless') {
-    return { ok: false, result: { ok: false, issues: [{ file, line: undefined, path: '(root)', message: 'serverless.yml projects are not served yet (formats: gatehouse, sam, cloudformation)' }], sourceFiles: [file] } }
-  }
   if (options.format === undefined) {
     // Cheap first look: templates name Resources or AWSTemplateFormatVersion.
     let text: string
@@ -57,16 +56,13 @@ export function loadTemplateSource(file: string, options: SourceOptions): Templa
     return { ok: false, result: { ok: false, issues: loaded.problems.map(asIssue), sourceFiles: [file] } }
   }
   const kind = detectTemplateKind(loaded.template.value)
-  if (options.format === undefined) {
-    if (kind === 'serverless') {
-      return { ok: false, result: { ok: false, issues: [{ file, line: undefined, path: '(root)', message: 'serverless.yml projects are not served yet (formats: gatehouse, sam, cloudformation)' }], sourceFiles: [file] } }
-    }
-    if (kind !== 'sam' && kind !== 'cloudformation') return undefined
-  }
-  const translated = translateTemplate(loaded.template, {
-    ...(options.parameterOverrides !== undefined ? { parameterOverrides: options.parameterOverrides } : {}),
-    ...(options.importValues !== undefined ? { importValues: options.importValues } : {}),
-  })
+  if (options.format === undefined && kind !== 'sam' && kind !== 'cloudformation' && kind !== 'serverless') return undefined
+  const translated = (options.format ?? kind) === 'serverless'
+    ? translateServerless(loaded.template, options.stage !== undefined ? { stage: options.stage } : {})
+    : translateTemplate(loaded.template, {
+        ...(options.parameterOverrides !== undefined ? { parameterOverrides: options.parameterOverrides } : {}),
+        ...(options.importValues !== undefined ? { importValues: options.importValues } : {}),
+      })
   if (translated.problems.length > 0) {
     return { ok: false, result: { ok: false, issues: translated.problems.map(asIssue), sourceFiles: translated.sourceFiles } }
   }

@@ -300,3 +300,47 @@ test('SAM Lambda authorizer (FunctionArn, simple responses, Identity.Headers), A
   assert.deepEqual(ok.json(), { version: '1.0', who: 'keyholder' })
   assert.equal((await http(`${url}/open`, { headers: { host } })).status, 200)
 })
+
+test('serverless.yml: provider + functions with httpApi events (string and object forms, JWT scopes, cors: true), --stage', async (t) => {
+  const file = join(fixturesDir, 'templates', 'serverless-http', 'serverless.yml')
+  const { url } = await startGateway(t, file, { source: { stage: 'qa' } })
+  const list = await http(`${url}/todos`, { headers: { origin: 'https://app.example' } })
+  assert.equal(list.status, 200, list.text)
+  assert.deepEqual(list.json(), { routeKey: 'GET /todos', table: 'todos-qa', fn: 'todos-qa-list' })
+  assert.equal(list.headers['access-control-allow-origin'], '*')
+  assert.equal((await http(`${url}/todos/1`, { method: 'DELETE' })).status, 401)
+  const other = await http(`${url}/elsewhere`)
+  assert.equal(other.status, 404)
+  assert.equal(other.text, 'no /elsewhere')
+  const r = loadConfigFile(file)
+  assert.ok(r.ok)
+  assert.deepEqual(r.config.warnings.map((w) => w.message), [
+    'resources (raw CloudFormation) are not served; they are ignored',
+    'event sources not served locally, ignored: schedule (list[2])',
+  ])
+})
+
+test('serverless.yml: http events (REST) and non-Node runtimes are refused with file:line:path', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-sls-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  cpSync(join(fixturesDir, 'templates', 'errors', 'code'), join(dir, 'code'), { recursive: true })
+  const file = join(dir, 'serverless.yml')
+  writeFileSync(file, [
+    'service: s',
+    'provider:',
+    '  name: aws',
+    '  runtime: nodejs20.x',
+    'functions:',
+    '  a:',
+    '    handler: code/app.handler',
+    '    events:',
+    '      - http: GET /a',
+    '  b:',
+    '    handler: code/app.handler',
+    '    runtime: python3.12',
+  ].join('\n'))
+  assert.deepEqual(issuesOf(file), [
+    '9 functions.a.events[0].http: http events belong to a REST API: REST APIs are not served (use httpApi)',
+    '12 functions.b.runtime: runtime python3.12 is not supported yet: only Node.js runtimes run in this version (nodejs18.x, nodejs20.x, nodejs22.x)',
+  ])
+})

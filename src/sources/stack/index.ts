@@ -12,3 +12,4 @@ export {
   type TranslateOptions,
   type TranslatedStack,
 } from './translate.js'
+export { translateServerless, type ServerlessTranslateOptions } from './serverless.js'

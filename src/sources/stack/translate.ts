@@ -35,7 +35,7 @@ export interface TranslateOptions {
 export type ConfigPath = readonly (string | number)[]
 
 export interface TranslatedStack {
-  readonly kind: 'sam' | 'cloudformation'
+  readonly kind: 'sam' | 'cloudformation' | 'serverless'
   /** Gatehouse's config shape: functions, apis, region, accountId. */
   readonly config: Record<string, unknown>
   /** Translated path → template path it came from (look up the longest matching prefix). */
