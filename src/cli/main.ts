@@ -42,6 +42,7 @@ Options (all commands):
                       Template parameter values (also ParameterKey=K,ParameterValue=V)
   --import-value N=V  A value for Fn::ImportValue N (repeatable)
   --stage S           serverless.yml: the stage (default provider.stage, else dev)
+  --stack S           cdk.out: the stack to serve when the assembly has several
 
 Signals (serve): SIGINT/SIGTERM stop after requests in flight; SIGHUP reopens access-log files.
 
@@ -107,6 +108,7 @@ export async function main(argvIn: readonly string[]): Promise<number> {
         redis: { type: 'string' },
         format: { type: 'string' },
         stage: { type: 'string' },
+        stack: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -139,6 +141,7 @@ export async function main(argvIn: readonly string[]): Promise<number> {
   const source: SourceOptions = {
     format: format as SourceFormat | undefined,
     stage: values.stage,
+    stack: values.stack,
     ...(Object.keys(pulled.overrides).length > 0 ? { parameterOverrides: pulled.overrides } : {}),
     ...(Object.keys(pulled.imports).length > 0 ? { importValues: pulled.imports } : {}),
   }

@@ -50,7 +50,7 @@ export function loadConfigFile(file: string, options: SourceOptions = {}): LoadC
   const template = loadTemplateSource(configFile, options)
   if (template !== undefined) {
     if (!template.ok) return template.result
-    return remapIssues(buildConfig(template.doc, dirname(configFile), configFile, template.extra), template.remap)
+    return remapIssues(buildConfig(template.doc, dirname(template.file), template.file, template.extra), template.remap)
   }
   const loaded = loadDocument(configFile)
   if (!loaded.ok) return { ok: false, issues: loaded.issues, sourceFiles: [configFile] }

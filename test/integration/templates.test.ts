@@ -344,3 +344,22 @@ test('serverless.yml: http events (REST) and non-Node runtimes are refused with 
     '12 functions.b.runtime: runtime python3.12 is not supported yet: only Node.js runtimes run in this version (nodejs18.x, nodejs20.x, nodejs22.x)',
   ])
 })
+
+test('cdk.out: the stack chosen with --stack (or the only one), asset code from aws:asset:path, BootstrapVersion stood in for', async (t) => {
+  const dir = join(fixturesDir, 'templates', 'cdk.out')
+  const several = loadConfigFile(dir)
+  assert.ok(!several.ok)
+  assert.match(several.issues[0]?.message ?? '', /several stacks; choose one with --stack \(GreeterStack, other\)/)
+  const { url } = await startGateway(t, dir, { source: { stack: 'GreeterStack' } })
+  const res = await http(`${url}/greet`)
+  assert.equal(res.status, 200, res.text)
+  assert.equal(res.text, 'hello from gatehouse GET /greet')
+  const r = loadConfigFile(dir, { stack: 'GreeterStack' })
+  assert.ok(r.ok)
+  assert.deepEqual(r.config.warnings.map((w) => w.message), ['Rules (parameter assertions) are not checked'])
+  assert.ok(r.config.sourceFiles.includes(join(dir, 'manifest.json')))
+  assert.ok(r.config.sourceFiles.includes(join(dir, 'asset.4f1c0a', 'index.mjs')))
+  const cli = spawnCli(t, ['routes', 'cdk.out', '--stack', 'GreeterStack'], join(fixturesDir, 'templates'))
+  assert.equal((await cli.exited).code, 0, cli.stderr())
+  assert.match(cli.stdout(), /GET \/greet/)
+})

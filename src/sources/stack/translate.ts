@@ -63,7 +63,7 @@ export function templatePathOf(origins: ReadonlyMap<string, TemplatePath>, path:
 export const NODE_RUNTIMES: readonly string[] = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x']
 
 /** Types accepted and ignored without a word (they change nothing locally). */
-const SILENT_TYPES = /^(AWS::Lambda::Permission|AWS::IAM::.*|AWS::ApiGatewayV2::Deployment|AWS::Lambda::Version|AWS::Lambda::Alias|AWS::Logs::LogGroup)$/
+const SILENT_TYPES = /^(AWS::CDK::Metadata|AWS::Lambda::Permission|AWS::IAM::.*|AWS::ApiGatewayV2::Deployment|AWS::Lambda::Version|AWS::Lambda::Alias|AWS::Logs::LogGroup)$/
 
 type Obj = Record<string, unknown>
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -74,6 +74,11 @@ const num = (v: unknown): number | undefined => {
   return undefined
 }
 const camel = (k: string): string => k.charAt(0).toLowerCase() + k.slice(1)
+
+/** `aws:asset:path` of a CDK-synthesised resource (relative to cdk.out). */
+function assetPathOf(metadata: unknown): string | undefined {
+  return isObj(metadata) && typeof metadata['aws:asset:path'] === 'string' ? metadata['aws:asset:path'] : undefined
+}
 
 /** PascalCase keys → camelCase, recursively (AWS::ApiGatewayV2 properties → apigatewayv2 JSON). */
 function camelKeys(value: unknown, depth = 2): unknown {
@@ -207,6 +212,10 @@ class Translation {
       dir = resolve(this.baseDir, code)
       if (!existsSync(dir)) return this.problem([...at, codeField], `${codeField} folder not found: ${dir}`)
       if (!statSync(dir).isDirectory()) return this.problem([...at, codeField], `${codeField} must be a folder (zip files are not served): ${dir}`)
+    } else if (typeof assetPathOf(r.metadata) === 'string') {
+      // A CDK asset: the code is staged in the cloud assembly, named by aws:asset:path.
+      dir = resolve(this.baseDir, assetPathOf(r.metadata) as string)
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) return this.problem([...r.path, 'Metadata', 'aws:asset:path'], `asset folder not found: ${dir}`)
     } else if (code === undefined && sam) {
       dir = this.baseDir
     } else {
