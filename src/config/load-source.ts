@@ -32,7 +32,7 @@ export interface ExtraSource {
   readonly warnings: readonly ConfigIssue[]
 }
 
-type Remap = (path: string) => { path: string; line: number | undefined } | undefined
+type Remap = (path: string, file: string) => { path: string; line: number | undefined } | undefined
 
 export type TemplateSource =
   | { readonly ok: true; readonly file: string; readonly doc: LoadedDocument; readonly extra: ExtraSource; readonly remap: Remap }
@@ -97,7 +97,9 @@ export function loadTemplateSource(given: string, options: SourceOptions): Templ
     else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) remember(v, [...path, k])
   }
   remember(translated.config, [])
-  const remap: Remap = (text) => {
+  const remap: Remap = (text, issueFile) => {
+    // Issues inside other files (an OpenAPI definition) keep their own paths.
+    if (issueFile !== template.file) return undefined
     const path = byText.get(text)
     if (path === undefined) return undefined
     const at = templatePathOf(translated.origins, path)
@@ -121,7 +123,7 @@ function formatConfigPath(path: ConfigPath): string {
 export function remapIssues<R extends { ok: boolean }>(result: R, remap: Remap): R {
   if (result.ok || !('issues' in result)) return result
   const issues = (result as unknown as { issues: readonly ConfigIssue[] }).issues.map((issue) => {
-    const to = remap(issue.path)
+    const to = remap(issue.path, issue.file)
     return to === undefined ? issue : { ...issue, path: to.path, line: to.line ?? issue.line }
   })
   return { ...result, issues }
