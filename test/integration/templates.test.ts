@@ -363,3 +363,33 @@ test('cdk.out: the stack chosen with --stack (or the only one), asset code from 
   assert.equal((await cli.exited).code, 0, cli.stderr())
   assert.match(cli.stdout(), /GET \/greet/)
 })
+
+test('a problem in a property merged from Globals names the Globals line and path', (t) => {
+  const file = project(t, [
+    'Transform: AWS::Serverless-2016-10-31',
+    'Globals:',
+    '  Function:',
+    '    Runtime: python3.12',
+    '    Timeout: 5000',
+    'Resources:',
+    '  Fn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      CodeUri: code/',
+    '      Handler: app.handler',
+    '      Runtime: nodejs20.x',
+    '      Events:',
+    '        Any:',
+    '          Type: HttpApi',
+    '  Py:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      CodeUri: code/',
+    '      Handler: app.handler',
+  ])
+  assert.deepEqual(issuesOf(file), [
+    '4 Globals.Function.Runtime: runtime python3.12 is not supported yet: only Node.js runtimes run in this version (nodejs18.x, nodejs20.x, nodejs22.x)',
+  ])
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/  Py:[\s\S]*$/, ''))
+  assert.deepEqual(issuesOf(file), ['5 Globals.Function.Timeout: must be <= 900'])
+})

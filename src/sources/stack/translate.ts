@@ -87,9 +87,14 @@ function camelKeys(value: unknown, depth = 2): unknown {
 }
 
 /** Merges SAM Globals into the raw template; merged properties point their lines at Globals. */
-function withGlobals(template: LoadedTemplate, sink: { warning(path: TemplatePath, m: string): void }): LoadedTemplate {
+/** A template whose merged Globals properties are traced back to where Globals wrote them. */
+interface MergedTemplate extends LoadedTemplate {
+  sourcePath(path: TemplatePath): TemplatePath
+}
+
+function withGlobals(template: LoadedTemplate, sink: { warning(path: TemplatePath, m: string): void }): MergedTemplate {
   const root = template.value
-  if (!isObj(root) || !isObj(root['Resources'])) return template
+  if (!isObj(root) || !isObj(root['Resources'])) return { ...template, sourcePath: (path) => path }
   const globals = isObj(root['Globals']) ? root['Globals'] : {}
   const redirects = new Map<string, TemplatePath>()
   const resources: Obj = { ...root['Resources'] }
@@ -121,17 +126,14 @@ function withGlobals(template: LoadedTemplate, sink: { warning(path: TemplatePat
     }
   }
   const value = { ...root, Resources: resources }
-  return {
-    file: template.file,
-    value,
-    line: (path) => {
-      if (path[0] === 'Resources' && path[2] === 'Properties' && typeof path[1] === 'string' && typeof path[3] === 'string') {
-        const to = redirects.get(`${path[1]}\u0000${path[3]}`)
-        if (to !== undefined) return template.line([...to, ...path.slice(4)])
-      }
-      return template.line(path)
-    },
+  const sourcePath = (path: TemplatePath): TemplatePath => {
+    if (path[0] === 'Resources' && path[2] === 'Properties' && typeof path[1] === 'string' && typeof path[3] === 'string') {
+      const to = redirects.get(`${path[1]}\u0000${path[3]}`)
+      if (to !== undefined) return [...to, ...path.slice(4)]
+    }
+    return path
   }
+  return { file: template.file, value, line: (path) => template.line(sourcePath(path)), sourcePath }
 }
 
 /** Function logical ids stand for their names, so ARNs in integration URIs name Gatehouse functions. */
@@ -174,14 +176,20 @@ class Translation {
     this.baseDir = dirname(resolve(template.file))
   }
 
+  /** Where a path of the merged template was written (a Globals property, or itself). */
+  source(path: TemplatePath): TemplatePath {
+    return 'sourcePath' in this.template ? (this.template as MergedTemplate).sourcePath(path) : path
+  }
   problem(path: TemplatePath, message: string): void {
-    this.problems.push({ file: this.template.file, line: this.template.line(path), path: formatPath(path), message })
+    const at = this.source(path)
+    this.problems.push({ file: this.template.file, line: this.template.line(path), path: formatPath(at), message })
   }
   warning(path: TemplatePath, message: string): void {
-    this.warnings.push({ file: this.template.file, line: this.template.line(path), path: formatPath(path), message })
+    const at = this.source(path)
+    this.warnings.push({ file: this.template.file, line: this.template.line(path), path: formatPath(at), message })
   }
   origin(configPath: ConfigPath, templatePath: TemplatePath): void {
-    this.origins.set(configPathKey(configPath), templatePath)
+    this.origins.set(configPathKey(configPath), this.source(templatePath))
   }
   props(r: EvaluatedResource): TemplatePath {
     return [...r.path, 'Properties']
