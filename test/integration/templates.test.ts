@@ -1,6 +1,6 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, writeFileSync, cpSync, rmSync, readFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync, cpSync, rmSync, readFileSync, renameSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfigFile } from '../../src/config/index.js'
@@ -392,4 +392,34 @@ test('a problem in a property merged from Globals names the Globals line and pat
   ])
   writeFileSync(file, readFileSync(file, 'utf8').replace(/  Py:[\s\S]*$/, ''))
   assert.deepEqual(issuesOf(file), ['5 Globals.Function.Timeout: must be <= 900'])
+})
+
+test('watch: saving the template or a handler file reloads the served project', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-tpl-watch-'))
+  cpSync(join(fixturesDir, 'templates', 'cfn-http'), dir, { recursive: true })
+  const file = join(dir, 'template.yaml')
+  const { gateway, url } = await startGateway(t, file, { watch: true })
+  t.after(async () => {
+    await gateway.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+  const eventually = async (expected: string): Promise<void> => {
+    const deadline = Date.now() + 15_000
+    for (;;) {
+      const text = (await http(`${url}/greet/x`)).text
+      if (text === expected) return
+      if (Date.now() > deadline) assert.fail(`still "${text}", expected "${expected}"`)
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+  assert.equal((await http(`${url}/greet/x`)).text, 'hello, x')
+  const replace = (path: string, content: string): void => {
+    writeFileSync(`${path}.tmp`, content)
+    renameSync(`${path}.tmp`, path)
+  }
+  replace(file, readFileSync(file, 'utf8').replace('Default: hello', 'Default: hey'))
+  await eventually('hey, x')
+  const handler = join(dir, 'code', 'greet.mjs')
+  replace(handler, readFileSync(handler, 'utf8').replace('${process.env.GREETING}, ', '${process.env.GREETING}! '))
+  await eventually('hey! x')
 })
