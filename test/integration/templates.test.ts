@@ -423,3 +423,51 @@ test('watch: saving the template or a handler file reloads the served project', 
   replace(handler, readFileSync(handler, 'utf8').replace('${process.env.GREETING}, ', '${process.env.GREETING}! '))
   await eventually('hey! x')
 })
+
+test('CloudFormation problems: a Route on no API, an AWS_PROXY integration without PayloadFormatVersion, S3 code, an unknown integration target', (t) => {
+  const file = project(t, [
+    'Resources:',
+    '  Api:',
+    '    Type: AWS::ApiGatewayV2::Api',
+    '    Properties:',
+    '      ProtocolType: HTTP',
+    '  Fn:',
+    '    Type: AWS::Lambda::Function',
+    '    Properties:',
+    '      Runtime: nodejs20.x',
+    '      Handler: app.handler',
+    '      Code:',
+    '        S3Bucket: bucket',
+    '        S3Key: key.zip',
+    '  Integration:',
+    '    Type: AWS::ApiGatewayV2::Integration',
+    '    Properties:',
+    '      ApiId: !Ref Api',
+    '      IntegrationType: AWS_PROXY',
+    '      IntegrationUri: !GetAtt Fn.Arn',
+    '  Stray:',
+    '    Type: AWS::ApiGatewayV2::Route',
+    '    Properties:',
+    '      ApiId: not-an-api',
+    '      RouteKey: GET /x',
+  ])
+  assert.deepEqual(issuesOf(file).map((i) => i.replace(/ \(S3.*$/, '')), [
+    '11 Resources.Fn.Properties.Code: Code must be a local folder',
+    '16 Resources.Integration.Properties: PayloadFormatVersion is required for AWS_PROXY integrations of HTTP APIs',
+    '23 Resources.Stray.Properties.ApiId: ApiId must be a Ref to an AWS::ApiGatewayV2::Api of this template',
+  ])
+  writeFileSync(file, [
+    'Resources:',
+    '  Api:',
+    '    Type: AWS::ApiGatewayV2::Api',
+    '    Properties:',
+    '      ProtocolType: HTTP',
+    '  Route:',
+    '    Type: AWS::ApiGatewayV2::Route',
+    '    Properties:',
+    '      ApiId: !Ref Api',
+    '      RouteKey: GET /x',
+    '      Target: integrations/nowhere',
+  ].join('\n'))
+  assert.deepEqual(issuesOf(file), ['11 Resources.Route.Properties.Target: integration "nowhere" does not exist in this API'])
+})
