@@ -2,7 +2,7 @@
  * @module
  * The `gatehouse` command: `serve`, `validate` and `routes`.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { loadConfigFile } from '../config/index.js'
 import { formatIssue, ConfigError, SOURCE_FORMATS, type SourceFormat, type SourceOptions } from '../config/index.js'
@@ -11,6 +11,8 @@ import { createLogger, LOG_LEVELS, type LogLevel } from '../logging/index.js'
 import { describeRoutes, describeEndpoints } from './describe.js'
 
 const DEFAULT_CONFIG = './gatehouse.yaml'
+/** Tried in order when CONFIG is not given: Gatehouse's own file, then an existing project's. */
+const DEFAULT_CONFIGS = [DEFAULT_CONFIG, './template.yaml', './template.yml', './template.json', './serverless.yml', './serverless.yaml', './cdk.out']
 const DEFAULT_PORT = 3000
 const DEFAULT_HOST = '127.0.0.1'
 const DEFAULT_HTTPS_PORT = 3443
@@ -18,7 +20,8 @@ const DEFAULT_HTTPS_PORT = 3443
 const USAGE = `Usage: gatehouse <command> [CONFIG] [options]
 
 Commands:
-  serve [CONFIG]      Serve the APIs in CONFIG (default ${DEFAULT_CONFIG}); reloads on change
+  serve [CONFIG]      Serve the APIs in CONFIG (default ${DEFAULT_CONFIG}, else the first of
+                      template.yaml|yml|json, serverless.yml|yaml, cdk.out); reloads on change
   validate [CONFIG]   Print every problem in CONFIG (file:line: path: reason); exit 1 if any
   routes [CONFIG]     Print the compiled route table of each API and stage
 
@@ -132,7 +135,7 @@ export async function main(argvIn: readonly string[]): Promise<number> {
     process.stderr.write(`gatehouse: unexpected arguments: ${extra.join(' ')}\n`)
     return 2
   }
-  const configFile = configArg ?? DEFAULT_CONFIG
+  const configFile = configArg ?? DEFAULT_CONFIGS.find((f) => existsSync(f)) ?? DEFAULT_CONFIG
   const format = values.format
   if (format !== undefined && !(SOURCE_FORMATS as readonly string[]).includes(format)) {
     process.stderr.write(`gatehouse: --format must be one of ${SOURCE_FORMATS.join(', ')}\n`)

@@ -471,3 +471,13 @@ test('CloudFormation problems: a Route on no API, an AWS_PROXY integration witho
   ].join('\n'))
   assert.deepEqual(issuesOf(file), ['11 Resources.Route.Properties.Target: integration "nowhere" does not exist in this API'])
 })
+
+test('CLI: serve without CONFIG finds template.yaml; --parameter-overrides reaches the template', async (t) => {
+  const dir = join(fixturesDir, 'templates', 'cfn-http')
+  const cli = spawnCli(t, ['serve', '--port', '0', '--no-admin', '--quiet-functions', '--no-watch', '--parameter-overrides', 'Greeting=ahoy'], dir)
+  const [, url] = await cli.waitFor('stdout', /Gatehouse listening on (http:\/\/\S+)/)
+  const res = await http(`${url}/greet/cli`)
+  assert.equal(res.text, 'ahoy, cli')
+  const bad = spawnCli(t, ['validate', '--parameter-overrides'], dir)
+  assert.equal((await bad.exited).code, 2)
+})
