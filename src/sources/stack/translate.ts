@@ -752,6 +752,10 @@ function translateApiGatewayV2(t: Translation, resources: ReadonlyMap<string, Ev
   for (const api of apis.values()) {
     if ('openapi' in api.entry) {
       if (api.stages.length > 0) api.entry['stages'] = api.stages
+      const extra = api.routes.length + api.integrations.length + api.authorizers.length
+      if (extra > 0) {
+        t.warning([...api.r.path, 'Properties', 'Body'], `${extra} Route/Integration/Authorizer resource(s) of an API defined by Body are not merged into it yet; they are ignored`)
+      }
       continue
     }
     api.entry['routes'] = api.routes
