@@ -254,6 +254,9 @@ test('CloudFormation WebSocket API: route selection, two-way routes through Rout
   const other = nextMessage(ws)
   ws.send('plain text')
   assert.deepEqual(JSON.parse(await other), { routeKey: '$default', stage: 'prod', got: 'plain text' })
+  const pong = nextMessage(ws)
+  ws.send(JSON.stringify({ action: 'ping' }))
+  assert.deepEqual(JSON.parse(await pong), { pong: true, stage: 'prod' }, 'MOCK integration answered through its IntegrationResponse')
 })
 
 test('reload: editing the template is picked up by a running gateway', async (t) => {
