@@ -484,3 +484,18 @@ test('CLI: serve without CONFIG finds template.yaml; --parameter-overrides reach
   const bad = spawnCli(t, ['validate', '--parameter-overrides'], dir)
   assert.equal((await bad.exited).code, 2)
 })
+
+test('a resource whose evaluation failed is not reported again for the values it lacks', (t) => {
+  const file = project(t, [
+    ...SAM_HEAD,
+    '  Fn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      Runtime: !Ref MissingRuntime',
+    '      CodeUri: code/',
+    '      Handler: app.handler',
+  ])
+  const issues = issuesOf(file)
+  assert.equal(issues.length, 1, issues.join('\n'))
+  assert.match(issues[0] ?? '', /^6 Resources\.Fn\.Properties\.Runtime\.Ref: unresolvable Ref: MissingRuntime/)
+})

@@ -180,7 +180,11 @@ class Translation {
   source(path: TemplatePath): TemplatePath {
     return 'sourcePath' in this.template ? (this.template as MergedTemplate).sourcePath(path) : path
   }
+  /** Resources whose evaluation already failed: their missing values are not reported again. */
+  readonly evaluationFailed = new Set<string>()
+
   problem(path: TemplatePath, message: string): void {
+    if (path[0] === 'Resources' && typeof path[1] === 'string' && this.evaluationFailed.has(path[1])) return
     const at = this.source(path)
     this.problems.push({ file: this.template.file, line: this.template.line(path), path: formatPath(at), message })
   }
@@ -327,6 +331,10 @@ export function translateTemplate(loaded: LoadedTemplate, options: TranslateOpti
   const t = new Translation(template)
   t.warnings.push(...pre, ...evaluated.warnings)
   t.problems.push(...evaluated.problems)
+  for (const p of evaluated.problems) {
+    const id = /^Resources\.([^.[]+)/.exec(p.path)?.[1]
+    if (id !== undefined) t.evaluationFailed.add(id)
+  }
   t.resources = new Map(evaluated.resources)
   t.sourceFiles.push(resolve(loaded.file))
   for (const [id, r] of evaluated.resources) {
