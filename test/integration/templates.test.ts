@@ -93,12 +93,16 @@ test('CloudFormation ApiGatewayV2 HTTP API: invocation ARN, ZipFile inline code 
   const res = await http(`${url}/greet/ada`)
   assert.equal(res.status, 200, res.text)
   assert.equal(res.text, 'hi, ada')
+  assert.equal(res.headers['x-greeter'], 'cloudformation', 'ResponseParameters (CloudFormation nesting) applied')
   const inline = await http(`${url}/inline`, { method: 'POST' })
   assert.equal(inline.status, 201)
   assert.equal(inline.text, 'inline /inline')
   const r = loadConfigFile(fixture('cfn-http'))
   assert.ok(r.ok)
-  assert.deepEqual(r.config.warnings.map((w) => w.message), ['resources not served locally, ignored: AWS::S3::Bucket (Bucket)'])
+  assert.deepEqual(r.config.warnings.map((w) => `${w.line ?? '?'} ${w.path}: ${w.message}`), [
+    '55 Resources.GreetIntegration.Properties.ContentHandlingStrategy: not used locally, ignored: ContentHandlingStrategy',
+    '9 Resources: resources not served locally, ignored: AWS::S3::Bucket (Bucket)',
+  ])
 })
 
 // --- errors --------------------------------------------------------------------------------

@@ -75,6 +75,13 @@ const num = (v: unknown): number | undefined => {
 }
 const camel = (k: string): string => k.charAt(0).toLowerCase() + k.slice(1)
 
+/** AWS::ApiGatewayV2::Integration properties Gatehouse serves (others get a warning). */
+const INTEGRATION_PROPERTIES = new Set([
+  'IntegrationType', 'IntegrationUri', 'IntegrationMethod', 'IntegrationSubtype', 'PayloadFormatVersion', 'TimeoutInMillis',
+  'ConnectionType', 'ConnectionId', 'CredentialsArn', 'Description', 'RequestParameters', 'ResponseParameters', 'TlsConfig',
+  'RequestTemplates', 'TemplateSelectionExpression',
+])
+
 /** `aws:asset:path` of a CDK-synthesised resource (relative to cdk.out). */
 function assetPathOf(metadata: unknown): string | undefined {
   return isObj(metadata) && typeof metadata['aws:asset:path'] === 'string' ? metadata['aws:asset:path'] : undefined
@@ -647,8 +654,23 @@ function translateApiGatewayV2(t: Translation, resources: ReadonlyMap<string, Ev
     if (r.type !== 'AWS::ApiGatewayV2::Integration') continue
     const api = apiOf(r)
     if (api === undefined) continue
-    const out = camelKeys(r.properties, 0) as Obj
-    delete out['apiId']
+    const out: Obj = {}
+    const unsupported: string[] = []
+    for (const [k, v] of Object.entries(r.properties)) {
+      if (k === 'ApiId') continue
+      if (INTEGRATION_PROPERTIES.has(k)) out[camel(k)] = v
+      else unsupported.push(k)
+    }
+    if (unsupported.length > 0) t.warning([...r.path, 'Properties', unsupported[0] as string], `not used locally, ignored: ${unsupported.join(', ')}`)
+    // CloudFormation nests HTTP API response parameters as { status: { ResponseParameters: [{ Destination, Source }] } }.
+    if (isObj(out['responseParameters'])) {
+      out['responseParameters'] = Object.fromEntries(Object.entries(out['responseParameters']).map(([status, v]) => [
+        status,
+        isObj(v) && Array.isArray(v['ResponseParameters'])
+          ? Object.fromEntries(v['ResponseParameters'].filter(isObj).map((p) => [str(p['Destination']) ?? '', str(p['Source']) ?? '']))
+          : v,
+      ]))
+    }
     out['integrationId'] = r.logicalId
     if (out['integrationMethod'] !== undefined && out['integrationType'] === 'AWS_PROXY') delete out['integrationMethod']
     for (const k of ['timeoutInMillis']) if (out[k] !== undefined) out[k] = num(out[k]) ?? out[k]
