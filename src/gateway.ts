@@ -11,7 +11,7 @@
  */
 import { once } from 'node:events'
 import { ConfigError, formatIssue, type ConfigIssue } from './config/index.js'
-import { loadConfigFile, loadConfigObject, type LoadConfigResult } from './config/index.js'
+import { loadConfigFile, loadConfigObject, type LoadConfigResult, type SourceOptions } from './config/index.js'
 import type { GatehouseConfig, RateLimiter } from './model/index.js'
 import { SHUTDOWN_GRACE_MS } from './http/index.js'
 import { createDataPlane, listeningUrl, type DataPlane } from './http/index.js'
@@ -42,6 +42,8 @@ export interface GatewayOptions {
   readonly host?: string
   /** For a config object: the directory handler paths are relative to (default: cwd). */
   readonly baseDir?: string
+  /** For a config file: its format (default: found from its content), template parameters and import values. */
+  readonly source?: SourceOptions
   /** Reload when the config, an OpenAPI document or a handler file changes (default false). */
   readonly watch?: boolean
   /** The gateway's own log; default: text lines on stderr at `logLevel`. */
@@ -112,7 +114,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   const onLog = functionLogSink(options.functionLogs)
   const load = (): LoadConfigResult =>
     typeof configOrPath === 'string'
-      ? loadConfigFile(configOrPath)
+      ? loadConfigFile(configOrPath, options.source ?? {})
       : loadConfigObject(configOrPath, options.baseDir ?? process.cwd())
   const host = options.host ?? '127.0.0.1'
   let holder: SnapshotHolder | undefined

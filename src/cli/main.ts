@@ -2,10 +2,10 @@
  * @module
  * The `gatehouse` command: `serve`, `validate` and `routes`.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { loadConfigFile } from '../config/index.js'
-import { formatIssue, ConfigError } from '../config/index.js'
+import { formatIssue, ConfigError, SOURCE_FORMATS, type SourceFormat, type SourceOptions } from '../config/index.js'
 import { createGateway } from '../gateway.js'
 import { checkHandlers } from '../runtime/index.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from '../logging/index.js'
@@ -14,6 +14,8 @@ import { parseRedisUrl } from '../redis/index.js'
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_ENVIRONMENTS } from '../functions/index.js'
 
 const DEFAULT_CONFIG = './gatehouse.yaml'
+/** Tried in order when CONFIG is not given: Gatehouse's own file, then an existing project's. */
+const DEFAULT_CONFIGS = [DEFAULT_CONFIG, './template.yaml', './template.yml', './template.json', './serverless.yml', './serverless.yaml', './cdk.out']
 const DEFAULT_PORT = 3000
 const DEFAULT_HOST = '127.0.0.1'
 const DEFAULT_HTTPS_PORT = 3443
@@ -21,7 +23,8 @@ const DEFAULT_HTTPS_PORT = 3443
 const USAGE = `Usage: gatehouse <command> [CONFIG] [options]
 
 Commands:
-  serve [CONFIG]      Serve the APIs in CONFIG (default ${DEFAULT_CONFIG}); reloads on change
+  serve [CONFIG]      Serve the APIs in CONFIG (default ${DEFAULT_CONFIG}, else the first of
+                      template.yaml|yml|json, serverless.yml|yaml, cdk.out); reloads on change
   validate [CONFIG]   Print every problem in CONFIG (file:line: path: reason); exit 1 if any
   routes [CONFIG]     Print the compiled route table of each API and stage
 
@@ -42,13 +45,58 @@ Options (serve):
   --max-environments N   Execution environments of all functions together (default ${DEFAULT_MAX_ENVIRONMENTS})
   --idle-timeout S       Seconds an idle execution environment is kept (default ${DEFAULT_IDLE_TIMEOUT_MS / 1000})
 
+Options (all commands):
+  --format F          gatehouse | sam | cloudformation | serverless (default: found from CONFIG's content)
+  --parameter-overrides K=V [K=V ...]
+                      Template parameter values (also ParameterKey=K,ParameterValue=V)
+  --import-value N=V  A value for Fn::ImportValue N (repeatable)
+  --stage S           serverless.yml: the stage (default provider.stage, else dev)
+  --stack S           cdk.out: the stack to serve when the assembly has several
+
 Signals (serve): SIGINT/SIGTERM stop after requests in flight; SIGHUP reopens access-log files.
 
   -h, --help          Show this help
   -v, --version       Show the version
 `
 
-export async function main(argv: readonly string[]): Promise<number> {
+/** Pulls `--parameter-overrides K=V ...` and `--import-value N=V` out of argv (SAM CLI's syntax). */
+function sourceArgs(argv: readonly string[]): { rest: string[]; overrides: Record<string, string>; imports: Record<string, string>; error?: string } {
+  const rest: string[] = []
+  const overrides: Record<string, string> = {}
+  const imports: Record<string, string> = {}
+  const pair = (text: string): [string, string] | undefined => {
+    const long = /^ParameterKey=([^,]+),ParameterValue=(.*)$/.exec(text)
+    if (long) return [long[1] ?? '', long[2] ?? '']
+    const eq = text.indexOf('=')
+    return eq > 0 ? [text.slice(0, eq), text.slice(eq + 1)] : undefined
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? ''
+    if (arg === '--parameter-overrides') {
+      let n = 0
+      while (i + 1 < argv.length && !(argv[i + 1] ?? '').startsWith('--') && pair(argv[i + 1] ?? '') !== undefined) {
+        const [k, v] = pair(argv[++i] ?? '') as [string, string]
+        overrides[k] = v
+        n++
+      }
+      if (n === 0) return { rest, overrides, imports, error: '--parameter-overrides needs Key=Value pairs' }
+    } else if (arg === '--import-value' || arg.startsWith('--import-value=')) {
+      const text = arg === '--import-value' ? argv[++i] ?? '' : arg.slice('--import-value='.length)
+      const p = pair(text)
+      if (p === undefined) return { rest, overrides, imports, error: '--import-value needs Name=Value' }
+      imports[p[0]] = p[1]
+    } else rest.push(arg)
+  }
+  return { rest, overrides, imports }
+}
+
+export async function main(argvIn: readonly string[]): Promise<number> {
+  const pulled = sourceArgs(argvIn)
+  if (pulled.error !== undefined) {
+    process.stderr.write(`gatehouse: ${pulled.error}\n`)
+    return 2
+  }
+  const argv = pulled.rest
   let parsed
   try {
     parsed = parseArgs({
@@ -69,6 +117,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         redis: { type: 'string' },
         'max-environments': { type: 'string' },
         'idle-timeout': { type: 'string' },
+        format: { type: 'string' },
+        stage: { type: 'string' },
+        stack: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -92,22 +143,34 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`gatehouse: unexpected arguments: ${extra.join(' ')}\n`)
     return 2
   }
-  const configFile = configArg ?? DEFAULT_CONFIG
+  const configFile = configArg ?? DEFAULT_CONFIGS.find((f) => existsSync(f)) ?? DEFAULT_CONFIG
+  const format = values.format
+  if (format !== undefined && !(SOURCE_FORMATS as readonly string[]).includes(format)) {
+    process.stderr.write(`gatehouse: --format must be one of ${SOURCE_FORMATS.join(', ')}\n`)
+    return 2
+  }
+  const source: SourceOptions = {
+    format: format as SourceFormat | undefined,
+    stage: values.stage,
+    stack: values.stack,
+    ...(Object.keys(pulled.overrides).length > 0 ? { parameterOverrides: pulled.overrides } : {}),
+    ...(Object.keys(pulled.imports).length > 0 ? { importValues: pulled.imports } : {}),
+  }
   switch (command) {
     case 'validate':
-      return validate(configFile)
+      return validate(configFile, source)
     case 'routes':
-      return routes(configFile)
+      return routes(configFile, source)
     case 'serve':
-      return serve(configFile, values)
+      return serve(configFile, values, source)
     default:
       process.stderr.write(`gatehouse: unknown command "${command}"\n\n${USAGE}`)
       return 2
   }
 }
 
-async function validate(configFile: string): Promise<number> {
-  const loaded = loadConfigFile(configFile)
+async function validate(configFile: string, source: SourceOptions): Promise<number> {
+  const loaded = loadConfigFile(configFile, source)
   // Handler modules are loaded too (in a scratch environment): one that cannot load is a
   // problem at its own file and line, not a surprise at the first invocation.
   const result = loaded.ok
@@ -127,8 +190,8 @@ async function validate(configFile: string): Promise<number> {
   return 0
 }
 
-function routes(configFile: string): number {
-  const result = loadConfigFile(configFile)
+function routes(configFile: string, source: SourceOptions): number {
+  const result = loadConfigFile(configFile, source)
   if (!result.ok) {
     for (const issue of result.issues) process.stderr.write(formatIssue(issue, process.cwd()) + '\n')
     return 1
@@ -161,7 +224,7 @@ function parsePort(value: string | undefined, fallback: number): number {
   return port <= 65535 ? port : NaN
 }
 
-async function serve(configFile: string, flags: ServeFlags): Promise<number> {
+async function serve(configFile: string, flags: ServeFlags, source: SourceOptions): Promise<number> {
   const port = parsePort(flags.port, DEFAULT_PORT)
   const adminPort = parsePort(flags['admin-port'], 0)
   const httpsPort = parsePort(flags['https-port'], DEFAULT_HTTPS_PORT)
@@ -200,6 +263,7 @@ async function serve(configFile: string, flags: ServeFlags): Promise<number> {
   }
   const logger = createLogger({ level, format })
   const gateway = createGateway(configFile, {
+    source,
     port,
     host: flags.host ?? DEFAULT_HOST,
     watch: flags['no-watch'] !== true,

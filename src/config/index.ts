@@ -5,5 +5,6 @@
  */
 export { ConfigError, formatIssue, formatPath, type ConfigIssue } from './issues.js'
 export { loadConfigFile, loadConfigObject, type LoadConfigResult } from './load-config.js'
+export { SOURCE_FORMATS, type SourceFormat, type SourceOptions } from './load-source.js'
 export { DEFAULT_STAGE_NAME } from './defaults.js'
 export { resolveFunctionName, substituteStageVariables } from './integration-uri.js'

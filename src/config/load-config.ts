@@ -30,17 +30,29 @@ import { websocketContextVariable } from '../websocket/index.js'
 import type { VariableLookup } from '../logging/index.js'
 import { checkIntegration, uriRouteVariables, type IntegrationContext } from './integrations.js'
 import { isObject } from '../util/index.js'
+import { loadTemplateSource, remapIssues, type ExtraSource, type SourceOptions } from './load-source.js'
 import type { ParsedRouteKey } from '../model/index.js'
 import { parseRedisUrl, REDIS_URL_PATTERN } from '../redis/index.js'
+
+export type { SourceOptions } from './load-source.js'
 
 export type LoadConfigResult =
   | { readonly ok: true; readonly config: M.GatehouseConfig }
   | { readonly ok: false; readonly issues: readonly ConfigIssue[]; readonly sourceFiles: readonly string[] }
 
 
-/** Loads and validates a config file; relative paths resolve against its directory. */
-export function loadConfigFile(file: string): LoadConfigResult {
+/**
+ * Loads and validates a config file; relative paths resolve against its directory. A SAM or
+ * CloudFormation template (found from its content, or named by `options.format`) is
+ * translated into the config shape first.
+ */
+export function loadConfigFile(file: string, options: SourceOptions = {}): LoadConfigResult {
   const configFile = resolve(file)
+  const template = loadTemplateSource(configFile, options)
+  if (template !== undefined) {
+    if (!template.ok) return template.result
+    return remapIssues(buildConfig(template.doc, dirname(template.file), template.file, template.extra), template.remap)
+  }
   const loaded = loadDocument(configFile)
   if (!loaded.ok) return { ok: false, issues: loaded.issues, sourceFiles: [configFile] }
   return buildConfig(loaded.doc, dirname(configFile), configFile)
@@ -53,9 +65,9 @@ export function loadConfigObject(value: unknown, baseDir: string): LoadConfigRes
 }
 
 
-function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | undefined): LoadConfigResult {
+function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | undefined, extra?: ExtraSource): LoadConfigResult {
   const reporter = new Reporter()
-  const sourceFiles = new Set<string>(configFile !== undefined ? [configFile] : [])
+  const sourceFiles = new Set<string>([...(configFile !== undefined ? [configFile] : []), ...(extra?.sourceFiles ?? [])])
   const fail = (): LoadConfigResult => ({ ok: false, issues: reporter.issues, sourceFiles: [...sourceFiles] })
   const root = doc.value
   if (!isObject(root)) {
@@ -121,6 +133,7 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
   }
 
   const warnings = new Reporter()
+  if (extra !== undefined) warnings.add(extra.warnings)
   const domainNames = checkDomainNames(
     Array.isArray(root['domainNames']) ? root['domainNames'] : [],
     { doc, baseDir, apis, brokenApiIds, websocketApis: new Map(websocketApis.map((w) => [w.apiId, new Set(w.stages.map((st) => st.stageName))] as const)), watch: (f) => sourceFiles.add(f) },

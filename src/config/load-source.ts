@@ -1,0 +1,172 @@
+/**
+ * @module
+ * Picks the reader for a project file: Gatehouse's own config, or a SAM / CloudFormation
+ * template translated by `sources/stack` into the config shape. Problems found later, in
+ * the translated config, are mapped back to the template's line and path.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { detectTemplateKind, loadTemplate, type TemplateProblem } from '../sources/cloudformation/index.js'
+import { templatePathOf, translateServerless, translateTemplate, type ConfigPath } from '../sources/stack/index.js'
+import type { ConfigIssue } from './issues.js'
+import type { LoadedDocument } from './load-file.js'
+
+export type SourceFormat = 'gatehouse' | 'cloudformation' | 'sam' | 'serverless'
+export const SOURCE_FORMATS: readonly SourceFormat[] = ['gatehouse', 'cloudformation', 'sam', 'serverless']
+
+export interface SourceOptions {
+  /** Overrides detection from content. */
+  readonly format?: SourceFormat | undefined
+  /** Template parameter values (`--parameter-overrides Key=Value`). */
+  readonly parameterOverrides?: Readonly<Record<string, string>> | undefined
+  /** Fn::ImportValue values by export name (`--import-value Name=Value`). */
+  readonly importValues?: Readonly<Record<string, string>> | undefined
+  /** cdk.out: which stack (artifact id or stack name) when it has several. */
+  readonly stack?: string | undefined
+  /** serverless.yml: the stage (`--stage`; default provider.stage, else dev). */
+  readonly stage?: string | undefined
+}
+
+export interface ExtraSource {
+  readonly sourceFiles: readonly string[]
+  readonly warnings: readonly ConfigIssue[]
+}
+
+type Remap = (path: string, file: string) => { path: string; line: number | undefined } | undefined
+
+export type TemplateSource =
+  | { readonly ok: true; readonly file: string; readonly doc: LoadedDocument; readonly extra: ExtraSource; readonly remap: Remap }
+  | { readonly ok: false; readonly result: { ok: false; issues: readonly ConfigIssue[]; sourceFiles: readonly string[] } }
+
+const asIssue = (p: TemplateProblem): ConfigIssue => ({ file: p.file, line: p.line, path: p.path, message: p.message })
+
+/** undefined: not a template, read it as Gatehouse's own config. */
+export function loadTemplateSource(given: string, options: SourceOptions): TemplateSource | undefined {
+  if (options.format === 'gatehouse') return undefined
+  let file = given
+  const extraFiles: string[] = []
+  if (existsSync(given) && statSync(given).isDirectory()) {
+    const cdk = cdkStackTemplate(given, options.stack)
+    if ('issue' in cdk) return { ok: false, result: { ok: false, issues: [cdk.issue], sourceFiles: [join(given, 'manifest.json')] } }
+    file = cdk.file
+    extraFiles.push(join(given, 'manifest.json'))
+    options = { ...options, format: 'cloudformation', parameterOverrides: { ...cdk.overrides, ...options.parameterOverrides } }
+  }
+  if (options.format === undefined) {
+    // Cheap first look: templates name Resources or AWSTemplateFormatVersion.
+    let text: string
+    try {
+      text = readFileSync(file, 'utf8')
+    } catch {
+      return undefined
+    }
+    if (!/Resources|AWSTemplateFormatVersion|Transform|\bservice\b/.test(text)) return undefined
+  }
+  const loaded = loadTemplate(file)
+  if (!loaded.ok) {
+    if (options.format === undefined) return undefined
+    return { ok: false, result: { ok: false, issues: loaded.problems.map(asIssue), sourceFiles: [file] } }
+  }
+  const kind = detectTemplateKind(loaded.template.value)
+  if (options.format === undefined && kind !== 'sam' && kind !== 'cloudformation' && kind !== 'serverless') return undefined
+  const translated = (options.format ?? kind) === 'serverless'
+    ? translateServerless(loaded.template, options.stage !== undefined ? { stage: options.stage } : {})
+    : translateTemplate(loaded.template, {
+        ...(options.parameterOverrides !== undefined ? { parameterOverrides: options.parameterOverrides } : {}),
+        ...(options.importValues !== undefined ? { importValues: options.importValues } : {}),
+      })
+  if (translated.problems.length > 0) {
+    return { ok: false, result: { ok: false, issues: translated.problems.map(asIssue), sourceFiles: translated.sourceFiles } }
+  }
+  const template = loaded.template
+  const lineOf = (path: ConfigPath): number | undefined => {
+    const at = templatePathOf(translated.origins, path)
+    return at === undefined ? undefined : template.line(at)
+  }
+  const doc: LoadedDocument = {
+    file: template.file,
+    value: translated.config,
+    line: lineOf,
+    keyLine: (path, key) => lineOf([...path, key]),
+  }
+  const byText = new Map<string, ConfigPath>()
+  const remember = (value: unknown, path: (string | number)[]): void => {
+    byText.set(formatConfigPath(path), [...path])
+    if (path.length > 6) return
+    if (Array.isArray(value)) value.forEach((v, i) => remember(v, [...path, i]))
+    else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) remember(v, [...path, k])
+  }
+  remember(translated.config, [])
+  const remap: Remap = (text, issueFile) => {
+    // Issues inside other files (an OpenAPI definition) keep their own paths.
+    if (issueFile !== template.file) return undefined
+    const path = byText.get(text)
+    if (path === undefined) return undefined
+    const at = templatePathOf(translated.origins, path)
+    if (at === undefined) return undefined
+    return { path: at.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join(''), line: template.line(at) }
+  }
+  return { ok: true, file, doc, extra: { sourceFiles: [...translated.sourceFiles, ...extraFiles], warnings: translated.warnings.map(asIssue) }, remap }
+}
+
+function formatConfigPath(path: ConfigPath): string {
+  let out = ''
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`
+    else if (/^[A-Za-z_$][\w$-]*$/.test(part)) out += out === '' ? part : `.${part}`
+    else out += `[${JSON.stringify(part)}]`
+  }
+  return out === '' ? '(root)' : out
+}
+
+/** Issues found in the translated config name the template path they came from. */
+export function remapIssues<R extends { ok: boolean }>(result: R, remap: Remap): R {
+  if (result.ok || !('issues' in result)) return result
+  const issues = (result as unknown as { issues: readonly ConfigIssue[] }).issues.map((issue) => {
+    const to = remap(issue.path, issue.file)
+    return to === undefined ? issue : { ...issue, path: to.path, line: to.line ?? issue.line }
+  })
+  return { ...result, issues }
+}
+
+/**
+ * A `cdk.out` folder: the stack artifact's template (manifest.json). CDK's `BootstrapVersion`
+ * SSM parameter is only read by its Rules, so it gets a stand-in value.
+ */
+function cdkStackTemplate(dir: string, wanted: string | undefined): { file: string; overrides: Record<string, string> } | { issue: ConfigIssue } {
+  const manifestFile = join(dir, 'manifest.json')
+  const issue = (message: string): { issue: ConfigIssue } => ({ issue: { file: manifestFile, line: undefined, path: 'artifacts', message } })
+  let manifest: unknown
+  try {
+    manifest = JSON.parse(readFileSync(manifestFile, 'utf8'))
+  } catch (err) {
+    return issue(`${dir} is a folder but not a cdk.out (no readable manifest.json: ${(err as Error).message})`)
+  }
+  const artifacts = typeof manifest === 'object' && manifest !== null ? (manifest as Record<string, unknown>)['artifacts'] : undefined
+  const stacks: { id: string; name: string; templateFile: string }[] = []
+  if (typeof artifacts === 'object' && artifacts !== null) {
+    for (const [id, a] of Object.entries(artifacts as Record<string, unknown>)) {
+      if (typeof a !== 'object' || a === null) continue
+      const art = a as Record<string, unknown>
+      const props = (art['properties'] ?? {}) as Record<string, unknown>
+      if (art['type'] !== 'aws:cloudformation:stack' || typeof props['templateFile'] !== 'string') continue
+      stacks.push({ id, name: typeof props['stackName'] === 'string' ? props['stackName'] : typeof art['displayName'] === 'string' ? art['displayName'] : id, templateFile: props['templateFile'] })
+    }
+  }
+  if (stacks.length === 0) return issue('the cloud assembly has no CloudFormation stack')
+  const names = stacks.map((s) => s.name).join(', ')
+  const chosen = wanted === undefined
+    ? stacks.length === 1 ? stacks[0] : undefined
+    : stacks.find((s) => s.id === wanted || s.name === wanted)
+  if (chosen === undefined) {
+    return issue(wanted === undefined ? `the cloud assembly has several stacks; choose one with --stack (${names})` : `no stack "${wanted}" in the cloud assembly (stacks: ${names})`)
+  }
+  const file = join(dir, chosen.templateFile)
+  let overrides: Record<string, string> = {}
+  try {
+    if (/"BootstrapVersion"/.test(readFileSync(file, 'utf8'))) overrides = { BootstrapVersion: '20' }
+  } catch {
+    // reported when the template is loaded
+  }
+  return { file, overrides }
+}

@@ -1,0 +1,221 @@
+/**
+ * @module
+ * Translates a serverless.yml (Serverless Framework v3/v4, provider aws) with `httpApi`
+ * events into Gatehouse's config shape. Variables are resolved first (sources/serverless).
+ */
+import { existsSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import { derivedApiId, formatPath, type LoadedTemplate, type TemplatePath, type TemplateProblem } from '../cloudformation/index.js'
+import { resolveServerlessVariables, DEFAULT_SERVERLESS_REGION, DEFAULT_SERVERLESS_STAGE } from '../serverless/index.js'
+import { configPathKey, NODE_RUNTIMES, type ConfigPath, type TranslatedStack } from './translate.js'
+
+export interface ServerlessTranslateOptions {
+  readonly stage?: string
+  readonly region?: string
+  readonly env?: Readonly<Record<string, string>>
+}
+
+type Obj = Record<string, unknown>
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined)
+const num = (v: unknown): number | undefined => {
+  if (typeof v === 'number') return v
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v)
+  return undefined
+}
+
+/** The Framework's headers for `cors: true`. */
+const DEFAULT_CORS_HEADERS = ['Content-Type', 'X-Amz-Date', 'Authorization', 'X-Api-Key', 'X-Amz-Security-Token', 'X-Amz-User-Agent', 'X-Amzn-Trace-Id']
+/** The logical id the Framework gives its HTTP API. */
+const HTTP_API_LOGICAL_ID = 'HttpApi'
+
+function corsOf(value: unknown): unknown {
+  if (value === true) return { allowOrigins: ['*'], allowHeaders: DEFAULT_CORS_HEADERS, allowMethods: ['*'] }
+  if (!isObj(value)) return undefined
+  const out: Obj = {}
+  if (value['allowedOrigins'] !== undefined) out['allowOrigins'] = value['allowedOrigins']
+  else out['allowOrigins'] = ['*']
+  out['allowHeaders'] = value['allowedHeaders'] ?? DEFAULT_CORS_HEADERS
+  out['allowMethods'] = value['allowedMethods'] ?? ['*']
+  if (value['allowCredentials'] !== undefined) out['allowCredentials'] = value['allowCredentials'] === true
+  if (value['exposedResponseHeaders'] !== undefined) out['exposeHeaders'] = value['exposedResponseHeaders']
+  if (value['maxAge'] !== undefined) out['maxAge'] = num(value['maxAge'])
+  return out
+}
+
+export function translateServerless(doc: LoadedTemplate, options: ServerlessTranslateOptions = {}): TranslatedStack {
+  const problems: TemplateProblem[] = []
+  const warnings: TemplateProblem[] = []
+  const origins = new Map<string, TemplatePath>()
+  const problem = (path: TemplatePath, message: string): void => void problems.push({ file: doc.file, line: doc.line(path), path: formatPath(path), message })
+  const warning = (path: TemplatePath, message: string): void => void warnings.push({ file: doc.file, line: doc.line(path), path: formatPath(path), message })
+  const origin = (to: ConfigPath, from: TemplatePath): void => void origins.set(configPathKey(to), from)
+  const baseDir = dirname(resolve(doc.file))
+
+  const resolved = resolveServerlessVariables(doc, {
+    ...(options.stage !== undefined ? { stage: options.stage } : {}),
+    ...(options.region !== undefined ? { region: options.region } : {}),
+    env: options.env ?? (process.env as Record<string, string>),
+  })
+  problems.push(...resolved.problems)
+  warnings.push(...resolved.warnings)
+  const root = isObj(resolved.value) ? resolved.value : {}
+  const service = str(root['service']) ?? (isObj(root['service']) ? str(root['service']['name']) : undefined) ?? 'service'
+  const provider = isObj(root['provider']) ? root['provider'] : {}
+  if (provider['name'] !== undefined && provider['name'] !== 'aws') problem(['provider', 'name'], `provider ${String(provider['name'])} is not served: only aws`)
+  const stage = options.stage ?? str(provider['stage']) ?? DEFAULT_SERVERLESS_STAGE
+  const region = options.region ?? str(provider['region']) ?? DEFAULT_SERVERLESS_REGION
+  const httpApi = isObj(provider['httpApi']) ? provider['httpApi'] : {}
+  if (root['resources'] !== undefined) warning(['resources'], 'resources (raw CloudFormation) are not served; they are ignored')
+  if (provider['apiGateway'] !== undefined) warning(['provider', 'apiGateway'], 'provider.apiGateway configures REST APIs, which are not served; it is ignored')
+
+  const functions: Obj = {}
+  const routes: Obj[] = []
+  const integrations: Obj[] = []
+  const otherEvents = new Map<string, string[]>()
+  const names = new Map<string, string>()
+  const fnDefs = isObj(root['functions']) ? root['functions'] : {}
+  for (const [key, def] of Object.entries(fnDefs)) {
+    if (!isObj(def)) continue
+    names.set(key, str(def['name']) ?? `${service}-${stage}-${key}`)
+  }
+  for (const [key, def] of Object.entries(fnDefs)) {
+    const at: TemplatePath = ['functions', key]
+    if (!isObj(def)) {
+      problem(at, 'a function must be a mapping with a handler')
+      continue
+    }
+    const name = names.get(key) ?? key
+    if (def['image'] !== undefined) {
+      problem([...at, 'image'], 'container image functions are not supported yet: only Node.js zip functions run in this version')
+      continue
+    }
+    const runtime = str(def['runtime']) ?? str(provider['runtime']) ?? 'nodejs20.x'
+    if (!NODE_RUNTIMES.includes(runtime)) {
+      problem(def['runtime'] !== undefined ? [...at, 'runtime'] : ['provider', 'runtime'], `runtime ${runtime} is not supported yet: only Node.js runtimes run in this version (${NODE_RUNTIMES.join(', ')})`)
+      continue
+    }
+    const handler = str(def['handler'])
+    if (handler === undefined) {
+      problem(at, 'handler is required')
+      continue
+    }
+    const entry: Obj = { handler: resolve(baseDir, handler) }
+    origin(['functions', name], at)
+    origin(['functions', name, 'handler'], [...at, 'handler'])
+    const timeout = num(def['timeout'] ?? provider['timeout'])
+    entry['timeout'] = timeout ?? 6
+    origin(['functions', name, 'timeout'], def['timeout'] !== undefined ? [...at, 'timeout'] : ['provider', 'timeout'])
+    entry['memorySize'] = num(def['memorySize'] ?? provider['memorySize']) ?? 1024
+    origin(['functions', name, 'memorySize'], def['memorySize'] !== undefined ? [...at, 'memorySize'] : ['provider', 'memorySize'])
+    const reserved = num(def['reservedConcurrency'])
+    if (reserved !== undefined) entry['reservedConcurrency'] = reserved
+    const env = { ...(isObj(provider['environment']) ? provider['environment'] : {}), ...(isObj(def['environment']) ? def['environment'] : {}) }
+    if (Object.keys(env).length > 0) entry['environment'] = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, str(v) ?? JSON.stringify(v)]))
+    functions[name] = entry
+    const events = Array.isArray(def['events']) ? def['events'] : []
+    events.forEach((event, i) => {
+      const eat: TemplatePath = [...at, 'events', i]
+      if (!isObj(event)) return
+      const type = Object.keys(event)[0] ?? '?'
+      if (type === 'http') return problem([...eat, 'http'], 'http events belong to a REST API: REST APIs are not served (use httpApi)')
+      if (type !== 'httpApi') {
+        const list = otherEvents.get(type) ?? []
+        list.push(`${key}[${i}]`)
+        otherEvents.set(type, list)
+        return
+      }
+      const ev = event['httpApi']
+      let routeKey: string
+      let authorizer: unknown
+      if (typeof ev === 'string') routeKey = ev === '*' ? '$default' : ev.replace(/^(\S+)\s+/, (_, m: string) => `${m === '*' ? 'ANY' : m.toUpperCase()} `)
+      else if (isObj(ev)) {
+        const method = str(ev['method']) ?? '*'
+        const path = str(ev['path'])
+        if (path === undefined) return problem([...eat, 'httpApi'], 'an httpApi event needs a path (or "*")')
+        routeKey = method === '*' && path === '*' ? '$default' : `${method === '*' ? 'ANY' : method.toUpperCase()} ${path}`
+        authorizer = ev['authorizer']
+      } else return problem([...eat, 'httpApi'], 'httpApi must be "METHOD /path", "*" or a mapping with method and path')
+      const integrationId = `${key}${i}`
+      const integration: Obj = { integrationId, integrationType: 'AWS_PROXY', integrationUri: name, payloadFormatVersion: str(httpApi['payload']) ?? '2.0' }
+      const route: Obj = { routeKey, target: `integrations/${integrationId}` }
+      if (isObj(authorizer)) {
+        const authName = str(authorizer['name']) ?? str(authorizer['id'])
+        if (authorizer['type'] === 'aws_iam') route['authorizationType'] = 'AWS_IAM'
+        else if (authName !== undefined) {
+          const authDef = isObj(httpApi['authorizers']) ? httpApi['authorizers'][authName] : undefined
+          route['authorizationType'] = isObj(authDef) && authDef['type'] === 'request' ? 'CUSTOM' : 'JWT'
+          route['authorizerId'] = authName
+          if (Array.isArray(authorizer['scopes'])) route['authorizationScopes'] = authorizer['scopes']
+        }
+      }
+      const r = routes.length
+      origin(['apis', 0, 'routes', r], eat)
+      origin(['apis', 0, 'routes', r, 'routeKey'], [...eat, 'httpApi'])
+      origin(['apis', 0, 'integrations', r], eat)
+      routes.push(route)
+      integrations.push(integration)
+    })
+  }
+  if (otherEvents.size > 0) {
+    warning(['functions'], `event sources not served locally, ignored: ${[...otherEvents].map(([t, ids]) => `${t} (${ids.join(', ')})`).join('; ')}`)
+  }
+  const apis: Obj[] = []
+  if (routes.length > 0) {
+    const api: Obj = { name: str(httpApi['name']) ?? `${stage}-${service}`, apiId: derivedApiId(HTTP_API_LOGICAL_ID), protocolType: 'HTTP', routes, integrations }
+    origin(['apis', 0], ['provider', 'httpApi'])
+    const cors = corsOf(httpApi['cors'])
+    if (cors !== undefined) {
+      api['corsConfiguration'] = cors
+      origin(['apis', 0, 'corsConfiguration'], ['provider', 'httpApi', 'cors'])
+    }
+    if (httpApi['disableDefaultEndpoint'] === true) api['disableExecuteApiEndpoint'] = true
+    const authorizers: Obj[] = []
+    if (isObj(httpApi['authorizers'])) {
+      for (const [authName, def] of Object.entries(httpApi['authorizers'])) {
+        if (!isObj(def)) continue
+        origin(['apis', 0, 'authorizers', authorizers.length], ['provider', 'httpApi', 'authorizers', authName])
+        if (def['type'] === 'request') {
+          const fn = str(def['functionName'])
+          const out: Obj = {
+            authorizerId: authName,
+            name: authName,
+            authorizerType: 'REQUEST',
+            authorizerUri: fn !== undefined ? names.get(fn) ?? fn : str(def['functionArn']),
+            authorizerPayloadFormatVersion: str(def['payloadVersion']) ?? '2.0',
+          }
+          if (def['enableSimpleResponses'] !== undefined) out['enableSimpleResponses'] = def['enableSimpleResponses'] === true
+          if (def['identitySource'] !== undefined) out['identitySource'] = def['identitySource']
+          const ttl = num(def['resultTtlInSeconds'])
+          if (ttl !== undefined) out['authorizerResultTtlInSeconds'] = ttl
+          authorizers.push(out)
+        } else {
+          const audience = def['audience']
+          authorizers.push({
+            authorizerId: authName,
+            name: authName,
+            authorizerType: 'JWT',
+            identitySource: def['identitySource'] ?? '$request.header.Authorization',
+            jwtConfiguration: { issuer: str(def['issuerUrl']), audience: Array.isArray(audience) ? audience : audience === undefined ? [] : [audience] },
+          })
+        }
+      }
+    }
+    if (authorizers.length > 0) api['authorizers'] = authorizers
+    apis.push(api)
+  } else if (problems.length === 0) {
+    problem(['functions'], 'the service has no httpApi events to serve')
+  }
+  for (const [name, fn] of Object.entries(functions)) {
+    const handler = str((fn as Obj)['handler'])
+    if (handler !== undefined && !existsSync(dirname(handler))) problem(origins.get(configPathKey(['functions', name, 'handler'])) ?? ['functions'], `handler folder not found: ${dirname(handler)}`)
+  }
+  return {
+    kind: 'serverless',
+    config: { region, functions, apis },
+    origins,
+    problems,
+    warnings,
+    sourceFiles: [resolve(doc.file)],
+  }
+}

@@ -1,0 +1,797 @@
+/**
+ * @module
+ * Translates an evaluated SAM or CloudFormation template into Gatehouse's own config shape
+ * (`functions` + `apis`), so the usual validation, compile, serve and reload apply. Every
+ * translated node remembers the template path it came from, so later problems can name the
+ * template's line and path.
+ */
+import { createHash } from 'node:crypto'
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import {
+  createDefaultResolver,
+  derivedApiId,
+  derivedSubresourceId,
+  detectTemplateKind,
+  evaluateTemplate,
+  formatPath,
+  SAM_IMPLICIT_HTTP_API,
+  type EvaluatedResource,
+  type LoadedTemplate,
+  type ResolverFactory,
+  type TemplatePath,
+  type TemplateProblem,
+} from '../cloudformation/index.js'
+
+export interface TranslateOptions {
+  readonly parameterOverrides?: Readonly<Record<string, string>>
+  readonly importValues?: Readonly<Record<string, string>>
+  readonly region?: string
+  readonly accountId?: string
+  readonly stackName?: string
+}
+
+export type ConfigPath = readonly (string | number)[]
+
+export interface TranslatedStack {
+  readonly kind: 'sam' | 'cloudformation' | 'serverless'
+  /** Gatehouse's config shape: functions, apis, region, accountId. */
+  readonly config: Record<string, unknown>
+  /** Translated path → template path it came from (look up the longest matching prefix). */
+  readonly origins: ReadonlyMap<string, TemplatePath>
+  readonly problems: readonly TemplateProblem[]
+  readonly warnings: readonly TemplateProblem[]
+  /** Files whose change should reload (code folders' handler files are added by validation). */
+  readonly sourceFiles: readonly string[]
+}
+
+/** Key of a translated path in `origins`. */
+export function configPathKey(path: ConfigPath): string {
+  return path.map(String).join('\u0000')
+}
+
+/** The template path a translated path came from: the longest recorded prefix. */
+export function templatePathOf(origins: ReadonlyMap<string, TemplatePath>, path: ConfigPath): TemplatePath | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const found = origins.get(configPathKey(path.slice(0, n)))
+    if (found !== undefined) return found
+  }
+  return undefined
+}
+
+export const NODE_RUNTIMES: readonly string[] = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x']
+
+/** Types accepted and ignored without a word (they change nothing locally). */
+const SILENT_TYPES = /^(AWS::CDK::Metadata|AWS::Lambda::Permission|AWS::IAM::.*|AWS::ApiGatewayV2::Deployment|AWS::Lambda::Version|AWS::Lambda::Alias|AWS::Logs::LogGroup)$/
+
+type Obj = Record<string, unknown>
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined)
+const num = (v: unknown): number | undefined => {
+  if (typeof v === 'number') return v
+  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v)
+  return undefined
+}
+const camel = (k: string): string => k.charAt(0).toLowerCase() + k.slice(1)
+
+/** AWS::ApiGatewayV2::Integration properties Gatehouse serves (others get a warning). */
+const INTEGRATION_PROPERTIES = new Set([
+  'IntegrationType', 'IntegrationUri', 'IntegrationMethod', 'IntegrationSubtype', 'PayloadFormatVersion', 'TimeoutInMillis',
+  'ConnectionType', 'ConnectionId', 'CredentialsArn', 'Description', 'RequestParameters', 'ResponseParameters', 'TlsConfig',
+  'RequestTemplates', 'TemplateSelectionExpression',
+])
+
+/** `aws:asset:path` of a CDK-synthesised resource (relative to cdk.out). */
+function assetPathOf(metadata: unknown): string | undefined {
+  return isObj(metadata) && typeof metadata['aws:asset:path'] === 'string' ? metadata['aws:asset:path'] : undefined
+}
+
+/** PascalCase keys → camelCase, recursively (AWS::ApiGatewayV2 properties → apigatewayv2 JSON). */
+function camelKeys(value: unknown, depth = 2): unknown {
+  if (depth < 0 || !isObj(value)) return value
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [camel(k), camelKeys(v, depth - 1)]))
+}
+
+/** Merges SAM Globals into the raw template; merged properties point their lines at Globals. */
+/** A template whose merged Globals properties are traced back to where Globals wrote them. */
+interface MergedTemplate extends LoadedTemplate {
+  sourcePath(path: TemplatePath): TemplatePath
+}
+
+function withGlobals(template: LoadedTemplate, sink: { warning(path: TemplatePath, m: string): void }): MergedTemplate {
+  const root = template.value
+  if (!isObj(root) || !isObj(root['Resources'])) return { ...template, sourcePath: (path) => path }
+  const globals = isObj(root['Globals']) ? root['Globals'] : {}
+  const redirects = new Map<string, TemplatePath>()
+  const resources: Obj = { ...root['Resources'] }
+  // SAM creates ServerlessHttpApi for HttpApi events without ApiId; Globals.HttpApi applies to it too.
+  const implicit = Object.values(resources).some((r) =>
+    isObj(r) && r['Type'] === 'AWS::Serverless::Function' && isObj(r['Properties']) && isObj(r['Properties']['Events']) &&
+    Object.values(r['Properties']['Events']).some((e) => isObj(e) && e['Type'] === 'HttpApi' && !(isObj(e['Properties']) && e['Properties']['ApiId'] !== undefined)))
+  if (implicit && resources[SAM_IMPLICIT_HTTP_API] === undefined) resources[SAM_IMPLICIT_HTTP_API] = { Type: 'AWS::Serverless::HttpApi', Properties: {} }
+  const sections: Record<string, string> = { Function: 'AWS::Serverless::Function', HttpApi: 'AWS::Serverless::HttpApi' }
+  for (const section of Object.keys(globals)) {
+    if (sections[section] === undefined) sink.warning(['Globals', section], `Globals.${section} is not used: only Function and HttpApi apply to what Gatehouse serves`)
+  }
+  for (const [section, type] of Object.entries(sections)) {
+    const g = globals[section]
+    if (!isObj(g)) continue
+    for (const [id, resource] of Object.entries(resources)) {
+      if (!isObj(resource) || resource['Type'] !== type) continue
+      const props: Obj = isObj(resource['Properties']) ? { ...resource['Properties'] } : {}
+      for (const [key, value] of Object.entries(g)) {
+        const own = props[key]
+        if (own === undefined) {
+          props[key] = value
+          redirects.set(`${id}\u0000${key}`, ['Globals', section, key])
+        } else if (key === 'Environment' && isObj(own) && isObj(value) && isObj(own['Variables']) && isObj(value['Variables'])) {
+          props[key] = { ...own, Variables: { ...value['Variables'], ...own['Variables'] } }
+        }
+      }
+      resources[id] = { ...resource, Properties: props }
+    }
+  }
+  const value = { ...root, Resources: resources }
+  const sourcePath = (path: TemplatePath): TemplatePath => {
+    if (path[0] === 'Resources' && path[2] === 'Properties' && typeof path[1] === 'string' && typeof path[3] === 'string') {
+      const to = redirects.get(`${path[1]}\u0000${path[3]}`)
+      if (to !== undefined) return [...to, ...path.slice(4)]
+    }
+    return path
+  }
+  return { file: template.file, value, line: (path) => template.line(sourcePath(path)), sourcePath }
+}
+
+/** Function logical ids stand for their names, so ARNs in integration URIs name Gatehouse functions. */
+const resolverFactory: ResolverFactory = (ctx) => {
+  const base = createDefaultResolver(ctx)
+  return (logicalId, attribute, path) => {
+    const type = ctx.resourceType(logicalId)
+    if (type === 'AWS::Lambda::Function' || type === 'AWS::Serverless::Function') {
+      const given = ctx.property(logicalId, 'FunctionName')
+      const name = typeof given === 'string' ? given : logicalId
+      if (attribute === null) return name
+      if (attribute === 'Arn') return `arn:${ctx.partition}:lambda:${ctx.region}:${ctx.accountId}:function:${name}`
+      return undefined
+    }
+    if (type === 'AWS::Lambda::Alias' || type === 'AWS::Lambda::Version') {
+      // Both resolve to their function's ARN (a qualifier changes nothing locally).
+      const fn = ctx.property(logicalId, 'FunctionName')
+      if (attribute === null || attribute === 'Arn' || attribute === 'Version' || attribute === 'AliasArn') return typeof fn === 'string' ? fn : undefined
+      return undefined
+    }
+    return base(logicalId, attribute, path)
+  }
+}
+
+class Translation {
+  readonly problems: TemplateProblem[] = []
+  readonly warnings: TemplateProblem[] = []
+  readonly origins = new Map<string, TemplatePath>()
+  readonly functions: Obj = {}
+  readonly apis: Obj[] = []
+  readonly sourceFiles: string[] = []
+  readonly baseDir: string
+  /** derived id → logical id */
+  readonly byDerivedId = new Map<string, string>()
+  /** function name → logical id */
+  readonly functionIds = new Map<string, string>()
+  resources = new Map<string, EvaluatedResource>()
+
+  constructor(readonly template: LoadedTemplate) {
+    this.baseDir = dirname(resolve(template.file))
+  }
+
+  /** Where a path of the merged template was written (a Globals property, or itself). */
+  source(path: TemplatePath): TemplatePath {
+    return 'sourcePath' in this.template ? (this.template as MergedTemplate).sourcePath(path) : path
+  }
+  /** Resources whose evaluation already failed: their missing values are not reported again. */
+  readonly evaluationFailed = new Set<string>()
+
+  problem(path: TemplatePath, message: string): void {
+    if (path[0] === 'Resources' && typeof path[1] === 'string' && this.evaluationFailed.has(path[1])) return
+    const at = this.source(path)
+    this.problems.push({ file: this.template.file, line: this.template.line(path), path: formatPath(at), message })
+  }
+  warning(path: TemplatePath, message: string): void {
+    const at = this.source(path)
+    this.warnings.push({ file: this.template.file, line: this.template.line(path), path: formatPath(at), message })
+  }
+  origin(configPath: ConfigPath, templatePath: TemplatePath): void {
+    this.origins.set(configPathKey(configPath), this.source(templatePath))
+  }
+  props(r: EvaluatedResource): TemplatePath {
+    return [...r.path, 'Properties']
+  }
+
+  /** A function's Runtime, code location and handler → a `functions` entry. */
+  addFunction(r: EvaluatedResource, sam: boolean): void {
+    const p = r.properties
+    const at = this.props(r)
+    const name = str(p['FunctionName']) ?? r.logicalId
+    const runtime = str(p['Runtime'])
+    if (p['PackageType'] === 'Image' || p['ImageUri'] !== undefined) {
+      return this.problem([...at, 'PackageType'], 'container image functions are not supported yet: only Node.js zip functions run in this version')
+    }
+    if (runtime === undefined) return this.problem(at, 'Runtime is required (only Node.js runtimes run in this version)')
+    if (!NODE_RUNTIMES.includes(runtime)) {
+      return this.problem([...at, 'Runtime'], `runtime ${runtime} is not supported yet: only Node.js runtimes run in this version (${NODE_RUNTIMES.join(', ')})`)
+    }
+    const handler = str(p['Handler'])
+    if (handler === undefined) return this.problem(at, 'Handler is required')
+    let dir: string | undefined
+    const inline = sam ? p['InlineCode'] : isObj(p['Code']) ? p['Code']['ZipFile'] : undefined
+    const codeField = sam ? 'CodeUri' : 'Code'
+    const code = sam ? p['CodeUri'] : p['Code']
+    if (typeof inline === 'string') {
+      dir = this.writeInline(r.logicalId, handler, inline)
+    } else if (typeof code === 'string') {
+      dir = resolve(this.baseDir, code)
+      if (!existsSync(dir)) return this.problem([...at, codeField], `${codeField} folder not found: ${dir}`)
+      if (!statSync(dir).isDirectory()) return this.problem([...at, codeField], `${codeField} must be a folder (zip files are not served): ${dir}`)
+    } else if (typeof assetPathOf(r.metadata) === 'string') {
+      // A CDK asset: the code is staged in the cloud assembly, named by aws:asset:path.
+      dir = resolve(this.baseDir, assetPathOf(r.metadata) as string)
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) return this.problem([...r.path, 'Metadata', 'aws:asset:path'], `asset folder not found: ${dir}`)
+    } else if (code === undefined && sam) {
+      dir = this.baseDir
+    } else {
+      return this.problem([...at, codeField], `${codeField} must be a local folder (S3 locations are not served; run before "sam package" / "cloudformation package")`)
+    }
+    if (Array.isArray(p['Layers']) && p['Layers'].length > 0) {
+      this.warning([...at, 'Layers'], 'Layers are not mounted: the handler sees only its own code folder (and node_modules above it)')
+    }
+    const fnPath = ['functions', name]
+    this.origin(fnPath, r.path)
+    this.origin([...fnPath, 'handler'], [...at, 'Handler'])
+    const entry: Obj = { handler: join(dir, handler) }
+    const timeout = num(p['Timeout'])
+    if (timeout !== undefined) {
+      entry['timeout'] = timeout
+      this.origin([...fnPath, 'timeout'], [...at, 'Timeout'])
+    }
+    const memory = num(p['MemorySize'])
+    if (memory !== undefined) {
+      entry['memorySize'] = memory
+      this.origin([...fnPath, 'memorySize'], [...at, 'MemorySize'])
+    }
+    const reserved = num(p['ReservedConcurrentExecutions'])
+    if (reserved !== undefined) {
+      entry['reservedConcurrency'] = reserved
+      this.origin([...fnPath, 'reservedConcurrency'], [...at, 'ReservedConcurrentExecutions'])
+    }
+    const env = isObj(p['Environment']) ? p['Environment']['Variables'] : undefined
+    if (isObj(env)) {
+      entry['environment'] = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, str(v) ?? JSON.stringify(v)]))
+      this.origin([...fnPath, 'environment'], [...at, 'Environment', 'Variables'])
+    }
+    this.functions[name] = entry
+    this.functionIds.set(name, r.logicalId)
+  }
+
+  /** Inline code (SAM InlineCode, CloudFormation Code.ZipFile) goes to a cache folder as `<module>.js`. */
+  writeInline(logicalId: string, handler: string, code: string): string {
+    const digest = createHash('sha256').update(`${this.template.file}\0${logicalId}\0${handler}\0${code}`).digest('hex').slice(0, 16)
+    const dir = join(tmpdir(), 'gatehouse-inline-code', digest)
+    const dot = handler.indexOf('.', handler.lastIndexOf('/') + 1)
+    const module = dot > 0 ? handler.slice(0, dot) : 'index'
+    const file = join(dir, `${module}.js`)
+    if (!existsSync(file)) {
+      mkdirSync(dirname(file), { recursive: true })
+      writeFileSync(file, code)
+    }
+    return dir
+  }
+
+  /** Writes an inline OpenAPI body to the cache and returns its path. */
+  writeBody(logicalId: string, body: unknown): string {
+    const text = JSON.stringify(body, null, 2)
+    const digest = createHash('sha256').update(`${this.template.file}\0${logicalId}\0${text}`).digest('hex').slice(0, 16)
+    const file = join(tmpdir(), 'gatehouse-inline-code', digest, `${logicalId}.openapi.json`)
+    if (!existsSync(file)) {
+      mkdirSync(dirname(file), { recursive: true })
+      writeFileSync(file, text)
+    }
+    return file
+  }
+
+  /** The logical id behind a derived API id (a Ref or GetAtt ApiId to an API resource). */
+  logicalIdOf(value: unknown): string | undefined {
+    const s = str(value)
+    return s === undefined ? undefined : this.byDerivedId.get(s) ?? (this.resources.has(s) ? s : undefined)
+  }
+}
+
+function stagesOf(settings: { stageName: string; stageVariables?: unknown; defaultRouteSettings?: unknown; routeSettings?: unknown; accessLogSettings?: unknown }): Obj {
+  const stage: Obj = { stageName: settings.stageName }
+  if (isObj(settings.stageVariables)) stage['stageVariables'] = settings.stageVariables
+  if (isObj(settings.defaultRouteSettings)) stage['defaultRouteSettings'] = camelKeys(settings.defaultRouteSettings, 0)
+  if (isObj(settings.routeSettings)) stage['routeSettings'] = Object.fromEntries(Object.entries(settings.routeSettings).map(([k, v]) => [k, camelKeys(v, 0)]))
+  if (isObj(settings.accessLogSettings)) stage['accessLogSettings'] = camelKeys(settings.accessLogSettings, 0)
+  return stage
+}
+
+function corsOf(value: unknown): unknown {
+  if (value === true || value === 'true') return { allowOrigins: ['*'], allowHeaders: ['*'], allowMethods: ['*'] }
+  if (!isObj(value)) return undefined
+  const out: Obj = {}
+  for (const [k, v] of Object.entries(value)) out[camel(k)] = k === 'MaxAge' ? num(v) ?? v : k === 'AllowCredentials' ? v === true || v === 'true' : v
+  return out
+}
+
+export function translateTemplate(loaded: LoadedTemplate, options: TranslateOptions = {}): TranslatedStack {
+  const kind = detectTemplateKind(loaded.value) === 'sam' ? 'sam' : 'cloudformation'
+  const pre: TemplateProblem[] = []
+  const template = kind === 'sam'
+    ? withGlobals(loaded, { warning: (path, message) => pre.push({ file: loaded.file, line: loaded.line(path), path: formatPath(path), message }) })
+    : loaded
+  const evaluated = evaluateTemplate(template, {
+    resolverFactory,
+    ...(options.parameterOverrides !== undefined ? { parameterOverrides: options.parameterOverrides } : {}),
+    ...(options.importValues !== undefined ? { importValues: options.importValues } : {}),
+    ...(options.region !== undefined ? { region: options.region } : {}),
+    ...(options.accountId !== undefined ? { accountId: options.accountId } : {}),
+    ...(options.stackName !== undefined ? { stackName: options.stackName } : {}),
+  })
+  const t = new Translation(template)
+  t.warnings.push(...pre, ...evaluated.warnings)
+  t.problems.push(...evaluated.problems)
+  for (const p of evaluated.problems) {
+    const id = /^Resources\.([^.[]+)/.exec(p.path)?.[1]
+    if (id !== undefined) t.evaluationFailed.add(id)
+  }
+  t.resources = new Map(evaluated.resources)
+  t.sourceFiles.push(resolve(loaded.file))
+  for (const [id, r] of evaluated.resources) {
+    if (/^AWS::(ApiGatewayV2::Api|Serverless::HttpApi|Serverless::Api)$/.test(r.type)) t.byDerivedId.set(derivedApiId(id), id)
+    else if (r.type.startsWith('AWS::ApiGatewayV2::')) t.byDerivedId.set(derivedSubresourceId(id), id)
+  }
+  const ignored = new Map<string, string[]>()
+  const ignore = (r: EvaluatedResource): void => {
+    const list = ignored.get(r.type) ?? []
+    list.push(r.logicalId)
+    ignored.set(r.type, list)
+  }
+  for (const r of evaluated.resources.values()) {
+    if (r.type === 'AWS::Serverless::Function') t.addFunction(r, true)
+    else if (r.type === 'AWS::Lambda::Function') t.addFunction(r, false)
+  }
+  if (kind === 'sam') translateSam(t, evaluated.resources, ignore)
+  translateApiGatewayV2(t, evaluated.resources, ignore)
+  for (const r of evaluated.resources.values()) {
+    if (/^AWS::(Serverless::(Function|HttpApi|Api)|Lambda::Function|ApiGatewayV2::(Api|Route|Integration|Stage|Authorizer|IntegrationResponse|RouteResponse))$/.test(r.type)) continue
+    if (SILENT_TYPES.test(r.type)) continue
+    ignore(r)
+  }
+  if (t.apis.length === 0 && t.problems.length === 0) {
+    t.problem(['Resources'], 'the template has no HTTP or WebSocket API to serve (no HttpApi events, AWS::Serverless::HttpApi or AWS::ApiGatewayV2::Api)')
+  }
+  if (ignored.size > 0) {
+    const list = [...ignored].map(([type, ids]) => `${type} (${ids.join(', ')})`).join('; ')
+    t.warnings.push({ file: loaded.file, line: loaded.line(['Resources']), path: 'Resources', message: `resources not served locally, ignored: ${list}` })
+  }
+  return {
+    kind,
+    config: { region: evaluated.stack.region, accountId: evaluated.stack.accountId, functions: t.functions, apis: t.apis },
+    origins: t.origins,
+    problems: t.problems,
+    warnings: t.warnings,
+    sourceFiles: t.sourceFiles,
+  }
+}
+
+// -----------------------------------------------------------------------------------------
+// SAM
+
+interface SamApi {
+  readonly logicalId: string
+  readonly path: TemplatePath
+  readonly routes: Obj[]
+  readonly integrations: Obj[]
+  readonly routeOrigins: TemplatePath[]
+  readonly integrationOrigins: TemplatePath[]
+  readonly props: Readonly<Record<string, unknown>>
+}
+
+function translateSam(t: Translation, resources: ReadonlyMap<string, EvaluatedResource>, ignore: (r: EvaluatedResource) => void): void {
+  const apis = new Map<string, SamApi>()
+  for (const r of resources.values()) {
+    if (r.type === 'AWS::Serverless::Api') t.problem([...r.path, 'Type'], 'AWS::Serverless::Api is a REST API: REST APIs are not served (Gatehouse serves HTTP and WebSocket APIs)')
+    if (r.type === 'AWS::Serverless::HttpApi') apis.set(r.logicalId, { logicalId: r.logicalId, path: r.path, routes: [], integrations: [], routeOrigins: [], integrationOrigins: [], props: r.properties })
+  }
+  const otherEvents = new Map<string, string[]>()
+  for (const fn of resources.values()) {
+    if (fn.type !== 'AWS::Serverless::Function') continue
+    const events = fn.properties['Events']
+    if (!isObj(events)) continue
+    const name = str(fn.properties['FunctionName']) ?? fn.logicalId
+    for (const [eventName, event] of Object.entries(events)) {
+      const at: TemplatePath = [...fn.path, 'Properties', 'Events', eventName]
+      if (!isObj(event)) continue
+      const type = str(event['Type'])
+      const ep = isObj(event['Properties']) ? event['Properties'] : {}
+      if (type === 'Api') {
+        t.problem([...at, 'Type'], 'events of type Api belong to a REST API: REST APIs are not served (use HttpApi)')
+        continue
+      }
+      if (type !== 'HttpApi') {
+        const list = otherEvents.get(type ?? '?') ?? []
+        list.push(`${fn.logicalId}.${eventName}`)
+        otherEvents.set(type ?? '?', list)
+        continue
+      }
+      let apiLogicalId = SAM_IMPLICIT_HTTP_API
+      if (ep['ApiId'] !== undefined) {
+        const id = t.logicalIdOf(ep['ApiId'])
+        if (id === undefined || !apis.has(id)) {
+          t.problem([...at, 'Properties', 'ApiId'], `ApiId must be a Ref to an AWS::Serverless::HttpApi of this template`)
+          continue
+        }
+        apiLogicalId = id
+      }
+      let api = apis.get(apiLogicalId)
+      if (api === undefined) {
+        api = { logicalId: apiLogicalId, path: at, routes: [], integrations: [], routeOrigins: [], integrationOrigins: [], props: {} }
+        apis.set(apiLogicalId, api)
+      }
+      const method = str(ep['Method'])
+      const path = str(ep['Path'])
+      let routeKey = '$default'
+      if (method !== undefined || path !== undefined) {
+        if (method === undefined || path === undefined) {
+          t.problem([...at, 'Properties'], 'an HttpApi event needs both Path and Method (or neither, for the $default route)')
+          continue
+        }
+        routeKey = `${method.toLowerCase() === 'any' ? 'ANY' : method.toUpperCase()} ${path}`
+      }
+      const integrationId = `${fn.logicalId}${eventName}`
+      const integration: Obj = {
+        integrationId,
+        integrationType: 'AWS_PROXY',
+        integrationUri: name,
+        payloadFormatVersion: str(ep['PayloadFormatVersion']) ?? '2.0',
+      }
+      const timeout = num(ep['TimeoutInMillis'])
+      if (timeout !== undefined) integration['timeoutInMillis'] = timeout
+      const route: Obj = { routeKey, target: `integrations/${integrationId}` }
+      const auth = isObj(ep['Auth']) ? ep['Auth'] : {}
+      const apiAuth = isObj(api.props['Auth']) ? api.props['Auth'] : {}
+      const authorizer = str(auth['Authorizer']) ?? str(apiAuth['DefaultAuthorizer'])
+      if (authorizer !== undefined && authorizer !== 'NONE') {
+        const def = isObj(apiAuth['Authorizers']) ? apiAuth['Authorizers'][authorizer] : undefined
+        if (authorizer === 'AWS_IAM') route['authorizationType'] = 'AWS_IAM'
+        else if (!isObj(def)) {
+          t.problem([...at, 'Properties', 'Auth', 'Authorizer'], `authorizer "${authorizer}" is not defined in ${api.logicalId}'s Auth.Authorizers`)
+          continue
+        } else {
+          route['authorizationType'] = def['JwtConfiguration'] !== undefined ? 'JWT' : 'CUSTOM'
+          route['authorizerId'] = authorizer
+          if (Array.isArray(auth['AuthorizationScopes'])) route['authorizationScopes'] = auth['AuthorizationScopes']
+        }
+      }
+      api.routes.push(route)
+      api.routeOrigins.push(at)
+      api.integrations.push(integration)
+      api.integrationOrigins.push(at)
+    }
+  }
+  if (otherEvents.size > 0) {
+    const list = [...otherEvents].map(([type, ids]) => `${type} (${ids.join(', ')})`).join('; ')
+    t.warnings.push({ file: t.template.file, line: t.template.line(['Resources']), path: 'Resources', message: `event sources not served locally, ignored: ${list}` })
+  }
+  for (const api of apis.values()) emitSamApi(t, api)
+  void ignore
+}
+
+function emitSamApi(t: Translation, api: SamApi): void {
+  const index = t.apis.length
+  const base = ['apis', index]
+  const p = api.props
+  const at = [...api.path, 'Properties']
+  const stageName = str(p['StageName']) ?? '$default'
+  const stage = stagesOf({
+    stageName,
+    stageVariables: p['StageVariables'],
+    defaultRouteSettings: p['DefaultRouteSettings'],
+    routeSettings: p['RouteSettings'],
+    accessLogSettings: p['AccessLogSettings'],
+  })
+  t.origin(base, api.path)
+  t.origin([...base, 'stages', 0], at)
+  t.origin([...base, 'stages', 0, 'stageVariables'], [...at, 'StageVariables'])
+  t.origin([...base, 'stages', 0, 'defaultRouteSettings'], [...at, 'DefaultRouteSettings'])
+  t.origin([...base, 'stages', 0, 'routeSettings'], [...at, 'RouteSettings'])
+  t.origin([...base, 'stages', 0, 'accessLogSettings'], [...at, 'AccessLogSettings'])
+  const name = str(p['Name']) ?? api.logicalId
+  const apiId = derivedApiId(api.logicalId)
+  const definitionUri = p['DefinitionUri']
+  const definitionBody = p['DefinitionBody']
+  if (definitionUri !== undefined || definitionBody !== undefined) {
+    if (api.routes.length > 0) {
+      t.problem([...at, definitionUri !== undefined ? 'DefinitionUri' : 'DefinitionBody'], 'an HttpApi with an OpenAPI definition and HttpApi events is not supported yet: put the routes in the definition or in the events')
+      return
+    }
+    let file: string
+    const cors = corsOf(p['CorsConfiguration'])
+    const definitionAt = [...at, definitionUri !== undefined ? 'DefinitionUri' : 'DefinitionBody']
+    if (p['Auth'] !== undefined) t.warning([...at, 'Auth'], 'Auth is not merged into an OpenAPI definition yet: declare the authorizers in the definition (x-amazon-apigateway-authorizer)')
+    if (typeof definitionUri === 'string') {
+      file = resolve(t.baseDir, definitionUri)
+      t.sourceFiles.push(file)
+      if (cors !== undefined) t.warning([...at, 'CorsConfiguration'], 'CorsConfiguration is not merged into a DefinitionUri file yet: use x-amazon-apigateway-cors in the file')
+    } else if (isObj(definitionBody)) {
+      // SAM writes CorsConfiguration into the definition as x-amazon-apigateway-cors.
+      file = t.writeBody(api.logicalId, cors === undefined ? definitionBody : { ...definitionBody, 'x-amazon-apigateway-cors': cors })
+    } else if (definitionBody !== undefined) {
+      t.problem(definitionAt, 'DefinitionBody must be an OpenAPI document (a mapping)')
+      return
+    } else {
+      t.problem([...at, 'DefinitionUri'], 'DefinitionUri must be a local file (S3 locations are not served)')
+      return
+    }
+    t.origin([...base, 'openapi'], definitionAt)
+    t.apis.push({ openapi: file, name, apiId, stages: [stage] })
+    return
+  }
+  const apiEntry: Obj = { name, apiId, protocolType: 'HTTP', routes: api.routes, integrations: api.integrations, stages: [stage] }
+  api.routes.forEach((_, i) => {
+    t.origin([...base, 'routes', i], api.routeOrigins[i] ?? api.path)
+    t.origin([...base, 'routes', i, 'routeKey'], [...(api.routeOrigins[i] ?? api.path), 'Properties', 'Path'])
+    t.origin([...base, 'routes', i, 'authorizerId'], [...(api.routeOrigins[i] ?? api.path), 'Properties', 'Auth'])
+    t.origin([...base, 'integrations', i], api.integrationOrigins[i] ?? api.path)
+  })
+  const cors = corsOf(p['CorsConfiguration'])
+  if (cors !== undefined) {
+    apiEntry['corsConfiguration'] = cors
+    t.origin([...base, 'corsConfiguration'], [...at, 'CorsConfiguration'])
+  }
+  if (p['DisableExecuteApiEndpoint'] === true || p['DisableExecuteApiEndpoint'] === 'true') apiEntry['disableExecuteApiEndpoint'] = true
+  const auth = isObj(p['Auth']) ? p['Auth'] : {}
+  const authorizers: Obj[] = []
+  if (isObj(auth['Authorizers'])) {
+    for (const [authName, def] of Object.entries(auth['Authorizers'])) {
+      if (!isObj(def)) continue
+      const defAt = [...at, 'Auth', 'Authorizers', authName]
+      t.origin([...base, 'authorizers', authorizers.length], defAt)
+      if (isObj(def['JwtConfiguration'])) {
+        const jwt = def['JwtConfiguration']
+        const out: Obj = { authorizerId: authName, name: authName, authorizerType: 'JWT', jwtConfiguration: camelKeys(jwt, 0) }
+        const source = def['IdentitySource']
+        out['identitySource'] = source ?? '$request.header.Authorization'
+        authorizers.push(out)
+      } else if (def['FunctionArn'] !== undefined) {
+        const out: Obj = {
+          authorizerId: authName,
+          name: authName,
+          authorizerType: 'REQUEST',
+          authorizerUri: str(def['FunctionArn']),
+          authorizerPayloadFormatVersion: str(def['AuthorizerPayloadFormatVersion']) ?? '2.0',
+        }
+        if (def['EnableSimpleResponses'] !== undefined) out['enableSimpleResponses'] = def['EnableSimpleResponses'] === true || def['EnableSimpleResponses'] === 'true'
+        const identity = isObj(def['Identity']) ? def['Identity'] : {}
+        const sources = [
+          ...(Array.isArray(identity['Headers']) ? identity['Headers'].map((h) => `$request.header.${String(h)}`) : []),
+          ...(Array.isArray(identity['QueryStrings']) ? identity['QueryStrings'].map((h) => `$request.querystring.${String(h)}`) : []),
+        ]
+        if (sources.length > 0) out['identitySource'] = sources
+        const ttl = num(identity['ReauthorizeEvery'])
+        if (ttl !== undefined) out['authorizerResultTtlInSeconds'] = ttl
+        authorizers.push(out)
+      } else {
+        t.problem(defAt, 'an HttpApi authorizer needs JwtConfiguration (JWT) or FunctionArn (Lambda)')
+      }
+    }
+  }
+  if (authorizers.length > 0) apiEntry['authorizers'] = authorizers
+  t.apis.push(apiEntry)
+}
+
+// -----------------------------------------------------------------------------------------
+// CloudFormation AWS::ApiGatewayV2::*
+
+function translateApiGatewayV2(t: Translation, resources: ReadonlyMap<string, EvaluatedResource>, ignore: (r: EvaluatedResource) => void): void {
+  interface V2Api { entry: Obj; index: number; r: EvaluatedResource; routes: Obj[]; integrations: Obj[]; stages: Obj[]; authorizers: Obj[] }
+  const apis = new Map<string, V2Api>()
+  const apiOf = (r: EvaluatedResource): V2Api | undefined => {
+    const id = t.logicalIdOf(r.properties['ApiId'])
+    const api = id === undefined ? undefined : apis.get(id)
+    if (api === undefined) t.problem([...r.path, 'Properties', 'ApiId'], 'ApiId must be a Ref to an AWS::ApiGatewayV2::Api of this template')
+    return api
+  }
+  for (const r of resources.values()) {
+    if (r.type !== 'AWS::ApiGatewayV2::Api') continue
+    const p = r.properties
+    const at = [...r.path, 'Properties']
+    const index = t.apis.length
+    const base = ['apis', index]
+    const protocol = str(p['ProtocolType'])
+    if (protocol !== 'HTTP' && protocol !== 'WEBSOCKET') {
+      t.problem([...at, 'ProtocolType'], 'ProtocolType must be HTTP or WEBSOCKET')
+      continue
+    }
+    t.origin(base, r.path)
+    const name = str(p['Name']) ?? r.logicalId
+    const apiId = derivedApiId(r.logicalId)
+    if (p['BodyS3Location'] !== undefined) {
+      t.problem([...at, 'BodyS3Location'], 'BodyS3Location is not served: give the OpenAPI document inline in Body')
+      continue
+    }
+    if (p['Body'] !== undefined) {
+      const file = t.writeBody(r.logicalId, p['Body'])
+      t.origin([...base, 'openapi'], [...at, 'Body'])
+      const entry: Obj = { openapi: file, name, apiId }
+      t.apis.push(entry)
+      apis.set(r.logicalId, { entry, index, r, routes: [], integrations: [], stages: [], authorizers: [] })
+      continue
+    }
+    const entry: Obj = { name, apiId, protocolType: protocol }
+    const rse = str(p['RouteSelectionExpression'])
+    if (rse !== undefined) entry['routeSelectionExpression'] = rse
+    const cors = corsOf(p['CorsConfiguration'])
+    if (cors !== undefined) {
+      entry['corsConfiguration'] = cors
+      t.origin([...base, 'corsConfiguration'], [...at, 'CorsConfiguration'])
+    }
+    if (p['DisableExecuteApiEndpoint'] === true || p['DisableExecuteApiEndpoint'] === 'true') entry['disableExecuteApiEndpoint'] = true
+    const api: V2Api = { entry, index, r, routes: [], integrations: [], stages: [], authorizers: [] }
+    const target = str(p['Target'])
+    if (target !== undefined) {
+      // Quick create: one integration, one route (default $default), a $default stage with auto-deploy.
+      api.integrations.push({ integrationId: 'QuickCreateIntegration', integrationType: protocol === 'HTTP' && !/:lambda:|^arn:aws[a-z-]*:lambda/.test(target) && /^https?:/.test(target) ? 'HTTP_PROXY' : 'AWS_PROXY', integrationUri: target, payloadFormatVersion: '2.0' })
+      t.origin([...base, 'integrations', 0], [...at, 'Target'])
+      api.routes.push({ routeKey: str(p['RouteKey']) ?? '$default', target: 'integrations/QuickCreateIntegration' })
+      t.origin([...base, 'routes', 0], [...at, 'RouteKey'])
+      api.stages.push({ stageName: '$default' })
+      t.origin([...base, 'stages', 0], r.path)
+    }
+    t.apis.push(entry)
+    apis.set(r.logicalId, api)
+  }
+  const integrationsById = new Map<string, Obj>()
+  for (const r of resources.values()) {
+    if (r.type !== 'AWS::ApiGatewayV2::Integration') continue
+    const api = apiOf(r)
+    if (api === undefined) continue
+    const out: Obj = {}
+    const unsupported: string[] = []
+    for (const [k, v] of Object.entries(r.properties)) {
+      if (k === 'ApiId') continue
+      if (INTEGRATION_PROPERTIES.has(k)) out[camel(k)] = v
+      else unsupported.push(k)
+    }
+    if (unsupported.length > 0) t.warning([...r.path, 'Properties', unsupported[0] as string], `not used locally, ignored: ${unsupported.join(', ')}`)
+    // CloudFormation nests HTTP API response parameters as { status: { ResponseParameters: [{ Destination, Source }] } }.
+    if (isObj(out['responseParameters'])) {
+      out['responseParameters'] = Object.fromEntries(Object.entries(out['responseParameters']).map(([status, v]) => [
+        status,
+        isObj(v) && Array.isArray(v['ResponseParameters'])
+          ? Object.fromEntries(v['ResponseParameters'].filter(isObj).map((p) => [str(p['Destination']) ?? '', str(p['Source']) ?? '']))
+          : v,
+      ]))
+    }
+    out['integrationId'] = r.logicalId
+    if (out['integrationMethod'] !== undefined && out['integrationType'] === 'AWS_PROXY') delete out['integrationMethod']
+    for (const k of ['timeoutInMillis']) if (out[k] !== undefined) out[k] = num(out[k]) ?? out[k]
+    if (isObj(r.properties['TlsConfig'])) out['tlsConfig'] = camelKeys(r.properties['TlsConfig'], 0)
+    if (out['payloadFormatVersion'] === undefined && out['integrationType'] === 'AWS_PROXY' && api.entry['protocolType'] === 'HTTP') {
+      t.problem([...r.path, 'Properties'], 'PayloadFormatVersion is required for AWS_PROXY integrations of HTTP APIs')
+    }
+    t.origin(['apis', api.index, 'integrations', api.integrations.length], r.path)
+    api.integrations.push(out)
+    integrationsById.set(r.logicalId, out)
+  }
+  for (const r of resources.values()) {
+    if (r.type !== 'AWS::ApiGatewayV2::IntegrationResponse') continue
+    const integration = integrationsById.get(t.logicalIdOf(r.properties['IntegrationId']) ?? '')
+    if (integration === undefined) {
+      t.problem([...r.path, 'Properties', 'IntegrationId'], 'IntegrationId must be a Ref to an AWS::ApiGatewayV2::Integration of this template')
+      continue
+    }
+    const out: Obj = { integrationResponseKey: str(r.properties['IntegrationResponseKey']) ?? '$default' }
+    if (isObj(r.properties['ResponseTemplates'])) out['responseTemplates'] = r.properties['ResponseTemplates']
+    const tse = str(r.properties['TemplateSelectionExpression'])
+    if (tse !== undefined) out['templateSelectionExpression'] = tse
+    const list = Array.isArray(integration['integrationResponses']) ? integration['integrationResponses'] : []
+    integration['integrationResponses'] = [...list, out]
+  }
+  const routesById = new Map<string, Obj>()
+  for (const r of resources.values()) {
+    if (r.type !== 'AWS::ApiGatewayV2::Route') continue
+    const api = apiOf(r)
+    if (api === undefined) continue
+    const p = r.properties
+    const out: Obj = { routeKey: str(p['RouteKey']) }
+    const target = str(p['Target'])
+    if (target !== undefined) {
+      const m = /^integrations\/(.+)$/.exec(target)
+      const logical = m?.[1] === undefined ? undefined : t.logicalIdOf(m[1])
+      out['target'] = logical === undefined ? target : `integrations/${logical}`
+    }
+    const authType = str(p['AuthorizationType'])
+    if (authType !== undefined) out['authorizationType'] = authType
+    if (p['AuthorizerId'] !== undefined) out['authorizerId'] = t.logicalIdOf(p['AuthorizerId']) ?? str(p['AuthorizerId'])
+    if (Array.isArray(p['AuthorizationScopes'])) out['authorizationScopes'] = p['AuthorizationScopes']
+    if (p['ApiKeyRequired'] === true || p['ApiKeyRequired'] === 'true') out['apiKeyRequired'] = true
+    if (isObj(p['RequestParameters'])) out['requestParameters'] = p['RequestParameters']
+    const rrse = str(p['RouteResponseSelectionExpression'])
+    if (rrse !== undefined) out['routeResponseSelectionExpression'] = rrse
+    const op = str(p['OperationName'])
+    if (op !== undefined) out['operationName'] = op
+    const i = api.routes.length
+    t.origin(['apis', api.index, 'routes', i], r.path)
+    t.origin(['apis', api.index, 'routes', i, 'routeKey'], [...r.path, 'Properties', 'RouteKey'])
+    t.origin(['apis', api.index, 'routes', i, 'target'], [...r.path, 'Properties', 'Target'])
+    t.origin(['apis', api.index, 'routes', i, 'authorizerId'], [...r.path, 'Properties', 'AuthorizerId'])
+    api.routes.push(out)
+    routesById.set(r.logicalId, out)
+  }
+  for (const r of resources.values()) {
+    if (r.type !== 'AWS::ApiGatewayV2::RouteResponse') continue
+    const route = routesById.get(t.logicalIdOf(r.properties['RouteId']) ?? '')
+    if (route === undefined) {
+      t.problem([...r.path, 'Properties', 'RouteId'], 'RouteId must be a Ref to an AWS::ApiGatewayV2::Route of this template')
+      continue
+    }
+    // A route response makes the route two-way; the selection expression is what Gatehouse keys on.
+    route['routeResponseSelectionExpression'] ??= '$default'
+  }
+  for (const r of resources.values()) {
+    if (r.type !== 'AWS::ApiGatewayV2::Authorizer') continue
+    const api = apiOf(r)
+    if (api === undefined) continue
+    const p = r.properties
+    const out: Obj = { authorizerId: r.logicalId, authorizerType: str(p['AuthorizerType']) }
+    const name = str(p['Name'])
+    if (name !== undefined) out['name'] = name
+    if (p['IdentitySource'] !== undefined) out['identitySource'] = p['IdentitySource']
+    if (isObj(p['JwtConfiguration'])) out['jwtConfiguration'] = camelKeys(p['JwtConfiguration'], 0)
+    const uri = str(p['AuthorizerUri'])
+    if (uri !== undefined) out['authorizerUri'] = uri
+    const pfv = str(p['AuthorizerPayloadFormatVersion'])
+    if (pfv !== undefined) out['authorizerPayloadFormatVersion'] = pfv
+    if (p['EnableSimpleResponses'] !== undefined) out['enableSimpleResponses'] = p['EnableSimpleResponses'] === true || p['EnableSimpleResponses'] === 'true'
+    const ttl = num(p['AuthorizerResultTtlInSeconds'])
+    if (ttl !== undefined) out['authorizerResultTtlInSeconds'] = ttl
+    t.origin(['apis', api.index, 'authorizers', api.authorizers.length], r.path)
+    api.authorizers.push(out)
+  }
+  for (const r of resources.values()) {
+    if (r.type !== 'AWS::ApiGatewayV2::Stage') continue
+    const api = apiOf(r)
+    if (api === undefined) continue
+    const p = r.properties
+    const at = [...r.path, 'Properties']
+    const i = api.stages.length
+    const base = ['apis', api.index, 'stages', i]
+    t.origin(base, r.path)
+    t.origin([...base, 'stageName'], [...at, 'StageName'])
+    t.origin([...base, 'stageVariables'], [...at, 'StageVariables'])
+    t.origin([...base, 'defaultRouteSettings'], [...at, 'DefaultRouteSettings'])
+    t.origin([...base, 'routeSettings'], [...at, 'RouteSettings'])
+    t.origin([...base, 'accessLogSettings'], [...at, 'AccessLogSettings'])
+    api.stages.push(stagesOf({
+      stageName: str(p['StageName']) ?? r.logicalId,
+      stageVariables: p['StageVariables'],
+      defaultRouteSettings: p['DefaultRouteSettings'],
+      routeSettings: p['RouteSettings'],
+      accessLogSettings: p['AccessLogSettings'],
+    }))
+  }
+  for (const api of apis.values()) {
+    if ('openapi' in api.entry) {
+      if (api.stages.length > 0) api.entry['stages'] = api.stages
+      const extra = api.routes.length + api.integrations.length + api.authorizers.length
+      if (extra > 0) {
+        t.warning([...api.r.path, 'Properties', 'Body'], `${extra} Route/Integration/Authorizer resource(s) of an API defined by Body are not merged into it yet; they are ignored`)
+      }
+      continue
+    }
+    api.entry['routes'] = api.routes
+    if (api.integrations.length > 0) api.entry['integrations'] = api.integrations
+    if (api.authorizers.length > 0) api.entry['authorizers'] = api.authorizers
+    if (api.stages.length > 0) api.entry['stages'] = api.stages
+  }
+  void ignore
+}
