@@ -8,7 +8,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { detectTemplateKind, loadTemplate, type TemplateProblem } from '../sources/cloudformation/index.js'
 import { templatePathOf, translateServerless, translateTemplate, type ConfigPath } from '../sources/stack/index.js'
-import type { ConfigIssue } from './issues.js'
+import { formatPath, type ConfigIssue } from './issues.js'
 import type { LoadedDocument } from './load-file.js'
 
 export type SourceFormat = 'gatehouse' | 'cloudformation' | 'sam' | 'serverless'
@@ -91,7 +91,7 @@ export function loadTemplateSource(given: string, options: SourceOptions): Templ
   }
   const byText = new Map<string, ConfigPath>()
   const remember = (value: unknown, path: (string | number)[]): void => {
-    byText.set(formatConfigPath(path), [...path])
+    byText.set(formatPath(path), [...path])
     if (path.length > 6) return
     if (Array.isArray(value)) value.forEach((v, i) => remember(v, [...path, i]))
     else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) remember(v, [...path, k])
@@ -107,16 +107,6 @@ export function loadTemplateSource(given: string, options: SourceOptions): Templ
     return { path: at.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join(''), line: template.line(at) }
   }
   return { ok: true, file, doc, extra: { sourceFiles: [...translated.sourceFiles, ...extraFiles], warnings: translated.warnings.map(asIssue) }, remap }
-}
-
-function formatConfigPath(path: ConfigPath): string {
-  let out = ''
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`
-    else if (/^[A-Za-z_$][\w$-]*$/.test(part)) out += out === '' ? part : `.${part}`
-    else out += `[${JSON.stringify(part)}]`
-  }
-  return out === '' ? '(root)' : out
 }
 
 /** Issues found in the translated config name the template path they came from. */

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
 import { derivedApiId, formatPath, type LoadedTemplate, type TemplatePath, type TemplateProblem } from '../cloudformation/index.js'
+import { isObj, num, str, type Obj } from './values.js'
 import { resolveServerlessVariables, DEFAULT_SERVERLESS_REGION, DEFAULT_SERVERLESS_STAGE } from '../serverless/index.js'
 import { configPathKey, NODE_RUNTIMES, type ConfigPath, type TranslatedStack } from './translate.js'
 
@@ -15,14 +16,6 @@ export interface ServerlessTranslateOptions {
   readonly env?: Readonly<Record<string, string>>
 }
 
-type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined)
-const num = (v: unknown): number | undefined => {
-  if (typeof v === 'number') return v
-  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v)
-  return undefined
-}
 
 /** The Framework's headers for `cors: true`. */
 const DEFAULT_CORS_HEADERS = ['Content-Type', 'X-Amz-Date', 'Authorization', 'X-Api-Key', 'X-Amz-Security-Token', 'X-Amz-User-Agent', 'X-Amzn-Trace-Id']

@@ -23,6 +23,7 @@ import {
   type TemplatePath,
   type TemplateProblem,
 } from '../cloudformation/index.js'
+import { isObj, num, str, type Obj } from './values.js'
 
 export interface TranslateOptions {
   readonly parameterOverrides?: Readonly<Record<string, string>>
@@ -65,14 +66,6 @@ export const NODE_RUNTIMES: readonly string[] = ['nodejs18.x', 'nodejs20.x', 'no
 /** Types accepted and ignored without a word (they change nothing locally). */
 const SILENT_TYPES = /^(AWS::CDK::Metadata|AWS::Lambda::Permission|AWS::IAM::.*|AWS::ApiGatewayV2::Deployment|AWS::Lambda::Version|AWS::Lambda::Alias|AWS::Logs::LogGroup)$/
 
-type Obj = Record<string, unknown>
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v)
-const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined)
-const num = (v: unknown): number | undefined => {
-  if (typeof v === 'number') return v
-  if (typeof v === 'string' && v.trim() !== '' && Number.isFinite(Number(v))) return Number(v)
-  return undefined
-}
 const camel = (k: string): string => k.charAt(0).toLowerCase() + k.slice(1)
 
 /** AWS::ApiGatewayV2::Integration properties Gatehouse serves (others get a warning). */
