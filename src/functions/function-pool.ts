@@ -342,9 +342,19 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
 }
 
 /** The variables Lambda sets in every environment, over the host's and under the function's own. */
+/**
+ * Set (to `"true"`) in every execution environment unless the host or the function sets it:
+ * the AWS SDK for JavaScript v3 reads it (`@aws-sdk/core`, emitWarningIfUnsupportedVersion)
+ * and then skips its `NodeVersionSupportWarning` about Node < 22, which would otherwise land
+ * in the function log as an ERROR line at every cold start.
+ */
+export const SDK_NODE_VERSION_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'
+
 function lambdaEnvironment(fn: FunctionDefinition, options: FunctionPoolOptions): Record<string, string> {
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v
+  // The host's value wins over the default, and the function's own over both (below).
+  env[SDK_NODE_VERSION_WARNING_SWITCH] ??= 'true'
   Object.assign(env, {
     AWS_REGION: options.region,
     AWS_DEFAULT_REGION: options.region,

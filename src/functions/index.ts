@@ -3,6 +3,7 @@
  * Lambda execution environments: a pool per function of worker-thread environments, warm reuse, one invocation at a time each, timeouts and START/END/REPORT lines.
  * This file is the folder's surface: the rest of Gatehouse imports from here only.
  */
+export { SDK_NODE_VERSION_WARNING_SWITCH } from './function-pool.js'
 export { FunctionPool, type FunctionPoolOptions } from './function-pool.js'
 export { EnvironmentBudget, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_ENVIRONMENTS, type EnvironmentLimits } from './environment-budget.js'
 export { checkHandlerModule, HANDLER_CHECK_TIMEOUT_MS, type HandlerCheck } from './check-handler.js'

@@ -14,7 +14,7 @@ import { lambdaRouteIntegration } from '../websocket/index.js'
 import { compileTemplate, type Template } from '../websocket/index.js'
 import { websocketContextVariable, type WebSocketLogRecord } from '../websocket/index.js'
 import { mockRouteIntegration, type CompiledTemplates } from '../websocket/index.js'
-import type { DomainNameDefinition, FunctionDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, WebSocketIntegrationDefinition, WebSocketTemplatesDefinition, RequestAuthorizerDefinition, StageDefinition } from '../model/index.js'
+import type { DomainNameDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, WebSocketIntegrationDefinition, WebSocketTemplatesDefinition, RequestAuthorizerDefinition, StageDefinition } from '../model/index.js'
 import { DEFAULT_STAGE_NAME } from '../config/index.js'
 import { resolveFunctionName, substituteStageVariables } from '../config/index.js'
 import { CorsPolicy } from '../http/index.js'
@@ -41,14 +41,6 @@ export interface CompileOptions extends Omit<FunctionPoolOptions, 'region' | 'ba
   readonly metrics: MetricsRegistry
 }
 
-/**
- * Set (to `"true"`) in every execution environment unless the host or the function sets it:
- * the AWS SDK for JavaScript v3 reads it (`@aws-sdk/core`, emitWarningIfUnsupportedVersion)
- * and then skips its `NodeVersionSupportWarning` about Node < 22, which would otherwise land
- * in the function log as an ERROR line at every cold start.
- */
-export const SDK_NODE_VERSION_WARNING_SWITCH = 'AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED'
-
 /** The bucket key of the account-level throttle, shared by every API. */
 export const ACCOUNT_THROTTLE_KEY = 'account'
 
@@ -63,8 +55,7 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
     firstIam === undefined
       ? null
       : { accessKeyId: firstIam.accessKeyId, secretAccessKey: firstIam.secretAccessKey, ...(firstIam.sessionToken !== undefined ? { sessionToken: firstIam.sessionToken } : {}) }
-  for (const definition of config.functions.values()) {
-    const fn = withSdkWarningSwitch(definition)
+  for (const fn of config.functions.values()) {
     pools.set(fn.name, new FunctionPool(fn, { ...options, region: config.region, baseDir: config.baseDir, executionCredentials }))
   }
   const apis = new Map<string, CompiledApi>()
@@ -337,8 +328,3 @@ export async function destroy(snapshot: RuntimeSnapshot): Promise<void> {
   await Promise.all([...snapshot.pools.values()].map((p) => p.destroy()))
 }
 
-/** The function with `SDK_NODE_VERSION_WARNING_SWITCH` under its own environment (the host's value, else `"true"`). */
-function withSdkWarningSwitch(fn: FunctionDefinition): FunctionDefinition {
-  if (SDK_NODE_VERSION_WARNING_SWITCH in fn.environment) return fn
-  return { ...fn, environment: { [SDK_NODE_VERSION_WARNING_SWITCH]: process.env[SDK_NODE_VERSION_WARNING_SWITCH] ?? 'true', ...fn.environment } }
-}

@@ -14,7 +14,7 @@ import { join } from 'node:path'
 import WebSocket from 'ws'
 import { startGateway, type StartedGateway } from '../helpers/gateway.js'
 import { repoRoot } from '../helpers/paths.js'
-import { SDK_NODE_VERSION_WARNING_SWITCH } from '../../src/runtime/compile.js'
+import { SDK_NODE_VERSION_WARNING_SWITCH } from '../../src/functions/index.js'
 import { newWs, opened, waitFor as waitForWithin, wsUrl } from '../helpers/ws-client.js'
 
 const CONFIG = join(repoRoot, 'examples', 'chat', 'gatehouse.yaml')
