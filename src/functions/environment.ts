@@ -4,8 +4,21 @@
  * one invocation at a time. It reports how each invocation ended; the pool decides what
  * to do with the environment afterwards.
  */
-import { Worker } from 'node:worker_threads'
-import { CONTROL_SLOTS, CONTROL_THAW, THAWED, type EnvironmentInit, type EnvironmentMessage } from './protocol.js'
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads'
+import {
+  CONTROL_LENGTH,
+  CONTROL_MAX_MEMORY_MB,
+  CONTROL_SLOTS,
+  CONTROL_STATE,
+  INLINE_PAYLOAD_BYTES,
+  STATE_INVOKE_INLINE,
+  STATE_INVOKE_POSTED,
+  STATE_RESULT_INLINE,
+  fitsUtf8,
+  type EnvironmentInit,
+  type EnvironmentMessage,
+  type InvokeMessage,
+} from './protocol.js'
 import type { FunctionErrorPayload } from '../model/index.js'
 
 export type RunOutcome =
@@ -19,7 +32,7 @@ export type RunOutcome =
 export type InitOutcome = { readonly ok: true; readonly initDurationMs: number } | { readonly ok: false; readonly error: FunctionErrorPayload }
 
 export interface EnvironmentOptions {
-  readonly init: Omit<EnvironmentInit, 'control'>
+  readonly init: Omit<EnvironmentInit, 'control' | 'payloads' | 'channel'>
   readonly env: Readonly<Record<string, string>>
   readonly memorySize: number
   readonly onLog: ((line: string) => void) | null
@@ -37,14 +50,21 @@ export class ExecutionEnvironment {
   #dead = false
   #pending: { id: string; resolve: (o: RunOutcome) => void } | undefined
   readonly #control = new Int32Array(new SharedArrayBuffer(CONTROL_SLOTS * Int32Array.BYTES_PER_ELEMENT))
+  readonly #payloads = Buffer.from(new SharedArrayBuffer(INLINE_PAYLOAD_BYTES))
+  /** The gateway's end of the channel (the environment holds the other). */
+  readonly #channel: MessagePort
+  readonly #onMessage: (message: EnvironmentMessage) => void
   /** When this environment last finished an invocation (`performance.now()`), for idle reclamation and LRU eviction. */
   lastUsed = performance.now()
 
   constructor(options: EnvironmentOptions) {
     // Lambda's Init Duration covers starting the runtime as well as loading the handler.
     const created = performance.now()
+    const { port1, port2 } = new MessageChannel()
+    this.#channel = port1
     this.#worker = new Worker(WORKER_URL, {
-      workerData: { ...options.init, control: this.#control.buffer } satisfies EnvironmentInit,
+      workerData: { ...options.init, control: this.#control.buffer as SharedArrayBuffer, payloads: this.#payloads.buffer as SharedArrayBuffer, channel: port2 } satisfies EnvironmentInit,
+      transferList: [port2],
       env: options.env,
       execArgv: [],
       // Lambda stops a function that exceeds its memory size; V8's heap cap does the same here.
@@ -53,7 +73,7 @@ export class ExecutionEnvironment {
     let settleInit: (o: InitOutcome) => void = () => {}
     this.ready = new Promise((resolve) => (settleInit = resolve))
     void this.ready.then((outcome) => (this.initOutcome = outcome))
-    this.#worker.on('message', (message: EnvironmentMessage) => {
+    this.#onMessage = (message: EnvironmentMessage) => {
       switch (message.type) {
         case 'log':
           options.onLog?.(message.line)
@@ -82,16 +102,20 @@ export class ExecutionEnvironment {
             },
             message.usedMB
           )
-          void this.#worker.terminate()
+          void this.terminate()
           return
       }
-    })
+    }
+    this.#channel.on('message', this.#onMessage)
+    // The worker keeps the process alive while it runs; its channel adds nothing to that.
+    this.#channel.unref()
     const die = (error: FunctionErrorPayload, maxMemoryUsedMB = 0) => {
       this.#dead = true
       settleInit({ ok: false, error })
       const pending = this.#pending
       this.#pending = undefined
       pending?.resolve({ kind: 'crash', error, maxMemoryUsedMB })
+      this.#releaseWaiter()
     }
     this.#worker.on('error', (err: Error & { code?: string }) => {
       const outOfMemory = err.code === 'ERR_WORKER_OUT_OF_MEMORY'
@@ -106,13 +130,16 @@ export class ExecutionEnvironment {
       )
     })
     this.#worker.on('exit', (code) => {
+      // Messages it posted before it died (its last log lines) first.
+      this.#drainChannel()
       die({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: exit status ${code}`, trace: [] })
+      this.#channel.close()
     })
   }
 
   /**
-   * Sends one invocation; resolves when the handler finishes, the environment dies, or
-   * `timeoutMs` (the function's timeout) elapses.
+   * Hands one invocation to the (frozen) environment, which thaws; resolves when the handler
+   * finishes, the environment dies, or `timeoutMs` (the function's timeout) elapses.
    */
   run(awsRequestId: string, event: string, timeoutMs: number): Promise<RunOutcome> {
     return new Promise((resolve) => {
@@ -128,9 +155,49 @@ export class ExecutionEnvironment {
           resolve(outcome)
         },
       }
-      this.#worker.postMessage({ type: 'invoke', awsRequestId, event, deadline: Date.now() + timeoutMs })
-      this.#thaw()
+      const deadline = Date.now() + timeoutMs
+      const header = `${awsRequestId}\n${deadline}\n`
+      let state: number
+      if (fitsUtf8(event, INLINE_PAYLOAD_BYTES - header.length)) {
+        const headerBytes = this.#payloads.write(header, 0, 'latin1')
+        Atomics.store(this.#control, CONTROL_LENGTH, headerBytes + this.#payloads.write(event, headerBytes, 'utf8'))
+        state = STATE_INVOKE_INLINE
+      } else {
+        this.#channel.postMessage({ type: 'invoke', awsRequestId, event, deadline } satisfies InvokeMessage)
+        state = STATE_INVOKE_POSTED
+      }
+      Atomics.store(this.#control, CONTROL_STATE, state)
+      Atomics.notify(this.#control, CONTROL_STATE)
+      this.#awaitOutcome(awsRequestId, state)
     })
+  }
+
+  /** Waits, without blocking the gateway, for the environment to move the state on. */
+  #awaitOutcome(awsRequestId: string, state: number): void {
+    const wait = Atomics.waitAsync(this.#control, CONTROL_STATE, state)
+    if (wait.async) void wait.value.then(() => this.#collect(awsRequestId))
+    else this.#collect(awsRequestId)
+  }
+
+  /** Reads the outcome the environment signalled (or, woken by a timeout or death, nothing). */
+  #collect(awsRequestId: string): void {
+    if (this.#pending?.id !== awsRequestId) return
+    // What it posted before signalling (its log lines; a posted result or error) comes first.
+    this.#drainChannel()
+    if (this.#pending?.id !== awsRequestId) return
+    const state = Atomics.load(this.#control, CONTROL_STATE)
+    if (state === STATE_RESULT_INLINE) {
+      const payload = this.#payloads.toString('utf8', 0, Atomics.load(this.#control, CONTROL_LENGTH))
+      this.#settle(awsRequestId, { kind: 'result', payload, maxMemoryUsedMB: Atomics.load(this.#control, CONTROL_MAX_MEMORY_MB) })
+    } else if (state === STATE_INVOKE_INLINE || state === STATE_INVOKE_POSTED) {
+      this.#awaitOutcome(awsRequestId, state)
+    }
+  }
+
+  #drainChannel(): void {
+    for (let received = receiveMessageOnPort(this.#channel); received !== undefined; received = receiveMessageOnPort(this.#channel)) {
+      this.#onMessage(received.message as EnvironmentMessage)
+    }
   }
 
   #settle(id: string, outcome: RunOutcome): void {
@@ -140,15 +207,15 @@ export class ExecutionEnvironment {
     pending.resolve(outcome)
   }
 
-  /** Wakes the frozen worker: it then receives the message just posted (or is terminated). */
-  #thaw(): void {
-    Atomics.store(this.#control, CONTROL_THAW, THAWED)
-    Atomics.notify(this.#control, CONTROL_THAW)
+  /** Ends the gateway's `Atomics.waitAsync` for an environment that will not answer. */
+  #releaseWaiter(): void {
+    Atomics.notify(this.#control, CONTROL_STATE)
   }
 
   /** Stops the environment (timeout, reload, shutdown, reclamation). */
   terminate(): Promise<void> {
     this.#dead = true
+    this.#releaseWaiter()
     return this.#worker.terminate().then(() => undefined)
   }
 }

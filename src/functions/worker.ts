@@ -7,24 +7,40 @@
  * exception thrown in a timer, `process.exit`, running out of memory) kills only this
  * environment; the gateway answers the invocation as failed and starts a fresh one.
  */
-import { parentPort, workerData } from 'node:worker_threads'
+import { isMainThread, receiveMessageOnPort, workerData } from 'node:worker_threads'
 import { pathToFileURL } from 'node:url'
 import { createRequire } from 'node:module'
 import { realpathSync } from 'node:fs'
 import { format } from 'node:util'
 import { getHeapStatistics } from 'node:v8'
-import { Server, Socket } from 'node:net'
 import { redirectConnectionsRequests } from './connections-redirect.js'
-import { CONNECTIONS_ENDPOINT_VARIABLE, CONTROL_DEAD, CONTROL_THAW, FROZEN, type EnvironmentInit, type EnvironmentMessage, type InvokeMessage } from './protocol.js'
+import {
+  CONNECTIONS_ENDPOINT_VARIABLE,
+  CONTROL_DEAD,
+  CONTROL_LENGTH,
+  CONTROL_MAX_MEMORY_MB,
+  CONTROL_STATE,
+  INLINE_PAYLOAD_BYTES,
+  STATE_INVOKE_INLINE,
+  STATE_INVOKE_POSTED,
+  STATE_RESULT_INLINE,
+  STATE_RESULT_POSTED,
+  fitsUtf8,
+  type EnvironmentInit,
+  type EnvironmentMessage,
+  type InvokeMessage,
+} from './protocol.js'
 import type { FunctionErrorPayload } from '../model/index.js'
 
-if (parentPort === null) throw new Error('worker.js must run as a worker thread')
-const port = parentPort
+if (isMainThread) throw new Error('worker.js must run as a worker thread')
 const init = workerData as EnvironmentInit
+const channel = init.channel
+const payloads = Buffer.from(init.payloads)
+const control = new Int32Array(init.control)
 let currentRequestId: string | undefined
 
 function send(message: EnvironmentMessage): void {
-  port.postMessage(message)
+  channel.postMessage(message)
 }
 
 // Lambda's Node.js runtime prefixes each console line with time, request id and level.
@@ -56,14 +72,14 @@ const MB = 1024 * 1024
 /**
  * Allocations of at least this size through `Buffer.alloc*` and `new ArrayBuffer` are checked
  * against the memory size before they happen (a synchronous allocation cannot be interrupted
- * afterwards); smaller ones are caught by the periodic check.
+ * afterwards); smaller ones are checked each time they add up to this size, so that a
+ * synchronous loop of small allocations is stopped too.
  */
 export const CHECKED_ALLOCATION_BYTES = 64 * 1024
 
 /** How often a running environment compares its memory with its memory size. */
 export const MEMORY_CHECK_INTERVAL_MS = 20
 
-const control = new Int32Array(init.control)
 const memoryLimitBytes = init.memoryLimitInMB * MB
 let peakBytes = 0
 
@@ -79,7 +95,7 @@ function usedBytes(): number {
 }
 
 /** The peak so far (`respond` has just checked the memory, which updates it). */
-function maxMemoryUsedMB(): number {
+function memoryUsedMB(): number {
   return Math.ceil(peakBytes / MB)
 }
 
@@ -95,10 +111,16 @@ function checkMemory(extraBytes = 0): void {
   for (;;) Atomics.wait(control, CONTROL_DEAD, 0)
 }
 
-/** Checks large allocations before they happen (see CHECKED_ALLOCATION_BYTES). */
+/** Checks allocations before they happen (see CHECKED_ALLOCATION_BYTES). */
 function guardAllocators(): void {
+  // Bytes allocated through the guarded allocators since the last check.
+  let unchecked = 0
   const guard = (size: unknown): void => {
-    if (typeof size === 'number' && size >= CHECKED_ALLOCATION_BYTES) checkMemory(size)
+    if (typeof size !== 'number') return
+    unchecked += size
+    if (unchecked < CHECKED_ALLOCATION_BYTES) return
+    unchecked = 0
+    checkMemory(size)
   }
   for (const name of ['alloc', 'allocUnsafe', 'allocUnsafeSlow'] as const) {
     const original = Buffer[name] as (...args: unknown[]) => Buffer
@@ -122,77 +144,75 @@ function guardAllocators(): void {
   }
 }
 
-/** The periodic memory check, armed only while an invocation runs (idle environments cost no wake-ups). */
-let watchdog: NodeJS.Timeout | undefined
-
-function armWatchdog(): void {
-  if (watchdog !== undefined) return
-  watchdog = setInterval(() => checkMemory(), MEMORY_CHECK_INTERVAL_MS)
-  unrefQuietly.call(watchdog)
+/**
+ * The periodic memory check (for memory the guarded allocators do not see). One interval for
+ * the environment's life, unref'ed: it fires only while an invocation runs, since a frozen
+ * environment's thread is blocked, so idle environments cost no wake-ups.
+ */
+function startWatchdog(): void {
+  setInterval(() => checkMemory(), MEMORY_CHECK_INTERVAL_MS).unref()
 }
 
-function disarmWatchdog(): void {
-  clearInterval(watchdog)
-  watchdog = undefined
-}
 
 /**
- * Freezes the environment, as Lambda does once a response is sent: this thread blocks, so no
- * timer, promise or I/O callback of the function runs until the gateway hands it the next
- * invocation (or terminates it). Work left over resumes after the thaw.
+ * Freezes the environment until the gateway hands it the next invocation, as Lambda freezes
+ * one once its response is sent: this thread blocks in `Atomics.wait`, so no timer, promise or
+ * I/O callback of the function runs meanwhile. The gateway's `Atomics.notify` thaws it, and
+ * the invocation starts in the same turn; work left over resumes when the function next yields
+ * to the event loop.
  */
-function freeze(): void {
-  Atomics.wait(control, CONTROL_THAW, FROZEN)
-  Atomics.store(control, CONTROL_THAW, FROZEN)
+function freezeUntilInvoked(): InvokeMessage {
+  for (;;) {
+    const state = Atomics.load(control, CONTROL_STATE)
+    if (state === STATE_INVOKE_INLINE) return readInlineInvocation()
+    if (state === STATE_INVOKE_POSTED) {
+      const posted = receiveMessageOnPort(channel)
+      if (posted !== undefined) return posted.message as InvokeMessage
+    }
+    Atomics.wait(control, CONTROL_STATE, state)
+  }
 }
 
-/** Whether anything but the port to the gateway keeps the event loop busy (ref'ed timers, handles, requests). */
+/** `{awsRequestId}\n{deadline}\n{event}` from the shared memory (see STATE_INVOKE_INLINE). */
+function readInlineInvocation(): InvokeMessage {
+  const text = payloads.toString('utf8', 0, Atomics.load(control, CONTROL_LENGTH))
+  const idEnd = text.indexOf('\n')
+  const deadlineEnd = text.indexOf('\n', idEnd + 1)
+  return { type: 'invoke', awsRequestId: text.slice(0, idEnd), deadline: Number(text.slice(idEnd + 1, deadlineEnd)), event: text.slice(deadlineEnd + 1) }
+}
+
+/** Signals the gateway that the invocation's outcome is there. */
+function signal(state: number): void {
+  Atomics.store(control, CONTROL_STATE, state)
+  Atomics.notify(control, CONTROL_STATE)
+}
+
+function sendResult(awsRequestId: string, payload: string): void {
+  const maxMemoryUsedMB = memoryUsedMB()
+  if (fitsUtf8(payload, INLINE_PAYLOAD_BYTES)) {
+    Atomics.store(control, CONTROL_LENGTH, payloads.write(payload, 0, 'utf8'))
+    Atomics.store(control, CONTROL_MAX_MEMORY_MB, maxMemoryUsedMB)
+    signal(STATE_RESULT_INLINE)
+  } else {
+    send({ type: 'result', awsRequestId, payload, maxMemoryUsedMB })
+    signal(STATE_RESULT_POSTED)
+  }
+}
+
+function sendError(awsRequestId: string, error: FunctionErrorPayload): void {
+  send({ type: 'error', awsRequestId, error, maxMemoryUsedMB: memoryUsedMB() })
+  signal(STATE_RESULT_POSTED)
+}
+
+/** Whether anything but message ports keeps the event loop busy (ref'ed timers, handles, requests). */
 function eventLoopEmpty(): boolean {
   return process.getActiveResourcesInfo().every((r) => r === 'MessagePort')
 }
 
-/**
- * Set once the function has unref'ed a timer, an immediate, a socket or a server: such things
- * run even when the loop looks empty (the port keeps it alive), so from then on the
- * environment is always frozen.
- */
-let unrefUsed = false
-/** Timeout's own `unref`, for the runtime's timers. */
-let unrefQuietly: (this: NodeJS.Timeout) => unknown = function (this: NodeJS.Timeout) {
-  return this.unref()
-}
-
-function trackUnref(): void {
-  const timeout = setTimeout(() => {}, 0)
-  clearTimeout(timeout)
-  const immediate = setImmediate(() => {})
-  clearImmediate(immediate)
-  unrefQuietly = (Object.getPrototypeOf(timeout) as { unref: (this: NodeJS.Timeout) => unknown }).unref
-  for (const proto of [Object.getPrototypeOf(timeout), Object.getPrototypeOf(immediate), Socket.prototype, Server.prototype] as { unref: () => unknown }[]) {
-    const original = proto.unref
-    proto.unref = function (this: unknown) {
-      unrefUsed = true
-      return original.call(this)
-    }
-  }
-}
-
-/**
- * Freezes the environment after a response, unless nothing of the function can run before its
- * next invocation anyway (an empty event loop, nothing unref'ed): blocking costs a wake-up per
- * invocation that a busy gateway feels, and freezing an empty loop changes nothing.
- */
-function freezeAfterResponse(): void {
-  if (unrefUsed || !eventLoopEmpty()) freeze()
-  // Not blocked: clear a thaw the gateway may already have sent for the next invocation, so
-  // that the next real freeze waits for its own.
-  else Atomics.store(control, CONTROL_THAW, FROZEN)
-}
-
-/** Runs `then` once the event loop has nothing left but the port to the gateway. */
+/** Runs `then` once the event loop has nothing left but message ports. */
 function whenEventLoopEmpty(then: () => void): void {
-  // Unref'ed (without marking the function as unref'ing), so that the poll does not count itself.
-  const poll = () => (eventLoopEmpty() ? then() : void unrefQuietly.call(setTimeout(poll, EVENT_LOOP_POLL_MS)))
+  // Unref'ed, so that the poll does not count itself.
+  const poll = () => (eventLoopEmpty() ? then() : void setTimeout(poll, EVENT_LOOP_POLL_MS).unref())
   setImmediate(poll)
 }
 
@@ -247,29 +267,24 @@ function makeContext(message: InvokeMessage, done: (err: unknown, result?: unkno
 
 async function invoke(handler: Handler, message: InvokeMessage): Promise<void> {
   currentRequestId = message.awsRequestId
-  // Also catches what a previous invocation left running after its response.
-  checkMemory()
-  armWatchdog()
   let settled = false
   const respond = (err: unknown, result?: unknown) => {
-    disarmWatchdog()
     checkMemory()
     if (err !== null && err !== undefined) {
       const error = toErrorPayload(err)
       console.error('Invoke Error \t' + JSON.stringify({ errorType: error.errorType, errorMessage: error.errorMessage, stack: error.trace }))
-      send({ type: 'error', awsRequestId: message.awsRequestId, error, maxMemoryUsedMB: maxMemoryUsedMB() })
+      sendError(message.awsRequestId, error)
     } else {
       let payload: string | undefined
       try {
         payload = JSON.stringify(result) ?? 'null'
       } catch (marshal) {
-        const error = { ...toErrorPayload(marshal), errorType: 'Runtime.MarshalError' }
-        send({ type: 'error', awsRequestId: message.awsRequestId, error, maxMemoryUsedMB: maxMemoryUsedMB() })
+        sendError(message.awsRequestId, { ...toErrorPayload(marshal), errorType: 'Runtime.MarshalError' })
       }
-      if (payload !== undefined) send({ type: 'result', awsRequestId: message.awsRequestId, payload, maxMemoryUsedMB: maxMemoryUsedMB() })
+      if (payload !== undefined) sendResult(message.awsRequestId, payload)
     }
     // Frozen once the current callback has unwound, before any timer or I/O callback runs.
-    process.nextTick(freezeAfterResponse)
+    process.nextTick(nextInvocation, handler)
   }
   // The result of a returned promise, context.succeed/fail/done: sent at once.
   const finish = (err: unknown, result?: unknown) => {
@@ -301,10 +316,14 @@ async function invoke(handler: Handler, message: InvokeMessage): Promise<void> {
   }
 }
 
+/** Freezes until the next invocation, then starts it. */
+function nextInvocation(handler: Handler): void {
+  void invoke(handler, freezeUntilInvoked())
+}
+
 async function main(): Promise<void> {
   installConsole()
   guardAllocators()
-  trackUnref()
   let handler: Handler
   try {
     handler = await loadHandler()
@@ -314,10 +333,10 @@ async function main(): Promise<void> {
     send({ type: 'init-error', error: { ...error, errorType } })
     return
   }
-  port.on('message', (message: InvokeMessage) => void invoke(handler, message))
+  startWatchdog()
   send({ type: 'ready' })
   // Frozen until the first invocation, like after every one.
-  process.nextTick(freezeAfterResponse)
+  process.nextTick(nextInvocation, handler)
 }
 
 void main()

@@ -11,7 +11,8 @@ const INTERNAL_SERVER_ERROR = '{"message":"Internal Server Error"}'
 
 for (const [name, query] of [
   ['one large Buffer at a time (refused synchronously)', ''],
-  ['many small Buffers with ticks between (the periodic check)', '?small=1'],
+  ['many small Buffers with ticks between', '?small=1'],
+  ['many small Buffers in one synchronous loop (checked as they add up)', '?small=1&sync=1'],
 ] as const) {
   test(`a function allocating Buffers past its memorySize fails with Runtime.OutOfMemory: ${name}; the next call gets a fresh environment`, async (t) => {
     const { url, logs } = await startGateway(t, singleFunctionApi({ handler: 'mem-hog.handler', routeKeys: ['GET /hog', 'GET /ok'], timeout: 20 }))

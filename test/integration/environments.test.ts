@@ -267,3 +267,20 @@ test('a synchronous handler that returns a value without calling back has a null
   assert.equal(res.text, '')
   assert.equal(res.headers['content-type'], 'application/json')
 })
+
+test('events and results of any size up to the payload quota cross to the environment byte-exact, with their log lines in order', async (t) => {
+  const { url, logs } = await startGateway(t, singleFunctionApi({ handler: 'echo-body.handler', routeKeys: ['POST /echo'] }))
+  // Around INLINE_PAYLOAD_BYTES (128 KiB): ASCII under it, multi-byte text that fits only
+  // by its UTF-8 length, and payloads far over it that cross through the channel.
+  const bodies = ['small', 'a'.repeat(100 * 1024), 'é'.repeat(40 * 1024), '€'.repeat(60 * 1024), 'b'.repeat(1024 * 1024), '😀'.repeat(300 * 1024)]
+  for (const body of bodies) {
+    const res = await http(url + '/echo', { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, body })
+    assert.equal(res.status, 200)
+    assert.equal(res.text.length, body.length)
+    assert.ok(res.text === body, `body of ${body.length} UTF-16 units changed`)
+    // The handler's line comes between START and END of its own invocation.
+    const end = logs.findLastIndex((l) => l.startsWith('END '))
+    const start = logs.findLastIndex((l) => l.startsWith('START '))
+    assert.ok(start < end && logs.slice(start, end).some((l) => l.endsWith(`\tINFO\tbody length ${body.length}`)), logs.slice(start).join('\n'))
+  }
+})
