@@ -14,6 +14,7 @@ import {
   STATE_INVOKE_INLINE,
   STATE_INVOKE_POSTED,
   STATE_RESULT_INLINE,
+  STATE_RESULT_POSTED,
   fitsUtf8,
   type EnvironmentInit,
   type EnvironmentMessage,
@@ -54,6 +55,8 @@ export class ExecutionEnvironment {
   /** The gateway's end of the channel (the environment holds the other). */
   readonly #channel: MessagePort
   readonly #onMessage: (message: EnvironmentMessage) => void
+  /** A posted outcome (a result over INLINE_PAYLOAD_BYTES, or an error), until it is signalled. */
+  #posted: Extract<EnvironmentMessage, { type: 'result' | 'error' }> | undefined
   /** When this environment last finished an invocation (`performance.now()`), for idle reclamation and LRU eviction. */
   lastUsed = performance.now()
 
@@ -87,10 +90,10 @@ export class ExecutionEnvironment {
           settleInit({ ok: false, error: message.error })
           return
         case 'result':
-          this.#settle(message.awsRequestId, { kind: 'result', payload: message.payload, maxMemoryUsedMB: message.maxMemoryUsedMB })
-          return
         case 'error':
-          this.#settle(message.awsRequestId, { kind: 'error', error: message.error, maxMemoryUsedMB: message.maxMemoryUsedMB })
+          // Kept until the environment signals STATE_RESULT_POSTED (see #collect): settling
+          // earlier could hand it the next invocation before it has signalled this one's end.
+          this.#posted = message
           return
         case 'out-of-memory':
           // The worker has stopped itself and waits to be terminated.
@@ -189,6 +192,11 @@ export class ExecutionEnvironment {
     if (state === STATE_RESULT_INLINE) {
       const payload = this.#payloads.toString('utf8', 0, Atomics.load(this.#control, CONTROL_LENGTH))
       this.#settle(awsRequestId, { kind: 'result', payload, maxMemoryUsedMB: Atomics.load(this.#control, CONTROL_MAX_MEMORY_MB) })
+    } else if (state === STATE_RESULT_POSTED) {
+      const posted = this.#posted
+      this.#posted = undefined
+      if (posted?.type === 'result') this.#settle(posted.awsRequestId, { kind: 'result', payload: posted.payload, maxMemoryUsedMB: posted.maxMemoryUsedMB })
+      else if (posted?.type === 'error') this.#settle(posted.awsRequestId, { kind: 'error', error: posted.error, maxMemoryUsedMB: posted.maxMemoryUsedMB })
     } else if (state === STATE_INVOKE_INLINE || state === STATE_INVOKE_POSTED) {
       this.#awaitOutcome(awsRequestId, state)
     }

@@ -284,3 +284,30 @@ test('events and results of any size up to the payload quota cross to the enviro
     assert.ok(start < end && logs.slice(start, end).some((l) => l.endsWith(`\tINFO\tbody length ${body.length}`)), logs.slice(start).join('\n'))
   }
 })
+
+test('function errors, large results and small results back to back on one environment: none is lost or answered for another', async (t) => {
+  // Errors and results over the shared-memory size cross through the channel, small results
+  // through shared memory; the next invocation must never reach the environment before it
+  // has finished signalling the previous one.
+  const { url } = await scripted(t, { reservedConcurrency: 1 })
+  const scripts = [{ throw: 'boom' }, { returnBytes: 200 * 1024 }, {}, { reject: 'no' }, {}, { returnBytes: 10 }]
+  let previous = 0
+  for (let i = 0; i < 120; i++) {
+    const script = scripts[i % scripts.length] as Record<string, unknown>
+    const res = await run(url, script)
+    if ('throw' in script || 'reject' in script) {
+      assert.equal(res.status, 500, res.text)
+      assert.equal(res.text, INTERNAL_SERVER_ERROR)
+    } else if ('returnBytes' in script) {
+      assert.equal(res.status, 200, res.text)
+      assert.equal(res.text.length, script['returnBytes'])
+    } else {
+      const result = await res.json<ScriptedResult>()
+      assert.equal(res.status, 200)
+      // One warm environment counts every invocation.
+      assert.equal(result.invocations, i + 1, `invocation ${i}`)
+      previous = result.invocations
+    }
+  }
+  assert.ok(previous > 100)
+})
