@@ -19,8 +19,24 @@ export interface ServerlessTranslateOptions {
 
 /** The Framework's headers for `cors: true`. */
 const DEFAULT_CORS_HEADERS = ['Content-Type', 'X-Amz-Date', 'Authorization', 'X-Api-Key', 'X-Amz-Security-Token', 'X-Amz-User-Agent', 'X-Amzn-Trace-Id']
-/** The logical id the Framework gives its HTTP API. */
+/** The logical ids the Framework gives its HTTP API and its WebSocket API. */
 const HTTP_API_LOGICAL_ID = 'HttpApi'
+const WEBSOCKETS_API_LOGICAL_ID = 'WebsocketsApi'
+/** The Framework's defaults: route selection, and the identity source of a websocket authorizer. */
+const DEFAULT_WEBSOCKETS_ROUTE_SELECTION = '$request.body.action'
+const DEFAULT_WEBSOCKETS_AUTHORIZER_IDENTITY = ['route.request.header.Auth']
+/** The Framework's access log formats for `logs.httpApi: true` and `logs.websocket: true`. */
+export const SERVERLESS_HTTP_API_LOG_FORMAT =
+  '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","httpMethod":"$context.httpMethod","routeKey":"$context.routeKey","status":"$context.status","protocol":"$context.protocol","responseLength":"$context.responseLength"}'
+export const SERVERLESS_WEBSOCKET_LOG_FORMAT =
+  '$context.identity.sourceIp $context.identity.caller $context.identity.user [$context.requestTime] "$context.eventType $context.routeKey $context.connectionId" $context.status $context.requestId'
+
+/** `logs.httpApi` / `logs.websocket`: true (the Framework's format) or `{ format }`. */
+function accessLogOf(value: unknown, defaultFormat: string): Obj | undefined {
+  if (value === true) return { format: defaultFormat }
+  if (isObj(value) && value['accessLogging'] !== false) return { format: str(value['format']) ?? defaultFormat }
+  return undefined
+}
 
 function corsOf(value: unknown): unknown {
   if (value === true) return { allowOrigins: ['*'], allowHeaders: DEFAULT_CORS_HEADERS, allowMethods: ['*'] }
@@ -65,6 +81,10 @@ export function translateServerless(doc: LoadedTemplate, options: ServerlessTran
   const functions: Obj = {}
   const routes: Obj[] = []
   const integrations: Obj[] = []
+  const wsRoutes: Obj[] = []
+  const wsIntegrations: Obj[] = []
+  const wsAuthorizers = new Map<string, Obj>()
+  const wsOrigins: [ConfigPath, TemplatePath][] = []
   const otherEvents = new Map<string, string[]>()
   const names = new Map<string, string>()
   const fnDefs = isObj(root['functions']) ? root['functions'] : {}
@@ -112,6 +132,7 @@ export function translateServerless(doc: LoadedTemplate, options: ServerlessTran
       if (!isObj(event)) return
       const type = Object.keys(event)[0] ?? '?'
       if (type === 'http') return problem([...eat, 'http'], 'http events belong to a REST API: REST APIs are not served (use httpApi)')
+      if (type === 'websocket') return addWebsocketEvent(key, name, event['websocket'], eat)
       if (type !== 'httpApi') {
         const list = otherEvents.get(type) ?? []
         list.push(`${key}[${i}]`)
@@ -149,6 +170,36 @@ export function translateServerless(doc: LoadedTemplate, options: ServerlessTran
       routes.push(route)
       integrations.push(integration)
     })
+  }
+  /** A `websocket` event: one route of the service's WebSocket API, AWS_PROXY to the function. */
+  function addWebsocketEvent(key: string, name: string, ev: unknown, eat: TemplatePath): void {
+    const def = typeof ev === 'string' ? { route: ev } : ev
+    if (!isObj(def) || str(def['route']) === undefined) return problem([...eat, 'websocket'], 'a websocket event needs a route ("$connect", "$default", or an action)')
+    const routeKey = str(def['route']) as string
+    const integrationId = `${key}WebsocketsIntegration`
+    if (!wsIntegrations.some((i) => i['integrationId'] === integrationId)) {
+      wsIntegrations.push({ integrationId, integrationType: 'AWS_PROXY', integrationUri: name })
+    }
+    const route: Obj = { routeKey, target: `integrations/${integrationId}` }
+    const rrse = str(def['routeResponseSelectionExpression'])
+    if (rrse !== undefined) route['routeResponseSelectionExpression'] = rrse
+    const authorizer = def['authorizer']
+    if (authorizer !== undefined) {
+      if (routeKey !== '$connect') return problem([...eat, 'websocket', 'authorizer'], 'a websocket authorizer is only allowed on the $connect route')
+      const a = typeof authorizer === 'string' ? { name: authorizer } : authorizer
+      if (!isObj(a)) return problem([...eat, 'websocket', 'authorizer'], 'authorizer must be a function name or { name | arn, identitySource }')
+      const fnKey = str(a['name'])
+      const uri = fnKey !== undefined ? names.get(fnKey) : str(a['arn'])
+      if (uri === undefined) return problem([...eat, 'websocket', 'authorizer'], fnKey !== undefined ? `authorizer function "${fnKey}" is not a function of this service` : 'authorizer needs a name (a function of this service) or an arn')
+      const authorizerId = `${fnKey ?? 'Arn'}WebsocketsAuthorizer`
+      const identity = a['identitySource'] === undefined ? DEFAULT_WEBSOCKETS_AUTHORIZER_IDENTITY : Array.isArray(a['identitySource']) ? a['identitySource'] : [a['identitySource']]
+      wsAuthorizers.set(authorizerId, { authorizerId, name: authorizerId, authorizerType: 'REQUEST', authorizerUri: uri, identitySource: identity })
+      wsOrigins.push([['apis', 'ws', 'authorizers', authorizerId], [...eat, 'websocket', 'authorizer']])
+      route['authorizationType'] = 'CUSTOM'
+      route['authorizerId'] = authorizerId
+    }
+    wsOrigins.push([['apis', 'ws', 'routes', wsRoutes.length], eat])
+    wsRoutes.push(route)
   }
   if (otherEvents.size > 0) {
     warning(['functions'], `event sources not served locally, ignored: ${[...otherEvents].map(([t, ids]) => `${t} (${ids.join(', ')})`).join('; ')}`)
@@ -195,9 +246,40 @@ export function translateServerless(doc: LoadedTemplate, options: ServerlessTran
       }
     }
     if (authorizers.length > 0) api['authorizers'] = authorizers
+    const accessLog = accessLogOf(isObj(provider['logs']) ? provider['logs']['httpApi'] : undefined, SERVERLESS_HTTP_API_LOG_FORMAT)
+    api['stages'] = [{ stageName: '$default', ...(accessLog !== undefined ? { accessLogSettings: accessLog } : {}) }]
+    if (accessLog !== undefined) origin(['apis', 0, 'stages', 0, 'accessLogSettings'], ['provider', 'logs', 'httpApi'])
     apis.push(api)
-  } else if (problems.length === 0) {
-    problem(['functions'], 'the service has no httpApi events to serve')
+  }
+  if (wsRoutes.length > 0) {
+    // The Framework deploys the WebSocket API to a stage named after the service's stage.
+    const index = apis.length
+    const api: Obj = {
+      name: str(provider['websocketsApiName']) ?? `${stage}-${service}-websockets`,
+      apiId: derivedApiId(WEBSOCKETS_API_LOGICAL_ID),
+      protocolType: 'WEBSOCKET',
+      routeSelectionExpression: str(provider['websocketsApiRouteSelectionExpression']) ?? DEFAULT_WEBSOCKETS_ROUTE_SELECTION,
+      routes: wsRoutes,
+      integrations: wsIntegrations,
+    }
+    if (wsAuthorizers.size > 0) api['authorizers'] = [...wsAuthorizers.values()]
+    const accessLog = accessLogOf(isObj(provider['logs']) ? provider['logs']['websocket'] : undefined, SERVERLESS_WEBSOCKET_LOG_FORMAT)
+    api['stages'] = [{ stageName: stage, ...(accessLog !== undefined ? { accessLogSettings: accessLog } : {}) }]
+    origin(['apis', index], ['functions'])
+    if (accessLog !== undefined) origin(['apis', index, 'stages', 0, 'accessLogSettings'], ['provider', 'logs', 'websocket'])
+    const authorizerIds = [...wsAuthorizers.keys()]
+    for (const [to, from] of wsOrigins) {
+      const [, , kind, which] = to
+      if (kind === 'authorizers') origin(['apis', index, 'authorizers', authorizerIds.indexOf(String(which))], from)
+      else {
+        origin(['apis', index, kind as string, which as number], from)
+        origin(['apis', index, kind as string, which as number, 'routeKey'], [...from, 'websocket'])
+      }
+    }
+    apis.push(api)
+  }
+  if (apis.length === 0 && problems.length === 0) {
+    problem(['functions'], 'the service has no httpApi or websocket events to serve')
   }
   for (const [name, fn] of Object.entries(functions)) {
     const handler = str((fn as Obj)['handler'])
