@@ -8,6 +8,8 @@ export {
   templatePathOf,
   translateTemplate,
   NODE_RUNTIMES,
+  DEPRECATED_NODE_RUNTIMES,
+  nodeRuntimeSupport,
   type ConfigPath,
   type TranslateOptions,
   type TranslatedStack,

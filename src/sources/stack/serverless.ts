@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path'
 import { derivedApiId, formatPath, type LoadedTemplate, type TemplatePath, type TemplateProblem } from '../cloudformation/index.js'
 import { isObj, num, str, type Obj } from './values.js'
 import { resolveServerlessVariables, DEFAULT_SERVERLESS_REGION, DEFAULT_SERVERLESS_STAGE } from '../serverless/index.js'
-import { configPathKey, NODE_RUNTIMES, type ConfigPath, type TranslatedStack } from './translate.js'
+import { configPathKey, deprecatedRuntimeWarning, nodeRuntimeSupport, NODE_RUNTIMES, type ConfigPath, type TranslatedStack } from './translate.js'
 
 export interface ServerlessTranslateOptions {
   readonly stage?: string
@@ -16,6 +16,18 @@ export interface ServerlessTranslateOptions {
   readonly env?: Readonly<Record<string, string>>
 }
 
+
+/** What well-known plugins would have done, for the warning that names them. */
+export const PLUGIN_EFFECTS: Readonly<Record<string, string>> = {
+  'serverless-esbuild': 'would bundle handlers with esbuild; Gatehouse runs the handler files as they are',
+  'serverless-webpack': 'would bundle handlers with webpack; Gatehouse runs the handler files as they are',
+  'serverless-plugin-typescript': 'would compile TypeScript handlers; Gatehouse runs the handler files as they are',
+  'serverless-offline': 'would serve the API locally; Gatehouse does that itself',
+  'serverless-dotenv-plugin': 'would load .env into the functions\' environment; set those variables in provider.environment or the shell',
+  'serverless-domain-manager': 'would create custom domain names; not served',
+  'serverless-prune-plugin': 'would prune old Lambda versions; nothing to do locally',
+  'serverless-iam-roles-per-function': 'would create IAM roles; IAM is not evaluated locally',
+}
 
 /** The Framework's headers for `cors: true`. */
 const DEFAULT_CORS_HEADERS = ['Content-Type', 'X-Amz-Date', 'Authorization', 'X-Api-Key', 'X-Amz-Security-Token', 'X-Amz-User-Agent', 'X-Amzn-Trace-Id']
@@ -76,6 +88,11 @@ export function translateServerless(doc: LoadedTemplate, options: ServerlessTran
   const region = options.region ?? str(provider['region']) ?? DEFAULT_SERVERLESS_REGION
   const httpApi = isObj(provider['httpApi']) ? provider['httpApi'] : {}
   if (root['resources'] !== undefined) warning(['resources'], 'resources (raw CloudFormation) are not served; they are ignored')
+  const plugins = Array.isArray(root['plugins']) ? root['plugins'] : isObj(root['plugins']) && Array.isArray(root['plugins']['modules']) ? root['plugins']['modules'] : []
+  if (plugins.length > 0) {
+    const named = plugins.map((p) => String(p)).map((p) => `${p} (${PLUGIN_EFFECTS[p] ?? 'not run: Gatehouse reads serverless.yml without the Framework'})`)
+    warning(['plugins'], `plugins are not run: ${named.join('; ')}`)
+  }
   if (provider['apiGateway'] !== undefined) warning(['provider', 'apiGateway'], 'provider.apiGateway configures REST APIs, which are not served; it is ignored')
 
   const functions: Obj = {}
@@ -104,10 +121,13 @@ export function translateServerless(doc: LoadedTemplate, options: ServerlessTran
       continue
     }
     const runtime = str(def['runtime']) ?? str(provider['runtime']) ?? 'nodejs20.x'
-    if (!NODE_RUNTIMES.includes(runtime)) {
-      problem(def['runtime'] !== undefined ? [...at, 'runtime'] : ['provider', 'runtime'], `runtime ${runtime} is not supported yet: only Node.js runtimes run in this version (${NODE_RUNTIMES.join(', ')})`)
+    const runtimeAt: TemplatePath = def['runtime'] !== undefined ? [...at, 'runtime'] : ['provider', 'runtime']
+    const support = nodeRuntimeSupport(runtime)
+    if (support === 'refused') {
+      problem(runtimeAt, `runtime ${runtime} is not supported yet: only Node.js runtimes run in this version (${NODE_RUNTIMES.join(', ')})`)
       continue
     }
+    if (support === 'deprecated') warning(runtimeAt, deprecatedRuntimeWarning(runtime))
     const handler = str(def['handler'])
     if (handler === undefined) {
       problem(at, 'handler is required')
@@ -186,7 +206,8 @@ export function translateServerless(doc: LoadedTemplate, options: ServerlessTran
     const authorizer = def['authorizer']
     if (authorizer !== undefined) {
       if (routeKey !== '$connect') return problem([...eat, 'websocket', 'authorizer'], 'a websocket authorizer is only allowed on the $connect route')
-      const a = typeof authorizer === 'string' ? { name: authorizer } : authorizer
+      // A string is a function of this service, or an ARN (`arn:aws:lambda:...`).
+      const a = typeof authorizer === 'string' ? (authorizer.startsWith('arn:') ? { arn: authorizer } : { name: authorizer }) : authorizer
       if (!isObj(a)) return problem([...eat, 'websocket', 'authorizer'], 'authorizer must be a function name or { name | arn, identitySource }')
       const fnKey = str(a['name'])
       const uri = fnKey !== undefined ? names.get(fnKey) : str(a['arn'])

@@ -45,6 +45,8 @@ export interface TranslatedStack {
   readonly warnings: readonly TemplateProblem[]
   /** Files whose change should reload (code folders' handler files are added by validation). */
   readonly sourceFiles: readonly string[]
+  /** OpenAPI documents written from the template (inline bodies) → the template path of each. */
+  readonly bodies?: ReadonlyMap<string, TemplatePath>
 }
 
 /** Key of a translated path in `origins`. */
@@ -61,7 +63,21 @@ export function templatePathOf(origins: ReadonlyMap<string, TemplatePath>, path:
   return undefined
 }
 
-export const NODE_RUNTIMES: readonly string[] = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x']
+export const NODE_RUNTIMES: readonly string[] = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'nodejs24.x']
+/**
+ * [EMU] Node.js runtimes Lambda no longer accepts for new functions: old samples still name
+ * them, so they run on the host's Node like the others, with a warning (fidelity to a Node
+ * version this old is not possible here).
+ */
+export const DEPRECATED_NODE_RUNTIMES: readonly string[] = ['nodejs', 'nodejs4.3', 'nodejs4.3-edge', 'nodejs6.10', 'nodejs8.10', 'nodejs10.x', 'nodejs12.x', 'nodejs14.x', 'nodejs16.x']
+
+/** How a function's runtime is served: 'run', 'deprecated' (run, with a warning) or 'refused'. */
+export function nodeRuntimeSupport(runtime: string): 'run' | 'deprecated' | 'refused' {
+  return NODE_RUNTIMES.includes(runtime) ? 'run' : DEPRECATED_NODE_RUNTIMES.includes(runtime) ? 'deprecated' : 'refused'
+}
+
+export const deprecatedRuntimeWarning = (runtime: string): string =>
+  `runtime ${runtime} is deprecated by Lambda; it runs on this host's Node.js ${process.version}`
 
 /** Types accepted and ignored without a word (they change nothing locally). */
 const SILENT_TYPES = /^(AWS::CDK::Metadata|AWS::Lambda::Permission|AWS::IAM::.*|AWS::ApiGatewayV2::Deployment|AWS::Lambda::Version|AWS::Lambda::Alias|AWS::Logs::LogGroup)$/
@@ -165,6 +181,8 @@ class Translation {
   readonly functions: Obj = {}
   readonly apis: Obj[] = []
   readonly sourceFiles: string[] = []
+  /** Written OpenAPI bodies → the template path they were written from. */
+  readonly bodies = new Map<string, TemplatePath>()
   readonly baseDir: string
   /** derived id → logical id */
   readonly byDerivedId = new Map<string, string>()
@@ -209,9 +227,11 @@ class Translation {
       return this.problem([...at, 'PackageType'], 'container image functions are not supported yet: only Node.js zip functions run in this version')
     }
     if (runtime === undefined) return this.problem(at, 'Runtime is required (only Node.js runtimes run in this version)')
-    if (!NODE_RUNTIMES.includes(runtime)) {
+    const support = nodeRuntimeSupport(runtime)
+    if (support === 'refused') {
       return this.problem([...at, 'Runtime'], `runtime ${runtime} is not supported yet: only Node.js runtimes run in this version (${NODE_RUNTIMES.join(', ')})`)
     }
+    if (support === 'deprecated') this.warning([...at, 'Runtime'], deprecatedRuntimeWarning(runtime))
     const handler = str(p['Handler'])
     if (handler === undefined) return this.problem(at, 'Handler is required')
     let dir: string | undefined
@@ -372,6 +392,7 @@ export function translateTemplate(loaded: LoadedTemplate, options: TranslateOpti
     problems: t.problems,
     warnings: t.warnings,
     sourceFiles: t.sourceFiles,
+    bodies: t.bodies,
   }
 }
 
@@ -452,6 +473,7 @@ function translateSam(t: Translation, resources: ReadonlyMap<string, EvaluatedRe
       const auth = isObj(ep['Auth']) ? ep['Auth'] : {}
       const apiAuth = isObj(api.props['Auth']) ? api.props['Auth'] : {}
       const authorizer = str(auth['Authorizer']) ?? str(apiAuth['DefaultAuthorizer'])
+      if (str(auth['Authorizer']) === 'NONE') EXPLICIT_NONE.add(route)
       if (authorizer !== undefined && authorizer !== 'NONE') {
         const def = isObj(apiAuth['Authorizers']) ? apiAuth['Authorizers'][authorizer] : undefined
         if (authorizer === 'AWS_IAM') route['authorizationType'] = 'AWS_IAM'
@@ -502,21 +524,25 @@ function emitSamApi(t: Translation, api: SamApi): void {
   const definitionUri = p['DefinitionUri']
   const definitionBody = p['DefinitionBody']
   if (definitionUri !== undefined || definitionBody !== undefined) {
-    if (api.routes.length > 0) {
-      t.problem([...at, definitionUri !== undefined ? 'DefinitionUri' : 'DefinitionBody'], 'an HttpApi with an OpenAPI definition and HttpApi events is not supported yet: put the routes in the definition or in the events')
-      return
-    }
     let file: string
     const cors = corsOf(p['CorsConfiguration'])
     const definitionAt = [...at, definitionUri !== undefined ? 'DefinitionUri' : 'DefinitionBody']
-    if (p['Auth'] !== undefined) t.warning([...at, 'Auth'], 'Auth is not merged into an OpenAPI definition yet: declare the authorizers in the definition (x-amazon-apigateway-authorizer)')
     if (typeof definitionUri === 'string') {
+      if (api.routes.length > 0) {
+        t.problem([...at, 'DefinitionUri'], 'HttpApi events are not merged into a DefinitionUri file yet: put the routes in the file, or give the definition inline as DefinitionBody')
+        return
+      }
       file = resolve(t.baseDir, definitionUri)
       t.sourceFiles.push(file)
+      if (p['Auth'] !== undefined) t.warning([...at, 'Auth'], 'Auth is not merged into a DefinitionUri file yet: declare the authorizers in the file (x-amazon-apigateway-authorizer)')
       if (cors !== undefined) t.warning([...at, 'CorsConfiguration'], 'CorsConfiguration is not merged into a DefinitionUri file yet: use x-amazon-apigateway-cors in the file')
     } else if (isObj(definitionBody)) {
-      // SAM writes CorsConfiguration into the definition as x-amazon-apigateway-cors.
-      file = t.writeBody(api.logicalId, cors === undefined ? definitionBody : { ...definitionBody, 'x-amazon-apigateway-cors': cors })
+      // As SAM does: events, Auth and CorsConfiguration are written into the definition.
+      const merged = mergeIntoDefinition(t, api, definitionBody, isObj(p['Auth']) ? p['Auth'] : {}, at)
+      if (merged === undefined) return
+      if (cors !== undefined) merged['x-amazon-apigateway-cors'] = cors
+      file = t.writeBody(api.logicalId, merged)
+      t.bodies.set(file, definitionAt)
     } else if (definitionBody !== undefined) {
       t.problem(definitionAt, 'DefinitionBody must be an OpenAPI document (a mapping)')
       return
@@ -581,6 +607,94 @@ function emitSamApi(t: Translation, api: SamApi): void {
   t.apis.push(apiEntry)
 }
 
+/** An HttpApi `Auth.Authorizers` entry as SAM writes it into `components.securitySchemes`. */
+function securitySchemeOf(def: Obj): Obj | undefined {
+  if (isObj(def['JwtConfiguration'])) {
+    const source = def['IdentitySource'] ?? '$request.header.Authorization'
+    return {
+      type: 'oauth2',
+      'x-amazon-apigateway-authorizer': { type: 'jwt', jwtConfiguration: camelKeys(def['JwtConfiguration'], 0), identitySource: source },
+    }
+  }
+  if (def['FunctionArn'] === undefined) return undefined
+  const ext: Obj = {
+    type: 'request',
+    authorizerUri: str(def['FunctionArn']),
+    authorizerPayloadFormatVersion: str(def['AuthorizerPayloadFormatVersion']) ?? '2.0',
+  }
+  if (def['EnableSimpleResponses'] !== undefined) ext['enableSimpleResponses'] = def['EnableSimpleResponses'] === true || def['EnableSimpleResponses'] === 'true'
+  const identity = isObj(def['Identity']) ? def['Identity'] : {}
+  const sources = [
+    ...(Array.isArray(identity['Headers']) ? identity['Headers'].map((h) => `$request.header.${String(h)}`) : []),
+    ...(Array.isArray(identity['QueryStrings']) ? identity['QueryStrings'].map((h) => `$request.querystring.${String(h)}`) : []),
+  ]
+  if (sources.length > 0) ext['identitySource'] = sources
+  const ttl = num(identity['ReauthorizeEvery'])
+  if (ttl !== undefined) ext['authorizerResultTtlInSeconds'] = ttl
+  return { type: 'apiKey', in: 'header', name: 'Unused', 'x-amazon-apigateway-authorizer': ext }
+}
+
+/** Routes of events whose Auth.Authorizer is NONE: in a definition they get `security: []`. */
+const EXPLICIT_NONE = new WeakSet<Obj>()
+
+/** OpenAPI operation keys by route-key method (ANY is API Gateway's extension). */
+const openApiMethod = (method: string): string => (method === 'ANY' ? 'x-amazon-apigateway-any-method' : method.toLowerCase())
+
+/**
+ * SAM's merge of an HttpApi's events and Auth into its inline DefinitionBody: every event
+ * becomes (or completes) the operation at its path and method with an aws_proxy integration;
+ * `Auth.Authorizers` become `components.securitySchemes`; `DefaultAuthorizer` applies to
+ * every operation that names no security of its own, as SAM's `set_path_default_authorizer`.
+ */
+function mergeIntoDefinition(t: Translation, api: SamApi, body: Obj, auth: Obj, at: TemplatePath): Obj | undefined {
+  const doc = structuredClone(body) as Obj
+  const paths: Obj = isObj(doc['paths']) ? doc['paths'] : {}
+  doc['paths'] = paths
+  const authorizers = isObj(auth['Authorizers']) ? auth['Authorizers'] : {}
+  if (Object.keys(authorizers).length > 0) {
+    const components: Obj = isObj(doc['components']) ? doc['components'] : {}
+    const schemes: Obj = isObj(components['securitySchemes']) ? components['securitySchemes'] : {}
+    for (const [authName, def] of Object.entries(authorizers)) {
+      const scheme = isObj(def) ? securitySchemeOf(def) : undefined
+      if (scheme === undefined) {
+        t.problem([...at, 'Auth', 'Authorizers', authName], 'an HttpApi authorizer needs JwtConfiguration (JWT) or FunctionArn (Lambda)')
+        return undefined
+      }
+      schemes[authName] = scheme
+    }
+    doc['components'] = { ...components, securitySchemes: schemes }
+  }
+  api.routes.forEach((route, i) => {
+    const integration = api.integrations[i] ?? {}
+    const routeKey = String(route['routeKey'])
+    const [method, path] = routeKey === '$default' ? ['ANY', '$default'] : (routeKey.split(' ', 2) as [string, string])
+    const item: Obj = isObj(paths[path]) ? paths[path] : {}
+    paths[path] = item
+    const key = openApiMethod(method)
+    const operation: Obj = isObj(item[key]) ? { ...item[key] } : {}
+    const ext: Obj = { type: 'aws_proxy', httpMethod: 'POST', uri: integration['integrationUri'], payloadFormatVersion: integration['payloadFormatVersion'] }
+    if (integration['timeoutInMillis'] !== undefined) ext['timeoutInMillis'] = integration['timeoutInMillis']
+    operation['x-amazon-apigateway-integration'] = ext
+    if (routeKey === '$default') operation['isDefaultRoute'] = true
+    if (route['authorizationType'] === 'AWS_IAM') operation['security'] = [{ AWS_IAM: [] }]
+    else if (typeof route['authorizerId'] === 'string') operation['security'] = [{ [route['authorizerId']]: route['authorizationScopes'] ?? [] }]
+    else if (EXPLICIT_NONE.has(route)) operation['security'] = []
+    item[key] = operation
+  })
+  const defaultAuthorizer = str(auth['DefaultAuthorizer'])
+  if (defaultAuthorizer !== undefined && defaultAuthorizer !== 'NONE') {
+    for (const item of Object.values(paths)) {
+      if (!isObj(item)) continue
+      for (const [key, operation] of Object.entries(item)) {
+        if (!isObj(operation) || operation['security'] !== undefined) continue
+        if (!/^(get|put|post|delete|options|head|patch|x-amazon-apigateway-any-method)$/.test(key)) continue
+        operation['security'] = [{ [defaultAuthorizer]: [] }]
+      }
+    }
+  }
+  return doc
+}
+
 // -----------------------------------------------------------------------------------------
 // CloudFormation AWS::ApiGatewayV2::*
 
@@ -613,6 +727,7 @@ function translateApiGatewayV2(t: Translation, resources: ReadonlyMap<string, Ev
     }
     if (p['Body'] !== undefined) {
       const file = t.writeBody(r.logicalId, p['Body'])
+      t.bodies.set(file, [...at, 'Body'])
       t.origin([...base, 'openapi'], [...at, 'Body'])
       const entry: Obj = { openapi: file, name, apiId }
       t.apis.push(entry)
