@@ -91,6 +91,13 @@ const INTEGRATION_PROPERTIES = new Set([
   'RequestTemplates', 'TemplateSelectionExpression',
 ])
 
+/** AWS::ApiGatewayV2::Api properties read; those in the silent set change nothing locally. */
+const API_PROPERTIES = new Set(['Name', 'ProtocolType', 'RouteSelectionExpression', 'ApiKeySelectionExpression', 'CorsConfiguration', 'DisableExecuteApiEndpoint', 'Target', 'RouteKey', 'Body', 'BodyS3Location'])
+const API_PROPERTIES_SILENT = new Set(['Description', 'Tags', 'Version', 'FailOnWarnings', 'DisableSchemaValidation'])
+
+/** Nested stacks: not evaluated; named in one warning of their own. */
+const NESTED_STACK_TYPES = new Set(['AWS::CloudFormation::Stack', 'AWS::Serverless::Application'])
+
 /** `aws:asset:path` of a CDK-synthesised resource (relative to cdk.out). */
 function assetPathOf(metadata: unknown): string | undefined {
   return isObj(metadata) && typeof metadata['aws:asset:path'] === 'string' ? metadata['aws:asset:path'] : undefined
@@ -376,7 +383,21 @@ export function translateTemplate(loaded: LoadedTemplate, options: TranslateOpti
   for (const r of evaluated.resources.values()) {
     if (/^AWS::(Serverless::(Function|HttpApi|Api)|Lambda::Function|ApiGatewayV2::(Api|Route|Integration|Stage|Authorizer|IntegrationResponse|RouteResponse))$/.test(r.type)) continue
     if (SILENT_TYPES.test(r.type)) continue
+    if (NESTED_STACK_TYPES.has(r.type)) continue
     ignore(r)
+  }
+  const nested = [...evaluated.resources.values()].filter((r) => NESTED_STACK_TYPES.has(r.type))
+  if (nested.length > 0) {
+    const list = nested.map((r) => {
+      const where = str(r.properties['TemplateURL']) ?? str(r.properties['Location']) ?? (isObj(r.properties['Location']) ? 'a Serverless Application Repository application' : undefined)
+      return `${r.logicalId} (${r.type}${where !== undefined ? `, ${where}` : ''})`
+    })
+    t.warnings.push({
+      file: loaded.file,
+      line: loaded.line(nested[0]?.path ?? ['Resources']),
+      path: formatPath(nested[0]?.path ?? ['Resources']),
+      message: `nested stacks are not served: ${list.join('; ')}. Their APIs and functions are left out; serve a local nested template on its own (gatehouse serve <its file>)`,
+    })
   }
   if (t.apis.length === 0 && t.problems.length === 0) {
     t.problem(['Resources'], 'the template has no HTTP or WebSocket API to serve (no HttpApi events, AWS::Serverless::HttpApi or AWS::ApiGatewayV2::Api)')
@@ -407,13 +428,15 @@ interface SamApi {
   readonly routeOrigins: TemplatePath[]
   readonly integrationOrigins: TemplatePath[]
   readonly props: Readonly<Record<string, unknown>>
+  /** Events' own RouteSettings by route key: SAM merges them into the stage's RouteSettings. */
+  readonly eventRouteSettings: Map<string, unknown>
 }
 
 function translateSam(t: Translation, resources: ReadonlyMap<string, EvaluatedResource>, ignore: (r: EvaluatedResource) => void): void {
   const apis = new Map<string, SamApi>()
   for (const r of resources.values()) {
     if (r.type === 'AWS::Serverless::Api') t.problem([...r.path, 'Type'], 'AWS::Serverless::Api is a REST API: REST APIs are not served (Gatehouse serves HTTP and WebSocket APIs)')
-    if (r.type === 'AWS::Serverless::HttpApi') apis.set(r.logicalId, { logicalId: r.logicalId, path: r.path, routes: [], integrations: [], routeOrigins: [], integrationOrigins: [], props: r.properties })
+    if (r.type === 'AWS::Serverless::HttpApi') apis.set(r.logicalId, { logicalId: r.logicalId, path: r.path, routes: [], integrations: [], routeOrigins: [], integrationOrigins: [], props: r.properties, eventRouteSettings: new Map() })
   }
   const otherEvents = new Map<string, string[]>()
   for (const fn of resources.values()) {
@@ -447,7 +470,7 @@ function translateSam(t: Translation, resources: ReadonlyMap<string, EvaluatedRe
       }
       let api = apis.get(apiLogicalId)
       if (api === undefined) {
-        api = { logicalId: apiLogicalId, path: at, routes: [], integrations: [], routeOrigins: [], integrationOrigins: [], props: {} }
+        api = { logicalId: apiLogicalId, path: at, routes: [], integrations: [], routeOrigins: [], integrationOrigins: [], props: {}, eventRouteSettings: new Map() }
         apis.set(apiLogicalId, api)
       }
       const method = str(ep['Method'])
@@ -490,6 +513,7 @@ function translateSam(t: Translation, resources: ReadonlyMap<string, EvaluatedRe
       api.routeOrigins.push(at)
       api.integrations.push(integration)
       api.integrationOrigins.push(at)
+      if (isObj(ep['RouteSettings'])) api.eventRouteSettings.set(routeKey, ep['RouteSettings'])
     }
   }
   if (otherEvents.size > 0) {
@@ -510,7 +534,10 @@ function emitSamApi(t: Translation, api: SamApi): void {
     stageName,
     stageVariables: p['StageVariables'],
     defaultRouteSettings: p['DefaultRouteSettings'],
-    routeSettings: p['RouteSettings'],
+    // An event's RouteSettings win over the API's for that route, as SAM merges them.
+    routeSettings: api.eventRouteSettings.size > 0
+      ? { ...(isObj(p['RouteSettings']) ? p['RouteSettings'] : {}), ...Object.fromEntries(api.eventRouteSettings) }
+      : p['RouteSettings'],
     accessLogSettings: p['AccessLogSettings'],
   })
   t.origin(base, api.path)
@@ -737,6 +764,13 @@ function translateApiGatewayV2(t: Translation, resources: ReadonlyMap<string, Ev
     const entry: Obj = { name, apiId, protocolType: protocol }
     const rse = str(p['RouteSelectionExpression'])
     if (rse !== undefined) entry['routeSelectionExpression'] = rse
+    const akse = str(p['ApiKeySelectionExpression'])
+    if (akse !== undefined) {
+      entry['apiKeySelectionExpression'] = akse
+      t.origin([...base, 'apiKeySelectionExpression'], [...at, 'ApiKeySelectionExpression'])
+    }
+    const unread = Object.keys(p).filter((k) => !API_PROPERTIES.has(k) && !API_PROPERTIES_SILENT.has(k))
+    if (unread.length > 0) t.warning([...at, unread[0] as string], `not used locally, ignored: ${unread.join(', ')}`)
     const cors = corsOf(p['CorsConfiguration'])
     if (cors !== undefined) {
       entry['corsConfiguration'] = cors

@@ -1,0 +1,142 @@
+// SAM's merge of HttpApi events, Auth and CorsConfiguration into an inline DefinitionBody;
+// event RouteSettings; problems inside an inline OpenAPI body named at the template; nested
+// stacks named in one warning; AWS::ApiGatewayV2::Api properties passed through or warned about.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfigFile } from '../../src/config/index.js'
+import { startGateway } from '../helpers/gateway.js'
+import { http } from '../helpers/http.js'
+import { fixturesDir } from '../helpers/paths.js'
+
+const FIXTURE = join(fixturesDir, 'templates', 'sam-definition-merge', 'template.yaml')
+
+function project(t: { after(fn: () => void): void }, lines: string[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-merge-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  cpSync(join(fixturesDir, 'templates', 'errors', 'code'), join(dir, 'code'), { recursive: true })
+  const file = join(dir, 'template.yaml')
+  writeFileSync(file, lines.join('\n') + '\n')
+  return file
+}
+
+test('SAM DefinitionBody: events and Auth merged in; DefaultAuthorizer on every operation; Authorizer NONE; CORS', async (t) => {
+  const { url } = await startGateway(t, FIXTURE)
+  await t.test('an event route is guarded by the default authorizer', async () => {
+    assert.equal((await http(`${url}/v1/hello`)).status, 401)
+    assert.equal((await http(`${url}/v1/hello`, { headers: { 'x-key': 'nope' } })).status, 403)
+    const ok = await http(`${url}/v1/hello`, { headers: { 'x-key': 'letmein' } })
+    assert.equal(ok.status, 200, ok.text)
+    assert.deepEqual(ok.json(), { version: '2.0', who: 'keyholder' })
+  })
+  await t.test("the definition's own operation gets the default authorizer too", async () => {
+    assert.equal((await http(`${url}/v1/from-body`)).status, 401)
+    assert.equal((await http(`${url}/v1/from-body`, { headers: { 'x-key': 'letmein' } })).status, 200)
+  })
+  await t.test('Auth.Authorizer NONE on an event leaves its route open', async () => {
+    const open = await http(`${url}/v1/open`, { headers: { origin: 'https://app.example' } })
+    assert.equal(open.status, 200, open.text)
+    assert.equal(open.headers['access-control-allow-origin'], 'https://app.example')
+  })
+})
+
+test("SAM: an event's RouteSettings are merged into the stage's RouteSettings (the event's win)", () => {
+  const r = loadConfigFile(FIXTURE)
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.issues))
+  const api = r.config.apis[0]
+  assert.ok(api)
+  const stage = api.stages.find((s) => s.stageName === 'v1')
+  assert.ok(stage)
+  assert.deepEqual(stage.routeThrottles.get('GET /hello'), { burstLimit: 7, rateLimit: 3 })
+})
+
+test('a problem inside an inline DefinitionBody names the template file, line and path', (t) => {
+  const file = project(t, [
+    'Transform: AWS::Serverless-2016-10-31',
+    'Resources:',
+    '  Api:',
+    '    Type: AWS::Serverless::HttpApi',
+    '    Properties:',
+    '      DefinitionBody:',
+    '        openapi: 3.0.1',
+    '        info: { title: broken, version: "1" }',
+    '        paths:',
+    '          /x:',
+    '            get:',
+    '              x-amazon-apigateway-integration:',
+    '                type: aws_proxy',
+    '                uri: Fn',
+    '                payloadFormatVersion: "3.0"',
+    '  Fn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties: { Runtime: nodejs20.x, CodeUri: code/, Handler: app.handler }',
+  ])
+  const r = loadConfigFile(file)
+  assert.ok(!r.ok)
+  const issue = r.issues.find((i) => /payloadFormatVersion/.test(`${i.path} ${i.message}`))
+  assert.ok(issue, JSON.stringify(r.issues))
+  assert.equal(issue.file, file, 'the template, not the written copy')
+  assert.match(issue.path, /^Resources\.Api\.Properties\.DefinitionBody\.paths/)
+  assert.ok(issue.line !== undefined && issue.line >= 12 && issue.line <= 15, `line ${issue.line}`)
+})
+
+test('nested stacks are named in one warning; the rest is served', (t) => {
+  const file = project(t, [
+    'Transform: AWS::Serverless-2016-10-31',
+    'Resources:',
+    '  Auth:',
+    '    Type: AWS::Serverless::Application',
+    '    Properties: { Location: ./auth.yaml }',
+    '  Shared:',
+    '    Type: AWS::CloudFormation::Stack',
+    '    Properties: { TemplateURL: ./shared.yaml }',
+    '  Fn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      Runtime: nodejs20.x',
+    '      CodeUri: code/',
+    '      Handler: app.handler',
+    '      Events:',
+    '        Get: { Type: HttpApi, Properties: { Path: /x, Method: get } }',
+  ])
+  const r = loadConfigFile(file)
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.issues))
+  assert.deepEqual(r.config.warnings.map((w) => `${w.line ?? '?'} ${w.path}: ${w.message}`), [
+    '3 Resources.Auth: nested stacks are not served: Auth (AWS::Serverless::Application, ./auth.yaml); Shared (AWS::CloudFormation::Stack, ./shared.yaml). Their APIs and functions are left out; serve a local nested template on its own (gatehouse serve <its file>)',
+  ])
+})
+
+test('AWS::ApiGatewayV2::Api: ApiKeySelectionExpression passed through; unknown properties warned about, Description/Tags silent', (t) => {
+  const file = project(t, [
+    'Resources:',
+    '  Ws:',
+    '    Type: AWS::ApiGatewayV2::Api',
+    '    Properties:',
+    '      Name: ws',
+    '      ProtocolType: WEBSOCKET',
+    '      RouteSelectionExpression: $request.body.action',
+    '      ApiKeySelectionExpression: $context.authorizer.usageIdentifierKey',
+    '      Description: ignored silently',
+    '      BasePath: ignore',
+    '  Fn:',
+    '    Type: AWS::Lambda::Function',
+    '    Properties: { Runtime: nodejs20.x, Code: code/, Handler: app.handler }',
+    '  Int:',
+    '    Type: AWS::ApiGatewayV2::Integration',
+    '    Properties: { ApiId: !Ref Ws, IntegrationType: AWS_PROXY, IntegrationUri: !GetAtt Fn.Arn }',
+    '  Route:',
+    '    Type: AWS::ApiGatewayV2::Route',
+    '    Properties: { ApiId: !Ref Ws, RouteKey: $default, Target: !Sub "integrations/${Int}" }',
+    '  Live:',
+    '    Type: AWS::ApiGatewayV2::Stage',
+    '    Properties: { ApiId: !Ref Ws, StageName: live }',
+  ])
+  const r = loadConfigFile(file)
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.issues))
+  assert.equal(r.config.websocketApis[0]?.apiKeySource, 'authorizer', 'the default is the header')
+  assert.deepEqual(r.config.warnings.map((w) => `${w.line ?? '?'} ${w.path}: ${w.message}`), [
+    '10 Resources.Ws.Properties.BasePath: not used locally, ignored: BasePath',
+  ])
+})
