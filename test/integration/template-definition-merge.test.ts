@@ -108,7 +108,7 @@ test('nested stacks are named in one warning; the rest is served', (t) => {
   ])
 })
 
-test('AWS::ApiGatewayV2::Api: ApiKeySelectionExpression passed through; unknown properties warned about, Description/Tags silent', (t) => {
+test('AWS::ApiGatewayV2::Api: ApiKeySelectionExpression passed through; unknown properties of the API and its Stage warned about, Description/AutoDeploy silent', (t) => {
   const file = project(t, [
     'Resources:',
     '  Ws:',
@@ -131,12 +131,13 @@ test('AWS::ApiGatewayV2::Api: ApiKeySelectionExpression passed through; unknown 
     '    Properties: { ApiId: !Ref Ws, RouteKey: $default, Target: !Sub "integrations/${Int}" }',
     '  Live:',
     '    Type: AWS::ApiGatewayV2::Stage',
-    '    Properties: { ApiId: !Ref Ws, StageName: live }',
+    '    Properties: { ApiId: !Ref Ws, StageName: live, AutoDeploy: true, AccessPolicyId: p1 }',
   ])
   const r = loadConfigFile(file)
   assert.ok(r.ok, JSON.stringify(!r.ok && r.issues))
   assert.equal(r.config.websocketApis[0]?.apiKeySource, 'authorizer', 'the default is the header')
   assert.deepEqual(r.config.warnings.map((w) => `${w.line ?? '?'} ${w.path}: ${w.message}`), [
     '10 Resources.Ws.Properties.BasePath: not used locally, ignored: BasePath',
+    '22 Resources.Live.Properties.AccessPolicyId: not used locally, ignored: AccessPolicyId',
   ])
 })

@@ -95,6 +95,17 @@ const INTEGRATION_PROPERTIES = new Set([
 const API_PROPERTIES = new Set(['Name', 'ProtocolType', 'RouteSelectionExpression', 'ApiKeySelectionExpression', 'CorsConfiguration', 'DisableExecuteApiEndpoint', 'Target', 'RouteKey', 'Body', 'BodyS3Location'])
 const API_PROPERTIES_SILENT = new Set(['Description', 'Tags', 'Version', 'FailOnWarnings', 'DisableSchemaValidation'])
 
+/**
+ * Properties read per AWS::ApiGatewayV2 sub-resource type, and those that change nothing
+ * locally (accepted silently). Anything else is named in a warning.
+ */
+const READ_PROPERTIES: Readonly<Record<string, ReadonlySet<string>>> = {
+  'AWS::ApiGatewayV2::Route': new Set(['ApiId', 'RouteKey', 'Target', 'AuthorizationType', 'AuthorizerId', 'AuthorizationScopes', 'ApiKeyRequired', 'RequestParameters', 'RouteResponseSelectionExpression', 'OperationName']),
+  'AWS::ApiGatewayV2::Stage': new Set(['ApiId', 'StageName', 'StageVariables', 'DefaultRouteSettings', 'RouteSettings', 'AccessLogSettings']),
+  'AWS::ApiGatewayV2::Authorizer': new Set(['ApiId', 'AuthorizerType', 'Name', 'IdentitySource', 'JwtConfiguration', 'AuthorizerUri', 'AuthorizerPayloadFormatVersion', 'EnableSimpleResponses', 'AuthorizerResultTtlInSeconds']),
+}
+const SILENT_PROPERTIES = new Set(['Description', 'Tags', 'AutoDeploy', 'DeploymentId', 'AuthorizerCredentialsArn', 'ModelSelectionExpression', 'RequestModels', 'ClientCertificateId'])
+
 /** Nested stacks: not evaluated; named in one warning of their own. */
 const NESTED_STACK_TYPES = new Set(['AWS::CloudFormation::Stack', 'AWS::Serverless::Application'])
 
@@ -725,6 +736,15 @@ function mergeIntoDefinition(t: Translation, api: SamApi, body: Obj, auth: Obj, 
 // -----------------------------------------------------------------------------------------
 // CloudFormation AWS::ApiGatewayV2::*
 
+/** One warning per resource naming the properties Gatehouse does not read. */
+function warnUnread(t: Translation, r: EvaluatedResource): void {
+  const read = READ_PROPERTIES[r.type]
+  if (read === undefined) return
+  const unread = Object.keys(r.properties).filter((k) => !read.has(k) && !SILENT_PROPERTIES.has(k))
+  if (unread.length > 0) t.warning([...r.path, 'Properties', unread[0] as string], `not used locally, ignored: ${unread.join(', ')}`)
+}
+
+
 function translateApiGatewayV2(t: Translation, resources: ReadonlyMap<string, EvaluatedResource>, ignore: (r: EvaluatedResource) => void): void {
   interface V2Api { entry: Obj; index: number; r: EvaluatedResource; routes: Obj[]; integrations: Obj[]; stages: Obj[]; authorizers: Obj[] }
   const apis = new Map<string, V2Api>()
@@ -841,6 +861,7 @@ function translateApiGatewayV2(t: Translation, resources: ReadonlyMap<string, Ev
   const routesById = new Map<string, Obj>()
   for (const r of resources.values()) {
     if (r.type !== 'AWS::ApiGatewayV2::Route') continue
+    warnUnread(t, r)
     const api = apiOf(r)
     if (api === undefined) continue
     const p = r.properties
@@ -881,6 +902,7 @@ function translateApiGatewayV2(t: Translation, resources: ReadonlyMap<string, Ev
   }
   for (const r of resources.values()) {
     if (r.type !== 'AWS::ApiGatewayV2::Authorizer') continue
+    warnUnread(t, r)
     const api = apiOf(r)
     if (api === undefined) continue
     const p = r.properties
@@ -901,6 +923,7 @@ function translateApiGatewayV2(t: Translation, resources: ReadonlyMap<string, Ev
   }
   for (const r of resources.values()) {
     if (r.type !== 'AWS::ApiGatewayV2::Stage') continue
+    warnUnread(t, r)
     const api = apiOf(r)
     if (api === undefined) continue
     const p = r.properties
