@@ -8,6 +8,8 @@ import { loadConfigFile } from '../../src/config/index.js'
 import { startGateway } from '../helpers/gateway.js'
 import { http } from '../helpers/http.js'
 import { fixturesDir } from '../helpers/paths.js'
+import { nextMessage, openWs, waitFor, wsUrl } from '../helpers/ws-client.js'
+import { SERVERLESS_WEBSOCKET_LOG_FORMAT } from '../../src/sources/stack/serverless.js'
 
 const sample = (...parts: string[]): string => join(fixturesDir, 'samples', ...parts)
 const warningsOf = (file: string): string[] => {
@@ -104,4 +106,23 @@ test('aws-samples/serverless-patterns apigw-http-api-cognito-lambda-cdk (cdk.out
   assert.equal(forged.status, 401)
   const warnings = warningsOf(dir)
   assert.ok(warnings.some((w) => w.startsWith('resources not served locally, ignored: AWS::Cognito::UserPool')), warnings.join('\n'))
+})
+
+test('serverless/serverless test/fixtures/programmatic/websocket (websocket events, two-way route, logs.websocket, callback handlers)', async (t) => {
+  const file = sample('serverless-framework-websocket', 'serverless.yml')
+  const { url, logs } = await startGateway(t, file)
+  // The WebSocket API is deployed to the service's stage (default dev).
+  const ws = await openWs(t, wsUrl(url, '/dev'))
+  const hello = nextMessage(ws)
+  ws.send(JSON.stringify({ action: 'hello', name: 'Ada' }))
+  assert.equal(await hello, 'Hello, Ada')
+  // $default (minimal) answers 200 with no body and no route response: nothing comes back, and
+  // its console output shows what it was given.
+  ws.send('not json')
+  await waitFor('the $default handler to log the body', () => logs.some((l) => l.includes('Event body') && l.includes('not json')))
+  assert.ok(logs.some((l) => l.includes('Event type') && l.includes('CONNECT')), 'the $connect invocation was logged')
+  const r = loadConfigFile(file)
+  assert.ok(r.ok)
+  assert.equal(r.config.websocketApis[0]?.stages[0]?.accessLog?.format, SERVERLESS_WEBSOCKET_LOG_FORMAT)
+  assert.deepEqual(warningsOf(file), [`runtime nodejs16.x is deprecated by Lambda; it runs on this host's Node.js ${process.version}`])
 })

@@ -102,6 +102,7 @@ export function translateServerless(doc: LoadedTemplate, options: ServerlessTran
   const wsIntegrations: Obj[] = []
   const wsAuthorizers = new Map<string, Obj>()
   const wsOrigins: [ConfigPath, TemplatePath][] = []
+  const warnedRuntimes = new Set<string>()
   const otherEvents = new Map<string, string[]>()
   const names = new Map<string, string>()
   const fnDefs = isObj(root['functions']) ? root['functions'] : {}
@@ -127,7 +128,11 @@ export function translateServerless(doc: LoadedTemplate, options: ServerlessTran
       problem(runtimeAt, `runtime ${runtime} is not supported yet: only Node.js runtimes run in this version (${NODE_RUNTIMES.join(', ')})`)
       continue
     }
-    if (support === 'deprecated') warning(runtimeAt, deprecatedRuntimeWarning(runtime))
+    // provider.runtime is shared: its warning is given once, not per function.
+    if (support === 'deprecated' && !warnedRuntimes.has(runtimeAt.join('.'))) {
+      warnedRuntimes.add(runtimeAt.join('.'))
+      warning(runtimeAt, deprecatedRuntimeWarning(runtime))
+    }
     const handler = str(def['handler'])
     if (handler === undefined) {
       problem(at, 'handler is required')

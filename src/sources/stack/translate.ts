@@ -199,6 +199,7 @@ class Translation {
   readonly functions: Obj = {}
   readonly apis: Obj[] = []
   readonly sourceFiles: string[] = []
+  readonly warnedRuntimes = new Set<string>()
   /** Written OpenAPI bodies → the template path they were written from. */
   readonly bodies = new Map<string, TemplatePath>()
   readonly baseDir: string
@@ -249,7 +250,12 @@ class Translation {
     if (support === 'refused') {
       return this.problem([...at, 'Runtime'], `runtime ${runtime} is not supported yet: only Node.js runtimes run in this version (${NODE_RUNTIMES.join(', ')})`)
     }
-    if (support === 'deprecated') this.warning([...at, 'Runtime'], deprecatedRuntimeWarning(runtime))
+    // A Runtime from Globals is shared: its warning is given once, at Globals.
+    const runtimeAt = formatPath(this.source([...at, 'Runtime']))
+    if (support === 'deprecated' && !this.warnedRuntimes.has(runtimeAt)) {
+      this.warnedRuntimes.add(runtimeAt)
+      this.warning([...at, 'Runtime'], deprecatedRuntimeWarning(runtime))
+    }
     const handler = str(p['Handler'])
     if (handler === undefined) return this.problem(at, 'Handler is required')
     let dir: string | undefined
