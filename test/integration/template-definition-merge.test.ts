@@ -141,3 +141,41 @@ test('AWS::ApiGatewayV2::Api: ApiKeySelectionExpression passed through; unknown 
     '22 Resources.Live.Properties.AccessPolicyId: not used locally, ignored: AccessPolicyId',
   ])
 })
+
+test("SAM Lambda authorizer Identity: Headers, QueryStrings, Context and StageVariables; a JWT authorizer's own AuthorizationScopes are its routes' default", (t) => {
+  const file = project(t, [
+    'Transform: AWS::Serverless-2016-10-31',
+    'Resources:',
+    '  Api:',
+    '    Type: AWS::Serverless::HttpApi',
+    '    Properties:',
+    '      StageVariables: { stageVar: x }',
+    '      Auth:',
+    '        DefaultAuthorizer: Jwt',
+    '        Authorizers:',
+    '          Jwt:',
+    '            AuthorizationScopes: [scope4]',
+    '            JwtConfiguration: { issuer: "https://issuer.example", audience: [api] }',
+    '          Lambda:',
+    '            FunctionArn: !GetAtt Fn.Arn',
+    '            Identity: { Headers: [Authorization], QueryStrings: [petId], Context: [stage], StageVariables: [stageVar] }',
+    '  Fn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      Runtime: nodejs20.x',
+    '      CodeUri: code/',
+    '      Handler: app.handler',
+    '      Events:',
+    '        Get: { Type: HttpApi, Properties: { ApiId: !Ref Api, Path: /get, Method: get } }',
+    '        Post: { Type: HttpApi, Properties: { ApiId: !Ref Api, Path: /post, Method: post, Auth: { Authorizer: Lambda } } }',
+  ])
+  const r = loadConfigFile(file)
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.issues))
+  const api = r.config.apis[0]
+  assert.ok(api)
+  const get = api.routes.find((route) => route.routeKey === 'GET /get')
+  assert.deepEqual(get?.authorizationScopes, ['scope4'])
+  const lambda = api.authorizers.get('Lambda')
+  assert.ok(lambda !== undefined && 'identitySources' in lambda)
+  assert.deepEqual(lambda.identitySources.map((s) => s.expression), ['$request.header.Authorization', '$request.querystring.petId', '$context.stage', '$stageVariables.stageVar'])
+})

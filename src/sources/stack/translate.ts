@@ -523,7 +523,9 @@ function translateSam(t: Translation, resources: ReadonlyMap<string, EvaluatedRe
         } else {
           route['authorizationType'] = def['JwtConfiguration'] !== undefined ? 'JWT' : 'CUSTOM'
           route['authorizerId'] = authorizer
-          if (Array.isArray(auth['AuthorizationScopes'])) route['authorizationScopes'] = auth['AuthorizationScopes']
+          // The event's scopes, else the authorizer's own AuthorizationScopes (SAM's default).
+          const scopes = auth['AuthorizationScopes'] ?? def['AuthorizationScopes']
+          if (Array.isArray(scopes)) route['authorizationScopes'] = scopes
         }
       }
       api.routes.push(route)
@@ -635,8 +637,7 @@ function emitSamApi(t: Translation, api: SamApi): void {
         if (def['EnableSimpleResponses'] !== undefined) out['enableSimpleResponses'] = def['EnableSimpleResponses'] === true || def['EnableSimpleResponses'] === 'true'
         const identity = isObj(def['Identity']) ? def['Identity'] : {}
         const sources = [
-          ...(Array.isArray(identity['Headers']) ? identity['Headers'].map((h) => `$request.header.${String(h)}`) : []),
-          ...(Array.isArray(identity['QueryStrings']) ? identity['QueryStrings'].map((h) => `$request.querystring.${String(h)}`) : []),
+          ...samIdentitySources(identity),
         ]
         if (sources.length > 0) out['identitySource'] = sources
         const ttl = num(identity['ReauthorizeEvery'])
@@ -649,6 +650,17 @@ function emitSamApi(t: Translation, api: SamApi): void {
   }
   if (authorizers.length > 0) apiEntry['authorizers'] = authorizers
   t.apis.push(apiEntry)
+}
+
+/** A SAM Lambda authorizer's `Identity` (Headers, QueryStrings, Context, StageVariables) as identity sources. */
+function samIdentitySources(identity: Obj): string[] {
+  const list = (key: string, prefix: string): string[] => (Array.isArray(identity[key]) ? identity[key].map((n) => `${prefix}${String(n)}`) : [])
+  return [
+    ...list('Headers', '$request.header.'),
+    ...list('QueryStrings', '$request.querystring.'),
+    ...list('Context', '$context.'),
+    ...list('StageVariables', '$stageVariables.'),
+  ]
 }
 
 /** An HttpApi `Auth.Authorizers` entry as SAM writes it into `components.securitySchemes`. */
@@ -669,8 +681,7 @@ function securitySchemeOf(def: Obj): Obj | undefined {
   if (def['EnableSimpleResponses'] !== undefined) ext['enableSimpleResponses'] = def['EnableSimpleResponses'] === true || def['EnableSimpleResponses'] === 'true'
   const identity = isObj(def['Identity']) ? def['Identity'] : {}
   const sources = [
-    ...(Array.isArray(identity['Headers']) ? identity['Headers'].map((h) => `$request.header.${String(h)}`) : []),
-    ...(Array.isArray(identity['QueryStrings']) ? identity['QueryStrings'].map((h) => `$request.querystring.${String(h)}`) : []),
+    ...samIdentitySources(identity),
   ]
   if (sources.length > 0) ext['identitySource'] = sources
   const ttl = num(identity['ReauthorizeEvery'])
