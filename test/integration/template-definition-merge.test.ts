@@ -179,3 +179,26 @@ test("SAM Lambda authorizer Identity: Headers, QueryStrings, Context and StageVa
   assert.ok(lambda !== undefined && 'identitySources' in lambda)
   assert.deepEqual(lambda.identitySources.map((s) => s.expression), ['$request.header.Authorization', '$request.querystring.petId', '$context.stage', '$stageVariables.stageVar'])
 })
+
+test('SAM HttpApi Domain is named in a warning; the API is still served', (t) => {
+  const file = project(t, [
+    'Transform: AWS::Serverless-2016-10-31',
+    'Resources:',
+    '  Api:',
+    '    Type: AWS::Serverless::HttpApi',
+    '    Properties:',
+    '      Domain: { DomainName: api.example.com, CertificateArn: arn:aws:acm:us-east-1:123456789012:certificate/x }',
+    '  Fn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      Runtime: nodejs20.x',
+    '      CodeUri: code/',
+    '      Handler: app.handler',
+    '      Events:',
+    '        Get: { Type: HttpApi, Properties: { ApiId: !Ref Api, Path: /x, Method: get } }',
+  ])
+  const r = loadConfigFile(file)
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.issues))
+  assert.deepEqual(r.config.warnings.map((w) => `${w.line ?? '?'} ${w.path}`), ['6 Resources.Api.Properties.Domain'])
+  assert.equal(r.config.apis.length, 1)
+})

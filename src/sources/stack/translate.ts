@@ -567,6 +567,8 @@ function emitSamApi(t: Translation, api: SamApi): void {
   t.origin([...base, 'stages', 0, 'accessLogSettings'], [...at, 'AccessLogSettings'])
   const name = str(p['Name']) ?? api.logicalId
   const apiId = derivedApiId(api.logicalId)
+  // Custom domains name ACM certificates, which do not exist locally.
+  if (p['Domain'] !== undefined) t.warning([...at, 'Domain'], 'Domain is not served: custom domain names need local certificates (see custom domain names in gatehouse.yaml); the API is served on its execute-api address')
   const definitionUri = p['DefinitionUri']
   const definitionBody = p['DefinitionBody']
   if (definitionUri !== undefined || definitionBody !== undefined) {
