@@ -82,16 +82,60 @@ test('a problem inside an inline DefinitionBody names the template file, line an
   assert.ok(issue.line !== undefined && issue.line >= 12 && issue.line <= 15, `line ${issue.line}`)
 })
 
-test('nested stacks are named in one warning; the rest is served', (t) => {
+test('a local nested stack is served with its parent: parameters in, Outputs out, its functions and APIs joined', async (t) => {
   const file = project(t, [
     'Transform: AWS::Serverless-2016-10-31',
+    'Parameters:',
+    '  Greeting: { Type: String, Default: hello }',
     'Resources:',
-    '  Auth:',
-    '    Type: AWS::Serverless::Application',
-    '    Properties: { Location: ./auth.yaml }',
-    '  Shared:',
+    '  Child:',
     '    Type: AWS::CloudFormation::Stack',
-    '    Properties: { TemplateURL: ./shared.yaml }',
+    '    Properties:',
+    '      TemplateURL: ./child.yaml',
+    '      Parameters: { Word: !Ref Greeting, Tags: [a, b] }',
+    '  Fn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      Runtime: nodejs20.x',
+    '      CodeUri: code/',
+    '      Handler: app.handler',
+    '      Environment: { Variables: { CHILD_WORD: !GetAtt Child.Outputs.Word } }',
+    '      Events:',
+    '        Get: { Type: HttpApi, Properties: { Path: /parent, Method: get } }',
+  ])
+  const dir = join(file, '..')
+  writeFileSync(join(dir, 'child.yaml'), [
+    'Transform: AWS::Serverless-2016-10-31',
+    'Parameters:',
+    '  Word: { Type: String }',
+    '  Tags: { Type: CommaDelimitedList }',
+    'Resources:',
+    '  ChildFn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      Runtime: nodejs20.x',
+    '      CodeUri: code/',
+    '      Handler: app.handler',
+    '      Environment: { Variables: { WORD: !Ref Word, SECOND_TAG: !Select [1, !Ref Tags] } }',
+    '      Events:',
+    '        Get: { Type: HttpApi, Properties: { ApiId: !Ref ChildApi, Path: /child, Method: get } }',
+    '  ChildApi:',
+    '    Type: AWS::Serverless::HttpApi',
+    'Outputs:',
+    '  Word: { Value: !Sub "${Word} from the child" }',
+    '',
+  ].join('\n'))
+  const r = loadConfigFile(file)
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.issues))
+  assert.deepEqual(r.config.warnings, [])
+  assert.equal(r.config.functions.get('Fn')?.environment['CHILD_WORD'], 'hello from the child')
+  assert.deepEqual({ ...r.config.functions.get('ChildFn')?.environment }, { WORD: 'hello', SECOND_TAG: 'b' })
+  assert.deepEqual(r.config.apis.map((a) => a.routes.map((route) => route.routeKey)), [['GET /parent'], ['GET /child']])
+  assert.ok(r.config.sourceFiles.includes(join(dir, 'child.yaml')), 'the nested template is watched')
+})
+
+test('nested stacks: a remote template is named in one warning; a missing file and a template nesting itself are problems', (t) => {
+  const fnLines = [
     '  Fn:',
     '    Type: AWS::Serverless::Function',
     '    Properties:',
@@ -100,12 +144,33 @@ test('nested stacks are named in one warning; the rest is served', (t) => {
     '      Handler: app.handler',
     '      Events:',
     '        Get: { Type: HttpApi, Properties: { Path: /x, Method: get } }',
+  ]
+  const remote = project(t, [
+    'Transform: AWS::Serverless-2016-10-31',
+    'Resources:',
+    '  Sar:',
+    '    Type: AWS::Serverless::Application',
+    '    Properties: { Location: { ApplicationId: "arn:aws:serverlessrepo:us-east-1:123456789012:applications/x", SemanticVersion: 1.0.0 } }',
+    '  Shared:',
+    '    Type: AWS::CloudFormation::Stack',
+    '    Properties: { TemplateURL: "https://s3.amazonaws.com/bucket/shared.yaml" }',
+    ...fnLines,
   ])
-  const r = loadConfigFile(file)
+  const r = loadConfigFile(remote)
   assert.ok(r.ok, JSON.stringify(!r.ok && r.issues))
   assert.deepEqual(r.config.warnings.map((w) => `${w.line ?? '?'} ${w.path}: ${w.message}`), [
-    '3 Resources.Auth: nested stacks are not served: Auth (AWS::Serverless::Application, ./auth.yaml); Shared (AWS::CloudFormation::Stack, ./shared.yaml). Their APIs and functions are left out; serve a local nested template on its own (gatehouse serve <its file>)',
+    '3 Resources.Sar: nested stacks with remote templates are not served: Sar (AWS::Serverless::Application, application arn:aws:serverlessrepo:us-east-1:123456789012:applications/x); Shared (AWS::CloudFormation::Stack, https://s3.amazonaws.com/bucket/shared.yaml). Their APIs and functions are left out',
   ])
+  const missing = project(t, ['Transform: AWS::Serverless-2016-10-31', 'Resources:', '  Gone:', '    Type: AWS::CloudFormation::Stack', '    Properties: { TemplateURL: ./gone.yaml }', ...fnLines])
+  const m = loadConfigFile(missing)
+  assert.ok(!m.ok)
+  assert.deepEqual(m.issues.map((i) => `${i.line ?? '?'} ${i.path}: ${i.message}`), [
+    `5 Resources.Gone.Properties.TemplateURL: nested stack template not found: ${join(missing, '..', 'gone.yaml')}`,
+  ])
+  const self = project(t, ['Transform: AWS::Serverless-2016-10-31', 'Resources:', '  Me:', '    Type: AWS::CloudFormation::Stack', '    Properties: { TemplateURL: ./template.yaml }', ...fnLines])
+  const c = loadConfigFile(self)
+  assert.ok(!c.ok)
+  assert.ok(c.issues.some((i) => /deeper than 5 levels/.test(i.message)), JSON.stringify(c.issues))
 })
 
 test('AWS::ApiGatewayV2::Api: ApiKeySelectionExpression passed through; unknown properties of the API and its Stage warned about, Description/AutoDeploy silent', (t) => {

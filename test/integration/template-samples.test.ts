@@ -126,3 +126,20 @@ test('serverless/serverless test/fixtures/programmatic/websocket (websocket even
   assert.equal(r.config.websocketApis[0]?.stages[0]?.accessLog?.format, SERVERLESS_WEBSOCKET_LOG_FORMAT)
   assert.deepEqual(warningsOf(file), [`runtime nodejs16.x is deprecated by Lambda; it runs on this host's Node.js ${process.version}`])
 })
+
+test('aws-samples/serverless-patterns cognito-httpapi (SAM JWT authorizer fed by a nested stack\'s Outputs)', async (t) => {
+  const file = sample('sam-cognito-httpapi', 'template.yaml')
+  const r = loadConfigFile(file)
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.issues))
+  const authorizer = r.config.apis[0]?.authorizers.get('OAuth2Authorizer')
+  assert.ok(authorizer !== undefined && authorizer.authorizerType === 'JWT')
+  // auth.yaml's Issuer output: !Sub https://cognito-idp.${AWS::Region}.amazonaws.com/${UserPool}
+  assert.match(authorizer.issuer, /^https:\/\/cognito-idp\.us-east-1\.amazonaws\.com\/\S+$/)
+  assert.equal(authorizer.audience.length, 1)
+  assert.deepEqual(r.config.apis[0]?.routes.map((route) => [route.routeKey, route.authorizationScopes]), [['GET /', ['email']]])
+  assert.ok(r.config.sourceFiles.includes(sample('sam-cognito-httpapi', 'auth.yaml')))
+  const { url } = await startGateway(t, file)
+  const res = await http(`${url}/`)
+  assert.equal(res.status, 401)
+  assert.equal(res.text, '{"message":"Unauthorized"}')
+})

@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import {
   createDefaultResolver,
+  loadTemplate,
   derivedApiId,
   derivedSubresourceId,
   detectTemplateKind,
@@ -24,6 +25,7 @@ import {
   type TemplateProblem,
 } from '../cloudformation/index.js'
 import { isObj, num, str, type Obj } from './values.js'
+import { locationProperty, MAX_NESTED_DEPTH, nestedLocation, nestedParameters, NESTED_STACK_TYPES } from './nested.js'
 
 export interface TranslateOptions {
   readonly parameterOverrides?: Readonly<Record<string, string>>
@@ -31,6 +33,8 @@ export interface TranslateOptions {
   readonly region?: string
   readonly accountId?: string
   readonly stackName?: string
+  /** How deep this template is nested (0: the file given to serve). */
+  readonly depth?: number
 }
 
 export type ConfigPath = readonly (string | number)[]
@@ -106,8 +110,6 @@ const READ_PROPERTIES: Readonly<Record<string, ReadonlySet<string>>> = {
 }
 const SILENT_PROPERTIES = new Set(['Description', 'Tags', 'AutoDeploy', 'DeploymentId', 'AuthorizerCredentialsArn', 'ModelSelectionExpression', 'RequestModels', 'ClientCertificateId'])
 
-/** Nested stacks: not evaluated; named in one warning of their own. */
-const NESTED_STACK_TYPES = new Set(['AWS::CloudFormation::Stack', 'AWS::Serverless::Application'])
 
 /** `aws:asset:path` of a CDK-synthesised resource (relative to cdk.out). */
 function assetPathOf(metadata: unknown): string | undefined {
@@ -170,11 +172,35 @@ function withGlobals(template: LoadedTemplate, sink: { warning(path: TemplatePat
   return { file: template.file, value, line: (path) => template.line(sourcePath(path)), sourcePath }
 }
 
-/** Function logical ids stand for their names, so ARNs in integration URIs name Gatehouse functions. */
-const resolverFactory: ResolverFactory = (ctx) => {
+/**
+ * Function logical ids stand for their names, so ARNs in integration URIs name Gatehouse
+ * functions; `Outputs.Name` of a local nested stack is its evaluated output.
+ */
+const resolverFactoryFor = (baseDir: string, depth: number): ResolverFactory => (ctx) => {
   const base = createDefaultResolver(ctx)
+  const nestedOutputs = new Map<string, ReadonlyMap<string, { value: unknown }> | undefined>()
+  const outputsOf = (logicalId: string, type: string): ReadonlyMap<string, { value: unknown }> | undefined => {
+    if (nestedOutputs.has(logicalId)) return nestedOutputs.get(logicalId)
+    nestedOutputs.set(logicalId, undefined) // a reference back to this stack while evaluating it finds nothing
+    const where = nestedLocation(ctx.property(logicalId, locationProperty(type)), baseDir)
+    if (where.kind !== 'local' || depth + 1 > MAX_NESTED_DEPTH) return undefined
+    const loaded = loadTemplate(where.file)
+    if (!loaded.ok) return undefined
+    const evaluated = evaluateTemplate(loaded.template, {
+      resolverFactory: resolverFactoryFor(dirname(where.file), depth + 1),
+      parameterOverrides: nestedParameters(ctx.property(logicalId, 'Parameters')),
+      region: ctx.region,
+      accountId: ctx.accountId,
+      stackName: `${ctx.stackName}-${logicalId}`,
+    })
+    nestedOutputs.set(logicalId, evaluated.outputs)
+    return evaluated.outputs
+  }
   return (logicalId, attribute, path) => {
     const type = ctx.resourceType(logicalId)
+    if (type !== undefined && NESTED_STACK_TYPES.has(type) && attribute?.startsWith('Outputs.') === true) {
+      return outputsOf(logicalId, type)?.get(attribute.slice('Outputs.'.length))?.value
+    }
     if (type === 'AWS::Lambda::Function' || type === 'AWS::Serverless::Function') {
       const given = ctx.property(logicalId, 'FunctionName')
       const name = typeof given === 'string' ? given : logicalId
@@ -364,8 +390,10 @@ export function translateTemplate(loaded: LoadedTemplate, options: TranslateOpti
   const template = kind === 'sam'
     ? withGlobals(loaded, { warning: (path, message) => pre.push({ file: loaded.file, line: loaded.line(path), path: formatPath(path), message }) })
     : loaded
+  const depth = options.depth ?? 0
+  const baseDir = dirname(resolve(loaded.file))
   const evaluated = evaluateTemplate(template, {
-    resolverFactory,
+    resolverFactory: resolverFactoryFor(baseDir, depth),
     ...(options.parameterOverrides !== undefined ? { parameterOverrides: options.parameterOverrides } : {}),
     ...(options.importValues !== undefined ? { importValues: options.importValues } : {}),
     ...(options.region !== undefined ? { region: options.region } : {}),
@@ -403,20 +431,9 @@ export function translateTemplate(loaded: LoadedTemplate, options: TranslateOpti
     if (NESTED_STACK_TYPES.has(r.type)) continue
     ignore(r)
   }
-  const nested = [...evaluated.resources.values()].filter((r) => NESTED_STACK_TYPES.has(r.type))
-  if (nested.length > 0) {
-    const list = nested.map((r) => {
-      const where = str(r.properties['TemplateURL']) ?? str(r.properties['Location']) ?? (isObj(r.properties['Location']) ? 'a Serverless Application Repository application' : undefined)
-      return `${r.logicalId} (${r.type}${where !== undefined ? `, ${where}` : ''})`
-    })
-    t.warnings.push({
-      file: loaded.file,
-      line: loaded.line(nested[0]?.path ?? ['Resources']),
-      path: formatPath(nested[0]?.path ?? ['Resources']),
-      message: `nested stacks are not served: ${list.join('; ')}. Their APIs and functions are left out; serve a local nested template on its own (gatehouse serve <its file>)`,
-    })
-  }
-  if (t.apis.length === 0 && t.problems.length === 0) {
+  translateNestedStacks(t, evaluated, options, depth)
+  // A nested stack may hold only functions or users; the stack given to serve must serve an API.
+  if (depth === 0 && t.apis.length === 0 && t.problems.length === 0) {
     t.problem(['Resources'], 'the template has no HTTP or WebSocket API to serve (no HttpApi events, AWS::Serverless::HttpApi or AWS::ApiGatewayV2::Api)')
   }
   if (ignored.size > 0) {
@@ -431,6 +448,67 @@ export function translateTemplate(loaded: LoadedTemplate, options: TranslateOpti
     warnings: t.warnings,
     sourceFiles: t.sourceFiles,
     bodies: t.bodies,
+  }
+}
+
+/**
+ * Local nested stacks are translated with the parameters the parent gives them and served
+ * with the parent: their functions and APIs join the parent's, their problems and warnings
+ * name their own file. Remote ones are named in one warning.
+ */
+function translateNestedStacks(t: Translation, evaluated: { resources: ReadonlyMap<string, EvaluatedResource>; stack: { region: string; accountId: string; stackName: string } }, options: TranslateOptions, depth: number): void {
+  const remote: string[] = []
+  let firstRemote: TemplatePath | undefined
+  for (const r of evaluated.resources.values()) {
+    if (!NESTED_STACK_TYPES.has(r.type)) continue
+    const at: TemplatePath = [...r.path, 'Properties', locationProperty(r.type)]
+    const where = nestedLocation(r.properties[locationProperty(r.type)], t.baseDir)
+    if (where.kind === 'remote') {
+      remote.push(`${r.logicalId} (${r.type}, ${where.description})`)
+      firstRemote ??= r.path
+      continue
+    }
+    if (where.kind === 'missing') {
+      t.problem(at, `nested stack template not found: ${where.file}`)
+      continue
+    }
+    if (depth + 1 > MAX_NESTED_DEPTH) {
+      t.problem(at, `nested stacks deeper than ${MAX_NESTED_DEPTH} levels are not served (a template that nests itself?)`)
+      continue
+    }
+    const loaded = loadTemplate(where.file)
+    if (!loaded.ok) {
+      t.problems.push(...loaded.problems)
+      continue
+    }
+    const nested = translateTemplate(loaded.template, {
+      parameterOverrides: nestedParameters(r.properties['Parameters']),
+      ...(options.importValues !== undefined ? { importValues: options.importValues } : {}),
+      region: evaluated.stack.region,
+      accountId: evaluated.stack.accountId,
+      stackName: `${evaluated.stack.stackName}-${r.logicalId}`,
+      depth: depth + 1,
+    })
+    t.problems.push(...nested.problems)
+    t.warnings.push(...nested.warnings)
+    t.sourceFiles.push(...nested.sourceFiles)
+    const config = nested.config as { functions?: Obj; apis?: Obj[] }
+    for (const [name, fn] of Object.entries(config.functions ?? {})) {
+      if (t.functions[name] !== undefined) {
+        t.problem(r.path, `nested stack ${r.logicalId} declares function ${name}, which the parent declares too`)
+        continue
+      }
+      t.functions[name] = fn
+    }
+    t.apis.push(...(config.apis ?? []))
+  }
+  if (remote.length > 0) {
+    t.warnings.push({
+      file: t.template.file,
+      line: t.template.line(firstRemote ?? ['Resources']),
+      path: formatPath(firstRemote ?? ['Resources']),
+      message: `nested stacks with remote templates are not served: ${remote.join('; ')}. Their APIs and functions are left out`,
+    })
   }
 }
 
