@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { detectTemplateKind, loadTemplate, type TemplateProblem } from '../sources/cloudformation/index.js'
-import { templatePathOf, translateServerless, translateTemplate, type ConfigPath } from '../sources/stack/index.js'
+import { templatePathOf, translateServerless, translateTemplate, type ConfigPath, type NestedPart } from '../sources/stack/index.js'
 import { formatPath, type ConfigIssue } from './issues.js'
 import type { LoadedDocument } from './load-file.js'
 
@@ -79,10 +79,19 @@ export function loadTemplateSource(given: string, options: SourceOptions): Templ
     return { ok: false, result: { ok: false, issues: translated.problems.map(asIssue), sourceFiles: translated.sourceFiles } }
   }
   const template = loaded.template
-  const lineOf = (path: ConfigPath): number | undefined => {
+  const nested = translated.nested ?? []
+  /** The template a translated path came from (a nested stack's, or the top one) and where in it. */
+  const originOf = (path: ConfigPath): { file: string; at: readonly (string | number)[]; line: number | undefined } | undefined => {
+    const part = nestedPartOf(nested, path)
+    if (part !== undefined) {
+      const at = templatePathOf(part.part.origins, part.path)
+      return at === undefined ? undefined : { file: part.part.template.file, at, line: part.part.template.line(at) }
+    }
     const at = templatePathOf(translated.origins, path)
-    return at === undefined ? undefined : template.line(at)
+    return at === undefined ? undefined : { file: template.file, at, line: template.line(at) }
   }
+  // The document's lines are the top template's: a nested part's line is given by remap, with its file.
+  const lineOf = (path: ConfigPath): number | undefined => (nestedPartOf(nested, path) !== undefined ? undefined : originOf(path)?.line)
   const doc: LoadedDocument = {
     file: template.file,
     value: translated.config,
@@ -106,9 +115,9 @@ export function loadTemplateSource(given: string, options: SourceOptions): Templ
     if (issueFile !== template.file) return undefined
     const path = byText.get(text)
     if (path === undefined) return undefined
-    const at = templatePathOf(translated.origins, path)
-    if (at === undefined) return undefined
-    return { path: templatePathText(at), line: template.line(at) }
+    const origin = originOf(path)
+    if (origin === undefined) return undefined
+    return { file: origin.file, path: templatePathText(origin.at), line: origin.line }
   }
   return { ok: true, file, doc, extra: { sourceFiles: [...translated.sourceFiles, ...extraFiles], warnings: translated.warnings.map(asIssue) }, remap }
 }
@@ -203,4 +212,15 @@ function bodyRemaps(
     })
   }
   return out
+}
+
+/** The nested part (deepest first) that added `path`'s function or API, and the path within it. */
+function nestedPartOf(parts: readonly NestedPart[], path: ConfigPath): { part: NestedPart; path: ConfigPath } | undefined {
+  for (const part of parts) {
+    if (path[0] === 'functions' && typeof path[1] === 'string' && part.functions.includes(path[1])) return { part, path }
+    if (path[0] === 'apis' && typeof path[1] === 'number' && path[1] >= part.apiOffset && path[1] < part.apiOffset + part.apiCount) {
+      return { part, path: ['apis', path[1] - part.apiOffset, ...path.slice(2)] }
+    }
+  }
+  return undefined
 }

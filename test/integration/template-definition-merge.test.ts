@@ -267,3 +267,46 @@ test('SAM HttpApi Domain is named in a warning; the API is still served', (t) =>
   assert.deepEqual(r.config.warnings.map((w) => `${w.line ?? '?'} ${w.path}`), ['6 Resources.Api.Properties.Domain'])
   assert.equal(r.config.apis.length, 1)
 })
+
+test("a problem found in a nested stack's translated functions or routes names the nested template's file, line and path", (t) => {
+  const file = project(t, [
+    'Transform: AWS::Serverless-2016-10-31',
+    'Resources:',
+    '  Child:',
+    '    Type: AWS::CloudFormation::Stack',
+    '    Properties: { TemplateURL: ./child.yaml }',
+    '  Fn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      Runtime: nodejs20.x',
+    '      CodeUri: code/',
+    '      Handler: app.handler',
+    '      Timeout: 901',
+    '      Events:',
+    '        Get: { Type: HttpApi, Properties: { Path: /ok, Method: get } }',
+  ])
+  const child = join(file, '..', 'child.yaml')
+  writeFileSync(child, [
+    'Transform: AWS::Serverless-2016-10-31',
+    'Resources:',
+    '  ChildFn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      Runtime: nodejs20.x',
+    '      CodeUri: code/',
+    '      Handler: app.handler',
+    '      Timeout: 5000',
+    '      Events:',
+    '        Get: { Type: HttpApi, Properties: { ApiId: !Ref ChildApi, Path: nope, Method: get } }',
+    '  ChildApi:',
+    '    Type: AWS::Serverless::HttpApi',
+    '',
+  ].join('\n'))
+  const r = loadConfigFile(file)
+  assert.ok(!r.ok)
+  assert.deepEqual(r.issues.map((i) => `${i.file === child ? 'child' : i.file === file ? 'parent' : i.file}:${i.line ?? '?'} ${i.path}`).sort(), [
+    'child:11 Resources.ChildFn.Properties.Events.Get.Properties.Path',
+    'child:9 Resources.ChildFn.Properties.Timeout',
+    'parent:12 Resources.Fn.Properties.Timeout',
+  ])
+})

@@ -11,6 +11,7 @@ export {
   DEPRECATED_NODE_RUNTIMES,
   nodeRuntimeSupport,
   type ConfigPath,
+  type NestedPart,
   type TranslateOptions,
   type TranslatedStack,
 } from './translate.js'

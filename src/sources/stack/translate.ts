@@ -51,6 +51,18 @@ export interface TranslatedStack {
   readonly sourceFiles: readonly string[]
   /** OpenAPI documents written from the template (inline bodies) → the template path of each. */
   readonly bodies?: ReadonlyMap<string, TemplatePath>
+  /** What local nested stacks added, deepest first, so their problems name their own file. */
+  readonly nested?: readonly NestedPart[]
+}
+
+/** The functions and APIs one nested template added to the translated config. */
+export interface NestedPart {
+  readonly template: Pick<LoadedTemplate, 'file' | 'line'>
+  readonly origins: ReadonlyMap<string, TemplatePath>
+  readonly functions: readonly string[]
+  /** Its APIs are `apis[apiOffset … apiOffset + apiCount - 1]` of the whole config. */
+  readonly apiOffset: number
+  readonly apiCount: number
 }
 
 /** Key of a translated path in `origins`. */
@@ -228,6 +240,7 @@ class Translation {
   readonly warnedRuntimes = new Set<string>()
   /** Written OpenAPI bodies → the template path they were written from. */
   readonly bodies = new Map<string, TemplatePath>()
+  readonly nestedParts: NestedPart[] = []
   readonly baseDir: string
   /** derived id → logical id */
   readonly byDerivedId = new Map<string, string>()
@@ -448,6 +461,7 @@ export function translateTemplate(loaded: LoadedTemplate, options: TranslateOpti
     warnings: t.warnings,
     sourceFiles: t.sourceFiles,
     bodies: t.bodies,
+    nested: t.nestedParts,
   }
 }
 
@@ -500,6 +514,16 @@ function translateNestedStacks(t: Translation, evaluated: { resources: ReadonlyM
       }
       t.functions[name] = fn
     }
+    const apiOffset = t.apis.length
+    const deeper = (nested.nested ?? []).map((part) => ({ ...part, apiOffset: part.apiOffset + apiOffset }))
+    const deeperFunctions = new Set(deeper.flatMap((part) => part.functions))
+    t.nestedParts.push(...deeper, {
+      template: loaded.template,
+      origins: nested.origins,
+      functions: Object.keys(config.functions ?? {}).filter((name) => !deeperFunctions.has(name)),
+      apiOffset,
+      apiCount: (config.apis ?? []).length,
+    })
     t.apis.push(...(config.apis ?? []))
   }
   if (remote.length > 0) {
