@@ -310,3 +310,45 @@ test("a problem found in a nested stack's translated functions or routes names t
     'parent:12 Resources.Fn.Properties.Timeout',
   ])
 })
+
+test('SAM DefinitionUri (a local file): events, Auth and CorsConfiguration merged into it as SAM does', async (t) => {
+  const file = project(t, [
+    'Transform: AWS::Serverless-2016-10-31',
+    'Resources:',
+    '  Api:',
+    '    Type: AWS::Serverless::HttpApi',
+    '    Properties:',
+    '      DefinitionUri: ./openapi.yaml',
+    '      CorsConfiguration: { AllowOrigins: [https://app.example] }',
+    '      Auth:',
+    '        DefaultAuthorizer: Key',
+    '        Authorizers:',
+    '          Key:',
+    '            FunctionArn: !GetAtt Authorize.Arn',
+    '            EnableSimpleResponses: true',
+    '            Identity: { Headers: [x-key] }',
+    '  Authorize:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties: { Runtime: nodejs20.x, CodeUri: code/, Handler: auth.handler }',
+    '  Fn:',
+    '    Type: AWS::Serverless::Function',
+    '    Properties:',
+    '      Runtime: nodejs20.x',
+    '      CodeUri: code/',
+    '      Handler: app.handler',
+    '      Events:',
+    '        Get: { Type: HttpApi, Properties: { ApiId: !Ref Api, Path: /from-event, Method: get } }',
+  ])
+  const dir = join(file, '..')
+  writeFileSync(join(dir, 'code', 'auth.mjs'), "export const handler = async (event) => ({ isAuthorized: event.headers['x-key'] === 'ok' })\n")
+  writeFileSync(join(dir, 'openapi.yaml'), ['openapi: 3.0.1', 'info: { title: from-file, version: "1" }', 'paths:', '  /from-file:', '    get:', '      x-amazon-apigateway-integration: { type: aws_proxy, uri: Fn, payloadFormatVersion: "2.0" }', ''].join('\n'))
+  const r = loadConfigFile(file)
+  assert.ok(r.ok, JSON.stringify(!r.ok && r.issues))
+  assert.deepEqual(r.config.apis[0]?.routes.map((route) => [route.routeKey, route.authorizationType]).sort(), [['GET /from-event', 'CUSTOM'], ['GET /from-file', 'CUSTOM']])
+  assert.ok(r.config.sourceFiles.includes(join(dir, 'openapi.yaml')), 'the file is watched')
+  const { url } = await startGateway(t, file)
+  assert.equal((await http(`${url}/from-event`)).status, 401)
+  const ok = await http(`${url}/from-file`, { headers: { 'x-key': 'ok', origin: 'https://app.example' } })
+  assert.equal(ok.status, 200, ok.text)
+  assert.equal(ok.headers['access-control-allow-origin'], 'https://app.example')
+})

@@ -6,7 +6,8 @@
  * template's line and path.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { parse as parseYaml } from 'yaml'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import {
@@ -678,14 +679,20 @@ function emitSamApi(t: Translation, api: SamApi): void {
     const cors = corsOf(p['CorsConfiguration'])
     const definitionAt = [...at, definitionUri !== undefined ? 'DefinitionUri' : 'DefinitionBody']
     if (typeof definitionUri === 'string') {
-      if (api.routes.length > 0) {
-        t.problem([...at, 'DefinitionUri'], 'HttpApi events are not merged into a DefinitionUri file yet: put the routes in the file, or give the definition inline as DefinitionBody')
-        return
-      }
       file = resolve(t.baseDir, definitionUri)
       t.sourceFiles.push(file)
-      if (p['Auth'] !== undefined) t.warning([...at, 'Auth'], 'Auth is not merged into a DefinitionUri file yet: declare the authorizers in the file (x-amazon-apigateway-authorizer)')
-      if (cors !== undefined) t.warning([...at, 'CorsConfiguration'], 'CorsConfiguration is not merged into a DefinitionUri file yet: use x-amazon-apigateway-cors in the file')
+      if (api.routes.length > 0 || p['Auth'] !== undefined || cors !== undefined) {
+        // SAM merges events, Auth and CorsConfiguration into the file's document: served from a merged copy.
+        const document = readDefinitionFile(file)
+        if (typeof document === 'string') {
+          t.problem([...at, 'DefinitionUri'], document)
+          return
+        }
+        const merged = mergeIntoDefinition(t, api, document, isObj(p['Auth']) ? p['Auth'] : {}, at)
+        if (merged === undefined) return
+        if (cors !== undefined) merged['x-amazon-apigateway-cors'] = cors
+        file = t.writeBody(api.logicalId, merged)
+      }
     } else if (isObj(definitionBody)) {
       // As SAM does: events, Auth and CorsConfiguration are written into the definition.
       const merged = mergeIntoDefinition(t, api, definitionBody, isObj(p['Auth']) ? p['Auth'] : {}, at)
@@ -791,6 +798,22 @@ function securitySchemeOf(def: Obj): Obj | undefined {
   const ttl = num(identity['ReauthorizeEvery'])
   if (ttl !== undefined) ext['authorizerResultTtlInSeconds'] = ttl
   return { type: 'apiKey', in: 'header', name: 'Unused', 'x-amazon-apigateway-authorizer': ext }
+}
+
+/** A DefinitionUri document (YAML or JSON), or why it cannot be read. */
+function readDefinitionFile(file: string): Obj | string {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    return `DefinitionUri file cannot be read: ${(err as Error).message}`
+  }
+  try {
+    const value: unknown = parseYaml(text)
+    return isObj(value) ? value : `DefinitionUri file ${file} is not an OpenAPI document (a mapping)`
+  } catch (err) {
+    return `DefinitionUri file ${file} cannot be parsed: ${(err as Error).message}`
+  }
 }
 
 /** Routes of events whose Auth.Authorizer is NONE: in a definition they get `security: []`. */
