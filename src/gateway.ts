@@ -33,7 +33,9 @@ import { MetricsRegistry } from './metrics/index.js'
 import { InMemoryRateLimiter } from './throttle/index.js'
 import { REDIS_STARTUP_WAIT_MS, RedisRateLimiter } from './throttle/index.js'
 import { RedisUrlError, SharedRedis } from './redis/index.js'
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { dirname, join, resolve } from 'node:path'
+import { ControlPlane, FolderStateStore, handleControlPlaneRequest, isControlPlaneHost, mergeConfigs } from './sources/control-plane/index.js'
 
 export interface GatewayOptions {
   /** Port to listen on; `0` (the default here) picks a free one. The CLI defaults to 3000. */
@@ -79,7 +81,17 @@ export interface GatewayOptions {
    * wait) and `idleTimeoutMs` before an idle one is reclaimed (default 5 minutes).
    */
   readonly environments?: EnvironmentLimits
+  /**
+   * The `apigatewayv2` and Lambda control plane, on the admin listener and on the main port
+   * under the host `apigateway.{region}.amazonaws.com` / `lambda.{region}.amazonaws.com`. Its
+   * state lives in `stateDir` (default `.gatehouse/` beside the config file, or under
+   * `baseDir` for a config object). Off unless given.
+   */
+  readonly controlPlane?: { readonly stateDir?: string }
 }
+
+/** The state folder's default name, beside the config file. */
+export const DEFAULT_STATE_DIR = '.gatehouse'
 
 /**
  * A reload that applied the config may still name handler modules that cannot load
@@ -112,10 +124,28 @@ export interface Gateway {
 export function createGateway(configOrPath: string | object, options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info' })
   const onLog = functionLogSink(options.functionLogs)
-  const load = (): LoadConfigResult =>
+  // With the control plane, the file may define no API: they can all come from the control plane.
+  const fileLoadOptions = { apisOptional: options.controlPlane !== undefined }
+  const loadFile = (): LoadConfigResult =>
     typeof configOrPath === 'string'
-      ? loadConfigFile(configOrPath, options.source ?? {})
-      : loadConfigObject(configOrPath, options.baseDir ?? process.cwd())
+      ? loadConfigFile(configOrPath, options.source ?? {}, fileLoadOptions)
+      : loadConfigObject(configOrPath, options.baseDir ?? process.cwd(), fileLoadOptions)
+  const stateDir =
+    options.controlPlane === undefined
+      ? undefined
+      : resolve(options.controlPlane.stateDir ?? join(typeof configOrPath === 'string' ? dirname(resolve(configOrPath)) : (options.baseDir ?? process.cwd()), DEFAULT_STATE_DIR))
+  const controlPlane = stateDir === undefined ? undefined : new ControlPlane(new FolderStateStore(stateDir))
+  // The file's configuration alone, as last loaded: what the control plane is combined with.
+  let fileConfig: GatehouseConfig | undefined
+  const load = (): LoadConfigResult => {
+    const file = loadFile()
+    if (!file.ok || controlPlane === undefined || stateDir === undefined) return file
+    const doc = controlPlane.documentFor(file.config)
+    const plane = loadConfigObject(doc.raw, stateDir, { apisOptional: true })
+    if (!plane.ok) return { ok: false, issues: plane.issues.map((i) => ({ ...i, file: '<control plane>' })), sourceFiles: file.config.sourceFiles }
+    fileConfig = file.config
+    return { ok: true, config: mergeConfigs(file.config, plane.config, doc) }
+  }
   const host = options.host ?? '127.0.0.1'
   let holder: SnapshotHolder | undefined
   let plane: DataPlane | undefined
@@ -248,6 +278,19 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     },
     async start() {
       if (holder !== undefined) throw new Error('Gateway is already started')
+      if (controlPlane !== undefined) {
+        await controlPlane.open({
+          fileConfig: () => {
+            if (fileConfig === undefined) throw new Error('Bug: no configuration loaded yet')
+            return fileConfig
+          },
+          reload: async () => {
+            const result = await gateway.reload()
+            return result.ok ? { ok: true } : { ok: false, messages: result.issues.map((i) => formatIssue(i)) }
+          },
+          invoke: async (name, payload, timeoutMs) => holder?.current.pools.get(name)?.invoke(payload, timeoutMs),
+        })
+      }
       const built = build()
       if ('issues' in built) throw new ConfigError(built.issues)
       if (sharedRedis !== undefined && !(await sharedRedis.ready(REDIS_STARTUP_WAIT_MS))) {
@@ -260,7 +303,21 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       // Decided before the first connection can arrive (a domain added by a reload is served
       // only after a restart, which decides again).
       websocket.loopbackOnly = isLoopback(host) && (built.snapshot.config.domainNames.length === 0 || isLoopback(options.https?.host ?? host))
-      plane = createDataPlane(holder, logger, webSocketPlane(holder, websocket))
+      const wsPlane = webSocketPlane(holder, websocket)
+      const mainLoopback = isLoopback(host)
+      plane = createDataPlane(
+        holder,
+        logger,
+        controlPlane === undefined
+          ? wsPlane
+          : {
+              upgrade: wsPlane.upgrade,
+              // The control plane answers on the main port under AWS's own host names.
+              claims: (req) => isControlPlaneHost(req.headers.host) || wsPlane.claims(req),
+              handle: (req, res) =>
+                isControlPlaneHost(req.headers.host) ? handleControlPlaneRequest(controlPlane, req, res, logger, { loopbackOnly: mainLoopback }) : wsPlane.handle(req, res),
+            }
+      )
       plane.server.listen(options.port ?? 0, host)
       try {
         await once(plane.server, 'listening')
@@ -287,7 +344,14 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       logConnectionsApiAccess(built.snapshot.config, websocket.loopbackOnly)
       if (options.admin !== undefined) {
         const adminHost = options.admin.host ?? '127.0.0.1'
-        admin = createAdminServer({ metrics, ready: () => holder !== undefined && !stopping })
+        const adminLoopback = isLoopback(adminHost)
+        admin = createAdminServer({
+          metrics,
+          ready: () => holder !== undefined && !stopping,
+          ...(controlPlane === undefined
+            ? {}
+            : { controlPlane: (req: IncomingMessage, res: ServerResponse) => handleControlPlaneRequest(controlPlane, req, res, logger, { loopbackOnly: adminLoopback }) }),
+        })
         admin.listen(options.admin.port ?? 0, adminHost)
         try {
           await once(admin, 'listening')

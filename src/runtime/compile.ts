@@ -111,6 +111,12 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
       if (stage.stageName === DEFAULT_STAGE_NAME) defaultStage = compiled
       else stages.set(stage.stageName, compiled)
     }
+    // The control plane gives an API one entry per deployment its stages serve: one API here.
+    const earlier = apis.get(api.apiId)
+    if (earlier !== undefined) {
+      for (const [name, stage] of earlier.stages) stages.set(name, stage)
+      defaultStage ??= earlier.defaultStage
+    }
     apis.set(api.apiId, {
       apiId: api.apiId,
       name: api.name,
@@ -121,7 +127,14 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
     })
   }
   const soleApi = apis.size === 1 ? ([...apis.values()][0] as CompiledApi) : null
-  const websocketApis = new Map(config.websocketApis.map((api) => [api.apiId, compileWebSocketApi(api, pools, accountLayer, options.upstreams, upstreamAgentKeys, { sinks: options.sinks, destinations: accessLogDestinations })] as const))
+  const websocketApis = new Map<string, CompiledWebSocketApi>()
+  for (const api of config.websocketApis) {
+    const compiled = compileWebSocketApi(api, pools, accountLayer, options.upstreams, upstreamAgentKeys, { sinks: options.sinks, destinations: accessLogDestinations })
+    // As for HTTP APIs: entries sharing an id (one per deployment) are one API.
+    const earlier = websocketApis.get(api.apiId)
+    if (earlier !== undefined) for (const [name, stage] of earlier.stages) if (!compiled.stages.has(name)) (compiled.stages as Map<string, CompiledWebSocketStage>).set(name, stage)
+    websocketApis.set(api.apiId, compiled)
+  }
   const domains = new DomainNames(config.domainNames.map((d) => compileDomainName(d, apis, websocketApis)))
   const soleWebSocketApi = websocketApis.size === 1 ? ([...websocketApis.values()][0] as CompiledWebSocketApi) : null
   return { config, apis, soleApi, domains, websocketApis, soleWebSocketApi, pools, limiter: options.limiter, accessLogDestinations, upstreamAgentKeys }

@@ -1,0 +1,135 @@
+/**
+ * @module
+ * The control plane: its state, the file view it is combined with, and how a change goes live.
+ * Changes are serialised (no write is lost to a concurrent one); each works on a draft that
+ * replaces the state only once the gateway has validated, compiled and swapped in the combined
+ * configuration and the state folder holds it. A change the gateway refuses leaves nothing behind.
+ */
+import { extname } from 'node:path'
+import type { GatehouseConfig, InvokeResult } from '../../model/index.js'
+import type { FileApi, OpContext } from './context.js'
+import { buildDocument, type FileView, type PlaneDocument } from './document.js'
+import { badRequest } from './errors.js'
+import { cloneState, type PlaneState, type Wire } from './state.js'
+import { autoDeploy } from './stages.js'
+import type { StateStore } from './store.js'
+
+export type ApplyResult = { readonly ok: true } | { readonly ok: false; readonly messages: readonly string[] }
+
+/** What the gateway offers the control plane. */
+export interface ControlPlaneHost {
+  /** The configuration from the config file (or object) alone. */
+  fileConfig(): GatehouseConfig
+  /** Rebuilds the combined configuration (asking `documentFor`) and swaps it in. */
+  reload(): Promise<ApplyResult>
+  /** Invokes a function of the running snapshot; `undefined` when it has none of that name. */
+  invoke(functionName: string, payload: string, timeoutMs: number): Promise<InvokeResult | undefined>
+}
+
+export class ControlPlane {
+  readonly store: StateStore
+  #host: ControlPlaneHost | undefined
+  #state: PlaneState | undefined
+  /** The draft being applied: the document the gateway builds while a change is in flight. */
+  #pending: PlaneState | undefined
+  #queue: Promise<unknown> = Promise.resolve()
+
+  constructor(store: StateStore) {
+    this.store = store
+  }
+
+  /** Loads the saved state; call before the gateway's first build. */
+  async open(host: ControlPlaneHost): Promise<void> {
+    this.#host = host
+    this.#state = await this.store.load()
+  }
+
+  get state(): PlaneState {
+    if (this.#state === undefined) throw new Error('Bug: the control plane is not open')
+    return this.#state
+  }
+
+  get host(): ControlPlaneHost {
+    if (this.#host === undefined) throw new Error('Bug: the control plane is not open')
+    return this.#host
+  }
+
+  /** The control plane's part of the configuration, combined with `file`. */
+  documentFor(file: GatehouseConfig): PlaneDocument {
+    return buildDocument(this.#pending ?? this.state, fileViewOf(file))
+  }
+
+  context(state: PlaneState): OpContext {
+    const file = this.host.fileConfig()
+    const view = fileViewOf(file)
+    return { state, region: view.region, accountId: view.accountId, now: Date.now(), touched: new Set(), fileApis: view.apis }
+  }
+
+  /** Runs a read against the current state. */
+  read<T>(op: (ctx: OpContext) => T): T {
+    return op(this.context(this.state))
+  }
+
+  /** Runs a change: draft, auto-deploy, apply, save; then the draft is the state. */
+  mutate<T>(op: (ctx: OpContext) => T | Promise<T>): Promise<T> {
+    const run = this.#queue.then(async () => {
+      const draft = cloneState(this.state)
+      const ctx = this.context(draft)
+      const result = await op(ctx)
+      for (const apiId of ctx.touched) {
+        const api = draft.apis[apiId]
+        if (api !== undefined) autoDeploy(ctx, api)
+      }
+      this.#pending = draft
+      let applied: ApplyResult
+      try {
+        applied = await this.host.reload()
+      } finally {
+        this.#pending = undefined
+      }
+      if (!applied.ok) {
+        // The running snapshot was kept; the draft is dropped.
+        throw badRequest(applied.messages.length > 0 ? applied.messages.join('; ') : 'The change could not be applied')
+      }
+      try {
+        await this.store.save(draft)
+      } catch (err) {
+        // Not acknowledged, so not served either: back to the saved state.
+        await this.host.reload()
+        throw err
+      }
+      this.#state = draft
+      return result
+    })
+    this.#queue = run.catch(() => undefined)
+    return run
+  }
+}
+
+/** The file configuration as the control plane sees it: settings, functions to reference, APIs to list. */
+export function fileViewOf(config: GatehouseConfig): FileView {
+  const functions: Record<string, Wire> = {}
+  for (const fn of config.functions.values()) {
+    // The resolved module without its extension, then the export path: resolves to the same file.
+    const stem = fn.handlerFile.slice(0, fn.handlerFile.length - extname(fn.handlerFile).length)
+    functions[fn.name] = {
+      handler: `${stem}.${fn.exportPath.join('.')}`,
+      timeout: fn.timeoutSeconds,
+      memorySize: fn.memorySize,
+      ...(Object.keys(fn.environment).length > 0 ? { environment: fn.environment } : {}),
+    }
+  }
+  const file = config.configFile ?? '<config object>'
+  const apis = new Map<string, FileApi>()
+  for (const api of config.apis) apis.set(api.apiId, { apiId: api.apiId, name: api.name, protocolType: 'HTTP', file })
+  for (const api of config.websocketApis) apis.set(api.apiId, { apiId: api.apiId, name: api.name, protocolType: 'WEBSOCKET', file })
+  const iam =
+    config.iam === null
+      ? undefined
+      : {
+          credentials: [...config.iam.credentials.values()].map((c) => ({ ...c })),
+          allowSessionTokens: config.iam.allowSessionTokens,
+          clockSkewSeconds: Math.round(config.iam.clockSkewMs / 1000),
+        }
+  return { region: config.region, accountId: config.accountId, iam, functions, apis }
+}
