@@ -117,6 +117,8 @@ export interface Gateway {
   reopenLogs(): void
   /** The configuration being served. */
   readonly config: GatehouseConfig
+  /** The control plane's state folder, or `''` without a control plane. */
+  readonly stateDir: string
   /** Execution environments of all functions: alive now, the most alive at once so far, and the cap. */
   readonly environments: { readonly alive: number; readonly peak: number; readonly max: number }
 }
@@ -268,6 +270,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     },
     reopenLogs() {
       sinks.reopen()
+    },
+    get stateDir() {
+      return stateDir ?? ''
     },
     get environments() {
       return { alive: budget.alive, peak: budget.peak, max: budget.maxEnvironments }
