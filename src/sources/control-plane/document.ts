@@ -134,8 +134,23 @@ function apiEntry(alias: string, api: ApiState, d: ApiDefinitionState, stages: r
   return entry
 }
 
+/** Route settings the data plane acts on (throttling); logging and metrics switches are AWS-console concerns. */
+function servedSettings(settings: unknown): Wire | undefined {
+  if (typeof settings !== 'object' || settings === null) return undefined
+  const picked = pick(settings as Wire, ['throttlingBurstLimit', 'throttlingRateLimit'])
+  return Object.keys(picked).length > 0 ? picked : undefined
+}
+
 function stageEntry(stage: Wire): Wire {
-  const entry = pick(stage, ['stageName', 'stageVariables', 'defaultRouteSettings', 'routeSettings'])
+  const entry = pick(stage, ['stageName', 'stageVariables'])
+  const defaults = servedSettings(stage['defaultRouteSettings'])
+  if (defaults !== undefined) entry['defaultRouteSettings'] = defaults
+  const perRoute: Wire = {}
+  for (const [key, settings] of Object.entries((stage['routeSettings'] as Wire | undefined) ?? {})) {
+    const served = servedSettings(settings)
+    if (served !== undefined) perRoute[key] = served
+  }
+  if (Object.keys(perRoute).length > 0) entry['routeSettings'] = perRoute
   const logs = stage['accessLogSettings'] as { format?: string } | undefined
   if (logs?.format !== undefined) entry['accessLogSettings'] = { format: logs.format }
   return entry
