@@ -27,7 +27,6 @@ export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
   ImportApi: 'ImportApi (OpenAPI import) is not implemented by Gatehouse\'s control plane yet; name the OpenAPI document in gatehouse.yaml (apis: - openapi: FILE) instead',
   ReimportApi: 'ReimportApi (OpenAPI import) is not implemented by Gatehouse\'s control plane yet',
   ExportApi: 'ExportApi (OpenAPI export) is not implemented by Gatehouse\'s control plane yet',
-  ResetAuthorizersCache: 'ResetAuthorizersCache is not implemented by Gatehouse\'s control plane yet',
   GetModelTemplate: 'GetModelTemplate (VTL generated from a model) is not implemented by Gatehouse',
   GetVpcLinks: 'VPC links are not served by Gatehouse: private integrations need a VPC',
   CreateVpcLink: 'VPC links are not served by Gatehouse: private integrations need a VPC',

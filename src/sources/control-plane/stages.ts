@@ -170,6 +170,15 @@ export const stageOperations = {
     return noContent
   },
 
+  /**
+   * Authorizer caches live in the compiled snapshot, so the change every operation applies (a
+   * fresh compile and swap) empties them: for this stage as AWS does, and for the others too.
+   */
+  ResetAuthorizersCache(ctx: OpContext, { params }: OpInput): OpResult {
+    child(apiOf(ctx, params['apiId'] as string).stages, params['stageName'] as string, 'Stage')
+    return noContent
+  },
+
   CreateDeployment(ctx: OpContext, { params, body }: OpInput): OpResult {
     const api = apiOf(ctx, params['apiId'] as string)
     const m = new Members(body)
