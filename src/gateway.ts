@@ -10,7 +10,7 @@
  * await gateway.stop()
  */
 import { once } from 'node:events'
-import { ConfigError, formatIssue, type ConfigIssue } from './config/index.js'
+import { ConfigError, formatIssue, importOpenApiText, type ConfigIssue } from './config/index.js'
 import { loadConfigFile, loadConfigObject, type LoadConfigResult, type SourceOptions } from './config/index.js'
 import type { GatehouseConfig, RateLimiter } from './model/index.js'
 import { SHUTDOWN_GRACE_MS } from './http/index.js'
@@ -294,6 +294,11 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
             return result.ok ? { ok: true } : { ok: false, messages: result.issues.map((i) => formatIssue(i)) }
           },
           invoke: async (name, payload, timeoutMs) => holder?.current.pools.get(name)?.invoke(payload, timeoutMs),
+          importOpenApi: (text) => {
+            const config = fileConfig ?? holder?.current.config
+            const result = importOpenApiText(text, { accountId: config?.accountId ?? '123456789012', region: config?.region ?? 'us-east-1' })
+            return result.ok ? result : { ok: false, messages: result.issues.map((i) => formatIssue(i)) }
+          },
         })
       }
       const built = build()

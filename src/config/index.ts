@@ -8,3 +8,4 @@ export { loadConfigFile, loadConfigObject, type LoadConfigResult, type LoadOptio
 export { SOURCE_FORMATS, type SourceFormat, type SourceOptions } from './load-source.js'
 export { DEFAULT_STAGE_NAME } from './defaults.js'
 export { resolveFunctionName, substituteStageVariables } from './integration-uri.js'
+export { importOpenApiText, type ImportedOpenApi, type OpenApiTextResult } from './openapi-text.js'

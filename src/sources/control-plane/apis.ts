@@ -24,7 +24,7 @@ export const QUICK_CREATE_PAYLOAD_FORMAT = { lambda: '2.0', http: '1.0' } as con
 
 const HTTP_ONLY = ['corsConfiguration', 'target', 'routeKey', 'credentialsArn']
 
-function cors(m: Members | undefined): Wire | undefined {
+export function cors(m: Members | undefined): Wire | undefined {
   if (m === undefined) return undefined
   const c: Wire = {}
   assign(c, 'allowCredentials', m.bool('allowCredentials'))
@@ -70,7 +70,7 @@ export function fileApiShape(ctx: OpContext, api: FileApi): Wire {
   }
 }
 
-function endpointOf(ctx: OpContext, apiId: string, protocol: unknown): string {
+export function endpointOf(ctx: OpContext, apiId: string, protocol: unknown): string {
   return `${protocol === 'WEBSOCKET' ? 'wss' : 'https'}://${apiId}.execute-api.${ctx.region}.amazonaws.com`
 }
 

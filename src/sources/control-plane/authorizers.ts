@@ -58,15 +58,18 @@ function applyAuthorizer(api: ApiState, m: Members, current: Wire | undefined): 
   return next
 }
 
+export function createAuthorizerIn(ctx: OpContext, api: ApiState, body: Wire): Wire {
+  if (Object.keys(api.authorizers).length >= MAX_AUTHORIZERS_PER_API) throw badRequest(`Maximum number of authorizers (${MAX_AUTHORIZERS_PER_API}) reached for this API`)
+  const authorizerId = newId('authorizer', (id) => id in api.authorizers)
+  const authorizer = { authorizerId, ...applyAuthorizer(api, new Members(body), undefined) }
+  api.authorizers[authorizerId] = authorizer
+  ctx.touched.add(api.api['apiId'] as string)
+  return authorizer
+}
+
 export const authorizerOperations = {
   CreateAuthorizer(ctx: OpContext, { params, body }: OpInput): OpResult {
-    const api = apiOf(ctx, params['apiId'] as string)
-    if (Object.keys(api.authorizers).length >= MAX_AUTHORIZERS_PER_API) throw badRequest(`Maximum number of authorizers (${MAX_AUTHORIZERS_PER_API}) reached for this API`)
-    const authorizerId = newId('authorizer', (id) => id in api.authorizers)
-    const authorizer = { authorizerId, ...applyAuthorizer(api, new Members(body), undefined) }
-    api.authorizers[authorizerId] = authorizer
-    ctx.touched.add(params['apiId'] as string)
-    return created(authorizer)
+    return created(createAuthorizerIn(ctx, apiOf(ctx, params['apiId'] as string), body))
   },
   GetAuthorizer(ctx: OpContext, { params }: OpInput): OpResult {
     return ok(child(apiOf(ctx, params['apiId'] as string, false).authorizers, params['authorizerId'] as string, 'Authorizer'))

@@ -24,7 +24,24 @@ export interface OpContext {
   readonly touched: Set<string>
   /** APIs the config file defines: listed, never changed here. */
   readonly fileApis: ReadonlyMap<string, FileApi>
+  /** Reads an OpenAPI 3 document (JSON or YAML text) with the config's importer. */
+  readonly importOpenApi: (text: string) => ImportResult
 }
+
+/** An OpenAPI document read into apigatewayv2-shaped members (`ImportApi`, `ReimportApi`). */
+export interface ImportedApi {
+  readonly name: string
+  readonly version: string | undefined
+  readonly description: string | undefined
+  readonly basePath: string
+  readonly routes: readonly Wire[]
+  readonly integrations: readonly Wire[]
+  readonly authorizers: readonly Wire[]
+  readonly cors: unknown
+  readonly disableExecuteApiEndpoint: boolean
+}
+
+export type ImportResult = { readonly ok: true; readonly api: ImportedApi } | { readonly ok: false; readonly messages: readonly string[] }
 
 export interface OpInput {
   readonly params: Readonly<Record<string, string>>

@@ -8,6 +8,7 @@ import { authorizerOperations } from './authorizers.js'
 import type { OpContext, OpInput, OpResult } from './context.js'
 import { domainOperations } from './domains.js'
 import { integrationOperations } from './integrations.js'
+import { openApiOperations } from './openapi.js'
 import { routeOperations } from './routes.js'
 import { stageOperations } from './stages.js'
 
@@ -20,13 +21,11 @@ const implemented: Readonly<Record<string, Operation>> = {
   ...authorizerOperations,
   ...stageOperations,
   ...domainOperations,
+  ...openApiOperations,
 }
 
 /** Operations of spec 12.2 Gatehouse does not offer, and why (answered with that reason). */
 export const NOT_IMPLEMENTED: Readonly<Record<string, string>> = {
-  ImportApi: 'ImportApi (OpenAPI import) is not implemented by Gatehouse\'s control plane yet; name the OpenAPI document in gatehouse.yaml (apis: - openapi: FILE) instead',
-  ReimportApi: 'ReimportApi (OpenAPI import) is not implemented by Gatehouse\'s control plane yet',
-  ExportApi: 'ExportApi (OpenAPI export) is not implemented by Gatehouse\'s control plane yet',
   GetModelTemplate: 'GetModelTemplate (VTL generated from a model) is not implemented by Gatehouse',
   GetVpcLinks: 'VPC links are not served by Gatehouse: private integrations need a VPC',
   CreateVpcLink: 'VPC links are not served by Gatehouse: private integrations need a VPC',

@@ -7,7 +7,7 @@
  */
 import { extname } from 'node:path'
 import type { GatehouseConfig, InvokeResult } from '../../model/index.js'
-import type { FileApi, OpContext } from './context.js'
+import type { FileApi, ImportResult, OpContext } from './context.js'
 import { buildDocument, type FileView, type PlaneDocument } from './document.js'
 import { badRequest } from './errors.js'
 import { cloneState, type PlaneState, type Wire } from './state.js'
@@ -22,6 +22,8 @@ export interface ControlPlaneHost {
   fileConfig(): GatehouseConfig
   /** Rebuilds the combined configuration (asking `documentFor`) and swaps it in. */
   reload(): Promise<ApplyResult>
+  /** Reads an OpenAPI 3 document for `ImportApi`/`ReimportApi`. */
+  importOpenApi(text: string): ImportResult
   /** Invokes a function of the running snapshot; `undefined` when it has none of that name. */
   invoke(functionName: string, payload: string, timeoutMs: number): Promise<InvokeResult | undefined>
 }
@@ -62,7 +64,8 @@ export class ControlPlane {
   context(state: PlaneState): OpContext {
     const file = this.host.fileConfig()
     const view = fileViewOf(file)
-    return { state, region: view.region, accountId: view.accountId, now: Date.now(), touched: new Set(), fileApis: view.apis }
+    const host = this.host
+    return { state, region: view.region, accountId: view.accountId, now: Date.now(), touched: new Set(), fileApis: view.apis, importOpenApi: (text) => host.importOpenApi(text) }
   }
 
   /** Runs a read against the current state. */
