@@ -50,7 +50,11 @@ export async function handleControlPlaneRequest(plane: ControlPlane, req: Incomi
     const segments = decodeSegments(rawPath)
     const query = new URLSearchParams(rawQuery)
     const method = req.method ?? 'GET'
-    const result = service === 'lambda' ? await lambda(plane, method, segments, query, body) : await apigateway(plane, method, segments, query, body)
+    const invocationType = req.headers['x-amz-invocation-type']
+    const result =
+      service === 'lambda'
+        ? await lambda(plane, method, segments, query, body, typeof invocationType === 'string' ? invocationType : 'RequestResponse', logger)
+        : await apigateway(plane, method, segments, query, body)
     send(res, requestId, result)
   } catch (err) {
     if (err instanceof ControlPlaneError) return sendError(res, requestId, err, service)
@@ -126,10 +130,10 @@ async function apigateway(plane: ControlPlane, method: string, segments: readonl
   return plane.mutate((ctx) => operation(ctx, input))
 }
 
-async function lambda(plane: ControlPlane, method: string, segments: readonly string[], query: URLSearchParams, raw: Buffer): Promise<OpResult> {
+async function lambda(plane: ControlPlane, method: string, segments: readonly string[], query: URLSearchParams, raw: Buffer, invocationType: string, logger: Logger): Promise<OpResult> {
   const match = matchLambda(method, segments)
   if (match === undefined) throw new ControlPlaneError('UnknownOperationException', `No Lambda operation ${method} /${segments.join('/')} in Gatehouse's minimal Lambda API`)
-  if (match.name === 'Invoke') return invoke(plane, match.functionName as string, raw, query)
+  if (match.name === 'Invoke') return invoke(plane, match.functionName as string, raw, invocationType, logger)
   const file = plane.host.fileConfig()
   const fileFunctions = new Map([...file.functions.keys()].map((n) => [n, file.configFile ?? '<config object>'] as const))
   const input: LambdaInput = { name: match.functionName, params: match.params, query, body: parseJson(raw, 'lambda'), codeRoot: plane.store.codeRoot, fileFunctions }
@@ -144,8 +148,14 @@ async function lambda(plane: ControlPlane, method: string, segments: readonly st
   }
 }
 
-async function invoke(plane: ControlPlane, name: string, raw: Buffer, query: URLSearchParams): Promise<OpResult> {
-  void query
+/**
+ * `RequestResponse` waits for the result; `Event` answers 202 at once and runs the function
+ * behind (no retries, no destinations); `DryRun` checks the call and answers 204.
+ */
+async function invoke(plane: ControlPlane, name: string, raw: Buffer, invocationType: string, logger: Logger): Promise<OpResult> {
+  if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
+    throw new ControlPlaneError('InvalidParameterValueException', `Invalid X-Amz-Invocation-Type "${invocationType}": must be RequestResponse, Event or DryRun`)
+  }
   if (raw.length > MAX_INVOKE_PAYLOAD_BYTES) throw new ControlPlaneError('RequestTooLargeException', `Request must be smaller than ${MAX_INVOKE_PAYLOAD_BYTES} bytes for the InvokeFunction operation`)
   const fn = plane.read((ctx) => lookupFunction(ctx, name))
   const payload = raw.length === 0 ? '{}' : raw.toString('utf8')
@@ -155,6 +165,11 @@ async function invoke(plane: ControlPlane, name: string, raw: Buffer, query: URL
     throw new ControlPlaneError('InvalidRequestContentException', 'Could not parse request body into json: Could not parse payload into json')
   }
   const timeoutMs = (fn.configuration['Timeout'] as number) * 1000 + 1000
+  if (invocationType === 'DryRun') return { status: 204, body: null }
+  if (invocationType === 'Event') {
+    plane.host.invoke(name, payload, timeoutMs).catch((err: unknown) => logger.error(`Asynchronous invocation of ${name} failed inside the gateway`, { error: err }))
+    return { status: 202, body: null }
+  }
   const result = await plane.host.invoke(name, payload, timeoutMs)
   const headers = { 'X-Amz-Executed-Version': '$LATEST' }
   if (result === undefined) throw new ControlPlaneError('ResourceNotFoundException', `Function not found: ${String(fn.configuration['FunctionArn'])}`)

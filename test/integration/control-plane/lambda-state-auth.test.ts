@@ -71,6 +71,8 @@ test('Lambda: create, get, list, invoke, permissions, delete', async (t) => {
   assert.equal(error.errorType, 'TypeError')
   assert.equal(error.errorMessage, 'bad input')
   await assert.rejects(lambda.send(new InvokeCommand({ FunctionName: 'a', Payload: Buffer.from('{not json') })), { name: 'InvalidRequestContentException' })
+  assert.equal((await lambda.send(new InvokeCommand({ FunctionName: 'a', InvocationType: 'Event', Payload: Buffer.from('{}') }))).StatusCode, 202)
+  assert.equal((await lambda.send(new InvokeCommand({ FunctionName: 'a', InvocationType: 'DryRun' }))).StatusCode, 204)
 
   await lambda.send(new DeleteFunctionCommand({ FunctionName: 'c' }))
   await assert.rejects(lambda.send(new GetFunctionCommand({ FunctionName: 'c' })), {
