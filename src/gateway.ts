@@ -35,7 +35,7 @@ import { REDIS_STARTUP_WAIT_MS, RedisRateLimiter } from './throttle/index.js'
 import { RedisUrlError, SharedRedis } from './redis/index.js'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { dirname, join, resolve } from 'node:path'
-import { ControlPlane, FolderStateStore, handleControlPlaneRequest, isControlPlaneHost, mergeConfigs } from './sources/control-plane/index.js'
+import { ControlPlane, FolderStateStore, RedisStateStore, handleControlPlaneRequest, isControlPlaneHost, mergeConfigs } from './sources/control-plane/index.js'
 
 export interface GatewayOptions {
   /** Port to listen on; `0` (the default here) picks a free one. The CLI defaults to 3000. */
@@ -136,7 +136,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     options.controlPlane === undefined
       ? undefined
       : resolve(options.controlPlane.stateDir ?? join(typeof configOrPath === 'string' ? dirname(resolve(configOrPath)) : (options.baseDir ?? process.cwd()), DEFAULT_STATE_DIR))
-  const controlPlane = stateDir === undefined ? undefined : new ControlPlane(new FolderStateStore(stateDir))
+  const controlPlane = stateDir === undefined ? undefined : new ControlPlane()
   // The file's configuration alone, as last loaded: what the control plane is combined with.
   let fileConfig: GatehouseConfig | undefined
   const load = (): LoadConfigResult => {
@@ -283,7 +283,11 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     },
     async start() {
       if (holder !== undefined) throw new Error('Gateway is already started')
-      if (controlPlane !== undefined) {
+      if (controlPlane !== undefined && stateDir !== undefined) {
+        // With Redis (--redis or the config's redis.url) the state is shared by every node.
+        const first = loadFile()
+        const redisUrl = options.redis ?? (first.ok ? first.config.redis?.url : undefined)
+        if (redisUrl !== undefined) logger.info('Control-plane state is shared through Redis')
         await controlPlane.open({
           fileConfig: () => {
             if (fileConfig === undefined) throw new Error('Bug: no configuration loaded yet')
@@ -299,7 +303,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
             const result = importOpenApiText(text, { accountId: config?.accountId ?? '123456789012', region: config?.region ?? 'us-east-1' })
             return result.ok ? result : { ok: false, messages: result.issues.map((i) => formatIssue(i)) }
           },
-        })
+        }, redisUrl !== undefined ? new RedisStateStore(redisUrl, stateDir, logger) : new FolderStateStore(stateDir))
       }
       const built = build()
       if ('issues' in built) throw new ConfigError(built.issues)
@@ -427,6 +431,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       await sharedRedis?.close()
       sharedRedis = undefined
       await sinks.close()
+      await controlPlane?.close()
       if (admin !== undefined) {
         const adminClosed = once(admin, 'close')
         admin.close()

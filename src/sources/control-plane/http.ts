@@ -136,7 +136,7 @@ async function lambda(plane: ControlPlane, method: string, segments: readonly st
   if (match.name === 'Invoke') return invoke(plane, match.functionName as string, raw, invocationType, logger)
   const file = plane.host.fileConfig()
   const fileFunctions = new Map([...file.functions.keys()].map((n) => [n, file.configFile ?? '<config object>'] as const))
-  const input: LambdaInput = { name: match.functionName, params: match.params, query, body: parseJson(raw, 'lambda'), codeRoot: plane.store.codeRoot, fileFunctions }
+  const input: LambdaInput = { name: match.functionName, params: match.params, query, body: parseJson(raw, 'lambda'), stateDir: plane.store.dir, fileFunctions }
   const operation = lambdaOperations[match.name]
   const run = () => (method === 'GET' ? plane.read((ctx) => operation(ctx, input)) : plane.mutate((ctx) => operation(ctx, input)))
   try {

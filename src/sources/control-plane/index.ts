@@ -6,6 +6,7 @@
  */
 export { ControlPlane, fileViewOf, type ApplyResult, type ControlPlaneHost } from './plane.js'
 export { FolderStateStore, STATE_FILE, type StateStore } from './store.js'
+export { RedisStateStore } from './redis-store.js'
 export { mergeConfigs } from './merge.js'
 export type { PlaneDocument } from './document.js'
 export { handleControlPlaneRequest, isControlPlaneHost, CONTROL_PLANE_HOST } from './http.js'

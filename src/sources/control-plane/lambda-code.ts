@@ -20,6 +20,7 @@ export const MAX_ZIP_BYTES = 50 * 1024 * 1024
 export const MAX_UNZIPPED_BYTES = 250 * 1024 * 1024
 
 export interface UnpackedCode {
+  /** Relative to the state folder for an unpacked zip (the same on every node); absolute for a local folder. */
   readonly codeDir: string
   readonly codeSha256: string
   readonly codeSize: number
@@ -28,14 +29,19 @@ export interface UnpackedCode {
 const invalid = (message: string) => new ControlPlaneError('InvalidParameterValueException', message)
 
 /** Reads `Code` (CreateFunction) or the members of UpdateFunctionCode. */
-export function unpackCode(code: Wire, codeRoot: string, functionName: string): UnpackedCode {
+/** The zip a code folder was unpacked from is kept beside it (`{codeDir}.zip`), for other nodes to fetch. */
+export function zipPathOf(stateDir: string, codeDir: string): string {
+  return join(stateDir, `${codeDir}.zip`)
+}
+
+export function unpackCode(code: Wire, stateDir: string, functionName: string): UnpackedCode {
   const zip = code['ZipFile']
   if (typeof zip === 'string') {
     const bytes = Buffer.from(zip, 'base64')
     if (bytes.length > MAX_ZIP_BYTES) throw new ControlPlaneError('RequestTooLargeException', `Zipped code is larger than ${MAX_ZIP_BYTES} bytes`)
     const sha = createHash('sha256').update(bytes).digest()
-    const codeDir = join(codeRoot, functionName, sha.toString('hex'))
-    if (!existsSync(codeDir)) unzipInto(bytes, codeDir)
+    const codeDir = join('functions', functionName, sha.toString('hex'))
+    ensureUnpacked(bytes, stateDir, codeDir)
     return { codeDir, codeSha256: sha.toString('base64'), codeSize: bytes.length }
   }
   const bucket = code['S3Bucket']
@@ -49,7 +55,17 @@ export function unpackCode(code: Wire, codeRoot: string, functionName: string): 
   throw invalid('Code needs ZipFile, or S3Bucket "hot-reload" with S3Key a local folder')
 }
 
-function unzipInto(bytes: Buffer, codeDir: string): void {
+/** Unpacks `bytes` at `codeDir` (relative to `stateDir`) unless already there, keeping the zip beside it. */
+export function ensureUnpacked(bytes: Uint8Array, stateDir: string, codeDir: string): void {
+  const target = join(stateDir, codeDir)
+  if (existsSync(target)) return
+  unzipInto(bytes, target)
+  const zip = zipPathOf(stateDir, codeDir)
+  writeFileSync(`${zip}.${process.pid}.tmp`, bytes)
+  renameSync(`${zip}.${process.pid}.tmp`, zip)
+}
+
+function unzipInto(bytes: Uint8Array, codeDir: string): void {
   let entries: Record<string, Uint8Array>
   try {
     entries = unzipSync(bytes)

@@ -5,6 +5,7 @@
  * only Node.js runtimes are accepted. Wire members are PascalCase, as Lambda's are.
  */
 import { randomUUID } from 'node:crypto'
+import { resolve } from 'node:path'
 import type { OpContext, OpResult } from './context.js'
 import { ControlPlaneError } from './errors.js'
 import { unpackCode } from './lambda-code.js'
@@ -27,7 +28,8 @@ export interface LambdaInput {
   readonly params: Readonly<Record<string, string>>
   readonly query: URLSearchParams
   readonly body: Wire
-  readonly codeRoot: string
+  /** The state folder (code is unpacked below it). */
+  readonly stateDir: string
   /** Function names the config file defines (CreateFunction refuses them). */
   readonly fileFunctions: ReadonlyMap<string, string>
 }
@@ -88,7 +90,7 @@ export const lambdaOperations = {
     m.str('Runtime', { required: true })
     m.str('Handler', { required: true })
     if (m.str('PackageType', { oneOf: ['Zip', 'Image'] }) === 'Image') throw invalid('PackageType Image is not served by Gatehouse: use Zip')
-    const code = unpackCode(m.obj('Code', { required: true }) as Wire, input.codeRoot, name)
+    const code = unpackCode(m.obj('Code', { required: true }) as Wire, input.stateDir, name)
     const configuration: Wire = {
       FunctionName: name,
       FunctionArn: functionArnOf(ctx, name),
@@ -117,7 +119,7 @@ export const lambdaOperations = {
   UpdateFunctionCode(ctx: OpContext, input: LambdaInput): OpResult {
     const name = input.name as string
     const fn = lookupFunction(ctx, name)
-    const code = unpackCode(input.body, input.codeRoot, name)
+    const code = unpackCode(input.body, input.stateDir, name)
     ctx.state.functions[name] = { ...fn, codeDir: code.codeDir }
     Object.assign(fn.configuration, { CodeSize: code.codeSize, CodeSha256: code.codeSha256, LastModified: lastModified(ctx.now), RevisionId: randomUUID() })
     return { status: 200, body: fn.configuration }
@@ -130,7 +132,7 @@ export const lambdaOperations = {
   },
   GetFunction(ctx: OpContext, input: LambdaInput): OpResult {
     const fn = lookupFunction(ctx, input.name as string)
-    return { status: 200, body: { Configuration: fn.configuration, Code: { RepositoryType: 'S3', Location: `file://${fn.codeDir}` }, Tags: fn.tags } }
+    return { status: 200, body: { Configuration: fn.configuration, Code: { RepositoryType: 'S3', Location: `file://${resolve(input.stateDir, fn.codeDir)}` }, Tags: fn.tags } }
   },
   GetFunctionConfiguration(ctx: OpContext, input: LambdaInput): OpResult {
     return { status: 200, body: lookupFunction(ctx, input.name as string).configuration }

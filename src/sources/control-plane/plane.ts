@@ -9,10 +9,10 @@ import { extname } from 'node:path'
 import type { GatehouseConfig, InvokeResult } from '../../model/index.js'
 import type { FileApi, ImportResult, OpContext } from './context.js'
 import { buildDocument, type FileView, type PlaneDocument } from './document.js'
-import { badRequest } from './errors.js'
+import { badRequest, ControlPlaneError } from './errors.js'
 import { cloneState, type PlaneState, type Wire } from './state.js'
 import { autoDeploy } from './stages.js'
-import type { StateStore } from './store.js'
+import type { SaveOutcome, StateStore } from './store.js'
 
 export type ApplyResult = { readonly ok: true } | { readonly ok: false; readonly messages: readonly string[] }
 
@@ -28,22 +28,55 @@ export interface ControlPlaneHost {
   invoke(functionName: string, payload: string, timeoutMs: number): Promise<InvokeResult | undefined>
 }
 
+/** Times a change is replayed when other nodes keep writing first (cluster mode). */
+export const MAX_CONFLICT_RETRIES = 10
+
 export class ControlPlane {
-  readonly store: StateStore
+  #store: StateStore | undefined
   #host: ControlPlaneHost | undefined
   #state: PlaneState | undefined
   /** The draft being applied: the document the gateway builds while a change is in flight. */
   #pending: PlaneState | undefined
   #queue: Promise<unknown> = Promise.resolve()
 
-  constructor(store: StateStore) {
-    this.store = store
+  /** Loads the saved state; call before the gateway's first build. */
+  async open(host: ControlPlaneHost, store: StateStore): Promise<void> {
+    this.#host = host
+    this.#store = store
+    this.#state = await store.load()
+    store.watch?.(() => void this.refresh())
   }
 
-  /** Loads the saved state; call before the gateway's first build. */
-  async open(host: ControlPlaneHost): Promise<void> {
-    this.#host = host
-    this.#state = await this.store.load()
+  get store(): StateStore {
+    if (this.#store === undefined) throw new Error('Bug: the control plane is not open')
+    return this.#store
+  }
+
+  async close(): Promise<void> {
+    await this.#store?.close()
+    this.#store = undefined
+  }
+
+  /** Another node changed the state: load it and serve it. */
+  refresh(): Promise<void> {
+    const run = this.#queue.then(async () => {
+      const state = await this.store.load()
+      const applied = await this.#serve(state)
+      // What another node acknowledged is the state, even if this node cannot serve it (its own log says why).
+      this.#state = state
+      void applied
+    })
+    this.#queue = run.catch(() => undefined)
+    return run
+  }
+
+  async #serve(state: PlaneState): Promise<ApplyResult> {
+    this.#pending = state
+    try {
+      return await this.host.reload()
+    } finally {
+      this.#pending = undefined
+    }
   }
 
   get state(): PlaneState {
@@ -76,33 +109,38 @@ export class ControlPlane {
   /** Runs a change: draft, auto-deploy, apply, save; then the draft is the state. */
   mutate<T>(op: (ctx: OpContext) => T | Promise<T>): Promise<T> {
     const run = this.#queue.then(async () => {
-      const draft = cloneState(this.state)
-      const ctx = this.context(draft)
-      const result = await op(ctx)
-      for (const apiId of ctx.touched) {
-        const api = draft.apis[apiId]
-        if (api !== undefined) autoDeploy(ctx, api)
+      for (let attempt = 0; ; attempt++) {
+        const draft = cloneState(this.state)
+        const ctx = this.context(draft)
+        const result = await op(ctx)
+        for (const apiId of ctx.touched) {
+          const api = draft.apis[apiId]
+          if (api !== undefined) autoDeploy(ctx, api)
+        }
+        const applied = await this.#serve(draft)
+        if (!applied.ok) {
+          // The running snapshot was kept; the draft is dropped.
+          throw badRequest(applied.messages.length > 0 ? applied.messages.join('; ') : 'The change could not be applied')
+        }
+        let outcome: SaveOutcome
+        try {
+          outcome = await this.store.save(draft)
+        } catch (err) {
+          // Not acknowledged, so not served either: back to the saved state.
+          await this.host.reload()
+          throw err
+        }
+        if (outcome === 'saved') {
+          this.#state = draft
+          return result
+        }
+        // Another node wrote first: replay the operation on its state.
+        this.#state = await this.store.load()
+        if (attempt >= MAX_CONFLICT_RETRIES) {
+          await this.host.reload()
+          throw new ControlPlaneError('TooManyRequestsException', 'Other nodes kept changing the state; try again', { limitType: 'ConcurrentModification' })
+        }
       }
-      this.#pending = draft
-      let applied: ApplyResult
-      try {
-        applied = await this.host.reload()
-      } finally {
-        this.#pending = undefined
-      }
-      if (!applied.ok) {
-        // The running snapshot was kept; the draft is dropped.
-        throw badRequest(applied.messages.length > 0 ? applied.messages.join('; ') : 'The change could not be applied')
-      }
-      try {
-        await this.store.save(draft)
-      } catch (err) {
-        // Not acknowledged, so not served either: back to the saved state.
-        await this.host.reload()
-        throw err
-      }
-      this.#state = draft
-      return result
     })
     this.#queue = run.catch(() => undefined)
     return run

@@ -34,7 +34,7 @@ export interface ApiState extends ApiDefinitionState {
 export interface FunctionState {
   /** `FunctionConfiguration` as Lambda returns it (PascalCase members). */
   readonly configuration: Wire
-  /** Folder the handler path is resolved in: an unpacked zip in the state folder, or a local path. */
+  /** Folder the handler path is resolved in: an unpacked zip (relative to the state folder), or an absolute local path. */
   readonly codeDir: string
   /** Recorded `AddPermission` statements by `Sid`. */
   readonly policy: Record<string, Wire>

@@ -11,23 +11,26 @@ import { emptyState, type PlaneState } from './state.js'
 
 export const STATE_FILE = 'state.json'
 
+/** `conflict`: another node wrote first (cluster mode); reload and replay. */
+export type SaveOutcome = 'saved' | 'conflict'
+
 export interface StateStore {
   /** The saved state, or an empty one when nothing was saved yet. Throws naming the file when it cannot be read. */
   load(): Promise<PlaneState>
-  save(state: PlaneState): Promise<void>
-  /** Where function code is unpacked. */
-  readonly codeRoot: string
+  save(state: PlaneState): Promise<SaveOutcome>
+  /** Calls `onChange` when another node changed the state (cluster mode only). */
+  watch?(onChange: () => void): void
+  /** The state folder: function code is unpacked below it (`functions/`), on every node. */
+  readonly dir: string
   close(): Promise<void>
 }
 
 export class FolderStateStore implements StateStore {
   readonly dir: string
-  readonly codeRoot: string
   #counter = 0
 
   constructor(dir: string) {
     this.dir = dir
-    this.codeRoot = join(dir, 'functions')
   }
 
   async load(): Promise<PlaneState> {
@@ -45,7 +48,7 @@ export class FolderStateStore implements StateStore {
     return parsed as PlaneState
   }
 
-  async save(state: PlaneState): Promise<void> {
+  async save(state: PlaneState): Promise<SaveOutcome> {
     mkdirSync(this.dir, { recursive: true })
     const file = join(this.dir, STATE_FILE)
     const temporary = `${file}.${process.pid}.${++this.#counter}.tmp`
@@ -64,6 +67,7 @@ export class FolderStateStore implements StateStore {
     } finally {
       closeSync(dirFd)
     }
+    return 'saved'
   }
 
   async close(): Promise<void> {}
