@@ -66,14 +66,15 @@ export async function handleControlPlaneRequest(plane: ControlPlane, req: Incomi
 async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = []
   let size = 0
+  // An oversized body is read to its end and dropped, so the client receives the 413 instead
+  // of a reset connection (leaving the loop early would destroy the socket).
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length
-    if (size > MAX_BODY_BYTES) {
-      req.resume()
-      throw new ControlPlaneError('PayloadTooLargeException', `Request body is larger than ${MAX_BODY_BYTES} bytes`)
-    }
-    chunks.push(chunk)
+    if (size <= MAX_BODY_BYTES) chunks.push(chunk)
+    // Past twice the limit the client is not going to stop: cut it off.
+    else if (size > 2 * MAX_BODY_BYTES) req.destroy()
   }
+  if (size > MAX_BODY_BYTES) throw new ControlPlaneError('PayloadTooLargeException', `Request body is larger than ${MAX_BODY_BYTES} bytes`)
   return Buffer.concat(chunks)
 }
 

@@ -57,6 +57,10 @@ test('errors have the wire form of spec 12.6', async (t) => {
   assert.equal(notImplemented.status, 400)
   assert.match(notImplemented.json<{ message: string }>().message, /VPC links are not served by Gatehouse/)
 
+  const huge = await http(`${gateway.adminUrl}/v2/apis`, { method: 'POST', body: Buffer.alloc(71 * 1024 * 1024, 0x20) })
+  assert.equal(huge.status, 413)
+  assert.equal(huge.headers['x-amzn-errortype'], 'PayloadTooLargeException')
+
   const created = await http(`${gateway.adminUrl}/v2/apis`, { method: 'POST', body: JSON.stringify({ name: 'still-up', protocolType: 'HTTP' }) })
   assert.equal(created.status, 201, 'the gateway keeps serving after bad requests')
   const deleted = await http(`${gateway.adminUrl}/v2/apis/${created.json<{ apiId: string }>().apiId}`, { method: 'DELETE' })
