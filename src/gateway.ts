@@ -216,7 +216,12 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     for (const warning of snapshot.config.warnings) logger.warn(formatIssue(warning))
   }
 
-  const reloadNow = async (): Promise<ReloadResult> => {
+  /**
+   * `fromControlPlane`: the change came through the control plane, whose functions change only
+   * by `UpdateFunctionCode` (a new code folder): their modules are not loaded in a scratch
+   * environment first, as Lambda accepts broken code and fails at invocation.
+   */
+  const reloadNow = async (fromControlPlane = false): Promise<ReloadResult> => {
     // A reload queued behind stop(), or fired by a watcher event during it, has nothing to do.
     if (holder === undefined || stopping) return { ok: false, issues: [] }
     const built = build()
@@ -229,7 +234,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     }
     // Handler modules are loaded in a scratch environment first, so a broken edit is named
     // now, with its file and line, rather than at the function's next cold start.
-    const broken = await checkHandlers(built.snapshot.config)
+    const broken = fromControlPlane ? [] : await checkHandlers(built.snapshot.config)
     if (stopping) {
       await destroy(built.snapshot)
       return { ok: false, issues: [] }
@@ -256,6 +261,14 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     const { apis, websocketApis, pools } = built.snapshot
     logger.info('Configuration reloaded', { apis: apis.size + websocketApis.size, httpApis: apis.size, websocketApis: websocketApis.size, functions: pools.size })
     return broken.length === 0 ? { ok: true } : { ok: true, brokenHandlers: broken.map((p) => p.issue) }
+  }
+
+  // Reloads are serialised; a change during a reload triggers one more afterwards.
+  const queueReload = (fromControlPlane: boolean): Promise<ReloadResult> => {
+    const next = () => reloadNow(fromControlPlane)
+    const run = (reloading ?? Promise.resolve({ ok: true } as ReloadResult)).then(next, next)
+    reloading = run
+    return run
   }
 
   const gateway: Gateway = {
@@ -294,7 +307,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
             return fileConfig
           },
           reload: async () => {
-            const result = await gateway.reload()
+            const result = await queueReload(true)
             return result.ok ? { ok: true } : { ok: false, messages: result.issues.map((i) => formatIssue(i)) }
           },
           invoke: async (name, payload, timeoutMs) => holder?.current.pools.get(name)?.invoke(payload, timeoutMs),
@@ -385,10 +398,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       }
     },
     reload() {
-      // Reloads are serialised; a change during a reload triggers one more afterwards.
-      const run = (reloading ?? Promise.resolve({ ok: true } as ReloadResult)).then(reloadNow, reloadNow)
-      reloading = run
-      return run
+      return queueReload(false)
     },
     async stop() {
       if (holder === undefined || plane === undefined) return
