@@ -178,7 +178,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   // Replaced snapshots whose environments may still be finishing invocations.
   const retired = new Set<RuntimeSnapshot>()
 
-  const build = (): { snapshot: RuntimeSnapshot } | { issues: readonly ConfigIssue[]; sourceFiles: readonly string[] } => {
+  /** `fromControlPlane`: functions defined exactly as before keep their pools (and warm environments). */
+  const build = (fromControlPlane = false): { snapshot: RuntimeSnapshot } | { issues: readonly ConfigIssue[]; sourceFiles: readonly string[] } => {
     const loaded = load()
     if (!loaded.ok) return loaded
     if (limiter === undefined) {
@@ -201,7 +202,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     } else if (loaded.config.redis?.url !== undefined && ownedLimiter === undefined && options.limiter === undefined) {
       logger.warn('redis.url was added to the config: restart to share throttling through Redis')
     }
-    return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams, localEndpoint, budget }) }
+    const reuse = fromControlPlane && holder !== undefined ? { reusePools: holder.current.pools } : {}
+    return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams, localEndpoint, budget, ...reuse }) }
   }
 
   /** Says at start who may call `@connections` when no `iam` credentials can verify signatures. */
@@ -224,7 +226,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   const reloadNow = async (fromControlPlane = false): Promise<ReloadResult> => {
     // A reload queued behind stop(), or fired by a watcher event during it, has nothing to do.
     if (holder === undefined || stopping) return { ok: false, issues: [] }
-    const built = build()
+    const built = build(fromControlPlane)
     if ('issues' in built) {
       logger.error('Reload failed; still serving the previous configuration', { problems: built.issues.length })
       for (const issue of built.issues) logger.error(`  ${formatIssue(issue)}`)
@@ -244,8 +246,10 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       logger.error(`  ${formatIssue(problem.issue)}`)
     }
     const previous = holder.swap(built.snapshot)
-    retire(previous)
-    for (const old of retired) if ([...old.pools.values()].every((p) => p.size === 0)) retired.delete(old)
+    retire(previous, built.snapshot)
+    // A replaced snapshot is kept until its own pools (not those the new one kept) are empty.
+    const current = new Set(built.snapshot.pools.values())
+    for (const old of retired) if ([...old.pools.values()].every((p) => p.size === 0 || current.has(p))) retired.delete(old)
     retired.add(previous)
     // New handshakes use the new certificates and truststores at once.
     if (plane?.https != null) applySnapshotToHttpsListener(plane.https, built.snapshot)

@@ -14,6 +14,7 @@ import { lambdaRouteIntegration } from '../websocket/index.js'
 import { compileTemplate, type Template } from '../websocket/index.js'
 import { websocketContextVariable, type WebSocketLogRecord } from '../websocket/index.js'
 import { mockRouteIntegration, type CompiledTemplates } from '../websocket/index.js'
+import type { FunctionDefinition, FunctionPoolHandle } from '../model/index.js'
 import type { DomainNameDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, WebSocketIntegrationDefinition, WebSocketTemplatesDefinition, RequestAuthorizerDefinition, StageDefinition } from '../model/index.js'
 import { DEFAULT_STAGE_NAME } from '../config/index.js'
 import { resolveFunctionName, substituteStageVariables } from '../config/index.js'
@@ -39,6 +40,12 @@ export interface CompileOptions extends Omit<FunctionPoolOptions, 'region' | 'ba
   readonly upstreams: UpstreamAgents
   readonly sinks: AccessLogSinks
   readonly metrics: MetricsRegistry
+  /**
+   * The running snapshot's pools, which functions defined exactly as before keep (warm
+   * environments survive the change). Given for control-plane changes only: a file reload
+   * starts fresh pools, as a handler's own imports may have changed on disk.
+   */
+  readonly reusePools?: ReadonlyMap<string, FunctionPoolHandle>
 }
 
 /** The bucket key of the account-level throttle, shared by every API. */
@@ -56,7 +63,9 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
       ? null
       : { accessKeyId: firstIam.accessKeyId, secretAccessKey: firstIam.secretAccessKey, ...(firstIam.sessionToken !== undefined ? { sessionToken: firstIam.sessionToken } : {}) }
   for (const fn of config.functions.values()) {
-    pools.set(fn.name, new FunctionPool(fn, { ...options, region: config.region, baseDir: config.baseDir, executionCredentials }))
+    const previous = options.reusePools?.get(fn.name)
+    const reused = previous instanceof FunctionPool && sameFunction(previous.fn, fn) ? previous : undefined
+    pools.set(fn.name, reused ?? new FunctionPool(fn, { ...options, region: config.region, baseDir: config.baseDir, executionCredentials }))
   }
   const apis = new Map<string, CompiledApi>()
   for (const api of config.apis) {
@@ -332,8 +341,23 @@ function poolFor(uri: string, stage: StageDefinition, pools: ReadonlyMap<string,
 }
 
 /** Stops a replaced snapshot's environments once their invocations finish. */
-export function retire(snapshot: RuntimeSnapshot): void {
-  for (const pool of snapshot.pools.values()) pool.close()
+/** Closes the pools of a replaced snapshot, except those its successor `next` kept. */
+export function retire(snapshot: RuntimeSnapshot, next?: RuntimeSnapshot): void {
+  const kept = new Set(next?.pools.values() ?? [])
+  for (const pool of snapshot.pools.values()) if (!kept.has(pool)) pool.close()
+}
+
+/** Whether a pool built for `a` runs `b` unchanged (everything an environment is started with). */
+function sameFunction(a: FunctionDefinition, b: FunctionDefinition): boolean {
+  return (
+    a.name === b.name &&
+    a.handlerFile === b.handlerFile &&
+    a.exportPath.join('.') === b.exportPath.join('.') &&
+    a.timeoutSeconds === b.timeoutSeconds &&
+    a.memorySize === b.memorySize &&
+    a.reservedConcurrency === b.reservedConcurrency &&
+    JSON.stringify(a.environment) === JSON.stringify(b.environment)
+  )
 }
 
 /** Ends every environment of a snapshot now. */

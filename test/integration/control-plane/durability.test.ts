@@ -20,7 +20,7 @@ import {
   TagResourceCommand,
   UpdateApiCommand,
 } from '@aws-sdk/client-apigatewayv2'
-import { CreateFunctionCommand } from '@aws-sdk/client-lambda'
+import { CreateFunctionCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda'
 import { spawnCli } from '../../helpers/cli.js'
 import { http } from '../../helpers/http.js'
 import { apiHost, DUMMY_CREDENTIALS, startControlPlane, zipOf } from '../../helpers/control-plane.js'
@@ -130,4 +130,22 @@ test('ResetAuthorizersCache empties the cache of a Lambda authorizer with a TTL'
   assert.equal(await ask(), first, 'the decision is cached for the TTL')
   await apigw.send(new ResetAuthorizersCacheCommand({ ApiId, StageName: '$default' }))
   assert.notEqual(await ask(), first, 'a new decision after the reset')
+})
+
+const WARM = `import { randomUUID } from 'node:crypto'
+const environment = randomUUID()
+export const handler = async () => ({ statusCode: 200, body: environment })
+`
+
+test('a control-plane change keeps the warm environments of functions it does not change; new code starts new ones', async (t) => {
+  const { apigw, lambda, url } = await startControlPlane(t)
+  await lambda.send(new CreateFunctionCommand({ FunctionName: 'warm', Runtime: 'nodejs20.x', Role: 'r', Handler: 'index.handler', Code: { ZipFile: zipOf({ 'index.mjs': WARM }) } }))
+  const { ApiId } = await apigw.send(new CreateApiCommand({ Name: 'warm', ProtocolType: 'HTTP', Target: 'arn:aws:lambda:us-east-1:123456789012:function:warm', RouteKey: 'GET /warm' }))
+  const ask = async () => (await http(`${url}/warm`, { headers: { host: apiHost(ApiId as string) } })).text
+  const first = await ask()
+  await apigw.send(new CreateRouteCommand({ ApiId, RouteKey: 'GET /other' }))
+  await apigw.send(new UpdateApiCommand({ ApiId, Description: 'changed' }))
+  assert.equal(await ask(), first, 'the same environment answers after the changes')
+  await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'warm', ZipFile: zipOf({ 'index.mjs': WARM + '// v2\n' }) }))
+  assert.notEqual(await ask(), first, 'new code runs in a new environment')
 })
