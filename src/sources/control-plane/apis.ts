@@ -3,7 +3,7 @@
  * APIs: create (with quick create), get, list (with the config file's APIs), update, delete,
  * CORS. Defaults and derived values of spec 12.4.
  */
-import { apiOf, created, noContent, ok, page, rejectMembers, type FileApi, type OpContext, type OpInput, type OpResult } from './context.js'
+import { apiOf, created, noContent, ok, page, rejectMembers, type OpContext, type OpInput, type OpResult } from './context.js'
 import { badRequest } from './errors.js'
 import { isoNow, newId } from './ids.js'
 import { createIntegrationIn, isLambdaUri, updateIntegrationIn } from './integrations.js'
@@ -54,20 +54,6 @@ function applyApiSettings(m: Members, next: Wire, http: boolean): void {
   const keyExpression = m.str('apiKeySelectionExpression', { oneOf: ['$request.header.x-api-key', '$context.authorizer.usageIdentifierKey'] })
   assign(next, 'apiKeySelectionExpression', keyExpression)
   assign(next, 'corsConfiguration', cors(m.members('corsConfiguration')))
-}
-
-/** The Api shape of an API the config file defines (listed with the control plane's own). */
-export function fileApiShape(ctx: OpContext, api: FileApi): Wire {
-  return {
-    apiEndpoint: endpointOf(ctx, api.apiId, api.protocolType),
-    apiId: api.apiId,
-    apiKeySelectionExpression: DEFAULT_API_KEY_SELECTION_EXPRESSION,
-    disableExecuteApiEndpoint: false,
-    name: api.name,
-    protocolType: api.protocolType,
-    routeSelectionExpression: api.protocolType === 'HTTP' ? HTTP_ROUTE_SELECTION_EXPRESSION : '$request.body.action',
-    tags: { 'gatehouse:source': api.file },
-  }
 }
 
 export function endpointOf(ctx: OpContext, apiId: string, protocol: unknown): string {
@@ -130,12 +116,10 @@ export const apiOperations = {
   },
   GetApi(ctx: OpContext, { params }: OpInput): OpResult {
     const apiId = params['apiId'] as string
-    const file = ctx.fileApis.get(apiId)
-    if (file !== undefined && ctx.state.apis[apiId] === undefined) return ok(fileApiShape(ctx, file))
     return ok(apiOf(ctx, apiId, false).api)
   },
   GetApis(ctx: OpContext, { query }: OpInput): OpResult {
-    const items = [...[...ctx.fileApis.values()].map((f) => fileApiShape(ctx, f)), ...Object.values(ctx.state.apis).map((a) => a.api)]
+    const items = [...[...ctx.fileApis.values()].map((f) => f.view().api), ...Object.values(ctx.state.apis).map((a) => a.api)]
     return ok(page(items, query))
   },
   UpdateApi(ctx: OpContext, { params, body }: OpInput): OpResult {

@@ -13,6 +13,8 @@ export interface FileApi {
   readonly protocolType: 'HTTP' | 'WEBSOCKET'
   /** The config file that defines it (named when an update or delete is refused). */
   readonly file: string
+  /** Its resources in the wire shape, for reads. */
+  view(): ApiState
 }
 
 export interface OpContext {
@@ -62,6 +64,7 @@ export function apiOf(ctx: OpContext, apiId: string, forWrite = true): ApiState 
   if (api !== undefined) return api
   const file = ctx.fileApis.get(apiId)
   if (file !== undefined && forWrite) throw badRequest(`API ${apiId} is defined in ${file.file}; change it there (the control plane only changes APIs it created)`)
+  if (file !== undefined) return file.view()
   throw notFound(`Invalid API identifier specified ${ctx.accountId}:${apiId}`, 'Api')
 }
 

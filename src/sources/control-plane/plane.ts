@@ -9,6 +9,7 @@ import { extname } from 'node:path'
 import type { GatehouseConfig, InvokeResult } from '../../model/index.js'
 import type { FileApi, ImportResult, OpContext } from './context.js'
 import { buildDocument, type FileView, type PlaneDocument } from './document.js'
+import { fileApiState } from './file-apis.js'
 import { badRequest, ControlPlaneError } from './errors.js'
 import { cloneState, type PlaneState, type Wire } from './state.js'
 import { autoDeploy } from './stages.js'
@@ -162,8 +163,9 @@ export function fileViewOf(config: GatehouseConfig): FileView {
   }
   const file = config.configFile ?? '<config object>'
   const apis = new Map<string, FileApi>()
-  for (const api of config.apis) apis.set(api.apiId, { apiId: api.apiId, name: api.name, protocolType: 'HTTP', file })
-  for (const api of config.websocketApis) apis.set(api.apiId, { apiId: api.apiId, name: api.name, protocolType: 'WEBSOCKET', file })
+  for (const api of [...config.apis, ...config.websocketApis]) {
+    apis.set(api.apiId, { apiId: api.apiId, name: api.name, protocolType: api.protocolType, file, view: () => fileApiState(api, config.region) })
+  }
   const iam =
     config.iam === null
       ? undefined

@@ -5,7 +5,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { CreateApiCommand, CreateRouteCommand, DeleteApiCommand, GetApisCommand, UpdateApiCommand, ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
+import { CreateApiCommand, CreateRouteCommand, DeleteApiCommand, GetApisCommand, GetIntegrationCommand, GetRoutesCommand, GetStagesCommand, UpdateApiCommand, ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
 import {
   AddPermissionCommand,
   CreateFunctionCommand,
@@ -178,6 +178,13 @@ test('APIs of the config file are listed beside the control plane\'s, and refuse
     return true
   })
   await assert.rejects(apigw.send(new DeleteApiCommand({ ApiId: 'fromfile01' })), { name: 'BadRequestException' })
+  // Reads see the file's API in the wire shape.
+  const fileRoutes = await apigw.send(new GetRoutesCommand({ ApiId: 'fromfile01' }))
+  assert.deepEqual(fileRoutes.Items?.map((r) => [r.RouteKey, r.Target, r.AuthorizationType]), [['GET /file', 'integrations/app', 'NONE']])
+  const fileIntegration = await apigw.send(new GetIntegrationCommand({ ApiId: 'fromfile01', IntegrationId: 'app' }))
+  assert.equal(fileIntegration.IntegrationType, 'AWS_PROXY')
+  assert.equal(fileIntegration.PayloadFormatVersion, '2.0')
+  assert.deepEqual((await apigw.send(new GetStagesCommand({ ApiId: 'fromfile01' }))).Items?.map((st) => st.StageName), ['$default'])
   await assert.rejects(apigw.send(new CreateRouteCommand({ ApiId: 'fromfile01', RouteKey: 'GET /x' })), { name: 'BadRequestException' })
   // Both serve; the control plane's API uses the file's function.
   assert.equal((await http(`${gateway.url}/file`, { headers: { host: apiHost('fromfile01') } })).status, 200)
