@@ -32,6 +32,7 @@ function applyIntegration(api: ApiState, m: Members, current: Wire | undefined):
   assign(next, 'integrationType', m.str('integrationType', { required: current === undefined, oneOf: http ? HTTP_TYPES : WEBSOCKET_TYPES }))
   const type = next['integrationType'] as string
   if (type === 'AWS') throw badRequest('integrationType AWS (non-proxy Lambda) is not served by Gatehouse; use AWS_PROXY')
+  if (m.has('integrationSubtype')) throw badRequest('AWS service integrations (integrationSubtype) are not served by Gatehouse')
   assign(next, 'integrationUri', m.str('integrationUri'))
   assign(next, 'integrationMethod', m.str('integrationMethod'))
   assign(next, 'payloadFormatVersion', m.str('payloadFormatVersion', { oneOf: ['1.0', '2.0'] }))

@@ -114,6 +114,12 @@ test('routes, integrations, authorizers, stages and deployments are validated as
     400
   )
   await rejects(apigw.send(new CreateIntegrationCommand({ ApiId, IntegrationType: 'AWS_PROXY', IntegrationUri: LAMBDA, PayloadFormatVersion: '2.0', TemplateSelectionExpression: 'x' })), 'BadRequestException', 'templateSelectionExpression is not supported for HTTP APIs', 400)
+  await rejects(
+    apigw.send(new CreateIntegrationCommand({ ApiId, IntegrationType: 'AWS_PROXY', IntegrationSubtype: 'SQS-SendMessage', PayloadFormatVersion: '1.0', RequestParameters: { QueueUrl: 'q', MessageBody: 'b' } })),
+    'BadRequestException',
+    'AWS service integrations (integrationSubtype) are not served by Gatehouse',
+    400
+  )
 
   await rejects(apigw.send(new CreateAuthorizerCommand({ ApiId, AuthorizerType: 'JWT', Name: 'jwt', IdentitySource: ['$request.header.Authorization'] })), 'BadRequestException', 'jwtConfiguration.issuer is required for JWT authorizers', 400)
   await rejects(
