@@ -100,7 +100,12 @@ export function deploy(ctx: OpContext, api: ApiState, options: { autoDeployed: b
  */
 export function autoDeploy(ctx: OpContext, api: ApiState): void {
   const stages = Object.values(api.stages).filter((s) => s['autoDeploy'] === true)
-  if (stages.length === 0 || Object.keys(api.routes).length === 0) return
+  if (stages.length === 0) return
+  if (Object.keys(api.routes).length === 0) {
+    // As AWS: the automatic deployment fails and the stage keeps serving its last deployment.
+    for (const stage of stages) stage['lastDeploymentStatusMessage'] = NO_ROUTES_MESSAGE
+    return
+  }
   const deployment = deploy(ctx, api, { autoDeployed: true })
   for (const stage of stages) {
     stage['deploymentId'] = deployment['deploymentId']
