@@ -22,6 +22,8 @@ export const REDIS_CODE_PREFIX = '{gatehouse-control-plane}:code:'
 export const REDIS_CHANGED_CHANNEL = 'gatehouse-control-plane:changed'
 /** How often a node checks the revision besides pub/sub `[EMU]`: a change is live everywhere within about a second. */
 export const REVISION_POLL_MS = 1000
+/** How long a node's start waits for Redis to hand it the state (as the throttle's wait at start). */
+export const REDIS_STATE_STARTUP_WAIT_MS = 3000
 
 const COMPARE_AND_SET = `
 local current = tonumber(redis.call('GET', KEYS[2]) or '0')
@@ -38,6 +40,7 @@ export class RedisStateStore implements StateStore {
   readonly #subscriber: RedisClient
   readonly #logger: Logger
   #revision = 0
+  #started = false
   #poll: NodeJS.Timeout | undefined
   /** Code keys known to be in Redis already. */
   readonly #uploaded = new Set<string>()
@@ -56,7 +59,26 @@ export class RedisStateStore implements StateStore {
     return this.#revision
   }
 
+  /**
+   * At start, a Redis that does not answer within `REDIS_STATE_STARTUP_WAIT_MS` does not hold the
+   * gateway up: it starts with no control-plane APIs, and the revision check loads them once
+   * Redis answers (a write meanwhile waits for Redis, then replays on its state).
+   */
   async load(): Promise<PlaneState> {
+    if (this.#started) return this.#load()
+    this.#started = true
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), REDIS_STATE_STARTUP_WAIT_MS)))
+    const loading = this.#load()
+    loading.catch(() => undefined)
+    const first = await Promise.race([loading, timeout])
+    clearTimeout(timer)
+    if (first !== 'timeout') return first
+    this.#logger.warn(`Redis did not answer within ${REDIS_STATE_STARTUP_WAIT_MS} ms: serving no control-plane APIs until it does`)
+    return emptyState()
+  }
+
+  async #load(): Promise<PlaneState> {
     const [[, text], [, revision]] = ((await this.#commands.multi().get(REDIS_STATE_KEY).get(REDIS_REVISION_KEY).exec()) ?? []) as [[unknown, string | null], [unknown, string | null]]
     const state = text === null ? emptyState() : (JSON.parse(text) as PlaneState)
     for (const fn of Object.values(state.functions)) {

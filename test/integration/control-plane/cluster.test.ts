@@ -36,3 +36,18 @@ test('a change made through one node is live on every node, and a node started l
   const res = await http(`${c.url}/shared`, { headers: host })
   assert.equal(res.status, 200)
 })
+
+test('a node whose Redis does not answer at start still starts, without control-plane APIs, and writes wait for Redis', async (t) => {
+  const redis = await startRedis(t)
+  await redis.kill()
+  const node = await startControlPlane(t, { gateway: { redis: redis.url } })
+  const listed = await http(`${node.gateway.adminUrl}/v2/apis`)
+  assert.equal(listed.status, 200)
+  assert.deepEqual(listed.json(), { items: [] })
+  const pending = node.apigw.send(new CreateApiCommand({ Name: 'after-outage', ProtocolType: 'HTTP' }))
+  await redis.restart()
+  const created = await pending
+  assert.ok(created.ApiId)
+  const later = await startControlPlane(t, { gateway: { redis: redis.url } })
+  assert.deepEqual((await http(`${later.gateway.adminUrl}/v2/apis`)).json<{ items: { name: string }[] }>().items.map((a) => a.name), ['after-outage'])
+})
