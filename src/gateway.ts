@@ -35,7 +35,7 @@ import { REDIS_STARTUP_WAIT_MS, RedisRateLimiter } from './throttle/index.js'
 import { RedisUrlError, SharedRedis } from './redis/index.js'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { dirname, join, resolve } from 'node:path'
-import { ControlPlane, FolderStateStore, RedisStateStore, handleControlPlaneRequest, isControlPlaneHost, mergeConfigs } from './sources/control-plane/index.js'
+import { ControlPlane, FolderStateStore, RedisStateStore, handleControlPlaneRequest, isControlPlaneRequest, mergeConfigs } from './sources/control-plane/index.js'
 
 export interface GatewayOptions {
   /** Port to listen on; `0` (the default here) picks a free one. The CLI defaults to 3000. */
@@ -344,9 +344,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
           : {
               upgrade: wsPlane.upgrade,
               // The control plane answers on the main port under AWS's own host names.
-              claims: (req) => isControlPlaneHost(req.headers.host) || wsPlane.claims(req),
+              claims: (req) => isControlPlaneRequest(req) || wsPlane.claims(req),
               handle: (req, res) =>
-                isControlPlaneHost(req.headers.host) ? handleControlPlaneRequest(controlPlane, req, res, logger, { loopbackOnly: mainLoopback }) : wsPlane.handle(req, res),
+                isControlPlaneRequest(req) ? handleControlPlaneRequest(controlPlane, req, res, logger, { loopbackOnly: mainLoopback }) : wsPlane.handle(req, res),
             }
       )
       plane.server.listen(options.port ?? 0, host)

@@ -309,7 +309,7 @@ async function serve(configFile: string | undefined, flags: ServeFlags, source: 
   if (gateway.adminUrl !== '') process.stdout.write(`Admin listening on ${gateway.adminUrl} (/healthz, /readyz, /metrics)\n`)
   if (controlPlane !== undefined) {
     const where = gateway.adminUrl !== '' ? `${gateway.adminUrl} and ` : ''
-    process.stdout.write(`Control plane (apigatewayv2, lambda) on ${where}${gateway.url} under host apigateway.${gateway.config.region}.amazonaws.com; state in ${gateway.stateDir}\n`)
+    process.stdout.write(`Control plane (apigatewayv2, lambda) on ${where}${gateway.url} (signed for apigateway or lambda, or under host apigateway.${gateway.config.region}.amazonaws.com); state in ${gateway.stateDir}\n`)
   }
   const reopen = () => {
     logger.info('Received SIGHUP; reopening access-log files')

@@ -29,6 +29,23 @@ export function isControlPlaneHost(host: string | undefined): boolean {
   return host !== undefined && CONTROL_PLANE_HOST.test(host)
 }
 
+/** A SigV4 credential scope naming the apigateway or lambda service (`…/us-east-1/apigateway/aws4_request`). */
+const CONTROL_PLANE_SCOPE = /^AWS4-HMAC-SHA256 Credential=[^/]+\/\d{8}\/[^/]+\/(apigateway|lambda)\/aws4_request/
+
+/**
+ * Whether a request on the main port is for the control plane: AWS's host names, or a
+ * `/v2/…` / `/2015-03-31/…` path signed for the `apigateway` or `lambda` service (what an SDK
+ * or the CLI sends with `--endpoint-url` at the main port). An API route signed for
+ * `execute-api` stays on the data plane.
+ */
+export function isControlPlaneRequest(req: IncomingMessage): boolean {
+  if (isControlPlaneHost(req.headers.host)) return true
+  const url = req.url ?? ''
+  if (!url.startsWith('/v2/') && !url.startsWith('/2015-03-31/')) return false
+  const authorization = req.headers.authorization
+  return authorization !== undefined && CONTROL_PLANE_SCOPE.test(authorization)
+}
+
 type Service = 'apigateway' | 'lambda'
 
 export interface ListenerPolicy {

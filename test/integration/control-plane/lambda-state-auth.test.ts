@@ -5,7 +5,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { existsSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import { CreateApiCommand, CreateRouteCommand, DeleteApiCommand, GetApisCommand, GetIntegrationCommand, GetRoutesCommand, GetStagesCommand, UpdateApiCommand, ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
+import { CreateApiCommand, CreateRouteCommand, DeleteApiCommand, GetApiCommand, GetApisCommand, GetIntegrationCommand, GetRoutesCommand, GetStagesCommand, UpdateApiCommand, ApiGatewayV2Client } from '@aws-sdk/client-apigatewayv2'
 import {
   AddPermissionCommand,
   CreateFunctionCommand,
@@ -13,6 +13,7 @@ import {
   GetFunctionCommand,
   GetPolicyCommand,
   InvokeCommand,
+  LambdaClient,
   ListFunctionsCommand,
   RemovePermissionCommand,
 } from '@aws-sdk/client-lambda'
@@ -143,7 +144,7 @@ test('with iam credentials, requests are SigV4-verified (service apigateway / la
   assert.deepEqual(unsigned.json(), { message: 'Missing Authentication Token' })
 })
 
-test('the main port answers the control plane under apigateway.{region}.amazonaws.com and lambda.{region}.amazonaws.com only', async (t) => {
+test('the main port answers the control plane under apigateway.{region}.amazonaws.com and lambda.{region}.amazonaws.com, or signed for those services', async (t) => {
   const { url, apigw } = await startControlPlane(t)
   const { ApiId } = await apigw.send(new CreateApiCommand({ Name: 'main-port', ProtocolType: 'HTTP' }))
   const viaHost = await http(`${url}/v2/apis/${ApiId}`, { headers: { host: 'apigateway.us-east-1.amazonaws.com' } })
@@ -152,10 +153,16 @@ test('the main port answers the control plane under apigateway.{region}.amazonaw
   const lambdaHost = await http(`${url}/2015-03-31/functions/`, { headers: { host: 'lambda.us-east-1.amazonaws.com' } })
   assert.equal(lambdaHost.status, 200)
   assert.deepEqual(lambdaHost.json(), { Functions: [] })
-  // Any other host is the data plane: /v2/apis is just a path there.
+  // Any other host is the data plane: /v2/apis is just a path there, unless signed for apigateway.
   const dataPlane = await http(`${url}/v2/apis/${ApiId}`, { headers: { host: 'localhost' } })
   assert.equal(dataPlane.status, 404)
   assert.deepEqual(dataPlane.json(), { message: 'Not Found' })
+  const viaMainPort = new ApiGatewayV2Client({ endpoint: url, region: 'us-east-1', credentials: DUMMY_CREDENTIALS, maxAttempts: 1 })
+  t.after(() => viaMainPort.destroy())
+  assert.equal((await viaMainPort.send(new GetApiCommand({ ApiId }))).Name, 'main-port')
+  const lambdaViaMainPort = new LambdaClient({ endpoint: url, region: 'us-east-1', credentials: DUMMY_CREDENTIALS, maxAttempts: 1 })
+  t.after(() => lambdaViaMainPort.destroy())
+  assert.deepEqual((await lambdaViaMainPort.send(new ListFunctionsCommand({}))).Functions, [])
 })
 
 test('APIs of the config file are listed beside the control plane\'s, and refused for changes naming the file', async (t) => {
