@@ -139,8 +139,12 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   const controlPlane = stateDir === undefined ? undefined : new ControlPlane()
   // The file's configuration alone, as last loaded: what the control plane is combined with.
   let fileConfig: GatehouseConfig | undefined
-  const load = (): LoadConfigResult => {
-    const file = loadFile()
+  /**
+   * A control-plane change combines the file's configuration as last loaded (file edits are the
+   * watcher's and `reload()`'s business), so a change does not re-read and re-translate the file.
+   */
+  const load = (fromControlPlane = false): LoadConfigResult => {
+    const file: LoadConfigResult = fromControlPlane && fileConfig !== undefined ? { ok: true, config: fileConfig } : loadFile()
     if (!file.ok || controlPlane === undefined || stateDir === undefined) return file
     const doc = controlPlane.documentFor(file.config)
     const plane = loadConfigObject(doc.raw, stateDir, { apisOptional: true })
@@ -180,7 +184,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
 
   /** `fromControlPlane`: functions defined exactly as before keep their pools (and warm environments). */
   const build = (fromControlPlane = false): { snapshot: RuntimeSnapshot } | { issues: readonly ConfigIssue[]; sourceFiles: readonly string[] } => {
-    const loaded = load()
+    const loaded = load(fromControlPlane)
     if (!loaded.ok) return loaded
     if (limiter === undefined) {
       const url = options.redis ?? loaded.config.redis?.url
