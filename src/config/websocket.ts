@@ -73,12 +73,12 @@ export function checkWebSocketApi(
       for (const field of ['integrationUri', 'requestParameters', 'tlsConfig', 'integrationMethod'] as const) {
         if (input[field] !== undefined) reporter.at(at(d, field), `${field} does not apply to MOCK integrations`)
       }
-      const templates = checkTemplates(input, (field) => at(d, field), reporter)
+      const templates = checkTemplates(input, (field) => at(d, field), reporter, ctx.doc)
       if (templates !== undefined) integrations.set(input.integrationId, { integrationType: 'MOCK', integrationId: input.integrationId, templates, origin: d.origin })
       continue
     }
     let templates: M.WebSocketTemplatesDefinition | null = null
-    if (type === 'HTTP') templates = checkTemplates(input, (field) => at(d, field), reporter) ?? null
+    if (type === 'HTTP') templates = checkTemplates(input, (field) => at(d, field), reporter, ctx.doc) ?? null
     else {
       for (const field of ['requestTemplates', 'templateSelectionExpression', 'integrationResponses'] as const) {
         if (input[field] !== undefined) reporter.at(at(d, field), `${field} apply to MOCK and HTTP integrations only (proxy integrations pass messages through)`)
@@ -212,13 +212,13 @@ export function checkWebSocketApi(
   }
 }
 
-/** Templates of a MOCK or HTTP integration: they compile; response keys are `$default` or `/regex/`. */
-function checkTemplates(input: S.IntegrationInput, at: (field: string) => M.Origin, reporter: Reporter): M.WebSocketTemplatesDefinition | undefined {
+/** Templates of a non-proxy integration: they compile; response keys are `$default` or `/regex/`. */
+function checkTemplates(input: S.IntegrationInput, at: (field: string) => M.Origin, reporter: Reporter, doc: LoadedDocument): M.WebSocketTemplatesDefinition | undefined {
   const before = reporter.count
   const requestTemplates = input.requestTemplates ?? {}
   for (const [key, text] of Object.entries(requestTemplates)) {
     const compiled = compileTemplate(text)
-    if (!compiled.ok) reporter.at(at('requestTemplates'), compiled.reason, key)
+    if (!compiled.ok) reporter.at(templateLine(fieldOrigin(doc, at('requestTemplates'), key), text, compiled.line), compiled.reason)
   }
   const tse = input.templateSelectionExpression
   if (tse !== undefined && tse !== '\\$default' && tse !== '$default' && compileRouteSelection(tse) === null) {
@@ -230,7 +230,10 @@ function checkTemplates(input: S.IntegrationInput, at: (field: string) => M.Orig
     if (key !== '$default' && !isRegexKey(key)) reporter.at(at('integrationResponses'), `integrationResponseKey "${key}" must be $default or a /regex/ (e.g. /2\\d\\d/)`, i)
     for (const [tkey, text] of Object.entries(r.responseTemplates ?? {})) {
       const compiled = compileTemplate(text)
-      if (!compiled.ok) reporter.at(at('integrationResponses'), compiled.reason, `${i}.responseTemplates.${tkey}`)
+      if (!compiled.ok) {
+        const origin = fieldOrigin(doc, fieldOrigin(doc, fieldOrigin(doc, at('integrationResponses'), i), 'responseTemplates'), tkey)
+        reporter.at(templateLine(origin, text, compiled.line), compiled.reason)
+      }
     }
   })
   if (reporter.count > before) return undefined
@@ -239,6 +242,15 @@ function checkTemplates(input: S.IntegrationInput, at: (field: string) => M.Orig
     templateSelectionExpression: tse === undefined || tse === '\\$default' || tse === '$default' ? null : tse,
     integrationResponses: responses.map((r) => ({ integrationResponseKey: r.integrationResponseKey, responseTemplates: r.responseTemplates ?? {} })),
   }
+}
+
+/**
+ * The file line of a template's line `line`: a one-line template sits on its key's line; a
+ * multi-line one is a block scalar (`key: |`) whose first line follows the key.
+ */
+function templateLine(origin: M.Origin, text: string, line: number): M.Origin {
+  if (origin.line === undefined) return origin
+  return { ...origin, line: text.includes('\n') ? origin.line + line : origin.line }
 }
 
 function isRegexKey(key: string): boolean {

@@ -659,6 +659,34 @@ ${FN_INTEGRATION}`,
 `,
     expect: [{ at: '"apis": []', path: '(root)', message: /^cannot parse: / }],
   },
+  {
+    name: 'a VTL error in a WebSocket mapping template names the file line of the template line at fault',
+    text: `apis:
+  - name: chat
+    protocolType: WEBSOCKET
+    routeSelectionExpression: $request.body.action
+    routes:
+      - routeKey: $default
+        target: integrations/m
+    integrations:
+      - integrationId: m
+        integrationType: MOCK
+        requestTemplates:
+          $default: |
+            #set($a = 1)
+            #foreach($i in $input.path('$.x'))$i
+        integrationResponses:
+          - integrationResponseKey: $default
+            responseTemplates:
+              $default: "#include('x.vm')"
+    stages:
+      - stageName: dev
+`,
+    expect: [
+      { at: "#foreach($i in", path: 'apis[0].integrations[0].requestTemplates.$default', message: /^VTL syntax error: #foreach has no #end \(template line 2, column 1\)$/ },
+      { at: "$default: \"#include", path: 'apis[0].integrations[0].integrationResponses[0].responseTemplates.$default', message: /^#include is not a directive API Gateway runs/ },
+    ],
+  },
 ]
 
 for (const c of cases) test(c.name, (t) => runCase(t, c))

@@ -7,8 +7,9 @@
 // bigger message sent in smaller fragments is fine) and the fragmentation of outgoing
 // messages over 32 KB (spec 11.3), checked on the raw socket under the `ws` client.
 //
-// Templates support VTL references only: `$input.body`, `$input.json('$.x')`,
-// `$input.path('$.x')`, `$context.*`, `$stageVariables.*`, also as `${...}` and `$!{...}`.
+// Templates are VTL (test/unit/mapping-template.test.ts covers the language); here, the
+// reference forms `$input.body`, `$input.json('$.x')`, `$input.path('$.x')`, `$context.*`,
+// `$stageVariables.*`, also as `${...}` and `$!{...}`, and directives over real sockets.
 //
 // Provisional (spec [UNCONFIRMED]): a refused `$connect` carries the rendered integration
 // response as its body; a MOCK whose request template gives no statusCode answers 200
@@ -411,22 +412,22 @@ test('config errors: directives, response keys, templates on proxy integrations,
   await ok.start()
   await ok.stop()
 
-  await t.test('#if in a request template', async (t) => {
+  await t.test('a VTL syntax error in a request template names the template line', async (t) => {
     await rejectsConfig(
       t,
-      oneIntegration(mock('x', { $default: '#if($input.path(\'$.a\'))yes#end' }, [['$default', 'ok']])),
-      /VTL directives \(#if, #set, #foreach, \.\.\.\) are not supported/,
+      oneIntegration(mock('x', { $default: 'line one\n#if($input.path(\'$.a\')yes#end' }, [['$default', 'ok']])),
+      /VTL syntax error at template line 2/,
       /requestTemplates/
     )
   })
-  await t.test('#set in a response template', async (t) => {
-    await rejectsConfig(t, oneIntegration(mock('x', { $default: '{}' }, [['$default', '#set($x = 1)$x']])), /VTL directives/, /integrationResponses/)
+  await t.test('a directive API Gateway does not run (#include) in a response template', async (t) => {
+    await rejectsConfig(t, oneIntegration(mock('x', { $default: '{}' }, [['$default', '#set($x = 1)\n#include("a.vm")']])), /#include is not a directive API Gateway runs .*template line 2/, /integrationResponses/)
   })
-  await t.test('#foreach in an HTTP integration template', async (t) => {
+  await t.test('an unclosed #foreach in an HTTP integration template', async (t) => {
     await rejectsConfig(
       t,
-      oneIntegration({ integrationId: 'x', integrationType: 'HTTP', integrationUri: 'http://127.0.0.1:9/x', requestTemplates: { $default: '#foreach($i in $input.path(\'$\'))$i#end' } }),
-      /VTL directives/,
+      oneIntegration({ integrationId: 'x', integrationType: 'HTTP', integrationUri: 'http://127.0.0.1:9/x', requestTemplates: { $default: '#foreach($i in $input.path(\'$\'))$i' } }),
+      /VTL syntax error/,
       /requestTemplates/
     )
   })
@@ -457,7 +458,7 @@ test('config errors: directives, response keys, templates on proxy integrations,
     )
   })
   await t.test("a JSONPath that does not start with $ ($input.json('a.b'))", async (t) => {
-    await rejectsConfig(t, oneIntegration(mock('x', { $default: "$input.json('a.b')" }, [['$default', 'ok']])), /cannot evaluate \$input\.json\('a\.b'\)/)
+    await rejectsConfig(t, oneIntegration(mock('x', { $default: "$input.json('a.b')" }, [['$default', 'ok']])), /JSONPath "a\.b" must start with \$/)
   })
   await t.test('a templateSelectionExpression on something other than the body (${request.header.kind})', async (t) => {
     await rejectsConfig(
@@ -617,4 +618,72 @@ test('an @connections POST of 100 KB arrives as one message, sent as 32 KiB fram
       [0, true, bytes - 3 * 32 * KIB],
     ]
   )
+})
+
+// --- VTL directives over real sockets ----------------------------------------------------------
+
+test('directives in MOCK templates: #set, #if/#else and #foreach render the reply; $connect sees $input.params()', async (t) => {
+  const loop = `#set($items = $input.path('$.items'))
+{"statusCode": #if($items.size() > 0)200#{else}404#end, "names": [#foreach($i in $items)"$util.escapeJavaScript($i.name)"#if($foreach.hasNext),#end#end]}`
+  const g = await startGateway(
+    t,
+    wsConfig({
+      routes: [
+        { routeKey: '$connect', integration: 'connect' },
+        { routeKey: 'list', integration: 'list', twoWay: true },
+        { routeKey: 'cap', integration: 'cap', twoWay: true },
+      ],
+      integrations: [
+        // $connect: the query string decides; its value comes back in the refusal body.
+        mock('connect', { $default: `#if($input.params('ticket') == 'ok'){"statusCode": 200}#else{"statusCode": 403}#end` }, [
+          ['/2\\d\\d/', 'welcome'],
+          ['$default', "#set($t = $input.params().querystring.get('ticket'))no ticket: [$t] from $input.params('User-Agent')"],
+        ]),
+        mock('list', { $default: loop }, [
+          ['/2\\d\\d/', "#foreach($n in $input.path('$.names'))$n#if($foreach.hasNext)+#end#end"],
+          ['$default', 'empty'],
+        ]),
+        mock('cap', { $default: "#foreach($i in $input.path('$.items'))x#end" }, [['$default', 'rendered']]),
+      ],
+    })
+  )
+  const denied = await refused(wsUrl(g, '/dev?ticket=bad'), { headers: { 'user-agent': 'vtl-test' } })
+  assert.deepEqual(denied, { status: 403, body: 'no ticket: [bad] from vtl-test' })
+
+  const client = await connect(t, wsUrl(g, '/dev?ticket=ok'))
+  assert.equal(await client.say({ action: 'list', items: [{ name: 'a"b' }, { name: 'c' }] }), 'a"b+c')
+  assert.equal(await client.say({ action: 'list', items: [] }), 'empty')
+  // 1,000 iterations render; 1,001 are a render error: AWS's "Internal server error" frame.
+  assert.equal(await client.say({ action: 'cap', items: Array.from({ length: 1000 }, () => 0) }), 'rendered')
+  const frame = JSON.parse(await client.say({ action: 'cap', items: Array.from({ length: 1001 }, () => 0) })) as Json
+  assert.equal(frame['message'], 'Internal server error')
+  assert.equal(frame['connectionId'], await client.whoami())
+})
+
+test('directives in HTTP (non-proxy) templates: the request template builds the backend body, the response template the reply', async (t) => {
+  const upstream = await startUpstream(t, (_req, res, recorded) => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ got: JSON.parse(recorded.body.toString('utf8')) as unknown, items: [1, 2, 3] }))
+  })
+  const g = await startGateway(
+    t,
+    wsConfig({
+      routes: [{ routeKey: 'sum', integration: 'h', twoWay: true }],
+      integrations: [
+        {
+          integrationId: 'h',
+          integrationType: 'HTTP',
+          integrationUri: `${upstream.origin}/sum`,
+          requestTemplates: { $default: "#set($v = $input.path('$.v'))#set($w = $v * 2){\"doubled\": $w, \"conn\": \"$context.connectionId\"}" },
+          integrationResponses: [
+            { integrationResponseKey: '/2\\d\\d/', responseTemplates: { $default: "#set($total = 0)#foreach($i in $input.path('$.items'))#set($total = $total + $i)#end$input.path('$.got.doubled')/$total" } },
+          ],
+        },
+      ],
+    })
+  )
+  const client = await connect(t, wsUrl(g, '/dev'))
+  assert.equal(await client.say({ action: 'sum', v: 21 }), '42/6')
+  const seen = upstream.requests.at(-1) as RecordedRequest
+  assert.deepEqual(JSON.parse(seen.body.toString('utf8')), { doubled: 42, conn: await client.whoami() })
 })
