@@ -14,6 +14,7 @@ import { compileWebSocketParameters } from '../websocket/index.js'
 import { compileTemplate } from '../websocket/index.js'
 import { checkHttpUri, checkTlsConfig } from './integrations.js'
 import { HTTP_METHODS } from '../model/index.js'
+import { awsService, awsServiceNames, parseServiceUri } from '../aws/index.js'
 
 /** Integration timeout of WebSocket APIs: 50 ms to 29 s (spec 10.2). */
 export const WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS = 29_000
@@ -65,8 +66,9 @@ export function checkWebSocketApi(
   for (const d of draft.integrations) {
     const input = d.input
     const type = input.integrationType
-    if (type !== 'AWS_PROXY' && type !== 'HTTP_PROXY' && type !== 'MOCK' && type !== 'HTTP') {
-      reporter.at(at(d, 'integrationType'), `integrationType ${type} is not supported for WebSocket APIs yet (use AWS_PROXY, HTTP_PROXY, HTTP or MOCK)`)
+    if (type === 'AWS') {
+      const aws = checkAwsIntegration(input, (field) => at(d, field), reporter, ctx.doc)
+      if (aws !== undefined) integrations.set(input.integrationId, { ...aws, origin: d.origin })
       continue
     }
     if (type === 'MOCK') {
@@ -209,6 +211,55 @@ export function checkWebSocketApi(
     authorizers,
     stages,
     origin: draft.origin,
+  }
+}
+
+/** An `AWS` (service) integration: a service ARN Gatehouse can call, a method, templates (spec 10.6). */
+function checkAwsIntegration(
+  input: S.IntegrationInput,
+  at: (field: string) => M.Origin,
+  reporter: Reporter,
+  doc: LoadedDocument
+): Omit<Extract<M.WebSocketIntegrationDefinition, { integrationType: 'AWS' }>, 'origin'> | undefined {
+  const before = reporter.count
+  for (const field of ['tlsConfig', 'integrationSubtype', 'responseParameters'] as const) {
+    if (input[field] !== undefined) reporter.at(at(field), `${field} does not apply to AWS integrations of WebSocket APIs`)
+  }
+  const uri = input.integrationUri
+  if (uri === undefined) {
+    reporter.at(at('integrationType'), 'integrationUri is required: arn:aws:apigateway:{region}:{service}:action/{Action} or ...:path/{path}', 'integrationUri')
+  } else {
+    const parsed = parseServiceUri(uri)
+    if (!parsed.ok) reporter.at(at('integrationUri'), parsed.reason)
+    else {
+      const service = awsService(parsed.service)
+      if (service === undefined) reporter.at(at('integrationUri'), `service "${parsed.service}" is not one Gatehouse can call (${awsServiceNames().join(', ')})`)
+      else if (parsed.kind === 'action' && service.json === null) {
+        reporter.at(at('integrationUri'), `action/ URIs call JSON-protocol services (${awsServiceNames().filter((n) => awsService(n)?.json !== null).join(', ')}); reach ${service.name} with a path/ URI`)
+      }
+    }
+  }
+  const method = (input.integrationMethod ?? '').toUpperCase()
+  if (input.integrationMethod === undefined) reporter.at(at('integrationType'), 'integrationMethod is required for AWS integrations (POST for action/ URIs)', 'integrationMethod')
+  else if (!(HTTP_METHODS as readonly string[]).includes(method)) reporter.at(at('integrationMethod'), `integrationMethod must be one of ${HTTP_METHODS.join(', ')}`)
+  const timeout = input.timeoutInMillis ?? WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS
+  if (timeout < WEBSOCKET_MIN_INTEGRATION_TIMEOUT_MS || timeout > WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS) {
+    reporter.at(at('timeoutInMillis'), `timeoutInMillis must be between ${WEBSOCKET_MIN_INTEGRATION_TIMEOUT_MS} and ${WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS} for WebSocket APIs`)
+  }
+  const parameters = (input.requestParameters ?? {}) as Record<string, unknown>
+  const compiled = compileWebSocketParameters(parameters)
+  if (!compiled.ok) reporter.at(at('requestParameters'), compiled.reason, compiled.key)
+  const templates = checkTemplates(input, at, reporter, doc)
+  if (reporter.count > before || templates === undefined || uri === undefined) return undefined
+  return {
+    integrationType: 'AWS',
+    integrationId: input.integrationId,
+    templates,
+    integrationUri: uri,
+    integrationMethod: method,
+    credentialsArn: input.credentialsArn ?? null,
+    timeoutInMillis: timeout,
+    requestParameters: parameters as Record<string, string>,
   }
 }
 

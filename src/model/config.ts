@@ -124,6 +124,21 @@ export interface RequestAuthorizerDefinition {
 
 export type AuthorizerDefinition = JwtAuthorizerDefinition | RequestAuthorizerDefinition
 
+/** Credentials given in the config for calls to AWS services. */
+export interface AwsCredentialSettings {
+  readonly accessKeyId: string
+  readonly secretAccessKey: string
+  readonly sessionToken?: string | undefined
+}
+
+/** How the gateway reaches AWS services (service integrations). */
+export interface AwsSettings {
+  /** `awsEndpoints`: endpoint URL by service name (`dynamodb`, `sqs`, ...). */
+  readonly endpoints: Readonly<Record<string, string>>
+  /** `awsCredentials`, or `null` to look where the AWS SDKs do. */
+  readonly credentials: AwsCredentialSettings | null
+}
+
 export interface IamSettings {
   readonly credentials: ReadonlyMap<string, IamCredential>
   readonly allowSessionTokens: boolean
@@ -231,6 +246,21 @@ export type WebSocketIntegrationDefinition =
       readonly templates: WebSocketTemplatesDefinition
       readonly origin: Origin
     }
+  | {
+      /** An AWS service action or path (spec 10.6); the request template renders the service request. */
+      readonly integrationType: 'AWS'
+      readonly integrationId: string
+      readonly templates: WebSocketTemplatesDefinition
+      /** `arn:aws:apigateway:{region}:{service}:action/{Action}` or `...:path/{path}` (validated). */
+      readonly integrationUri: string
+      readonly integrationMethod: string
+      /** The role AWS would assume; Gatehouse signs with the credentials it finds (see `AwsSettings`). */
+      readonly credentialsArn: string | null
+      readonly timeoutInMillis: number
+      /** `integration.request.{header|querystring}.NAME` → source (validated). */
+      readonly requestParameters: Readonly<Record<string, string>>
+      readonly origin: Origin
+    }
 
 export interface WebSocketTemplatesDefinition {
   readonly requestTemplates: Readonly<Record<string, string>>
@@ -318,6 +348,8 @@ export interface GatehouseConfig {
   readonly apis: readonly ApiDefinition[]
   /** `redis.url`: throttle buckets shared across nodes, or `null`. */
   readonly redis: { readonly url: string } | null
+  /** `awsEndpoints` and `awsCredentials`. */
+  readonly aws: AwsSettings
   /** WebSocket APIs (`protocolType: WEBSOCKET`). */
   readonly websocketApis: readonly WebSocketApiDefinition[]
   /** Custom domain names (served by the HTTPS listener). */

@@ -11,6 +11,9 @@ import { compileRouteSelection } from '../websocket/index.js'
 import type { CompiledApiMapping, CompiledDomainName, CompiledWebSocketMapping, CompiledWebSocketApi, CompiledWebSocketIntegration, CompiledWebSocketRoute, CompiledWebSocketStage, RateLimiter, ThrottleLayer } from '../model/index.js'
 import { compileWebSocketParameters, httpRouteIntegration } from '../websocket/index.js'
 import { lambdaRouteIntegration } from '../websocket/index.js'
+import { awsRouteIntegration } from '../websocket/index.js'
+import { awsService, findCredentials, parseServiceUri, serviceEndpoint, type CredentialSource } from '../aws/index.js'
+import { DEFAULT_UPSTREAM_TLS } from '../integrations/index.js'
 import { compileTemplate, type Template } from '../websocket/index.js'
 import { websocketContextVariable, type WebSocketLogRecord } from '../websocket/index.js'
 import { mockRouteIntegration, type CompiledTemplates } from '../websocket/index.js'
@@ -121,7 +124,7 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
     })
   }
   const soleApi = apis.size === 1 ? ([...apis.values()][0] as CompiledApi) : null
-  const websocketApis = new Map(config.websocketApis.map((api) => [api.apiId, compileWebSocketApi(api, pools, accountLayer, options.upstreams, upstreamAgentKeys, { sinks: options.sinks, destinations: accessLogDestinations })] as const))
+  const websocketApis = new Map(config.websocketApis.map((api) => [api.apiId, compileWebSocketApi(api, pools, accountLayer, { upstreams: options.upstreams, agentKeys: upstreamAgentKeys, aws: awsContext(config) }, { sinks: options.sinks, destinations: accessLogDestinations })] as const))
   const domains = new DomainNames(config.domainNames.map((d) => compileDomainName(d, apis, websocketApis)))
   const soleWebSocketApi = websocketApis.size === 1 ? ([...websocketApis.values()][0] as CompiledWebSocketApi) : null
   return { config, apis, soleApi, domains, websocketApis, soleWebSocketApi, pools, limiter: options.limiter, accessLogDestinations, upstreamAgentKeys }
@@ -178,8 +181,7 @@ function compileWebSocketApi(
   api: WebSocketApiDefinition,
   pools: ReadonlyMap<string, FunctionPool>,
   account: ThrottleLayer | null,
-  upstreams: UpstreamAgents,
-  agentKeys: Set<string>,
+  backends: Backends,
   logs: { readonly sinks: AccessLogSinks; readonly destinations: Set<string> }
 ): CompiledWebSocketApi {
   const selectRoute = compileRouteSelection(api.routeSelectionExpression)
@@ -191,7 +193,7 @@ function compileWebSocketApi(
       const integration = r.integrationId === null ? undefined : api.integrations.get(r.integrationId)
       routes.set(r.routeKey, {
         routeKey: r.routeKey,
-        integration: integration === undefined ? null : compileWebSocketIntegration(integration, stage, pools, upstreams, agentKeys),
+        integration: integration === undefined ? null : compileWebSocketIntegration(integration, stage, pools, backends),
         twoWay: r.twoWay,
         throttle: throttleLayers(api.apiId, stage, r.routeKey, account),
       })
@@ -231,17 +233,55 @@ function websocketAccessLog(
   return { format: compileAccessLogFormat<WebSocketLogRecord>(def.format, websocketContextVariable), sink: logs.sinks.get(def.destination) }
 }
 
+/** What integrations that call out need: backend connection pools and how to reach AWS services. */
+interface Backends {
+  readonly upstreams: UpstreamAgents
+  readonly agentKeys: Set<string>
+  readonly aws: AwsContext
+}
+
+interface AwsContext {
+  readonly region: string
+  readonly endpoints: Readonly<Record<string, string>>
+  /** Looked up once per snapshot, where the AWS SDKs look. */
+  readonly credentials: CredentialSource
+}
+
+function awsContext(config: GatehouseConfig): AwsContext {
+  return { region: config.region, endpoints: config.aws.endpoints, credentials: findCredentials(config.aws.credentials, process.env) }
+}
+
 function compileWebSocketIntegration(
   integration: WebSocketIntegrationDefinition,
   stage: StageDefinition,
   pools: ReadonlyMap<string, FunctionPool>,
-  upstreams: UpstreamAgents,
-  agentKeys: Set<string>
+  { upstreams, agentKeys, aws }: Backends
 ): CompiledWebSocketIntegration {
   if (integration.integrationType === 'AWS_PROXY') {
     return lambdaRouteIntegration(poolFor(integration.integrationUri, stage, pools), integration.timeoutInMillis)
   }
   if (integration.integrationType === 'MOCK') return mockRouteIntegration(compileTemplates(integration.templates, integration.integrationId))
+  if (integration.integrationType === 'AWS') {
+    const uri = parseServiceUri(integration.integrationUri)
+    const service = uri.ok ? awsService(uri.service) : undefined
+    const parameters = compileWebSocketParameters(integration.requestParameters)
+    if (!uri.ok || service === undefined || !parameters.ok) throw new Error(`Bug: AWS integration ${integration.integrationId} was not validated`)
+    const region = uri.region === '' ? aws.region : uri.region
+    const { key, dispatcher } = upstreams.get(DEFAULT_UPSTREAM_TLS)
+    agentKeys.add(key)
+    return awsRouteIntegration({
+      dispatcher,
+      service,
+      endpoint: serviceEndpoint(service, region, aws.endpoints, process.env).url,
+      region,
+      target: uri.kind === 'action' ? { kind: 'action', action: uri.action } : { kind: 'path', path: uri.path },
+      method: integration.integrationMethod,
+      credentials: aws.credentials?.credentials ?? null,
+      timeoutInMillis: integration.timeoutInMillis,
+      parameters: parameters.parameters,
+      templates: compileTemplates(integration.templates, integration.integrationId),
+    })
+  }
   const uri = substituteStageVariables(integration.integrationUri, stage.stageVariables)
   if (!uri.ok) throw new Error(`Bug: ${integration.integrationUri} was not validated for stage ${stage.stageName}`)
   const url = new URL(uri.value)

@@ -31,7 +31,7 @@ export interface WebSocketHttpIntegration {
   readonly templates: CompiledTemplates | null
 }
 
-interface CompiledParameter {
+export interface CompiledParameter {
   readonly target: 'header' | 'querystring'
   readonly name: string
   readonly value: (s: WebSocketRequestSource) => string | undefined

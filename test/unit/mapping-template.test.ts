@@ -168,3 +168,11 @@ test('blocks must be closed, and #end must close one (velocityjs would accept bo
   // Comments, raw blocks and escapes hold no directives.
   assert.equal(render('## #if\n#* #foreach *#\\#end#[[#if]]#'), '#end#if')
 })
+
+test("Java's String methods: replaceAll/replaceFirst take a regex, length(), split, contains, matches, equalsIgnoreCase", () => {
+  const body = { t: 'com.amazonaws.dynamodb.v20120810#ResourceNotFoundException', csv: 'a,b,,c,,' }
+  assert.equal(render("$input.path('$.t').replaceAll('.*#', '')", body), 'ResourceNotFoundException')
+  assert.equal(render("$input.path('$.csv').replaceFirst(',+', '-')|$input.path('$.csv').replaceAll('(\\w)', '[$1]')", body), 'a-b,,c,,|[a],[b],,[c],,')
+  assert.equal(render("$input.path('$.csv').length()|$input.path('$.csv').split(',').size()|$input.path('$.csv').contains('b,')", body), '8|4|true')
+  assert.equal(render("$input.path('$.csv').matches('[a-c,]+')|$input.path('$.csv').matches('a')|#set($s = 'AbC')#if($s.equalsIgnoreCase('abc'))same#end", body), 'true|false|same')
+})

@@ -6,8 +6,10 @@
  * - `#break` stops the loop at once (velocityjs finishes the current iteration's text).
  * - A reference to `null` renders empty (velocityjs prints "null").
  * - Objects without a `length` are cleaned up after `#foreach` like lists are.
+ * - Java's `String` methods (`replaceAll` with a regex, `length()`, `split`, ...).
  */
 import { Compile, type parse } from 'velocityjs'
+import { JAVA_METHOD_HANDLERS } from './java-methods.js'
 
 type Asts = ReturnType<typeof parse>
 
@@ -30,7 +32,7 @@ let loops = 0
 export class ApiGatewayVelocity extends Compile {
   constructor(asts: Asts) {
     // `escape: false`: mapping templates are not HTML.
-    super(asts, { escape: false })
+    super(asts, { escape: false, customMethodHandlers: [...JAVA_METHOD_HANDLERS] })
   }
 
   override renderAstList(asts?: Asts, contextId?: string): string {
