@@ -26,7 +26,7 @@ export interface ServiceCall {
 
 export type ServiceAnswer =
   | { ok: true; statusCode: number; headers: Array<readonly [string, string]>; body: string }
-  | { ok: false; reason: string; timeout: boolean; tooLarge?: boolean }
+  | { ok: false; reason: string; timeout: boolean; tooLarge?: boolean; cause?: unknown }
 
 export async function callService(call: ServiceCall): Promise<ServiceAnswer> {
   const base = call.endpoint.pathname.replace(/\/$/, '')
@@ -65,6 +65,6 @@ export async function callService(call: ServiceCall): Promise<ServiceAnswer> {
     return { ok: true, statusCode: res.statusCode, headers: out, body: Buffer.concat(chunks, size).toString('utf8') }
   } catch (err) {
     const name = (err as Error).name
-    return { ok: false, reason: `call to ${call.endpoint.origin} (${call.signingName}) failed: ${(err as Error).message}`, timeout: name === 'TimeoutError' || name === 'AbortError' }
+    return { ok: false, reason: `call to ${call.endpoint.origin} (${call.signingName}) failed: ${(err as Error).message}`, timeout: name === 'TimeoutError' || name === 'AbortError', cause: err }
   }
 }

@@ -169,7 +169,28 @@ export interface HttpProxyIntegrationDefinition extends IntegrationDefinitionBas
   readonly tls: UpstreamTls
 }
 
-export type IntegrationDefinition = LambdaIntegrationDefinition | HttpProxyIntegrationDefinition
+/** A first-class integration (spec 4.5): an AWS action named by `integrationSubtype`. */
+export interface AwsServiceIntegrationDefinition {
+  readonly integrationType: 'AWS_PROXY'
+  readonly integrationId: string
+  /** `SQS-SendMessage`, `EventBridge-PutEvents`, ... (validated). */
+  readonly integrationSubtype: string
+  /**
+   * The action as a service ARN, derived from the subtype
+   * (`arn:aws:apigateway:{region}:sqs:action/SendMessage`): first-class integrations take no URI.
+   */
+  readonly integrationUri: string
+  /** The role AWS would assume; Gatehouse signs with the credentials it finds (see `AwsSettings`). */
+  readonly credentialsArn: string | null
+  readonly payloadFormatVersion: '1.0'
+  readonly timeoutInMillis: number
+  /** The action's parameters by name: static text or `$request.*`, `$context.*`, `$stageVariables.*` (validated). */
+  readonly requestParameters: Readonly<Record<string, string>>
+  readonly responseParameters: Readonly<Record<string, Readonly<Record<string, string>>>>
+  readonly origin: Origin
+}
+
+export type IntegrationDefinition = LambdaIntegrationDefinition | HttpProxyIntegrationDefinition | AwsServiceIntegrationDefinition
 
 
 export interface AccessLogDefinition {

@@ -14,10 +14,12 @@ import { lambdaRouteIntegration } from '../websocket/index.js'
 import { awsRouteIntegration } from '../websocket/index.js'
 import { awsService, findCredentials, parseServiceUri, serviceEndpoint, type CredentialSource } from '../aws/index.js'
 import { DEFAULT_UPSTREAM_TLS } from '../integrations/index.js'
+import { awsServiceIntegration, compileValue, integrationSubtype } from '../integrations/index.js'
+import type { ResponseParameterMapping } from '../integrations/index.js'
 import { compileTemplate, type Template } from '../websocket/index.js'
 import { websocketContextVariable, type WebSocketLogRecord } from '../websocket/index.js'
 import { mockRouteIntegration, type CompiledTemplates } from '../websocket/index.js'
-import type { DomainNameDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, WebSocketIntegrationDefinition, WebSocketTemplatesDefinition, RequestAuthorizerDefinition, StageDefinition } from '../model/index.js'
+import type { AwsServiceIntegrationDefinition, DomainNameDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, WebSocketIntegrationDefinition, WebSocketTemplatesDefinition, RequestAuthorizerDefinition, StageDefinition } from '../model/index.js'
 import { DEFAULT_STAGE_NAME } from '../config/index.js'
 import { resolveFunctionName, substituteStageVariables } from '../config/index.js'
 import { CorsPolicy } from '../http/index.js'
@@ -61,6 +63,7 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
   for (const fn of config.functions.values()) {
     pools.set(fn.name, new FunctionPool(fn, { ...options, region: config.region, baseDir: config.baseDir, executionCredentials }))
   }
+  const backends: Backends = { upstreams: options.upstreams, agentKeys: upstreamAgentKeys, aws: awsContext(config) }
   const apis = new Map<string, CompiledApi>()
   for (const api of config.apis) {
     const stages = new Map<string, CompiledStage>()
@@ -70,7 +73,7 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
       const integrationFor = (id: string): CompiledIntegration => {
         let compiled = integrations.get(id)
         if (compiled === undefined) {
-          compiled = compileIntegration(api.integrations.get(id) as IntegrationDefinition, stage, pools, options.upstreams, upstreamAgentKeys)
+          compiled = compileIntegration(api.integrations.get(id) as IntegrationDefinition, stage, pools, backends)
           integrations.set(id, compiled)
         }
         return compiled
@@ -124,7 +127,7 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
     })
   }
   const soleApi = apis.size === 1 ? ([...apis.values()][0] as CompiledApi) : null
-  const websocketApis = new Map(config.websocketApis.map((api) => [api.apiId, compileWebSocketApi(api, pools, accountLayer, { upstreams: options.upstreams, agentKeys: upstreamAgentKeys, aws: awsContext(config) }, { sinks: options.sinks, destinations: accessLogDestinations })] as const))
+  const websocketApis = new Map(config.websocketApis.map((api) => [api.apiId, compileWebSocketApi(api, pools, accountLayer, backends, { sinks: options.sinks, destinations: accessLogDestinations })] as const))
   const domains = new DomainNames(config.domainNames.map((d) => compileDomainName(d, apis, websocketApis)))
   const soleWebSocketApi = websocketApis.size === 1 ? ([...websocketApis.values()][0] as CompiledWebSocketApi) : null
   return { config, apis, soleApi, domains, websocketApis, soleWebSocketApi, pools, limiter: options.limiter, accessLogDestinations, upstreamAgentKeys }
@@ -147,9 +150,9 @@ function compileIntegration(
   integration: IntegrationDefinition,
   stage: StageDefinition,
   pools: ReadonlyMap<string, FunctionPool>,
-  upstreams: UpstreamAgents,
-  agentKeys: Set<string>
+  backends: Backends
 ): CompiledIntegration {
+  const { upstreams, agentKeys } = backends
   const common = {
     integrationId: integration.integrationId,
     timeoutInMillis: integration.timeoutInMillis,
@@ -157,6 +160,7 @@ function compileIntegration(
     requestMapping: compileRequestParameters(integration.requestParameters).mapping,
     responseMapping: compileResponseParameters(integration.responseParameters).mapping,
   }
+  if ('integrationSubtype' in integration) return compileServiceIntegration(integration, common, backends)
   if (integration.integrationType === 'AWS_PROXY') {
     return lambdaProxyIntegration({
       ...common,
@@ -174,6 +178,41 @@ function compileIntegration(
     template,
     method: integration.integrationMethod === 'ANY' ? null : integration.integrationMethod,
     dispatcher,
+  })
+}
+
+/** A first-class integration (spec 4.5): its subtype's parameters compiled, its service reached as configured. */
+function compileServiceIntegration(
+  integration: AwsServiceIntegrationDefinition,
+  common: { readonly integrationId: string; readonly timeoutInMillis: number; readonly responseMapping: ResponseParameterMapping | null },
+  { upstreams, agentKeys, aws }: Backends
+): CompiledIntegration {
+  const subtype = integrationSubtype(integration.integrationSubtype)
+  const service = subtype === undefined ? undefined : awsService(subtype.service)
+  if (subtype === undefined || service === undefined) throw new Error(`Bug: integrationSubtype ${integration.integrationSubtype} was not validated`)
+  const parameters = Object.entries(integration.requestParameters).map(([name, value]) => {
+    const compiled = compileValue(value, 'request')
+    if (!compiled.ok) throw new Error(`Bug: requestParameters.${name} of ${integration.integrationId} was not validated`)
+    return { name, evaluate: compiled.evaluate }
+  })
+  const { key, dispatcher } = upstreams.get(DEFAULT_UPSTREAM_TLS)
+  agentKeys.add(key)
+  return awsServiceIntegration({
+    integrationId: common.integrationId,
+    subtype,
+    timeoutInMillis: common.timeoutInMillis,
+    parameters,
+    responseMapping: common.responseMapping,
+    dispatcher,
+    region: aws.region,
+    signingName: service.signingName,
+    endpoint: (region, hostPrefix) => {
+      const found = serviceEndpoint(service, region, aws.endpoints, process.env)
+      // A host prefix (`sync-`) belongs to AWS's own endpoints; a configured one is used as given.
+      if (found.source !== 'AWS' || hostPrefix === '') return found.url
+      return new URL(`${found.url.protocol}//${hostPrefix}${found.url.host}`)
+    },
+    credentials: aws.credentials?.credentials ?? null,
   })
 }
 

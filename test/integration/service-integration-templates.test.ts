@@ -1,0 +1,117 @@
+// Service integrations written in CloudFormation (what CDK's HttpSqsIntegration and
+// hand-written WebSocket-to-DynamoDB stacks synthesise): an `AWS::ApiGatewayV2::Integration`
+// with `IntegrationSubtype`, and a WebSocket `AWS` integration with `RequestTemplates` and an
+// `AWS::ApiGatewayV2::IntegrationResponse`, loaded into the same model gatehouse.yaml gives;
+// a bad parameter is reported at the template's own line.
+import { test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { loadConfigFile } from '../../src/config/index.js'
+
+function template(t: TestContext, text: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-svc-tpl-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const file = join(dir, 'template.yaml')
+  writeFileSync(file, text)
+  return file
+}
+
+const STACK = (sendParameters: string): string => `AWSTemplateFormatVersion: '2010-09-09'
+Resources:
+  Queue:
+    Type: AWS::SQS::Queue
+  HttpApi:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Name: orders
+      ProtocolType: HTTP
+  SendIntegration:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref HttpApi
+      IntegrationType: AWS_PROXY
+      IntegrationSubtype: SQS-SendMessage
+      PayloadFormatVersion: '1.0'
+      CredentialsArn: arn:aws:iam::123456789012:role/send
+      RequestParameters:
+${sendParameters}
+  SendRoute:
+    Type: AWS::ApiGatewayV2::Route
+    Properties:
+      ApiId: !Ref HttpApi
+      RouteKey: POST /orders
+      Target: !Sub integrations/\${SendIntegration}
+  HttpStage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties:
+      ApiId: !Ref HttpApi
+      StageName: $default
+  ChatApi:
+    Type: AWS::ApiGatewayV2::Api
+    Properties:
+      Name: chat
+      ProtocolType: WEBSOCKET
+      RouteSelectionExpression: $request.body.action
+  PutIntegration:
+    Type: AWS::ApiGatewayV2::Integration
+    Properties:
+      ApiId: !Ref ChatApi
+      IntegrationType: AWS
+      IntegrationMethod: POST
+      IntegrationUri: !Sub arn:aws:apigateway:\${AWS::Region}:dynamodb:action/PutItem
+      CredentialsArn: arn:aws:iam::123456789012:role/put
+      TemplateSelectionExpression: \\$default
+      RequestTemplates:
+        $default: |
+          #set($id = $context.connectionId)
+          {"TableName": "Connections", "Item": {"connectionId": {"S": "$id"}}}
+  PutResponse:
+    Type: AWS::ApiGatewayV2::IntegrationResponse
+    Properties:
+      ApiId: !Ref ChatApi
+      IntegrationId: !Ref PutIntegration
+      IntegrationResponseKey: /2\\d\\d/
+      ResponseTemplates:
+        $default: '{"stored": true}'
+  ConnectRoute:
+    Type: AWS::ApiGatewayV2::Route
+    Properties:
+      ApiId: !Ref ChatApi
+      RouteKey: $connect
+      Target: !Sub integrations/\${PutIntegration}
+  ChatStage:
+    Type: AWS::ApiGatewayV2::Stage
+    Properties:
+      ApiId: !Ref ChatApi
+      StageName: prod
+`
+
+test('IntegrationSubtype and WebSocket AWS integrations load from CloudFormation into the shared model', (t) => {
+  const r = loadConfigFile(template(t, STACK(`        QueueUrl: !Ref Queue
+        MessageBody: $request.body.message`)))
+  assert.ok(r.ok, r.ok ? '' : r.issues.map((i) => `${i.line ?? '?'} ${i.path}: ${i.message}`).join('\n'))
+  const http = r.config.apis[0]
+  const send = http?.integrations.get('SendIntegration')
+  assert.ok(send !== undefined && 'integrationSubtype' in send)
+  assert.equal(send.integrationSubtype, 'SQS-SendMessage')
+  assert.equal(send.credentialsArn, 'arn:aws:iam::123456789012:role/send')
+  assert.equal(send.requestParameters['MessageBody'], '$request.body.message')
+  const chat = r.config.websocketApis[0]
+  const put = chat?.integrations.get('PutIntegration')
+  assert.ok(put !== undefined && put.integrationType === 'AWS')
+  assert.match(put.integrationUri, /^arn:aws:apigateway:[a-z0-9-]+:dynamodb:action\/PutItem$/)
+  assert.equal(put.integrationMethod, 'POST')
+  assert.deepEqual(put.templates.integrationResponses, [{ integrationResponseKey: '/2\\d\\d/', responseTemplates: { $default: '{"stored": true}' } }])
+})
+
+test('a first-class integration missing a required parameter is reported at its template line', (t) => {
+  const file = template(t, STACK(`        QueueUrl: !Ref Queue
+        MessageBdy: $request.body.message`))
+  const r = loadConfigFile(file)
+  assert.ok(!r.ok)
+  const lines = r.issues.map((i) => `${i.file === file ? 'template' : i.file}:${i.line ?? '?'} ${i.message}`)
+  assert.ok(lines.some((l) => /^template:20 SQS-SendMessage takes no parameter "MessageBdy"/.test(l)), lines.join('\n'))
+  assert.ok(lines.some((l) => /^template:18 SQS-SendMessage requires MessageBody in requestParameters$/.test(l)), lines.join('\n'))
+})
