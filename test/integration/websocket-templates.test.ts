@@ -24,6 +24,7 @@ import { MAX_FRAME_BYTES } from '../../src/websocket/frame-limit.js'
 import { rejectsConfig, startGateway, type StartedGateway } from '../helpers/gateway.js'
 import { connectClient, refused, waitFor, wsUrl as httpToWs, type WsClient } from '../helpers/ws-client.js'
 import { handlersDir } from '../helpers/paths.js'
+import { captureLog } from '../helpers/log-capture.js'
 import { startUpstream, type RecordedRequest, type UpstreamHandler } from '../helpers/upstream.js'
 
 type Json = Record<string, unknown>
@@ -623,6 +624,7 @@ test('an @connections POST of 100 KB arrives as one message, sent as 32 KiB fram
 // --- VTL directives over real sockets ----------------------------------------------------------
 
 test('directives in MOCK templates: #set, #if/#else and #foreach render the reply; $connect sees $input.params()', async (t) => {
+  const log = captureLog()
   const loop = `#set($items = $input.path('$.items'))
 {"statusCode": #if($items.size() > 0)200#{else}404#end, "names": [#foreach($i in $items)"$util.escapeJavaScript($i.name)"#if($foreach.hasNext),#end#end]}`
   const g = await startGateway(
@@ -645,7 +647,8 @@ test('directives in MOCK templates: #set, #if/#else and #foreach render the repl
         ]),
         mock('cap', { $default: "#foreach($i in $input.path('$.items'))x#end" }, [['$default', 'rendered']]),
       ],
-    })
+    }),
+    { logger: log.logger }
   )
   const denied = await refused(wsUrl(g, '/dev?ticket=bad'), { headers: { 'user-agent': 'vtl-test' } })
   assert.deepEqual(denied, { status: 403, body: 'no ticket: [bad] from vtl-test' })
@@ -658,6 +661,11 @@ test('directives in MOCK templates: #set, #if/#else and #foreach render the repl
   const frame = JSON.parse(await client.say({ action: 'cap', items: Array.from({ length: 1001 }, () => 0) })) as Json
   assert.equal(frame['message'], 'Internal server error')
   assert.equal(frame['connectionId'], await client.whoami())
+  // The render error is logged as a warning, with the route.
+  const warning = log.lines.find((l) => l.includes('WebSocket route integration failed'))
+  assert.ok(warning !== undefined, log.lines.join('\n'))
+  assert.match(warning, / routeKey=cap /)
+  assert.match(warning, /request template: #foreach over 1001 items/)
 })
 
 test('directives in HTTP (non-proxy) templates: the request template builds the backend body, the response template the reply', async (t) => {
