@@ -13,6 +13,7 @@ import { compileRouteSelection } from '../websocket/index.js'
 import { compileWebSocketParameters } from '../websocket/index.js'
 import { compileTemplate } from '../websocket/index.js'
 import { checkHttpUri, checkTlsConfig } from './integrations.js'
+import { isLambdaInvocation } from './integration-uri.js'
 import { HTTP_METHODS } from '../model/index.js'
 import { awsService, awsServiceNames, parseServiceUri } from '../aws/index.js'
 
@@ -67,7 +68,7 @@ export function checkWebSocketApi(
     const input = d.input
     const type = input.integrationType
     if (type === 'AWS') {
-      const aws = checkAwsIntegration(input, (field) => at(d, field), reporter, ctx.doc)
+      const aws = checkAwsIntegration(input, (field) => at(d, field), reporter, ctx.doc, ctx.checkFunction)
       if (aws !== undefined) integrations.set(input.integrationId, { ...aws, origin: d.origin })
       continue
     }
@@ -219,7 +220,8 @@ function checkAwsIntegration(
   input: S.IntegrationInput,
   at: (field: string) => M.Origin,
   reporter: Reporter,
-  doc: LoadedDocument
+  doc: LoadedDocument,
+  checkFunction: (uri: string, origin: M.Origin) => void
 ): Omit<Extract<M.WebSocketIntegrationDefinition, { integrationType: 'AWS' }>, 'origin'> | undefined {
   const before = reporter.count
   for (const field of ['tlsConfig', 'integrationSubtype', 'responseParameters'] as const) {
@@ -231,6 +233,7 @@ function checkAwsIntegration(
   } else {
     const parsed = parseServiceUri(uri)
     if (!parsed.ok) reporter.at(at('integrationUri'), parsed.reason)
+    else if (isLambdaInvocation(uri)) checkFunction(uri, at('integrationUri'))
     else {
       const service = awsService(parsed.service)
       if (service === undefined) reporter.at(at('integrationUri'), `service "${parsed.service}" is not one Gatehouse can call (${awsServiceNames().join(', ')})`)

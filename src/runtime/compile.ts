@@ -11,7 +11,8 @@ import { compileRouteSelection } from '../websocket/index.js'
 import type { CompiledApiMapping, CompiledDomainName, CompiledWebSocketMapping, CompiledWebSocketApi, CompiledWebSocketIntegration, CompiledWebSocketRoute, CompiledWebSocketStage, RateLimiter, ThrottleLayer } from '../model/index.js'
 import { compileWebSocketParameters, httpRouteIntegration } from '../websocket/index.js'
 import { lambdaRouteIntegration } from '../websocket/index.js'
-import { awsRouteIntegration } from '../websocket/index.js'
+import { awsRouteIntegration, lambdaTemplateRouteIntegration } from '../websocket/index.js'
+import { isLambdaInvocation } from '../config/index.js'
 import { awsService, findCredentials, parseServiceUri, serviceEndpoint, type CredentialSource } from '../aws/index.js'
 import { DEFAULT_UPSTREAM_TLS } from '../integrations/index.js'
 import { awsServiceIntegration, compileValue, integrationSubtype } from '../integrations/index.js'
@@ -300,6 +301,9 @@ function compileWebSocketIntegration(
     return lambdaRouteIntegration(poolFor(integration.integrationUri, stage, pools), integration.timeoutInMillis)
   }
   if (integration.integrationType === 'MOCK') return mockRouteIntegration(compileTemplates(integration.templates, integration.integrationId))
+  if (integration.integrationType === 'AWS' && isLambdaInvocation(integration.integrationUri)) {
+    return lambdaTemplateRouteIntegration(poolFor(integration.integrationUri, stage, pools), integration.timeoutInMillis, compileTemplates(integration.templates, integration.integrationId))
+  }
   if (integration.integrationType === 'AWS') {
     const uri = parseServiceUri(integration.integrationUri)
     const service = uri.ok ? awsService(uri.service) : undefined

@@ -199,3 +199,36 @@ test('config errors of AWS integrations', async (t) => {
   await rejectsConfig(t, base({ requestTemplates: { $default: '#if($x)' } }), /VTL syntax error/, /requestTemplates/)
   await rejectsConfig(t, { ...chatConfig('http://127.0.0.1:9'), awsEndpoints: { dynamo: 'http://127.0.0.1:9' } }, /"dynamo" is not a service Gatehouse calls/, /awsEndpoints\.dynamo/)
 })
+
+test('an AWS (non-proxy) integration to a Lambda invocation ARN runs the local function; errorMessage selects the integration response', async (t) => {
+  const g = await startGateway(t, {
+    functions: { scripted: { handler: 'scripted.handler' } },
+    apis: [
+      {
+        name: 'lambda-non-proxy',
+        protocolType: 'WEBSOCKET',
+        routeSelectionExpression: '$request.body.action',
+        routes: [{ routeKey: 'calc', target: 'integrations/calc', routeResponseSelectionExpression: '$default' }],
+        integrations: [
+          {
+            integrationId: 'calc',
+            integrationType: 'AWS',
+            integrationMethod: 'POST',
+            integrationUri: 'arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:scripted/invocations',
+            requestTemplates: { $default: '{"body": "$util.escapeJavaScript($input.body)", "conn": "$context.connectionId"}' },
+            integrationResponses: [
+              { integrationResponseKey: '/.*not allowed.*/', responseTemplates: { $default: `{"refused": "$input.path('$.errorMessage')", "type": "$input.path('$.errorType')"}` } },
+              { integrationResponseKey: '$default', responseTemplates: { $default: `{"result": $input.json('$')}` } },
+            ],
+          },
+        ],
+        stages: [{ stageName: 'dev' }],
+      },
+    ],
+  })
+  const client = await connectClient(t, wsUrl(g.url, '/dev'))
+  assert.deepEqual(await client.sayJson({ action: 'calc', return: { sum: 3 } }), { result: { sum: 3 } })
+  assert.deepEqual(await client.sayJson({ action: 'calc', throw: 'that is not allowed here' }), { refused: 'that is not allowed here', type: 'Error' })
+  // An error no integration response takes: the Internal server error frame.
+  assert.equal((await client.sayJson({ action: 'calc', throw: 'boom' }))['message'], 'Internal server error')
+})
