@@ -45,7 +45,7 @@ export function checkIntegration(draft: Draft<S.IntegrationInput>, ctx: Integrat
   if (type !== 'AWS_PROXY' && type !== 'HTTP_PROXY') {
     reporter.at(at('integrationType'), `integrationType ${type} is not supported for HTTP APIs (use AWS_PROXY or HTTP_PROXY)`)
   }
-  for (const field of ['requestTemplates', 'templateSelectionExpression', 'integrationResponses'] as const) {
+  for (const field of ['requestTemplates', 'templateSelectionExpression', 'integrationResponses', 'passthroughBehavior'] as const) {
     if (input[field] !== undefined) reporter.at(at(field), `${field} apply to WebSocket APIs only (HTTP APIs use parameter mapping)`)
   }
   if (input.connectionType === 'VPC_LINK') reporter.at(at('connectionType'), NOT_SUPPORTED.vpcLink)
@@ -112,7 +112,7 @@ function checkServiceIntegration(draft: Draft<S.IntegrationInput>, ctx: Integrat
   if (input.integrationType !== 'AWS_PROXY') reporter.at(at('integrationType'), `integrationType must be AWS_PROXY for an integrationSubtype (first-class integration)`)
   const subtype = integrationSubtype(name)
   if (subtype === undefined) reporter.at(at('integrationSubtype'), `integrationSubtype "${name}" is not one of ${integrationSubtypeNames().join(', ')}`)
-  for (const field of ['integrationUri', 'integrationMethod', 'tlsConfig', 'requestTemplates', 'templateSelectionExpression', 'integrationResponses'] as const) {
+  for (const field of ['integrationUri', 'integrationMethod', 'tlsConfig', 'requestTemplates', 'templateSelectionExpression', 'integrationResponses', 'passthroughBehavior'] as const) {
     if (input[field] !== undefined) reporter.at(at(field), `${field} does not apply to first-class integrations (integrationSubtype)`)
   }
   if (input.connectionType === 'VPC_LINK') reporter.at(at('connectionType'), NOT_SUPPORTED.vpcLink)

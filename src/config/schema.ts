@@ -94,6 +94,7 @@ export const IntegrationSchema = Type.Object(
     // WebSocket MOCK integrations (spec 10.5):
     requestTemplates: opt(Type.Record(Type.String(), Type.String())),
     templateSelectionExpression: opt(Type.String()),
+    passthroughBehavior: opt(Type.Union([Type.Literal('WHEN_NO_MATCH'), Type.Literal('WHEN_NO_TEMPLATES'), Type.Literal('NEVER')])),
     /** Gatehouse nests AWS's `CreateIntegrationResponse` resources here. */
     integrationResponses: opt(
       Type.Array(

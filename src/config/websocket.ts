@@ -83,8 +83,8 @@ export function checkWebSocketApi(
     let templates: M.WebSocketTemplatesDefinition | null = null
     if (type === 'HTTP') templates = checkTemplates(input, (field) => at(d, field), reporter, ctx.doc) ?? null
     else {
-      for (const field of ['requestTemplates', 'templateSelectionExpression', 'integrationResponses'] as const) {
-        if (input[field] !== undefined) reporter.at(at(d, field), `${field} apply to MOCK and HTTP integrations only (proxy integrations pass messages through)`)
+      for (const field of ['requestTemplates', 'templateSelectionExpression', 'integrationResponses', 'passthroughBehavior'] as const) {
+        if (input[field] !== undefined) reporter.at(at(d, field), `${field} apply to MOCK, HTTP and AWS integrations only (proxy integrations pass messages through)`)
       }
     }
     const timeout = input.timeoutInMillis ?? WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS
@@ -293,6 +293,7 @@ function checkTemplates(input: S.IntegrationInput, at: (field: string) => M.Orig
   if (reporter.count > before) return undefined
   return {
     requestTemplates,
+    passthroughBehavior: input.passthroughBehavior ?? 'WHEN_NO_MATCH',
     templateSelectionExpression: tse === undefined || tse === '\\$default' || tse === '$default' ? null : tse,
     integrationResponses: responses.map((r) => ({ integrationResponseKey: r.integrationResponseKey, responseTemplates: r.responseTemplates ?? {} })),
   }

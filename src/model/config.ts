@@ -285,6 +285,8 @@ export type WebSocketIntegrationDefinition =
 
 export interface WebSocketTemplatesDefinition {
   readonly requestTemplates: Readonly<Record<string, string>>
+  /** What happens to a message no request template takes (spec 10.5). */
+  readonly passthroughBehavior: 'WHEN_NO_MATCH' | 'WHEN_NO_TEMPLATES' | 'NEVER'
   readonly templateSelectionExpression: string | null
   readonly integrationResponses: ReadonlyArray<{ readonly integrationResponseKey: string; readonly responseTemplates: Readonly<Record<string, string>> }>
 }

@@ -358,7 +358,7 @@ function compileTemplates(def: WebSocketTemplatesDefinition, integrationId: stri
   // `/regex/` responses are tried first, in order; `$default` catches the rest.
   responses.sort((a, b) => (a.pattern === null ? 1 : 0) - (b.pattern === null ? 1 : 0))
   const selection = def.templateSelectionExpression === null ? null : compileRouteSelection(def.templateSelectionExpression)
-  return { requestTemplates, templateSelection: selection, responses }
+  return { requestTemplates, passthroughBehavior: def.passthroughBehavior, templateSelection: selection, responses }
 }
 
 function compileDomainName(domain: DomainNameDefinition, apis: ReadonlyMap<string, CompiledApi>, websocketApis: ReadonlyMap<string, CompiledWebSocketApi>): CompiledDomainName {

@@ -17,6 +17,8 @@ export const MOCK_DEFAULT_STATUS = 200
 
 export interface CompiledTemplates {
   readonly requestTemplates: ReadonlyMap<string, Template>
+  /** `WHEN_NO_MATCH`: an untemplated message passes through; `WHEN_NO_TEMPLATES`: only when there are no templates; `NEVER`: it fails. */
+  readonly passthroughBehavior: 'WHEN_NO_MATCH' | 'WHEN_NO_TEMPLATES' | 'NEVER'
   /** `null`: always the `$default` template. */
   readonly templateSelection: RouteKeySelector | null
   /** `/regex/` responses in order, then the `$default` one (pattern `null`). */
@@ -31,7 +33,12 @@ export function renderRequest(templates: CompiledTemplates, source: WebSocketReq
   const body = source.body ?? ''
   const key = templates.templateSelection === null ? '$default' : (templates.templateSelection(body) ?? '$default')
   const template = templates.requestTemplates.get(key) ?? templates.requestTemplates.get('$default')
-  if (template === undefined) return { ok: true, output: null }
+  if (template === undefined) {
+    const passes = templates.passthroughBehavior === 'WHEN_NO_MATCH' || (templates.passthroughBehavior === 'WHEN_NO_TEMPLATES' && templates.requestTemplates.size === 0)
+    // AWS answers 415 on REST APIs; a WebSocket route can only fail: the Internal server error frame. `[UNCONFIRMED]`
+    if (!passes) return { ok: false, reason: `request template: none for "${key}" and passthroughBehavior is ${templates.passthroughBehavior}` }
+    return { ok: true, output: null }
+  }
   const out = template.render(templateInput(source, body))
   return out.ok ? out : { ok: false, reason: `request template: ${out.reason}` }
 }
@@ -55,7 +62,8 @@ export function mockRouteIntegration(mock: CompiledTemplates): CompiledWebSocket
 export function invokeMockRoute(mock: CompiledTemplates, source: WebSocketRequestSource): RouteOutcome {
   const request = renderRequest(mock, source)
   if (!request.ok) return { ok: false, reason: request.reason, timeout: false }
-  const rendered = request.output ?? ''
+  // Passed through (no template): the message itself is what the mock answers from.
+  const rendered = request.output ?? source.body ?? ''
   let statusCode = MOCK_DEFAULT_STATUS
   try {
     const parsed: unknown = JSON.parse(rendered)

@@ -442,7 +442,7 @@ test('config errors: directives, response keys, templates on proxy integrations,
     await rejectsConfig(
       t,
       oneIntegration({ integrationId: 'x', integrationType: 'AWS_PROXY', integrationUri: 'who', requestTemplates: { $default: '{}' } }),
-      /requestTemplates apply to MOCK and HTTP integrations only/,
+      /requestTemplates apply to MOCK, HTTP and AWS integrations only/,
       /requestTemplates/
     )
   })
@@ -450,12 +450,12 @@ test('config errors: directives, response keys, templates on proxy integrations,
     await rejectsConfig(
       t,
       oneIntegration({ integrationId: 'x', integrationType: 'AWS_PROXY', integrationUri: 'who', integrationResponses: [{ integrationResponseKey: '$default' }] }),
-      /integrationResponses apply to MOCK and HTTP integrations only/
+      /integrationResponses apply to MOCK, HTTP and AWS integrations only/
     )
     await rejectsConfig(
       t,
       oneIntegration({ integrationId: 'x', integrationType: 'AWS_PROXY', integrationUri: 'who', templateSelectionExpression: '${request.body.kind}' }),
-      /templateSelectionExpression apply to MOCK and HTTP integrations only/
+      /templateSelectionExpression apply to MOCK, HTTP and AWS integrations only/
     )
   })
   await t.test("a JSONPath that does not start with $ ($input.json('a.b'))", async (t) => {
@@ -694,4 +694,34 @@ test('directives in HTTP (non-proxy) templates: the request template builds the 
   assert.equal(await client.say({ action: 'sum', v: 21 }), '42/6')
   const seen = upstream.requests.at(-1) as RecordedRequest
   assert.deepEqual(JSON.parse(seen.body.toString('utf8')), { doubled: 42, conn: await client.whoami() })
+})
+
+test('passthroughBehavior: WHEN_NO_MATCH passes an untemplated message through; WHEN_NO_TEMPLATES and NEVER fail it once templates exist', async (t) => {
+  const pass = (id: string, behavior: string | undefined, templates: Record<string, string>): Json =>
+    mock(id, templates, [['$default', '$input.body']], { templateSelectionExpression: '${request.body.kind}', ...(behavior === undefined ? {} : { passthroughBehavior: behavior }) })
+  const g = await startGateway(
+    t,
+    wsConfig({
+      routes: [
+        { routeKey: 'match', integration: 'match', twoWay: true },
+        { routeKey: 'notemplates', integration: 'notemplates', twoWay: true },
+        { routeKey: 'notemplates2', integration: 'notemplates2', twoWay: true },
+        { routeKey: 'never', integration: 'never', twoWay: true },
+      ],
+      integrations: [
+        pass('match', undefined, { known: '{"templated": true}' }),
+        pass('notemplates', 'WHEN_NO_TEMPLATES', {}),
+        pass('notemplates2', 'WHEN_NO_TEMPLATES', { known: '{"templated": true}' }),
+        pass('never', 'NEVER', { known: '{"templated": true}' }),
+      ],
+    })
+  )
+  const client = await connect(t, wsUrl(g, '/dev'))
+  // A MOCK's "backend" answer is the rendered request, or the message itself when it passes through.
+  assert.deepEqual(await client.sayJson({ action: 'match', kind: 'other' }), { action: 'match', kind: 'other' })
+  assert.deepEqual(await client.sayJson({ action: 'match', kind: 'known' }), { templated: true })
+  assert.deepEqual(await client.sayJson({ action: 'notemplates', kind: 'other' }), { action: 'notemplates', kind: 'other' })
+  assert.equal((await client.sayJson({ action: 'notemplates2', kind: 'other' }))['message'], 'Internal server error')
+  assert.equal((await client.sayJson({ action: 'never', kind: 'other' }))['message'], 'Internal server error')
+  assert.deepEqual(await client.sayJson({ action: 'never', kind: 'known' }), { templated: true })
 })

@@ -72,7 +72,7 @@ const camel = (k: string): string => k.charAt(0).toLowerCase() + k.slice(1)
 const INTEGRATION_PROPERTIES = new Set([
   'IntegrationType', 'IntegrationUri', 'IntegrationMethod', 'IntegrationSubtype', 'PayloadFormatVersion', 'TimeoutInMillis',
   'ConnectionType', 'ConnectionId', 'CredentialsArn', 'Description', 'RequestParameters', 'ResponseParameters', 'TlsConfig',
-  'RequestTemplates', 'TemplateSelectionExpression',
+  'RequestTemplates', 'TemplateSelectionExpression', 'PassthroughBehavior',
 ])
 
 /** `aws:asset:path` of a CDK-synthesised resource (relative to cdk.out). */
