@@ -5,7 +5,7 @@
 // a bad parameter is reported at the template's own line.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { loadConfigFile } from '../../src/config/index.js'
@@ -114,4 +114,41 @@ test('a first-class integration missing a required parameter is reported at its 
   const lines = r.issues.map((i) => `${i.file === file ? 'template' : i.file}:${i.line ?? '?'} ${i.message}`)
   assert.ok(lines.some((l) => /^template:20 SQS-SendMessage takes no parameter "MessageBdy"/.test(l)), lines.join('\n'))
   assert.ok(lines.some((l) => /^template:18 SQS-SendMessage requires MessageBody in requestParameters$/.test(l)), lines.join('\n'))
+})
+
+test('an OpenAPI x-amazon-apigateway-integration with integrationSubtype (ImportApi) loads as a first-class integration', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-svc-oas-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  writeFileSync(
+    join(dir, 'api.yaml'),
+    `openapi: 3.0.1
+info: { title: events, version: '1' }
+paths:
+  /events:
+    post:
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        integrationSubtype: EventBridge-PutEvents
+        payloadFormatVersion: '1.0'
+        credentials: arn:aws:iam::123456789012:role/events
+        requestParameters:
+          Detail: $request.body
+          DetailType: Placed
+          Sourc: shop
+`
+  )
+  writeFileSync(join(dir, 'gatehouse.yaml'), 'apis:\n  - openapi: api.yaml\n')
+  const r = loadConfigFile(join(dir, 'gatehouse.yaml'))
+  assert.ok(!r.ok)
+  const issues = r.issues.map((i) => `${i.file.endsWith('api.yaml') ? 'api.yaml' : i.file}:${i.line ?? '?'} ${i.message}`)
+  assert.ok(issues.includes('api.yaml:14 EventBridge-PutEvents takes no parameter "Sourc" (it takes Detail, DetailType, Source, Time, EventBusName, Resources, Region, TraceHeader)'), issues.join('\n'))
+  assert.ok(issues.includes('api.yaml:11 EventBridge-PutEvents requires Source in requestParameters'), issues.join('\n'))
+
+  writeFileSync(join(dir, 'api.yaml'), readFileSync(join(dir, 'api.yaml'), 'utf8').replace('Sourc: shop', 'Source: shop'))
+  const fixed = loadConfigFile(join(dir, 'gatehouse.yaml'))
+  assert.ok(fixed.ok, fixed.ok ? '' : fixed.issues.map((i) => i.message).join('\n'))
+  const integration = [...(fixed.config.apis[0]?.integrations.values() ?? [])][0]
+  assert.ok(integration !== undefined && 'integrationSubtype' in integration)
+  assert.equal(integration.integrationSubtype, 'EventBridge-PutEvents')
+  assert.equal(integration.credentialsArn, 'arn:aws:iam::123456789012:role/events')
 })
