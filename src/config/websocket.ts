@@ -11,7 +11,7 @@ import { fieldOrigin, type Reporter } from './reporter.js'
 import type * as S from './schema.js'
 import { compileRouteSelection } from '../websocket/index.js'
 import { compileWebSocketParameters } from '../websocket/index.js'
-import { compileTemplate } from '../websocket/index.js'
+import { compileResponseTemplateSelection, compileTemplate } from '../websocket/index.js'
 import { checkHttpUri, checkTlsConfig } from './integrations.js'
 import { isLambdaInvocation } from './integration-uri.js'
 import { HTTP_METHODS } from '../model/index.js'
@@ -282,6 +282,10 @@ function checkTemplates(input: S.IntegrationInput, at: (field: string) => M.Orig
   responses.forEach((r, i) => {
     const key = r.integrationResponseKey
     if (key !== '$default' && !isRegexKey(key)) reporter.at(at('integrationResponses'), `integrationResponseKey "${key}" must be $default or a /regex/ (e.g. /2\\d\\d/)`, i)
+    const rtse = r.templateSelectionExpression
+    if (rtse !== undefined && rtse !== '$default' && rtse !== '\\$default' && compileResponseTemplateSelection(rtse) === null) {
+      reporter.at(fieldOrigin(doc, fieldOrigin(doc, at('integrationResponses'), i), 'templateSelectionExpression'), `"${rtse}" can only use \${integration.response.statuscode}, \${integration.response.header.NAME}, \${integration.response.multivalueheader.NAME}, \${request.body.<JSONPath>} and literals`)
+    }
     for (const [tkey, text] of Object.entries(r.responseTemplates ?? {})) {
       const compiled = compileTemplate(text)
       if (!compiled.ok) {
@@ -295,7 +299,11 @@ function checkTemplates(input: S.IntegrationInput, at: (field: string) => M.Orig
     requestTemplates,
     passthroughBehavior: input.passthroughBehavior ?? 'WHEN_NO_MATCH',
     templateSelectionExpression: tse === undefined || tse === '\\$default' || tse === '$default' ? null : tse,
-    integrationResponses: responses.map((r) => ({ integrationResponseKey: r.integrationResponseKey, responseTemplates: r.responseTemplates ?? {} })),
+    integrationResponses: responses.map((r) => ({
+      integrationResponseKey: r.integrationResponseKey,
+      responseTemplates: r.responseTemplates ?? {},
+      templateSelectionExpression: r.templateSelectionExpression === undefined || r.templateSelectionExpression === '$default' || r.templateSelectionExpression === '\\$default' ? null : r.templateSelectionExpression,
+    })),
   }
 }
 

@@ -288,7 +288,12 @@ export interface WebSocketTemplatesDefinition {
   /** What happens to a message no request template takes (spec 10.5). */
   readonly passthroughBehavior: 'WHEN_NO_MATCH' | 'WHEN_NO_TEMPLATES' | 'NEVER'
   readonly templateSelectionExpression: string | null
-  readonly integrationResponses: ReadonlyArray<{ readonly integrationResponseKey: string; readonly responseTemplates: Readonly<Record<string, string>> }>
+  readonly integrationResponses: ReadonlyArray<{
+    readonly integrationResponseKey: string
+    readonly responseTemplates: Readonly<Record<string, string>>
+    /** Picks among `responseTemplates`; `null`: the `$default` one (or the only one). */
+    readonly templateSelectionExpression: string | null
+  }>
 }
 
 export interface WebSocketIdentitySource {

@@ -17,7 +17,7 @@ import { awsService, findCredentials, parseServiceUri, serviceEndpoint, type Cre
 import { DEFAULT_UPSTREAM_TLS } from '../integrations/index.js'
 import { awsServiceIntegration, compileValue, integrationSubtype } from '../integrations/index.js'
 import type { ResponseParameterMapping } from '../integrations/index.js'
-import { compileTemplate, type Template } from '../websocket/index.js'
+import { compileResponseTemplateSelection, compileTemplate, type Template } from '../websocket/index.js'
 import { websocketContextVariable, type WebSocketLogRecord } from '../websocket/index.js'
 import { mockRouteIntegration, type CompiledTemplates } from '../websocket/index.js'
 import type { AwsServiceIntegrationDefinition, DomainNameDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, WebSocketIntegrationDefinition, WebSocketTemplatesDefinition, RequestAuthorizerDefinition, StageDefinition } from '../model/index.js'
@@ -351,9 +351,13 @@ function compileTemplates(def: WebSocketTemplatesDefinition, integrationId: stri
   }
   const requestTemplates = new Map(Object.entries(def.requestTemplates).map(([k, t]) => [k, template(t)] as const))
   const responses = def.integrationResponses.map((r) => {
-    const text = r.responseTemplates['$default'] ?? Object.values(r.responseTemplates)[0]
     const key = r.integrationResponseKey
-    return { pattern: key === '$default' ? null : new RegExp(`^(?:${key.slice(1, -1)})$`), template: text === undefined ? null : template(text) }
+    const select = r.templateSelectionExpression === null ? null : compileResponseTemplateSelection(r.templateSelectionExpression)
+    return {
+      pattern: key === '$default' ? null : new RegExp(`^(?:${key.slice(1, -1)})$`),
+      templates: new Map(Object.entries(r.responseTemplates).map(([k, t]) => [k, template(t)] as const)),
+      select,
+    }
   })
   // `/regex/` responses are tried first, in order; `$default` catches the rest.
   responses.sort((a, b) => (a.pattern === null ? 1 : 0) - (b.pattern === null ? 1 : 0))

@@ -85,7 +85,7 @@ export async function invokeAwsRoute(aws: WebSocketAwsIntegration, source: WebSo
   if (!taken && answer.statusCode >= 400 && UNHANDLED_SERVICE_ERROR_FAILS) {
     return { ok: false, reason: `${aws.service.name} answered ${answer.statusCode}: ${answer.body.slice(0, 512)}`, timeout: false }
   }
-  const reply = renderReply(aws.templates, source, selector, answer.body)
+  const reply = renderReply(aws.templates, source, selector, answer.body, answer)
   if (!reply.ok) return { ok: false, reason: reply.reason, timeout: false }
   return { ok: true, result: { statusCode: answer.statusCode, headers: answer.headers, body: reply.output } }
 }

@@ -42,12 +42,12 @@ export async function invokeLambdaTemplateRoute(pool: FunctionInvoker, timeoutMs
       const selector = result.error.errorMessage
       const taken = templates.responses.some((r) => r.pattern !== null && r.pattern.test(selector))
       if (!taken) return { ok: false, reason: `${result.error.errorType}: ${result.error.errorMessage}`, timeout: false }
-      const reply = renderReply(templates, source, selector, JSON.stringify(result.error))
+      const reply = renderReply(templates, source, selector, JSON.stringify(result.error), { statusCode: LAMBDA_ERROR_STATUS, headers: [] })
       if (!reply.ok) return { ok: false, reason: reply.reason, timeout: false }
       return { ok: true, result: { statusCode: LAMBDA_ERROR_STATUS, headers: [], body: reply.output } }
     }
     case 'ok': {
-      const reply = renderReply(templates, source, '', result.payload)
+      const reply = renderReply(templates, source, '', result.payload, { statusCode: LAMBDA_RESULT_STATUS, headers: [] })
       if (!reply.ok) return { ok: false, reason: reply.reason, timeout: false }
       return { ok: true, result: { statusCode: LAMBDA_RESULT_STATUS, headers: [], body: reply.output } }
     }

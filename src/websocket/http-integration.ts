@@ -142,7 +142,7 @@ export async function invokeHttpRoute(integration: WebSocketHttpIntegration, sou
     }
     // Non-proxy: the integration response for the status renders the reply.
     if (integration.templates === null) return { ok: true, result: { statusCode: res.statusCode, headers: out, body: text } }
-    const reply = renderReply(integration.templates, source, String(res.statusCode), text)
+    const reply = renderReply(integration.templates, source, String(res.statusCode), text, { statusCode: res.statusCode, headers: out })
     if (!reply.ok) return { ok: false, reason: reply.reason, timeout: false }
     return { ok: true, result: { statusCode: res.statusCode, headers: out, body: reply.output } }
   } catch (err) {

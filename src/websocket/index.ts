@@ -15,3 +15,4 @@ export { websocketContextVariable, type WebSocketLogRecord } from './context-var
 export { mockRouteIntegration, type CompiledTemplates } from './mock-integration.js'
 export { awsRouteIntegration } from './aws-integration.js'
 export { lambdaTemplateRouteIntegration } from './aws-lambda-integration.js'
+export { compileResponseTemplateSelection } from './response-template-selection.js'

@@ -10,6 +10,7 @@
  */
 import type { CompiledWebSocketIntegration, RouteOutcome, WebSocketRequestSource } from '../model/index.js'
 import { templateInput, type Template } from './mapping-template.js'
+import type { IntegrationAnswer, ResponseTemplateSelector } from './response-template-selection.js'
 import type { RouteKeySelector } from './route-selection.js'
 
 /** A MOCK whose request template gives no `statusCode` answers 200 `[UNCONFIRMED]`. */
@@ -22,7 +23,15 @@ export interface CompiledTemplates {
   /** `null`: always the `$default` template. */
   readonly templateSelection: RouteKeySelector | null
   /** `/regex/` responses in order, then the `$default` one (pattern `null`). */
-  readonly responses: ReadonlyArray<{ readonly pattern: RegExp | null; readonly template: Template | null }>
+  readonly responses: ReadonlyArray<CompiledIntegrationResponse>
+}
+
+export interface CompiledIntegrationResponse {
+  readonly pattern: RegExp | null
+  /** `responseTemplates` by key. */
+  readonly templates: ReadonlyMap<string, Template>
+  /** Its `templateSelectionExpression`, or `null` for the `$default` template. */
+  readonly select: ResponseTemplateSelector | null
 }
 
 /** `output: null`: no template applies (the body then passes through, or nothing is sent back). */
@@ -47,10 +56,13 @@ export function renderRequest(templates: CompiledTemplates, source: WebSocketReq
  * The reply the integration response for `selector` renders (the status, or for a Lambda the
  * error message), `null` when no response matches, or the render error.
  */
-export function renderReply(templates: CompiledTemplates, source: WebSocketRequestSource, selector: string, responseBody: string): Rendered {
+export function renderReply(templates: CompiledTemplates, source: WebSocketRequestSource, selector: string, responseBody: string, answer: IntegrationAnswer): Rendered {
   const response = templates.responses.find((r) => r.pattern !== null && r.pattern.test(selector)) ?? templates.responses.find((r) => r.pattern === null)
-  if (response?.template == null) return { ok: true, output: null }
-  const out = response.template.render(templateInput(source, responseBody))
+  if (response === undefined) return { ok: true, output: null }
+  const key = response.select === null ? '$default' : response.select(answer, source.body)
+  const template = response.templates.get(key) ?? response.templates.get('$default') ?? (response.select === null ? response.templates.values().next().value : undefined)
+  if (template === undefined) return { ok: true, output: null }
+  const out = template.render(templateInput(source, responseBody))
   return out.ok ? out : { ok: false, reason: `integration response template: ${out.reason}` }
 }
 
@@ -72,7 +84,7 @@ export function invokeMockRoute(mock: CompiledTemplates, source: WebSocketReques
   } catch {
     // Not JSON: the default status.
   }
-  const reply = renderReply(mock, source, String(statusCode), rendered)
+  const reply = renderReply(mock, source, String(statusCode), rendered, { statusCode, headers: [] })
   if (!reply.ok) return { ok: false, reason: reply.reason, timeout: false }
   return { ok: true, result: { statusCode, headers: [], body: reply.output } }
 }

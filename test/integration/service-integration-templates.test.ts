@@ -103,7 +103,7 @@ test('IntegrationSubtype and WebSocket AWS integrations load from CloudFormation
   assert.ok(put !== undefined && put.integrationType === 'AWS')
   assert.match(put.integrationUri, /^arn:aws:apigateway:[a-z0-9-]+:dynamodb:action\/PutItem$/)
   assert.equal(put.integrationMethod, 'POST')
-  assert.deepEqual(put.templates.integrationResponses, [{ integrationResponseKey: '/2\\d\\d/', responseTemplates: { $default: '{"stored": true}' } }])
+  assert.deepEqual(put.templates.integrationResponses, [{ integrationResponseKey: '/2\\d\\d/', responseTemplates: { $default: '{"stored": true}' }, templateSelectionExpression: null }])
 })
 
 test('a first-class integration missing a required parameter is reported at its template line', (t) => {

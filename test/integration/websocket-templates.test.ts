@@ -725,3 +725,53 @@ test('passthroughBehavior: WHEN_NO_MATCH passes an untemplated message through; 
   assert.equal((await client.sayJson({ action: 'never', kind: 'other' }))['message'], 'Internal server error')
   assert.deepEqual(await client.sayJson({ action: 'never', kind: 'known' }), { templated: true })
 })
+
+test("an integration response's templateSelectionExpression picks among its responseTemplates", async (t) => {
+  const upstream = await startUpstream(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'x-kind': 'list' })
+    res.end('{"items": [1, 2]}')
+  })
+  const g = await startGateway(
+    t,
+    wsConfig({
+      routes: [
+        { routeKey: 'fmt', integration: 'fmt', twoWay: true },
+        { routeKey: 'kind', integration: 'kind', twoWay: true },
+      ],
+      integrations: [
+        {
+          ...mock('fmt', { $default: '{"statusCode": 201, "n": 7}' }, []),
+          integrationResponses: [
+            {
+              integrationResponseKey: '$default',
+              templateSelectionExpression: '${request.body.format}-${integration.response.statuscode}',
+              responseTemplates: { $default: "json:$input.json('$.n')", 'csv-201': "csv,$input.path('$.n')" },
+            },
+          ],
+        },
+        {
+          integrationId: 'kind',
+          integrationType: 'HTTP',
+          integrationUri: `${upstream.origin}/k`,
+          integrationResponses: [
+            {
+              integrationResponseKey: '/2\\d\\d/',
+              templateSelectionExpression: '${integration.response.header.X-Kind}',
+              responseTemplates: { $default: 'other', list: "#foreach($i in $input.path('$.items'))<$i>#end" },
+            },
+          ],
+        },
+      ],
+    })
+  )
+  const client = await connect(t, wsUrl(g, '/dev'))
+  assert.equal(await client.say({ action: 'fmt', format: 'csv' }), 'csv,7')
+  assert.equal(await client.say({ action: 'fmt', format: 'xml' }), 'json:7', 'no template for the key: $default')
+  assert.equal(await client.say({ action: 'kind' }), '<1><2>')
+  await rejectsConfig(
+    t,
+    oneIntegration({ ...mock('x', { $default: '{}' }, []), integrationResponses: [{ integrationResponseKey: '$default', templateSelectionExpression: '${request.header.x}', responseTemplates: { $default: 'x' } }] }),
+    /can only use \$\{integration\.response\.statuscode\}/,
+    /integrationResponses\[0\]\.templateSelectionExpression/
+  )
+})
