@@ -176,3 +176,10 @@ test("Java's String methods: replaceAll/replaceFirst take a regex, length(), spl
   assert.equal(render("$input.path('$.csv').length()|$input.path('$.csv').split(',').size()|$input.path('$.csv').contains('b,')", body), '8|4|true')
   assert.equal(render("$input.path('$.csv').matches('[a-c,]+')|$input.path('$.csv').matches('a')|#set($s = 'AbC')#if($s.equalsIgnoreCase('abc'))same#end", body), 'true|false|same')
 })
+
+test('#stop ends the template, written #stop, #{stop} or #stop()', () => {
+  assert.equal(render('a#stop b'), 'a')
+  assert.equal(render('a#{stop}b'), 'a')
+  assert.equal(render('#set($x = 1)$x#stop()\nrest'), '1')
+  assert.equal(render('a\\#stop b'), 'a#stop b', 'escaped')
+})

@@ -50,7 +50,7 @@ export function compileMappingTemplate(text: string): CompiledMappingTemplate {
   if (Buffer.byteLength(text) > MAX_TEMPLATE_BYTES) return { ok: false, reason: `the template is over ${MAX_TEMPLATE_BYTES} bytes (API Gateway's limit)`, line: 1, column: 0 }
   let asts: Asts
   try {
-    asts = parse(text)
+    asts = parse(withStopCalls(text))
   } catch (err) {
     const hash = (err as { hash?: { loc?: { first_line: number; first_column: number } } }).hash
     const line = hash?.loc?.first_line ?? 1
@@ -67,6 +67,11 @@ export function compileMappingTemplate(text: string): CompiledMappingTemplate {
       render: (input) => renderTemplate(asts, input, paths),
     },
   }
+}
+
+/** velocityjs knows `#stop()` only; Velocity writes `#stop` and `#{stop}`. */
+function withStopCalls(text: string): string {
+  return text.replace(/(^|[^\\])#(?:\{stop\}|stop(?![A-Za-z0-9_(]))/g, '$1#stop()')
 }
 
 function renderTemplate(asts: Asts, input: MappingTemplateInput, paths: Map<string, JsonPath>): RenderResult {
