@@ -100,6 +100,7 @@ test('$context and $stageVariables, in every reference form; undefined reference
 
 test('$util functions match Java output', () => {
   assert.equal(escapeJavaScript(`a"b'c\\d/e\nf\té\u0001`), 'a\\"b\\\'c\\\\d\\/e\\nf\\t\\u00E9\\u0001')
+  assert.equal(escapeJavaScript('\u007f\u0080\u20ac'), '\u007f\\u0080\\u20AC', 'DEL stays; U+0080 and above are escaped')
   assert.equal(urlEncode("a b&c=d/é*-._~!'()"), 'a+b%26c%3Dd%2F%C3%A9*-._%7E%21%27%28%29')
   assert.equal(urlDecode('a+b%26c'), 'a b&c')
   assert.equal(

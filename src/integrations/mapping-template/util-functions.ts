@@ -8,14 +8,14 @@
 /**
  * Commons Lang 2 `StringEscapeUtils.escapeJavaScript`, which API Gateway documents for
  * `$util.escapeJavaScript`: `'` becomes `\'` (not valid JSON, as AWS's docs warn), `/`
- * becomes `\/`, controls and everything above U+007E become `\uXXXX` in upper-case hex.
+ * becomes `\/`, controls and everything above U+007F become `\uXXXX` in upper-case hex.
  */
 export function escapeJavaScript(value: unknown): string {
   const s = stringOf(value)
   let out = ''
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i)
-    if (c > 0x7e) out += `\\u${c.toString(16).toUpperCase().padStart(4, '0')}`
+    if (c > 0x7f) out += `\\u${c.toString(16).toUpperCase().padStart(4, '0')}`
     else if (c < 0x20) {
       switch (c) {
         case 0x08: out += '\\b'; break
