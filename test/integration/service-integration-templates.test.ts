@@ -98,6 +98,8 @@ test('IntegrationSubtype and WebSocket AWS integrations load from CloudFormation
   assert.equal(send.integrationSubtype, 'SQS-SendMessage')
   assert.equal(send.credentialsArn, 'arn:aws:iam::123456789012:role/send')
   assert.equal(send.requestParameters['MessageBody'], '$request.body.message')
+  // Ref of a queue is its URL, as CloudFormation gives it (a generated name when none is set).
+  assert.match(send.requestParameters['QueueUrl'] ?? '', /^https:\/\/sqs\.[a-z0-9-]+\.amazonaws\.com\/\d{12}\/[A-Za-z0-9-]+-Queue$/)
   const chat = r.config.websocketApis[0]
   const put = chat?.integrations.get('PutIntegration')
   assert.ok(put !== undefined && put.integrationType === 'AWS')
