@@ -34,6 +34,9 @@ import { InMemoryRateLimiter } from './throttle/index.js'
 import { REDIS_STARTUP_WAIT_MS, RedisRateLimiter } from './throttle/index.js'
 import { RedisUrlError, SharedRedis } from './redis/index.js'
 import type { Server } from 'node:http'
+import { randomBytes } from 'node:crypto'
+import { Inspector } from './observability/index.js'
+import { CONSOLE_PATH, createConsoleHandler, type ReloadStatus } from './console/index.js'
 
 export interface GatewayOptions {
   /** Port to listen on; `0` (the default here) picks a free one. The CLI defaults to 3000. */
@@ -59,6 +62,11 @@ export interface GatewayOptions {
    * defaults to `127.0.0.1`, port to 0 (a free one). Off unless given.
    */
   readonly admin?: { readonly port?: number; readonly host?: string }
+  /**
+   * The web console at `/console/` on the admin listener (default: on whenever the admin
+   * listener is). Bound beyond loopback it requires `consoleToken` (see `Gateway.consoleUrl`).
+   */
+  readonly console?: boolean
   /** The throttle store; default in memory (one process), or Redis with `redis`. */
   readonly limiter?: RateLimiter
   /**
@@ -99,6 +107,8 @@ export interface Gateway {
   readonly url: string
   /** The admin listener's `http://HOST:PORT`, or `''` without one. */
   readonly adminUrl: string
+  /** The web console's URL (with its access token when the admin listener is beyond loopback), or `''`. */
+  readonly consoleUrl: string
   /** The custom domains' HTTPS listener, `https://HOST:PORT`, or `''` without domain names. */
   readonly httpsUrl: string
   /** Reopens access-log files (after log rotation; the CLI does it on SIGHUP). */
@@ -111,7 +121,12 @@ export interface Gateway {
 
 export function createGateway(configOrPath: string | object, options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info' })
-  const onLog = functionLogSink(options.functionLogs)
+  const consoleEnabled = options.admin !== undefined && options.console !== false
+  // The console's inspector: it records only while a console client listens.
+  const inspector = consoleEnabled ? new Inspector() : null
+  const onLog = tapFunctionLogs(functionLogSink(options.functionLogs), inspector)
+  let reloadStatus: ReloadStatus = { ok: true, time: Date.now(), issues: [] }
+  let consoleUrl = ''
   const load = (): LoadConfigResult =>
     typeof configOrPath === 'string'
       ? loadConfigFile(configOrPath, options.source ?? {})
@@ -189,6 +204,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     if (holder === undefined || stopping) return { ok: false, issues: [] }
     const built = build()
     if ('issues' in built) {
+      reloadStatus = { ok: false, time: Date.now(), issues: built.issues }
       logger.error('Reload failed; still serving the previous configuration', { problems: built.issues.length })
       for (const issue of built.issues) logger.error(`  ${formatIssue(issue)}`)
       // Watch what the broken config names too, so fixing a newly referenced file reloads.
@@ -206,6 +222,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       logger.error(`Function ${problem.functions.join(', ')} cannot be loaded; its invocations fail until the module is fixed (the rest of the configuration is reloaded)`)
       logger.error(`  ${formatIssue(problem.issue)}`)
     }
+    reloadStatus = { ok: true, time: Date.now(), issues: broken.map((p) => p.issue) }
     const previous = holder.swap(built.snapshot)
     retire(previous)
     for (const old of retired) if ([...old.pools.values()].every((p) => p.size === 0)) retired.delete(old)
@@ -232,6 +249,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     },
     get adminUrl() {
       return adminUrl
+    },
+    get consoleUrl() {
+      return consoleUrl
     },
     get httpsUrl() {
       return httpsUrl
@@ -260,7 +280,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       // Decided before the first connection can arrive (a domain added by a reload is served
       // only after a restart, which decides again).
       websocket.loopbackOnly = isLoopback(host) && (built.snapshot.config.domainNames.length === 0 || isLoopback(options.https?.host ?? host))
-      plane = createDataPlane(holder, logger, webSocketPlane(holder, websocket))
+      plane = createDataPlane(holder, logger, webSocketPlane(holder, websocket), inspector)
       plane.server.listen(options.port ?? 0, host)
       try {
         await once(plane.server, 'listening')
@@ -287,7 +307,18 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       logConnectionsApiAccess(built.snapshot.config, websocket.loopbackOnly)
       if (options.admin !== undefined) {
         const adminHost = options.admin.host ?? '127.0.0.1'
-        admin = createAdminServer({ metrics, ready: () => holder !== undefined && !stopping })
+        const accessToken = isLoopback(adminHost) ? null : randomBytes(18).toString('base64url')
+        const consoleHandler =
+          inspector === null
+            ? undefined
+            : createConsoleHandler({
+                inspector,
+                config: () => holder?.current.config ?? null,
+                reloadStatus: () => reloadStatus,
+                dataPlaneUrl: () => localEndpoint.url,
+                accessToken,
+              })
+        admin = createAdminServer({ metrics, ready: () => holder !== undefined && !stopping, console: consoleHandler })
         admin.listen(options.admin.port ?? 0, adminHost)
         try {
           await once(admin, 'listening')
@@ -298,6 +329,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
           throw err
         }
         adminUrl = listeningUrl(admin, adminHost)
+        if (consoleHandler !== undefined) consoleUrl = `${adminUrl}${CONSOLE_PATH}${accessToken === null ? '' : `?token=${accessToken}`}`
       }
       if (options.watch === true && typeof configOrPath === 'string') {
         watcher = new SourceWatcher(() => {
@@ -368,6 +400,15 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     },
   }
   return gateway
+}
+
+/** Function log lines go to the console's inspector too (it keeps them only while a console listens). */
+function tapFunctionLogs(sink: ((line: string) => void) | null, inspector: Inspector | null): ((line: string) => void) | null {
+  if (inspector === null) return sink
+  return (line) => {
+    if (inspector.active) inspector.functionLog(line)
+    sink?.(line)
+  }
 }
 
 function functionLogSink(option: GatewayOptions['functionLogs']): ((line: string) => void) | null {

@@ -5,13 +5,15 @@
  * Prometheus `/metrics`. Kept apart from the data plane so that no API route can shadow it
  * and it is never exposed by accident with the APIs.
  */
-import { createServer, type Server } from 'node:http'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { MetricsRegistry } from '../metrics/index.js'
 
 export interface AdminDependencies {
   readonly metrics: MetricsRegistry
   /** `true` while the gateway serves a configuration and is not shutting down. */
   readonly ready: () => boolean
+  /** The web console (`/console/…`), when enabled: answers `false` for paths it does not own. */
+  readonly console?: ((req: IncomingMessage, res: ServerResponse) => boolean) | undefined
 }
 
 const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
@@ -23,6 +25,7 @@ export function createAdminServer(deps: AdminDependencies): Server {
       res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' })
       res.end(req.method === 'HEAD' ? undefined : body)
     }
+    if (deps.console?.(req, res) === true) return
     if (req.method !== 'GET' && req.method !== 'HEAD') return text(405, 'method not allowed\n')
     switch (path) {
       case '/healthz':
@@ -32,7 +35,7 @@ export function createAdminServer(deps: AdminDependencies): Server {
       case '/metrics':
         return text(200, deps.metrics.render(), PROMETHEUS_CONTENT_TYPE)
       default:
-        return text(404, 'not found: try /healthz, /readyz or /metrics\n')
+        return text(404, `not found: try /healthz, /readyz or /metrics${deps.console === undefined ? '' : ' or /console/'}\n`)
     }
   })
 }

@@ -38,6 +38,7 @@ Options (serve):
   --admin-port N      Admin listener port: /healthz, /readyz, /metrics (default 0: a free port)
   --admin-host H      Admin listener interface (default 127.0.0.1)
   --no-admin          Do not start the admin listener
+  --no-console        Do not serve the web console (/console/ on the admin listener)
   --https-port N      HTTPS listener of custom domain names (default ${DEFAULT_HTTPS_PORT}; only with domainNames)
   --https-host H      Its interface (default: --host)
   --redis URL         redis://HOST:PORT (or rediss://, redis-sentinel://, redis-cluster://): share
@@ -112,6 +113,7 @@ export async function main(argvIn: readonly string[]): Promise<number> {
         'admin-port': { type: 'string' },
         'admin-host': { type: 'string' },
         'no-admin': { type: 'boolean' },
+        'no-console': { type: 'boolean' },
         'https-port': { type: 'string' },
         'https-host': { type: 'string' },
         redis: { type: 'string' },
@@ -210,6 +212,7 @@ interface ServeFlags {
   readonly 'admin-port'?: string | undefined
   readonly 'admin-host'?: string | undefined
   readonly 'no-admin'?: boolean | undefined
+  readonly 'no-console'?: boolean | undefined
   readonly 'https-port'?: string | undefined
   readonly 'https-host'?: string | undefined
   readonly redis?: string | undefined
@@ -270,6 +273,7 @@ async function serve(configFile: string, flags: ServeFlags, source: SourceOption
     logger,
     functionLogs: flags['quiet-functions'] === true ? 'silent' : 'stdout',
     ...(flags['no-admin'] === true ? {} : { admin: { port: adminPort, host: flags['admin-host'] ?? DEFAULT_HOST } }),
+    ...(flags['no-console'] === true ? { console: false } : {}),
     https: { port: httpsPort, host: flags['https-host'] ?? flags.host ?? DEFAULT_HOST },
     ...(flags.redis !== undefined ? { redis: flags.redis } : {}),
     environments: {
@@ -294,6 +298,7 @@ async function serve(configFile: string, flags: ServeFlags, source: SourceOption
     process.stdout.write(`HTTPS (custom domain names: ${names}) listening on ${gateway.httpsUrl}\n`)
   }
   if (gateway.adminUrl !== '') process.stdout.write(`Admin listening on ${gateway.adminUrl} (/healthz, /readyz, /metrics)\n`)
+  if (gateway.consoleUrl !== '') process.stdout.write(`Console: ${gateway.consoleUrl}\n`)
   const reopen = () => {
     logger.info('Received SIGHUP; reopening access-log files')
     gateway.reopenLogs()

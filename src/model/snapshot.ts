@@ -14,7 +14,7 @@ import type { SecureContext, TLSSocket } from 'node:tls'
 import type { AuthorizeOutcome, AuthorizerResult } from './authorization.js'
 import type { GatehouseConfig } from './config.js'
 import type { FunctionPoolHandle } from './functions.js'
-import type { CompiledAccessLog, RouteMetrics } from './observability.js'
+import type { CompiledAccessLog, RequestTrace, RouteMetrics } from './observability.js'
 import type { GatewayResponse, Reply } from './reply.js'
 import type { RateLimiter, ThrottleLayer } from './throttling.js'
 import type { CompiledWebSocketApi, CompiledWebSocketStage } from './websocket.js'
@@ -100,6 +100,8 @@ export interface RequestContext {
   responseLength: number
   /** Total latency in ms, set when the response is written; -1 before. */
   responseLatency: number
+  /** What the console's inspector records (authorizer, integration, mappings), or `null` while no console watches. */
+  trace: RequestTrace | null
   /** Request body bytes received, read whole or streamed. */
   readonly requestBodyLength: number
   /** The first value of a request header (name in lower case), or `undefined`. */

@@ -1,0 +1,254 @@
+// The web console's server side (issue 14) through real sockets: a real gateway with its admin
+// listener, an undici server-sent events client as the console's live list, and real requests
+// to the data plane. Pins: nothing is recorded while no console listens; a recorded request
+// carries its Lambda event and raw result, authorizer decision, function log lines and
+// access-log line; secrets are masked everywhere; replay sends the original secrets; the access
+// token beyond loopback; OpenAPI export; the last reload's problems with file and line.
+import { test, type TestContext } from 'node:test'
+import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync, writeFileSync, copyFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { singleFunctionApi, startGateway } from '../helpers/gateway.js'
+import { http } from '../helpers/http.js'
+import { openSse, type SseClient } from '../helpers/sse-client.js'
+import { generateSigningKey, signToken, startOidcServer } from '../helpers/oidc-server.js'
+import { handlersDir } from '../helpers/paths.js'
+import { MASKED_VALUE, MAX_INSPECTED_REQUESTS } from '../../src/observability/index.js'
+import { CONSOLE_TOKEN_HEADER } from '../../src/console/index.js'
+
+const SECRET_TOKEN = 'Bearer secret-token-value-1234'
+const SECRET_COOKIE = 'session=cookie-secret-5678; theme=dark'
+
+function consoleConfig(issuer: string, accessLogFile: string): object {
+  return {
+    functions: { echo: { handler: 'echo.handler' }, chatty: { handler: 'lambda-console.handler' } },
+    apis: [
+      {
+        name: 'console-api',
+        apiId: 'consoleapi1',
+        routes: [
+          { routeKey: 'GET /echo', target: 'integrations/echo' },
+          { routeKey: 'POST /echo', target: 'integrations/echo' },
+          { routeKey: 'GET /chatty', target: 'integrations/chatty' },
+          { routeKey: 'GET /private', target: 'integrations/echo', authorizationType: 'JWT', authorizerId: 'jwt' },
+        ],
+        integrations: [
+          { integrationId: 'echo', integrationType: 'AWS_PROXY', integrationUri: 'echo', payloadFormatVersion: '2.0' },
+          { integrationId: 'chatty', integrationType: 'AWS_PROXY', integrationUri: 'chatty', payloadFormatVersion: '2.0' },
+        ],
+        authorizers: [
+          { authorizerId: 'jwt', name: 'dev-jwt', authorizerType: 'JWT', identitySource: '$request.header.Authorization', jwtConfiguration: { issuer, audience: ['console-tests'] } },
+        ],
+        stages: [{ stageName: '$default', accessLogSettings: { format: '$context.requestId $context.routeKey $context.status', destination: accessLogFile } }],
+      },
+    ],
+  }
+}
+
+async function setUp(t: TestContext) {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-console-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  const key = await generateSigningKey('RS256')
+  const oidc = await startOidcServer(t, { keys: [key] })
+  const started = await startGateway(t, consoleConfig(oidc.issuer, join(dir, 'access.log')), { admin: {} })
+  const admin = started.gateway.adminUrl
+  return { ...started, admin, oidc, key, dir }
+}
+
+async function watch(t: TestContext, admin: string): Promise<SseClient> {
+  const sse = await openSse(t, `${admin}/console/api/events`)
+  await sse.next((e) => e.event === 'hello')
+  return sse
+}
+
+test('nothing is recorded while no console listens; the console URL is the admin listener\'s /console/', async (t) => {
+  const { gateway, url, admin } = await setUp(t)
+  assert.equal(gateway.consoleUrl, `${admin}/console/`)
+  assert.equal((await http(`${url}/echo`)).status, 200)
+  const list = (await http(`${admin}/console/api/requests`)).json<{ requests: unknown[] }>()
+  assert.deepEqual(list.requests, [])
+  const page = await http(`${admin}/console/`)
+  assert.equal(page.status, 200)
+  assert.match(page.text, /<script type="importmap">/)
+  for (const vendor of ['preact.mjs', 'hooks.mjs', 'htm.mjs', 'htm-preact.mjs']) {
+    const res = await http(`${admin}/console/vendor/${vendor}`)
+    assert.equal(res.status, 200, vendor)
+    assert.match(String(res.headers['content-type']), /javascript/)
+  }
+})
+
+test('a watched request streams its summary and keeps its event, raw result, function logs and access-log line, secrets masked', async (t) => {
+  const { url, admin } = await setUp(t)
+  const sse = await watch(t, admin)
+  const sent = await http(`${url}/echo?x=1`, { headers: { authorization: SECRET_TOKEN, cookie: SECRET_COOKIE, 'x-plain': 'visible' } })
+  assert.equal(sent.status, 200)
+  const requestId = String(sent.headers['apigw-requestid'])
+  const event = await sse.next((e) => e.event === 'request' && (e.data as { id: string }).id === requestId)
+  const summary = event.data as Record<string, unknown>
+  assert.equal(summary['method'], 'GET')
+  assert.equal(summary['path'], '/echo')
+  assert.equal(summary['query'], 'x=1')
+  assert.equal(summary['routeKey'], 'GET /echo')
+  assert.equal(summary['stage'], '$default')
+  assert.equal(summary['status'], 200)
+  assert.equal(summary['error'], null)
+
+  const detail = await http(`${admin}/console/api/requests/${requestId}`)
+  assert.equal(detail.status, 200)
+  for (const secret of ['secret-token-value-1234', 'cookie-secret-5678']) assert.ok(!detail.text.includes(secret), `${secret} is masked`)
+  const d = detail.json<Record<string, any>>()
+  assert.deepEqual(d['requestHeaders'].find(([n]: [string]) => n === 'authorization'), ['authorization', MASKED_VALUE])
+  assert.deepEqual(d['requestHeaders'].find(([n]: [string]) => n === 'x-plain'), ['x-plain', 'visible'])
+  const lambdaEvent = JSON.parse(d['lambda'].event)
+  assert.equal(lambdaEvent.routeKey, 'GET /echo')
+  assert.equal(lambdaEvent.headers.authorization, MASKED_VALUE)
+  assert.equal(lambdaEvent.headers['x-plain'], 'visible')
+  assert.equal(d['lambda'].outcome, 'ok')
+  assert.equal(JSON.parse(d['lambda'].result).statusCode, 200)
+  assert.equal(d['integration'].type, 'AWS_PROXY')
+  assert.match(d['accessLogLine'], new RegExp(`^${requestId} GET /echo 200$`))
+
+  const chatty = await http(`${url}/chatty`)
+  const awsRequestId = chatty.text
+  const chattyId = String(chatty.headers['apigw-requestid'])
+  await sse.next((e) => e.event === 'function-log' && String(e.data).startsWith(`REPORT RequestId: ${awsRequestId}`))
+  const logs = (await http(`${admin}/console/api/requests/${chattyId}`)).json<{ functionLogs: string[] }>().functionLogs
+  assert.ok(logs.some((l) => l.startsWith(`START RequestId: ${awsRequestId}`)))
+  assert.ok(logs.some((l) => l.includes('\tINFO\tinfo line')))
+  assert.ok(logs.some((l) => l.startsWith(`REPORT RequestId: ${awsRequestId}`)))
+})
+
+test('gateway answers carry $context.error values; the JWT authorizer\'s failed check and claims are recorded', async (t) => {
+  const { url, admin, oidc, key } = await setUp(t)
+  const sse = await watch(t, admin)
+  const missing = await http(`${url}/nowhere`)
+  const notFound = await sse.next((e) => e.event === 'request' && (e.data as { id: string }).id === missing.headers['apigw-requestid'])
+  assert.deepEqual((notFound.data as { error: unknown }).error, { responseType: 'RESOURCE_NOT_FOUND', message: 'Not Found' })
+
+  const now = Math.floor(Date.now() / 1000)
+  const wrongAudience = await signToken(key, { iss: oidc.issuer, aud: 'someone-else', sub: 'alice', iat: now, exp: now + 600 })
+  const refused = await http(`${url}/private`, { headers: { authorization: `Bearer ${wrongAudience}` } })
+  assert.equal(refused.status, 401)
+  const refusedDetail = (await http(`${admin}/console/api/requests/${String(refused.headers['apigw-requestid'])}`)).json<Record<string, any>>()
+  assert.equal(refusedDetail['authorizer'].type, 'JWT')
+  assert.equal(refusedDetail['authorizer'].response.authorized, false)
+  assert.equal(refusedDetail['authorizer'].response.failedCheck, 'the token does not have a valid audience')
+  assert.equal(refusedDetail['authorizer'].input.claims.sub, 'alice')
+  assert.equal(refusedDetail['authorizerError'], 'the token does not have a valid audience')
+
+  const good = await signToken(key, { iss: oidc.issuer, aud: 'console-tests', sub: 'bob', iat: now, exp: now + 600 })
+  const allowed = await http(`${url}/private`, { headers: { authorization: `Bearer ${good}` } })
+  assert.equal(allowed.status, 200)
+  const allowedDetail = await http(`${admin}/console/api/requests/${String(allowed.headers['apigw-requestid'])}`)
+  assert.ok(!allowedDetail.text.includes(good), 'the token is masked')
+  assert.equal(allowedDetail.json<Record<string, any>>()['authorizer'].response.claims.sub, 'bob')
+})
+
+test('replay sends the request again with its original secrets; an edited replay changes what is sent', async (t) => {
+  const { url, admin } = await setUp(t)
+  const sse = await watch(t, admin)
+  const first = await http(`${url}/echo`, { method: 'POST', body: 'hello', headers: { authorization: SECRET_TOKEN, 'content-type': 'text/plain' } })
+  const id = String(first.headers['apigw-requestid'])
+  await sse.next((e) => e.event === 'request' && (e.data as { id: string }).id === id)
+
+  const replayed = (await http(`${admin}/console/api/requests/${id}/replay`, { method: 'POST' })).json<{ status: number; body: string; headers: [string, string][] }>()
+  assert.equal(replayed.status, 200)
+  const echoed = JSON.parse(replayed.body)
+  assert.equal(echoed.body, 'hello')
+  assert.equal(echoed.headers.authorization, SECRET_TOKEN, 'the original token, not the mask, is sent')
+  const replayId = replayed.headers.find(([n]) => n === 'apigw-requestid')?.[1]
+  assert.ok(replayId !== undefined && replayId !== id)
+  await sse.next((e) => e.event === 'request' && (e.data as { id: string }).id === replayId)
+
+  const detail = (await http(`${admin}/console/api/requests/${id}`)).json<{ requestHeaders: [string, string][] }>()
+  const edited = await http(`${admin}/console/api/requests/${id}/replay`, {
+    method: 'POST',
+    body: JSON.stringify({ method: 'POST', target: '/echo?edited=yes', headers: [...detail.requestHeaders, ['x-edited', '1']], body: 'changed' }),
+  })
+  const e = JSON.parse(edited.json<{ body: string }>().body)
+  assert.equal(e.body, 'changed')
+  assert.equal(e.rawQueryString, 'edited=yes')
+  assert.equal(e.headers['x-edited'], '1')
+  assert.equal(e.headers.authorization, SECRET_TOKEN, 'a header left masked is sent with its original value')
+
+  const bad = await http(`${admin}/console/api/requests/${id}/replay`, { method: 'POST', body: '{"headers": "nope"}' })
+  assert.equal(bad.status, 400)
+  assert.match(bad.json<{ message: string }>().message, /headers must be a list/)
+  assert.equal((await http(`${admin}/console/api/requests/no-such-id/replay`, { method: 'POST' })).status, 404)
+})
+
+test('the inspector keeps a bounded number of requests', async (t) => {
+  const { url, admin } = await setUp(t)
+  const sse = await watch(t, admin)
+  const extra = 5
+  let lastId = ''
+  for (let i = 0; i < MAX_INSPECTED_REQUESTS + extra; i++) lastId = String((await http(`${url}/nowhere-${i}`)).headers['apigw-requestid'])
+  await sse.next((e) => e.event === 'request' && (e.data as { id: string }).id === lastId)
+  const list = (await http(`${admin}/console/api/requests`)).json<{ requests: Array<{ path: string }> }>().requests
+  assert.equal(list.length, MAX_INSPECTED_REQUESTS)
+  assert.equal(list[0]?.path, `/nowhere-${extra}`)
+})
+
+test('APIs, routes and OpenAPI export; the last reload\'s problems name file and line', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-console-reload-'))
+  t.after(() => rmSync(dir, { recursive: true, force: true }))
+  copyFileSync(join(handlersDir, 'echo.mjs'), join(dir, 'echo.mjs'))
+  const file = join(dir, 'gatehouse.yaml')
+  const good = `functions:\n  echo:\n    handler: echo.handler\napis:\n  - name: reloadable\n    apiId: reloadapi1\n    routes:\n      - routeKey: GET /pets/{id}\n        target: integrations/echo\n    integrations:\n      - integrationId: echo\n        integrationType: AWS_PROXY\n        integrationUri: echo\n        payloadFormatVersion: "2.0"\n    corsConfiguration:\n      allowOrigins: ["https://example.com"]\n`
+  writeFileSync(file, good)
+  const { gateway } = await startGateway(t, file, { admin: {} })
+  const admin = gateway.adminUrl
+  const config = (await http(`${admin}/console/api/config`)).json<Record<string, any>>()
+  assert.equal(config['reload'].ok, true)
+  const api = config['config'].apis[0]
+  assert.equal(api.apiId, 'reloadapi1')
+  assert.deepEqual(api.cors.allowOrigins, ['https://example.com'])
+  assert.equal(api.routes[0].routeKey, 'GET /pets/{id}')
+  assert.equal(api.routes[0].integration.integrationType, 'AWS_PROXY')
+  assert.equal(api.routes[0].authorization.type, 'NONE')
+
+  const openapi = await http(`${admin}/console/api/openapi/reloadapi1`)
+  assert.equal(openapi.status, 200)
+  const doc = openapi.json<Record<string, any>>()
+  assert.equal(doc['openapi'], '3.0.1')
+  assert.equal(doc['paths']['/pets/{id}'].get['x-amazon-apigateway-integration'].type, 'aws_proxy')
+  assert.deepEqual(doc['paths']['/pets/{id}'].get.parameters, [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }])
+  assert.deepEqual(doc['x-amazon-apigateway-cors'].allowOrigins, ['https://example.com'])
+  assert.equal((await http(`${admin}/console/api/openapi/nope`)).status, 404)
+
+  writeFileSync(file, good.replace('routeKey: GET /pets/{id}', 'routeKey: FETCH /pets/{id}'))
+  const result = await gateway.reload()
+  assert.equal(result.ok, false)
+  const after = (await http(`${admin}/console/api/config`)).json<Record<string, any>>()
+  assert.equal(after['reload'].ok, false)
+  const issue = after['reload'].issues[0]
+  assert.equal(issue.file, file)
+  assert.equal(issue.line, 8)
+  assert.match(issue.path, /routes\[0\]\.routeKey/)
+  assert.equal(after['config'].apis[0].routes[0].routeKey, 'GET /pets/{id}', 'the previous configuration still serves')
+})
+
+test('beyond loopback the console needs the access token printed at start', async (t) => {
+  const { gateway } = await startGateway(t, singleFunctionApi({ handler: 'echo.handler' }), { admin: { host: '0.0.0.0' } })
+  const consoleUrl = new URL(gateway.consoleUrl)
+  const token = consoleUrl.searchParams.get('token')
+  assert.ok(token !== null && token.length >= 20)
+  const base = `http://127.0.0.1:${consoleUrl.port}`
+  assert.equal((await http(`${base}/console/`)).status, 401)
+  assert.equal((await http(`${base}/console/api/requests`)).status, 401)
+  assert.equal((await http(`${base}/console/api/requests`, { headers: { [CONSOLE_TOKEN_HEADER]: 'wrong' } })).status, 401)
+  assert.equal((await http(`${base}/console/api/requests`, { headers: { [CONSOLE_TOKEN_HEADER]: token } })).status, 200)
+  const page = await http(`${base}/console/?token=${token}`)
+  assert.equal(page.status, 200)
+  const cookie = String(page.headers['set-cookie']).split(';')[0] as string
+  assert.equal((await http(`${base}/console/api/config`, { headers: { cookie } })).status, 200)
+  // The rest of the admin listener is unchanged.
+  assert.equal((await http(`${base}/healthz`)).status, 200)
+})
+
+test('the console can be turned off', async (t) => {
+  const { gateway } = await startGateway(t, singleFunctionApi({ handler: 'echo.handler' }), { admin: {}, console: false })
+  assert.equal(gateway.consoleUrl, '')
+  assert.equal((await http(`${gateway.adminUrl}/console/`)).status, 404)
+})
