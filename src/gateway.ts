@@ -36,7 +36,7 @@ import { RedisUrlError, SharedRedis } from './redis/index.js'
 import type { Server } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import { Inspector } from './observability/index.js'
-import { CONSOLE_PATH, createConsoleHandler, type ReloadStatus } from './console/index.js'
+import { CONSOLE_PATH, connectionsRoute, createConsoleHandler, functionsRoute, type ReloadStatus } from './console/index.js'
 
 export interface GatewayOptions {
   /** Port to listen on; `0` (the default here) picks a free one. The CLI defaults to 3000. */
@@ -277,6 +277,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       const redisUrl = options.redis ?? built.snapshot.config.redis?.url
       directory = redisUrl === undefined ? undefined : new ConnectionDirectory(openRedis(redisUrl), logger)
       websocket = new WebSocketGateway(holder, logger, options.websocket, directory ?? null)
+      websocket.inspector = inspector
       // Decided before the first connection can arrive (a domain added by a reload is served
       // only after a restart, which decides again).
       websocket.loopbackOnly = isLoopback(host) && (built.snapshot.config.domainNames.length === 0 || isLoopback(options.https?.host ?? host))
@@ -317,6 +318,10 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
                 reloadStatus: () => reloadStatus,
                 dataPlaneUrl: () => localEndpoint.url,
                 accessToken,
+                routes: {
+                  connections: connectionsRoute({ websocket: () => websocket, config: () => holder?.current.config ?? null, inspector }),
+                  functions: functionsRoute({ pools: () => holder?.current.pools ?? null, config: () => holder?.current.config ?? null, inspector }),
+                },
               })
         admin = createAdminServer({ metrics, ready: () => holder !== undefined && !stopping, console: consoleHandler })
         admin.listen(options.admin.port ?? 0, adminHost)

@@ -9,3 +9,5 @@ export { createConsoleHandler, json, CONSOLE_PATH, CONSOLE_TOKEN_COOKIE, CONSOLE
 export { exportOpenApi } from './openapi-export.js'
 export { describeConfig } from './describe.js'
 export { MAX_UNSENT_EVENT_BYTES } from './sse.js'
+export { connectionsRoute } from './connections.js'
+export { functionsRoute } from './functions.js'

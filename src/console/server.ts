@@ -133,7 +133,8 @@ function events(deps: ConsoleDependencies, req: IncomingMessage, res: ServerResp
   const stream = openEventStream(req, res, () => unsubscribe())
   unsubscribe = deps.inspector.subscribe((event: InspectorEvent) => {
     if (event.type === 'request') stream.send('request', event.request)
-    else stream.send('function-log', event.line)
+    else if (event.type === 'function-log') stream.send('function-log', event.line)
+    else stream.send('connection-message', { connectionId: event.connectionId, ...event.message })
   })
   stream.send('hello', { requests: deps.inspector.list().length })
 }

@@ -9,7 +9,7 @@ import { newLambdaRequestId } from '../util/index.js'
 import { ExecutionEnvironment, type InitOutcome, type RunOutcome } from './environment.js'
 import { CONNECTIONS_ENDPOINT_VARIABLE } from './protocol.js'
 import { EnvironmentBudget, type BudgetMember } from './environment-budget.js'
-import type { FunctionDefinition, FunctionPoolHandle, InvokeResult } from '../model/index.js'
+import type { FunctionDefinition, FunctionPoolHandle, FunctionPoolStats, InvokeResult } from '../model/index.js'
 
 /**
  * How many environments a function without `reservedConcurrency` may have at once. Lambda's
@@ -113,6 +113,13 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
     return this.#all.size
   }
 
+  get idle(): number {
+    return this.#idle.length
+  }
+
+  /** Counted on every invocation: a few additions, read by the console. */
+  readonly stats: FunctionPoolStats = { invocations: 0, errors: 0, timeouts: 0, coldStarts: 0, totalDurationMs: 0, maxDurationMs: 0 }
+
   /**
    * Invokes the function with an event (JSON text). Resolves with the first of: the
    * result, a function error, a rejection, or the integration timeout.
@@ -192,6 +199,7 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
       onLog: this.#options.onLog,
     })
     this.#all.add(env)
+    this.stats.coldStarts++
     return env
   }
 
@@ -201,6 +209,8 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
     // Only a cold start waits (and arms the init deadline); a warm environment's outcome is known.
     const init = env.initOutcome ?? (await withInitDeadline(env))
     if (!init.ok) {
+      this.stats.invocations++
+      this.stats.errors++
       if (log !== null) {
         log(`${new Date().toISOString()}\tundefined\tERROR\tUncaught Exception \t${JSON.stringify(init.error)}`)
         log(`INIT_REPORT Init Duration: ${(env.initDurationMs ?? 0).toFixed(2)} ms\tPhase: init\tStatus: error\tError Type: ${init.error.errorType}`)
@@ -215,7 +225,14 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
     const started = performance.now()
     if (log !== null) log(`START RequestId: ${requestId} Version: $LATEST`)
     const outcome = await env.run(requestId, event, timeoutMs)
-    if (log !== null) this.#logEnd(log, requestId, outcome, performance.now() - started, reportInit)
+    const duration = performance.now() - started
+    const stats = this.stats
+    stats.invocations++
+    stats.totalDurationMs += duration
+    if (duration > stats.maxDurationMs) stats.maxDurationMs = duration
+    if (outcome.kind !== 'result') stats.errors++
+    if (outcome.kind === 'timeout') stats.timeouts++
+    if (log !== null) this.#logEnd(log, requestId, outcome, duration, reportInit)
     switch (outcome.kind) {
       case 'result':
         this.#release(env)

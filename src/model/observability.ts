@@ -60,3 +60,11 @@ export interface RequestInspector {
   /** Records a finished request with what it sent back. */
   record(ctx: RequestContext, sent: Reply, responseLength: number): void
 }
+
+/** Where the WebSocket plane reports messages when a console watches (`observability/` implements it). */
+export interface ConnectionInspector {
+  /** Whether messages are being recorded now (a console client is connected). */
+  readonly active: boolean
+  /** A message received from (`in`) or sent to (`out`) a connection. */
+  message(connectionId: string, direction: 'in' | 'out', data: string | Buffer): void
+}

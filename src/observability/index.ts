@@ -5,5 +5,6 @@
  * This file is the folder's surface: the rest of Gatehouse imports from here only.
  */
 export { Inspector, invocationIdOf, MAX_FUNCTION_LOG_LINES, MAX_INSPECTED_REQUESTS, MAX_INSPECTOR_BYTES } from './inspector.js'
-export type { InspectedRequest, InspectedRequestSummary, InspectorEvent, InspectorListener, ReplaySource } from './inspector.js'
+export { MAX_MESSAGES_PER_CONNECTION, MAX_RECORDED_MESSAGE_BYTES } from './inspector.js'
+export type { ConnectionMessage, InspectedRequest, InspectedRequestSummary, InspectorEvent, InspectorListener, ReplaySource } from './inspector.js'
 export { MASKED_HEADERS, MASKED_VALUE, MAX_RECORDED_BODY_BYTES, maskText, secretsOf } from './masking.js'

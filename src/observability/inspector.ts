@@ -6,8 +6,8 @@
  * even create a trace (`active` is false), so an unwatched gateway pays one property read per
  * request. Secrets are masked when a request is recorded; only replay reads the original.
  */
-import type { Reply, RequestContext, RequestInspector } from '../model/index.js'
-import { maskHeaders, maskText, recordedBody, recordedText, secretsOf } from './masking.js'
+import type { ConnectionInspector, Reply, RequestContext, RequestInspector } from '../model/index.js'
+import { maskHeaders, maskText, recordedBody, recordedText, secretsOf, truncationMarker } from './masking.js'
 
 /** Requests kept for the console; the oldest go first. */
 export const MAX_INSPECTED_REQUESTS = 500
@@ -17,6 +17,20 @@ export const MAX_INSPECTOR_BYTES = 32 * 1024 * 1024
 export const MAX_FUNCTION_LOG_LINES = 1_000
 /** Lines kept for one invocation (a chatty function does not crowd out the rest). */
 export const MAX_LINES_PER_INVOCATION = 200
+
+/** Messages kept per WebSocket connection, and connections whose messages are kept. */
+export const MAX_MESSAGES_PER_CONNECTION = 100
+export const MAX_LOGGED_CONNECTIONS = 200
+/** A WebSocket message is kept up to this many bytes, then cut with a marker. */
+export const MAX_RECORDED_MESSAGE_BYTES = 2048
+
+/** A WebSocket message as the console shows it. */
+export interface ConnectionMessage {
+  /** Epoch ms. */
+  readonly time: number
+  readonly direction: 'in' | 'out'
+  readonly data: string
+}
 
 /** One line of the live request list. */
 export interface InspectedRequestSummary {
@@ -69,6 +83,7 @@ export interface ReplaySource {
 export type InspectorEvent =
   | { readonly type: 'request'; readonly request: InspectedRequestSummary }
   | { readonly type: 'function-log'; readonly line: string }
+  | { readonly type: 'connection-message'; readonly connectionId: string; readonly message: ConnectionMessage }
 
 export type InspectorListener = (event: InspectorEvent) => void
 
@@ -79,12 +94,13 @@ interface Entry {
   readonly bytes: number
 }
 
-export class Inspector implements RequestInspector {
+export class Inspector implements RequestInspector, ConnectionInspector {
   readonly #listeners = new Set<InspectorListener>()
   readonly #entries = new Map<string, Entry>()
   #bytes = 0
   readonly #tail: string[] = []
   readonly #linesByInvocation = new Map<string, string[]>()
+  readonly #messages = new Map<string, ConnectionMessage[]>()
 
   /** Whether requests are recorded now: a console client listens. */
   get active(): boolean {
@@ -197,6 +213,27 @@ export class Inspector implements RequestInspector {
       if (lines.length < MAX_LINES_PER_INVOCATION) lines.push(recordedText(line))
     }
     this.#emit({ type: 'function-log', line: recordedText(line) })
+  }
+
+  message(connectionId: string, direction: 'in' | 'out', data: string | Buffer): void {
+    if (this.#listeners.size === 0) return
+    const bytes = typeof data === 'string' ? Buffer.from(data) : data
+    const cut = bytes.length > MAX_RECORDED_MESSAGE_BYTES
+    const text = (cut ? bytes.subarray(0, MAX_RECORDED_MESSAGE_BYTES) : bytes).toString('utf8') + (cut ? truncationMarker(bytes.length - MAX_RECORDED_MESSAGE_BYTES) : '')
+    const message: ConnectionMessage = { time: Date.now(), direction, data: text }
+    let log = this.#messages.get(connectionId)
+    if (log === undefined) {
+      this.#messages.set(connectionId, (log = []))
+      if (this.#messages.size > MAX_LOGGED_CONNECTIONS) this.#messages.delete(this.#messages.keys().next().value as string)
+    }
+    log.push(message)
+    if (log.length > MAX_MESSAGES_PER_CONNECTION) log.shift()
+    this.#emit({ type: 'connection-message', connectionId, message })
+  }
+
+  /** The messages kept for a connection, oldest first. */
+  connectionMessages(connectionId: string): readonly ConnectionMessage[] {
+    return this.#messages.get(connectionId) ?? []
   }
 
   /** The last function log lines, oldest first. */
