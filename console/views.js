@@ -13,6 +13,8 @@ const pretty = (text) => {
     return text
   }
 }
+/** Lines joined in JavaScript: htm drops whitespace-only text with newlines from templates. */
+const lines = (...parts) => parts.join('\n')
 const headerText = (pairs) => (pairs ?? []).map(([n, v]) => `${n}: ${v}`).join('\n')
 
 async function api(path, options) {
@@ -107,21 +109,21 @@ function RequestDetail({ id }) {
         <button data-testid="edit-replay" onClick=${() => setEditing(!editing)}>Edit and replay</button>
       </div>
       ${editing && html`<${EditForm} detail=${d} onSend=${replay} />`}
-      ${answer && html`<section data-testid="replay-answer"><h3>Replay answer</h3>${answer.error ? html`<p class="error">${answer.error}</p>` : html`<pre>HTTP ${answer.status}\n${headerText(answer.headers)}\n\n${pretty(answer.body)}</pre>`}</section>`}
+      ${answer && html`<section data-testid="replay-answer"><h3>Replay answer</h3>${answer.error ? html`<p class="error">${answer.error}</p>` : html`<pre>${lines(`HTTP ${answer.status}`, headerText(answer.headers), '', pretty(answer.body))}</pre>`}</section>`}
       ${(d.error || d.integrationError || d.authorizerError) &&
       html`<section><h3>Errors</h3><pre class="error">${[
         d.error && `$context.error.responseType: ${d.error.responseType}\n$context.error.message: ${d.error.message}`,
         d.integrationError && `$context.integrationErrorMessage: ${d.integrationError}`,
         d.authorizerError && `$context.authorizer.error: ${d.authorizerError}`,
       ].filter(Boolean).join('\n')}</pre></section>`}
-      <section><h3>Request</h3><pre>${headerText(d.requestHeaders)}\n\n${d.requestBody}</pre></section>
+      <section><h3>Request</h3><pre>${lines(headerText(d.requestHeaders), '', d.requestBody)}</pre></section>
       ${d.authorizer && html`<section data-testid="authorizer"><h3>Authorizer (${d.authorizer.type})${d.authorizer.cached === true ? ' · from cache' : d.authorizer.cached === false ? ' · invoked' : ''}</h3>
-        <pre>input: ${pretty(d.authorizer.input)}\n\ndecision: ${pretty(d.authorizer.response)}</pre></section>`}
+        <pre>${lines('input: ' + pretty(d.authorizer.input), '', 'decision: ' + pretty(d.authorizer.response))}</pre></section>`}
       ${d.requestMapping && html`<section><h3>Parameter mapping applied</h3><pre>${pretty(d.requestMapping)}</pre></section>`}
       ${d.lambda && html`<section data-testid="lambda-event"><h3>Lambda event</h3><pre>${pretty(d.lambda.event)}</pre></section>
         <section data-testid="lambda-result"><h3>Lambda result (${d.lambda.outcome})</h3><pre>${pretty(d.lambda.result)}</pre></section>`}
-      ${d.upstream && html`<section><h3>Upstream (HTTP_PROXY)</h3><pre>${d.upstream.method} ${d.upstream.url}\n${headerText(d.upstream.headers)}\n\n→ ${d.upstream.status ?? 'no answer'}\n${headerText(d.upstream.responseHeaders)}</pre></section>`}
-      <section><h3>Response</h3><pre>${headerText(d.responseHeaders)}\n\n${d.responseBody ?? '(streamed from the backend, not kept)'}</pre></section>
+      ${d.upstream && html`<section><h3>Upstream (HTTP_PROXY)</h3><pre>${lines(`${d.upstream.method} ${d.upstream.url}`, headerText(d.upstream.headers), '', `→ ${d.upstream.status ?? 'no answer'}`, headerText(d.upstream.responseHeaders))}</pre></section>`}
+      <section><h3>Response</h3><pre>${lines(headerText(d.responseHeaders), '', d.responseBody ?? '(streamed from the backend, not kept)')}</pre></section>
       <section data-testid="function-logs"><h3>Function logs</h3><pre>${d.functionLogs.length ? d.functionLogs.join('\n') : '(none)'}</pre></section>
       <section><h3>Access-log line</h3><pre>${d.accessLogLine ?? '(no access log on this stage)'}</pre></section>
     </div>
@@ -342,7 +344,7 @@ export function TokensView({ config }) {
     <div data-testid="tokens">
       <div class="card">
         <p>Gatehouse's development issuer signs tokens that a JWT authorizer configured with its issuer accepts.</p>
-        ${issuer?.error ? html`<p class="error">${issuer.error}</p>` : issuer && html`<pre>issuer: ${issuer.issuer}\njwks:   ${issuer.jwksUri}</pre>`}
+        ${issuer?.error ? html`<p class="error">${issuer.error}</p>` : issuer && html`<pre>${lines('issuer: ' + issuer.issuer, 'jwks:   ' + issuer.jwksUri)}</pre>`}
         <div class="filters">
           <label>sub <input value=${sub} onInput=${(e) => setSub(e.target.value)} data-testid="token-sub" /></label>
           <label>scope <input value=${scope} onInput=${(e) => setScope(e.target.value)} placeholder="read write" data-testid="token-scope" /></label>
