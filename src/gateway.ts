@@ -26,7 +26,8 @@ import type { WebSocketLimits } from './websocket/index.js'
 import { SnapshotHolder } from './runtime/index.js'
 import type { RuntimeSnapshot } from './model/index.js'
 import { SourceWatcher } from './runtime/index.js'
-import { createAdminServer } from './admin/index.js'
+import { createAdminServer, DEV_ISSUER_JWKS_PATH } from './admin/index.js'
+import { DevIssuer } from './auth/index.js'
 import { AccessLogSinks } from './logging/index.js'
 import { EnvironmentBudget, type EnvironmentLimits } from './functions/index.js'
 import { MetricsRegistry } from './metrics/index.js'
@@ -36,7 +37,7 @@ import { RedisUrlError, SharedRedis } from './redis/index.js'
 import type { Server } from 'node:http'
 import { randomBytes } from 'node:crypto'
 import { Inspector } from './observability/index.js'
-import { CONSOLE_PATH, connectionsRoute, createConsoleHandler, functionsRoute, type ReloadStatus } from './console/index.js'
+import { CONSOLE_PATH, connectionsRoute, createConsoleHandler, functionsRoute, tokensRoute, type ReloadStatus } from './console/index.js'
 
 export interface GatewayOptions {
   /** Port to listen on; `0` (the default here) picks a free one. The CLI defaults to 3000. */
@@ -67,6 +68,8 @@ export interface GatewayOptions {
    * listener is). Bound beyond loopback it requires `consoleToken` (see `Gateway.consoleUrl`).
    */
   readonly console?: boolean
+  /** The development issuer's key file (default `GATEHOUSE_DEV_ISSUER_KEY` or `~/.gatehouse/dev-issuer-key.json`), created on first use. */
+  readonly devIssuerKeyFile?: string
   /** The throttle store; default in memory (one process), or Redis with `redis`. */
   readonly limiter?: RateLimiter
   /**
@@ -125,6 +128,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   // The console's inspector: it records only while a console client listens.
   const inspector = consoleEnabled ? new Inspector() : null
   const onLog = tapFunctionLogs(functionLogSink(options.functionLogs), inspector)
+  const devIssuer = new DevIssuer(options.devIssuerKeyFile)
   let reloadStatus: ReloadStatus = { ok: true, time: Date.now(), issues: [] }
   let consoleUrl = ''
   const load = (): LoadConfigResult =>
@@ -184,7 +188,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     } else if (loaded.config.redis?.url !== undefined && ownedLimiter === undefined && options.limiter === undefined) {
       logger.warn('redis.url was added to the config: restart to share throttling through Redis')
     }
-    return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams, localEndpoint, budget }) }
+    return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams, localEndpoint, budget, devIssuer }) }
   }
 
   /** Says at start who may call `@connections` when no `iam` credentials can verify signatures. */
@@ -320,10 +324,11 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
                 accessToken,
                 routes: {
                   connections: connectionsRoute({ websocket: () => websocket, config: () => holder?.current.config ?? null, inspector }),
+                  tokens: tokensRoute({ devIssuer, jwksUri: () => adminUrl + DEV_ISSUER_JWKS_PATH }),
                   functions: functionsRoute({ pools: () => holder?.current.pools ?? null, config: () => holder?.current.config ?? null, inspector }),
                 },
               })
-        admin = createAdminServer({ metrics, ready: () => holder !== undefined && !stopping, console: consoleHandler })
+        admin = createAdminServer({ metrics, ready: () => holder !== undefined && !stopping, console: consoleHandler, devIssuer })
         admin.listen(options.admin.port ?? 0, adminHost)
         try {
           await once(admin, 'listening')

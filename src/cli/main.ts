@@ -1,6 +1,6 @@
 /**
  * @module
- * The `gatehouse` command: `serve`, `validate` and `routes`.
+ * The `gatehouse` command: `serve`, `validate`, `routes` and `token`.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -10,6 +10,7 @@ import { createGateway } from '../gateway.js'
 import { checkHandlers } from '../runtime/index.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from '../logging/index.js'
 import { describeRoutes, describeEndpoints } from './describe.js'
+import { token } from './token.js'
 import { parseRedisUrl } from '../redis/index.js'
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_ENVIRONMENTS } from '../functions/index.js'
 
@@ -27,6 +28,7 @@ Commands:
                       template.yaml|yml|json, serverless.yml|yaml, cdk.out); reloads on change
   validate [CONFIG]   Print every problem in CONFIG (file:line: path: reason); exit 1 if any
   routes [CONFIG]     Print the compiled route table of each API and stage
+  token --sub S       Mint a JWT from Gatehouse's development issuer (gatehouse token --help)
 
 Options (serve):
   --port N            Port to listen on (default ${DEFAULT_PORT}; 0 picks a free port)
@@ -92,6 +94,8 @@ function sourceArgs(argv: readonly string[]): { rest: string[]; overrides: Recor
 }
 
 export async function main(argvIn: readonly string[]): Promise<number> {
+  // `token` has options of its own.
+  if (argvIn[0] === 'token') return token(argvIn.slice(1))
   const pulled = sourceArgs(argvIn)
   if (pulled.error !== undefined) {
     process.stderr.write(`gatehouse: ${pulled.error}\n`)

@@ -21,7 +21,7 @@ import { CorsPolicy } from '../http/index.js'
 import { parseTargetTemplate } from '../integrations/index.js'
 import type { UpstreamAgents } from '../integrations/index.js'
 import { compileRequestParameters, compileResponseParameters } from '../integrations/index.js'
-import { AuthorizerFactory, lambdaAuthorizer } from '../auth/index.js'
+import { AuthorizerFactory, lambdaAuthorizer, type DevIssuer } from '../auth/index.js'
 import type { LambdaAuthorizer } from '../auth/index.js'
 import { FunctionPool, type FunctionPoolOptions } from '../functions/index.js'
 import { Router } from '../routing/index.js'
@@ -39,6 +39,8 @@ export interface CompileOptions extends Omit<FunctionPoolOptions, 'region' | 'ba
   readonly upstreams: UpstreamAgents
   readonly sinks: AccessLogSinks
   readonly metrics: MetricsRegistry
+  /** The development issuer JWT authorizers naming `DEV_ISSUER` trust; `null` or absent: none. */
+  readonly devIssuer?: DevIssuer | null
 }
 
 /** The bucket key of the account-level throttle, shared by every API. */
@@ -48,7 +50,7 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
   const accountLayer: ThrottleLayer | null = config.accountThrottle === null ? null : { key: ACCOUNT_THROTTLE_KEY, limits: config.accountThrottle }
   const accessLogDestinations = new Set<string>()
   const upstreamAgentKeys = new Set<string>()
-  const authorizerFactory = new AuthorizerFactory(config)
+  const authorizerFactory = new AuthorizerFactory(config, options.devIssuer ?? null)
   const pools = new Map<string, FunctionPool>()
   const firstIam = config.iam === null ? undefined : [...config.iam.credentials.values()][0]
   const executionCredentials =

@@ -5,7 +5,11 @@
 // every other URL is refused, so the console proves it works offline.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { startGateway } from '../helpers/gateway.js'
+import { DEV_AUDIENCE, DEV_ISSUER } from '../../src/auth/index.js'
 import { http } from '../helpers/http.js'
 import { openPage } from '../helpers/browser.js'
 import { connectClient } from '../helpers/ws-client.js'
@@ -22,6 +26,10 @@ function browserConfig(): object {
         routes: [
           { routeKey: 'GET /echo', target: 'integrations/echo' },
           { routeKey: 'GET /chatty', target: 'integrations/chatty' },
+          { routeKey: 'GET /private', target: 'integrations/echo', authorizationType: 'JWT', authorizerId: 'dev' },
+        ],
+        authorizers: [
+          { authorizerId: 'dev', name: 'dev', authorizerType: 'JWT', identitySource: '$request.header.Authorization', jwtConfiguration: { issuer: DEV_ISSUER, audience: [DEV_AUDIENCE] } },
         ],
         integrations: [
           { integrationId: 'echo', integrationType: 'AWS_PROXY', integrationUri: 'echo', payloadFormatVersion: '2.0' },
@@ -47,8 +55,10 @@ function browserConfig(): object {
   }
 }
 
-test('the console shows a live request with its event and logs, replays it, and sends a WebSocket message', async (t: TestContext) => {
-  const { gateway, url } = await startGateway(t, browserConfig(), { admin: {} })
+test('the console shows a live request with its event and logs, replays it, sends a WebSocket message, mints a token and calls a JWT route', async (t: TestContext) => {
+  const keys = mkdtempSync(join(tmpdir(), 'gatehouse-browser-keys-'))
+  t.after(() => rmSync(keys, { recursive: true, force: true }))
+  const { gateway, url } = await startGateway(t, browserConfig(), { admin: {}, devIssuerKeyFile: join(keys, 'dev-issuer.json') })
   const { page, errors, screenshot } = await openPage(t, gateway.consoleUrl)
   await page.locator('[data-testid=live]', { hasText: 'live' }).waitFor(WAIT)
 
@@ -106,6 +116,17 @@ test('the console shows a live request with its event and logs, replays it, and 
   await page.locator('[data-testid=ws-send]').click()
   assert.equal(await client.nextText(), 'hello from the console')
   await screenshot('websocket')
+
+  // Tokens: mint one from the development issuer and call the JWT route with it.
+  await page.locator('a[data-tab=tokens]').click()
+  await page.locator('[data-testid=token-sub]').fill('browser-user')
+  await page.locator('[data-testid=token-mint]').click()
+  await page.locator('[data-testid=token-value]').waitFor(WAIT)
+  await page.locator('[data-testid=call-route][data-route="GET /private"]').click()
+  const called = page.locator('[data-testid=call-answer]', { hasText: 'HTTP 200' })
+  await called.waitFor(WAIT)
+  assert.match(await called.innerText(), /"sub": "browser-user"/)
+  await screenshot('tokens')
 
   // APIs page and metrics charts draw without errors.
   await page.locator('a[data-tab=apis]').click()
