@@ -76,4 +76,7 @@ function merge(a, b) {
   return [...seen.values()].sort((x, y) => x.time - y.time).slice(-MAX_KEPT)
 }
 
-render(html`<${App} />`, document.getElementById('app'))
+const root = document.getElementById('app')
+// Preact 11 renders beside existing children: drop the loading text first.
+root.textContent = ''
+render(html`<${App} />`, root)

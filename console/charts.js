@@ -109,7 +109,7 @@ function Chart({ title, points, lines, max }) {
   const w = 400
   const h = 80
   const values = points.flatMap((p) => lines.map(([k]) => p[k]).filter((v) => v !== null && Number.isFinite(v)))
-  const top = max ?? Math.max(1e-9, ...values)
+  const top = max ?? (Math.max(0, ...values) || 1)
   const x = (i) => (points.length <= 1 ? 0 : (i / (points.length - 1)) * w)
   const y = (v) => h - (v / top) * (h - 10)
   return html`

@@ -61,6 +61,7 @@ test('the console shows a live request with its event and logs, replays it, send
   const { gateway, url } = await startGateway(t, browserConfig(), { admin: {}, devIssuerKeyFile: join(keys, 'dev-issuer.json') })
   const { page, errors, screenshot } = await openPage(t, gateway.consoleUrl)
   await page.locator('[data-testid=live]', { hasText: 'live' }).waitFor(WAIT)
+  assert.equal(await page.getByText('Loading the Gatehouse console').count(), 0, 'the page replaced its loading text')
 
   // A request made by another client appears in the list while the page is open.
   const sent = await http(`${url}/chatty`, { headers: { authorization: 'Bearer do-not-show-me' } })
