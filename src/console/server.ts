@@ -115,7 +115,7 @@ async function requests(deps: ConsoleDependencies, _req: IncomingMessage, res: S
       deps.inspector.clear()
       return json(res, 200, { cleared: true })
     }
-    return json(res, 200, { requests: deps.inspector.list() })
+    return json(res, 200, { requests: deps.inspector.list(), consoleClients: deps.inspector.listeners })
   }
   if (action === 'replay') {
     if (method !== 'POST') return json(res, 405, { message: 'POST to replay' })

@@ -4,9 +4,6 @@
  * formats and writes them) and per-route metrics (`metrics/`).
  */
 
-import type { Reply } from './reply.js'
-import type { RequestContext } from './snapshot.js'
-
 /** Formats one access-log line from a finished request (or WebSocket event record). */
 export type AccessLogFormatter<C> = (ctx: C) => string
 
@@ -51,14 +48,6 @@ export interface TracedAuthorizer {
   readonly response: unknown
   /** Whether a Lambda authorizer's decision came from its cache. */
   readonly cached: boolean | null
-}
-
-/** Where the data plane hands finished requests when a console watches (`observability/` implements it). */
-export interface RequestInspector {
-  /** Whether requests are being recorded now (a console client is connected). */
-  readonly active: boolean
-  /** Records a finished request with what it sent back. */
-  record(ctx: RequestContext, sent: Reply, responseLength: number): void
 }
 
 /** Where the WebSocket plane reports messages when a console watches (`observability/` implements it). */

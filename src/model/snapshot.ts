@@ -108,6 +108,14 @@ export interface RequestContext {
   header(name: string): string | undefined
 }
 
+/** Where the data plane hands finished requests when a console watches (`observability/` implements it). */
+export interface RequestInspector {
+  /** Whether requests are being recorded now (a console client is connected). */
+  readonly active: boolean
+  /** Records a finished request with what it sent back. */
+  record(ctx: RequestContext, sent: Reply, responseLength: number): void
+}
+
 /** A route's authorization, whichever kind of authorizer decides it (`auth/` implements it). */
 export interface RouteAuthorizer {
   authorize(ctx: RequestContext): AuthorizeOutcome | Promise<AuthorizeOutcome>

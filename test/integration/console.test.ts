@@ -15,7 +15,8 @@ import { openSse, type SseClient } from '../helpers/sse-client.js'
 import { generateSigningKey, signToken, startOidcServer } from '../helpers/oidc-server.js'
 import { handlersDir } from '../helpers/paths.js'
 import { MASKED_VALUE, MAX_INSPECTED_REQUESTS } from '../../src/observability/index.js'
-import { CONSOLE_TOKEN_HEADER } from '../../src/console/index.js'
+import { CONSOLE_TOKEN_HEADER, MAX_UNSENT_EVENT_BYTES } from '../../src/console/index.js'
+import { startUpstream } from '../helpers/upstream.js'
 
 const SECRET_TOKEN = 'Bearer secret-token-value-1234'
 const SECRET_COOKIE = 'session=cookie-secret-5678; theme=dark'
@@ -251,4 +252,96 @@ test('the console can be turned off', async (t) => {
   const { gateway } = await startGateway(t, singleFunctionApi({ handler: 'echo.handler' }), { admin: {}, console: false })
   assert.equal(gateway.consoleUrl, '')
   assert.equal((await http(`${gateway.adminUrl}/console/`)).status, 404)
+})
+
+test('a Lambda authorizer\'s event, response and cache hit; an HTTP_PROXY exchange and the parameter mapping applied', async (t) => {
+  const upstream = await startUpstream(t)
+  const config = {
+    functions: { authz: { handler: 'authz-scripted.handler' }, echo: { handler: 'authz-echo.handler' } },
+    apis: [
+      {
+        name: 'traced',
+        apiId: 'tracedapi1',
+        routes: [
+          { routeKey: 'GET /guarded', target: 'integrations/echo', authorizationType: 'CUSTOM', authorizerId: 'lambda' },
+          { routeKey: 'GET /proxy/{item}', target: 'integrations/backend' },
+        ],
+        integrations: [
+          { integrationId: 'echo', integrationType: 'AWS_PROXY', integrationUri: 'echo', payloadFormatVersion: '2.0' },
+          {
+            integrationId: 'backend',
+            integrationType: 'HTTP_PROXY',
+            integrationMethod: 'GET',
+            integrationUri: `${upstream.origin}/items/{item}`,
+            payloadFormatVersion: '1.0',
+            requestParameters: { 'append:header.x-mapped': '$request.path.item' },
+          },
+        ],
+        authorizers: [
+          {
+            authorizerId: 'lambda', name: 'lambda', authorizerType: 'REQUEST', authorizerUri: 'authz', authorizerPayloadFormatVersion: '2.0',
+            enableSimpleResponses: true, identitySource: ['$request.header.x-user'], authorizerResultTtlInSeconds: 300,
+          },
+        ],
+      },
+    ],
+  }
+  const { url, gateway } = await startGateway(t, config, { admin: {} })
+  const admin = gateway.adminUrl
+  const sse = await watch(t, admin)
+  const detailOf = async (res: { headers: Record<string, unknown> }): Promise<Record<string, any>> => {
+    const id = String(res.headers['apigw-requestid'])
+    await sse.next((e) => e.event === 'request' && (e.data as { id: string }).id === id)
+    return (await http(`${admin}/console/api/requests/${id}`)).json()
+  }
+
+  const first = await detailOf(await http(`${url}/guarded`, { headers: { 'x-user': 'u1' } }))
+  assert.equal(first['status'], 200)
+  assert.equal(first['authorizer'].type, 'REQUEST')
+  assert.equal(first['authorizer'].cached, false)
+  assert.equal(first['authorizer'].input.type, 'REQUEST', 'the authorizer event')
+  assert.deepEqual(first['authorizer'].input.identitySource, ['u1'])
+  assert.deepEqual(first['authorizer'].response, { kind: 'simple', isAuthorized: true })
+  const second = await detailOf(await http(`${url}/guarded`, { headers: { 'x-user': 'u1' } }))
+  assert.equal(second['authorizer'].cached, true)
+
+  const proxied = await detailOf(await http(`${url}/proxy/42`, { headers: { authorization: SECRET_TOKEN } }))
+  assert.equal(proxied['status'], 200)
+  assert.equal(proxied['integration'].type, 'HTTP_PROXY')
+  assert.equal(proxied['upstream'].method, 'GET')
+  assert.equal(proxied['upstream'].url, `${upstream.origin}/items/42`)
+  assert.equal(proxied['upstream'].status, 200)
+  assert.ok(proxied['upstream'].headers.some(([n, v]: [string, string]) => n === 'x-mapped' && v === '42'))
+  assert.ok(proxied['upstream'].headers.some(([n, v]: [string, string]) => n === 'authorization' && v === MASKED_VALUE), 'the forwarded token is masked')
+  assert.ok(proxied['requestMapping'].headers.some(([n, v]: [string, string]) => n === 'x-mapped' && v === '42'))
+  assert.equal(proxied['responseBody'], null, 'a streamed backend body is not kept')
+})
+
+test('a console client that stops reading is dropped', async (t) => {
+  const { url, admin } = await setUp(t)
+  // A raw socket that sends the request and never reads: the server's writes pile up.
+  const { connect } = await import('node:net')
+  const { port } = new URL(admin)
+  const socket = connect(Number(port), '127.0.0.1')
+  t.after(() => socket.destroy())
+  socket.pause()
+  socket.on('error', () => undefined)
+  socket.write(`GET /console/api/events HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`)
+  const watcher = await watch(t, admin)
+  const clients = async (): Promise<number> => (await http(`${admin}/console/api/requests`)).json<{ consoleClients: number }>().consoleClients
+  for (let i = 0; (await clients()) !== 2; i++) {
+    assert.ok(i < 200, 'both console clients subscribe')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  // Events of about 9 KB (a long path) until the server has dropped the stalled client: first
+  // the kernel's socket buffers fill, then its unread bytes pass the bound.
+  const long = 'x'.repeat(9_000)
+  let dropped = false
+  for (let i = 0; i < 20_000 && !dropped; i++) {
+    const res = await http(`${url}/${long}-${i}`)
+    assert.equal(res.status, 404)
+    await watcher.next((e) => e.event === 'request' && (e.data as { id: string }).id === res.headers['apigw-requestid'])
+    if (i % 50 === 49) dropped = (await clients()) === 1
+  }
+  assert.ok(dropped, `the stalled client was disconnected after its unread events passed ${MAX_UNSENT_EVENT_BYTES} bytes`)
 })
