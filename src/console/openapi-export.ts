@@ -7,7 +7,7 @@
  * `x-amazon-apigateway-any-method` under `/$default`, and CORS as
  * `x-amazon-apigateway-cors`. Gatehouse can import what it exports.
  */
-import type { ApiDefinition, AuthorizerDefinition, IntegrationDefinition } from '../model/index.js'
+import type { ApiDefinition, AuthorizerDefinition, CorsConfiguration, IntegrationDefinition } from '../model/index.js'
 
 /** The `info.version` of an exported document: AWS puts the export time there. */
 export function exportOpenApi(api: ApiDefinition, now: Date = new Date()): Record<string, unknown> {
@@ -16,7 +16,8 @@ export function exportOpenApi(api: ApiDefinition, now: Date = new Date()): Recor
     const { key } = route
     const path = key.kind === 'default' ? '/$default' : key.path
     const method = key.kind === 'default' || key.method === 'ANY' ? 'x-amazon-apigateway-any-method' : key.method.toLowerCase()
-    const operation: Record<string, unknown> = { responses: { default: { description: 'Default response for ' + route.routeKey } } }
+    const operation: Record<string, unknown> = key.kind === 'default' ? { isDefaultRoute: true } : {}
+    operation['responses'] = { default: { description: 'Default response for ' + route.routeKey } }
     const params = [...path.matchAll(/\{([^}+]+)\+?\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }))
     if (params.length > 0) operation['parameters'] = params
     const integration = route.integrationId === null ? undefined : api.integrations.get(route.integrationId)
@@ -41,9 +42,21 @@ export function exportOpenApi(api: ApiDefinition, now: Date = new Date()): Recor
     paths,
   }
   if (Object.keys(securitySchemes).length > 0) doc['components'] = { securitySchemes }
-  if (api.cors !== null) doc['x-amazon-apigateway-cors'] = api.cors
+  if (api.cors !== null) doc['x-amazon-apigateway-cors'] = corsExtension(api.cors)
   if (api.disableExecuteApiEndpoint) doc['x-amazon-apigateway-disable-execute-api-endpoint'] = true
   return doc
+}
+
+/** `corsConfiguration` as AWS exports it: unset fields are left out, not written as null or []. */
+function corsExtension(cors: CorsConfiguration): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  if (cors.allowOrigins.length > 0) out['allowOrigins'] = cors.allowOrigins
+  if (cors.allowMethods.length > 0) out['allowMethods'] = cors.allowMethods
+  if (cors.allowHeaders.length > 0) out['allowHeaders'] = cors.allowHeaders
+  if (cors.exposeHeaders.length > 0) out['exposeHeaders'] = cors.exposeHeaders
+  if (cors.allowCredentials) out['allowCredentials'] = true
+  if (cors.maxAge !== null) out['maxAge'] = cors.maxAge
+  return out
 }
 
 function integrationExtension(i: IntegrationDefinition): Record<string, unknown> {
