@@ -70,7 +70,7 @@ async function runScenario(name) {
     const rps = run.result.requests.average
     const errors = run.result.non2xx + run.result.errors
     if (stream !== undefined && stream.events() === 0) throw new Error(`[${name}] the console client received no request events`)
-    console.log(`${name.padEnd(18)} ${String(round(rps)).padStart(8)} rps  server ${run.serverCores === null ? '?' : round(run.serverCores)} cores${errors > 0 ? `  (${errors} errors)` : ''}${stream ? `  (${stream.events()} events streamed)` : ''}`)
+    console.log(`${name.padEnd(18)} ${String(round(rps, 0)).padStart(8)} rps  server ${run.serverCores === null ? '?' : round(run.serverCores, 2)} cores${errors > 0 ? `  (${errors} errors)` : ''}${stream ? `  (${stream.events()} events streamed)` : ''}`)
     return { scenario: name, rps, errors, serverCores: run.serverCores }
   } finally {
     stream?.close()

@@ -127,7 +127,10 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   const consoleEnabled = options.admin !== undefined && options.console !== false
   // The console's inspector: it records only while a console client listens.
   const inspector = consoleEnabled ? new Inspector() : null
-  const onLog = tapFunctionLogs(functionLogSink(options.functionLogs), inspector)
+  const functionLogs = functionLogSink(options.functionLogs)
+  const onLog = tapFunctionLogs(functionLogs, inspector)
+  // With function logs off, lines are formatted only while a console listens.
+  const logWanted = functionLogs === null && inspector !== null ? () => inspector.active : undefined
   const devIssuer = new DevIssuer(options.devIssuerKeyFile)
   let reloadStatus: ReloadStatus = { ok: true, time: Date.now(), issues: [] }
   let consoleUrl = ''
@@ -188,7 +191,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     } else if (loaded.config.redis?.url !== undefined && ownedLimiter === undefined && options.limiter === undefined) {
       logger.warn('redis.url was added to the config: restart to share throttling through Redis')
     }
-    return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams, localEndpoint, budget, devIssuer }) }
+    return { snapshot: compile(loaded.config, { onLog, logWanted, limiter, sinks, metrics, upstreams, localEndpoint, budget, devIssuer }) }
   }
 
   /** Says at start who may call `@connections` when no `iam` credentials can verify signatures. */

@@ -21,6 +21,17 @@ export function openEventStream(req: IncomingMessage, res: ServerResponse, onClo
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' })
   res.write(': gatehouse console\n\n')
   let closed = false
+  // Events are written together once per turn of the event loop: one socket write for the
+  // request and its log lines instead of one each.
+  let pending = ''
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    if (closed || pending === '') return
+    const chunk = pending
+    pending = ''
+    res.write(chunk)
+  }
   const close = () => {
     if (closed) return
     closed = true
@@ -37,13 +48,17 @@ export function openEventStream(req: IncomingMessage, res: ServerResponse, onClo
     },
     send(event, data) {
       if (closed) return false
-      if (res.writableLength > MAX_UNSENT_EVENT_BYTES) {
+      if (res.writableLength + pending.length > MAX_UNSENT_EVENT_BYTES) {
         // A stalled reader: cut it rather than buffer without bound.
         res.destroy()
         close()
         return false
       }
-      res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`)
+      pending += `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
+      if (!scheduled) {
+        scheduled = true
+        setImmediate(flush)
+      }
       return true
     },
   }

@@ -29,6 +29,11 @@ export interface FunctionPoolOptions {
    * when function logs are off, so no line is even formatted.
    */
   readonly onLog: ((line: string) => void) | null
+  /**
+   * Whether `onLog` wants lines now (absent: always). The console's inspector takes lines only
+   * while a console is open: otherwise START/END/REPORT are not formatted at all.
+   */
+  readonly logWanted?: (() => boolean) | undefined
   readonly region: string
   readonly baseDir: string
   /**
@@ -205,7 +210,8 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
 
   async #run(env: ExecutionEnvironment, event: string, answer: (r: InvokeResult) => void): Promise<void> {
     const requestId = newLambdaRequestId()
-    const log = this.#options.onLog
+    const wanted = this.#options.logWanted
+    const log = wanted === undefined || wanted() ? this.#options.onLog : null
     // Only a cold start waits (and arms the init deadline); a warm environment's outcome is known.
     const init = env.initOutcome ?? (await withInitDeadline(env))
     if (!init.ok) {

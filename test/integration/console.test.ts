@@ -345,3 +345,19 @@ test('a console client that stops reading is dropped', async (t) => {
   }
   assert.ok(dropped, `the stalled client was disconnected after its unread events passed ${MAX_UNSENT_EVENT_BYTES} bytes`)
 })
+
+test('iam secrets never appear in the console\'s view of the configuration', async (t) => {
+  const secret = 'consoleSecret/Zp9Utk/h3yCo8nvbEXAMPLEKEY'
+  const sessionToken = 'FwoGZXIvYXdzEBYaDH+console/token=='
+  const config = {
+    ...(singleFunctionApi({ handler: 'echo.handler' }) as Record<string, unknown>),
+    iam: { credentials: [{ accessKeyId: 'AKIACONSOLE000000001', secretAccessKey: secret, accountId: '444455556666', userArn: 'arn:aws:iam::444455556666:user/alice', sessionToken }] },
+  }
+  const { gateway } = await startGateway(t, config, { admin: {} })
+  const view = await http(`${gateway.adminUrl}/console/api/config`)
+  assert.equal(view.status, 200)
+  assert.ok(view.text.includes('AKIACONSOLE000000001'))
+  assert.ok(!view.text.includes(secret), 'the secret key is masked')
+  assert.ok(!view.text.includes('console/token'), 'the session token is left out')
+  assert.ok(view.text.includes(MASKED_VALUE))
+})
