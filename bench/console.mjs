@@ -12,7 +12,7 @@
 // run of each is reported with its ratio to console-off. Never fails on the figures.
 //
 // Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2), BENCH_CONNECTIONS
-// (default 10), BENCH_ROUNDS (default 3), BENCH_OUTPUT (default bench/results/console.json).
+// (default 10), BENCH_ROUNDS (default 3), BENCH_OUTPUT (default bench/results/console-latest.json).
 import { createServer } from 'node:net'
 import { writeFileSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -92,7 +92,7 @@ async function main() {
     ratios[s] = round(median[s].rps / base, 3)
     console.log(`  ${s.padEnd(18)} ${ratios[s]}x  (target >= ${TARGETS[s]}x)${ratios[s] >= TARGETS[s] ? '' : '  MISSED'}`)
   }
-  const file = outputPath('bench/results/console.json')
+  const file = outputPath('bench/results/console-latest.json')
   mkdirSync(dirname(file), { recursive: true })
   writeFileSync(file, JSON.stringify({ settings, machine: machineInfo(), median, ratios, targets: TARGETS, runs }, null, 2) + '\n')
   console.log(`wrote ${file}`)

@@ -132,8 +132,10 @@ test('the console shows a live request with its event and logs, replays it, send
   // APIs page and metrics charts draw without errors.
   await page.locator('a[data-tab=apis]').click()
   await page.locator('[data-testid=apis]', { hasText: 'GET /chatty' }).waitFor(WAIT)
+  await screenshot('apis')
   await page.locator('a[data-tab=functions]').click()
   await page.locator('tr[data-function=chatty]').waitFor(WAIT)
+  await screenshot('functions')
   await page.locator('a[data-tab=metrics]').click()
   // Two readings of /metrics give the first point; a request between them makes the rate positive.
   await page.locator('[data-series*="GET /chatty"] polyline').first().waitFor({ ...WAIT, state: 'attached' })
