@@ -65,6 +65,25 @@ async function handle(deps: ConsoleDependencies, req: IncomingMessage, res: Serv
   if (deps.accessToken !== null && !authorized(req, givenToken, deps.accessToken)) {
     return json(res, 401, { message: 'the console needs the access token printed when the gateway started: open the console URL with ?token=' })
   }
+  // Open on loopback, the console must not be reachable from a web page of another site:
+  // a rebound DNS name (Host not a loopback name) and cross-site writes are refused.
+  if (deps.accessToken === null && !isLoopbackHost(req.headers.host ?? '')) {
+    return json(res, 403, { message: 'the console answers loopback host names only (localhost, 127.0.0.1, [::1])' })
+  }
+  const method = req.method ?? 'GET'
+  if (method !== 'GET' && method !== 'HEAD') {
+    const origin = req.headers.origin
+    if (origin !== undefined && origin !== 'null' && safeHost(origin) !== (req.headers.host ?? '').toLowerCase()) {
+      return json(res, 403, { message: `cross-origin requests to the console are refused (Origin ${origin})` })
+    }
+    if (origin === 'null') return json(res, 403, { message: 'cross-origin requests to the console are refused (Origin null)' })
+    const type = req.headers['content-type']
+    const length = req.headers['content-length']
+    const hasBody = length !== undefined ? length !== '0' : req.headers['transfer-encoding'] !== undefined
+    if (hasBody && (type === undefined || !/^application\/json\b/i.test(type))) {
+      return json(res, 415, { message: 'console API bodies are JSON: send content-type: application/json' })
+    }
+  }
   if (url.pathname === '/console') return redirect(res, CONSOLE_PATH + url.search)
   const rest = url.pathname.slice(CONSOLE_PATH.length)
   if (!rest.startsWith('api/')) {
@@ -80,7 +99,6 @@ async function handle(deps: ConsoleDependencies, req: IncomingMessage, res: Serv
   }
   const api = rest.slice('api/'.length)
   const [head = '', ...tail] = api.split('/')
-  const method = req.method ?? 'GET'
   const body = () => readJson(req)
   switch (head) {
     case 'config': {
@@ -170,6 +188,20 @@ function authorized(req: IncomingMessage, givenToken: string | null, token: stri
   const candidates = [givenToken, header(req, CONSOLE_TOKEN_HEADER), cookie(req, CONSOLE_TOKEN_COOKIE)]
   const expected = Buffer.from(token)
   return candidates.some((c) => c !== null && c !== undefined && c.length === token.length && timingSafeEqual(Buffer.from(c), expected))
+}
+
+/** `host[:port]` of an origin, lower case, or `''`. */
+function safeHost(origin: string): string {
+  try {
+    return new URL(origin).host.toLowerCase()
+  } catch {
+    return ''
+  }
+}
+
+function isLoopbackHost(host: string): boolean {
+  const name = host.replace(/:\d+$/, '').toLowerCase()
+  return name === 'localhost' || name.endsWith('.localhost') || name === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(name)
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

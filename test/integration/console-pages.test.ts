@@ -11,6 +11,9 @@ import { connectClient } from '../helpers/ws-client.js'
 import { CLOSE_DELETED } from '../../src/websocket/limits.js'
 import { setTimeout as delay } from 'node:timers/promises'
 
+/** The console API takes JSON bodies only (a cross-site form cannot send this type without a preflight). */
+const JSON_TYPE = { 'content-type': 'application/json' }
+
 /** Polls an async probe until it yields a value; fails after `waitMs`. */
 async function poll<T>(what: string, probe: () => Promise<T | undefined>, waitMs = 5_000): Promise<T> {
   const deadline = Date.now() + waitMs
@@ -99,11 +102,11 @@ test('WebSocket page: connections with identity and message counts, the message 
   assert.deepEqual(detail.messages.map((m) => m.direction), ['in', 'out'])
   assert.equal(detail.messages[0]?.data, '{"action":"hello"}')
 
-  const sent = await http(`${admin}/console/api/connections/${c.connectionId}/messages`, { method: 'POST', body: JSON.stringify({ data: 'from the console' }) })
+  const sent = await http(`${admin}/console/api/connections/${c.connectionId}/messages`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ data: 'from the console' }) })
   assert.equal(sent.status, 200)
   assert.equal(await client.nextText(), 'from the console')
 
-  const bad = await http(`${admin}/console/api/connections/${c.connectionId}/messages`, { method: 'POST', body: JSON.stringify({ data: 42 }) })
+  const bad = await http(`${admin}/console/api/connections/${c.connectionId}/messages`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ data: 42 }) })
   assert.equal(bad.status, 400)
 
   const gone = await http(`${admin}/console/api/connections/${c.connectionId}`, { method: 'DELETE' })
@@ -111,7 +114,7 @@ test('WebSocket page: connections with identity and message counts, the message 
   const closed = await client.closed
   assert.equal(closed.code, CLOSE_DELETED, 'closed as a DELETE on @connections closes it')
   await poll('the connection gone from the list', async () => ((await connections(admin)).apis.find((a) => a.apiId === 'pagesws001')?.connections.length === 0 ? true : undefined))
-  assert.equal((await http(`${admin}/console/api/connections/${c.connectionId}/messages`, { method: 'POST', body: '{"data":"x"}' })).status, 410)
+  assert.equal((await http(`${admin}/console/api/connections/${c.connectionId}/messages`, { method: 'POST', headers: JSON_TYPE, body: '{"data":"x"}' })).status, 410)
 })
 
 test('Functions page: invocations, cold starts, warm environments, errors, timeouts and the log tail', async (t: TestContext) => {
@@ -122,7 +125,7 @@ test('Functions page: invocations, cold starts, warm environments, errors, timeo
   assert.equal((await http(`${url}/chatty`)).status, 200)
   assert.equal((await http(`${url}/chatty`)).status, 200)
   assert.equal((await http(`${url}/boom`)).status, 500)
-  assert.equal((await http(`${url}/slow`, { method: 'POST', body: JSON.stringify({ sleepMs: 3000 }) })).status, 500)
+  assert.equal((await http(`${url}/slow`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ sleepMs: 3000 }) })).status, 500)
   await sse.next((e) => e.event === 'function-log' && String(e.data).startsWith('REPORT') && sse.events.filter((x) => String(x.data).startsWith('REPORT')).length >= 4)
   const page = (await http(`${admin}/console/api/functions`)).json<{ functions: Array<Record<string, number | string>>; tail: string[] }>()
   const chatty = page.functions.find((f) => f['name'] === 'chatty')

@@ -18,6 +18,9 @@ import { MASKED_VALUE, MAX_INSPECTED_REQUESTS } from '../../src/observability/in
 import { CONSOLE_TOKEN_HEADER, MAX_UNSENT_EVENT_BYTES } from '../../src/console/index.js'
 import { startUpstream } from '../helpers/upstream.js'
 
+/** The console API takes JSON bodies only (a cross-site form cannot send this type without a preflight). */
+const JSON_TYPE = { 'content-type': 'application/json' }
+
 const SECRET_TOKEN = 'Bearer secret-token-value-1234'
 const SECRET_COOKIE = 'session=cookie-secret-5678; theme=dark'
 
@@ -165,6 +168,7 @@ test('replay sends the request again with its original secrets; an edited replay
   const detail = (await http(`${admin}/console/api/requests/${id}`)).json<{ requestHeaders: [string, string][] }>()
   const edited = await http(`${admin}/console/api/requests/${id}/replay`, {
     method: 'POST',
+    headers: JSON_TYPE,
     body: JSON.stringify({ method: 'POST', target: '/echo?edited=yes', headers: [...detail.requestHeaders, ['x-edited', '1']], body: 'changed' }),
   })
   const e = JSON.parse(edited.json<{ body: string }>().body)
@@ -173,7 +177,7 @@ test('replay sends the request again with its original secrets; an edited replay
   assert.equal(e.headers['x-edited'], '1')
   assert.equal(e.headers.authorization, SECRET_TOKEN, 'a header left masked is sent with its original value')
 
-  const bad = await http(`${admin}/console/api/requests/${id}/replay`, { method: 'POST', body: '{"headers": "nope"}' })
+  const bad = await http(`${admin}/console/api/requests/${id}/replay`, { method: 'POST', headers: JSON_TYPE, body: '{"headers": "nope"}' })
   assert.equal(bad.status, 400)
   assert.match(bad.json<{ message: string }>().message, /headers must be a list/)
   assert.equal((await http(`${admin}/console/api/requests/no-such-id/replay`, { method: 'POST' })).status, 404)
@@ -360,4 +364,19 @@ test('iam secrets never appear in the console\'s view of the configuration', asy
   assert.ok(!view.text.includes(secret), 'the secret key is masked')
   assert.ok(!view.text.includes('console/token'), 'the session token is left out')
   assert.ok(view.text.includes(MASKED_VALUE))
+})
+
+test('on loopback the console refuses other host names and cross-site writes', async (t) => {
+  const { url, admin } = await setUp(t)
+  const rebound = await http(`${admin}/console/api/requests`, { headers: { host: 'attacker.example:80' } })
+  assert.equal(rebound.status, 403)
+  assert.equal((await http(`${admin}/console/api/requests`, { headers: { host: `localhost:${new URL(admin).port}` } })).status, 200)
+  const crossSite = await http(`${admin}/console/api/send`, { method: 'POST', headers: { ...JSON_TYPE, origin: 'https://attacker.example' }, body: '{"target":"/echo"}' })
+  assert.equal(crossSite.status, 403)
+  const plainForm = await http(`${admin}/console/api/send`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: '{"target":"/echo"}' })
+  assert.equal(plainForm.status, 415)
+  const sameOrigin = await http(`${admin}/console/api/send`, { method: 'POST', headers: { ...JSON_TYPE, origin: admin }, body: '{"target":"/echo"}' })
+  assert.equal(sameOrigin.status, 200)
+  assert.equal(sameOrigin.json<{ status: number }>().status, 200)
+  void url
 })

@@ -17,6 +17,9 @@ import { echoApiYaml } from '../helpers/config-builders.js'
 import { DEV_AUDIENCE, DEV_ISSUER } from '../../src/auth/index.js'
 import { spawnCli } from '../helpers/cli.js'
 
+/** The console API takes JSON bodies only (a cross-site form cannot send this type without a preflight). */
+const JSON_TYPE = { 'content-type': 'application/json' }
+
 const run = promisify(execFile)
 
 function keyDir(t: TestContext): string {
@@ -99,24 +102,24 @@ test('the admin listener serves the issuer\'s discovery document and a JWKS that
 
   const info = (await http(`${admin}/console/api/tokens`)).json<{ issuer: string; jwksUri: string; audience: string }>()
   assert.deepEqual(info, { issuer: DEV_ISSUER, audience: DEV_AUDIENCE, jwksUri: discovery.jwks_uri })
-  const minted = await http(`${admin}/console/api/tokens`, { method: 'POST', body: JSON.stringify({ sub: 'erin', scope: ['admin'] }) })
+  const minted = await http(`${admin}/console/api/tokens`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ sub: 'erin', scope: ['admin'] }) })
   assert.equal(minted.status, 200)
   const { token } = minted.json<{ token: string }>()
   const verified = await jwtVerify(token, createRemoteJWKSet(new URL(discovery.jwks_uri)), { issuer: DEV_ISSUER, audience: DEV_AUDIENCE })
   assert.equal(verified.payload.sub, 'erin')
   assert.equal(verified.payload['scope'], 'admin')
 
-  const called = await http(`${admin}/console/api/send`, { method: 'POST', body: JSON.stringify({ method: 'GET', target: '/admin', headers: [['authorization', `Bearer ${token}`]] }) })
+  const called = await http(`${admin}/console/api/send`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ method: 'GET', target: '/admin', headers: [['authorization', `Bearer ${token}`]] }) })
   const answer = called.json<{ status: number; body: string }>()
   assert.equal(answer.status, 200)
   assert.equal(JSON.parse(answer.body).requestContext.authorizer.jwt.claims.sub, 'erin')
   const direct = await http(`${url}/admin`, { headers: { authorization: `Bearer ${token}` } })
   assert.equal(direct.status, 200)
 
-  const bad = await http(`${admin}/console/api/tokens`, { method: 'POST', body: JSON.stringify({ sub: '' }) })
+  const bad = await http(`${admin}/console/api/tokens`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ sub: '' }) })
   assert.equal(bad.status, 400)
   assert.match(bad.json<{ message: string }>().message, /sub must be a non-empty string/)
-  const tooLong = await http(`${admin}/console/api/tokens`, { method: 'POST', body: JSON.stringify({ sub: 'x', expiresIn: 10 ** 7 }) })
+  const tooLong = await http(`${admin}/console/api/tokens`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ sub: 'x', expiresIn: 10 ** 7 }) })
   assert.equal(tooLong.status, 400)
 })
 
