@@ -4,8 +4,9 @@
 //
 //   1. console-off        gatehouse serve bench/fixtures/gatehouse.yaml --no-console
 //   2. console-idle       the console enabled, no console client connected (target >= 0.97x)
-//   3. console-streaming  one console client reading /console/api/events, so every request is
-//                         recorded and streamed (target >= 0.85x)
+//   3. console-streaming  one console client (bench/fixtures/console-client.mjs, its own process)
+//                         reading /console/api/events: every request is recorded and streamed
+//                         (target >= 0.85x)
 //
 // GET /hello invokes the trivial handler in a worker-thread environment, as in bench/run.mjs.
 // Scenarios run in interleaved rounds (each round starts one scenario later); the median-rps
@@ -16,12 +17,12 @@
 import { createServer } from 'node:net'
 import { writeFileSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { request } from 'undici'
+import { spawn } from 'node:child_process'
 import { GATEWAY_FLAGS } from './lib/configs.mjs'
 import { outputPath, positiveInteger, positiveNumber, nonNegativeNumber, requireBuild, SERVER_NODE_ARGS } from './lib/env.mjs'
 import { checkResponse, load, measured } from './lib/load.mjs'
 import { describeMachine, machineInfo } from './lib/machine.mjs'
-import { GATEWAY_CONFIG, ROOT } from './lib/paths.mjs'
+import { FIXTURES, GATEWAY_CONFIG, ROOT } from './lib/paths.mjs'
 import { installShutdownHandlers, runMain, startServer, stopServer } from './lib/processes.mjs'
 import { medianBy, runRounds } from './lib/rounds.mjs'
 import { round } from './lib/util.mjs'
@@ -57,23 +58,35 @@ async function runScenario(name) {
   try {
     await checkResponse(name, server.url + PATH)
     if (name === 'console-streaming') {
-      const controller = new AbortController()
-      const res = await request(`http://127.0.0.1:${adminPort}/console/api/events`, { signal: controller.signal })
-      if (res.statusCode !== 200) throw new Error(`[${name}] the console's event stream answered ${res.statusCode}`)
-      let events = 0
-      res.body.on('data', (chunk) => (events += chunk.toString().split('event: request').length - 1))
-      res.body.on('error', () => undefined)
-      stream = { close: () => controller.abort(), events: () => events }
+      // The console client runs in a process of its own, as a browser would, not in the load generator's.
+      const child = spawn(process.execPath, [join(FIXTURES, 'console-client.mjs'), `http://127.0.0.1:${adminPort}/console/api/events`], { stdio: ['ignore', 'pipe', 'inherit'] })
+      let out = ''
+      child.stdout.setEncoding('utf8').on('data', (c) => (out += c))
+      const exited = new Promise((r) => child.once('exit', r))
+      while (!out.includes('streaming')) {
+        if (child.exitCode !== null) throw new Error(`[${name}] the console client exited`)
+        await new Promise((r) => setTimeout(r, 20))
+      }
+      stream = {
+        pid: child.pid,
+        async close() {
+          child.kill('SIGTERM')
+          await exited
+          return Number(/events (\d+)/.exec(out)?.[1] ?? 0)
+        },
+      }
     }
     if (settings.warmup > 0) await load(server.url + PATH, settings.warmup, { connections: settings.connections })
     const run = await measured([server.child.pid], () => load(server.url + PATH, settings.duration, { connections: settings.connections, measure: true }))
     const rps = run.result.requests.average
     const errors = run.result.non2xx + run.result.errors
-    if (stream !== undefined && stream.events() === 0) throw new Error(`[${name}] the console client received no request events`)
-    console.log(`${name.padEnd(18)} ${String(round(rps, 0)).padStart(8)} rps  server ${run.serverCores === null ? '?' : round(run.serverCores, 2)} cores${errors > 0 ? `  (${errors} errors)` : ''}${stream ? `  (${stream.events()} events streamed)` : ''}`)
+    const streamed = stream === undefined ? undefined : await stream.close()
+    stream = undefined
+    if (streamed === 0) throw new Error(`[${name}] the console client received no request events`)
+    console.log(`${name.padEnd(18)} ${String(round(rps, 0)).padStart(8)} rps  server ${run.serverCores === null ? '?' : round(run.serverCores, 2)} cores${errors > 0 ? `  (${errors} errors)` : ''}${streamed !== undefined ? `  (${streamed} events streamed)` : ''}`)
     return { scenario: name, rps, errors, serverCores: run.serverCores }
   } finally {
-    stream?.close()
+    await stream?.close()
     await stopServer(server)
   }
 }
