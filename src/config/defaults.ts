@@ -35,12 +35,5 @@ export const FUNCTION_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 /** Handler module extensions the Node.js runtime resolves, in Lambda's lookup order. */
 export const HANDLER_EXTENSIONS = ['.js', '.mjs', '.cjs'] as const
 
-/** Lambda's Node.js runtimes Gatehouse runs (worker threads, or processes with `isolation: process`). */
-export const NODE_RUNTIMES: readonly string[] = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x']
-/** Lambda's Python runtimes Gatehouse runs with its own bootstrap (runtimes/python/bootstrap.py). */
-export const PYTHON_RUNTIMES: readonly string[] = ['python3.9', 'python3.10', 'python3.11', 'python3.12', 'python3.13']
-/** OS-only runtimes: the function's own `bootstrap` executable speaks the Runtime API. */
-export const CUSTOM_RUNTIMES: readonly string[] = ['provided', 'provided.al2', 'provided.al2023']
-export const SUPPORTED_RUNTIMES: readonly string[] = [...NODE_RUNTIMES, ...PYTHON_RUNTIMES, ...CUSTOM_RUNTIMES]
-/** A function without `runtime`. */
-export const DEFAULT_RUNTIME = 'nodejs20.x'
+
+export { NODE_RUNTIMES, PYTHON_RUNTIMES, CUSTOM_RUNTIMES, SUPPORTED_RUNTIMES, DEFAULT_RUNTIME } from '../functions/index.js'

@@ -95,7 +95,7 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
       }
       if (functions.has(fn.name)) reporter.at(fn.origin, `function "${fn.name}" is defined twice`)
       functions.set(fn.name, fn)
-      sourceFiles.add(fn.handlerFile)
+      if (fn.handlerFile !== '') sourceFiles.add(fn.handlerFile)
     }
   }
 

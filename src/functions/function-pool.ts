@@ -6,7 +6,8 @@
  * START / END / REPORT log lines around each invocation.
  */
 import { newLambdaRequestId } from '../util/index.js'
-import { ExecutionEnvironment, type InitOutcome, type RunOutcome } from './environment.js'
+import type { InitOutcome, PooledEnvironment as ExecutionEnvironment, RunOutcome } from './environment-kind.js'
+import { createEnvironment, executionEnvOf } from './runtimes.js'
 import { CONNECTIONS_ENDPOINT_VARIABLE } from './protocol.js'
 import { EnvironmentBudget, type BudgetMember } from './environment-budget.js'
 import type { FunctionDefinition, FunctionPoolHandle, InvokeResult } from '../model/index.js'
@@ -171,24 +172,14 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
   /** A new environment in a slot already taken from the budget. */
   #create(): ExecutionEnvironment {
     const logStreamName = this.#newLogStreamName()
-    const env = new ExecutionEnvironment({
-      init: {
-        handlerFile: this.fn.handlerFile,
-        exportPath: this.fn.exportPath,
-        handler: this.fn.handler,
-        functionName: this.fn.name,
-        functionVersion: '$LATEST',
-        invokedFunctionArn: this.fn.arn,
-        memoryLimitInMB: this.fn.memorySize,
-        logGroupName: `/aws/lambda/${this.fn.name}`,
-        logStreamName,
-      },
+    const env = createEnvironment({
+      fn: this.fn,
       env: {
         ...this.#env,
         AWS_LAMBDA_LOG_STREAM_NAME: logStreamName,
         ...(this.#options.localEndpoint?.url ? { [CONNECTIONS_ENDPOINT_VARIABLE]: this.#options.localEndpoint.url } : {}),
       },
-      memorySize: this.fn.memorySize,
+      logStreamName,
       onLog: this.#options.onLog,
     })
     this.#all.add(env)
@@ -358,15 +349,16 @@ function lambdaEnvironment(fn: FunctionDefinition, options: FunctionPoolOptions)
   Object.assign(env, {
     AWS_REGION: options.region,
     AWS_DEFAULT_REGION: options.region,
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x',
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-    LAMBDA_TASK_ROOT: options.baseDir,
+    LAMBDA_TASK_ROOT: fn.codeDir,
     _HANDLER: fn.handler,
   })
+  const executionEnv = executionEnvOf(fn.runtime)
+  if (executionEnv !== undefined) env['AWS_EXECUTION_ENV'] = executionEnv
   // Lambda gives every function its role's credentials. Here: the first `iam` credential;
   // else the host's own (a local function may call real AWS services); else placeholders.
   const credentials = options.executionCredentials ?? (env['AWS_ACCESS_KEY_ID'] === undefined ? PLACEHOLDER_CREDENTIALS : null)
