@@ -205,3 +205,80 @@ test('a missing interpreter is an init error naming it; the gateway keeps servin
   assert.equal(res.status, 500)
   assert.ok(logs.some((l) => l.includes('Runtime.InvalidEntrypoint') || l.includes('/nonexistent/python3')), JSON.stringify(logs))
 })
+
+test('a Python Lambda authorizer (payload 2.0, simple responses) allows and denies; its context reaches the integration', async (t) => {
+  const config = {
+    functions: {
+      authz: { runtime: 'python3.11', codeUri: pythonDir, handler: 'authorizer.handler' },
+      app: { runtime: 'python3.12', codeUri: pythonDir, handler: 'scripted.handler' },
+    },
+    apis: [
+      {
+        name: 'authz',
+        apiId: 'pyauthz001',
+        routes: [{ routeKey: 'POST /run', target: 'integrations/app', authorizationType: 'CUSTOM', authorizerId: 'py' }],
+        integrations: [{ integrationId: 'app', integrationType: 'AWS_PROXY', integrationUri: 'app', payloadFormatVersion: '2.0' }],
+        authorizers: [
+          {
+            authorizerId: 'py',
+            authorizerType: 'REQUEST',
+            authorizerUri: 'authz',
+            authorizerPayloadFormatVersion: '2.0',
+            enableSimpleResponses: true,
+            identitySource: ['$request.header.Authorization'],
+            authorizerResultTtlInSeconds: 0,
+          },
+        ],
+      },
+    ],
+  }
+  const { url } = await startGateway(t, config)
+  const denied = await http(url + '/run', { method: 'POST', headers: { authorization: 'wrong' }, body: '{}' })
+  assert.equal(denied.status, 403)
+  assert.equal(denied.text, '{"message":"Forbidden"}')
+  const allowed = await http(url + '/run', { method: 'POST', headers: { authorization: 'let-me-in' }, body: '{}' })
+  assert.equal(allowed.status, 200, allowed.text)
+  assert.equal(allowed.json<Echo>().env['AWS_EXECUTION_ENV'], 'AWS_Lambda_python3.12')
+})
+
+test('Python WebSocket routes: $connect, a two-way route, and @connections from boto3 where it is installed', async (t) => {
+  const { execFileSync } = await import('node:child_process')
+  const { connectClient } = await import('../helpers/ws-client.js')
+  // Debian's python3-boto3 is for the system interpreter (see .ci/run).
+  let interpreter: string | undefined
+  for (const candidate of ['/usr/bin/python3', 'python3']) {
+    try {
+      execFileSync(candidate, ['-c', 'import boto3'], { stdio: 'ignore' })
+      interpreter = candidate
+      break
+    } catch {
+      // not this one
+    }
+  }
+  assert.ok(interpreter !== undefined, 'boto3 must be installed for a python3 (apt-get install python3-boto3)')
+  const config = {
+    functions: { ws: { runtime: 'python3.11', codeUri: pythonDir, handler: 'ws.handler', interpreter, timeout: 10 } },
+    apis: [
+      {
+        name: 'pyws',
+        apiId: 'pyws000001',
+        protocolType: 'WEBSOCKET',
+        routeSelectionExpression: '$request.body.action',
+        routes: [
+          { routeKey: '$connect', target: 'integrations/ws' },
+          { routeKey: 'echo', target: 'integrations/ws', routeResponseSelectionExpression: '$default' },
+          { routeKey: 'push', target: 'integrations/ws' },
+        ],
+        integrations: [{ integrationId: 'ws', integrationType: 'AWS_PROXY', integrationUri: 'ws' }],
+        stages: [{ stageName: 'prod' }],
+      },
+    ],
+  }
+  const { url } = await startGateway(t, config)
+  const client = await connectClient(t, `${url.replace(/^http/, 'ws')}/prod`)
+  const reply = await client.ask({ action: 'echo', n: 1 })
+  assert.equal(reply['route'], 'echo')
+  assert.equal(reply['echo'], '{"action":"echo","n":1}')
+  client.ws.send(JSON.stringify({ action: 'push' }))
+  assert.deepEqual(JSON.parse(await client.nextText()), { pushed: true })
+})
