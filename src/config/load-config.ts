@@ -33,6 +33,7 @@ import { isObject } from '../util/index.js'
 import { loadTemplateSource, remapIssues, type ExtraSource, type SourceOptions } from './load-source.js'
 import type { ParsedRouteKey } from '../model/index.js'
 import { parseRedisUrl, REDIS_URL_PATTERN } from '../redis/index.js'
+import { prepareNodeHandler, TYPESCRIPT_OUT_DIR } from '../functions/index.js'
 
 export type { SourceOptions } from './load-source.js'
 
@@ -95,7 +96,7 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
       }
       if (functions.has(fn.name)) reporter.at(fn.origin, `function "${fn.name}" is defined twice`)
       functions.set(fn.name, fn)
-      if (fn.handlerFile !== '') sourceFiles.add(fn.handlerFile)
+      if (fn.handlerFile !== '' && !fn.handlerFile.includes(`/${TYPESCRIPT_OUT_DIR}/`)) sourceFiles.add(fn.handlerFile)
     }
   }
 
@@ -260,7 +261,15 @@ function checkFunction(
       reporter.at(handlerOrigin, handler.error)
       return undefined
     }
-    handlerFile = handler.file
+    // TypeScript is compiled here; every local module a handler imports is watched, so that
+    // editing one reloads the function.
+    const prepared = prepareNodeHandler(handler.file, handler.exportPath[0] as string)
+    for (const file of prepared.inputs) ctx.watch(file)
+    if (!prepared.ok) {
+      reporter.at(handlerOrigin, `handler module cannot be compiled: ${prepared.file}${prepared.line !== undefined ? `:${prepared.line}` : ''}: ${prepared.message}`)
+      return undefined
+    }
+    handlerFile = prepared.file
     exportPath = handler.exportPath
   } else {
     // Python and custom runtimes resolve their handler themselves, at init, as on Lambda: a
