@@ -8,6 +8,7 @@ export {
   templatePathOf,
   translateTemplate,
   NODE_RUNTIMES,
+  SUPPORTED_RUNTIMES,
   type ConfigPath,
   type TranslateOptions,
   type TranslatedStack,
