@@ -8,6 +8,7 @@
 import { newLambdaRequestId } from '../util/index.js'
 import type { InitOutcome, PooledEnvironment as ExecutionEnvironment, RunOutcome } from './environment-kind.js'
 import { createEnvironment, executionEnvOf } from './runtimes.js'
+import type { InspectorPorts } from './inspector.js'
 import { CONNECTIONS_ENDPOINT_VARIABLE } from './protocol.js'
 import { EnvironmentBudget, type BudgetMember } from './environment-budget.js'
 import type { FunctionDefinition, FunctionPoolHandle, InvokeResult } from '../model/index.js'
@@ -47,6 +48,8 @@ export interface FunctionPoolOptions {
    * every pool of a gateway across reloads; default: one of this pool's own with the defaults.
    */
   readonly budget?: EnvironmentBudget
+  /** `--inspect`: ports for the inspectors of Node.js process environments. */
+  readonly inspector?: InspectorPorts
 }
 
 /**
@@ -181,6 +184,7 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
       },
       logStreamName,
       onLog: this.#options.onLog,
+      inspector: this.#options.inspector,
     })
     this.#all.add(env)
     return env

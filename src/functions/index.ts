@@ -9,3 +9,4 @@ export { EnvironmentBudget, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_ENVIRONMENTS, t
 export { checkHandlerModule, HANDLER_CHECK_TIMEOUT_MS, type HandlerCheck } from './check-handler.js'
 export { NODE_RUNTIMES, PYTHON_RUNTIMES, CUSTOM_RUNTIMES, SUPPORTED_RUNTIMES, DEFAULT_RUNTIME } from './runtimes.js'
 export { prepareNodeHandler, TYPESCRIPT_EXTENSIONS, TYPESCRIPT_OUT_DIR, type PreparedHandler } from './node-handler.js'
+export { InspectorPorts, DEFAULT_INSPECT_PORT } from './inspector.js'

@@ -201,6 +201,11 @@ export class ProcessEnvironment implements PooledEnvironment {
     }
   }
 
+  /** Settles once the process has exited (or never started). */
+  get exited(): Promise<void> {
+    return this.ready.then(() => this.#exited)
+  }
+
   terminate(): Promise<void> {
     this.#dead = true
     this.#api?.close()

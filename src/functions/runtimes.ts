@@ -12,6 +12,7 @@ import type { FunctionDefinition, FunctionErrorPayload } from '../model/index.js
 import { ExecutionEnvironment } from './environment.js'
 import type { PooledEnvironment } from './environment-kind.js'
 import { ProcessEnvironment, type ProcessLaunch } from './process-environment.js'
+import type { InspectorPorts } from './inspector.js'
 
 /** Lambda's Node.js runtimes Gatehouse runs (worker threads, or processes with `isolation: process`). */
 export const NODE_RUNTIMES: readonly string[] = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x']
@@ -40,10 +41,12 @@ export interface EnvironmentRequest {
   readonly env: Readonly<Record<string, string>>
   readonly logStreamName: string
   readonly onLog: ((line: string) => void) | null
+  /** `--inspect`: Node.js process environments open an inspector on a port of their own. */
+  readonly inspector?: InspectorPorts | undefined
 }
 
 /** A new environment of the kind `fn`'s runtime runs in. */
-export function createEnvironment({ fn, env, logStreamName, onLog }: EnvironmentRequest): PooledEnvironment {
+export function createEnvironment({ fn, env, logStreamName, onLog, inspector }: EnvironmentRequest): PooledEnvironment {
   if (NODE_RUNTIMES.includes(fn.runtime) && fn.isolation === 'worker') {
     return new ExecutionEnvironment({
       init: {
@@ -62,15 +65,20 @@ export function createEnvironment({ fn, env, logStreamName, onLog }: Environment
       onLog,
     })
   }
-  return new ProcessEnvironment({
-    launch: launchOf(fn, env),
+  const launch = launchOf(fn, env)
+  const inspectPort = inspector !== undefined && NODE_RUNTIMES.includes(fn.runtime) && !('error' in launch) ? inspector.take() : undefined
+  const environment = new ProcessEnvironment({
+    launch: inspectPort === undefined || 'error' in launch ? launch : { ...launch, args: [`--inspect=${inspector?.host}:${inspectPort}`, ...launch.args] },
     cwd: fn.codeDir,
     env: { ...env, TZ: ':UTC' },
     memorySize: fn.memorySize,
     invokedFunctionArn: fn.arn,
     onLog,
-    freeze: true,
+    // A frozen process cannot answer its debugger.
+    freeze: inspectPort === undefined,
   })
+  if (inspectPort !== undefined) void environment.exited.then(() => inspector?.give(inspectPort))
+  return environment
 }
 
 /** How a process environment of `fn` starts, or the init error Lambda would report. */
