@@ -176,7 +176,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     } else if (loaded.config.redis?.url !== undefined && ownedLimiter === undefined && options.limiter === undefined) {
       logger.warn('redis.url was added to the config: restart to share throttling through Redis')
     }
-    return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams, localEndpoint, budget, ...(inspector !== undefined ? { inspector } : {}) }) }
+    return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams, localEndpoint, budget, previous: holder?.current, ...(inspector !== undefined ? { inspector } : {}) }) }
   }
 
   /** Says at start who may call `@connections` when no `iam` credentials can verify signatures. */
@@ -214,8 +214,10 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       logger.error(`  ${formatIssue(problem.issue)}`)
     }
     const previous = holder.swap(built.snapshot)
-    retire(previous)
-    for (const old of retired) if ([...old.pools.values()].every((p) => p.size === 0)) retired.delete(old)
+    retire(previous, built.snapshot)
+    // (A pool the new snapshot kept is not the old snapshot's to wait for.)
+    const kept = new Set(built.snapshot.pools.values())
+    for (const old of retired) if ([...old.pools.values()].every((p) => p.size === 0 || kept.has(p))) retired.delete(old)
     retired.add(previous)
     // New handshakes use the new certificates and truststores at once.
     if (plane?.https != null) applySnapshotToHttpsListener(plane.https, built.snapshot)

@@ -253,6 +253,7 @@ function checkFunction(
   const handlerOrigin = fieldOrigin(doc, origin, 'handler')
   let handlerFile = ''
   let exportPath: string[] = []
+  let codeFiles: string[] = []
   if (node) {
     const handler = resolveHandler(input.handler, codeDir)
     if ('error' in handler) {
@@ -265,6 +266,7 @@ function checkFunction(
     // editing one reloads the function.
     const prepared = prepareNodeHandler(handler.file, handler.exportPath[0] as string)
     for (const file of prepared.inputs) ctx.watch(file)
+    codeFiles = [...prepared.inputs]
     if (!prepared.ok) {
       reporter.at(handlerOrigin, `handler module cannot be compiled: ${prepared.file}${prepared.line !== undefined ? `:${prepared.line}` : ''}: ${prepared.message}`)
       return undefined
@@ -275,7 +277,8 @@ function checkFunction(
     // Python and custom runtimes resolve their handler themselves, at init, as on Lambda: a
     // missing module is the init error Lambda reports (Runtime.ImportModuleError). Watching
     // the files that would be loaded reloads the config when they change.
-    for (const file of runtimeEntryFiles(runtime, input.handler, codeDir, layers)) ctx.watch(file)
+    codeFiles = runtimeEntryFiles(runtime, input.handler, codeDir, layers)
+    for (const file of codeFiles) ctx.watch(file)
   }
   const environment: Record<string, string> = {}
   for (const [k, v] of Object.entries(input.environment ?? {})) {
@@ -299,6 +302,7 @@ function checkFunction(
     layers,
     isolation: input.isolation ?? (node ? 'worker' : 'process'),
     interpreter: input.interpreter ?? null,
+    codeFiles,
     origin,
   }
 }

@@ -9,6 +9,7 @@ import { newLambdaRequestId } from '../util/index.js'
 import type { InitOutcome, PooledEnvironment as ExecutionEnvironment, RunOutcome } from './environment-kind.js'
 import { createEnvironment, executionEnvOf } from './runtimes.js'
 import type { InspectorPorts } from './inspector.js'
+import { functionFingerprint } from './fingerprint.js'
 import { CONNECTIONS_ENDPOINT_VARIABLE } from './protocol.js'
 import { EnvironmentBudget, type BudgetMember } from './environment-budget.js'
 import type { FunctionDefinition, FunctionPoolHandle, InvokeResult } from '../model/index.js'
@@ -88,6 +89,7 @@ function withInitDeadline(env: ExecutionEnvironment): Promise<InitOutcome> {
 
 export class FunctionPool implements FunctionPoolHandle, BudgetMember {
   readonly fn: FunctionDefinition
+  readonly fingerprint: string
   readonly #options: FunctionPoolOptions
   readonly #limit: number
   readonly #queueable: boolean
@@ -104,6 +106,7 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
 
   constructor(fn: FunctionDefinition, options: FunctionPoolOptions) {
     this.fn = fn
+    this.fingerprint = poolFingerprint(fn, options)
     this.#options = options
     this.#limit = fn.reservedConcurrency ?? UNRESERVED_CONCURRENCY_LIMIT
     this.#queueable = fn.reservedConcurrency === null
@@ -310,6 +313,11 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
    * Stops taking new environments; idle ones end now, busy ones when their invocation
    * finishes (a reload must not cut requests in flight).
    */
+  /** Whether a reload may keep this pool (it has not been retired or destroyed). */
+  get reusable(): boolean {
+    return !this.#retired && !this.#destroyed
+  }
+
   close(): void {
     this.#retired = true
     for (const env of this.#idle.splice(0)) this.#end(env)
@@ -334,6 +342,11 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
     const day = `${d.getUTCFullYear()}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${String(d.getUTCDate()).padStart(2, '0')}`
     return `${day}/[$LATEST]${(++this.#streamCounter).toString(16).padStart(32, '0')}`
   }
+}
+
+/** The fingerprint a pool of `fn` with `options` has (see fingerprint.ts). */
+export function poolFingerprint(fn: FunctionDefinition, options: FunctionPoolOptions): string {
+  return functionFingerprint(fn, [options.region, options.baseDir, options.executionCredentials ?? null])
 }
 
 /** The variables Lambda sets in every environment, over the host's and under the function's own. */

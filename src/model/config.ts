@@ -82,6 +82,12 @@ export interface FunctionDefinition {
   readonly isolation: 'worker' | 'process'
   /** Python only: the interpreter to start (default `python3` on PATH). */
   readonly interpreter: string | null
+  /**
+   * The files the function's code is read from (the handler module and every local module it
+   * imports; a Python handler module; a `bootstrap`): a change to one restarts this
+   * function's environments, and no other function's.
+   */
+  readonly codeFiles: readonly string[]
   readonly origin: Origin
 }
 

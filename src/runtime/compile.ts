@@ -23,7 +23,7 @@ import type { UpstreamAgents } from '../integrations/index.js'
 import { compileRequestParameters, compileResponseParameters } from '../integrations/index.js'
 import { AuthorizerFactory, lambdaAuthorizer } from '../auth/index.js'
 import type { LambdaAuthorizer } from '../auth/index.js'
-import { FunctionPool, type FunctionPoolOptions } from '../functions/index.js'
+import { FunctionPool, poolFingerprint, type FunctionPoolOptions } from '../functions/index.js'
 import { Router } from '../routing/index.js'
 import { compileAccessLogFormat } from '../logging/index.js'
 import type { AccessLogSinks } from '../logging/index.js'
@@ -39,6 +39,8 @@ export interface CompileOptions extends Omit<FunctionPoolOptions, 'region' | 'ba
   readonly upstreams: UpstreamAgents
   readonly sinks: AccessLogSinks
   readonly metrics: MetricsRegistry
+  /** The snapshot being replaced: its pools of unchanged functions are kept, warm. */
+  readonly previous?: RuntimeSnapshot | undefined
 }
 
 /** The bucket key of the account-level throttle, shared by every API. */
@@ -56,7 +58,11 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
       ? null
       : { accessKeyId: firstIam.accessKeyId, secretAccessKey: firstIam.secretAccessKey, ...(firstIam.sessionToken !== undefined ? { sessionToken: firstIam.sessionToken } : {}) }
   for (const fn of config.functions.values()) {
-    pools.set(fn.name, new FunctionPool(fn, { ...options, region: config.region, baseDir: config.baseDir, executionCredentials }))
+    const poolOptions = { ...options, region: config.region, baseDir: config.baseDir, executionCredentials }
+    const kept = options.previous?.pools.get(fn.name)
+    // Unchanged since the last load (definition and code files): its environments stay warm.
+    if (kept instanceof FunctionPool && kept.reusable && kept.fingerprint === poolFingerprint(fn, poolOptions)) pools.set(fn.name, kept)
+    else pools.set(fn.name, new FunctionPool(fn, poolOptions))
   }
   const apis = new Map<string, CompiledApi>()
   for (const api of config.apis) {
@@ -318,9 +324,10 @@ function poolFor(uri: string, stage: StageDefinition, pools: ReadonlyMap<string,
   return pool
 }
 
-/** Stops a replaced snapshot's environments once their invocations finish. */
-export function retire(snapshot: RuntimeSnapshot): void {
-  for (const pool of snapshot.pools.values()) pool.close()
+/** Stops a replaced snapshot's environments once their invocations finish (except the pools `next` keeps). */
+export function retire(snapshot: RuntimeSnapshot, next?: RuntimeSnapshot): void {
+  const kept = new Set(next?.pools.values() ?? [])
+  for (const pool of snapshot.pools.values()) if (!kept.has(pool)) pool.close()
 }
 
 /** Ends every environment of a snapshot now. */
