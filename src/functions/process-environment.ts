@@ -102,7 +102,9 @@ export class ProcessEnvironment implements PooledEnvironment {
         ? // `ulimit -d` takes KiB; `exec` keeps the pid, so signals and /proc reach the runtime itself.
           ['/bin/sh', ['-c', 'ulimit -d "$0" && exec "$@"', String(this.#options.memorySize * 1024), launch.command, ...launch.args]]
         : [launch.command, [...launch.args]]
-    const child = spawn(command as string, args as string[], { cwd: this.#options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] })
+    // Its own process group: freezing, the timeout and shutdown reach whatever the runtime
+    // started too (a shell bootstrap's curl), as Lambda freezes and ends the whole sandbox.
+    const child = spawn(command as string, args as string[], { cwd: this.#options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' })
     this.#child = child
     this.#exited = new Promise((resolve) => child.once('close', () => resolve()))
     const onLog = this.#options.onLog
@@ -117,6 +119,12 @@ export class ProcessEnvironment implements PooledEnvironment {
       this.#die({ errorType: 'Runtime.InvalidEntrypoint', errorMessage: `fork/exec ${launch.command}: ${reason}`, trace: [] })
     })
     child.once('exit', (code, signal) => {
+      // What the runtime started goes with it.
+      try {
+        killGroup(child, 'SIGKILL')
+      } catch {
+        // Nothing left.
+      }
       const how = signal !== null ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`
       // /bin/sh answers 126/127 when the command cannot run.
       if (launch.limitMemory && (code === 126 || code === 127) && this.initOutcome === undefined) {
@@ -194,7 +202,7 @@ export class ProcessEnvironment implements PooledEnvironment {
     if (child === undefined || this.#dead || child.exitCode !== null) return
     if ((signal === 'SIGSTOP') === this.#frozen) return
     try {
-      child.kill(signal)
+      killGroup(child, signal)
       this.#frozen = signal === 'SIGSTOP'
     } catch {
       // Already gone: its exit is reported by the 'exit' handler.
@@ -210,7 +218,13 @@ export class ProcessEnvironment implements PooledEnvironment {
     this.#dead = true
     this.#api?.close()
     const child = this.#child
-    if (child !== undefined && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
+    if (child !== undefined) {
+      try {
+        killGroup(child, 'SIGKILL')
+      } catch {
+        // Already gone, with everything it started.
+      }
+    }
     return this.#exited
   }
 }
@@ -236,4 +250,10 @@ function forEachLine(stream: Readable, onLine: (line: string) => void): void {
     rest += decoder.end()
     if (rest !== '') onLine(rest)
   })
+}
+
+/** Signals the runtime's process group (the runtime and what it started), or the runtime alone where there are none. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, signal)
+  else child.kill(signal)
 }

@@ -132,3 +132,17 @@ test('a bootstrap from a layer (Lambda\'s /opt/bootstrap) is used when the code 
   assert.equal(res.status, 200, res.text)
   assert.equal(res.text, 'layer-tool')
 })
+
+test('a runtime that never calls /next loses its environment at the 10 s init limit (Runtime.InitTimeout), with what it started', async (t) => {
+  const dir = codeFolder(t)
+  // The shell starts a child (sleep, for a number of seconds no one else sleeps) that must end with it.
+  const marker = `sleep ${100_000 + Math.floor(Math.random() * 800_000)}`
+  execFileSync('sh', ['-c', `printf '#!/bin/sh\\n${marker}\\n' > "${join(dir, 'bootstrap')}" && chmod +x "${join(dir, 'bootstrap')}"`])
+  const { url, logs } = await serve(t, dir, 'provided.al2023', { timeout: 30 })
+  const res = await http(url + '/x')
+  assert.equal(res.status, 500)
+  assert.equal(res.text, INTERNAL_SERVER_ERROR)
+  assert.ok(logs.some((l) => /^INIT_REPORT .*\tStatus: error\tError Type: Runtime.InitTimeout$/.test(l)), JSON.stringify(logs))
+  const { waitFor } = await import('../helpers/ws-client.js')
+  await waitFor('the hung bootstrap and its sleep to end', () => !execFileSync('ps', ['-eo', 'args']).toString().includes(marker))
+})
