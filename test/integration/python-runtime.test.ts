@@ -282,3 +282,11 @@ test('Python WebSocket routes: $connect, a two-way route, and @connections from 
   client.ws.send(JSON.stringify({ action: 'push' }))
   assert.deepEqual(JSON.parse(await client.nextText()), { pushed: true })
 })
+
+test('a response over Lambda\'s 6 MB limit fails the invocation (500) and keeps the environment', async (t) => {
+  const { url } = await python(t)
+  const res = await run(url, { return_bytes: 7 * 1024 * 1024 })
+  assert.equal(res.status, 500)
+  assert.equal(res.text, INTERNAL_SERVER_ERROR)
+  assert.equal((await run(url)).json<Echo>().invocations, 2, 'the runtime got 413 and carried on')
+})
