@@ -33,7 +33,7 @@ import { isObject } from '../util/index.js'
 import { loadTemplateSource, remapIssues, type ExtraSource, type SourceOptions } from './load-source.js'
 import type { ParsedRouteKey } from '../model/index.js'
 import { parseRedisUrl, REDIS_URL_PATTERN } from '../redis/index.js'
-import { prepareNodeHandler, TYPESCRIPT_OUT_DIR } from '../functions/index.js'
+import { codeFolderFiles, prepareNodeHandler, TYPESCRIPT_OUT_DIR } from '../functions/index.js'
 
 export type { SourceOptions } from './load-source.js'
 
@@ -276,8 +276,9 @@ function checkFunction(
   } else {
     // Python and custom runtimes resolve their handler themselves, at init, as on Lambda: a
     // missing module is the init error Lambda reports (Runtime.ImportModuleError). Watching
-    // the files that would be loaded reloads the config when they change.
-    codeFiles = runtimeEntryFiles(runtime, input.handler, codeDir, layers)
+    // the files that would be loaded (and every file of the code folder and layers, whose
+    // imports Gatehouse cannot follow) reloads the function when they change.
+    codeFiles = [...new Set([...runtimeEntryFiles(runtime, input.handler, codeDir, layers), ...codeFolderFiles([codeDir, ...layers])])]
     for (const file of codeFiles) ctx.watch(file)
   }
   const environment: Record<string, string> = {}

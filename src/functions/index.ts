@@ -10,3 +10,4 @@ export { checkHandlerModule, HANDLER_CHECK_TIMEOUT_MS, type HandlerCheck } from 
 export { NODE_RUNTIMES, PYTHON_RUNTIMES, CUSTOM_RUNTIMES, SUPPORTED_RUNTIMES, DEFAULT_RUNTIME } from './runtimes.js'
 export { prepareNodeHandler, TYPESCRIPT_EXTENSIONS, TYPESCRIPT_OUT_DIR, type PreparedHandler } from './node-handler.js'
 export { InspectorPorts, DEFAULT_INSPECT_PORT } from './inspector.js'
+export { codeFolderFiles, MAX_WATCHED_CODE_FILES } from './code-files.js'

@@ -2,7 +2,7 @@
 // no other function's: a reload keeps the pools of unchanged functions, warm.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
@@ -17,7 +17,7 @@ function config(timeoutB = 3): string {
     functions: {
       a: { handler: 'a.handler' },
       b: { handler: 'b.handler', timeout: timeoutB },
-      py: { runtime: 'python3.11', handler: 'py.handler' },
+      py: { runtime: 'python3.11', codeUri: 'python', handler: 'py.handler' },
     },
     apis: [
       {
@@ -51,7 +51,9 @@ test('editing one function\'s module restarts only that function; the others sta
   writeFileSync(join(dir, 'package.json'), '{"type":"module"}')
   writeFileSync(join(dir, 'a.js'), counter('a1'))
   writeFileSync(join(dir, 'b.js'), counter('b'))
-  writeFileSync(join(dir, 'py.py'), pyCounter('py'))
+  mkdirSync(join(dir, 'python'))
+  writeFileSync(join(dir, 'python', 'py.py'), pyCounter('py'))
+  writeFileSync(join(dir, 'python', 'words.py'), "WORD = 'one'\n")
   const configFile = join(dir, 'gatehouse.json')
   writeFileSync(configFile, config())
   const { url, gateway } = await startGateway(t, configFile, { watch: true })
@@ -71,4 +73,8 @@ test('editing one function\'s module restarts only that function; the others sta
   await eventually(async () => assert.equal(await body('/b'), 'b:1'), 'b restarted with its new timeout')
   assert.equal(await body('/py'), 'py:3')
   assert.equal(await body('/a'), 'a2:2')
+  // Any file of a Python function's code folder (here a module it could import) restarts it.
+  writeFileSync(join(dir, 'python', 'words.py'), "WORD = 'two'\n")
+  await eventually(async () => assert.equal(await body('/py'), 'py:1'), 'the Python function restarted')
+  assert.equal(await body('/a'), 'a2:3')
 })
