@@ -282,7 +282,20 @@ def handle(handler, request_id, body, headers):
         sys.stderr.flush()
 
 
+def die_with_gateway():
+    """Linux: end this runtime if the gateway that started it dies without stopping it."""
+    try:
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, 9)
+    except Exception:
+        pass
+
+
 def main():
+    if sys.platform.startswith("linux"):
+        die_with_gateway()
     setup_logging()
     task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
     if task_root not in sys.path:

@@ -106,7 +106,9 @@ export class ProcessEnvironment implements PooledEnvironment {
     // started too (a shell bootstrap's curl), as Lambda freezes and ends the whole sandbox.
     const child = spawn(command as string, args as string[], { cwd: this.#options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' })
     this.#child = child
+    LIVE.add(child)
     this.#exited = new Promise((resolve) => child.once('close', () => resolve()))
+    child.once('exit', () => LIVE.delete(child))
     const onLog = this.#options.onLog
     for (const stream of [child.stdout, child.stderr]) {
       if (stream === null) continue
@@ -251,6 +253,22 @@ function forEachLine(stream: Readable, onLine: (line: string) => void): void {
     if (rest !== '') onLine(rest)
   })
 }
+
+/**
+ * Runtime processes alive now. They run in process groups of their own and may be frozen, so
+ * they would outlive a gateway that exits without stopping its environments (an uncaught
+ * error, `process.exit`): they are killed when this process exits, whatever the path.
+ */
+const LIVE = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of LIVE) {
+    try {
+      killGroup(child, 'SIGKILL')
+    } catch {
+      // Already gone.
+    }
+  }
+})
 
 /** Signals the runtime's process group (the runtime and what it started), or the runtime alone where there are none. */
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
