@@ -56,7 +56,7 @@ export class ExecutionEnvironment {
   readonly #channel: MessagePort
   readonly #onMessage: (message: EnvironmentMessage) => void
   /** A posted outcome (a result over INLINE_PAYLOAD_BYTES, or an error), until it is signalled. */
-  #posted: Extract<EnvironmentMessage, { type: 'result' | 'error' }> | undefined
+  #posted: { readonly id: string; readonly outcome: RunOutcome } | undefined
   /** When this environment last finished an invocation (`performance.now()`), for idle reclamation and LRU eviction. */
   lastUsed = performance.now()
 
@@ -93,7 +93,13 @@ export class ExecutionEnvironment {
         case 'error':
           // Kept until the environment signals STATE_RESULT_POSTED (see #collect): settling
           // earlier could hand it the next invocation before it has signalled this one's end.
-          this.#posted = message
+          this.#posted = {
+            id: message.awsRequestId,
+            outcome:
+              message.type === 'result'
+                ? { kind: 'result', payload: message.payload, maxMemoryUsedMB: message.maxMemoryUsedMB }
+                : { kind: 'error', error: message.error, maxMemoryUsedMB: message.maxMemoryUsedMB },
+          }
           return
         case 'out-of-memory':
           // The worker has stopped itself and waits to be terminated.
@@ -195,8 +201,7 @@ export class ExecutionEnvironment {
     } else if (state === STATE_RESULT_POSTED) {
       const posted = this.#posted
       this.#posted = undefined
-      if (posted?.type === 'result') this.#settle(posted.awsRequestId, { kind: 'result', payload: posted.payload, maxMemoryUsedMB: posted.maxMemoryUsedMB })
-      else if (posted?.type === 'error') this.#settle(posted.awsRequestId, { kind: 'error', error: posted.error, maxMemoryUsedMB: posted.maxMemoryUsedMB })
+      if (posted !== undefined) this.#settle(posted.id, posted.outcome)
     } else if (state === STATE_INVOKE_INLINE || state === STATE_INVOKE_POSTED) {
       this.#awaitOutcome(awsRequestId, state)
     }

@@ -153,7 +153,6 @@ function startWatchdog(): void {
   setInterval(() => checkMemory(), MEMORY_CHECK_INTERVAL_MS).unref()
 }
 
-
 /**
  * Freezes the environment until the gateway hands it the next invocation, as Lambda freezes
  * one once its response is sent: this thread blocks in `Atomics.wait`, so no timer, promise or
