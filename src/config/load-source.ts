@@ -7,7 +7,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { detectTemplateKind, loadTemplate, type TemplateProblem } from '../sources/cloudformation/index.js'
-import { templatePathOf, translateServerless, translateTemplate, type ConfigPath } from '../sources/stack/index.js'
+import { templatePathOf, translateServerless, translateTemplate, type ConfigPath, type NestedPart } from '../sources/stack/index.js'
 import { formatPath, type ConfigIssue } from './issues.js'
 import type { LoadedDocument } from './load-file.js'
 
@@ -32,7 +32,7 @@ export interface ExtraSource {
   readonly warnings: readonly ConfigIssue[]
 }
 
-type Remap = (path: string, file: string) => { path: string; line: number | undefined } | undefined
+type Remap = (path: string, file: string) => { path: string; line: number | undefined; file?: string } | undefined
 
 export type TemplateSource =
   | { readonly ok: true; readonly file: string; readonly doc: LoadedDocument; readonly extra: ExtraSource; readonly remap: Remap }
@@ -79,10 +79,19 @@ export function loadTemplateSource(given: string, options: SourceOptions): Templ
     return { ok: false, result: { ok: false, issues: translated.problems.map(asIssue), sourceFiles: translated.sourceFiles } }
   }
   const template = loaded.template
-  const lineOf = (path: ConfigPath): number | undefined => {
+  const nested = translated.nested ?? []
+  /** The template a translated path came from (a nested stack's, or the top one) and where in it. */
+  const originOf = (path: ConfigPath): { file: string; at: readonly (string | number)[]; line: number | undefined } | undefined => {
+    const part = nestedPartOf(nested, path)
+    if (part !== undefined) {
+      const at = templatePathOf(part.part.origins, part.path)
+      return at === undefined ? undefined : { file: part.part.template.file, at, line: part.part.template.line(at) }
+    }
     const at = templatePathOf(translated.origins, path)
-    return at === undefined ? undefined : template.line(at)
+    return at === undefined ? undefined : { file: template.file, at, line: template.line(at) }
   }
+  // The document's lines are the top template's: a nested part's line is given by remap, with its file.
+  const lineOf = (path: ConfigPath): number | undefined => (nestedPartOf(nested, path) !== undefined ? undefined : originOf(path)?.line)
   const doc: LoadedDocument = {
     file: template.file,
     value: translated.config,
@@ -97,14 +106,18 @@ export function loadTemplateSource(given: string, options: SourceOptions): Templ
     else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) remember(v, [...path, k])
   }
   remember(translated.config, [])
+  const bodies = bodyRemaps(translated.bodies, template)
   const remap: Remap = (text, issueFile) => {
-    // Issues inside other files (an OpenAPI definition) keep their own paths.
+    // An inline OpenAPI body was written to a file to be imported: its issues name the template.
+    const body = bodies.get(issueFile)
+    if (body !== undefined) return body(text)
+    // Issues inside other files (a DefinitionUri document) keep their own paths.
     if (issueFile !== template.file) return undefined
     const path = byText.get(text)
     if (path === undefined) return undefined
-    const at = templatePathOf(translated.origins, path)
-    if (at === undefined) return undefined
-    return { path: at.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join(''), line: template.line(at) }
+    const origin = originOf(path)
+    if (origin === undefined) return undefined
+    return { file: origin.file, path: templatePathText(origin.at), line: origin.line }
   }
   return { ok: true, file, doc, extra: { sourceFiles: [...translated.sourceFiles, ...extraFiles], warnings: translated.warnings.map(asIssue) }, remap }
 }
@@ -114,7 +127,7 @@ export function remapIssues<R extends { ok: boolean }>(result: R, remap: Remap):
   if (result.ok || !('issues' in result)) return result
   const issues = (result as unknown as { issues: readonly ConfigIssue[] }).issues.map((issue) => {
     const to = remap(issue.path, issue.file)
-    return to === undefined ? issue : { ...issue, path: to.path, line: to.line ?? issue.line }
+    return to === undefined ? issue : { ...issue, file: to.file ?? issue.file, path: to.path, line: to.line ?? issue.line }
   })
   return { ...result, issues }
 }
@@ -159,4 +172,55 @@ function cdkStackTemplate(dir: string, wanted: string | undefined): { file: stri
     // reported when the template is loaded
   }
   return { file, overrides }
+}
+
+const templatePathText = (at: readonly (string | number)[]): string =>
+  at.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('')
+
+/**
+ * For each OpenAPI body written from the template: an issue's path inside the written
+ * document → the template's file, line and path (`Resources.Api.Properties.DefinitionBody.paths…`).
+ * Parts SAM merged in (events, Auth) have no line of their own: the nearest written ancestor's.
+ */
+function bodyRemaps(
+  bodies: ReadonlyMap<string, readonly (string | number)[]> | undefined,
+  template: { file: string; line(path: readonly (string | number)[]): number | undefined },
+): Map<string, (text: string) => { path: string; line: number | undefined; file: string } | undefined> {
+  const out = new Map<string, (text: string) => { path: string; line: number | undefined; file: string } | undefined>()
+  for (const [file, at] of bodies ?? []) {
+    let value: unknown
+    try {
+      value = JSON.parse(readFileSync(file, 'utf8'))
+    } catch {
+      continue
+    }
+    const byText = new Map<string, (string | number)[]>()
+    const walk = (v: unknown, path: (string | number)[]): void => {
+      byText.set(formatPath(path), path)
+      if (path.length > 8) return
+      if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]))
+      else if (typeof v === 'object' && v !== null) for (const [k, x] of Object.entries(v)) walk(x, [...path, k])
+    }
+    walk(value, [])
+    out.set(file, (text) => {
+      const inner = byText.get(text)
+      if (inner === undefined) return { file: template.file, path: templatePathText(at), line: template.line(at) }
+      const full = [...at, ...inner]
+      let line: number | undefined
+      for (let n = full.length; n >= at.length && line === undefined; n--) line = template.line(full.slice(0, n))
+      return { file: template.file, path: templatePathText(full), line }
+    })
+  }
+  return out
+}
+
+/** The nested part (deepest first) that added `path`'s function or API, and the path within it. */
+function nestedPartOf(parts: readonly NestedPart[], path: ConfigPath): { part: NestedPart; path: ConfigPath } | undefined {
+  for (const part of parts) {
+    if (path[0] === 'functions' && typeof path[1] === 'string' && part.functions.includes(path[1])) return { part, path }
+    if (path[0] === 'apis' && typeof path[1] === 'number' && path[1] >= part.apiOffset && path[1] < part.apiOffset + part.apiCount) {
+      return { part, path: ['apis', path[1] - part.apiOffset, ...path.slice(2)] }
+    }
+  }
+  return undefined
 }

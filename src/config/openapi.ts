@@ -62,6 +62,8 @@ const OpenApiAuthorizerSchema = Type.Object(
   { additionalProperties: false }
 )
 const DEFAULT_ROUTE_PATH = '/$default'
+/** SAM writes the default route's path without the slash ("$default"); both import as $default. */
+const SAM_DEFAULT_ROUTE_PATH = '$default'
 
 // The extension's own field names (spec 12.7); mapped to apigatewayv2 names below.
 const OpenApiIntegrationSchema = Type.Object(
@@ -150,7 +152,7 @@ export function importOpenApi(
       const opPath = ['paths', path, key]
       const origin = originOf(doc, opPath)
       const routeKey =
-        path === DEFAULT_ROUTE_PATH && method === 'ANY' && operation['isDefaultRoute'] === true
+        (path === DEFAULT_ROUTE_PATH || path === SAM_DEFAULT_ROUTE_PATH) && method === 'ANY' && operation['isDefaultRoute'] === true
           ? '$default'
           : `${method} ${path}`
       const route: { -readonly [K in keyof RouteInput]: RouteInput[K] } = { routeKey }

@@ -368,3 +368,11 @@ test('detectTemplateKind', () => {
   assert.equal(detectTemplateKind({ functions: {}, Resources: {} }), 'unknown')
   assert.equal(detectTemplateKind('text'), 'unknown')
 })
+
+test("Rules: warned about (not checked), except CDK's CheckBootstrapVersion alone", () => {
+  const rule = (name: string): string[] => [`  ${name}:`, '    Assertions:', '      - Assert: !Equals [a, a]']
+  const cdk = run(['Rules:', ...rule('CheckBootstrapVersion'), 'Resources:', '  R:', '    Type: T'])
+  assert.deepEqual(cdk.warnings.map((w) => w.message), [])
+  const own = run(['Rules:', ...rule('CheckBootstrapVersion'), ...rule('ProdOnly'), 'Resources:', '  R:', '    Type: T'])
+  assert.deepEqual(own.warnings.map((w) => [w.line, w.path, w.message]), [[1, 'Rules', 'Rules (parameter assertions) are not checked']])
+})

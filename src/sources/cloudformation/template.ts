@@ -75,6 +75,8 @@ const KNOWN_SECTIONS = new Set([
 ])
 
 export const LANGUAGE_EXTENSIONS_TRANSFORM = 'AWS::LanguageExtensions'
+/** The rule `cdk synth` adds to every stack. */
+export const CDK_BOOTSTRAP_RULE = 'CheckBootstrapVersion'
 
 export function evaluateTemplate(template: LoadedTemplate, options: EvaluateOptions = {}): EvaluationResult {
   const region = options.region ?? DEFAULT_REGION
@@ -94,7 +96,10 @@ export function evaluateTemplate(template: LoadedTemplate, options: EvaluateOpti
   for (const key of Object.keys(root)) {
     if (!KNOWN_SECTIONS.has(key)) sink.warning([key], `${key} is not a CloudFormation template section; it is ignored`)
   }
-  if (root['Rules'] !== undefined) sink.warning(['Rules'], 'Rules (parameter assertions) are not checked')
+  // CDK adds CheckBootstrapVersion to every stack: it checks the account's bootstrap stack, which
+  // means nothing locally, so only other rules are worth a warning.
+  const rules = isPlainObject(root['Rules']) ? Object.keys(root['Rules']).filter((k) => k !== CDK_BOOTSTRAP_RULE) : root['Rules'] !== undefined ? ['Rules'] : []
+  if (rules.length > 0) sink.warning(['Rules'], 'Rules (parameter assertions) are not checked')
 
   const evaluation = new TemplateEvaluation(root, stack, sink, options)
   return evaluation.run()

@@ -8,7 +8,10 @@ export {
   templatePathOf,
   translateTemplate,
   NODE_RUNTIMES,
+  DEPRECATED_NODE_RUNTIMES,
+  nodeRuntimeSupport,
   type ConfigPath,
+  type NestedPart,
   type TranslateOptions,
   type TranslatedStack,
 } from './translate.js'

@@ -6,11 +6,13 @@
  * template's line and path.
  */
 import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
+import { parse as parseYaml } from 'yaml'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import {
   createDefaultResolver,
+  loadTemplate,
   derivedApiId,
   derivedSubresourceId,
   detectTemplateKind,
@@ -24,6 +26,7 @@ import {
   type TemplateProblem,
 } from '../cloudformation/index.js'
 import { isObj, num, str, type Obj } from './values.js'
+import { locationProperty, MAX_NESTED_DEPTH, nestedLocation, nestedParameters, NESTED_STACK_TYPES } from './nested.js'
 
 export interface TranslateOptions {
   readonly parameterOverrides?: Readonly<Record<string, string>>
@@ -31,6 +34,8 @@ export interface TranslateOptions {
   readonly region?: string
   readonly accountId?: string
   readonly stackName?: string
+  /** How deep this template is nested (0: the file given to serve). */
+  readonly depth?: number
 }
 
 export type ConfigPath = readonly (string | number)[]
@@ -45,6 +50,20 @@ export interface TranslatedStack {
   readonly warnings: readonly TemplateProblem[]
   /** Files whose change should reload (code folders' handler files are added by validation). */
   readonly sourceFiles: readonly string[]
+  /** OpenAPI documents written from the template (inline bodies) → the template path of each. */
+  readonly bodies?: ReadonlyMap<string, TemplatePath>
+  /** What local nested stacks added, deepest first, so their problems name their own file. */
+  readonly nested?: readonly NestedPart[]
+}
+
+/** The functions and APIs one nested template added to the translated config. */
+export interface NestedPart {
+  readonly template: Pick<LoadedTemplate, 'file' | 'line'>
+  readonly origins: ReadonlyMap<string, TemplatePath>
+  readonly functions: readonly string[]
+  /** Its APIs are `apis[apiOffset … apiOffset + apiCount - 1]` of the whole config. */
+  readonly apiOffset: number
+  readonly apiCount: number
 }
 
 /** Key of a translated path in `origins`. */
@@ -61,7 +80,21 @@ export function templatePathOf(origins: ReadonlyMap<string, TemplatePath>, path:
   return undefined
 }
 
-export const NODE_RUNTIMES: readonly string[] = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x']
+export const NODE_RUNTIMES: readonly string[] = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'nodejs24.x']
+/**
+ * [EMU] Node.js runtimes Lambda no longer accepts for new functions: old samples still name
+ * them, so they run on the host's Node like the others, with a warning (fidelity to a Node
+ * version this old is not possible here).
+ */
+export const DEPRECATED_NODE_RUNTIMES: readonly string[] = ['nodejs', 'nodejs4.3', 'nodejs4.3-edge', 'nodejs6.10', 'nodejs8.10', 'nodejs10.x', 'nodejs12.x', 'nodejs14.x', 'nodejs16.x']
+
+/** How a function's runtime is served: 'run', 'deprecated' (run, with a warning) or 'refused'. */
+export function nodeRuntimeSupport(runtime: string): 'run' | 'deprecated' | 'refused' {
+  return NODE_RUNTIMES.includes(runtime) ? 'run' : DEPRECATED_NODE_RUNTIMES.includes(runtime) ? 'deprecated' : 'refused'
+}
+
+export const deprecatedRuntimeWarning = (runtime: string): string =>
+  `runtime ${runtime} is deprecated by Lambda; it runs on this host's Node.js ${process.version}`
 
 /** Types accepted and ignored without a word (they change nothing locally). */
 const SILENT_TYPES = /^(AWS::CDK::Metadata|AWS::Lambda::Permission|AWS::IAM::.*|AWS::ApiGatewayV2::Deployment|AWS::Lambda::Version|AWS::Lambda::Alias|AWS::Logs::LogGroup)$/
@@ -74,6 +107,22 @@ const INTEGRATION_PROPERTIES = new Set([
   'ConnectionType', 'ConnectionId', 'CredentialsArn', 'Description', 'RequestParameters', 'ResponseParameters', 'TlsConfig',
   'RequestTemplates', 'TemplateSelectionExpression',
 ])
+
+/** AWS::ApiGatewayV2::Api properties read; those in the silent set change nothing locally. */
+const API_PROPERTIES = new Set(['Name', 'ProtocolType', 'RouteSelectionExpression', 'ApiKeySelectionExpression', 'CorsConfiguration', 'DisableExecuteApiEndpoint', 'Target', 'RouteKey', 'Body', 'BodyS3Location'])
+const API_PROPERTIES_SILENT = new Set(['Description', 'Tags', 'Version', 'FailOnWarnings', 'DisableSchemaValidation'])
+
+/**
+ * Properties read per AWS::ApiGatewayV2 sub-resource type, and those that change nothing
+ * locally (accepted silently). Anything else is named in a warning.
+ */
+const READ_PROPERTIES: Readonly<Record<string, ReadonlySet<string>>> = {
+  'AWS::ApiGatewayV2::Route': new Set(['ApiId', 'RouteKey', 'Target', 'AuthorizationType', 'AuthorizerId', 'AuthorizationScopes', 'ApiKeyRequired', 'RequestParameters', 'RouteResponseSelectionExpression', 'OperationName']),
+  'AWS::ApiGatewayV2::Stage': new Set(['ApiId', 'StageName', 'StageVariables', 'DefaultRouteSettings', 'RouteSettings', 'AccessLogSettings']),
+  'AWS::ApiGatewayV2::Authorizer': new Set(['ApiId', 'AuthorizerType', 'Name', 'IdentitySource', 'JwtConfiguration', 'AuthorizerUri', 'AuthorizerPayloadFormatVersion', 'EnableSimpleResponses', 'AuthorizerResultTtlInSeconds']),
+}
+const SILENT_PROPERTIES = new Set(['Description', 'Tags', 'AutoDeploy', 'DeploymentId', 'AuthorizerCredentialsArn', 'ModelSelectionExpression', 'RequestModels', 'ClientCertificateId'])
+
 
 /** `aws:asset:path` of a CDK-synthesised resource (relative to cdk.out). */
 function assetPathOf(metadata: unknown): string | undefined {
@@ -136,11 +185,35 @@ function withGlobals(template: LoadedTemplate, sink: { warning(path: TemplatePat
   return { file: template.file, value, line: (path) => template.line(sourcePath(path)), sourcePath }
 }
 
-/** Function logical ids stand for their names, so ARNs in integration URIs name Gatehouse functions. */
-const resolverFactory: ResolverFactory = (ctx) => {
+/**
+ * Function logical ids stand for their names, so ARNs in integration URIs name Gatehouse
+ * functions; `Outputs.Name` of a local nested stack is its evaluated output.
+ */
+const resolverFactoryFor = (baseDir: string, depth: number): ResolverFactory => (ctx) => {
   const base = createDefaultResolver(ctx)
+  const nestedOutputs = new Map<string, ReadonlyMap<string, { value: unknown }> | undefined>()
+  const outputsOf = (logicalId: string, type: string): ReadonlyMap<string, { value: unknown }> | undefined => {
+    if (nestedOutputs.has(logicalId)) return nestedOutputs.get(logicalId)
+    nestedOutputs.set(logicalId, undefined) // a reference back to this stack while evaluating it finds nothing
+    const where = nestedLocation(ctx.property(logicalId, locationProperty(type)), baseDir)
+    if (where.kind !== 'local' || depth + 1 > MAX_NESTED_DEPTH) return undefined
+    const loaded = loadTemplate(where.file)
+    if (!loaded.ok) return undefined
+    const evaluated = evaluateTemplate(loaded.template, {
+      resolverFactory: resolverFactoryFor(dirname(where.file), depth + 1),
+      parameterOverrides: nestedParameters(ctx.property(logicalId, 'Parameters')),
+      region: ctx.region,
+      accountId: ctx.accountId,
+      stackName: `${ctx.stackName}-${logicalId}`,
+    })
+    nestedOutputs.set(logicalId, evaluated.outputs)
+    return evaluated.outputs
+  }
   return (logicalId, attribute, path) => {
     const type = ctx.resourceType(logicalId)
+    if (type !== undefined && NESTED_STACK_TYPES.has(type) && attribute?.startsWith('Outputs.') === true) {
+      return outputsOf(logicalId, type)?.get(attribute.slice('Outputs.'.length))?.value
+    }
     if (type === 'AWS::Lambda::Function' || type === 'AWS::Serverless::Function') {
       const given = ctx.property(logicalId, 'FunctionName')
       const name = typeof given === 'string' ? given : logicalId
@@ -165,6 +238,10 @@ class Translation {
   readonly functions: Obj = {}
   readonly apis: Obj[] = []
   readonly sourceFiles: string[] = []
+  readonly warnedRuntimes = new Set<string>()
+  /** Written OpenAPI bodies → the template path they were written from. */
+  readonly bodies = new Map<string, TemplatePath>()
+  readonly nestedParts: NestedPart[] = []
   readonly baseDir: string
   /** derived id → logical id */
   readonly byDerivedId = new Map<string, string>()
@@ -209,8 +286,15 @@ class Translation {
       return this.problem([...at, 'PackageType'], 'container image functions are not supported yet: only Node.js zip functions run in this version')
     }
     if (runtime === undefined) return this.problem(at, 'Runtime is required (only Node.js runtimes run in this version)')
-    if (!NODE_RUNTIMES.includes(runtime)) {
+    const support = nodeRuntimeSupport(runtime)
+    if (support === 'refused') {
       return this.problem([...at, 'Runtime'], `runtime ${runtime} is not supported yet: only Node.js runtimes run in this version (${NODE_RUNTIMES.join(', ')})`)
+    }
+    // A Runtime from Globals is shared: its warning is given once, at Globals.
+    const runtimeAt = formatPath(this.source([...at, 'Runtime']))
+    if (support === 'deprecated' && !this.warnedRuntimes.has(runtimeAt)) {
+      this.warnedRuntimes.add(runtimeAt)
+      this.warning([...at, 'Runtime'], deprecatedRuntimeWarning(runtime))
     }
     const handler = str(p['Handler'])
     if (handler === undefined) return this.problem(at, 'Handler is required')
@@ -320,8 +404,10 @@ export function translateTemplate(loaded: LoadedTemplate, options: TranslateOpti
   const template = kind === 'sam'
     ? withGlobals(loaded, { warning: (path, message) => pre.push({ file: loaded.file, line: loaded.line(path), path: formatPath(path), message }) })
     : loaded
+  const depth = options.depth ?? 0
+  const baseDir = dirname(resolve(loaded.file))
   const evaluated = evaluateTemplate(template, {
-    resolverFactory,
+    resolverFactory: resolverFactoryFor(baseDir, depth),
     ...(options.parameterOverrides !== undefined ? { parameterOverrides: options.parameterOverrides } : {}),
     ...(options.importValues !== undefined ? { importValues: options.importValues } : {}),
     ...(options.region !== undefined ? { region: options.region } : {}),
@@ -356,9 +442,12 @@ export function translateTemplate(loaded: LoadedTemplate, options: TranslateOpti
   for (const r of evaluated.resources.values()) {
     if (/^AWS::(Serverless::(Function|HttpApi|Api)|Lambda::Function|ApiGatewayV2::(Api|Route|Integration|Stage|Authorizer|IntegrationResponse|RouteResponse))$/.test(r.type)) continue
     if (SILENT_TYPES.test(r.type)) continue
+    if (NESTED_STACK_TYPES.has(r.type)) continue
     ignore(r)
   }
-  if (t.apis.length === 0 && t.problems.length === 0) {
+  translateNestedStacks(t, evaluated, options, depth)
+  // A nested stack may hold only functions or users; the stack given to serve must serve an API.
+  if (depth === 0 && t.apis.length === 0 && t.problems.length === 0) {
     t.problem(['Resources'], 'the template has no HTTP or WebSocket API to serve (no HttpApi events, AWS::Serverless::HttpApi or AWS::ApiGatewayV2::Api)')
   }
   if (ignored.size > 0) {
@@ -372,6 +461,79 @@ export function translateTemplate(loaded: LoadedTemplate, options: TranslateOpti
     problems: t.problems,
     warnings: t.warnings,
     sourceFiles: t.sourceFiles,
+    bodies: t.bodies,
+    nested: t.nestedParts,
+  }
+}
+
+/**
+ * Local nested stacks are translated with the parameters the parent gives them and served
+ * with the parent: their functions and APIs join the parent's, their problems and warnings
+ * name their own file. Remote ones are named in one warning.
+ */
+function translateNestedStacks(t: Translation, evaluated: { resources: ReadonlyMap<string, EvaluatedResource>; stack: { region: string; accountId: string; stackName: string } }, options: TranslateOptions, depth: number): void {
+  const remote: string[] = []
+  let firstRemote: TemplatePath | undefined
+  for (const r of evaluated.resources.values()) {
+    if (!NESTED_STACK_TYPES.has(r.type)) continue
+    const at: TemplatePath = [...r.path, 'Properties', locationProperty(r.type)]
+    const where = nestedLocation(r.properties[locationProperty(r.type)], t.baseDir)
+    if (where.kind === 'remote') {
+      remote.push(`${r.logicalId} (${r.type}, ${where.description})`)
+      firstRemote ??= r.path
+      continue
+    }
+    if (where.kind === 'missing') {
+      t.problem(at, `nested stack template not found: ${where.file}`)
+      continue
+    }
+    if (depth + 1 > MAX_NESTED_DEPTH) {
+      t.problem(at, `nested stacks deeper than ${MAX_NESTED_DEPTH} levels are not served (a template that nests itself?)`)
+      continue
+    }
+    const loaded = loadTemplate(where.file)
+    if (!loaded.ok) {
+      t.problems.push(...loaded.problems)
+      continue
+    }
+    const nested = translateTemplate(loaded.template, {
+      parameterOverrides: nestedParameters(r.properties['Parameters']),
+      ...(options.importValues !== undefined ? { importValues: options.importValues } : {}),
+      region: evaluated.stack.region,
+      accountId: evaluated.stack.accountId,
+      stackName: `${evaluated.stack.stackName}-${r.logicalId}`,
+      depth: depth + 1,
+    })
+    t.problems.push(...nested.problems)
+    t.warnings.push(...nested.warnings)
+    t.sourceFiles.push(...nested.sourceFiles)
+    const config = nested.config as { functions?: Obj; apis?: Obj[] }
+    for (const [name, fn] of Object.entries(config.functions ?? {})) {
+      if (t.functions[name] !== undefined) {
+        t.problem(r.path, `nested stack ${r.logicalId} declares function ${name}, which the parent declares too`)
+        continue
+      }
+      t.functions[name] = fn
+    }
+    const apiOffset = t.apis.length
+    const deeper = (nested.nested ?? []).map((part) => ({ ...part, apiOffset: part.apiOffset + apiOffset }))
+    const deeperFunctions = new Set(deeper.flatMap((part) => part.functions))
+    t.nestedParts.push(...deeper, {
+      template: loaded.template,
+      origins: nested.origins,
+      functions: Object.keys(config.functions ?? {}).filter((name) => !deeperFunctions.has(name)),
+      apiOffset,
+      apiCount: (config.apis ?? []).length,
+    })
+    t.apis.push(...(config.apis ?? []))
+  }
+  if (remote.length > 0) {
+    t.warnings.push({
+      file: t.template.file,
+      line: t.template.line(firstRemote ?? ['Resources']),
+      path: formatPath(firstRemote ?? ['Resources']),
+      message: `nested stacks with remote templates are not served: ${remote.join('; ')}. Their APIs and functions are left out`,
+    })
   }
 }
 
@@ -386,13 +548,15 @@ interface SamApi {
   readonly routeOrigins: TemplatePath[]
   readonly integrationOrigins: TemplatePath[]
   readonly props: Readonly<Record<string, unknown>>
+  /** Events' own RouteSettings by route key: SAM merges them into the stage's RouteSettings. */
+  readonly eventRouteSettings: Map<string, unknown>
 }
 
 function translateSam(t: Translation, resources: ReadonlyMap<string, EvaluatedResource>, ignore: (r: EvaluatedResource) => void): void {
   const apis = new Map<string, SamApi>()
   for (const r of resources.values()) {
     if (r.type === 'AWS::Serverless::Api') t.problem([...r.path, 'Type'], 'AWS::Serverless::Api is a REST API: REST APIs are not served (Gatehouse serves HTTP and WebSocket APIs)')
-    if (r.type === 'AWS::Serverless::HttpApi') apis.set(r.logicalId, { logicalId: r.logicalId, path: r.path, routes: [], integrations: [], routeOrigins: [], integrationOrigins: [], props: r.properties })
+    if (r.type === 'AWS::Serverless::HttpApi') apis.set(r.logicalId, { logicalId: r.logicalId, path: r.path, routes: [], integrations: [], routeOrigins: [], integrationOrigins: [], props: r.properties, eventRouteSettings: new Map() })
   }
   const otherEvents = new Map<string, string[]>()
   for (const fn of resources.values()) {
@@ -426,7 +590,7 @@ function translateSam(t: Translation, resources: ReadonlyMap<string, EvaluatedRe
       }
       let api = apis.get(apiLogicalId)
       if (api === undefined) {
-        api = { logicalId: apiLogicalId, path: at, routes: [], integrations: [], routeOrigins: [], integrationOrigins: [], props: {} }
+        api = { logicalId: apiLogicalId, path: at, routes: [], integrations: [], routeOrigins: [], integrationOrigins: [], props: {}, eventRouteSettings: new Map() }
         apis.set(apiLogicalId, api)
       }
       const method = str(ep['Method'])
@@ -452,6 +616,7 @@ function translateSam(t: Translation, resources: ReadonlyMap<string, EvaluatedRe
       const auth = isObj(ep['Auth']) ? ep['Auth'] : {}
       const apiAuth = isObj(api.props['Auth']) ? api.props['Auth'] : {}
       const authorizer = str(auth['Authorizer']) ?? str(apiAuth['DefaultAuthorizer'])
+      if (str(auth['Authorizer']) === 'NONE') EXPLICIT_NONE.add(route)
       if (authorizer !== undefined && authorizer !== 'NONE') {
         const def = isObj(apiAuth['Authorizers']) ? apiAuth['Authorizers'][authorizer] : undefined
         if (authorizer === 'AWS_IAM') route['authorizationType'] = 'AWS_IAM'
@@ -461,13 +626,16 @@ function translateSam(t: Translation, resources: ReadonlyMap<string, EvaluatedRe
         } else {
           route['authorizationType'] = def['JwtConfiguration'] !== undefined ? 'JWT' : 'CUSTOM'
           route['authorizerId'] = authorizer
-          if (Array.isArray(auth['AuthorizationScopes'])) route['authorizationScopes'] = auth['AuthorizationScopes']
+          // The event's scopes, else the authorizer's own AuthorizationScopes (SAM's default).
+          const scopes = auth['AuthorizationScopes'] ?? def['AuthorizationScopes']
+          if (Array.isArray(scopes)) route['authorizationScopes'] = scopes
         }
       }
       api.routes.push(route)
       api.routeOrigins.push(at)
       api.integrations.push(integration)
       api.integrationOrigins.push(at)
+      if (isObj(ep['RouteSettings'])) api.eventRouteSettings.set(routeKey, ep['RouteSettings'])
     }
   }
   if (otherEvents.size > 0) {
@@ -488,7 +656,10 @@ function emitSamApi(t: Translation, api: SamApi): void {
     stageName,
     stageVariables: p['StageVariables'],
     defaultRouteSettings: p['DefaultRouteSettings'],
-    routeSettings: p['RouteSettings'],
+    // An event's RouteSettings win over the API's for that route, as SAM merges them.
+    routeSettings: api.eventRouteSettings.size > 0
+      ? { ...(isObj(p['RouteSettings']) ? p['RouteSettings'] : {}), ...Object.fromEntries(api.eventRouteSettings) }
+      : p['RouteSettings'],
     accessLogSettings: p['AccessLogSettings'],
   })
   t.origin(base, api.path)
@@ -499,24 +670,36 @@ function emitSamApi(t: Translation, api: SamApi): void {
   t.origin([...base, 'stages', 0, 'accessLogSettings'], [...at, 'AccessLogSettings'])
   const name = str(p['Name']) ?? api.logicalId
   const apiId = derivedApiId(api.logicalId)
+  // Custom domains name ACM certificates, which do not exist locally.
+  if (p['Domain'] !== undefined) t.warning([...at, 'Domain'], 'Domain is not served: custom domain names need local certificates (see custom domain names in gatehouse.yaml); the API is served on its execute-api address')
   const definitionUri = p['DefinitionUri']
   const definitionBody = p['DefinitionBody']
   if (definitionUri !== undefined || definitionBody !== undefined) {
-    if (api.routes.length > 0) {
-      t.problem([...at, definitionUri !== undefined ? 'DefinitionUri' : 'DefinitionBody'], 'an HttpApi with an OpenAPI definition and HttpApi events is not supported yet: put the routes in the definition or in the events')
-      return
-    }
     let file: string
     const cors = corsOf(p['CorsConfiguration'])
     const definitionAt = [...at, definitionUri !== undefined ? 'DefinitionUri' : 'DefinitionBody']
-    if (p['Auth'] !== undefined) t.warning([...at, 'Auth'], 'Auth is not merged into an OpenAPI definition yet: declare the authorizers in the definition (x-amazon-apigateway-authorizer)')
     if (typeof definitionUri === 'string') {
       file = resolve(t.baseDir, definitionUri)
       t.sourceFiles.push(file)
-      if (cors !== undefined) t.warning([...at, 'CorsConfiguration'], 'CorsConfiguration is not merged into a DefinitionUri file yet: use x-amazon-apigateway-cors in the file')
+      if (api.routes.length > 0 || p['Auth'] !== undefined || cors !== undefined) {
+        // SAM merges events, Auth and CorsConfiguration into the file's document: served from a merged copy.
+        const document = readDefinitionFile(file)
+        if (typeof document === 'string') {
+          t.problem([...at, 'DefinitionUri'], document)
+          return
+        }
+        const merged = mergeIntoDefinition(t, api, document, isObj(p['Auth']) ? p['Auth'] : {}, at)
+        if (merged === undefined) return
+        if (cors !== undefined) merged['x-amazon-apigateway-cors'] = cors
+        file = t.writeBody(api.logicalId, merged)
+      }
     } else if (isObj(definitionBody)) {
-      // SAM writes CorsConfiguration into the definition as x-amazon-apigateway-cors.
-      file = t.writeBody(api.logicalId, cors === undefined ? definitionBody : { ...definitionBody, 'x-amazon-apigateway-cors': cors })
+      // As SAM does: events, Auth and CorsConfiguration are written into the definition.
+      const merged = mergeIntoDefinition(t, api, definitionBody, isObj(p['Auth']) ? p['Auth'] : {}, at)
+      if (merged === undefined) return
+      if (cors !== undefined) merged['x-amazon-apigateway-cors'] = cors
+      file = t.writeBody(api.logicalId, merged)
+      t.bodies.set(file, definitionAt)
     } else if (definitionBody !== undefined) {
       t.problem(definitionAt, 'DefinitionBody must be an OpenAPI document (a mapping)')
       return
@@ -565,8 +748,7 @@ function emitSamApi(t: Translation, api: SamApi): void {
         if (def['EnableSimpleResponses'] !== undefined) out['enableSimpleResponses'] = def['EnableSimpleResponses'] === true || def['EnableSimpleResponses'] === 'true'
         const identity = isObj(def['Identity']) ? def['Identity'] : {}
         const sources = [
-          ...(Array.isArray(identity['Headers']) ? identity['Headers'].map((h) => `$request.header.${String(h)}`) : []),
-          ...(Array.isArray(identity['QueryStrings']) ? identity['QueryStrings'].map((h) => `$request.querystring.${String(h)}`) : []),
+          ...samIdentitySources(identity),
         ]
         if (sources.length > 0) out['identitySource'] = sources
         const ttl = num(identity['ReauthorizeEvery'])
@@ -581,8 +763,131 @@ function emitSamApi(t: Translation, api: SamApi): void {
   t.apis.push(apiEntry)
 }
 
+/** A SAM Lambda authorizer's `Identity` (Headers, QueryStrings, Context, StageVariables) as identity sources. */
+function samIdentitySources(identity: Obj): string[] {
+  const list = (key: string, prefix: string): string[] => (Array.isArray(identity[key]) ? identity[key].map((n) => `${prefix}${String(n)}`) : [])
+  return [
+    ...list('Headers', '$request.header.'),
+    ...list('QueryStrings', '$request.querystring.'),
+    ...list('Context', '$context.'),
+    ...list('StageVariables', '$stageVariables.'),
+  ]
+}
+
+/** An HttpApi `Auth.Authorizers` entry as SAM writes it into `components.securitySchemes`. */
+function securitySchemeOf(def: Obj): Obj | undefined {
+  if (isObj(def['JwtConfiguration'])) {
+    const source = def['IdentitySource'] ?? '$request.header.Authorization'
+    return {
+      type: 'oauth2',
+      'x-amazon-apigateway-authorizer': { type: 'jwt', jwtConfiguration: camelKeys(def['JwtConfiguration'], 0), identitySource: source },
+    }
+  }
+  if (def['FunctionArn'] === undefined) return undefined
+  const ext: Obj = {
+    type: 'request',
+    authorizerUri: str(def['FunctionArn']),
+    authorizerPayloadFormatVersion: str(def['AuthorizerPayloadFormatVersion']) ?? '2.0',
+  }
+  if (def['EnableSimpleResponses'] !== undefined) ext['enableSimpleResponses'] = def['EnableSimpleResponses'] === true || def['EnableSimpleResponses'] === 'true'
+  const identity = isObj(def['Identity']) ? def['Identity'] : {}
+  const sources = [
+    ...samIdentitySources(identity),
+  ]
+  if (sources.length > 0) ext['identitySource'] = sources
+  const ttl = num(identity['ReauthorizeEvery'])
+  if (ttl !== undefined) ext['authorizerResultTtlInSeconds'] = ttl
+  return { type: 'apiKey', in: 'header', name: 'Unused', 'x-amazon-apigateway-authorizer': ext }
+}
+
+/** A DefinitionUri document (YAML or JSON), or why it cannot be read. */
+function readDefinitionFile(file: string): Obj | string {
+  let text: string
+  try {
+    text = readFileSync(file, 'utf8')
+  } catch (err) {
+    return `DefinitionUri file cannot be read: ${(err as Error).message}`
+  }
+  try {
+    const value: unknown = parseYaml(text)
+    return isObj(value) ? value : `DefinitionUri file ${file} is not an OpenAPI document (a mapping)`
+  } catch (err) {
+    return `DefinitionUri file ${file} cannot be parsed: ${(err as Error).message}`
+  }
+}
+
+/** Routes of events whose Auth.Authorizer is NONE: in a definition they get `security: []`. */
+const EXPLICIT_NONE = new WeakSet<Obj>()
+
+/** OpenAPI operation keys by route-key method (ANY is API Gateway's extension). */
+const openApiMethod = (method: string): string => (method === 'ANY' ? 'x-amazon-apigateway-any-method' : method.toLowerCase())
+
+/**
+ * SAM's merge of an HttpApi's events and Auth into its inline DefinitionBody: every event
+ * becomes (or completes) the operation at its path and method with an aws_proxy integration;
+ * `Auth.Authorizers` become `components.securitySchemes`; `DefaultAuthorizer` applies to
+ * every operation that names no security of its own, as SAM's `set_path_default_authorizer`.
+ */
+function mergeIntoDefinition(t: Translation, api: SamApi, body: Obj, auth: Obj, at: TemplatePath): Obj | undefined {
+  const doc = structuredClone(body) as Obj
+  const paths: Obj = isObj(doc['paths']) ? doc['paths'] : {}
+  doc['paths'] = paths
+  const authorizers = isObj(auth['Authorizers']) ? auth['Authorizers'] : {}
+  if (Object.keys(authorizers).length > 0) {
+    const components: Obj = isObj(doc['components']) ? doc['components'] : {}
+    const schemes: Obj = isObj(components['securitySchemes']) ? components['securitySchemes'] : {}
+    for (const [authName, def] of Object.entries(authorizers)) {
+      const scheme = isObj(def) ? securitySchemeOf(def) : undefined
+      if (scheme === undefined) {
+        t.problem([...at, 'Auth', 'Authorizers', authName], 'an HttpApi authorizer needs JwtConfiguration (JWT) or FunctionArn (Lambda)')
+        return undefined
+      }
+      schemes[authName] = scheme
+    }
+    doc['components'] = { ...components, securitySchemes: schemes }
+  }
+  api.routes.forEach((route, i) => {
+    const integration = api.integrations[i] ?? {}
+    const routeKey = String(route['routeKey'])
+    const [method, path] = routeKey === '$default' ? ['ANY', '$default'] : (routeKey.split(' ', 2) as [string, string])
+    const item: Obj = isObj(paths[path]) ? paths[path] : {}
+    paths[path] = item
+    const key = openApiMethod(method)
+    const operation: Obj = isObj(item[key]) ? { ...item[key] } : {}
+    const ext: Obj = { type: 'aws_proxy', httpMethod: 'POST', uri: integration['integrationUri'], payloadFormatVersion: integration['payloadFormatVersion'] }
+    if (integration['timeoutInMillis'] !== undefined) ext['timeoutInMillis'] = integration['timeoutInMillis']
+    operation['x-amazon-apigateway-integration'] = ext
+    if (routeKey === '$default') operation['isDefaultRoute'] = true
+    if (route['authorizationType'] === 'AWS_IAM') operation['security'] = [{ AWS_IAM: [] }]
+    else if (typeof route['authorizerId'] === 'string') operation['security'] = [{ [route['authorizerId']]: route['authorizationScopes'] ?? [] }]
+    else if (EXPLICIT_NONE.has(route)) operation['security'] = []
+    item[key] = operation
+  })
+  const defaultAuthorizer = str(auth['DefaultAuthorizer'])
+  if (defaultAuthorizer !== undefined && defaultAuthorizer !== 'NONE') {
+    for (const item of Object.values(paths)) {
+      if (!isObj(item)) continue
+      for (const [key, operation] of Object.entries(item)) {
+        if (!isObj(operation) || operation['security'] !== undefined) continue
+        if (!/^(get|put|post|delete|options|head|patch|x-amazon-apigateway-any-method)$/.test(key)) continue
+        operation['security'] = [{ [defaultAuthorizer]: [] }]
+      }
+    }
+  }
+  return doc
+}
+
 // -----------------------------------------------------------------------------------------
 // CloudFormation AWS::ApiGatewayV2::*
+
+/** One warning per resource naming the properties Gatehouse does not read. */
+function warnUnread(t: Translation, r: EvaluatedResource): void {
+  const read = READ_PROPERTIES[r.type]
+  if (read === undefined) return
+  const unread = Object.keys(r.properties).filter((k) => !read.has(k) && !SILENT_PROPERTIES.has(k))
+  if (unread.length > 0) t.warning([...r.path, 'Properties', unread[0] as string], `not used locally, ignored: ${unread.join(', ')}`)
+}
+
 
 function translateApiGatewayV2(t: Translation, resources: ReadonlyMap<string, EvaluatedResource>, ignore: (r: EvaluatedResource) => void): void {
   interface V2Api { entry: Obj; index: number; r: EvaluatedResource; routes: Obj[]; integrations: Obj[]; stages: Obj[]; authorizers: Obj[] }
@@ -613,6 +918,7 @@ function translateApiGatewayV2(t: Translation, resources: ReadonlyMap<string, Ev
     }
     if (p['Body'] !== undefined) {
       const file = t.writeBody(r.logicalId, p['Body'])
+      t.bodies.set(file, [...at, 'Body'])
       t.origin([...base, 'openapi'], [...at, 'Body'])
       const entry: Obj = { openapi: file, name, apiId }
       t.apis.push(entry)
@@ -622,6 +928,13 @@ function translateApiGatewayV2(t: Translation, resources: ReadonlyMap<string, Ev
     const entry: Obj = { name, apiId, protocolType: protocol }
     const rse = str(p['RouteSelectionExpression'])
     if (rse !== undefined) entry['routeSelectionExpression'] = rse
+    const akse = str(p['ApiKeySelectionExpression'])
+    if (akse !== undefined) {
+      entry['apiKeySelectionExpression'] = akse
+      t.origin([...base, 'apiKeySelectionExpression'], [...at, 'ApiKeySelectionExpression'])
+    }
+    const unread = Object.keys(p).filter((k) => !API_PROPERTIES.has(k) && !API_PROPERTIES_SILENT.has(k))
+    if (unread.length > 0) t.warning([...at, unread[0] as string], `not used locally, ignored: ${unread.join(', ')}`)
     const cors = corsOf(p['CorsConfiguration'])
     if (cors !== undefined) {
       entry['corsConfiguration'] = cors
@@ -692,6 +1005,7 @@ function translateApiGatewayV2(t: Translation, resources: ReadonlyMap<string, Ev
   const routesById = new Map<string, Obj>()
   for (const r of resources.values()) {
     if (r.type !== 'AWS::ApiGatewayV2::Route') continue
+    warnUnread(t, r)
     const api = apiOf(r)
     if (api === undefined) continue
     const p = r.properties
@@ -732,6 +1046,7 @@ function translateApiGatewayV2(t: Translation, resources: ReadonlyMap<string, Ev
   }
   for (const r of resources.values()) {
     if (r.type !== 'AWS::ApiGatewayV2::Authorizer') continue
+    warnUnread(t, r)
     const api = apiOf(r)
     if (api === undefined) continue
     const p = r.properties
@@ -752,6 +1067,7 @@ function translateApiGatewayV2(t: Translation, resources: ReadonlyMap<string, Ev
   }
   for (const r of resources.values()) {
     if (r.type !== 'AWS::ApiGatewayV2::Stage') continue
+    warnUnread(t, r)
     const api = apiOf(r)
     if (api === undefined) continue
     const p = r.properties
