@@ -77,6 +77,7 @@ function describeTarget(api: ApiDefinition, stage: StageDefinition, integrationI
     const uri = substituteStageVariables(integration.integrationUri, stage.stageVariables)
     return `HTTP_PROXY ${integration.integrationMethod} ${uri.ok ? uri.value : integration.integrationUri} (timeout ${integration.timeoutInMillis} ms${mapped})`
   }
+  if ('integrationSubtype' in integration) return `AWS_PROXY ${integration.integrationSubtype} (timeout ${integration.timeoutInMillis} ms${mapped})`
   const fn = resolveFunctionName(integration.integrationUri, stage.stageVariables)
   return `${integration.integrationType} lambda:${fn} (payload ${integration.payloadFormatVersion}, timeout ${integration.timeoutInMillis} ms${mapped})`
 }

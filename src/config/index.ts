@@ -7,4 +7,4 @@ export { ConfigError, formatIssue, formatPath, type ConfigIssue } from './issues
 export { loadConfigFile, loadConfigObject, type LoadConfigResult } from './load-config.js'
 export { SOURCE_FORMATS, type SourceFormat, type SourceOptions } from './load-source.js'
 export { DEFAULT_STAGE_NAME } from './defaults.js'
-export { resolveFunctionName, substituteStageVariables } from './integration-uri.js'
+export { isLambdaInvocation, resolveFunctionName, substituteStageVariables } from './integration-uri.js'

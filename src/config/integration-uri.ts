@@ -11,6 +11,11 @@ const INVOCATION_ARN = /^arn:aws[a-z-]*:apigateway:[^:]*:lambda:path\/2015-03-31
 const FUNCTION_ARN = /^arn:aws[a-z-]*:lambda:[^:]*:[^:]*:function:([^:]+)(?::[^:]+)?$/
 const STAGE_VARIABLE_REF = /\$\{stageVariables\.([A-Za-z0-9_]+)\}/g
 
+/** A Lambda invocation ARN: on an `AWS` (non-proxy) WebSocket integration, it runs a local function. */
+export function isLambdaInvocation(uri: string): boolean {
+  return INVOCATION_ARN.test(uri)
+}
+
 export function usesStageVariables(uri: string): boolean {
   return uri.includes('${stageVariables.')
 }

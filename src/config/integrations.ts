@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { X509Certificate } from 'node:crypto'
 import { resolve } from 'node:path'
 import { compileRequestParameters, compileResponseParameters, type MappingIssue } from '../integrations/index.js'
+import { compileValue, integrationSubtype, integrationSubtypeNames } from '../integrations/index.js'
 import { parseTargetTemplate, templateVariables } from '../integrations/index.js'
 import { DEFAULT_UPSTREAM_TLS } from '../integrations/index.js'
 import * as D from './defaults.js'
@@ -22,7 +23,6 @@ import { HTTP_METHODS } from '../model/index.js'
 
 /** Features AWS has that a self-hosted gateway does not (yet), named in error messages. */
 const NOT_SUPPORTED = {
-  serviceIntegrations: 'AWS service integrations (integrationSubtype) are not supported yet',
   vpcLink: 'private integrations (VPC_LINK) are not supported by a self-hosted gateway: point an HTTP_PROXY integration at the service directly',
 } as const
 
@@ -41,11 +41,11 @@ export function checkIntegration(draft: Draft<S.IntegrationInput>, ctx: Integrat
   const at = (field: string) => fieldOrigin(ctx.doc, draft.origin, draft.sourceNames?.[field] ?? field)
   const before = reporter.count
   const type = input.integrationType
+  if (input.integrationSubtype !== undefined) return checkServiceIntegration(draft, ctx, reporter)
   if (type !== 'AWS_PROXY' && type !== 'HTTP_PROXY') {
     reporter.at(at('integrationType'), `integrationType ${type} is not supported for HTTP APIs (use AWS_PROXY or HTTP_PROXY)`)
   }
-  if (input.integrationSubtype !== undefined) reporter.at(at('integrationSubtype'), NOT_SUPPORTED.serviceIntegrations)
-  for (const field of ['requestTemplates', 'templateSelectionExpression', 'integrationResponses'] as const) {
+  for (const field of ['requestTemplates', 'templateSelectionExpression', 'integrationResponses', 'passthroughBehavior'] as const) {
     if (input[field] !== undefined) reporter.at(at(field), `${field} apply to WebSocket APIs only (HTTP APIs use parameter mapping)`)
   }
   if (input.connectionType === 'VPC_LINK') reporter.at(at('connectionType'), NOT_SUPPORTED.vpcLink)
@@ -97,6 +97,68 @@ export function checkIntegration(draft: Draft<S.IntegrationInput>, ctx: Integrat
   if (uri !== undefined) ctx.checkFunction(uri, at('integrationUri'))
   if (reporter.count > before || uri === undefined || version === undefined) return undefined
   return { ...common, integrationType: 'AWS_PROXY', integrationUri: uri, payloadFormatVersion: version }
+}
+
+/**
+ * A first-class integration (spec 4.5): `AWS_PROXY` with a known `integrationSubtype`, payload
+ * format 1.0, no URI or method, and `requestParameters` naming only the action's parameters,
+ * with every required one present and each value a valid mapping value.
+ */
+function checkServiceIntegration(draft: Draft<S.IntegrationInput>, ctx: IntegrationContext, reporter: Reporter): M.IntegrationDefinition | undefined {
+  const { input } = draft
+  const at = (field: string) => fieldOrigin(ctx.doc, draft.origin, draft.sourceNames?.[field] ?? field)
+  const before = reporter.count
+  const name = input.integrationSubtype ?? ''
+  if (input.integrationType !== 'AWS_PROXY') reporter.at(at('integrationType'), `integrationType must be AWS_PROXY for an integrationSubtype (first-class integration)`)
+  const subtype = integrationSubtype(name)
+  if (subtype === undefined) reporter.at(at('integrationSubtype'), `integrationSubtype "${name}" is not one of ${integrationSubtypeNames().join(', ')}`)
+  for (const field of ['integrationUri', 'integrationMethod', 'tlsConfig', 'requestTemplates', 'templateSelectionExpression', 'integrationResponses', 'passthroughBehavior'] as const) {
+    if (input[field] !== undefined) reporter.at(at(field), `${field} does not apply to first-class integrations (integrationSubtype)`)
+  }
+  if (input.connectionType === 'VPC_LINK') reporter.at(at('connectionType'), NOT_SUPPORTED.vpcLink)
+  if (input.payloadFormatVersion !== undefined && normaliseVersion(input.payloadFormatVersion) !== '1.0') {
+    reporter.at(at('payloadFormatVersion'), 'payloadFormatVersion must be "1.0" for first-class integrations')
+  }
+  const timeout = input.timeoutInMillis ?? D.DEFAULT_INTEGRATION_TIMEOUT_MS
+  if (timeout < D.MIN_INTEGRATION_TIMEOUT_MS || timeout > D.MAX_INTEGRATION_TIMEOUT_MS) {
+    reporter.at(at('timeoutInMillis'), `timeoutInMillis must be between ${D.MIN_INTEGRATION_TIMEOUT_MS} and ${D.MAX_INTEGRATION_TIMEOUT_MS}`)
+  }
+  const parameters = (input.requestParameters ?? {}) as Record<string, unknown>
+  const where = at('requestParameters')
+  if (subtype !== undefined) {
+    const known = new Map(subtype.parameters.map((p) => [p.name, p]))
+    for (const [key, value] of Object.entries(parameters)) {
+      const keyAt = fieldOrigin(ctx.doc, where, key)
+      if (!known.has(key)) {
+        reporter.at(keyAt, `${subtype.subtype} takes no parameter "${key}" (it takes ${subtype.parameters.map((p) => p.name).join(', ')})`)
+        continue
+      }
+      if (typeof value !== 'string') {
+        reporter.at(keyAt, 'parameter values are strings: static text or $request.*, $context.*, $stageVariables.*')
+        continue
+      }
+      const compiled = compileValue(value, 'request')
+      if (!compiled.ok) reporter.at(keyAt, compiled.reason)
+    }
+    const missing = subtype.parameters.filter((p) => p.required && parameters[p.name] === undefined).map((p) => p.name)
+    if (missing.length > 0) {
+      reporter.at(input.requestParameters === undefined ? draft.origin : where, `${subtype.subtype} requires ${missing.join(', ')} in requestParameters`, input.requestParameters === undefined ? 'requestParameters' : undefined)
+    }
+  }
+  const responseParameters = checkResponseParameters(input.responseParameters, at('responseParameters'), ctx.doc, reporter)
+  if (reporter.count > before || subtype === undefined) return undefined
+  return {
+    integrationType: 'AWS_PROXY',
+    integrationId: input.integrationId,
+    integrationSubtype: subtype.subtype,
+    integrationUri: `arn:aws:apigateway::${subtype.service}:action/${subtype.subtype.slice(subtype.subtype.indexOf('-') + 1)}`,
+    credentialsArn: input.credentialsArn ?? null,
+    payloadFormatVersion: '1.0',
+    timeoutInMillis: timeout,
+    requestParameters: parameters as Record<string, string>,
+    responseParameters,
+    origin: draft.origin,
+  }
 }
 
 /** Route variables (`{id}`, `{proxy}`) an HTTP_PROXY URI uses; none for Lambda integrations. */

@@ -5,6 +5,7 @@
  * route keys, limits, handler files) → normalise → freeze. Every problem is collected, so
  * one run reports them all.
  */
+import { awsService, awsServiceNames } from '../aws/index.js'
 import { createHash } from 'node:crypto'
 import { existsSync, statSync } from 'node:fs'
 import { dirname, resolve } from 'node:path'
@@ -142,6 +143,7 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
   )
 
   checkRedisUrl(root['redis'], doc, reporter)
+  checkAwsEndpoints(root['awsEndpoints'], doc, reporter)
   if (reporter.count > 0) return fail()
   return {
     ok: true,
@@ -158,12 +160,33 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
       functions,
       apis,
       redis: isObject(root['redis']) && typeof root['redis']['url'] === 'string' ? { url: root['redis']['url'] } : null,
+      aws: awsSettingsOf(root),
       websocketApis,
       domainNames,
       warnings: warnings.issues,
       sourceFiles: [...sourceFiles],
     }),
   }
+}
+
+/** `awsEndpoints` keys name services Gatehouse can call; values are URLs. */
+function checkAwsEndpoints(value: unknown, doc: LoadedDocument, reporter: Reporter): void {
+  if (!isObject(value)) return
+  const at = originOf(doc, ['awsEndpoints'])
+  for (const [name, url] of Object.entries(value)) {
+    if (awsService(name) === undefined) reporter.at(fieldOrigin(doc, at, name), `"${name}" is not a service Gatehouse calls (${awsServiceNames().join(', ')})`)
+    else if (typeof url === 'string' && !URL.canParse(url)) reporter.at(fieldOrigin(doc, at, name), `"${url}" is not a URL`)
+  }
+}
+
+/** `awsEndpoints` and `awsCredentials` (already shape-checked). */
+function awsSettingsOf(root: Record<string, unknown>): M.AwsSettings {
+  const endpoints = isObject(root['awsEndpoints']) ? (root['awsEndpoints'] as Record<string, string>) : {}
+  const c = root['awsCredentials']
+  const credentials = isObject(c)
+    ? { accessKeyId: String(c['accessKeyId']), secretAccessKey: String(c['secretAccessKey']), ...(typeof c['sessionToken'] === 'string' ? { sessionToken: c['sessionToken'] } : {}) }
+    : null
+  return { endpoints: { ...endpoints }, credentials }
 }
 
 /** `throttleSettings` (already shape-checked): defaults per member, `false` for none. */

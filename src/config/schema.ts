@@ -94,6 +94,7 @@ export const IntegrationSchema = Type.Object(
     // WebSocket MOCK integrations (spec 10.5):
     requestTemplates: opt(Type.Record(Type.String(), Type.String())),
     templateSelectionExpression: opt(Type.String()),
+    passthroughBehavior: opt(Type.Union([Type.Literal('WHEN_NO_MATCH'), Type.Literal('WHEN_NO_TEMPLATES'), Type.Literal('NEVER')])),
     /** Gatehouse nests AWS's `CreateIntegrationResponse` resources here. */
     integrationResponses: opt(
       Type.Array(
@@ -306,9 +307,19 @@ export const ConnectionsApiSettingsSchema = Type.Object({ allowUnsigned: opt(Typ
 /** Scale-out (issue 8): the Redis (standalone, Sentinel or Cluster URL) nodes share throttle buckets through. */
 export const RedisSettingsSchema = Type.Object({ url: Type.String({ pattern: REDIS_URL_PATTERN }) }, strict)
 
+/** Gatehouse's own: where service integrations reach AWS services, by service name. */
+export const AwsEndpointsSchema = Type.Record(Type.String({ pattern: '^[a-z0-9-]+$' }), Type.String({ pattern: '^https?://' }))
+/** Gatehouse's own: credentials for service integrations (else found where the AWS SDKs look). */
+export const AwsCredentialsSchema = Type.Object(
+  { accessKeyId: Type.String({ minLength: 1 }), secretAccessKey: Type.String({ minLength: 1 }), sessionToken: opt(Type.String({ minLength: 1 })) },
+  strict
+)
+
 export const FileSchema = Type.Object(
   {
     redis: opt(RedisSettingsSchema),
+    awsEndpoints: opt(AwsEndpointsSchema),
+    awsCredentials: opt(AwsCredentialsSchema),
     // Items are checked one by one (DomainNameSchema).
     domainNames: opt(Type.Array(Type.Unknown())),
     accountId: opt(Type.String({ pattern: '^[0-9]{12}$' })),

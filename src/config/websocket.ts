@@ -11,9 +11,11 @@ import { fieldOrigin, type Reporter } from './reporter.js'
 import type * as S from './schema.js'
 import { compileRouteSelection } from '../websocket/index.js'
 import { compileWebSocketParameters } from '../websocket/index.js'
-import { compileTemplate } from '../websocket/index.js'
+import { compileResponseTemplateSelection, compileTemplate } from '../websocket/index.js'
 import { checkHttpUri, checkTlsConfig } from './integrations.js'
+import { isLambdaInvocation } from './integration-uri.js'
 import { HTTP_METHODS } from '../model/index.js'
+import { awsService, awsServiceNames, parseServiceUri } from '../aws/index.js'
 
 /** Integration timeout of WebSocket APIs: 50 ms to 29 s (spec 10.2). */
 export const WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS = 29_000
@@ -65,23 +67,24 @@ export function checkWebSocketApi(
   for (const d of draft.integrations) {
     const input = d.input
     const type = input.integrationType
-    if (type !== 'AWS_PROXY' && type !== 'HTTP_PROXY' && type !== 'MOCK' && type !== 'HTTP') {
-      reporter.at(at(d, 'integrationType'), `integrationType ${type} is not supported for WebSocket APIs yet (use AWS_PROXY, HTTP_PROXY, HTTP or MOCK)`)
+    if (type === 'AWS') {
+      const aws = checkAwsIntegration(input, (field) => at(d, field), reporter, ctx.doc, ctx.checkFunction)
+      if (aws !== undefined) integrations.set(input.integrationId, { ...aws, origin: d.origin })
       continue
     }
     if (type === 'MOCK') {
       for (const field of ['integrationUri', 'requestParameters', 'tlsConfig', 'integrationMethod'] as const) {
         if (input[field] !== undefined) reporter.at(at(d, field), `${field} does not apply to MOCK integrations`)
       }
-      const templates = checkTemplates(input, (field) => at(d, field), reporter)
+      const templates = checkTemplates(input, (field) => at(d, field), reporter, ctx.doc)
       if (templates !== undefined) integrations.set(input.integrationId, { integrationType: 'MOCK', integrationId: input.integrationId, templates, origin: d.origin })
       continue
     }
     let templates: M.WebSocketTemplatesDefinition | null = null
-    if (type === 'HTTP') templates = checkTemplates(input, (field) => at(d, field), reporter) ?? null
+    if (type === 'HTTP') templates = checkTemplates(input, (field) => at(d, field), reporter, ctx.doc) ?? null
     else {
-      for (const field of ['requestTemplates', 'templateSelectionExpression', 'integrationResponses'] as const) {
-        if (input[field] !== undefined) reporter.at(at(d, field), `${field} apply to MOCK and HTTP integrations only (proxy integrations pass messages through)`)
+      for (const field of ['requestTemplates', 'templateSelectionExpression', 'integrationResponses', 'passthroughBehavior'] as const) {
+        if (input[field] !== undefined) reporter.at(at(d, field), `${field} apply to MOCK, HTTP and AWS integrations only (proxy integrations pass messages through)`)
       }
     }
     const timeout = input.timeoutInMillis ?? WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS
@@ -212,13 +215,64 @@ export function checkWebSocketApi(
   }
 }
 
-/** Templates of a MOCK or HTTP integration: they compile; response keys are `$default` or `/regex/`. */
-function checkTemplates(input: S.IntegrationInput, at: (field: string) => M.Origin, reporter: Reporter): M.WebSocketTemplatesDefinition | undefined {
+/** An `AWS` (service) integration: a service ARN Gatehouse can call, a method, templates (spec 10.6). */
+function checkAwsIntegration(
+  input: S.IntegrationInput,
+  at: (field: string) => M.Origin,
+  reporter: Reporter,
+  doc: LoadedDocument,
+  checkFunction: (uri: string, origin: M.Origin) => void
+): Omit<Extract<M.WebSocketIntegrationDefinition, { integrationType: 'AWS' }>, 'origin'> | undefined {
+  const before = reporter.count
+  for (const field of ['tlsConfig', 'integrationSubtype', 'responseParameters'] as const) {
+    if (input[field] !== undefined) reporter.at(at(field), `${field} does not apply to AWS integrations of WebSocket APIs`)
+  }
+  const uri = input.integrationUri
+  if (uri === undefined) {
+    reporter.at(at('integrationType'), 'integrationUri is required: arn:aws:apigateway:{region}:{service}:action/{Action} or ...:path/{path}', 'integrationUri')
+  } else {
+    const parsed = parseServiceUri(uri)
+    if (!parsed.ok) reporter.at(at('integrationUri'), parsed.reason)
+    else if (isLambdaInvocation(uri)) checkFunction(uri, at('integrationUri'))
+    else {
+      const service = awsService(parsed.service)
+      if (service === undefined) reporter.at(at('integrationUri'), `service "${parsed.service}" is not one Gatehouse can call (${awsServiceNames().join(', ')})`)
+      else if (parsed.kind === 'action' && service.json === null) {
+        reporter.at(at('integrationUri'), `action/ URIs call JSON-protocol services (${awsServiceNames().filter((n) => awsService(n)?.json !== null).join(', ')}); reach ${service.name} with a path/ URI`)
+      }
+    }
+  }
+  const method = (input.integrationMethod ?? '').toUpperCase()
+  if (input.integrationMethod === undefined) reporter.at(at('integrationType'), 'integrationMethod is required for AWS integrations (POST for action/ URIs)', 'integrationMethod')
+  else if (!(HTTP_METHODS as readonly string[]).includes(method)) reporter.at(at('integrationMethod'), `integrationMethod must be one of ${HTTP_METHODS.join(', ')}`)
+  const timeout = input.timeoutInMillis ?? WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS
+  if (timeout < WEBSOCKET_MIN_INTEGRATION_TIMEOUT_MS || timeout > WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS) {
+    reporter.at(at('timeoutInMillis'), `timeoutInMillis must be between ${WEBSOCKET_MIN_INTEGRATION_TIMEOUT_MS} and ${WEBSOCKET_MAX_INTEGRATION_TIMEOUT_MS} for WebSocket APIs`)
+  }
+  const parameters = (input.requestParameters ?? {}) as Record<string, unknown>
+  const compiled = compileWebSocketParameters(parameters)
+  if (!compiled.ok) reporter.at(at('requestParameters'), compiled.reason, compiled.key)
+  const templates = checkTemplates(input, at, reporter, doc)
+  if (reporter.count > before || templates === undefined || uri === undefined) return undefined
+  return {
+    integrationType: 'AWS',
+    integrationId: input.integrationId,
+    templates,
+    integrationUri: uri,
+    integrationMethod: method,
+    credentialsArn: input.credentialsArn ?? null,
+    timeoutInMillis: timeout,
+    requestParameters: parameters as Record<string, string>,
+  }
+}
+
+/** Templates of a non-proxy integration: they compile; response keys are `$default` or `/regex/`. */
+function checkTemplates(input: S.IntegrationInput, at: (field: string) => M.Origin, reporter: Reporter, doc: LoadedDocument): M.WebSocketTemplatesDefinition | undefined {
   const before = reporter.count
   const requestTemplates = input.requestTemplates ?? {}
   for (const [key, text] of Object.entries(requestTemplates)) {
     const compiled = compileTemplate(text)
-    if (!compiled.ok) reporter.at(at('requestTemplates'), compiled.reason, key)
+    if (!compiled.ok) reporter.at(templateLine(fieldOrigin(doc, at('requestTemplates'), key), text, compiled.line), compiled.reason)
   }
   const tse = input.templateSelectionExpression
   if (tse !== undefined && tse !== '\\$default' && tse !== '$default' && compileRouteSelection(tse) === null) {
@@ -228,17 +282,38 @@ function checkTemplates(input: S.IntegrationInput, at: (field: string) => M.Orig
   responses.forEach((r, i) => {
     const key = r.integrationResponseKey
     if (key !== '$default' && !isRegexKey(key)) reporter.at(at('integrationResponses'), `integrationResponseKey "${key}" must be $default or a /regex/ (e.g. /2\\d\\d/)`, i)
+    const rtse = r.templateSelectionExpression
+    if (rtse !== undefined && rtse !== '$default' && rtse !== '\\$default' && compileResponseTemplateSelection(rtse) === null) {
+      reporter.at(fieldOrigin(doc, fieldOrigin(doc, at('integrationResponses'), i), 'templateSelectionExpression'), `"${rtse}" can only use \${integration.response.statuscode}, \${integration.response.header.NAME}, \${integration.response.multivalueheader.NAME}, \${request.body.<JSONPath>} and literals`)
+    }
     for (const [tkey, text] of Object.entries(r.responseTemplates ?? {})) {
       const compiled = compileTemplate(text)
-      if (!compiled.ok) reporter.at(at('integrationResponses'), compiled.reason, `${i}.responseTemplates.${tkey}`)
+      if (!compiled.ok) {
+        const origin = fieldOrigin(doc, fieldOrigin(doc, fieldOrigin(doc, at('integrationResponses'), i), 'responseTemplates'), tkey)
+        reporter.at(templateLine(origin, text, compiled.line), compiled.reason)
+      }
     }
   })
   if (reporter.count > before) return undefined
   return {
     requestTemplates,
+    passthroughBehavior: input.passthroughBehavior ?? 'WHEN_NO_MATCH',
     templateSelectionExpression: tse === undefined || tse === '\\$default' || tse === '$default' ? null : tse,
-    integrationResponses: responses.map((r) => ({ integrationResponseKey: r.integrationResponseKey, responseTemplates: r.responseTemplates ?? {} })),
+    integrationResponses: responses.map((r) => ({
+      integrationResponseKey: r.integrationResponseKey,
+      responseTemplates: r.responseTemplates ?? {},
+      templateSelectionExpression: r.templateSelectionExpression === undefined || r.templateSelectionExpression === '$default' || r.templateSelectionExpression === '\\$default' ? null : r.templateSelectionExpression,
+    })),
   }
+}
+
+/**
+ * The file line of a template's line `line`: a one-line template sits on its key's line; a
+ * multi-line one is a block scalar (`key: |`) whose first line follows the key.
+ */
+function templateLine(origin: M.Origin, text: string, line: number): M.Origin {
+  if (origin.line === undefined) return origin
+  return { ...origin, line: text.includes('\n') ? origin.line + line : origin.line }
 }
 
 function isRegexKey(key: string): boolean {

@@ -124,6 +124,21 @@ export interface RequestAuthorizerDefinition {
 
 export type AuthorizerDefinition = JwtAuthorizerDefinition | RequestAuthorizerDefinition
 
+/** Credentials given in the config for calls to AWS services. */
+export interface AwsCredentialSettings {
+  readonly accessKeyId: string
+  readonly secretAccessKey: string
+  readonly sessionToken?: string | undefined
+}
+
+/** How the gateway reaches AWS services (service integrations). */
+export interface AwsSettings {
+  /** `awsEndpoints`: endpoint URL by service name (`dynamodb`, `sqs`, ...). */
+  readonly endpoints: Readonly<Record<string, string>>
+  /** `awsCredentials`, or `null` to look where the AWS SDKs do. */
+  readonly credentials: AwsCredentialSettings | null
+}
+
 export interface IamSettings {
   readonly credentials: ReadonlyMap<string, IamCredential>
   readonly allowSessionTokens: boolean
@@ -154,7 +169,28 @@ export interface HttpProxyIntegrationDefinition extends IntegrationDefinitionBas
   readonly tls: UpstreamTls
 }
 
-export type IntegrationDefinition = LambdaIntegrationDefinition | HttpProxyIntegrationDefinition
+/** A first-class integration (spec 4.5): an AWS action named by `integrationSubtype`. */
+export interface AwsServiceIntegrationDefinition {
+  readonly integrationType: 'AWS_PROXY'
+  readonly integrationId: string
+  /** `SQS-SendMessage`, `EventBridge-PutEvents`, ... (validated). */
+  readonly integrationSubtype: string
+  /**
+   * The action as a service ARN, derived from the subtype
+   * (`arn:aws:apigateway:{region}:sqs:action/SendMessage`): first-class integrations take no URI.
+   */
+  readonly integrationUri: string
+  /** The role AWS would assume; Gatehouse signs with the credentials it finds (see `AwsSettings`). */
+  readonly credentialsArn: string | null
+  readonly payloadFormatVersion: '1.0'
+  readonly timeoutInMillis: number
+  /** The action's parameters by name: static text or `$request.*`, `$context.*`, `$stageVariables.*` (validated). */
+  readonly requestParameters: Readonly<Record<string, string>>
+  readonly responseParameters: Readonly<Record<string, Readonly<Record<string, string>>>>
+  readonly origin: Origin
+}
+
+export type IntegrationDefinition = LambdaIntegrationDefinition | HttpProxyIntegrationDefinition | AwsServiceIntegrationDefinition
 
 
 export interface AccessLogDefinition {
@@ -231,11 +267,33 @@ export type WebSocketIntegrationDefinition =
       readonly templates: WebSocketTemplatesDefinition
       readonly origin: Origin
     }
+  | {
+      /** An AWS service action or path (spec 10.6); the request template renders the service request. */
+      readonly integrationType: 'AWS'
+      readonly integrationId: string
+      readonly templates: WebSocketTemplatesDefinition
+      /** `arn:aws:apigateway:{region}:{service}:action/{Action}` or `...:path/{path}` (validated). */
+      readonly integrationUri: string
+      readonly integrationMethod: string
+      /** The role AWS would assume; Gatehouse signs with the credentials it finds (see `AwsSettings`). */
+      readonly credentialsArn: string | null
+      readonly timeoutInMillis: number
+      /** `integration.request.{header|querystring}.NAME` → source (validated). */
+      readonly requestParameters: Readonly<Record<string, string>>
+      readonly origin: Origin
+    }
 
 export interface WebSocketTemplatesDefinition {
   readonly requestTemplates: Readonly<Record<string, string>>
+  /** What happens to a message no request template takes (spec 10.5). */
+  readonly passthroughBehavior: 'WHEN_NO_MATCH' | 'WHEN_NO_TEMPLATES' | 'NEVER'
   readonly templateSelectionExpression: string | null
-  readonly integrationResponses: ReadonlyArray<{ readonly integrationResponseKey: string; readonly responseTemplates: Readonly<Record<string, string>> }>
+  readonly integrationResponses: ReadonlyArray<{
+    readonly integrationResponseKey: string
+    readonly responseTemplates: Readonly<Record<string, string>>
+    /** Picks among `responseTemplates`; `null`: the `$default` one (or the only one). */
+    readonly templateSelectionExpression: string | null
+  }>
 }
 
 export interface WebSocketIdentitySource {
@@ -318,6 +376,8 @@ export interface GatehouseConfig {
   readonly apis: readonly ApiDefinition[]
   /** `redis.url`: throttle buckets shared across nodes, or `null`. */
   readonly redis: { readonly url: string } | null
+  /** `awsEndpoints` and `awsCredentials`. */
+  readonly aws: AwsSettings
   /** WebSocket APIs (`protocolType: WEBSOCKET`). */
   readonly websocketApis: readonly WebSocketApiDefinition[]
   /** Custom domain names (served by the HTTPS listener). */

@@ -53,7 +53,7 @@ export type RouteOutcome = { ok: true; result: WebSocketRouteResult } | { ok: fa
 
 /** What a route invokes: a Lambda function, an HTTP backend or a mock. */
 export interface CompiledWebSocketIntegration {
-  readonly kind: 'lambda' | 'http' | 'mock'
+  readonly kind: 'lambda' | 'http' | 'mock' | 'aws'
   /** `event` builds the Lambda event (only a Lambda integration calls it). */
   invoke(event: () => Record<string, unknown>, source: WebSocketRequestSource): Promise<RouteOutcome>
 }

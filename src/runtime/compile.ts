@@ -11,10 +11,16 @@ import { compileRouteSelection } from '../websocket/index.js'
 import type { CompiledApiMapping, CompiledDomainName, CompiledWebSocketMapping, CompiledWebSocketApi, CompiledWebSocketIntegration, CompiledWebSocketRoute, CompiledWebSocketStage, RateLimiter, ThrottleLayer } from '../model/index.js'
 import { compileWebSocketParameters, httpRouteIntegration } from '../websocket/index.js'
 import { lambdaRouteIntegration } from '../websocket/index.js'
-import { compileTemplate, type Template } from '../websocket/index.js'
+import { awsRouteIntegration, lambdaTemplateRouteIntegration } from '../websocket/index.js'
+import { isLambdaInvocation } from '../config/index.js'
+import { awsService, findCredentials, parseServiceUri, serviceEndpoint, type CredentialSource } from '../aws/index.js'
+import { DEFAULT_UPSTREAM_TLS } from '../integrations/index.js'
+import { awsServiceIntegration, compileValue, integrationSubtype } from '../integrations/index.js'
+import type { ResponseParameterMapping } from '../integrations/index.js'
+import { compileResponseTemplateSelection, compileTemplate, type Template } from '../websocket/index.js'
 import { websocketContextVariable, type WebSocketLogRecord } from '../websocket/index.js'
 import { mockRouteIntegration, type CompiledTemplates } from '../websocket/index.js'
-import type { DomainNameDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, WebSocketIntegrationDefinition, WebSocketTemplatesDefinition, RequestAuthorizerDefinition, StageDefinition } from '../model/index.js'
+import type { AwsServiceIntegrationDefinition, DomainNameDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, WebSocketIntegrationDefinition, WebSocketTemplatesDefinition, RequestAuthorizerDefinition, StageDefinition } from '../model/index.js'
 import { DEFAULT_STAGE_NAME } from '../config/index.js'
 import { resolveFunctionName, substituteStageVariables } from '../config/index.js'
 import { CorsPolicy } from '../http/index.js'
@@ -58,6 +64,7 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
   for (const fn of config.functions.values()) {
     pools.set(fn.name, new FunctionPool(fn, { ...options, region: config.region, baseDir: config.baseDir, executionCredentials }))
   }
+  const backends: Backends = { upstreams: options.upstreams, agentKeys: upstreamAgentKeys, aws: awsContext(config) }
   const apis = new Map<string, CompiledApi>()
   for (const api of config.apis) {
     const stages = new Map<string, CompiledStage>()
@@ -67,7 +74,7 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
       const integrationFor = (id: string): CompiledIntegration => {
         let compiled = integrations.get(id)
         if (compiled === undefined) {
-          compiled = compileIntegration(api.integrations.get(id) as IntegrationDefinition, stage, pools, options.upstreams, upstreamAgentKeys)
+          compiled = compileIntegration(api.integrations.get(id) as IntegrationDefinition, stage, pools, backends)
           integrations.set(id, compiled)
         }
         return compiled
@@ -121,7 +128,7 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
     })
   }
   const soleApi = apis.size === 1 ? ([...apis.values()][0] as CompiledApi) : null
-  const websocketApis = new Map(config.websocketApis.map((api) => [api.apiId, compileWebSocketApi(api, pools, accountLayer, options.upstreams, upstreamAgentKeys, { sinks: options.sinks, destinations: accessLogDestinations })] as const))
+  const websocketApis = new Map(config.websocketApis.map((api) => [api.apiId, compileWebSocketApi(api, pools, accountLayer, backends, { sinks: options.sinks, destinations: accessLogDestinations })] as const))
   const domains = new DomainNames(config.domainNames.map((d) => compileDomainName(d, apis, websocketApis)))
   const soleWebSocketApi = websocketApis.size === 1 ? ([...websocketApis.values()][0] as CompiledWebSocketApi) : null
   return { config, apis, soleApi, domains, websocketApis, soleWebSocketApi, pools, limiter: options.limiter, accessLogDestinations, upstreamAgentKeys }
@@ -144,9 +151,9 @@ function compileIntegration(
   integration: IntegrationDefinition,
   stage: StageDefinition,
   pools: ReadonlyMap<string, FunctionPool>,
-  upstreams: UpstreamAgents,
-  agentKeys: Set<string>
+  backends: Backends
 ): CompiledIntegration {
+  const { upstreams, agentKeys } = backends
   const common = {
     integrationId: integration.integrationId,
     timeoutInMillis: integration.timeoutInMillis,
@@ -154,6 +161,7 @@ function compileIntegration(
     requestMapping: compileRequestParameters(integration.requestParameters).mapping,
     responseMapping: compileResponseParameters(integration.responseParameters).mapping,
   }
+  if ('integrationSubtype' in integration) return compileServiceIntegration(integration, common, backends)
   if (integration.integrationType === 'AWS_PROXY') {
     return lambdaProxyIntegration({
       ...common,
@@ -174,12 +182,46 @@ function compileIntegration(
   })
 }
 
+/** A first-class integration (spec 4.5): its subtype's parameters compiled, its service reached as configured. */
+function compileServiceIntegration(
+  integration: AwsServiceIntegrationDefinition,
+  common: { readonly integrationId: string; readonly timeoutInMillis: number; readonly responseMapping: ResponseParameterMapping | null },
+  { upstreams, agentKeys, aws }: Backends
+): CompiledIntegration {
+  const subtype = integrationSubtype(integration.integrationSubtype)
+  const service = subtype === undefined ? undefined : awsService(subtype.service)
+  if (subtype === undefined || service === undefined) throw new Error(`Bug: integrationSubtype ${integration.integrationSubtype} was not validated`)
+  const parameters = Object.entries(integration.requestParameters).map(([name, value]) => {
+    const compiled = compileValue(value, 'request')
+    if (!compiled.ok) throw new Error(`Bug: requestParameters.${name} of ${integration.integrationId} was not validated`)
+    return { name, evaluate: compiled.evaluate }
+  })
+  const { key, dispatcher } = upstreams.get(DEFAULT_UPSTREAM_TLS)
+  agentKeys.add(key)
+  return awsServiceIntegration({
+    integrationId: common.integrationId,
+    subtype,
+    timeoutInMillis: common.timeoutInMillis,
+    parameters,
+    responseMapping: common.responseMapping,
+    dispatcher,
+    region: aws.region,
+    signingName: service.signingName,
+    endpoint: (region, hostPrefix) => {
+      const found = serviceEndpoint(service, region, aws.endpoints, process.env)
+      // A host prefix (`sync-`) belongs to AWS's own endpoints; a configured one is used as given.
+      if (found.source !== 'AWS' || hostPrefix === '') return found.url
+      return new URL(`${found.url.protocol}//${hostPrefix}${found.url.host}`)
+    },
+    credentials: aws.credentials?.credentials ?? null,
+  })
+}
+
 function compileWebSocketApi(
   api: WebSocketApiDefinition,
   pools: ReadonlyMap<string, FunctionPool>,
   account: ThrottleLayer | null,
-  upstreams: UpstreamAgents,
-  agentKeys: Set<string>,
+  backends: Backends,
   logs: { readonly sinks: AccessLogSinks; readonly destinations: Set<string> }
 ): CompiledWebSocketApi {
   const selectRoute = compileRouteSelection(api.routeSelectionExpression)
@@ -191,7 +233,7 @@ function compileWebSocketApi(
       const integration = r.integrationId === null ? undefined : api.integrations.get(r.integrationId)
       routes.set(r.routeKey, {
         routeKey: r.routeKey,
-        integration: integration === undefined ? null : compileWebSocketIntegration(integration, stage, pools, upstreams, agentKeys),
+        integration: integration === undefined ? null : compileWebSocketIntegration(integration, stage, pools, backends),
         twoWay: r.twoWay,
         throttle: throttleLayers(api.apiId, stage, r.routeKey, account),
       })
@@ -231,17 +273,58 @@ function websocketAccessLog(
   return { format: compileAccessLogFormat<WebSocketLogRecord>(def.format, websocketContextVariable), sink: logs.sinks.get(def.destination) }
 }
 
+/** What integrations that call out need: backend connection pools and how to reach AWS services. */
+interface Backends {
+  readonly upstreams: UpstreamAgents
+  readonly agentKeys: Set<string>
+  readonly aws: AwsContext
+}
+
+interface AwsContext {
+  readonly region: string
+  readonly endpoints: Readonly<Record<string, string>>
+  /** Looked up once per snapshot, where the AWS SDKs look. */
+  readonly credentials: CredentialSource
+}
+
+function awsContext(config: GatehouseConfig): AwsContext {
+  return { region: config.region, endpoints: config.aws.endpoints, credentials: findCredentials(config.aws.credentials, process.env) }
+}
+
 function compileWebSocketIntegration(
   integration: WebSocketIntegrationDefinition,
   stage: StageDefinition,
   pools: ReadonlyMap<string, FunctionPool>,
-  upstreams: UpstreamAgents,
-  agentKeys: Set<string>
+  { upstreams, agentKeys, aws }: Backends
 ): CompiledWebSocketIntegration {
   if (integration.integrationType === 'AWS_PROXY') {
     return lambdaRouteIntegration(poolFor(integration.integrationUri, stage, pools), integration.timeoutInMillis)
   }
   if (integration.integrationType === 'MOCK') return mockRouteIntegration(compileTemplates(integration.templates, integration.integrationId))
+  if (integration.integrationType === 'AWS' && isLambdaInvocation(integration.integrationUri)) {
+    return lambdaTemplateRouteIntegration(poolFor(integration.integrationUri, stage, pools), integration.timeoutInMillis, compileTemplates(integration.templates, integration.integrationId))
+  }
+  if (integration.integrationType === 'AWS') {
+    const uri = parseServiceUri(integration.integrationUri)
+    const service = uri.ok ? awsService(uri.service) : undefined
+    const parameters = compileWebSocketParameters(integration.requestParameters)
+    if (!uri.ok || service === undefined || !parameters.ok) throw new Error(`Bug: AWS integration ${integration.integrationId} was not validated`)
+    const region = uri.region === '' ? aws.region : uri.region
+    const { key, dispatcher } = upstreams.get(DEFAULT_UPSTREAM_TLS)
+    agentKeys.add(key)
+    return awsRouteIntegration({
+      dispatcher,
+      service,
+      endpoint: serviceEndpoint(service, region, aws.endpoints, process.env).url,
+      region,
+      target: uri.kind === 'action' ? { kind: 'action', action: uri.action } : { kind: 'path', path: uri.path },
+      method: integration.integrationMethod,
+      credentials: aws.credentials?.credentials ?? null,
+      timeoutInMillis: integration.timeoutInMillis,
+      parameters: parameters.parameters,
+      templates: compileTemplates(integration.templates, integration.integrationId),
+    })
+  }
   const uri = substituteStageVariables(integration.integrationUri, stage.stageVariables)
   if (!uri.ok) throw new Error(`Bug: ${integration.integrationUri} was not validated for stage ${stage.stageName}`)
   const url = new URL(uri.value)
@@ -268,14 +351,18 @@ function compileTemplates(def: WebSocketTemplatesDefinition, integrationId: stri
   }
   const requestTemplates = new Map(Object.entries(def.requestTemplates).map(([k, t]) => [k, template(t)] as const))
   const responses = def.integrationResponses.map((r) => {
-    const text = r.responseTemplates['$default'] ?? Object.values(r.responseTemplates)[0]
     const key = r.integrationResponseKey
-    return { pattern: key === '$default' ? null : new RegExp(`^(?:${key.slice(1, -1)})$`), template: text === undefined ? null : template(text) }
+    const select = r.templateSelectionExpression === null ? null : compileResponseTemplateSelection(r.templateSelectionExpression)
+    return {
+      pattern: key === '$default' ? null : new RegExp(`^(?:${key.slice(1, -1)})$`),
+      templates: new Map(Object.entries(r.responseTemplates).map(([k, t]) => [k, template(t)] as const)),
+      select,
+    }
   })
   // `/regex/` responses are tried first, in order; `$default` catches the rest.
   responses.sort((a, b) => (a.pattern === null ? 1 : 0) - (b.pattern === null ? 1 : 0))
   const selection = def.templateSelectionExpression === null ? null : compileRouteSelection(def.templateSelectionExpression)
-  return { requestTemplates, templateSelection: selection, responses }
+  return { requestTemplates, passthroughBehavior: def.passthroughBehavior, templateSelection: selection, responses }
 }
 
 function compileDomainName(domain: DomainNameDefinition, apis: ReadonlyMap<string, CompiledApi>, websocketApis: ReadonlyMap<string, CompiledWebSocketApi>): CompiledDomainName {

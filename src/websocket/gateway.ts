@@ -203,7 +203,8 @@ export class WebSocketGateway {
       })
       integrationLatency = Math.round(performance.now() - started)
       if (!outcome.ok) {
-        this.#logger.debug('WebSocket $connect integration failed', { requestId, reason: outcome.reason })
+        const report = isTemplateFailure(outcome.reason) ? this.#logger.warn.bind(this.#logger) : this.#logger.debug.bind(this.#logger)
+        report('WebSocket $connect integration failed', { requestId, routeKey: '$connect', reason: outcome.reason })
         integrationError = outcome.reason
         return refuse(CONNECT_FAILURE_STATUS, INTEGRATION_FAILED)
       }
@@ -300,7 +301,9 @@ export class WebSocketGateway {
     })
     const latency = Math.round(performance.now() - started)
     if (!outcome.ok) {
-      this.#logger.debug('WebSocket route integration failed', { requestId, reason: outcome.reason })
+      // A template that fails to render is a configuration bug worth seeing; other failures are the backend's.
+      const report = isTemplateFailure(outcome.reason) ? this.#logger.warn.bind(this.#logger) : this.#logger.debug.bind(this.#logger)
+      report('WebSocket route integration failed', { requestId, routeKey: route.routeKey, reason: outcome.reason })
       connection.send(internalErrorFrame(connection.connectionId, requestId))
       return log(500, INTEGRATION_FAILED, { latency, status: -1, error: outcome.reason })
     }
@@ -358,6 +361,11 @@ export class WebSocketGateway {
 /** Invokes a route's integration (a function gets the event `event()` builds). */
 function runRoute(integration: CompiledWebSocketIntegration, event: () => Record<string, unknown>, source: WebSocketRequestSource): Promise<RouteOutcome> {
   return integration.invoke(event, source)
+}
+
+/** Render errors of mapping templates (mock-integration.ts prefixes them so). */
+function isTemplateFailure(reason: string): boolean {
+  return reason.startsWith('request template:') || reason.startsWith('integration response template:')
 }
 
 function safeDecode(s: string): string {

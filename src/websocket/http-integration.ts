@@ -31,7 +31,7 @@ export interface WebSocketHttpIntegration {
   readonly templates: CompiledTemplates | null
 }
 
-interface CompiledParameter {
+export interface CompiledParameter {
   readonly target: 'header' | 'querystring'
   readonly name: string
   readonly value: (s: WebSocketRequestSource) => string | undefined
@@ -113,7 +113,12 @@ export async function invokeHttpRoute(integration: WebSocketHttpIntegration, sou
     else query += `${query === '' ? '' : '&'}${encodeURIComponent(p.name)}=${encodeURIComponent(value)}`
   }
   // Non-proxy: the request template renders the body (the message passes through when none applies).
-  const body = integration.templates === null ? source.body : (renderRequest(integration.templates, source) ?? source.body)
+  let body = source.body
+  if (integration.templates !== null) {
+    const rendered = renderRequest(integration.templates, source)
+    if (!rendered.ok) return { ok: false, reason: rendered.reason, timeout: false }
+    body = rendered.output ?? source.body
+  }
   if (body !== null) headers.push('content-type', 'application/json')
   const path = query === '' ? integration.path : `${integration.path}${integration.path.includes('?') ? '&' : '?'}${query}`
   try {
@@ -136,8 +141,10 @@ export async function invokeHttpRoute(integration: WebSocketHttpIntegration, sou
       for (const v of Array.isArray(value) ? value : [value]) out.push([name, v])
     }
     // Non-proxy: the integration response for the status renders the reply.
-    const reply = integration.templates === null ? text : renderReply(integration.templates, source, res.statusCode, text)
-    return { ok: true, result: { statusCode: res.statusCode, headers: out, body: reply } }
+    if (integration.templates === null) return { ok: true, result: { statusCode: res.statusCode, headers: out, body: text } }
+    const reply = renderReply(integration.templates, source, String(res.statusCode), text, { statusCode: res.statusCode, headers: out })
+    if (!reply.ok) return { ok: false, reason: reply.reason, timeout: false }
+    return { ok: true, result: { statusCode: res.statusCode, headers: out, body: reply.output } }
   } catch (err) {
     const name = (err as Error).name
     return { ok: false, reason: `HTTP call to ${integration.origin} failed: ${(err as Error).message}`, timeout: name === 'TimeoutError' || name === 'AbortError' }

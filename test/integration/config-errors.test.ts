@@ -659,6 +659,56 @@ ${FN_INTEGRATION}`,
 `,
     expect: [{ at: '"apis": []', path: '(root)', message: /^cannot parse: / }],
   },
+  {
+    name: 'a VTL error in a WebSocket mapping template names the file line of the template line at fault',
+    text: `apis:
+  - name: chat
+    protocolType: WEBSOCKET
+    routeSelectionExpression: $request.body.action
+    routes:
+      - routeKey: $default
+        target: integrations/m
+    integrations:
+      - integrationId: m
+        integrationType: MOCK
+        requestTemplates:
+          $default: |
+            #set($a = 1)
+            #foreach($i in $input.path('$.x'))$i
+        integrationResponses:
+          - integrationResponseKey: $default
+            responseTemplates:
+              $default: "#include('x.vm')"
+    stages:
+      - stageName: dev
+`,
+    expect: [
+      { at: "#foreach($i in", path: 'apis[0].integrations[0].requestTemplates.$default', message: /^VTL syntax error: #foreach has no #end \(template line 2, column 1\)$/ },
+      { at: "$default: \"#include", path: 'apis[0].integrations[0].integrationResponses[0].responseTemplates.$default', message: /^#include is not a directive API Gateway runs/ },
+    ],
+  },
+  {
+    name: 'first-class integrations: unknown subtype, missing and unknown parameters, a bad mapping value, each at its line',
+    text: apiWithIntegration(`      - integrationId: i
+        integrationType: AWS_PROXY
+        integrationSubtype: SQS-SendMessage
+        payloadFormatVersion: "1.0"
+        requestParameters:
+          QueueUrl: $request.nope.x
+          MessageBdy: $request.body
+      - integrationId: j
+        integrationType: AWS_PROXY
+        integrationSubtype: SQS-Send
+        payloadFormatVersion: "2.0"
+`),
+    expect: [
+      { at: 'QueueUrl: $request.nope', path: 'apis[0].integrations[0].requestParameters.QueueUrl', message: /^\$request\.nope\.x is not a mapping variable/ },
+      { at: 'MessageBdy:', path: 'apis[0].integrations[0].requestParameters.MessageBdy', message: /^SQS-SendMessage takes no parameter "MessageBdy" \(it takes QueueUrl, MessageBody, / },
+      { at: 'requestParameters:', path: 'apis[0].integrations[0].requestParameters', message: /^SQS-SendMessage requires MessageBody in requestParameters$/ },
+      { at: { text: 'integrationSubtype: SQS-Send', nth: 2 }, path: 'apis[0].integrations[1].integrationSubtype', message: /^integrationSubtype "SQS-Send" is not one of SQS-SendMessage, / },
+      { at: 'payloadFormatVersion: "2.0"', path: 'apis[0].integrations[1].payloadFormatVersion', message: /^payloadFormatVersion must be "1\.0" for first-class integrations$/ },
+    ],
+  },
 ]
 
 for (const c of cases) test(c.name, (t) => runCase(t, c))

@@ -401,6 +401,6 @@ test('config errors: requestParameters keys, sources, non-http URIs, and MOCK-on
     await rejectsConfig(t, oneIntegration(http('x', 'ftp://127.0.0.1/x')), /not a valid HTTP_PROXY URI/, /integrationUri/)
   })
   await t.test('requestTemplates on an HTTP_PROXY integration (they belong to MOCK and HTTP integrations)', async (t) => {
-    await rejectsConfig(t, oneIntegration(http('x', 'http://127.0.0.1:9/x', { requestTemplates: { $default: '{}' } })), /apply to MOCK and HTTP integrations only/, /requestTemplates/)
+    await rejectsConfig(t, oneIntegration(http('x', 'http://127.0.0.1:9/x', { requestTemplates: { $default: '{}' } })), /apply to MOCK, HTTP and AWS integrations only/, /requestTemplates/)
   })
 })

@@ -7,8 +7,9 @@
 // bigger message sent in smaller fragments is fine) and the fragmentation of outgoing
 // messages over 32 KB (spec 11.3), checked on the raw socket under the `ws` client.
 //
-// Templates support VTL references only: `$input.body`, `$input.json('$.x')`,
-// `$input.path('$.x')`, `$context.*`, `$stageVariables.*`, also as `${...}` and `$!{...}`.
+// Templates are VTL (test/unit/mapping-template.test.ts covers the language); here, the
+// reference forms `$input.body`, `$input.json('$.x')`, `$input.path('$.x')`, `$context.*`,
+// `$stageVariables.*`, also as `${...}` and `$!{...}`, and directives over real sockets.
 //
 // Provisional (spec [UNCONFIRMED]): a refused `$connect` carries the rendered integration
 // response as its body; a MOCK whose request template gives no statusCode answers 200
@@ -23,6 +24,7 @@ import { MAX_FRAME_BYTES } from '../../src/websocket/frame-limit.js'
 import { rejectsConfig, startGateway, type StartedGateway } from '../helpers/gateway.js'
 import { connectClient, refused, waitFor, wsUrl as httpToWs, type WsClient } from '../helpers/ws-client.js'
 import { handlersDir } from '../helpers/paths.js'
+import { captureLog } from '../helpers/log-capture.js'
 import { startUpstream, type RecordedRequest, type UpstreamHandler } from '../helpers/upstream.js'
 
 type Json = Record<string, unknown>
@@ -411,22 +413,22 @@ test('config errors: directives, response keys, templates on proxy integrations,
   await ok.start()
   await ok.stop()
 
-  await t.test('#if in a request template', async (t) => {
+  await t.test('a VTL syntax error in a request template names the template line', async (t) => {
     await rejectsConfig(
       t,
-      oneIntegration(mock('x', { $default: '#if($input.path(\'$.a\'))yes#end' }, [['$default', 'ok']])),
-      /VTL directives \(#if, #set, #foreach, \.\.\.\) are not supported/,
+      oneIntegration(mock('x', { $default: 'line one\n#if($input.path(\'$.a\')yes#end' }, [['$default', 'ok']])),
+      /VTL syntax error at template line 2/,
       /requestTemplates/
     )
   })
-  await t.test('#set in a response template', async (t) => {
-    await rejectsConfig(t, oneIntegration(mock('x', { $default: '{}' }, [['$default', '#set($x = 1)$x']])), /VTL directives/, /integrationResponses/)
+  await t.test('a directive API Gateway does not run (#include) in a response template', async (t) => {
+    await rejectsConfig(t, oneIntegration(mock('x', { $default: '{}' }, [['$default', '#set($x = 1)\n#include("a.vm")']])), /#include is not a directive API Gateway runs .*template line 2/, /integrationResponses/)
   })
-  await t.test('#foreach in an HTTP integration template', async (t) => {
+  await t.test('an unclosed #foreach in an HTTP integration template', async (t) => {
     await rejectsConfig(
       t,
-      oneIntegration({ integrationId: 'x', integrationType: 'HTTP', integrationUri: 'http://127.0.0.1:9/x', requestTemplates: { $default: '#foreach($i in $input.path(\'$\'))$i#end' } }),
-      /VTL directives/,
+      oneIntegration({ integrationId: 'x', integrationType: 'HTTP', integrationUri: 'http://127.0.0.1:9/x', requestTemplates: { $default: '#foreach($i in $input.path(\'$\'))$i' } }),
+      /VTL syntax error/,
       /requestTemplates/
     )
   })
@@ -440,7 +442,7 @@ test('config errors: directives, response keys, templates on proxy integrations,
     await rejectsConfig(
       t,
       oneIntegration({ integrationId: 'x', integrationType: 'AWS_PROXY', integrationUri: 'who', requestTemplates: { $default: '{}' } }),
-      /requestTemplates apply to MOCK and HTTP integrations only/,
+      /requestTemplates apply to MOCK, HTTP and AWS integrations only/,
       /requestTemplates/
     )
   })
@@ -448,16 +450,16 @@ test('config errors: directives, response keys, templates on proxy integrations,
     await rejectsConfig(
       t,
       oneIntegration({ integrationId: 'x', integrationType: 'AWS_PROXY', integrationUri: 'who', integrationResponses: [{ integrationResponseKey: '$default' }] }),
-      /integrationResponses apply to MOCK and HTTP integrations only/
+      /integrationResponses apply to MOCK, HTTP and AWS integrations only/
     )
     await rejectsConfig(
       t,
       oneIntegration({ integrationId: 'x', integrationType: 'AWS_PROXY', integrationUri: 'who', templateSelectionExpression: '${request.body.kind}' }),
-      /templateSelectionExpression apply to MOCK and HTTP integrations only/
+      /templateSelectionExpression apply to MOCK, HTTP and AWS integrations only/
     )
   })
   await t.test("a JSONPath that does not start with $ ($input.json('a.b'))", async (t) => {
-    await rejectsConfig(t, oneIntegration(mock('x', { $default: "$input.json('a.b')" }, [['$default', 'ok']])), /cannot evaluate \$input\.json\('a\.b'\)/)
+    await rejectsConfig(t, oneIntegration(mock('x', { $default: "$input.json('a.b')" }, [['$default', 'ok']])), /JSONPath "a\.b" must start with \$/)
   })
   await t.test('a templateSelectionExpression on something other than the body (${request.header.kind})', async (t) => {
     await rejectsConfig(
@@ -616,5 +618,160 @@ test('an @connections POST of 100 KB arrives as one message, sent as 32 KiB fram
       [0, false, 32 * KIB],
       [0, true, bytes - 3 * 32 * KIB],
     ]
+  )
+})
+
+// --- VTL directives over real sockets ----------------------------------------------------------
+
+test('directives in MOCK templates: #set, #if/#else and #foreach render the reply; $connect sees $input.params()', async (t) => {
+  const log = captureLog()
+  const loop = `#set($items = $input.path('$.items'))
+{"statusCode": #if($items.size() > 0)200#{else}404#end, "names": [#foreach($i in $items)"$util.escapeJavaScript($i.name)"#if($foreach.hasNext),#end#end]}`
+  const g = await startGateway(
+    t,
+    wsConfig({
+      routes: [
+        { routeKey: '$connect', integration: 'connect' },
+        { routeKey: 'list', integration: 'list', twoWay: true },
+        { routeKey: 'cap', integration: 'cap', twoWay: true },
+      ],
+      integrations: [
+        // $connect: the query string decides; its value comes back in the refusal body.
+        mock('connect', { $default: `#if($input.params('ticket') == 'ok'){"statusCode": 200}#else{"statusCode": 403}#end` }, [
+          ['/2\\d\\d/', 'welcome'],
+          ['$default', "#set($t = $input.params().querystring.get('ticket'))no ticket: [$t] from $input.params('User-Agent')"],
+        ]),
+        mock('list', { $default: loop }, [
+          ['/2\\d\\d/', "#foreach($n in $input.path('$.names'))$n#if($foreach.hasNext)+#end#end"],
+          ['$default', 'empty'],
+        ]),
+        mock('cap', { $default: "#foreach($i in $input.path('$.items'))x#end" }, [['$default', 'rendered']]),
+      ],
+    }),
+    { logger: log.logger }
+  )
+  const denied = await refused(wsUrl(g, '/dev?ticket=bad'), { headers: { 'user-agent': 'vtl-test' } })
+  assert.deepEqual(denied, { status: 403, body: 'no ticket: [bad] from vtl-test' })
+
+  const client = await connect(t, wsUrl(g, '/dev?ticket=ok'))
+  assert.equal(await client.say({ action: 'list', items: [{ name: 'a"b' }, { name: 'c' }] }), 'a"b+c')
+  assert.equal(await client.say({ action: 'list', items: [] }), 'empty')
+  // 1,000 iterations render; 1,001 are a render error: AWS's "Internal server error" frame.
+  assert.equal(await client.say({ action: 'cap', items: Array.from({ length: 1000 }, () => 0) }), 'rendered')
+  const frame = JSON.parse(await client.say({ action: 'cap', items: Array.from({ length: 1001 }, () => 0) })) as Json
+  assert.equal(frame['message'], 'Internal server error')
+  assert.equal(frame['connectionId'], await client.whoami())
+  // The render error is logged as a warning, with the route.
+  const warning = log.lines.find((l) => l.includes('WebSocket route integration failed'))
+  assert.ok(warning !== undefined, log.lines.join('\n'))
+  assert.match(warning, / routeKey=cap /)
+  assert.match(warning, /request template: #foreach over 1001 items/)
+})
+
+test('directives in HTTP (non-proxy) templates: the request template builds the backend body, the response template the reply', async (t) => {
+  const upstream = await startUpstream(t, (_req, res, recorded) => {
+    res.writeHead(200, { 'content-type': 'application/json' })
+    res.end(JSON.stringify({ got: JSON.parse(recorded.body.toString('utf8')) as unknown, items: [1, 2, 3] }))
+  })
+  const g = await startGateway(
+    t,
+    wsConfig({
+      routes: [{ routeKey: 'sum', integration: 'h', twoWay: true }],
+      integrations: [
+        {
+          integrationId: 'h',
+          integrationType: 'HTTP',
+          integrationUri: `${upstream.origin}/sum`,
+          requestTemplates: { $default: "#set($v = $input.path('$.v'))#set($w = $v * 2){\"doubled\": $w, \"conn\": \"$context.connectionId\"}" },
+          integrationResponses: [
+            { integrationResponseKey: '/2\\d\\d/', responseTemplates: { $default: "#set($total = 0)#foreach($i in $input.path('$.items'))#set($total = $total + $i)#end$input.path('$.got.doubled')/$total" } },
+          ],
+        },
+      ],
+    })
+  )
+  const client = await connect(t, wsUrl(g, '/dev'))
+  assert.equal(await client.say({ action: 'sum', v: 21 }), '42/6')
+  const seen = upstream.requests.at(-1) as RecordedRequest
+  assert.deepEqual(JSON.parse(seen.body.toString('utf8')), { doubled: 42, conn: await client.whoami() })
+})
+
+test('passthroughBehavior: WHEN_NO_MATCH passes an untemplated message through; WHEN_NO_TEMPLATES and NEVER fail it once templates exist', async (t) => {
+  const pass = (id: string, behavior: string | undefined, templates: Record<string, string>): Json =>
+    mock(id, templates, [['$default', '$input.body']], { templateSelectionExpression: '${request.body.kind}', ...(behavior === undefined ? {} : { passthroughBehavior: behavior }) })
+  const g = await startGateway(
+    t,
+    wsConfig({
+      routes: [
+        { routeKey: 'match', integration: 'match', twoWay: true },
+        { routeKey: 'notemplates', integration: 'notemplates', twoWay: true },
+        { routeKey: 'notemplates2', integration: 'notemplates2', twoWay: true },
+        { routeKey: 'never', integration: 'never', twoWay: true },
+      ],
+      integrations: [
+        pass('match', undefined, { known: '{"templated": true}' }),
+        pass('notemplates', 'WHEN_NO_TEMPLATES', {}),
+        pass('notemplates2', 'WHEN_NO_TEMPLATES', { known: '{"templated": true}' }),
+        pass('never', 'NEVER', { known: '{"templated": true}' }),
+      ],
+    })
+  )
+  const client = await connect(t, wsUrl(g, '/dev'))
+  // A MOCK's "backend" answer is the rendered request, or the message itself when it passes through.
+  assert.deepEqual(await client.sayJson({ action: 'match', kind: 'other' }), { action: 'match', kind: 'other' })
+  assert.deepEqual(await client.sayJson({ action: 'match', kind: 'known' }), { templated: true })
+  assert.deepEqual(await client.sayJson({ action: 'notemplates', kind: 'other' }), { action: 'notemplates', kind: 'other' })
+  assert.equal((await client.sayJson({ action: 'notemplates2', kind: 'other' }))['message'], 'Internal server error')
+  assert.equal((await client.sayJson({ action: 'never', kind: 'other' }))['message'], 'Internal server error')
+  assert.deepEqual(await client.sayJson({ action: 'never', kind: 'known' }), { templated: true })
+})
+
+test("an integration response's templateSelectionExpression picks among its responseTemplates", async (t) => {
+  const upstream = await startUpstream(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'x-kind': 'list' })
+    res.end('{"items": [1, 2]}')
+  })
+  const g = await startGateway(
+    t,
+    wsConfig({
+      routes: [
+        { routeKey: 'fmt', integration: 'fmt', twoWay: true },
+        { routeKey: 'kind', integration: 'kind', twoWay: true },
+      ],
+      integrations: [
+        {
+          ...mock('fmt', { $default: '{"statusCode": 201, "n": 7}' }, []),
+          integrationResponses: [
+            {
+              integrationResponseKey: '$default',
+              templateSelectionExpression: '${request.body.format}-${integration.response.statuscode}',
+              responseTemplates: { $default: "json:$input.json('$.n')", 'csv-201': "csv,$input.path('$.n')" },
+            },
+          ],
+        },
+        {
+          integrationId: 'kind',
+          integrationType: 'HTTP',
+          integrationUri: `${upstream.origin}/k`,
+          integrationResponses: [
+            {
+              integrationResponseKey: '/2\\d\\d/',
+              templateSelectionExpression: '${integration.response.header.X-Kind}',
+              responseTemplates: { $default: 'other', list: "#foreach($i in $input.path('$.items'))<$i>#end" },
+            },
+          ],
+        },
+      ],
+    })
+  )
+  const client = await connect(t, wsUrl(g, '/dev'))
+  assert.equal(await client.say({ action: 'fmt', format: 'csv' }), 'csv,7')
+  assert.equal(await client.say({ action: 'fmt', format: 'xml' }), 'json:7', 'no template for the key: $default')
+  assert.equal(await client.say({ action: 'kind' }), '<1><2>')
+  await rejectsConfig(
+    t,
+    oneIntegration({ ...mock('x', { $default: '{}' }, []), integrationResponses: [{ integrationResponseKey: '$default', templateSelectionExpression: '${request.header.x}', responseTemplates: { $default: 'x' } }] }),
+    /can only use \$\{integration\.response\.statuscode\}/,
+    /integrationResponses\[0\]\.templateSelectionExpression/
   )
 })

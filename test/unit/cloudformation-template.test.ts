@@ -324,7 +324,7 @@ test('a resolverFactory can extend the default resolver', () => {
   })
   assert.deepEqual(r.problems, [])
   assert.equal(r.outputs.get('U')?.value, 'https://sqs.us-east-1.amazonaws.com/123456789012/Q')
-  assert.equal(r.outputs.get('N')?.value, 'Q')
+  assert.equal(r.outputs.get('N')?.value, 'https://sqs.us-east-1.amazonaws.com/123456789012/gatehouse-Q', 'Ref falls back to the default resolver')
 })
 
 // ---------------------------------------------------------------------------------------
@@ -375,4 +375,39 @@ test("Rules: warned about (not checked), except CDK's CheckBootstrapVersion alon
   assert.deepEqual(cdk.warnings.map((w) => w.message), [])
   const own = run(['Rules:', ...rule('CheckBootstrapVersion'), ...rule('ProdOnly'), 'Resources:', '  R:', '    Type: T'])
   assert.deepEqual(own.warnings.map((w) => [w.line, w.path, w.message]), [[1, 'Rules', 'Rules (parameter assertions) are not checked']])
+})
+
+test('Ref and Fn::GetAtt of the resources service integrations call: SQS queues, DynamoDB tables, Kinesis streams, event buses, state machines', () => {
+  const doc = templateFromValue({
+    Resources: {
+      Q: { Type: 'AWS::SQS::Queue', Properties: { QueueName: 'orders' } },
+      F: { Type: 'AWS::SQS::Queue', Properties: { FifoQueue: true } },
+      T: { Type: 'AWS::DynamoDB::Table', Properties: { TableName: 'Connections' } },
+      K: { Type: 'AWS::Kinesis::Stream', Properties: { Name: 'clicks' } },
+      B: { Type: 'AWS::Events::EventBus', Properties: { Name: 'shop' } },
+      S: { Type: 'AWS::StepFunctions::StateMachine', Properties: { StateMachineName: 'flow' } },
+    },
+    Outputs: {
+      q: { Value: { Ref: 'Q' } },
+      qa: { Value: { 'Fn::GetAtt': ['Q', 'Arn'] } },
+      qn: { Value: { 'Fn::GetAtt': ['Q', 'QueueName'] } },
+      f: { Value: { 'Fn::GetAtt': ['F', 'QueueName'] } },
+      t: { Value: { Ref: 'T' } },
+      ta: { Value: { 'Fn::GetAtt': ['T', 'Arn'] } },
+      k: { Value: { 'Fn::GetAtt': ['K', 'Arn'] } },
+      b: { Value: { 'Fn::GetAtt': ['B', 'Arn'] } },
+      s: { Value: { Ref: 'S' } },
+    },
+  })
+  const r = evaluateTemplate(doc, { region: 'eu-west-1', accountId: '123456789012', stackName: 'shop' })
+  const out = (k: string): unknown => r.outputs.get(k)?.value
+  assert.equal(out('q'), 'https://sqs.eu-west-1.amazonaws.com/123456789012/orders')
+  assert.equal(out('qa'), 'arn:aws:sqs:eu-west-1:123456789012:orders')
+  assert.equal(out('qn'), 'orders')
+  assert.equal(out('f'), 'shop-F.fifo')
+  assert.equal(out('t'), 'Connections')
+  assert.equal(out('ta'), 'arn:aws:dynamodb:eu-west-1:123456789012:table/Connections')
+  assert.equal(out('k'), 'arn:aws:kinesis:eu-west-1:123456789012:stream/clicks')
+  assert.equal(out('b'), 'arn:aws:events:eu-west-1:123456789012:event-bus/shop')
+  assert.equal(out('s'), 'arn:aws:states:eu-west-1:123456789012:stateMachine:flow')
 })

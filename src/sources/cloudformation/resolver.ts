@@ -39,6 +39,11 @@ export type ResolverFactory = (context: ResolverContext) => ResourceResolver
 export const LAMBDA_FUNCTION_NAME_MAX_LENGTH = 64
 /** IAM role names are at most 64 characters. */
 export const IAM_ROLE_NAME_MAX_LENGTH = 64
+/** Physical-name limits of the services service integrations call (AWS's). */
+export const SQS_QUEUE_NAME_MAX_LENGTH = 80
+export const DYNAMODB_TABLE_NAME_MAX_LENGTH = 255
+export const KINESIS_STREAM_NAME_MAX_LENGTH = 128
+export const STATE_MACHINE_NAME_MAX_LENGTH = 80
 /** The logical id SAM gives the HTTP API it creates for HttpApi events without an ApiId. */
 export const SAM_IMPLICIT_HTTP_API = 'ServerlessHttpApi'
 /** The logical id SAM gives the REST API it creates for Api events without a RestApiId. */
@@ -115,6 +120,48 @@ export function createDefaultResolver(ctx: ResolverContext): ResourceResolver {
         const rolePath = ctx.property(logicalId, 'Path')
         if (rolePath === UNRESOLVED) return UNRESOLVED
         return `arn:${partition}:iam::${accountId}:role${typeof rolePath === 'string' ? rolePath : '/'}${String(name)}`
+      }
+      // The services that service integrations call: their names, URLs and ARNs as AWS forms them.
+      case 'AWS::SQS::Queue': {
+        const fifo = ctx.property(logicalId, 'FifoQueue') === true || ctx.property(logicalId, 'FifoQueue') === 'true'
+        const given = ctx.property(logicalId, 'QueueName')
+        if (given === UNRESOLVED) return UNRESOLVED
+        // A generated FIFO queue name keeps the `.fifo` suffix AWS requires.
+        const name = typeof given === 'string' ? given : generatedPhysicalName(stackName, logicalId, fifo ? SQS_QUEUE_NAME_MAX_LENGTH - 5 : SQS_QUEUE_NAME_MAX_LENGTH) + (fifo ? '.fifo' : '')
+        const url = `https://sqs.${region}.${urlSuffix}/${accountId}/${name}`
+        if (attribute === null || attribute === 'QueueUrl') return url
+        if (attribute === 'QueueName') return name
+        if (attribute === 'Arn') return `arn:${partition}:sqs:${region}:${accountId}:${name}`
+        return undefined
+      }
+      case 'AWS::DynamoDB::Table':
+      case 'AWS::Serverless::SimpleTable': {
+        const name = nameOf(logicalId, 'TableName', DYNAMODB_TABLE_NAME_MAX_LENGTH)
+        if (attribute === null || name === UNRESOLVED) return name
+        if (attribute === 'Arn') return `arn:${partition}:dynamodb:${region}:${accountId}:table/${String(name)}`
+        return undefined
+      }
+      case 'AWS::Kinesis::Stream': {
+        const name = nameOf(logicalId, 'Name', KINESIS_STREAM_NAME_MAX_LENGTH)
+        if (attribute === null || name === UNRESOLVED) return name
+        if (attribute === 'Arn') return `arn:${partition}:kinesis:${region}:${accountId}:stream/${String(name)}`
+        return undefined
+      }
+      case 'AWS::Events::EventBus': {
+        const name = ctx.property(logicalId, 'Name')
+        if (name === UNRESOLVED) return UNRESOLVED
+        if (attribute === null || attribute === 'Name') return name ?? logicalId
+        if (attribute === 'Arn') return `arn:${partition}:events:${region}:${accountId}:event-bus/${String(name ?? logicalId)}`
+        return undefined
+      }
+      case 'AWS::StepFunctions::StateMachine':
+      case 'AWS::Serverless::StateMachine': {
+        const name = nameOf(logicalId, type === 'AWS::Serverless::StateMachine' ? 'Name' : 'StateMachineName', STATE_MACHINE_NAME_MAX_LENGTH)
+        if (name === UNRESOLVED) return name
+        const arn = `arn:${partition}:states:${region}:${accountId}:stateMachine:${String(name)}`
+        if (attribute === null || attribute === 'Arn') return arn
+        if (attribute === 'Name') return name
+        return undefined
       }
       default: {
         const idAttribute = SUBRESOURCE_ID_ATTRIBUTE[type]

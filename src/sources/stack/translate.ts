@@ -105,7 +105,7 @@ const camel = (k: string): string => k.charAt(0).toLowerCase() + k.slice(1)
 const INTEGRATION_PROPERTIES = new Set([
   'IntegrationType', 'IntegrationUri', 'IntegrationMethod', 'IntegrationSubtype', 'PayloadFormatVersion', 'TimeoutInMillis',
   'ConnectionType', 'ConnectionId', 'CredentialsArn', 'Description', 'RequestParameters', 'ResponseParameters', 'TlsConfig',
-  'RequestTemplates', 'TemplateSelectionExpression',
+  'RequestTemplates', 'TemplateSelectionExpression', 'PassthroughBehavior',
 ])
 
 /** AWS::ApiGatewayV2::Api properties read; those in the silent set change nothing locally. */
@@ -984,7 +984,17 @@ function translateApiGatewayV2(t: Translation, resources: ReadonlyMap<string, Ev
     if (out['payloadFormatVersion'] === undefined && out['integrationType'] === 'AWS_PROXY' && api.entry['protocolType'] === 'HTTP') {
       t.problem([...r.path, 'Properties'], 'PayloadFormatVersion is required for AWS_PROXY integrations of HTTP APIs')
     }
-    t.origin(['apis', api.index, 'integrations', api.integrations.length], r.path)
+    const at = ['apis', api.index, 'integrations', api.integrations.length] as const
+    t.origin([...at], r.path)
+    // Each served property, and each key of RequestParameters / RequestTemplates, at its own line.
+    for (const k of Object.keys(r.properties)) {
+      if (!INTEGRATION_PROPERTIES.has(k)) continue
+      t.origin([...at, camel(k)], [...r.path, 'Properties', k])
+      const value = r.properties[k]
+      if ((k === 'RequestParameters' || k === 'RequestTemplates') && isObj(value)) {
+        for (const key of Object.keys(value)) t.origin([...at, camel(k), key], [...r.path, 'Properties', k, key])
+      }
+    }
     api.integrations.push(out)
     integrationsById.set(r.logicalId, out)
   }
