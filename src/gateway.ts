@@ -10,7 +10,7 @@
  * await gateway.stop()
  */
 import { once } from 'node:events'
-import { ConfigError, formatIssue, type ConfigIssue } from './config/index.js'
+import { ConfigError, formatIssue, importOpenApiText, type ConfigIssue } from './config/index.js'
 import { loadConfigFile, loadConfigObject, type LoadConfigResult, type SourceOptions } from './config/index.js'
 import type { GatehouseConfig, RateLimiter } from './model/index.js'
 import { SHUTDOWN_GRACE_MS } from './http/index.js'
@@ -33,7 +33,9 @@ import { MetricsRegistry } from './metrics/index.js'
 import { InMemoryRateLimiter } from './throttle/index.js'
 import { REDIS_STARTUP_WAIT_MS, RedisRateLimiter } from './throttle/index.js'
 import { RedisUrlError, SharedRedis } from './redis/index.js'
-import type { Server } from 'node:http'
+import type { IncomingMessage, Server, ServerResponse } from 'node:http'
+import { dirname, join, resolve } from 'node:path'
+import { ControlPlane, FolderStateStore, RedisStateStore, handleControlPlaneRequest, isControlPlaneRequest, mergeConfigs } from './sources/control-plane/index.js'
 
 export interface GatewayOptions {
   /** Port to listen on; `0` (the default here) picks a free one. The CLI defaults to 3000. */
@@ -79,7 +81,17 @@ export interface GatewayOptions {
    * wait) and `idleTimeoutMs` before an idle one is reclaimed (default 5 minutes).
    */
   readonly environments?: EnvironmentLimits
+  /**
+   * The `apigatewayv2` and Lambda control plane, on the admin listener and on the main port
+   * under the host `apigateway.{region}.amazonaws.com` / `lambda.{region}.amazonaws.com`. Its
+   * state lives in `stateDir` (default `.gatehouse/` beside the config file, or under
+   * `baseDir` for a config object). Off unless given.
+   */
+  readonly controlPlane?: { readonly stateDir?: string }
 }
+
+/** The state folder's default name, beside the config file. */
+export const DEFAULT_STATE_DIR = '.gatehouse'
 
 /**
  * A reload that applied the config may still name handler modules that cannot load
@@ -105,6 +117,8 @@ export interface Gateway {
   reopenLogs(): void
   /** The configuration being served. */
   readonly config: GatehouseConfig
+  /** The control plane's state folder, or `''` without a control plane. */
+  readonly stateDir: string
   /** Execution environments of all functions: alive now, the most alive at once so far, and the cap. */
   readonly environments: { readonly alive: number; readonly peak: number; readonly max: number }
 }
@@ -112,10 +126,32 @@ export interface Gateway {
 export function createGateway(configOrPath: string | object, options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info' })
   const onLog = functionLogSink(options.functionLogs)
-  const load = (): LoadConfigResult =>
+  // With the control plane, the file may define no API: they can all come from the control plane.
+  const fileLoadOptions = { apisOptional: options.controlPlane !== undefined }
+  const loadFile = (): LoadConfigResult =>
     typeof configOrPath === 'string'
-      ? loadConfigFile(configOrPath, options.source ?? {})
-      : loadConfigObject(configOrPath, options.baseDir ?? process.cwd())
+      ? loadConfigFile(configOrPath, options.source ?? {}, fileLoadOptions)
+      : loadConfigObject(configOrPath, options.baseDir ?? process.cwd(), fileLoadOptions)
+  const stateDir =
+    options.controlPlane === undefined
+      ? undefined
+      : resolve(options.controlPlane.stateDir ?? join(typeof configOrPath === 'string' ? dirname(resolve(configOrPath)) : (options.baseDir ?? process.cwd()), DEFAULT_STATE_DIR))
+  const controlPlane = stateDir === undefined ? undefined : new ControlPlane()
+  // The file's configuration alone, as last loaded: what the control plane is combined with.
+  let fileConfig: GatehouseConfig | undefined
+  /**
+   * A control-plane change combines the file's configuration as last loaded (file edits are the
+   * watcher's and `reload()`'s business), so a change does not re-read and re-translate the file.
+   */
+  const load = (fromControlPlane = false): LoadConfigResult => {
+    const file: LoadConfigResult = fromControlPlane && fileConfig !== undefined ? { ok: true, config: fileConfig } : loadFile()
+    if (!file.ok || controlPlane === undefined || stateDir === undefined) return file
+    const doc = controlPlane.documentFor(file.config)
+    const plane = loadConfigObject(doc.raw, stateDir, { apisOptional: true })
+    if (!plane.ok) return { ok: false, issues: plane.issues.map((i) => ({ ...i, file: '<control plane>' })), sourceFiles: file.config.sourceFiles }
+    fileConfig = file.config
+    return { ok: true, config: mergeConfigs(file.config, plane.config, doc) }
+  }
   const host = options.host ?? '127.0.0.1'
   let holder: SnapshotHolder | undefined
   let plane: DataPlane | undefined
@@ -146,8 +182,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   // Replaced snapshots whose environments may still be finishing invocations.
   const retired = new Set<RuntimeSnapshot>()
 
-  const build = (): { snapshot: RuntimeSnapshot } | { issues: readonly ConfigIssue[]; sourceFiles: readonly string[] } => {
-    const loaded = load()
+  /** `fromControlPlane`: functions defined exactly as before keep their pools (and warm environments). */
+  const build = (fromControlPlane = false): { snapshot: RuntimeSnapshot } | { issues: readonly ConfigIssue[]; sourceFiles: readonly string[] } => {
+    const loaded = load(fromControlPlane)
     if (!loaded.ok) return loaded
     if (limiter === undefined) {
       const url = options.redis ?? loaded.config.redis?.url
@@ -169,7 +206,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     } else if (loaded.config.redis?.url !== undefined && ownedLimiter === undefined && options.limiter === undefined) {
       logger.warn('redis.url was added to the config: restart to share throttling through Redis')
     }
-    return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams, localEndpoint, budget }) }
+    const reuse = fromControlPlane && holder !== undefined ? { reusePools: holder.current.pools } : {}
+    return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams, localEndpoint, budget, ...reuse }) }
   }
 
   /** Says at start who may call `@connections` when no `iam` credentials can verify signatures. */
@@ -184,10 +222,15 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     for (const warning of snapshot.config.warnings) logger.warn(formatIssue(warning))
   }
 
-  const reloadNow = async (): Promise<ReloadResult> => {
+  /**
+   * `fromControlPlane`: the change came through the control plane, whose functions change only
+   * by `UpdateFunctionCode` (a new code folder): their modules are not loaded in a scratch
+   * environment first, as Lambda accepts broken code and fails at invocation.
+   */
+  const reloadNow = async (fromControlPlane = false): Promise<ReloadResult> => {
     // A reload queued behind stop(), or fired by a watcher event during it, has nothing to do.
     if (holder === undefined || stopping) return { ok: false, issues: [] }
-    const built = build()
+    const built = build(fromControlPlane)
     if ('issues' in built) {
       logger.error('Reload failed; still serving the previous configuration', { problems: built.issues.length })
       for (const issue of built.issues) logger.error(`  ${formatIssue(issue)}`)
@@ -197,7 +240,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     }
     // Handler modules are loaded in a scratch environment first, so a broken edit is named
     // now, with its file and line, rather than at the function's next cold start.
-    const broken = await checkHandlers(built.snapshot.config)
+    const broken = fromControlPlane ? [] : await checkHandlers(built.snapshot.config)
     if (stopping) {
       await destroy(built.snapshot)
       return { ok: false, issues: [] }
@@ -207,8 +250,10 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       logger.error(`  ${formatIssue(problem.issue)}`)
     }
     const previous = holder.swap(built.snapshot)
-    retire(previous)
-    for (const old of retired) if ([...old.pools.values()].every((p) => p.size === 0)) retired.delete(old)
+    retire(previous, built.snapshot)
+    // A replaced snapshot is kept until its own pools (not those the new one kept) are empty.
+    const current = new Set(built.snapshot.pools.values())
+    for (const old of retired) if ([...old.pools.values()].every((p) => p.size === 0 || current.has(p))) retired.delete(old)
     retired.add(previous)
     // New handshakes use the new certificates and truststores at once.
     if (plane?.https != null) applySnapshotToHttpsListener(plane.https, built.snapshot)
@@ -226,6 +271,14 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     return broken.length === 0 ? { ok: true } : { ok: true, brokenHandlers: broken.map((p) => p.issue) }
   }
 
+  // Reloads are serialised; a change during a reload triggers one more afterwards.
+  const queueReload = (fromControlPlane: boolean): Promise<ReloadResult> => {
+    const next = () => reloadNow(fromControlPlane)
+    const run = (reloading ?? Promise.resolve({ ok: true } as ReloadResult)).then(next, next)
+    reloading = run
+    return run
+  }
+
   const gateway: Gateway = {
     get url() {
       return url
@@ -239,6 +292,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     reopenLogs() {
       sinks.reopen()
     },
+    get stateDir() {
+      return stateDir ?? ''
+    },
     get environments() {
       return { alive: budget.alive, peak: budget.peak, max: budget.maxEnvironments }
     },
@@ -248,6 +304,28 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     },
     async start() {
       if (holder !== undefined) throw new Error('Gateway is already started')
+      if (controlPlane !== undefined && stateDir !== undefined) {
+        // With Redis (--redis or the config's redis.url) the state is shared by every node.
+        const first = loadFile()
+        const redisUrl = options.redis ?? (first.ok ? first.config.redis?.url : undefined)
+        if (redisUrl !== undefined) logger.info('Control-plane state is shared through Redis')
+        await controlPlane.open({
+          fileConfig: () => {
+            if (fileConfig === undefined) throw new Error('Bug: no configuration loaded yet')
+            return fileConfig
+          },
+          reload: async () => {
+            const result = await queueReload(true)
+            return result.ok ? { ok: true } : { ok: false, messages: result.issues.map((i) => formatIssue(i)) }
+          },
+          invoke: async (name, payload, timeoutMs) => holder?.current.pools.get(name)?.invoke(payload, timeoutMs),
+          importOpenApi: (text) => {
+            const config = fileConfig ?? holder?.current.config
+            const result = importOpenApiText(text, { accountId: config?.accountId ?? '123456789012', region: config?.region ?? 'us-east-1' })
+            return result.ok ? result : { ok: false, messages: result.issues.map((i) => formatIssue(i)) }
+          },
+        }, redisUrl !== undefined ? new RedisStateStore(redisUrl, stateDir, logger) : new FolderStateStore(stateDir))
+      }
       const built = build()
       if ('issues' in built) throw new ConfigError(built.issues)
       if (sharedRedis !== undefined && !(await sharedRedis.ready(REDIS_STARTUP_WAIT_MS))) {
@@ -260,7 +338,21 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       // Decided before the first connection can arrive (a domain added by a reload is served
       // only after a restart, which decides again).
       websocket.loopbackOnly = isLoopback(host) && (built.snapshot.config.domainNames.length === 0 || isLoopback(options.https?.host ?? host))
-      plane = createDataPlane(holder, logger, webSocketPlane(holder, websocket))
+      const wsPlane = webSocketPlane(holder, websocket)
+      const mainLoopback = isLoopback(host)
+      plane = createDataPlane(
+        holder,
+        logger,
+        controlPlane === undefined
+          ? wsPlane
+          : {
+              upgrade: wsPlane.upgrade,
+              // The control plane answers on the main port under AWS's own host names.
+              claims: (req) => isControlPlaneRequest(req) || wsPlane.claims(req),
+              handle: (req, res) =>
+                isControlPlaneRequest(req) ? handleControlPlaneRequest(controlPlane, req, res, logger, { loopbackOnly: mainLoopback }) : wsPlane.handle(req, res),
+            }
+      )
       plane.server.listen(options.port ?? 0, host)
       try {
         await once(plane.server, 'listening')
@@ -287,7 +379,14 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       logConnectionsApiAccess(built.snapshot.config, websocket.loopbackOnly)
       if (options.admin !== undefined) {
         const adminHost = options.admin.host ?? '127.0.0.1'
-        admin = createAdminServer({ metrics, ready: () => holder !== undefined && !stopping })
+        const adminLoopback = isLoopback(adminHost)
+        admin = createAdminServer({
+          metrics,
+          ready: () => holder !== undefined && !stopping,
+          ...(controlPlane === undefined
+            ? {}
+            : { controlPlane: (req: IncomingMessage, res: ServerResponse) => handleControlPlaneRequest(controlPlane, req, res, logger, { loopbackOnly: adminLoopback }) }),
+        })
         admin.listen(options.admin.port ?? 0, adminHost)
         try {
           await once(admin, 'listening')
@@ -307,10 +406,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       }
     },
     reload() {
-      // Reloads are serialised; a change during a reload triggers one more afterwards.
-      const run = (reloading ?? Promise.resolve({ ok: true } as ReloadResult)).then(reloadNow, reloadNow)
-      reloading = run
-      return run
+      return queueReload(false)
     },
     async stop() {
       if (holder === undefined || plane === undefined) return
@@ -353,6 +449,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       await sharedRedis?.close()
       sharedRedis = undefined
       await sinks.close()
+      await controlPlane?.close()
       if (admin !== undefined) {
         const adminClosed = once(admin, 'close')
         admin.close()

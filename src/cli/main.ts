@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 import { loadConfigFile } from '../config/index.js'
 import { formatIssue, ConfigError, SOURCE_FORMATS, type SourceFormat, type SourceOptions } from '../config/index.js'
-import { createGateway } from '../gateway.js'
+import { createGateway, DEFAULT_STATE_DIR } from '../gateway.js'
 import { checkHandlers } from '../runtime/index.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from '../logging/index.js'
 import { describeRoutes, describeEndpoints } from './describe.js'
@@ -44,6 +44,9 @@ Options (serve):
                       throttle buckets and WebSocket connections with other nodes (overrides redis.url)
   --max-environments N   Execution environments of all functions together (default ${DEFAULT_MAX_ENVIRONMENTS})
   --idle-timeout S       Seconds an idle execution environment is kept (default ${DEFAULT_IDLE_TIMEOUT_MS / 1000})
+  --state DIR         The control plane's state folder (default ${DEFAULT_STATE_DIR}/ beside CONFIG)
+  --no-control-plane  Do not serve the apigatewayv2/Lambda control plane (admin listener, and the
+                      main port under apigateway.REGION.amazonaws.com / lambda.REGION.amazonaws.com)
 
 Options (all commands):
   --format F          gatehouse | sam | cloudformation | serverless (default: found from CONFIG's content)
@@ -117,6 +120,8 @@ export async function main(argvIn: readonly string[]): Promise<number> {
         redis: { type: 'string' },
         'max-environments': { type: 'string' },
         'idle-timeout': { type: 'string' },
+        state: { type: 'string' },
+        'no-control-plane': { type: 'boolean' },
         format: { type: 'string' },
         stage: { type: 'string' },
         stack: { type: 'string' },
@@ -143,7 +148,10 @@ export async function main(argvIn: readonly string[]): Promise<number> {
     process.stderr.write(`gatehouse: unexpected arguments: ${extra.join(' ')}\n`)
     return 2
   }
-  const configFile = configArg ?? DEFAULT_CONFIGS.find((f) => existsSync(f)) ?? DEFAULT_CONFIG
+  const foundConfig = configArg ?? DEFAULT_CONFIGS.find((f) => existsSync(f))
+  // Without any config file, serve runs the control plane alone: its APIs come through the AWS APIs.
+  const controlPlaneOnly = command === 'serve' && foundConfig === undefined && values['no-control-plane'] !== true
+  const configFile = foundConfig ?? DEFAULT_CONFIG
   const format = values.format
   if (format !== undefined && !(SOURCE_FORMATS as readonly string[]).includes(format)) {
     process.stderr.write(`gatehouse: --format must be one of ${SOURCE_FORMATS.join(', ')}\n`)
@@ -162,7 +170,7 @@ export async function main(argvIn: readonly string[]): Promise<number> {
     case 'routes':
       return routes(configFile, source)
     case 'serve':
-      return serve(configFile, values, source)
+      return serve(controlPlaneOnly ? undefined : configFile, values, source)
     default:
       process.stderr.write(`gatehouse: unknown command "${command}"\n\n${USAGE}`)
       return 2
@@ -215,6 +223,8 @@ interface ServeFlags {
   readonly redis?: string | undefined
   readonly 'max-environments'?: string | undefined
   readonly 'idle-timeout'?: string | undefined
+  readonly state?: string | undefined
+  readonly 'no-control-plane'?: boolean | undefined
 }
 
 /** A TCP port from a flag: digits only (no `0x10`, no `1e3`), 0-65535. */
@@ -224,7 +234,7 @@ function parsePort(value: string | undefined, fallback: number): number {
   return port <= 65535 ? port : NaN
 }
 
-async function serve(configFile: string, flags: ServeFlags, source: SourceOptions): Promise<number> {
+async function serve(configFile: string | undefined, flags: ServeFlags, source: SourceOptions): Promise<number> {
   const port = parsePort(flags.port, DEFAULT_PORT)
   const adminPort = parsePort(flags['admin-port'], 0)
   const httpsPort = parsePort(flags['https-port'], DEFAULT_HTTPS_PORT)
@@ -262,7 +272,10 @@ async function serve(configFile: string, flags: ServeFlags, source: SourceOption
     return 2
   }
   const logger = createLogger({ level, format })
-  const gateway = createGateway(configFile, {
+  const controlPlane = flags['no-control-plane'] === true ? undefined : { ...(flags.state !== undefined ? { stateDir: flags.state } : {}) }
+  const gateway = createGateway(configFile ?? {}, {
+    ...(configFile === undefined ? { baseDir: process.cwd() } : {}),
+    ...(controlPlane !== undefined ? { controlPlane } : {}),
     source,
     port,
     host: flags.host ?? DEFAULT_HOST,
@@ -282,7 +295,7 @@ async function serve(configFile: string, flags: ServeFlags, source: SourceOption
   } catch (err) {
     if (err instanceof ConfigError) {
       for (const issue of err.issues) process.stderr.write(formatIssue(issue, process.cwd()) + '\n')
-      process.stderr.write(`gatehouse: ${configFile} has ${err.issues.length} problem(s); not serving\n`)
+      process.stderr.write(`gatehouse: ${configFile ?? 'the control plane\'s state'} has ${err.issues.length} problem(s); not serving\n`)
     } else {
       process.stderr.write(`gatehouse: cannot start: ${(err as Error).message}\n`)
     }
@@ -294,6 +307,10 @@ async function serve(configFile: string, flags: ServeFlags, source: SourceOption
     process.stdout.write(`HTTPS (custom domain names: ${names}) listening on ${gateway.httpsUrl}\n`)
   }
   if (gateway.adminUrl !== '') process.stdout.write(`Admin listening on ${gateway.adminUrl} (/healthz, /readyz, /metrics)\n`)
+  if (controlPlane !== undefined) {
+    const where = gateway.adminUrl !== '' ? `${gateway.adminUrl} and ` : ''
+    process.stdout.write(`Control plane (apigatewayv2, lambda) on ${where}${gateway.url} (signed for apigateway or lambda, or under host apigateway.${gateway.config.region}.amazonaws.com); state in ${gateway.stateDir}\n`)
+  }
   const reopen = () => {
     logger.info('Received SIGHUP; reopening access-log files')
     gateway.reopenLogs()

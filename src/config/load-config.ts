@@ -47,26 +47,31 @@ export type LoadConfigResult =
  * CloudFormation template (found from its content, or named by `options.format`) is
  * translated into the config shape first.
  */
-export function loadConfigFile(file: string, options: SourceOptions = {}): LoadConfigResult {
+/** `apisOptional`: a config without APIs is valid (the control plane brings them). */
+export interface LoadOptions {
+  readonly apisOptional?: boolean
+}
+
+export function loadConfigFile(file: string, options: SourceOptions = {}, load: LoadOptions = {}): LoadConfigResult {
   const configFile = resolve(file)
   const template = loadTemplateSource(configFile, options)
   if (template !== undefined) {
     if (!template.ok) return template.result
-    return remapIssues(buildConfig(template.doc, dirname(template.file), template.file, template.extra), template.remap)
+    return remapIssues(buildConfig(template.doc, dirname(template.file), template.file, template.extra, load), template.remap)
   }
   const loaded = loadDocument(configFile)
   if (!loaded.ok) return { ok: false, issues: loaded.issues, sourceFiles: [configFile] }
-  return buildConfig(loaded.doc, dirname(configFile), configFile)
+  return buildConfig(loaded.doc, dirname(configFile), configFile, undefined, load)
 }
 
 /** Validates a config given as an object (the programmatic API); paths resolve against `baseDir`. */
-export function loadConfigObject(value: unknown, baseDir: string): LoadConfigResult {
+export function loadConfigObject(value: unknown, baseDir: string, load: LoadOptions = {}): LoadConfigResult {
   const doc: LoadedDocument = { file: '<config object>', value, line: () => undefined, keyLine: () => undefined }
-  return buildConfig(doc, resolve(baseDir), undefined)
+  return buildConfig(doc, resolve(baseDir), undefined, undefined, load)
 }
 
 
-function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | undefined, extra?: ExtraSource): LoadConfigResult {
+function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | undefined, extra: ExtraSource | undefined, load: LoadOptions): LoadConfigResult {
   const reporter = new Reporter()
   const sourceFiles = new Set<string>([...(configFile !== undefined ? [configFile] : []), ...(extra?.sourceFiles ?? [])])
   const fail = (): LoadConfigResult => ({ ok: false, issues: reporter.issues, sourceFiles: [...sourceFiles] })
@@ -75,7 +80,7 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
     reporter.at(originOf(doc, []), 'the config must be a mapping with "apis" (and usually "functions")')
     return fail()
   }
-  reporter.add(shapeIssues(S.FileSchema, root, doc, []))
+  reporter.add(shapeIssues(load.apisOptional === true ? S.FileSchemaApisOptional : S.FileSchema, root, doc, []))
   const accountId = typeof root['accountId'] === 'string' ? root['accountId'] : D.DEFAULT_ACCOUNT_ID
   const accountThrottle = accountThrottleOf(root['throttleSettings'])
   const iam = isObject(root['iam']) && shapeIssues(S.IamSettingsSchema, root['iam'], doc, ['iam']).length === 0

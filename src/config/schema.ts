@@ -333,6 +333,9 @@ export const FileSchema = Type.Object(
   strict
 )
 
+/** The same, for a gateway that also runs the control plane: APIs may all come from it. */
+export const FileSchemaApisOptional = Type.Object({ ...FileSchema.properties, apis: opt(Type.Array(Type.Unknown())) }, strict)
+
 export type FunctionInput = Static<typeof FunctionSchema>
 export type RouteInput = Static<typeof RouteSchema>
 export type IntegrationInput = Static<typeof IntegrationSchema>

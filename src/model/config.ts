@@ -373,6 +373,10 @@ export interface GatehouseConfig {
   /** The account-level throttle, or `null` when turned off. */
   readonly accountThrottle: ThrottleLimits | null
   readonly functions: ReadonlyMap<string, FunctionDefinition>
+  /**
+   * HTTP APIs. One `apiId` may appear more than once with distinct stages: the control plane
+   * gives each deployment its stages serve an entry of its own; compile serves them as one API.
+   */
   readonly apis: readonly ApiDefinition[]
   /** `redis.url`: throttle buckets shared across nodes, or `null`. */
   readonly redis: { readonly url: string } | null

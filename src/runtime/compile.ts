@@ -20,6 +20,7 @@ import type { ResponseParameterMapping } from '../integrations/index.js'
 import { compileResponseTemplateSelection, compileTemplate, type Template } from '../websocket/index.js'
 import { websocketContextVariable, type WebSocketLogRecord } from '../websocket/index.js'
 import { mockRouteIntegration, type CompiledTemplates } from '../websocket/index.js'
+import type { FunctionDefinition, FunctionPoolHandle } from '../model/index.js'
 import type { AwsServiceIntegrationDefinition, DomainNameDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, WebSocketIntegrationDefinition, WebSocketTemplatesDefinition, RequestAuthorizerDefinition, StageDefinition } from '../model/index.js'
 import { DEFAULT_STAGE_NAME } from '../config/index.js'
 import { resolveFunctionName, substituteStageVariables } from '../config/index.js'
@@ -45,6 +46,12 @@ export interface CompileOptions extends Omit<FunctionPoolOptions, 'region' | 'ba
   readonly upstreams: UpstreamAgents
   readonly sinks: AccessLogSinks
   readonly metrics: MetricsRegistry
+  /**
+   * The running snapshot's pools, which functions defined exactly as before keep (warm
+   * environments survive the change). Given for control-plane changes only: a file reload
+   * starts fresh pools, as a handler's own imports may have changed on disk.
+   */
+  readonly reusePools?: ReadonlyMap<string, FunctionPoolHandle>
 }
 
 /** The bucket key of the account-level throttle, shared by every API. */
@@ -62,7 +69,9 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
       ? null
       : { accessKeyId: firstIam.accessKeyId, secretAccessKey: firstIam.secretAccessKey, ...(firstIam.sessionToken !== undefined ? { sessionToken: firstIam.sessionToken } : {}) }
   for (const fn of config.functions.values()) {
-    pools.set(fn.name, new FunctionPool(fn, { ...options, region: config.region, baseDir: config.baseDir, executionCredentials }))
+    const previous = options.reusePools?.get(fn.name)
+    const reused = previous instanceof FunctionPool && sameFunction(previous.fn, fn) ? previous : undefined
+    pools.set(fn.name, reused ?? new FunctionPool(fn, { ...options, region: config.region, baseDir: config.baseDir, executionCredentials }))
   }
   const backends: Backends = { upstreams: options.upstreams, agentKeys: upstreamAgentKeys, aws: awsContext(config) }
   const apis = new Map<string, CompiledApi>()
@@ -118,6 +127,12 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
       if (stage.stageName === DEFAULT_STAGE_NAME) defaultStage = compiled
       else stages.set(stage.stageName, compiled)
     }
+    // The control plane gives an API one entry per deployment its stages serve: one API here.
+    const earlier = apis.get(api.apiId)
+    if (earlier !== undefined) {
+      for (const [name, stage] of earlier.stages) stages.set(name, stage)
+      defaultStage ??= earlier.defaultStage
+    }
     apis.set(api.apiId, {
       apiId: api.apiId,
       name: api.name,
@@ -128,7 +143,14 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
     })
   }
   const soleApi = apis.size === 1 ? ([...apis.values()][0] as CompiledApi) : null
-  const websocketApis = new Map(config.websocketApis.map((api) => [api.apiId, compileWebSocketApi(api, pools, accountLayer, backends, { sinks: options.sinks, destinations: accessLogDestinations })] as const))
+  const websocketApis = new Map<string, CompiledWebSocketApi>()
+  for (const api of config.websocketApis) {
+    const compiled = compileWebSocketApi(api, pools, accountLayer, backends, { sinks: options.sinks, destinations: accessLogDestinations })
+    // As for HTTP APIs: entries sharing an id (one per deployment) are one API.
+    const earlier = websocketApis.get(api.apiId)
+    if (earlier !== undefined) for (const [name, stage] of earlier.stages) if (!compiled.stages.has(name)) (compiled.stages as Map<string, CompiledWebSocketStage>).set(name, stage)
+    websocketApis.set(api.apiId, compiled)
+  }
   const domains = new DomainNames(config.domainNames.map((d) => compileDomainName(d, apis, websocketApis)))
   const soleWebSocketApi = websocketApis.size === 1 ? ([...websocketApis.values()][0] as CompiledWebSocketApi) : null
   return { config, apis, soleApi, domains, websocketApis, soleWebSocketApi, pools, limiter: options.limiter, accessLogDestinations, upstreamAgentKeys }
@@ -406,8 +428,23 @@ function poolFor(uri: string, stage: StageDefinition, pools: ReadonlyMap<string,
 }
 
 /** Stops a replaced snapshot's environments once their invocations finish. */
-export function retire(snapshot: RuntimeSnapshot): void {
-  for (const pool of snapshot.pools.values()) pool.close()
+/** Closes the pools of a replaced snapshot, except those its successor `next` kept. */
+export function retire(snapshot: RuntimeSnapshot, next?: RuntimeSnapshot): void {
+  const kept = new Set(next?.pools.values() ?? [])
+  for (const pool of snapshot.pools.values()) if (!kept.has(pool)) pool.close()
+}
+
+/** Whether a pool built for `a` runs `b` unchanged (everything an environment is started with). */
+function sameFunction(a: FunctionDefinition, b: FunctionDefinition): boolean {
+  return (
+    a.name === b.name &&
+    a.handlerFile === b.handlerFile &&
+    a.exportPath.join('.') === b.exportPath.join('.') &&
+    a.timeoutSeconds === b.timeoutSeconds &&
+    a.memorySize === b.memorySize &&
+    a.reservedConcurrency === b.reservedConcurrency &&
+    JSON.stringify(a.environment) === JSON.stringify(b.environment)
+  )
 }
 
 /** Ends every environment of a snapshot now. */
