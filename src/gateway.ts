@@ -28,7 +28,7 @@ import type { RuntimeSnapshot } from './model/index.js'
 import { SourceWatcher } from './runtime/index.js'
 import { createAdminServer } from './admin/index.js'
 import { AccessLogSinks } from './logging/index.js'
-import { EnvironmentBudget, type EnvironmentLimits } from './functions/index.js'
+import { EnvironmentBudget, InspectorPorts, type EnvironmentLimits } from './functions/index.js'
 import { MetricsRegistry } from './metrics/index.js'
 import { InMemoryRateLimiter } from './throttle/index.js'
 import { REDIS_STARTUP_WAIT_MS, RedisRateLimiter } from './throttle/index.js'
@@ -88,6 +88,12 @@ export interface GatewayOptions {
    * `baseDir` for a config object). Off unless given.
    */
   readonly controlPlane?: { readonly stateDir?: string }
+  /**
+   * `--inspect[=PORT]`: the Node.js inspector on the gateway process (its worker-thread
+   * environments are targets of it) at `port` (default 9229), and one for each Node.js
+   * process environment at the next free port after it. See docs/runtimes.md.
+   */
+  readonly inspect?: { readonly port?: number; readonly host?: string }
 }
 
 /** The state folder's default name, beside the config file. */
@@ -177,6 +183,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     if (value !== undefined && !(Number.isInteger(value) && (value as number) > 0)) throw new RangeError(`environments.${name} must be a positive integer`)
   }
   const budget = new EnvironmentBudget(options.environments)
+  const inspector = options.inspect === undefined ? undefined : new InspectorPorts(options.inspect.port, options.inspect.host)
   // Filled once listening: functions reach `@connections` here (see connections-redirect.ts).
   const localEndpoint = { url: '' }
   // Replaced snapshots whose environments may still be finishing invocations.
@@ -206,8 +213,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     } else if (loaded.config.redis?.url !== undefined && ownedLimiter === undefined && options.limiter === undefined) {
       logger.warn('redis.url was added to the config: restart to share throttling through Redis')
     }
-    const reuse = fromControlPlane && holder !== undefined ? { reusePools: holder.current.pools } : {}
-    return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams, localEndpoint, budget, ...reuse }) }
+    return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams, localEndpoint, budget, previous: holder?.current, ...(inspector !== undefined ? { inspector } : {}) }) }
   }
 
   /** Says at start who may call `@connections` when no `iam` credentials can verify signatures. */
@@ -251,9 +257,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     }
     const previous = holder.swap(built.snapshot)
     retire(previous, built.snapshot)
-    // A replaced snapshot is kept until its own pools (not those the new one kept) are empty.
-    const current = new Set(built.snapshot.pools.values())
-    for (const old of retired) if ([...old.pools.values()].every((p) => p.size === 0 || current.has(p))) retired.delete(old)
+    // (A pool the new snapshot kept is not the old snapshot's to wait for.)
+    const kept = new Set(built.snapshot.pools.values())
+    for (const old of retired) if ([...old.pools.values()].every((p) => p.size === 0 || kept.has(p))) retired.delete(old)
     retired.add(previous)
     // New handshakes use the new certificates and truststores at once.
     if (plane?.https != null) applySnapshotToHttpsListener(plane.https, built.snapshot)
@@ -332,6 +338,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
         logger.warn(`Redis did not answer within ${REDIS_STARTUP_WAIT_MS} ms: serving with this node's own throttle buckets until it does`)
       }
       holder = new SnapshotHolder(built.snapshot)
+      if (inspector !== undefined) {
+        logger.info(`Debugger listening on ${inspector.openGatewayInspector()} (worker-thread environments are its targets; Node.js process environments listen from port ${inspector.port + 1})`)
+      }
       const redisUrl = options.redis ?? built.snapshot.config.redis?.url
       directory = redisUrl === undefined ? undefined : new ConnectionDirectory(openRedis(redisUrl), logger)
       websocket = new WebSocketGateway(holder, logger, options.websocket, directory ?? null)
@@ -412,6 +421,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       if (holder === undefined || plane === undefined) return
       stopping = true
       watcher?.close()
+      inspector?.close()
       // WebSocket clients are told the gateway is going away; their $disconnect runs now.
       if (websocket !== undefined) {
         websocket.closeAll()

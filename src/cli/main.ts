@@ -42,6 +42,8 @@ Options (serve):
   --https-host H      Its interface (default: --host)
   --redis URL         redis://HOST:PORT (or rediss://, redis-sentinel://, redis-cluster://): share
                       throttle buckets and WebSocket connections with other nodes (overrides redis.url)
+  --inspect[=PORT]    Node.js inspector for functions (default port 9229): worker-thread
+                      environments through the gateway's, process ones from PORT+1 (docs/runtimes.md)
   --max-environments N   Execution environments of all functions together (default ${DEFAULT_MAX_ENVIRONMENTS})
   --idle-timeout S       Seconds an idle execution environment is kept (default ${DEFAULT_IDLE_TIMEOUT_MS / 1000})
   --state DIR         The control plane's state folder (default ${DEFAULT_STATE_DIR}/ beside CONFIG)
@@ -62,8 +64,12 @@ Signals (serve): SIGINT/SIGTERM stop after requests in flight; SIGHUP reopens ac
   -v, --version       Show the version
 `
 
-/** Pulls `--parameter-overrides K=V ...` and `--import-value N=V` out of argv (SAM CLI's syntax). */
-function sourceArgs(argv: readonly string[]): { rest: string[]; overrides: Record<string, string>; imports: Record<string, string>; error?: string } {
+/**
+ * Pulls `--parameter-overrides K=V ...` and `--import-value N=V` out of argv (SAM CLI's syntax),
+ * and `--inspect[=PORT]` (Node's syntax, whose value is optional, which parseArgs cannot say).
+ */
+function sourceArgs(argv: readonly string[]): { rest: string[]; overrides: Record<string, string>; imports: Record<string, string>; inspect?: number; error?: string } {
+  let inspect: number | undefined
   const rest: string[] = []
   const overrides: Record<string, string> = {}
   const imports: Record<string, string> = {}
@@ -88,9 +94,13 @@ function sourceArgs(argv: readonly string[]): { rest: string[]; overrides: Recor
       const p = pair(text)
       if (p === undefined) return { rest, overrides, imports, error: '--import-value needs Name=Value' }
       imports[p[0]] = p[1]
+    } else if (arg === '--inspect' || arg.startsWith('--inspect=')) {
+      const port = arg === '--inspect' ? 9229 : /^\d{1,5}$/.test(arg.slice('--inspect='.length)) ? Number(arg.slice('--inspect='.length)) : NaN
+      if (!(port > 0 && port < 65535)) return { rest, overrides, imports, error: '--inspect=PORT needs a port between 1 and 65534' }
+      inspect = port
     } else rest.push(arg)
   }
-  return { rest, overrides, imports }
+  return { rest, overrides, imports, ...(inspect !== undefined ? { inspect } : {}) }
 }
 
 export async function main(argvIn: readonly string[]): Promise<number> {
@@ -170,7 +180,7 @@ export async function main(argvIn: readonly string[]): Promise<number> {
     case 'routes':
       return routes(configFile, source)
     case 'serve':
-      return serve(controlPlaneOnly ? undefined : configFile, values, source)
+      return serve(controlPlaneOnly ? undefined : configFile, { ...values, ...(pulled.inspect !== undefined ? { inspect: pulled.inspect } : {}) }, source)
     default:
       process.stderr.write(`gatehouse: unknown command "${command}"\n\n${USAGE}`)
       return 2
@@ -225,6 +235,7 @@ interface ServeFlags {
   readonly 'idle-timeout'?: string | undefined
   readonly state?: string | undefined
   readonly 'no-control-plane'?: boolean | undefined
+  readonly inspect?: number | undefined
 }
 
 /** A TCP port from a flag: digits only (no `0x10`, no `1e3`), 0-65535. */
@@ -285,6 +296,7 @@ async function serve(configFile: string | undefined, flags: ServeFlags, source: 
     ...(flags['no-admin'] === true ? {} : { admin: { port: adminPort, host: flags['admin-host'] ?? DEFAULT_HOST } }),
     https: { port: httpsPort, host: flags['https-host'] ?? flags.host ?? DEFAULT_HOST },
     ...(flags.redis !== undefined ? { redis: flags.redis } : {}),
+    ...(flags.inspect !== undefined ? { inspect: { port: flags.inspect } } : {}),
     environments: {
       ...(maxEnvironments !== undefined ? { maxEnvironments } : {}),
       ...(idleTimeout !== undefined ? { idleTimeoutMs: idleTimeout * 1000 } : {}),

@@ -33,4 +33,8 @@ export const API_ID_PATTERN = /^[a-z0-9]{1,32}$/
 /** Lambda function names (the name part of an ARN). */
 export const FUNCTION_NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
 /** Handler module extensions the Node.js runtime resolves, in Lambda's lookup order. */
-export const HANDLER_EXTENSIONS = ['.js', '.mjs', '.cjs'] as const
+/** TypeScript ones (compiled on load) after Lambda's own. */
+export const HANDLER_EXTENSIONS = ['.js', '.mjs', '.cjs', '.ts', '.mts', '.cts'] as const
+
+
+export { NODE_RUNTIMES, PYTHON_RUNTIMES, CUSTOM_RUNTIMES, SUPPORTED_RUNTIMES, DEFAULT_RUNTIME } from '../functions/index.js'

@@ -34,6 +34,7 @@ import { isObject } from '../util/index.js'
 import { loadTemplateSource, remapIssues, type ExtraSource, type SourceOptions } from './load-source.js'
 import type { ParsedRouteKey } from '../model/index.js'
 import { parseRedisUrl, REDIS_URL_PATTERN } from '../redis/index.js'
+import { codeFolderFiles, prepareNodeHandler, TYPESCRIPT_OUT_DIR } from '../functions/index.js'
 
 export type { SourceOptions } from './load-source.js'
 
@@ -101,7 +102,7 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
       }
       if (functions.has(fn.name)) reporter.at(fn.origin, `function "${fn.name}" is defined twice`)
       functions.set(fn.name, fn)
-      sourceFiles.add(fn.handlerFile)
+      if (fn.handlerFile !== '' && !fn.handlerFile.includes(`/${TYPESCRIPT_OUT_DIR}/`)) sourceFiles.add(fn.handlerFile)
     }
   }
 
@@ -249,13 +250,64 @@ function checkFunction(
     reporter.at(origin, `"${key}" is not a Lambda function name or ARN (letters, digits, "-" and "_", up to 64)`)
     return undefined
   }
-  const handlerOrigin = fieldOrigin(doc, origin, 'handler')
-  const handler = resolveHandler(input.handler, ctx.baseDir)
-  if ('error' in handler) {
-    // Watch where the module would be, so creating it reloads the config.
-    for (const file of handler.tried) ctx.watch(file)
-    reporter.at(handlerOrigin, handler.error)
+  const runtime = input.runtime ?? D.DEFAULT_RUNTIME
+  if (!D.SUPPORTED_RUNTIMES.includes(runtime)) {
+    reporter.at(fieldOrigin(doc, origin, 'runtime'), `runtime "${runtime}" is not supported (supported: ${D.SUPPORTED_RUNTIMES.join(', ')})`)
     return undefined
+  }
+  const codeDir = input.codeUri === undefined ? ctx.baseDir : resolve(ctx.baseDir, input.codeUri)
+  if (input.codeUri !== undefined && !(existsSync(codeDir) && statSync(codeDir).isDirectory())) {
+    reporter.at(fieldOrigin(doc, origin, 'codeUri'), `codeUri folder not found: ${codeDir}`)
+    return undefined
+  }
+  const layers: string[] = []
+  for (const [i, layer] of (input.layers ?? []).entries()) {
+    const dir = resolve(ctx.baseDir, layer)
+    if (!(existsSync(dir) && statSync(dir).isDirectory())) {
+      reporter.at(originOf(doc, [...origin.path, 'layers', i]), `layer folder not found: ${dir}`)
+      return undefined
+    }
+    layers.push(dir)
+  }
+  const node = D.NODE_RUNTIMES.includes(runtime)
+  if (input.isolation !== undefined && !node) {
+    reporter.at(fieldOrigin(doc, origin, 'isolation'), `isolation applies to Node.js runtimes only (${runtime} always runs as a process)`)
+    return undefined
+  }
+  if (input.interpreter !== undefined && !D.PYTHON_RUNTIMES.includes(runtime)) {
+    reporter.at(fieldOrigin(doc, origin, 'interpreter'), `interpreter applies to Python runtimes only`)
+    return undefined
+  }
+  const handlerOrigin = fieldOrigin(doc, origin, 'handler')
+  let handlerFile = ''
+  let exportPath: string[] = []
+  let codeFiles: string[] = []
+  if (node) {
+    const handler = resolveHandler(input.handler, codeDir)
+    if ('error' in handler) {
+      // Watch where the module would be, so creating it reloads the config.
+      for (const file of handler.tried) ctx.watch(file)
+      reporter.at(handlerOrigin, handler.error)
+      return undefined
+    }
+    // TypeScript is compiled here; every local module a handler imports is watched, so that
+    // editing one reloads the function.
+    const prepared = prepareNodeHandler(handler.file, handler.exportPath[0] as string)
+    for (const file of prepared.inputs) ctx.watch(file)
+    codeFiles = [...prepared.inputs]
+    if (!prepared.ok) {
+      reporter.at(handlerOrigin, `handler module cannot be compiled: ${prepared.file}${prepared.line !== undefined ? `:${prepared.line}` : ''}: ${prepared.message}`)
+      return undefined
+    }
+    handlerFile = prepared.file
+    exportPath = handler.exportPath
+  } else {
+    // Python and custom runtimes resolve their handler themselves, at init, as on Lambda: a
+    // missing module is the init error Lambda reports (Runtime.ImportModuleError). Watching
+    // the files that would be loaded (and every file of the code folder and layers, whose
+    // imports Gatehouse cannot follow) reloads the function when they change.
+    codeFiles = [...new Set([...runtimeEntryFiles(runtime, input.handler, codeDir, layers), ...codeFolderFiles([codeDir, ...layers])])]
+    for (const file of codeFiles) ctx.watch(file)
   }
   const environment: Record<string, string> = {}
   for (const [k, v] of Object.entries(input.environment ?? {})) {
@@ -268,14 +320,32 @@ function checkFunction(
     name,
     arn: functionArn(ctx.region, ctx.accountId, name),
     handler: input.handler,
-    handlerFile: handler.file,
-    exportPath: handler.exportPath,
+    handlerFile,
+    exportPath,
     timeoutSeconds: input.timeout ?? D.DEFAULT_FUNCTION_TIMEOUT_SECONDS,
     memorySize: input.memorySize ?? D.DEFAULT_FUNCTION_MEMORY_MB,
     environment,
     reservedConcurrency: input.reservedConcurrency ?? null,
+    runtime,
+    codeDir,
+    layers,
+    isolation: input.isolation ?? (node ? 'worker' : 'process'),
+    interpreter: input.interpreter ?? null,
+    codeFiles,
     origin,
   }
+}
+
+/**
+ * The files a Python or custom runtime loads first (the handler module, the `bootstrap`):
+ * watched so that editing them reloads the function.
+ */
+function runtimeEntryFiles(runtime: string, handler: string, codeDir: string, layers: readonly string[]): string[] {
+  if (D.CUSTOM_RUNTIMES.includes(runtime)) return [resolve(codeDir, 'bootstrap'), ...layers.map((l) => resolve(l, 'bootstrap'))]
+  const dot = handler.lastIndexOf('.')
+  if (dot <= 0) return []
+  const module = handler.slice(0, dot).replace(/\./g, '/')
+  return [codeDir, ...layers.map((l) => resolve(l, 'python'))].flatMap((root) => [resolve(root, module + '.py'), resolve(root, module, '__init__.py')])
 }
 
 /**

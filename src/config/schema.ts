@@ -23,6 +23,11 @@ export const FunctionSchema = Type.Object(
     environment: opt(Type.Record(Type.String(), Scalar)),
     reservedConcurrency: opt(Type.Integer({ minimum: 0, maximum: 1000 })),
     description: opt(Type.String()),
+    runtime: opt(Type.String({ minLength: 1, description: 'nodejs18.x-nodejs24.x, python3.9-python3.14, provided, provided.al2, provided.al2023; default nodejs20.x' })),
+    codeUri: opt(Type.String({ minLength: 1, description: 'the code folder (LAMBDA_TASK_ROOT), relative to the config file; default: the config folder' })),
+    layers: opt(Type.Array(Type.String({ minLength: 1 }), { description: 'local layer folders, laid out as /opt' })),
+    isolation: opt(Type.Union([Type.Literal('worker'), Type.Literal('process')], { description: 'Node.js: worker thread (default) or a process over the Runtime API' })),
+    interpreter: opt(Type.String({ minLength: 1, description: 'Python: the interpreter to start (default python3 on PATH)' })),
   },
   strict
 )

@@ -6,7 +6,10 @@
  * START / END / REPORT log lines around each invocation.
  */
 import { newLambdaRequestId } from '../util/index.js'
-import { ExecutionEnvironment, type InitOutcome, type RunOutcome } from './environment.js'
+import type { InitOutcome, PooledEnvironment as ExecutionEnvironment, RunOutcome } from './environment-kind.js'
+import { createEnvironment, executionEnvOf } from './runtimes.js'
+import type { InspectorPorts } from './inspector.js'
+import { functionFingerprint } from './fingerprint.js'
 import { CONNECTIONS_ENDPOINT_VARIABLE } from './protocol.js'
 import { EnvironmentBudget, type BudgetMember } from './environment-budget.js'
 import type { FunctionDefinition, FunctionPoolHandle, InvokeResult } from '../model/index.js'
@@ -46,6 +49,8 @@ export interface FunctionPoolOptions {
    * every pool of a gateway across reloads; default: one of this pool's own with the defaults.
    */
   readonly budget?: EnvironmentBudget
+  /** `--inspect`: ports for the inspectors of Node.js process environments. */
+  readonly inspector?: InspectorPorts
 }
 
 /**
@@ -84,6 +89,7 @@ function withInitDeadline(env: ExecutionEnvironment): Promise<InitOutcome> {
 
 export class FunctionPool implements FunctionPoolHandle, BudgetMember {
   readonly fn: FunctionDefinition
+  readonly fingerprint: string
   readonly #options: FunctionPoolOptions
   readonly #limit: number
   readonly #queueable: boolean
@@ -100,6 +106,7 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
 
   constructor(fn: FunctionDefinition, options: FunctionPoolOptions) {
     this.fn = fn
+    this.fingerprint = poolFingerprint(fn, options)
     this.#options = options
     this.#limit = fn.reservedConcurrency ?? UNRESERVED_CONCURRENCY_LIMIT
     this.#queueable = fn.reservedConcurrency === null
@@ -171,25 +178,16 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
   /** A new environment in a slot already taken from the budget. */
   #create(): ExecutionEnvironment {
     const logStreamName = this.#newLogStreamName()
-    const env = new ExecutionEnvironment({
-      init: {
-        handlerFile: this.fn.handlerFile,
-        exportPath: this.fn.exportPath,
-        handler: this.fn.handler,
-        functionName: this.fn.name,
-        functionVersion: '$LATEST',
-        invokedFunctionArn: this.fn.arn,
-        memoryLimitInMB: this.fn.memorySize,
-        logGroupName: `/aws/lambda/${this.fn.name}`,
-        logStreamName,
-      },
+    const env = createEnvironment({
+      fn: this.fn,
       env: {
         ...this.#env,
         AWS_LAMBDA_LOG_STREAM_NAME: logStreamName,
         ...(this.#options.localEndpoint?.url ? { [CONNECTIONS_ENDPOINT_VARIABLE]: this.#options.localEndpoint.url } : {}),
       },
-      memorySize: this.fn.memorySize,
+      logStreamName,
       onLog: this.#options.onLog,
+      inspector: this.#options.inspector,
     })
     this.#all.add(env)
     return env
@@ -315,6 +313,11 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
    * Stops taking new environments; idle ones end now, busy ones when their invocation
    * finishes (a reload must not cut requests in flight).
    */
+  /** Whether a reload may keep this pool (it has not been retired or destroyed). */
+  get reusable(): boolean {
+    return !this.#retired && !this.#destroyed
+  }
+
   close(): void {
     this.#retired = true
     for (const env of this.#idle.splice(0)) this.#end(env)
@@ -341,6 +344,11 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
   }
 }
 
+/** The fingerprint a pool of `fn` with `options` has (see fingerprint.ts). */
+export function poolFingerprint(fn: FunctionDefinition, options: FunctionPoolOptions): string {
+  return functionFingerprint(fn, [options.region, options.baseDir, options.executionCredentials ?? null])
+}
+
 /** The variables Lambda sets in every environment, over the host's and under the function's own. */
 /**
  * Set (to `"true"`) in every execution environment unless the host or the function sets it:
@@ -358,15 +366,16 @@ function lambdaEnvironment(fn: FunctionDefinition, options: FunctionPoolOptions)
   Object.assign(env, {
     AWS_REGION: options.region,
     AWS_DEFAULT_REGION: options.region,
-    AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs20.x',
     AWS_LAMBDA_FUNCTION_NAME: fn.name,
     AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
     AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memorySize),
     AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.name}`,
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-    LAMBDA_TASK_ROOT: options.baseDir,
+    LAMBDA_TASK_ROOT: fn.codeDir,
     _HANDLER: fn.handler,
   })
+  const executionEnv = executionEnvOf(fn.runtime)
+  if (executionEnv !== undefined) env['AWS_EXECUTION_ENV'] = executionEnv
   // Lambda gives every function its role's credentials. Here: the first `iam` credential;
   // else the host's own (a local function may call real AWS services); else placeholders.
   const credentials = options.executionCredentials ?? (env['AWS_ACCESS_KEY_ID'] === undefined ? PLACEHOLDER_CREDENTIALS : null)

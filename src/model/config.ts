@@ -72,6 +72,22 @@ export interface FunctionDefinition {
   readonly environment: Readonly<Record<string, string>>
   /** `null` when not set: the function then shares the unreserved pool. */
   readonly reservedConcurrency: number | null
+  /** Lambda's runtime identifier (`nodejs20.x`, `python3.12`, `provided.al2023`); default `nodejs20.x`. */
+  readonly runtime: string
+  /** The code folder (`LAMBDA_TASK_ROOT`, the environment's working directory). */
+  readonly codeDir: string
+  /** Layer folders in order, each laid out as Lambda's `/opt` (`nodejs/node_modules`, `python`, `bin`). */
+  readonly layers: readonly string[]
+  /** Node.js only: `process` runs the handler in its own process over the Runtime API instead of a worker thread. */
+  readonly isolation: 'worker' | 'process'
+  /** Python only: the interpreter to start (default `python3` on PATH). */
+  readonly interpreter: string | null
+  /**
+   * The files the function's code is read from (the handler module and every local module it
+   * imports; a Python handler module; a `bootstrap`): a change to one restarts this
+   * function's environments, and no other function's.
+   */
+  readonly codeFiles: readonly string[]
   readonly origin: Origin
 }
 

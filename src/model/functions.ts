@@ -34,6 +34,11 @@ export const FUNCTION_TIMEOUT_ERROR_TYPE = 'Sandbox.Timedout'
 
 /** A function's execution environments as the runtime manages them across reloads. */
 export interface FunctionPoolHandle extends FunctionInvoker {
+  /**
+   * What the pool's environments were started from (the definition, the code files' sizes and
+   * modification times): a reload keeps a pool whose fingerprint is unchanged, warm.
+   */
+  readonly fingerprint?: string
   /** Environments alive now (busy or idle). */
   readonly size: number
   /** Retired by a reload: finish what runs, keep nothing idle. */

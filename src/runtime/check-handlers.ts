@@ -18,6 +18,8 @@ export async function checkHandlers(config: GatehouseConfig): Promise<HandlerPro
   // One check per module and environment: functions sharing both share the answer.
   const groups = new Map<string, { file: string; env: Readonly<Record<string, string>>; functions: string[] }>()
   for (const fn of config.functions.values()) {
+    // Python and custom runtimes load their handler in their own process, at init.
+    if (fn.handlerFile === '') continue
     const key = JSON.stringify([fn.handlerFile, fn.environment])
     const group = groups.get(key)
     if (group === undefined) groups.set(key, { file: fn.handlerFile, env: fn.environment, functions: [fn.name] })

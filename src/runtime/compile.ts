@@ -20,7 +20,6 @@ import type { ResponseParameterMapping } from '../integrations/index.js'
 import { compileResponseTemplateSelection, compileTemplate, type Template } from '../websocket/index.js'
 import { websocketContextVariable, type WebSocketLogRecord } from '../websocket/index.js'
 import { mockRouteIntegration, type CompiledTemplates } from '../websocket/index.js'
-import type { FunctionDefinition, FunctionPoolHandle } from '../model/index.js'
 import type { AwsServiceIntegrationDefinition, DomainNameDefinition, GatehouseConfig, IntegrationDefinition, WebSocketApiDefinition, WebSocketIntegrationDefinition, WebSocketTemplatesDefinition, RequestAuthorizerDefinition, StageDefinition } from '../model/index.js'
 import { DEFAULT_STAGE_NAME } from '../config/index.js'
 import { resolveFunctionName, substituteStageVariables } from '../config/index.js'
@@ -30,7 +29,7 @@ import type { UpstreamAgents } from '../integrations/index.js'
 import { compileRequestParameters, compileResponseParameters } from '../integrations/index.js'
 import { AuthorizerFactory, lambdaAuthorizer } from '../auth/index.js'
 import type { LambdaAuthorizer } from '../auth/index.js'
-import { FunctionPool, type FunctionPoolOptions } from '../functions/index.js'
+import { FunctionPool, poolFingerprint, type FunctionPoolOptions } from '../functions/index.js'
 import { Router } from '../routing/index.js'
 import { compileAccessLogFormat } from '../logging/index.js'
 import type { AccessLogSinks } from '../logging/index.js'
@@ -46,12 +45,8 @@ export interface CompileOptions extends Omit<FunctionPoolOptions, 'region' | 'ba
   readonly upstreams: UpstreamAgents
   readonly sinks: AccessLogSinks
   readonly metrics: MetricsRegistry
-  /**
-   * The running snapshot's pools, which functions defined exactly as before keep (warm
-   * environments survive the change). Given for control-plane changes only: a file reload
-   * starts fresh pools, as a handler's own imports may have changed on disk.
-   */
-  readonly reusePools?: ReadonlyMap<string, FunctionPoolHandle>
+  /** The snapshot being replaced: its pools of unchanged functions are kept, warm. */
+  readonly previous?: RuntimeSnapshot | undefined
 }
 
 /** The bucket key of the account-level throttle, shared by every API. */
@@ -69,9 +64,11 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
       ? null
       : { accessKeyId: firstIam.accessKeyId, secretAccessKey: firstIam.secretAccessKey, ...(firstIam.sessionToken !== undefined ? { sessionToken: firstIam.sessionToken } : {}) }
   for (const fn of config.functions.values()) {
-    const previous = options.reusePools?.get(fn.name)
-    const reused = previous instanceof FunctionPool && sameFunction(previous.fn, fn) ? previous : undefined
-    pools.set(fn.name, reused ?? new FunctionPool(fn, { ...options, region: config.region, baseDir: config.baseDir, executionCredentials }))
+    const poolOptions = { ...options, region: config.region, baseDir: config.baseDir, executionCredentials }
+    const kept = options.previous?.pools.get(fn.name)
+    // Unchanged since the last load (definition and code files): its environments stay warm.
+    if (kept instanceof FunctionPool && kept.reusable && kept.fingerprint === poolFingerprint(fn, poolOptions)) pools.set(fn.name, kept)
+    else pools.set(fn.name, new FunctionPool(fn, poolOptions))
   }
   const backends: Backends = { upstreams: options.upstreams, agentKeys: upstreamAgentKeys, aws: awsContext(config) }
   const apis = new Map<string, CompiledApi>()
@@ -427,24 +424,10 @@ function poolFor(uri: string, stage: StageDefinition, pools: ReadonlyMap<string,
   return pool
 }
 
-/** Stops a replaced snapshot's environments once their invocations finish. */
-/** Closes the pools of a replaced snapshot, except those its successor `next` kept. */
+/** Stops a replaced snapshot's environments once their invocations finish (except the pools `next` keeps). */
 export function retire(snapshot: RuntimeSnapshot, next?: RuntimeSnapshot): void {
   const kept = new Set(next?.pools.values() ?? [])
   for (const pool of snapshot.pools.values()) if (!kept.has(pool)) pool.close()
-}
-
-/** Whether a pool built for `a` runs `b` unchanged (everything an environment is started with). */
-function sameFunction(a: FunctionDefinition, b: FunctionDefinition): boolean {
-  return (
-    a.name === b.name &&
-    a.handlerFile === b.handlerFile &&
-    a.exportPath.join('.') === b.exportPath.join('.') &&
-    a.timeoutSeconds === b.timeoutSeconds &&
-    a.memorySize === b.memorySize &&
-    a.reservedConcurrency === b.reservedConcurrency &&
-    JSON.stringify(a.environment) === JSON.stringify(b.environment)
-  )
 }
 
 /** Ends every environment of a snapshot now. */

@@ -416,7 +416,7 @@ apis:
     ],
   },
   {
-    name: 'a handler module that does not exist is refused, listing the .js, .mjs and .cjs files tried',
+    name: 'a handler module that does not exist is refused, listing the .js, .mjs, .cjs, .ts, .mts and .cts files tried',
     text: `functions:
   fn:
     handler: echo.handler
@@ -426,7 +426,7 @@ apis:
   - name: shop
     routes: []
 `,
-    expect: [{ at: 'handler: lib/nothere.handler', path: 'functions.lost.handler', message: /^handler module not found: tried .*nothere\.js, .*nothere\.mjs, .*nothere\.cjs$/ }],
+    expect: [{ at: 'handler: lib/nothere.handler', path: 'functions.lost.handler', message: /^handler module not found: tried .*nothere\.js, .*nothere\.mjs, .*nothere\.cjs, .*nothere\.ts, .*nothere\.mts, .*nothere\.cts$/ }],
   },
   {
     name: 'a handler string without an export name is refused',

@@ -175,18 +175,18 @@ test('REST APIs are refused: AWS::Serverless::Api and Api events', (t) => {
   assert.match(issues[1] ?? '', /^15 Resources\.Fn\.Properties\.Events\.Get\.Type: .*REST APIs are not served/)
 })
 
-test('a non-Node runtime is refused, naming it', (t) => {
+test('a runtime Gatehouse does not run is refused, naming it and the supported ones', (t) => {
   const file = project(t, [
     ...SAM_HEAD,
     '  Fn:',
     '    Type: AWS::Serverless::Function',
     '    Properties:',
-    '      Runtime: python3.12',
+    '      Runtime: ruby3.3',
     '      CodeUri: code/',
     '      Handler: app.handler',
   ])
   assert.deepEqual(issuesOf(file), [
-    '6 Resources.Fn.Properties.Runtime: runtime python3.12 is not supported yet: only Node.js runtimes run in this version (nodejs18.x, nodejs20.x, nodejs22.x, nodejs24.x)',
+    '6 Resources.Fn.Properties.Runtime: runtime ruby3.3 is not supported (supported: nodejs18.x, nodejs20.x, nodejs22.x, nodejs24.x, python3.9, python3.10, python3.11, python3.12, python3.13, python3.14, provided, provided.al2, provided.al2023)',
   ])
 })
 
@@ -327,7 +327,7 @@ test('serverless.yml: provider + functions with httpApi events (string and objec
   ])
 })
 
-test('serverless.yml: http events (REST) and non-Node runtimes are refused with file:line:path', (t) => {
+test('serverless.yml: http events (REST) and unsupported runtimes are refused with file:line:path', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-sls-'))
   t.after(() => rmSync(dir, { recursive: true, force: true }))
   cpSync(join(fixturesDir, 'templates', 'errors', 'code'), join(dir, 'code'), { recursive: true })
@@ -344,11 +344,11 @@ test('serverless.yml: http events (REST) and non-Node runtimes are refused with 
     '      - http: GET /a',
     '  b:',
     '    handler: code/app.handler',
-    '    runtime: python3.12',
+    '    runtime: ruby3.3',
   ].join('\n'))
   assert.deepEqual(issuesOf(file), [
     '9 functions.a.events[0].http: http events belong to a REST API: REST APIs are not served (use httpApi)',
-    '12 functions.b.runtime: runtime python3.12 is not supported yet: only Node.js runtimes run in this version (nodejs18.x, nodejs20.x, nodejs22.x, nodejs24.x)',
+    '12 functions.b.runtime: runtime ruby3.3 is not supported (supported: nodejs18.x, nodejs20.x, nodejs22.x, nodejs24.x, python3.9, python3.10, python3.11, python3.12, python3.13, python3.14, provided, provided.al2, provided.al2023)',
   ])
 })
 
@@ -376,7 +376,7 @@ test('a problem in a property merged from Globals names the Globals line and pat
     'Transform: AWS::Serverless-2016-10-31',
     'Globals:',
     '  Function:',
-    '    Runtime: python3.12',
+    '    Runtime: ruby3.3',
     '    Timeout: 5000',
     'Resources:',
     '  Fn:',
@@ -395,7 +395,7 @@ test('a problem in a property merged from Globals names the Globals line and pat
     '      Handler: app.handler',
   ])
   assert.deepEqual(issuesOf(file), [
-    '4 Globals.Function.Runtime: runtime python3.12 is not supported yet: only Node.js runtimes run in this version (nodejs18.x, nodejs20.x, nodejs22.x, nodejs24.x)',
+    '4 Globals.Function.Runtime: runtime ruby3.3 is not supported (supported: nodejs18.x, nodejs20.x, nodejs22.x, nodejs24.x, python3.9, python3.10, python3.11, python3.12, python3.13, python3.14, provided, provided.al2, provided.al2023)',
   ])
   writeFileSync(file, readFileSync(file, 'utf8').replace(/  Py:[\s\S]*$/, ''))
   assert.deepEqual(issuesOf(file), ['5 Globals.Function.Timeout: must be <= 900'])

@@ -40,18 +40,15 @@ function functionName(uri: string, variables: Readonly<Record<string, string>>):
   return FUNCTION_ARN.exec(arn)?.[1] ?? arn
 }
 
-/** `Handler` (`index.handler`) in the function's code folder, as a config handler path. */
-export function handlerPath(codeDir: string, handler: string): string {
-  return join(codeDir, handler)
-}
-
 export function buildDocument(state: PlaneState, file: FileView): PlaneDocument {
   const functions: Record<string, Wire> = {}
   for (const [name, fn] of Object.entries(state.functions)) {
     const c = fn.configuration
     const variables = (c['Environment'] as { Variables?: Record<string, string> } | undefined)?.Variables ?? {}
     functions[name] = {
-      handler: handlerPath(fn.codeDir, c['Handler'] as string),
+      handler: c['Handler'] as string,
+      runtime: c['Runtime'] as string,
+      codeUri: fn.codeDir,
       timeout: c['Timeout'],
       memorySize: c['MemorySize'],
       ...(Object.keys(variables).length > 0 ? { environment: variables } : {}),

@@ -2,18 +2,18 @@
  * @module
  * A minimal Lambda API (`2015-03-31`): create, update code and configuration, get, list,
  * delete, and permissions (recorded). Functions run in Gatehouse's execution environments, so
- * only Node.js runtimes are accepted. Wire members are PascalCase, as Lambda's are.
+ * the runtimes they run are accepted
+ * (Node.js, Python, custom `provided*`). Wire members are PascalCase, as Lambda's are.
  */
 import { randomUUID } from 'node:crypto'
 import { resolve } from 'node:path'
 import type { OpContext, OpResult } from './context.js'
 import { ControlPlaneError } from './errors.js'
 import { unpackCode } from './lambda-code.js'
+import { SUPPORTED_RUNTIMES } from '../../functions/index.js'
 import { Members } from './members.js'
 import type { FunctionState, Wire } from './state.js'
 
-/** The runtimes Gatehouse's worker-thread environments run. */
-export const NODE_RUNTIMES = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x'] as const
 export const DEFAULT_TIMEOUT_SECONDS = 3
 export const DEFAULT_MEMORY_MB = 128
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/
@@ -56,8 +56,8 @@ function lastModified(now: number): string {
 
 function applyConfiguration(m: Members, next: Wire): void {
   const runtime = m.str('Runtime')
-  if (runtime !== undefined && !(NODE_RUNTIMES as readonly string[]).includes(runtime)) {
-    throw invalid(`Runtime ${runtime} is not served by Gatehouse's execution environments; use one of ${NODE_RUNTIMES.join(', ')}`)
+  if (runtime !== undefined && !SUPPORTED_RUNTIMES.includes(runtime)) {
+    throw invalid(`Runtime ${runtime} is not served by Gatehouse's execution environments; use one of ${SUPPORTED_RUNTIMES.join(', ')}`)
   }
   if (runtime !== undefined) next['Runtime'] = runtime
   for (const [name, value] of [

@@ -5,7 +5,7 @@
  * replaces the state only once the gateway has validated, compiled and swapped in the combined
  * configuration and the state folder holds it. A change the gateway refuses leaves nothing behind.
  */
-import { extname } from 'node:path'
+import { NODE_RUNTIMES } from '../../functions/index.js'
 import type { GatehouseConfig, InvokeResult } from '../../model/index.js'
 import type { FileApi, ImportResult, OpContext } from './context.js'
 import { buildDocument, type FileView, type PlaneDocument } from './document.js'
@@ -152,13 +152,19 @@ export class ControlPlane {
 export function fileViewOf(config: GatehouseConfig): FileView {
   const functions: Record<string, Wire> = {}
   for (const fn of config.functions.values()) {
-    // The resolved module without its extension, then the export path: resolves to the same file.
-    const stem = fn.handlerFile.slice(0, fn.handlerFile.length - extname(fn.handlerFile).length)
+    // Everything the function was loaded from, so that it loads again the same (runtime, code
+    // folder, layers...): the control plane's document replaces the file's as the source.
     functions[fn.name] = {
-      handler: `${stem}.${fn.exportPath.join('.')}`,
+      handler: fn.handler,
+      runtime: fn.runtime,
+      codeUri: fn.codeDir,
       timeout: fn.timeoutSeconds,
       memorySize: fn.memorySize,
       ...(Object.keys(fn.environment).length > 0 ? { environment: fn.environment } : {}),
+      ...(fn.reservedConcurrency !== null ? { reservedConcurrency: fn.reservedConcurrency } : {}),
+      ...(fn.layers.length > 0 ? { layers: fn.layers } : {}),
+      ...(NODE_RUNTIMES.includes(fn.runtime) ? { isolation: fn.isolation } : {}),
+      ...(fn.interpreter !== null ? { interpreter: fn.interpreter } : {}),
     }
   }
   const file = config.configFile ?? '<config object>'

@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path'
 import { derivedApiId, formatPath, type LoadedTemplate, type TemplatePath, type TemplateProblem } from '../cloudformation/index.js'
 import { isObj, num, str, type Obj } from './values.js'
 import { resolveServerlessVariables, DEFAULT_SERVERLESS_REGION, DEFAULT_SERVERLESS_STAGE } from '../serverless/index.js'
-import { configPathKey, deprecatedRuntimeWarning, nodeRuntimeSupport, NODE_RUNTIMES, type ConfigPath, type TranslatedStack } from './translate.js'
+import { configPathKey, deprecatedRuntimeWarning, runtimeSupport, servedRuntime, unsupportedRuntimeProblem, type ConfigPath, type TranslatedStack } from './translate.js'
 
 export interface ServerlessTranslateOptions {
   readonly stage?: string
@@ -118,14 +118,14 @@ export function translateServerless(doc: LoadedTemplate, options: ServerlessTran
     }
     const name = names.get(key) ?? key
     if (def['image'] !== undefined) {
-      problem([...at, 'image'], 'container image functions are not supported yet: only Node.js zip functions run in this version')
+      problem([...at, 'image'], 'container image functions are not supported yet: zip functions run in this version')
       continue
     }
     const runtime = str(def['runtime']) ?? str(provider['runtime']) ?? 'nodejs20.x'
     const runtimeAt: TemplatePath = def['runtime'] !== undefined ? [...at, 'runtime'] : ['provider', 'runtime']
-    const support = nodeRuntimeSupport(runtime)
+    const support = runtimeSupport(runtime)
     if (support === 'refused') {
-      problem(runtimeAt, `runtime ${runtime} is not supported yet: only Node.js runtimes run in this version (${NODE_RUNTIMES.join(', ')})`)
+      problem(runtimeAt, unsupportedRuntimeProblem(runtime))
       continue
     }
     // provider.runtime is shared: its warning is given once, not per function.
@@ -138,8 +138,9 @@ export function translateServerless(doc: LoadedTemplate, options: ServerlessTran
       problem(at, 'handler is required')
       continue
     }
-    const entry: Obj = { handler: resolve(baseDir, handler) }
+    const entry: Obj = { handler, runtime: servedRuntime(runtime), codeUri: baseDir }
     origin(['functions', name], at)
+    origin(['functions', name, 'runtime'], def['runtime'] !== undefined ? [...at, 'runtime'] : ['provider', 'runtime'])
     origin(['functions', name, 'handler'], [...at, 'handler'])
     const timeout = num(def['timeout'] ?? provider['timeout'])
     entry['timeout'] = timeout ?? 6
@@ -308,7 +309,8 @@ export function translateServerless(doc: LoadedTemplate, options: ServerlessTran
     problem(['functions'], 'the service has no httpApi or websocket events to serve')
   }
   for (const [name, fn] of Object.entries(functions)) {
-    const handler = str((fn as Obj)['handler'])
+    const raw = str((fn as Obj)['handler'])
+    const handler = raw === undefined ? undefined : resolve(baseDir, raw)
     if (handler !== undefined && !existsSync(dirname(handler))) problem(origins.get(configPathKey(['functions', name, 'handler'])) ?? ['functions'], `handler folder not found: ${dirname(handler)}`)
   }
   return {

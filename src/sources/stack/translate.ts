@@ -27,6 +27,7 @@ import {
 } from '../cloudformation/index.js'
 import { isObj, num, str, type Obj } from './values.js'
 import { locationProperty, MAX_NESTED_DEPTH, nestedLocation, nestedParameters, NESTED_STACK_TYPES } from './nested.js'
+import { DEFAULT_RUNTIME, PYTHON_RUNTIMES, SUPPORTED_RUNTIMES } from '../../functions/index.js'
 
 export interface TranslateOptions {
   readonly parameterOverrides?: Readonly<Record<string, string>>
@@ -80,24 +81,29 @@ export function templatePathOf(origins: ReadonlyMap<string, TemplatePath>, path:
   return undefined
 }
 
-export const NODE_RUNTIMES: readonly string[] = ['nodejs18.x', 'nodejs20.x', 'nodejs22.x', 'nodejs24.x']
+export { NODE_RUNTIMES, SUPPORTED_RUNTIMES } from '../../functions/index.js'
 /**
  * [EMU] Node.js runtimes Lambda no longer accepts for new functions: old samples still name
- * them, so they run on the host's Node like the others, with a warning (fidelity to a Node
- * version this old is not possible here).
+ * them, so they run as DEFAULT_RUNTIME on the host's Node like the others, with a warning
+ * (fidelity to a Node version this old is not possible here).
  */
 export const DEPRECATED_NODE_RUNTIMES: readonly string[] = ['nodejs', 'nodejs4.3', 'nodejs4.3-edge', 'nodejs6.10', 'nodejs8.10', 'nodejs10.x', 'nodejs12.x', 'nodejs14.x', 'nodejs16.x']
 
-/** How a function's runtime is served: 'run', 'deprecated' (run, with a warning) or 'refused'. */
-export function nodeRuntimeSupport(runtime: string): 'run' | 'deprecated' | 'refused' {
-  return NODE_RUNTIMES.includes(runtime) ? 'run' : DEPRECATED_NODE_RUNTIMES.includes(runtime) ? 'deprecated' : 'refused'
+/** How a function's runtime is served: 'run', 'deprecated' (run as DEFAULT_RUNTIME, with a warning) or 'refused'. */
+export function runtimeSupport(runtime: string): 'run' | 'deprecated' | 'refused' {
+  return SUPPORTED_RUNTIMES.includes(runtime) ? 'run' : DEPRECATED_NODE_RUNTIMES.includes(runtime) ? 'deprecated' : 'refused'
 }
+
+/** The runtime a function is served with: a deprecated Node.js runtime runs as DEFAULT_RUNTIME. */
+export const servedRuntime = (runtime: string): string => (DEPRECATED_NODE_RUNTIMES.includes(runtime) ? DEFAULT_RUNTIME : runtime)
+
+export const unsupportedRuntimeProblem = (runtime: string): string => `runtime ${runtime} is not supported (supported: ${SUPPORTED_RUNTIMES.join(', ')})`
 
 export const deprecatedRuntimeWarning = (runtime: string): string =>
   `runtime ${runtime} is deprecated by Lambda; it runs on this host's Node.js ${process.version}`
 
 /** Types accepted and ignored without a word (they change nothing locally). */
-const SILENT_TYPES = /^(AWS::CDK::Metadata|AWS::Lambda::Permission|AWS::IAM::.*|AWS::ApiGatewayV2::Deployment|AWS::Lambda::Version|AWS::Lambda::Alias|AWS::Logs::LogGroup)$/
+const SILENT_TYPES = /^(AWS::CDK::Metadata|AWS::Serverless::LayerVersion|AWS::Lambda::LayerVersion|AWS::Lambda::Permission|AWS::IAM::.*|AWS::ApiGatewayV2::Deployment|AWS::Lambda::Version|AWS::Lambda::Alias|AWS::Logs::LogGroup)$/
 
 const camel = (k: string): string => k.charAt(0).toLowerCase() + k.slice(1)
 
@@ -283,12 +289,12 @@ class Translation {
     const name = str(p['FunctionName']) ?? r.logicalId
     const runtime = str(p['Runtime'])
     if (p['PackageType'] === 'Image' || p['ImageUri'] !== undefined) {
-      return this.problem([...at, 'PackageType'], 'container image functions are not supported yet: only Node.js zip functions run in this version')
+      return this.problem([...at, 'PackageType'], 'container image functions are not supported yet: zip functions run in this version')
     }
-    if (runtime === undefined) return this.problem(at, 'Runtime is required (only Node.js runtimes run in this version)')
-    const support = nodeRuntimeSupport(runtime)
+    if (runtime === undefined) return this.problem(at, `Runtime is required (${SUPPORTED_RUNTIMES.join(', ')})`)
+    const support = runtimeSupport(runtime)
     if (support === 'refused') {
-      return this.problem([...at, 'Runtime'], `runtime ${runtime} is not supported yet: only Node.js runtimes run in this version (${NODE_RUNTIMES.join(', ')})`)
+      return this.problem([...at, 'Runtime'], unsupportedRuntimeProblem(runtime))
     }
     // A Runtime from Globals is shared: its warning is given once, at Globals.
     const runtimeAt = formatPath(this.source([...at, 'Runtime']))
@@ -303,7 +309,7 @@ class Translation {
     const codeField = sam ? 'CodeUri' : 'Code'
     const code = sam ? p['CodeUri'] : p['Code']
     if (typeof inline === 'string') {
-      dir = this.writeInline(r.logicalId, handler, inline)
+      dir = this.writeInline(r.logicalId, handler, inline, PYTHON_RUNTIMES.includes(runtime) ? '.py' : '.js')
     } else if (typeof code === 'string') {
       dir = resolve(this.baseDir, code)
       if (!existsSync(dir)) return this.problem([...at, codeField], `${codeField} folder not found: ${dir}`)
@@ -317,13 +323,17 @@ class Translation {
     } else {
       return this.problem([...at, codeField], `${codeField} must be a local folder (S3 locations are not served; run before "sam package" / "cloudformation package")`)
     }
-    if (Array.isArray(p['Layers']) && p['Layers'].length > 0) {
-      this.warning([...at, 'Layers'], 'Layers are not mounted: the handler sees only its own code folder (and node_modules above it)')
-    }
+    const layers = this.layersOf(p['Layers'], [...at, 'Layers'])
     const fnPath = ['functions', name]
     this.origin(fnPath, r.path)
     this.origin([...fnPath, 'handler'], [...at, 'Handler'])
-    const entry: Obj = { handler: join(dir, handler) }
+    this.origin([...fnPath, 'runtime'], [...at, 'Runtime'])
+    this.origin([...fnPath, 'codeUri'], [...at, codeField])
+    const entry: Obj = { handler, runtime: servedRuntime(runtime), codeUri: dir }
+    if (layers.length > 0) {
+      entry['layers'] = layers
+      this.origin([...fnPath, 'layers'], [...at, 'Layers'])
+    }
     const timeout = num(p['Timeout'])
     if (timeout !== undefined) {
       entry['timeout'] = timeout
@@ -348,13 +358,33 @@ class Translation {
     this.functionIds.set(name, r.logicalId)
   }
 
-  /** Inline code (SAM InlineCode, CloudFormation Code.ZipFile) goes to a cache folder as `<module>.js`. */
-  writeInline(logicalId: string, handler: string, code: string): string {
+  /**
+   * A function's layers that are in this template with local content (SAM LayerVersion's
+   * ContentUri folder, a CDK asset): their folders, laid out as /opt. Other layers (ARNs of
+   * published layers) cannot be fetched and are named in a warning.
+   */
+  layersOf(value: unknown, at: TemplatePath): string[] {
+    if (!Array.isArray(value)) return []
+    const dirs: string[] = []
+    value.forEach((item, i) => {
+      const layer = typeof item === 'string' ? this.resources.get(item) : undefined
+      let dir: string | undefined
+      if (layer?.type === 'AWS::Serverless::LayerVersion' && typeof layer.properties['ContentUri'] === 'string') dir = resolve(this.baseDir, layer.properties['ContentUri'])
+      else if (layer?.type === 'AWS::Lambda::LayerVersion' && typeof assetPathOf(layer.metadata) === 'string') dir = resolve(this.baseDir, assetPathOf(layer.metadata) as string)
+      if (dir === undefined) return this.warning([...at, i], `layer ${typeof item === 'string' ? item : JSON.stringify(item)} is not a layer of this template with local content: not mounted`)
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) return this.problem([...at, i], `layer folder not found: ${dir}`)
+      dirs.push(dir)
+    })
+    return dirs
+  }
+
+  /** Inline code (SAM InlineCode, CloudFormation Code.ZipFile) goes to a cache folder as `<module>.js` (`.py` for Python). */
+  writeInline(logicalId: string, handler: string, code: string, ext: string): string {
     const digest = createHash('sha256').update(`${this.template.file}\0${logicalId}\0${handler}\0${code}`).digest('hex').slice(0, 16)
     const dir = join(tmpdir(), 'gatehouse-inline-code', digest)
     const dot = handler.indexOf('.', handler.lastIndexOf('/') + 1)
     const module = dot > 0 ? handler.slice(0, dot) : 'index'
-    const file = join(dir, `${module}.js`)
+    const file = join(dir, `${module}${ext}`)
     if (!existsSync(file)) {
       mkdirSync(dirname(file), { recursive: true })
       writeFileSync(file, code)

@@ -22,6 +22,7 @@ import {
 } from '@aws-sdk/client-apigatewayv2'
 import { CreateFunctionCommand, UpdateFunctionCodeCommand } from '@aws-sdk/client-lambda'
 import { spawnCli } from '../../helpers/cli.js'
+import { fixturesDir } from '../../helpers/paths.js'
 import { http } from '../../helpers/http.js'
 import { apiHost, DUMMY_CREDENTIALS, startControlPlane, zipOf } from '../../helpers/control-plane.js'
 
@@ -148,4 +149,21 @@ test('a control-plane change keeps the warm environments of functions it does no
   assert.equal(await ask(), first, 'the same environment answers after the changes')
   await lambda.send(new UpdateFunctionCodeCommand({ FunctionName: 'warm', ZipFile: zipOf({ 'index.mjs': WARM + '// v2\n' }) }))
   assert.notEqual(await ask(), first, 'new code runs in a new environment')
+})
+
+test('a control-plane change keeps a Python function of the file as the file defines it (runtime, code folder, interpreter state)', async (t) => {
+  const config = {
+    functions: { py: { runtime: 'python3.12', codeUri: join(fixturesDir, 'python'), handler: 'scripted.handler', timeout: 5 } },
+    apis: [{ name: 'file', apiId: 'fileapi001', routes: [{ routeKey: 'POST /run', target: 'integrations/py' }], integrations: [{ integrationId: 'py', integrationType: 'AWS_PROXY', integrationUri: 'py', payloadFormatVersion: '2.0' }] }],
+  }
+  const { apigw, url } = await startControlPlane(t, { config })
+  const run = async () => http(`${url}/run`, { method: 'POST', headers: { host: apiHost('fileapi001'), 'content-type': 'application/json' }, body: '{}' })
+  const before = await run()
+  assert.equal(before.status, 200, before.text)
+  await apigw.send(new CreateApiCommand({ Name: 'other', ProtocolType: 'HTTP' }))
+  const after = await run()
+  assert.equal(after.status, 200, after.text)
+  const [b, a] = [before.json<{ invocations: number; version: string | null }>(), after.json<{ invocations: number; version: string | null }>()]
+  assert.equal(a.version, b.version, 'still the Python handler')
+  assert.equal(a.invocations, b.invocations + 1, 'the same warm Python environment answers')
 })

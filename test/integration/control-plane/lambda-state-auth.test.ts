@@ -33,8 +33,9 @@ test('Lambda: create, get, list, invoke, permissions, delete', async (t) => {
     name: 'ResourceConflictException',
     message: 'Function already exist: a',
   })
-  await assert.rejects(lambda.send(new CreateFunctionCommand({ FunctionName: 'py', Runtime: 'python3.12', Role: ROLE, Handler: 'app.handler', Code: { ZipFile: zipOf({ 'app.py': '' }) } })), {
+  await assert.rejects(lambda.send(new CreateFunctionCommand({ FunctionName: 'java', Runtime: 'java21', Role: ROLE, Handler: 'app.Handler', Code: { ZipFile: zipOf({ 'App.class': '' }) } })), {
     name: 'InvalidParameterValueException',
+    message: /^Runtime java21 is not served by Gatehouse's execution environments; use one of nodejs18\.x, .*python3\.12.*provided\.al2023$/,
   })
   await assert.rejects(lambda.send(new CreateFunctionCommand({ FunctionName: 'zip', Runtime: 'nodejs20.x', Role: ROLE, Handler: 'index.handler', Code: { ZipFile: Buffer.from('not a zip') } })), {
     name: 'InvalidParameterValueException',
@@ -81,6 +82,15 @@ test('Lambda: create, get, list, invoke, permissions, delete', async (t) => {
     message: 'Function not found: arn:aws:lambda:us-east-1:123456789012:function:c',
   })
   await assert.rejects(lambda.send(new InvokeCommand({ FunctionName: 'c' })), { name: 'ResourceNotFoundException' })
+})
+
+test('Lambda: a Python function created with CreateFunction runs on the Python runtime', async (t) => {
+  const { lambda } = await startControlPlane(t)
+  const code = 'import sys\ndef handler(event, context):\n    return {"got": event, "fn": context.function_name, "python": sys.version_info[0]}\n'
+  await lambda.send(new CreateFunctionCommand({ FunctionName: 'py', Runtime: 'python3.12', Role: ROLE, Handler: 'app.handler', Code: { ZipFile: zipOf({ 'app.py': code }) } }))
+  const out = await lambda.send(new InvokeCommand({ FunctionName: 'py', Payload: Buffer.from('{"n":1}') }))
+  assert.equal(out.FunctionError, undefined)
+  assert.deepEqual(JSON.parse(Buffer.from(out.Payload ?? []).toString()), { got: { n: 1 }, fn: 'py', python: 3 })
 })
 
 test('a route whose function was deleted answers 500 Internal Server Error, as a failed Lambda invoke does', async (t) => {

@@ -1,0 +1,324 @@
+"""Gatehouse's Python runtime: the loop AWS Lambda's Python runtime runs, with the standard
+library only. It loads the handler (``module.function``) once, then asks the Lambda Runtime
+API (``AWS_LAMBDA_RUNTIME_API``) for each event, calls the handler with the event and a
+context object, and posts the result or the error in Lambda's shape.
+"""
+import decimal
+import http.client
+import importlib
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+
+API = os.environ["AWS_LAMBDA_RUNTIME_API"]
+PREFIX = "/2018-06-01/runtime"
+ERROR_CONTENT_TYPE = "application/vnd.aws.lambda.error+json"
+
+_connection = None
+
+
+def _request(method, path, body=None, headers=None):
+    """One call to the Runtime API over a kept-alive connection (reopened if it dropped)."""
+    global _connection
+    for attempt in (0, 1):
+        if _connection is None:
+            host, port = API.rsplit(":", 1)
+            _connection = http.client.HTTPConnection(host, int(port))
+        try:
+            _connection.request(method, PREFIX + path, body=body, headers=headers or {})
+            response = _connection.getresponse()
+            return response, response.read()
+        except (http.client.HTTPException, ConnectionError):
+            _connection.close()
+            _connection = None
+            if attempt == 1:
+                raise
+
+
+def make_error(message, error_type, stack_trace, request_id=None):
+    return {
+        "errorMessage": message or "",
+        "errorType": error_type or "",
+        "requestId": request_id or "",
+        "stackTrace": stack_trace or [],
+    }
+
+
+def log_error(error):
+    """Lambda's one-record error line: ``[ERROR] Type: message`` and the traceback."""
+    description = "[ERROR]"
+    if error.get("errorType"):
+        description += " " + error["errorType"]
+    if error.get("errorMessage"):
+        if error.get("errorType"):
+            description += ":"
+        description += " " + error["errorMessage"]
+    lines = [description]
+    if error.get("stackTrace") is not None:
+        lines.append("Traceback (most recent call last):")
+        for element in error["stackTrace"]:
+            lines.extend(element.splitlines() or [""])
+    # One record: Lambda turns the line breaks into carriage returns in the log.
+    sys.stdout.write("\r".join(lines) + "\n")
+    sys.stdout.flush()
+
+
+class FaultException(Exception):
+    MARSHAL_ERROR = "Runtime.MarshalError"
+    UNMARSHAL_ERROR = "Runtime.UnmarshalError"
+    MALFORMED_HANDLER_NAME = "Runtime.MalformedHandlerName"
+    IMPORT_MODULE_ERROR = "Runtime.ImportModuleError"
+    HANDLER_NOT_FOUND = "Runtime.HandlerNotFound"
+    USER_CODE_SYNTAX_ERROR = "Runtime.UserCodeSyntaxError"
+    BUILT_IN_MODULE_CONFLICT = "Runtime.BuiltInModuleConflict"
+
+    def __init__(self, exception_type, msg, trace=None):
+        super().__init__(msg)
+        self.exception_type = exception_type
+        self.msg = msg
+        self.trace = trace
+
+
+def user_trace(tb):
+    """The traceback without the runtime's own frames (as Lambda shows it)."""
+    entries = traceback.extract_tb(tb)
+    here = os.path.abspath(__file__)
+    entries = [e for e in entries if os.path.abspath(e.filename) != here]
+    return traceback.format_list(entries)
+
+
+def fault_result(exc_info, request_id):
+    etype, value, tb = exc_info
+    return make_error(str(value), etype.__name__, user_trace(tb), request_id)
+
+
+def get_handler(handler):
+    try:
+        modname, fname = handler.rsplit(".", 1)
+    except ValueError as e:
+        raise FaultException(FaultException.MALFORMED_HANDLER_NAME, "Bad handler '{}': {}".format(handler, e))
+    try:
+        if modname.split(".")[0] in sys.builtin_module_names:
+            raise FaultException(
+                FaultException.BUILT_IN_MODULE_CONFLICT,
+                "Cannot use built-in module {} as a handler module".format(modname),
+            )
+        module = importlib.import_module(modname.replace("/", "."))
+    except ImportError as e:
+        raise FaultException(FaultException.IMPORT_MODULE_ERROR, "Unable to import module '{}': {}".format(modname, e))
+    except SyntaxError as e:
+        trace = ['  File "%s" Line %s\n    %s' % (e.filename, e.lineno, e.text)]
+        raise FaultException(
+            FaultException.USER_CODE_SYNTAX_ERROR, "Syntax error in module '{}': {}".format(modname, e), trace
+        )
+    try:
+        return getattr(module, fname)
+    except AttributeError:
+        fault = FaultException(
+            FaultException.HANDLER_NOT_FOUND, "Handler '{}' missing on module '{}'".format(fname, modname)
+        )
+
+        def fault_handler(*args):
+            raise fault
+
+        return fault_handler
+
+
+class CognitoIdentity:
+    __slots__ = ["cognito_identity_id", "cognito_identity_pool_id"]
+
+
+class Client:
+    __slots__ = ["installation_id", "app_title", "app_version_name", "app_version_code", "app_package_name"]
+
+
+class ClientContext:
+    __slots__ = ["custom", "env", "client"]
+
+
+class LambdaContext:
+    """The ``context`` argument, with the attributes of AWS's Python runtime."""
+
+    def __init__(self, request_id, deadline_ms, invoked_function_arn, client_context, cognito_identity):
+        self.aws_request_id = request_id
+        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
+        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
+        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.invoked_function_arn = invoked_function_arn
+        self.tenant_id = None
+        self._deadline_ms = deadline_ms
+        self.client_context = None
+        self.identity = None
+        if client_context:
+            cc = ClientContext()
+            cc.custom = client_context.get("custom")
+            cc.env = client_context.get("env")
+            cc.client = None
+            if client_context.get("client"):
+                c = Client()
+                for key in Client.__slots__:
+                    setattr(c, key, client_context["client"].get(key))
+                cc.client = c
+            self.client_context = cc
+        if cognito_identity:
+            ci = CognitoIdentity()
+            ci.cognito_identity_id = cognito_identity.get("cognitoIdentityId")
+            ci.cognito_identity_pool_id = cognito_identity.get("cognitoIdentityPoolId")
+            self.identity = ci
+
+    def get_remaining_time_in_millis(self):
+        return int(max(self._deadline_ms - int(round(time.time() * 1000)), 0))
+
+    def log(self, msg):
+        sys.stdout.write(str(msg))
+        sys.stdout.flush()
+
+    def __repr__(self):
+        return (
+            "LambdaContext([aws_request_id={},log_group_name={},log_stream_name={},function_name={},"
+            "memory_limit_in_mb={},function_version={},invoked_function_arn={},client_context={},identity={}])"
+        ).format(
+            self.aws_request_id,
+            self.log_group_name,
+            self.log_stream_name,
+            self.function_name,
+            self.memory_limit_in_mb,
+            self.function_version,
+            self.invoked_function_arn,
+            self.client_context,
+            self.identity,
+        )
+
+
+class LambdaJSONEncoder(json.JSONEncoder):
+    """Decimals (DynamoDB's numbers) as JSON numbers, as Lambda's encoder writes them."""
+
+    def default(self, o):
+        if isinstance(o, decimal.Decimal):
+            return int(o) if o == o.to_integral_value() else float(o)
+        return super().default(o)
+
+
+def to_json(obj):
+    return json.dumps(obj, cls=LambdaJSONEncoder)
+
+
+_current_request_id = None
+
+
+class LambdaLoggerFilter(logging.Filter):
+    def filter(self, record):
+        record.aws_request_id = _current_request_id or ""
+        return True
+
+
+def setup_logging():
+    """The root logger's handler and format on Lambda: ``[LEVEL]\\ttime\\trequest id\\tmessage``."""
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n", "%Y-%m-%dT%H:%M:%S"
+        )
+    )
+    handler.formatter.converter = time.gmtime
+    handler.addFilter(LambdaLoggerFilter())
+    handler.terminator = ""
+    root = logging.getLogger()
+    root.addHandler(handler)
+    level = os.environ.get("AWS_LAMBDA_LOG_LEVEL")
+    if level:
+        root.setLevel(level.upper())
+
+
+def post_error(path, error):
+    body = to_json(error).encode("utf-8")
+    _request(
+        "POST",
+        path,
+        body,
+        {"Content-Type": ERROR_CONTENT_TYPE, "Lambda-Runtime-Function-Error-Type": error["errorType"]},
+    )
+
+
+def handle(handler, request_id, body, headers):
+    global _current_request_id
+    _current_request_id = request_id
+    try:
+        client_context = headers.get("Lambda-Runtime-Client-Context")
+        cognito = headers.get("Lambda-Runtime-Cognito-Identity")
+        context = LambdaContext(
+            request_id,
+            int(headers.get("Lambda-Runtime-Deadline-Ms") or 0),
+            headers.get("Lambda-Runtime-Invoked-Function-Arn"),
+            json.loads(client_context) if client_context else None,
+            json.loads(cognito) if cognito else None,
+        )
+        os.environ["_X_AMZN_TRACE_ID"] = headers.get("Lambda-Runtime-Trace-Id") or ""
+        try:
+            event = json.loads(body)
+        except ValueError as e:
+            raise FaultException(FaultException.UNMARSHAL_ERROR, "Unable to unmarshal input: {}".format(e))
+        result = handler(event, context)
+        try:
+            payload = to_json(result)
+        except (TypeError, ValueError) as e:
+            raise FaultException(FaultException.MARSHAL_ERROR, "Unable to marshal response: {}".format(e))
+        _request("POST", "/invocation/{}/response".format(request_id), payload.encode("utf-8"), {"Content-Type": "application/json"})
+    except FaultException as e:
+        error = make_error(e.msg, e.exception_type, e.trace, request_id)
+        log_error(error)
+        post_error("/invocation/{}/error".format(request_id), error)
+    except Exception:
+        error = fault_result(sys.exc_info(), request_id)
+        log_error(error)
+        post_error("/invocation/{}/error".format(request_id), error)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+
+
+def die_with_gateway():
+    """Linux: end this runtime if the gateway that started it dies without stopping it."""
+    try:
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, 9)
+    except Exception:
+        pass
+
+
+def main():
+    if sys.platform.startswith("linux"):
+        die_with_gateway()
+    setup_logging()
+    task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
+    if task_root not in sys.path:
+        sys.path.insert(0, task_root)
+    error = None
+    try:
+        handler = get_handler(os.environ["_HANDLER"])
+    except FaultException as e:
+        error = make_error(e.msg, e.exception_type, e.trace)
+    except Exception:
+        # An exception raised while the module loads: reported with its own type.
+        error = fault_result(sys.exc_info(), None)
+    if error is not None:
+        log_error(error)
+        post_error("/init/error", error)
+        sys.exit(1)
+    while True:
+        response, body = _request("GET", "/invocation/next")
+        if response.status != 200:
+            sys.stderr.write("Runtime API /next answered {}: {}\n".format(response.status, body[:200]))
+            sys.exit(1)
+        handle(handler, response.getheader("Lambda-Runtime-Aws-Request-Id"), body, response.headers)
+
+
+if __name__ == "__main__":
+    main()

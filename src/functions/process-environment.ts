@@ -1,0 +1,277 @@
+/**
+ * @module
+ * One Lambda execution environment as an operating-system process that speaks the Runtime
+ * API: Python (Gatehouse's bootstrap), a custom runtime's own `bootstrap`, or Node.js with
+ * process isolation. Started in the code folder with the variables Lambda sets; its stdout
+ * and stderr lines go to the function log; frozen (SIGSTOP) while it waits for its next
+ * event, as Lambda freezes an idle environment; its memory bounded by RLIMIT_DATA where
+ * the platform has it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
+import { StringDecoder } from 'node:string_decoder'
+import type { Readable } from 'node:stream'
+import type { FunctionErrorPayload } from '../model/index.js'
+import type { InitOutcome, PooledEnvironment, RunOutcome } from './environment-kind.js'
+import { RuntimeApiServer } from './runtime-api/index.js'
+
+/** How to start the runtime process. */
+export interface ProcessLaunch {
+  readonly command: string
+  readonly args: readonly string[]
+  /** Variables added over the pool's Lambda variables (search paths, execution env). */
+  readonly env: Readonly<Record<string, string>>
+  /**
+   * Bound the process's data segment (heap and private writable mappings) to the memory
+   * size with RLIMIT_DATA. Off for runtimes that bound themselves (Node.js: V8's heap cap).
+   */
+  readonly limitMemory: boolean
+}
+
+export interface ProcessEnvironmentOptions {
+  readonly launch: ProcessLaunch | { readonly error: FunctionErrorPayload }
+  /** The working directory: the code folder (`LAMBDA_TASK_ROOT`). */
+  readonly cwd: string
+  readonly env: Readonly<Record<string, string>>
+  readonly memorySize: number
+  readonly invokedFunctionArn: string
+  readonly onLog: ((line: string) => void) | null
+  /** Freeze the process between invocations (off while a debugger is attached). */
+  readonly freeze: boolean
+}
+
+/** Whether RLIMIT_DATA can be set here (Linux and the BSDs; `ulimit -d` in /bin/sh). */
+export const MEMORY_LIMIT_SUPPORTED = process.platform !== 'win32'
+
+/** The X-Ray trace header Lambda passes to every invocation (`Lambda-Runtime-Trace-Id`), not sampled. */
+export function newTraceId(): string {
+  const hex = (n: number) => [...crypto.getRandomValues(new Uint8Array(n))].map((b) => b.toString(16).padStart(2, '0')).join('')
+  const epoch = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0')
+  return `Root=1-${epoch}-${hex(12)};Parent=${hex(8)};Sampled=0`
+}
+
+export class ProcessEnvironment implements PooledEnvironment {
+  readonly ready: Promise<InitOutcome>
+  initOutcome: InitOutcome | undefined
+  initDurationMs: number | undefined
+  lastUsed = performance.now()
+  readonly #options: ProcessEnvironmentOptions
+  #child: ChildProcess | undefined
+  #api: RuntimeApiServer | undefined
+  #settleInit: (o: InitOutcome) => void = () => {}
+  #pending: { id: string; resolve: (o: RunOutcome) => void } | undefined
+  #dead = false
+  #exited: Promise<void> = Promise.resolve()
+  #frozen = false
+  readonly #created = performance.now()
+
+  constructor(options: ProcessEnvironmentOptions) {
+    this.#options = options
+    this.ready = new Promise((resolve) => (this.#settleInit = resolve))
+    void this.ready.then((outcome) => (this.initOutcome = outcome))
+    void this.#start()
+  }
+
+  async #start(): Promise<void> {
+    const { launch } = this.#options
+    if ('error' in launch) return this.#die(launch.error)
+    try {
+      this.#api = await RuntimeApiServer.listen({
+        onReady: () => {
+          this.initDurationMs = performance.now() - this.#created
+          this.#settleInit({ ok: true, initDurationMs: this.initDurationMs })
+        },
+        onInitError: (error) => {
+          this.initDurationMs = performance.now() - this.#created
+          this.#settleInit({ ok: false, error })
+        },
+        onResponse: (id, payload) => this.#finish(id, (maxMemoryUsedMB) => ({ kind: 'result', payload, maxMemoryUsedMB })),
+        onError: (id, error) => this.#finish(id, (maxMemoryUsedMB) => ({ kind: 'error', error, maxMemoryUsedMB })),
+        onWaiting: () => {
+          // Nothing of the function runs until its next event, as on Lambda.
+          if (this.#options.freeze && this.#pending === undefined) this.#signal('SIGSTOP')
+        },
+      })
+    } catch (err) {
+      return this.#die({ errorType: 'Runtime.Unknown', errorMessage: `Runtime API could not listen: ${(err as Error).message}`, trace: [] })
+    }
+    if (this.#dead) return this.#api.close()
+    const env = { ...this.#options.env, ...launch.env, AWS_LAMBDA_RUNTIME_API: this.#api.address }
+    const [command, args] =
+      launch.limitMemory && MEMORY_LIMIT_SUPPORTED
+        ? // `ulimit -d` takes KiB; `exec` keeps the pid, so signals and /proc reach the runtime itself.
+          ['/bin/sh', ['-c', 'ulimit -d "$0" && exec "$@"', String(this.#options.memorySize * 1024), launch.command, ...launch.args]]
+        : [launch.command, [...launch.args]]
+    // Its own process group: freezing, the timeout and shutdown reach whatever the runtime
+    // started too (a shell bootstrap's curl), as Lambda freezes and ends the whole sandbox.
+    const child = spawn(command as string, args as string[], { cwd: this.#options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' })
+    this.#child = child
+    LIVE.add(child)
+    this.#exited = new Promise((resolve) => child.once('close', () => resolve()))
+    child.once('exit', () => LIVE.delete(child))
+    const onLog = this.#options.onLog
+    for (const stream of [child.stdout, child.stderr]) {
+      if (stream === null) continue
+      if (onLog === null) stream.resume()
+      else forEachLine(stream, onLog)
+    }
+    child.once('error', (err: NodeJS.ErrnoException) => {
+      // spawn failed: no interpreter, no such bootstrap, no execute bit.
+      const reason = err.code === 'ENOENT' ? 'no such file or directory' : err.code === 'EACCES' ? 'permission denied' : err.message
+      this.#die({ errorType: 'Runtime.InvalidEntrypoint', errorMessage: `fork/exec ${launch.command}: ${reason}`, trace: [] })
+    })
+    child.once('exit', (code, signal) => {
+      // What the runtime started goes with it.
+      try {
+        killGroup(child, 'SIGKILL')
+      } catch {
+        // Nothing left.
+      }
+      const how = signal !== null ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`
+      // /bin/sh answers 126/127 when the command cannot run.
+      if (launch.limitMemory && (code === 126 || code === 127) && this.initOutcome === undefined) {
+        return this.#die({ errorType: 'Runtime.InvalidEntrypoint', errorMessage: `fork/exec ${launch.command}: ${code === 127 ? 'no such file or directory' : 'permission denied'}`, trace: [] })
+      }
+      this.#die({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: ${how}`, trace: [] })
+    })
+  }
+
+  run(awsRequestId: string, event: string, timeoutMs: number): Promise<RunOutcome> {
+    return new Promise((resolve) => {
+      const api = this.#api
+      if (this.#dead || api === undefined) {
+        resolve({ kind: 'crash', error: { errorType: 'Runtime.ExitError', errorMessage: 'Runtime exited', trace: [] }, maxMemoryUsedMB: 0 })
+        return
+      }
+      const timer = setTimeout(() => {
+        api.abandon(awsRequestId)
+        this.#settle(awsRequestId, { kind: 'timeout' })
+      }, timeoutMs)
+      this.#pending = {
+        id: awsRequestId,
+        resolve: (outcome) => {
+          clearTimeout(timer)
+          this.lastUsed = performance.now()
+          resolve(outcome)
+        },
+      }
+      this.#signal('SIGCONT')
+      api.deliver({ awsRequestId, event, deadlineMs: Date.now() + timeoutMs, invokedFunctionArn: this.#options.invokedFunctionArn, traceId: newTraceId() })
+    })
+  }
+
+  /** The runtime answered: settled once the lines it printed before have reached the log. */
+  #finish(id: string, outcome: (maxMemoryUsedMB: number) => RunOutcome): void {
+    const mb = this.#maxMemoryUsedMB()
+    // The runtime wrote its output before posting; a turn of the loop lets the pipes be read.
+    setImmediate(() => setImmediate(() => this.#settle(id, outcome(mb))))
+  }
+
+  /** The peak resident set of the process (Linux `VmHWM`), as Lambda's `Max Memory Used`. */
+  #maxMemoryUsedMB(): number {
+    const pid = this.#child?.pid
+    if (pid === undefined || process.platform !== 'linux') return 0
+    try {
+      // Synchronous: /proc answers from memory, and a thread-pool round trip costs more.
+      const status = readFileSync(`/proc/${pid}/status`, 'utf8')
+      const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1]
+      return kb === undefined ? 0 : Math.ceil(Number(kb) / 1024)
+    } catch {
+      return 0
+    }
+  }
+
+  #settle(id: string, outcome: RunOutcome): void {
+    const pending = this.#pending
+    if (pending === undefined || pending.id !== id) return
+    this.#pending = undefined
+    pending.resolve(outcome)
+  }
+
+  #die(error: FunctionErrorPayload): void {
+    if (this.#dead) return
+    this.#dead = true
+    this.initDurationMs ??= performance.now() - this.#created
+    this.#settleInit({ ok: false, error })
+    const pending = this.#pending
+    this.#pending = undefined
+    pending?.resolve({ kind: 'crash', error, maxMemoryUsedMB: 0 })
+    this.#api?.close()
+  }
+
+  #signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
+    const child = this.#child
+    if (child === undefined || this.#dead || child.exitCode !== null) return
+    if ((signal === 'SIGSTOP') === this.#frozen) return
+    try {
+      killGroup(child, signal)
+      this.#frozen = signal === 'SIGSTOP'
+    } catch {
+      // Already gone: its exit is reported by the 'exit' handler.
+    }
+  }
+
+  /** Settles once the process has exited (or never started). */
+  get exited(): Promise<void> {
+    return this.ready.then(() => this.#exited)
+  }
+
+  terminate(): Promise<void> {
+    this.#dead = true
+    this.#api?.close()
+    const child = this.#child
+    if (child !== undefined) {
+      try {
+        killGroup(child, 'SIGKILL')
+      } catch {
+        // Already gone, with everything it started.
+      }
+    }
+    return this.#exited
+  }
+}
+
+/**
+ * Calls `onLine` per `\n`-ended line (a lone `\r` stays inside the line: Lambda's Python
+ * runtime writes a multi-line error as one record joined by `\r`); a last unended line at
+ * the end of the stream too.
+ */
+function forEachLine(stream: Readable, onLine: (line: string) => void): void {
+  const decoder = new StringDecoder('utf8')
+  let rest = ''
+  stream.on('data', (chunk: Buffer) => {
+    rest += decoder.write(chunk)
+    let nl = rest.indexOf('\n')
+    while (nl >= 0) {
+      onLine(rest.slice(0, nl > 0 && rest.charCodeAt(nl - 1) === 13 ? nl - 1 : nl))
+      rest = rest.slice(nl + 1)
+      nl = rest.indexOf('\n')
+    }
+  })
+  stream.on('end', () => {
+    rest += decoder.end()
+    if (rest !== '') onLine(rest)
+  })
+}
+
+/**
+ * Runtime processes alive now. They run in process groups of their own and may be frozen, so
+ * they would outlive a gateway that exits without stopping its environments (an uncaught
+ * error, `process.exit`): they are killed when this process exits, whatever the path.
+ */
+const LIVE = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const child of LIVE) {
+    try {
+      killGroup(child, 'SIGKILL')
+    } catch {
+      // Already gone.
+    }
+  }
+})
+
+/** Signals the runtime's process group (the runtime and what it started), or the runtime alone where there are none. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, signal)
+  else child.kill(signal)
+}

@@ -1,0 +1,7 @@
+/**
+ * @module
+ * The Lambda Runtime API (2018-06-01) that process-based execution environments speak.
+ * This file is the folder's surface.
+ */
+export { RuntimeApiServer, type RuntimeApiListener, type RuntimeInvocation } from './server.js'
+export * from './answers.js'

@@ -1,0 +1,246 @@
+/**
+ * @module
+ * The Lambda Runtime API (2018-06-01) for one execution environment, on loopback: the
+ * runtime process long-polls `GET /runtime/invocation/next` for its event and posts the
+ * outcome to `/runtime/invocation/{id}/response` or `/error`, or `/runtime/init/error` if it
+ * cannot start. One server per environment, as on Lambda, where `AWS_LAMBDA_RUNTIME_API`
+ * is a bare `host:port` that runtime clients append the version path to.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { FunctionErrorPayload } from '../../model/index.js'
+import * as A from './answers.js'
+
+/** One invocation as the runtime receives it from `/next`. */
+export interface RuntimeInvocation {
+  readonly awsRequestId: string
+  /** The event as JSON text (the body of `/next`). */
+  readonly event: string
+  /** Epoch ms at which the function times out (`Lambda-Runtime-Deadline-Ms`). */
+  readonly deadlineMs: number
+  readonly invokedFunctionArn: string
+  readonly traceId: string
+  /** JSON text, only for invocations that carry one (mobile SDK callers); API Gateway's do not. */
+  readonly clientContext?: string
+  readonly cognitoIdentity?: string
+}
+
+export interface RuntimeApiListener {
+  /** The runtime called `/next` for the first time: its init phase is over. */
+  readonly onReady: () => void
+  readonly onInitError: (error: FunctionErrorPayload) => void
+  readonly onResponse: (awsRequestId: string, payload: string) => void
+  readonly onError: (awsRequestId: string, error: FunctionErrorPayload) => void
+  /** The runtime has called `/next` and waits in it (nothing of it runs now: it may be frozen). */
+  readonly onWaiting: () => void
+}
+
+type State =
+  /** Started, `/next` not called yet. */
+  | 'Initializing'
+  /** Waiting for (or in) `/next`. */
+  | 'Ready'
+  /** An event was handed out; its response or error is due. */
+  | 'Invoking'
+
+const PREFIX = '/2018-06-01/runtime/'
+
+export class RuntimeApiServer {
+  readonly #server: Server
+  readonly #listener: RuntimeApiListener
+  #state: State = 'Initializing'
+  /** A `/next` waiting for an invocation. */
+  #parked: ServerResponse | undefined
+  /** An invocation waiting for `/next`. */
+  #queued: RuntimeInvocation | undefined
+  /** The invocation handed out, until answered. */
+  #current: string | undefined
+
+  private constructor(server: Server, listener: RuntimeApiListener) {
+    this.#server = server
+    this.#listener = listener
+  }
+
+  /** Starts a server on 127.0.0.1 (a free port). */
+  static async listen(listener: RuntimeApiListener): Promise<RuntimeApiServer> {
+    const server = createServer()
+    // `/next` is a long poll that may last as long as the environment stays idle.
+    server.requestTimeout = 0
+    server.headersTimeout = 0
+    server.keepAliveTimeout = 0
+    const api = new RuntimeApiServer(server, listener)
+    server.on('request', (req, res) => api.#route(req, res))
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject)
+      server.listen(0, '127.0.0.1', () => resolve())
+    })
+    return api
+  }
+
+  /** `host:port`, the value of `AWS_LAMBDA_RUNTIME_API`. */
+  get address(): string {
+    const { address, port } = this.#server.address() as AddressInfo
+    return `${address}:${port}`
+  }
+
+  /** Hands `invocation` to the runtime, now if it waits in `/next`, else at its next `/next`. */
+  deliver(invocation: RuntimeInvocation): void {
+    const parked = this.#parked
+    if (parked !== undefined) {
+      this.#parked = undefined
+      this.#send(parked, invocation)
+    } else {
+      this.#queued = invocation
+    }
+  }
+
+  /** The invocation ended without an answer from the runtime (timeout, crash): later answers for it are stale. */
+  abandon(awsRequestId: string): void {
+    if (this.#current === awsRequestId) this.#current = undefined
+    if (this.#queued?.awsRequestId === awsRequestId) this.#queued = undefined
+  }
+
+  close(): void {
+    this.#parked?.destroy()
+    this.#parked = undefined
+    this.#server.closeAllConnections()
+    this.#server.close()
+  }
+
+  #route(req: IncomingMessage, res: ServerResponse): void {
+    const url = req.url ?? ''
+    if (!url.startsWith(PREFIX)) return this.#reply(res, 404, A.NOT_FOUND_BODY, 'text/plain; charset=utf-8')
+    const path = url.slice(PREFIX.length)
+    if (req.method === 'GET' && path === 'invocation/next') return this.#next(res)
+    if (req.method === 'POST' && path === 'init/error') return void this.#initError(req, res)
+    const match = /^invocation\/([^/]+)\/(response|error)$/.exec(path)
+    if (req.method === 'POST' && match !== null) {
+      const id = decodeURIComponent(match[1] as string)
+      return void (match[2] === 'response' ? this.#response(id, req, res) : this.#invocationError(id, req, res))
+    }
+    this.#reply(res, 404, A.NOT_FOUND_BODY, 'text/plain; charset=utf-8')
+  }
+
+  #next(res: ServerResponse): void {
+    if (this.#state === 'Invoking') {
+      return this.#reply(res, 403, A.invalidStateTransitionBody('Invoking', 'Ready', 'the current invocation has no response yet'))
+    }
+    const first = this.#state === 'Initializing'
+    this.#state = 'Ready'
+    // A runtime that polls twice keeps only its newest poll.
+    this.#parked?.destroy()
+    this.#parked = undefined
+    const queued = this.#queued
+    if (first) this.#listener.onReady()
+    if (queued !== undefined) {
+      this.#queued = undefined
+      this.#send(res, queued)
+      return
+    }
+    this.#parked = res
+    res.on('close', () => {
+      if (this.#parked === res) this.#parked = undefined
+    })
+    this.#listener.onWaiting()
+  }
+
+  #send(res: ServerResponse, inv: RuntimeInvocation): void {
+    this.#state = 'Invoking'
+    this.#current = inv.awsRequestId
+    const headers: Record<string, string | number> = {
+      'Content-Type': 'application/json',
+      'Content-Length': Buffer.byteLength(inv.event),
+      'Lambda-Runtime-Aws-Request-Id': inv.awsRequestId,
+      'Lambda-Runtime-Deadline-Ms': String(inv.deadlineMs),
+      'Lambda-Runtime-Invoked-Function-Arn': inv.invokedFunctionArn,
+      'Lambda-Runtime-Trace-Id': inv.traceId,
+    }
+    if (inv.clientContext !== undefined) headers['Lambda-Runtime-Client-Context'] = inv.clientContext
+    if (inv.cognitoIdentity !== undefined) headers['Lambda-Runtime-Cognito-Identity'] = inv.cognitoIdentity
+    res.writeHead(200, headers)
+    res.end(inv.event)
+  }
+
+  async #response(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req)
+    if (id !== this.#current) return this.#reply(res, 400, A.INVALID_REQUEST_ID_BODY)
+    this.#current = undefined
+    this.#state = 'Ready'
+    if (body.tooLarge) {
+      this.#reply(res, 413, A.PAYLOAD_TOO_LARGE_BODY)
+      this.#listener.onError(id, { errorType: A.RESPONSE_TOO_LARGE_ERROR_TYPE, errorMessage: A.responseTooLargeMessage(body.bytes), trace: [] })
+      return
+    }
+    this.#reply(res, 202, A.ACCEPTED_BODY)
+    this.#listener.onResponse(id, body.text)
+  }
+
+  async #invocationError(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req)
+    if (id !== this.#current) return this.#reply(res, 400, A.INVALID_REQUEST_ID_BODY)
+    this.#current = undefined
+    this.#state = 'Ready'
+    this.#reply(res, 202, A.ACCEPTED_BODY)
+    this.#listener.onError(id, errorOf(req, body))
+  }
+
+  async #initError(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req)
+    if (this.#state !== 'Initializing') {
+      return this.#reply(res, 403, A.invalidStateTransitionBody(this.#state, 'InitError', 'init/error is accepted only before the first /next'))
+    }
+    this.#reply(res, 202, A.ACCEPTED_BODY)
+    this.#listener.onInitError(errorOf(req, body))
+  }
+
+  #reply(res: ServerResponse, status: number, body: string, type = 'application/json'): void {
+    res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) })
+    res.end(body)
+  }
+}
+
+interface Body {
+  readonly text: string
+  readonly bytes: number
+  readonly tooLarge: boolean
+}
+
+/** Reads a posted body, keeping at most `MAX_RUNTIME_PAYLOAD_BYTES` (the rest is counted and dropped). */
+function readBody(req: IncomingMessage): Promise<Body> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = []
+    let bytes = 0
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length
+      if (bytes <= A.MAX_RUNTIME_PAYLOAD_BYTES) chunks.push(chunk)
+    })
+    const done = () => resolve({ text: bytes <= A.MAX_RUNTIME_PAYLOAD_BYTES ? Buffer.concat(chunks).toString('utf8') : '', bytes, tooLarge: bytes > A.MAX_RUNTIME_PAYLOAD_BYTES })
+    req.on('end', done)
+    req.on('error', done)
+  })
+}
+
+/**
+ * A posted error: the body's `errorType`/`errorMessage`/`stackTrace` when it is Lambda's
+ * error JSON, else the `Lambda-Runtime-Function-Error-Type` header (what Lambda falls back to).
+ */
+function errorOf(req: IncomingMessage, body: Body): FunctionErrorPayload {
+  const header = req.headers['lambda-runtime-function-error-type']
+  const headerType = typeof header === 'string' && header !== '' ? header : undefined
+  let parsed: unknown
+  try {
+    parsed = body.text === '' ? undefined : JSON.parse(body.text)
+  } catch {
+    parsed = undefined
+  }
+  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
+    const o = parsed as Record<string, unknown>
+    const trace = Array.isArray(o['stackTrace']) ? o['stackTrace'].map(String) : []
+    return {
+      errorType: typeof o['errorType'] === 'string' && o['errorType'] !== '' ? o['errorType'] : (headerType ?? A.UNKNOWN_ERROR_TYPE),
+      errorMessage: typeof o['errorMessage'] === 'string' ? o['errorMessage'] : '',
+      trace,
+    }
+  }
+  return { errorType: headerType ?? A.UNKNOWN_ERROR_TYPE, errorMessage: body.text, trace: [] }
+}
