@@ -26,7 +26,8 @@ import type { WebSocketLimits } from './websocket/index.js'
 import { SnapshotHolder } from './runtime/index.js'
 import type { RuntimeSnapshot } from './model/index.js'
 import { SourceWatcher } from './runtime/index.js'
-import { createAdminServer } from './admin/index.js'
+import { createAdminServer, DEV_ISSUER_JWKS_PATH } from './admin/index.js'
+import { DevIssuer } from './auth/index.js'
 import { AccessLogSinks } from './logging/index.js'
 import { EnvironmentBudget, InspectorPorts, type EnvironmentLimits } from './functions/index.js'
 import { MetricsRegistry } from './metrics/index.js'
@@ -36,6 +37,9 @@ import { RedisUrlError, SharedRedis } from './redis/index.js'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { dirname, join, resolve } from 'node:path'
 import { ControlPlane, FolderStateStore, RedisStateStore, handleControlPlaneRequest, isControlPlaneRequest, mergeConfigs } from './sources/control-plane/index.js'
+import { randomBytes } from 'node:crypto'
+import { Inspector } from './observability/index.js'
+import { CONSOLE_PATH, connectionsRoute, createConsoleHandler, functionsRoute, tokensRoute, type ReloadStatus } from './console/index.js'
 
 export interface GatewayOptions {
   /** Port to listen on; `0` (the default here) picks a free one. The CLI defaults to 3000. */
@@ -61,6 +65,13 @@ export interface GatewayOptions {
    * defaults to `127.0.0.1`, port to 0 (a free one). Off unless given.
    */
   readonly admin?: { readonly port?: number; readonly host?: string }
+  /**
+   * The web console at `/console/` on the admin listener (default: on whenever the admin
+   * listener is). Bound beyond loopback it requires `consoleToken` (see `Gateway.consoleUrl`).
+   */
+  readonly console?: boolean
+  /** The development issuer's key file (default `GATEHOUSE_DEV_ISSUER_KEY` or `~/.gatehouse/dev-issuer-key.json`), created on first use. */
+  readonly devIssuerKeyFile?: string
   /** The throttle store; default in memory (one process), or Redis with `redis`. */
   readonly limiter?: RateLimiter
   /**
@@ -117,6 +128,8 @@ export interface Gateway {
   readonly url: string
   /** The admin listener's `http://HOST:PORT`, or `''` without one. */
   readonly adminUrl: string
+  /** The web console's URL (with its access token when the admin listener is beyond loopback), or `''`. */
+  readonly consoleUrl: string
   /** The custom domains' HTTPS listener, `https://HOST:PORT`, or `''` without domain names. */
   readonly httpsUrl: string
   /** Reopens access-log files (after log rotation; the CLI does it on SIGHUP). */
@@ -131,7 +144,16 @@ export interface Gateway {
 
 export function createGateway(configOrPath: string | object, options: GatewayOptions = {}): Gateway {
   const logger = options.logger ?? createLogger({ level: options.logLevel ?? 'info' })
-  const onLog = functionLogSink(options.functionLogs)
+  const consoleEnabled = options.admin !== undefined && options.console !== false
+  // The console's inspector: it records only while a console client listens.
+  const inspector = consoleEnabled ? new Inspector() : null
+  const functionLogs = functionLogSink(options.functionLogs)
+  const onLog = tapFunctionLogs(functionLogs, inspector)
+  // With function logs off, lines are formatted only while a console listens.
+  const logWanted = functionLogs === null && inspector !== null ? () => inspector.active : undefined
+  const devIssuer = new DevIssuer(options.devIssuerKeyFile)
+  let reloadStatus: ReloadStatus = { ok: true, time: Date.now(), issues: [] }
+  let consoleUrl = ''
   // With the control plane, the file may define no API: they can all come from the control plane.
   const fileLoadOptions = { apisOptional: options.controlPlane !== undefined }
   const loadFile = (): LoadConfigResult =>
@@ -183,7 +205,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     if (value !== undefined && !(Number.isInteger(value) && (value as number) > 0)) throw new RangeError(`environments.${name} must be a positive integer`)
   }
   const budget = new EnvironmentBudget(options.environments)
-  const inspector = options.inspect === undefined ? undefined : new InspectorPorts(options.inspect.port, options.inspect.host)
+  const debuggerPorts = options.inspect === undefined ? undefined : new InspectorPorts(options.inspect.port, options.inspect.host)
   // Filled once listening: functions reach `@connections` here (see connections-redirect.ts).
   const localEndpoint = { url: '' }
   // Replaced snapshots whose environments may still be finishing invocations.
@@ -213,7 +235,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     } else if (loaded.config.redis?.url !== undefined && ownedLimiter === undefined && options.limiter === undefined) {
       logger.warn('redis.url was added to the config: restart to share throttling through Redis')
     }
-    return { snapshot: compile(loaded.config, { onLog, limiter, sinks, metrics, upstreams, localEndpoint, budget, previous: holder?.current, ...(inspector !== undefined ? { inspector } : {}) }) }
+    return { snapshot: compile(loaded.config, { onLog, logWanted, limiter, sinks, metrics, upstreams, localEndpoint, budget, devIssuer, previous: holder?.current, ...(debuggerPorts !== undefined ? { inspector: debuggerPorts } : {}) }) }
   }
 
   /** Says at start who may call `@connections` when no `iam` credentials can verify signatures. */
@@ -238,6 +260,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     if (holder === undefined || stopping) return { ok: false, issues: [] }
     const built = build(fromControlPlane)
     if ('issues' in built) {
+      reloadStatus = { ok: false, time: Date.now(), issues: built.issues }
       logger.error('Reload failed; still serving the previous configuration', { problems: built.issues.length })
       for (const issue of built.issues) logger.error(`  ${formatIssue(issue)}`)
       // Watch what the broken config names too, so fixing a newly referenced file reloads.
@@ -255,6 +278,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       logger.error(`Function ${problem.functions.join(', ')} cannot be loaded; its invocations fail until the module is fixed (the rest of the configuration is reloaded)`)
       logger.error(`  ${formatIssue(problem.issue)}`)
     }
+    reloadStatus = { ok: true, time: Date.now(), issues: broken.map((p) => p.issue) }
     const previous = holder.swap(built.snapshot)
     retire(previous, built.snapshot)
     // (A pool the new snapshot kept is not the old snapshot's to wait for.)
@@ -291,6 +315,9 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     },
     get adminUrl() {
       return adminUrl
+    },
+    get consoleUrl() {
+      return consoleUrl
     },
     get httpsUrl() {
       return httpsUrl
@@ -338,12 +365,13 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
         logger.warn(`Redis did not answer within ${REDIS_STARTUP_WAIT_MS} ms: serving with this node's own throttle buckets until it does`)
       }
       holder = new SnapshotHolder(built.snapshot)
-      if (inspector !== undefined) {
-        logger.info(`Debugger listening on ${inspector.openGatewayInspector()} (worker-thread environments are its targets; Node.js process environments listen from port ${inspector.port + 1})`)
+      if (debuggerPorts !== undefined) {
+        logger.info(`Debugger listening on ${debuggerPorts.openGatewayInspector()} (worker-thread environments are its targets; Node.js process environments listen from port ${debuggerPorts.port + 1})`)
       }
       const redisUrl = options.redis ?? built.snapshot.config.redis?.url
       directory = redisUrl === undefined ? undefined : new ConnectionDirectory(openRedis(redisUrl), logger)
       websocket = new WebSocketGateway(holder, logger, options.websocket, directory ?? null)
+      websocket.inspector = inspector
       // Decided before the first connection can arrive (a domain added by a reload is served
       // only after a restart, which decides again).
       websocket.loopbackOnly = isLoopback(host) && (built.snapshot.config.domainNames.length === 0 || isLoopback(options.https?.host ?? host))
@@ -360,7 +388,8 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
               claims: (req) => isControlPlaneRequest(req) || wsPlane.claims(req),
               handle: (req, res) =>
                 isControlPlaneRequest(req) ? handleControlPlaneRequest(controlPlane, req, res, logger, { loopbackOnly: mainLoopback }) : wsPlane.handle(req, res),
-            }
+            },
+        inspector
       )
       plane.server.listen(options.port ?? 0, host)
       try {
@@ -389,9 +418,27 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       if (options.admin !== undefined) {
         const adminHost = options.admin.host ?? '127.0.0.1'
         const adminLoopback = isLoopback(adminHost)
+        const accessToken = adminLoopback ? null : randomBytes(18).toString('base64url')
+        const consoleHandler =
+          inspector === null
+            ? undefined
+            : createConsoleHandler({
+                inspector,
+                config: () => holder?.current.config ?? null,
+                reloadStatus: () => reloadStatus,
+                dataPlaneUrl: () => localEndpoint.url,
+                accessToken,
+                routes: {
+                  connections: connectionsRoute({ websocket: () => websocket, config: () => holder?.current.config ?? null, inspector }),
+                  tokens: tokensRoute({ devIssuer, jwksUri: () => adminUrl + DEV_ISSUER_JWKS_PATH }),
+                  functions: functionsRoute({ pools: () => holder?.current.pools ?? null, config: () => holder?.current.config ?? null, inspector }),
+                },
+              })
         admin = createAdminServer({
           metrics,
           ready: () => holder !== undefined && !stopping,
+          console: consoleHandler,
+          devIssuer,
           ...(controlPlane === undefined
             ? {}
             : { controlPlane: (req: IncomingMessage, res: ServerResponse) => handleControlPlaneRequest(controlPlane, req, res, logger, { loopbackOnly: adminLoopback }) }),
@@ -406,6 +453,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
           throw err
         }
         adminUrl = listeningUrl(admin, adminHost)
+        if (consoleHandler !== undefined) consoleUrl = `${adminUrl}${CONSOLE_PATH}${accessToken === null ? '' : `?token=${accessToken}`}`
       }
       if (options.watch === true && typeof configOrPath === 'string') {
         watcher = new SourceWatcher(() => {
@@ -421,7 +469,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
       if (holder === undefined || plane === undefined) return
       stopping = true
       watcher?.close()
-      inspector?.close()
+      debuggerPorts?.close()
       // WebSocket clients are told the gateway is going away; their $disconnect runs now.
       if (websocket !== undefined) {
         websocket.closeAll()
@@ -475,6 +523,15 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     },
   }
   return gateway
+}
+
+/** Function log lines go to the console's inspector too (it keeps them only while a console listens). */
+function tapFunctionLogs(sink: ((line: string) => void) | null, inspector: Inspector | null): ((line: string) => void) | null {
+  if (inspector === null) return sink
+  return (line) => {
+    if (inspector.active) inspector.functionLog(line)
+    sink?.(line)
+  }
 }
 
 function functionLogSink(option: GatewayOptions['functionLogs']): ((line: string) => void) | null {

@@ -3,7 +3,8 @@
  * Authorization of HTTP API routes: JWT, Lambda (`REQUEST`) and IAM authorizers, compiled
  * per route into one `RouteAuthorizer`.
  */
-import type { AuthorizerDefinition, FunctionInvoker, GatehouseConfig, RouteAuthorizer, RouteDefinition } from '../model/index.js'
+import type { AuthorizerDefinition, FunctionInvoker, GatehouseConfig, JwtAuthorizerDefinition, RouteAuthorizer, RouteDefinition } from '../model/index.js'
+import { DEV_ISSUER, DevIssuer } from './jwt/dev-issuer.js'
 import { IamAuthorizer } from './iam-authorizer.js'
 import { JwtAuthorizer } from './jwt/jwt-authorizer.js'
 import { LambdaAuthorizer } from './lambda-authorizer.js'
@@ -18,10 +19,17 @@ import { LambdaAuthorizer } from './lambda-authorizer.js'
 export class AuthorizerFactory {
   readonly #config: GatehouseConfig
   readonly #jwt = new Map<string, JwtAuthorizer>()
+  readonly #devIssuer: DevIssuer | null
   #iam: IamAuthorizer | undefined
 
-  constructor(config: GatehouseConfig) {
+  /** `devIssuer`: the development issuer whose keys an authorizer naming `DEV_ISSUER` trusts (`null`: none). */
+  constructor(config: GatehouseConfig, devIssuer: DevIssuer | null = null) {
     this.#config = config
+    this.#devIssuer = devIssuer
+  }
+
+  #withDevKeys(def: JwtAuthorizerDefinition): JwtAuthorizerDefinition {
+    return devKeys(def, this.#devIssuer)
   }
 
   forRoute(
@@ -47,7 +55,7 @@ export class AuthorizerFactory {
         if (def.authorizerType === 'REQUEST') return lambdaFor(def)
         const key = `${apiId}/${def.authorizerId}`
         let jwt = this.#jwt.get(key)
-        if (jwt === undefined) this.#jwt.set(key, (jwt = new JwtAuthorizer(def)))
+        if (jwt === undefined) this.#jwt.set(key, (jwt = new JwtAuthorizer(this.#withDevKeys(def))))
         const scopes = route.authorizationScopes
         const authorizer = jwt
         return { authorize: (ctx) => authorizer.authorize(ctx, scopes) }
@@ -56,10 +64,20 @@ export class AuthorizerFactory {
   }
 }
 
+/**
+ * An authorizer naming the development issuer without keys of its own trusts the issuer's
+ * key set (there is no reachable discovery URL for it).
+ */
+function devKeys(def: JwtAuthorizerDefinition, devIssuer: DevIssuer | null): JwtAuthorizerDefinition {
+  if (devIssuer === null || def.issuer !== DEV_ISSUER || def.jwks.kind !== 'discovery') return def
+  return { ...def, jwks: { kind: 'keys', jwks: devIssuer.jwks() } }
+}
+
 export function lambdaAuthorizer(def: Extract<AuthorizerDefinition, { authorizerType: 'REQUEST' }>, pool: FunctionInvoker, region: string): LambdaAuthorizer {
   return new LambdaAuthorizer({ def, pool, region })
 }
 export { parseIdentitySource } from './identity-source.js'
+export { DEV_AUDIENCE, DEV_ISSUER, DEV_ISSUER_KEY_VARIABLE, DEV_TOKEN_LIFETIME_SECONDS, DevIssuer, defaultDevIssuerKeyFile, type DevToken, type DevTokenRequest } from './jwt/dev-issuer.js'
 export { verifySigV4 } from './sigv4.js'
 export { decide, parseAuthorizerResponse } from './authorizer-response.js'
 export type { LambdaAuthorizer } from './lambda-authorizer.js'

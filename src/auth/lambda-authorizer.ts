@@ -65,11 +65,16 @@ export class LambdaAuthorizer {
     // The key is the tuple of values (spec 5.2): JSON keeps ("a\0b", "c") and ("a", "b\0c") apart.
     const cacheKey = def.resultTtlSeconds > 0 ? JSON.stringify(values) : undefined
     let parsed = cacheKey === undefined ? undefined : this.#cached(cacheKey)
+    const cached = parsed !== undefined
     if (parsed === undefined) {
       const invoked = await this.#invoke(ctx, arn, values)
       if ('error' in invoked) return failure(invoked.error)
       parsed = invoked.parsed
       if (cacheKey !== undefined) this.#remember(cacheKey, parsed)
+    }
+    if (ctx.trace !== null) {
+      const input = ctx.trace.authorizer?.input ?? { identitySource: values, routeArn: arn }
+      ctx.trace.authorizer = { type: 'REQUEST', input, response: parsed, cached }
     }
     const decision = decide(parsed, arn)
     switch (decision.kind) {
@@ -86,6 +91,11 @@ export class LambdaAuthorizer {
     const { def, pool } = this.#target
     const event = JSON.stringify(def.payloadFormatVersion === '2.0' ? eventV2(ctx, arn, values) : eventV1(ctx, arn, values))
     const result = await pool.invoke(event, LAMBDA_AUTHORIZER_TIMEOUT_MS)
+    if (ctx.trace !== null) {
+      // The event and the raw answer, kept even when the answer is refused below.
+      const raw = result.status === 'ok' ? result.payload : result.status === 'function-error' ? result.error : result.status
+      ctx.trace.authorizer = { type: 'REQUEST', input: JSON.parse(event) as unknown, response: raw, cached: false }
+    }
     switch (result.status) {
       case 'integration-timeout':
         return { error: `the authorizer did not answer within ${LAMBDA_AUTHORIZER_TIMEOUT_MS} ms` }

@@ -1,6 +1,6 @@
 /**
  * @module
- * The `gatehouse` command: `serve`, `validate` and `routes`.
+ * The `gatehouse` command: `serve`, `validate`, `routes` and `token`.
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { parseArgs } from 'node:util'
@@ -10,6 +10,7 @@ import { createGateway, DEFAULT_STATE_DIR } from '../gateway.js'
 import { checkHandlers } from '../runtime/index.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from '../logging/index.js'
 import { describeRoutes, describeEndpoints } from './describe.js'
+import { token } from './token.js'
 import { parseRedisUrl } from '../redis/index.js'
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_ENVIRONMENTS } from '../functions/index.js'
 
@@ -27,6 +28,7 @@ Commands:
                       template.yaml|yml|json, serverless.yml|yaml, cdk.out); reloads on change
   validate [CONFIG]   Print every problem in CONFIG (file:line: path: reason); exit 1 if any
   routes [CONFIG]     Print the compiled route table of each API and stage
+  token --sub S       Mint a JWT from Gatehouse's development issuer (gatehouse token --help)
 
 Options (serve):
   --port N            Port to listen on (default ${DEFAULT_PORT}; 0 picks a free port)
@@ -38,6 +40,7 @@ Options (serve):
   --admin-port N      Admin listener port: /healthz, /readyz, /metrics (default 0: a free port)
   --admin-host H      Admin listener interface (default 127.0.0.1)
   --no-admin          Do not start the admin listener
+  --no-console        Do not serve the web console (/console/ on the admin listener)
   --https-port N      HTTPS listener of custom domain names (default ${DEFAULT_HTTPS_PORT}; only with domainNames)
   --https-host H      Its interface (default: --host)
   --redis URL         redis://HOST:PORT (or rediss://, redis-sentinel://, redis-cluster://): share
@@ -104,6 +107,8 @@ function sourceArgs(argv: readonly string[]): { rest: string[]; overrides: Recor
 }
 
 export async function main(argvIn: readonly string[]): Promise<number> {
+  // `token` has options of its own.
+  if (argvIn[0] === 'token') return token(argvIn.slice(1))
   const pulled = sourceArgs(argvIn)
   if (pulled.error !== undefined) {
     process.stderr.write(`gatehouse: ${pulled.error}\n`)
@@ -125,6 +130,7 @@ export async function main(argvIn: readonly string[]): Promise<number> {
         'admin-port': { type: 'string' },
         'admin-host': { type: 'string' },
         'no-admin': { type: 'boolean' },
+        'no-console': { type: 'boolean' },
         'https-port': { type: 'string' },
         'https-host': { type: 'string' },
         redis: { type: 'string' },
@@ -228,6 +234,7 @@ interface ServeFlags {
   readonly 'admin-port'?: string | undefined
   readonly 'admin-host'?: string | undefined
   readonly 'no-admin'?: boolean | undefined
+  readonly 'no-console'?: boolean | undefined
   readonly 'https-port'?: string | undefined
   readonly 'https-host'?: string | undefined
   readonly redis?: string | undefined
@@ -294,6 +301,7 @@ async function serve(configFile: string | undefined, flags: ServeFlags, source: 
     logger,
     functionLogs: flags['quiet-functions'] === true ? 'silent' : 'stdout',
     ...(flags['no-admin'] === true ? {} : { admin: { port: adminPort, host: flags['admin-host'] ?? DEFAULT_HOST } }),
+    ...(flags['no-console'] === true ? { console: false } : {}),
     https: { port: httpsPort, host: flags['https-host'] ?? flags.host ?? DEFAULT_HOST },
     ...(flags.redis !== undefined ? { redis: flags.redis } : {}),
     ...(flags.inspect !== undefined ? { inspect: { port: flags.inspect } } : {}),
@@ -323,6 +331,7 @@ async function serve(configFile: string | undefined, flags: ServeFlags, source: 
     const where = gateway.adminUrl !== '' ? `${gateway.adminUrl} and ` : ''
     process.stdout.write(`Control plane (apigatewayv2, lambda) on ${where}${gateway.url} (signed for apigateway or lambda, or under host apigateway.${gateway.config.region}.amazonaws.com); state in ${gateway.stateDir}\n`)
   }
+  if (gateway.consoleUrl !== '') process.stdout.write(`Console: ${gateway.consoleUrl}\n`)
   const reopen = () => {
     logger.info('Received SIGHUP; reopening access-log files')
     gateway.reopenLogs()

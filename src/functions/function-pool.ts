@@ -12,7 +12,7 @@ import type { InspectorPorts } from './inspector.js'
 import { functionFingerprint } from './fingerprint.js'
 import { CONNECTIONS_ENDPOINT_VARIABLE } from './protocol.js'
 import { EnvironmentBudget, type BudgetMember } from './environment-budget.js'
-import type { FunctionDefinition, FunctionPoolHandle, InvokeResult } from '../model/index.js'
+import type { FunctionDefinition, FunctionPoolHandle, FunctionPoolStats, InvokeResult } from '../model/index.js'
 
 /**
  * How many environments a function without `reservedConcurrency` may have at once. Lambda's
@@ -32,6 +32,11 @@ export interface FunctionPoolOptions {
    * when function logs are off, so no line is even formatted.
    */
   readonly onLog: ((line: string) => void) | null
+  /**
+   * Whether `onLog` wants lines now (absent: always). The console's inspector takes lines only
+   * while a console is open: otherwise START/END/REPORT are not formatted at all.
+   */
+  readonly logWanted?: (() => boolean) | undefined
   readonly region: string
   readonly baseDir: string
   /**
@@ -120,6 +125,13 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
     return this.#all.size
   }
 
+  get idle(): number {
+    return this.#idle.length
+  }
+
+  /** Counted on every invocation: a few additions, read by the console. */
+  readonly stats: FunctionPoolStats = { invocations: 0, errors: 0, timeouts: 0, coldStarts: 0, totalDurationMs: 0, maxDurationMs: 0 }
+
   /**
    * Invokes the function with an event (JSON text). Resolves with the first of: the
    * result, a function error, a rejection, or the integration timeout.
@@ -190,15 +202,19 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
       inspector: this.#options.inspector,
     })
     this.#all.add(env)
+    this.stats.coldStarts++
     return env
   }
 
   async #run(env: ExecutionEnvironment, event: string, answer: (r: InvokeResult) => void): Promise<void> {
     const requestId = newLambdaRequestId()
-    const log = this.#options.onLog
+    const wanted = this.#options.logWanted
+    const log = wanted === undefined || wanted() ? this.#options.onLog : null
     // Only a cold start waits (and arms the init deadline); a warm environment's outcome is known.
     const init = env.initOutcome ?? (await withInitDeadline(env))
     if (!init.ok) {
+      this.stats.invocations++
+      this.stats.errors++
       if (log !== null) {
         log(`${new Date().toISOString()}\tundefined\tERROR\tUncaught Exception \t${JSON.stringify(init.error)}`)
         log(`INIT_REPORT Init Duration: ${(env.initDurationMs ?? 0).toFixed(2)} ms\tPhase: init\tStatus: error\tError Type: ${init.error.errorType}`)
@@ -213,7 +229,14 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
     const started = performance.now()
     if (log !== null) log(`START RequestId: ${requestId} Version: $LATEST`)
     const outcome = await env.run(requestId, event, timeoutMs)
-    if (log !== null) this.#logEnd(log, requestId, outcome, performance.now() - started, reportInit)
+    const duration = performance.now() - started
+    const stats = this.stats
+    stats.invocations++
+    stats.totalDurationMs += duration
+    if (duration > stats.maxDurationMs) stats.maxDurationMs = duration
+    if (outcome.kind !== 'result') stats.errors++
+    if (outcome.kind === 'timeout') stats.timeouts++
+    if (log !== null) this.#logEnd(log, requestId, outcome, duration, reportInit)
     switch (outcome.kind) {
       case 'result':
         this.#release(env)

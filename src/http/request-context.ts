@@ -4,7 +4,7 @@
  * constructor so the object keeps one shape (V8 keeps property access monomorphic).
  */
 import type { TLSSocket } from 'node:tls'
-import type { AuthorizerResult, ClientCertificate, CompiledApi, CompiledRoute, CompiledStage, GatewayResponse, RequestContext as RequestState } from '../model/index.js'
+import type { AuthorizerResult, ClientCertificate, CompiledApi, CompiledRoute, CompiledStage, GatewayResponse, RequestContext as RequestState, RequestTrace } from '../model/index.js'
 import { hostName } from '../util/index.js'
 
 export class RequestContext implements RequestState {
@@ -72,6 +72,8 @@ export class RequestContext implements RequestState {
   responseLength = 0
   /** Total latency in ms, set when the response is written; -1 before. */
   responseLatency = -1
+  /** Filled by the stages only while a console watches. */
+  trace: RequestTrace | null = null
 
   constructor(init: {
     requestId: string

@@ -11,7 +11,7 @@ import type { AddressInfo, Socket } from 'node:net'
 import type { TLSSocket } from 'node:tls'
 import { GatewayResponses } from '../errors/index.js'
 import type { Logger } from '../logging/index.js'
-import type { GatewayResponse, Reply, SnapshotSource } from '../model/index.js'
+import type { GatewayResponse, Reply, RequestInspector, RequestTrace, SnapshotSource } from '../model/index.js'
 import { HEADERS_TIMEOUT_MS, KEEP_ALIVE_TIMEOUT_MS, NODE_MAX_HEADER_SIZE, REQUEST_TIMEOUT_MS } from './limits.js'
 import { processRequest } from './pipeline.js'
 import { createHttpsListener } from './https-listener.js'
@@ -43,7 +43,7 @@ export interface UpgradePlane {
   handle(req: IncomingMessage, res: ServerResponse): Promise<void>
 }
 
-export function createDataPlane(holder: SnapshotSource, logger: Logger, websocket: UpgradePlane): DataPlane {
+export function createDataPlane(holder: SnapshotSource, logger: Logger, websocket: UpgradePlane, inspector: RequestInspector | null = null): DataPlane {
   let inFlight = 0
   // Every request ends in exactly one `send` call (even when the client has gone), so the
   // count needs no per-request listener; a streamed body counts until it ends.
@@ -55,11 +55,13 @@ export function createDataPlane(holder: SnapshotSource, logger: Logger, websocke
     if (sent.stream === undefined) {
       inFlight--
       observe(ctx, sent, sent.body.length)
+      if (ctx.trace !== null) inspector?.record(ctx, sent, sent.body.length)
       return
     }
     sent.stream.pipe(res, (length) => {
       inFlight--
       observe(ctx, sent, length)
+      if (ctx.trace !== null) inspector?.record(ctx, sent, length)
     })
   }
   const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
@@ -96,6 +98,7 @@ export function createDataPlane(holder: SnapshotSource, logger: Logger, websocke
       scheme: 'encrypted' in socket ? 'https' : 'http',
       tlsSocket: 'encrypted' in socket ? (socket as TLSSocket) : null,
     })
+    if (inspector !== null && inspector.active) ctx.trace = emptyTrace()
     let reply: Reply | Promise<Reply>
     try {
       reply = processRequest(ctx, req, holder.current)
@@ -213,15 +216,22 @@ function internalError(ctx: RequestContext, logger: Logger, err: unknown): Reply
  * a stage: AWS logs nothing for a request no stage serves, spec 2.2).
  */
 function observe(ctx: RequestContext, sent: Reply, responseLength: number): void {
-  const stage = ctx.stage
-  if (stage === null) return
   ctx.status = sent.statusCode
   ctx.responseLength = responseLength
   ctx.error = sent.error
   ctx.responseLatency = Math.round(performance.now() - ctx.startedAt)
+  const stage = ctx.stage
+  if (stage === null) return
   ;(ctx.route?.metrics ?? stage.noRouteMetrics).record(sent.statusCode, ctx.responseLatency, ctx.integrationLatency, ctx.requestBodyLength + responseLength)
   const accessLog = stage.accessLog
-  if (accessLog !== null) accessLog.sink.write(accessLog.format(ctx))
+  if (accessLog === null) return
+  const line = accessLog.format(ctx)
+  accessLog.sink.write(line)
+  if (ctx.trace !== null) ctx.trace.accessLogLine = line
+}
+
+function emptyTrace(): RequestTrace {
+  return { authorizer: null, lambda: null, requestMapping: null, upstream: null, accessLogLine: null }
 }
 
 /** Writes the reply; returns what was actually sent (a malformed integration reply becomes a 500). */

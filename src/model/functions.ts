@@ -33,6 +33,19 @@ export interface FunctionInvoker {
 export const FUNCTION_TIMEOUT_ERROR_TYPE = 'Sandbox.Timedout'
 
 /** A function's execution environments as the runtime manages them across reloads. */
+/** What a function's pool has done since it was compiled (the console's Functions page). */
+export interface FunctionPoolStats {
+  invocations: number
+  /** Invocations that ended in a function error (a timeout included). */
+  errors: number
+  /** Invocations the function's own `timeout` ended. */
+  timeouts: number
+  /** Environments started (each one's init is a cold start). */
+  coldStarts: number
+  totalDurationMs: number
+  maxDurationMs: number
+}
+
 export interface FunctionPoolHandle extends FunctionInvoker {
   /**
    * What the pool's environments were started from (the definition, the code files' sizes and
@@ -41,6 +54,9 @@ export interface FunctionPoolHandle extends FunctionInvoker {
   readonly fingerprint?: string
   /** Environments alive now (busy or idle). */
   readonly size: number
+  /** Environments alive and waiting for an invocation. */
+  readonly idle: number
+  readonly stats: FunctionPoolStats
   /** Retired by a reload: finish what runs, keep nothing idle. */
   close(): void
   /** Ends every environment now (shutdown). */

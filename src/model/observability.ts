@@ -21,3 +21,39 @@ export interface RouteMetrics {
   /** Records one finished request: status, total latency, integration latency (-1: none), bytes. */
   record(status: number, latencyMs: number, integrationLatencyMs: number, bytes: number): void
 }
+
+/**
+ * What the console's inspector learns about one request beyond the request context: the
+ * stages fill it only while a console watches (`RequestContext.trace` is `null` otherwise, so
+ * recording costs one null check per stage when nobody looks).
+ */
+export interface RequestTrace {
+  /** The authorizer's input and decision (JWT claims or the failed check; a Lambda authorizer's response and whether it came from the cache). */
+  authorizer: TracedAuthorizer | null
+  /** The Lambda event sent (JSON text) and the raw result received. */
+  lambda: { event: string; result: string | null; outcome: string } | null
+  /** Parameter mappings applied: the request parts after `requestParameters`. */
+  requestMapping: { headers: ReadonlyArray<readonly [string, string]>; rawQueryString: string; path: string | null } | null
+  /** The `HTTP_PROXY` upstream exchange. */
+  upstream: { method: string; url: string; headers: ReadonlyArray<readonly [string, string]>; status: number | null; responseHeaders: ReadonlyArray<readonly [string, string]> | null } | null
+  /** The access-log line written for the request, or `null` (no access log, or no stage). */
+  accessLogLine: string | null
+}
+
+export interface TracedAuthorizer {
+  readonly type: 'JWT' | 'REQUEST' | 'AWS_IAM'
+  /** What the authorizer read: the identity source values (or the Lambda authorizer's event). */
+  readonly input: unknown
+  /** The JWT's claims, or the Lambda authorizer's response as parsed. */
+  readonly response: unknown
+  /** Whether a Lambda authorizer's decision came from its cache. */
+  readonly cached: boolean | null
+}
+
+/** Where the WebSocket plane reports messages when a console watches (`observability/` implements it). */
+export interface ConnectionInspector {
+  /** Whether messages are being recorded now (a console client is connected). */
+  readonly active: boolean
+  /** A message received from (`in`) or sent to (`out`) a connection. */
+  message(connectionId: string, direction: 'in' | 'out', data: string | Buffer): void
+}

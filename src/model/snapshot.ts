@@ -14,7 +14,7 @@ import type { SecureContext, TLSSocket } from 'node:tls'
 import type { AuthorizeOutcome, AuthorizerResult } from './authorization.js'
 import type { GatehouseConfig } from './config.js'
 import type { FunctionPoolHandle } from './functions.js'
-import type { CompiledAccessLog, RouteMetrics } from './observability.js'
+import type { CompiledAccessLog, RequestTrace, RouteMetrics } from './observability.js'
 import type { GatewayResponse, Reply } from './reply.js'
 import type { RateLimiter, ThrottleLayer } from './throttling.js'
 import type { CompiledWebSocketApi, CompiledWebSocketStage } from './websocket.js'
@@ -100,10 +100,20 @@ export interface RequestContext {
   responseLength: number
   /** Total latency in ms, set when the response is written; -1 before. */
   responseLatency: number
+  /** What the console's inspector records (authorizer, integration, mappings), or `null` while no console watches. */
+  trace: RequestTrace | null
   /** Request body bytes received, read whole or streamed. */
   readonly requestBodyLength: number
   /** The first value of a request header (name in lower case), or `undefined`. */
   header(name: string): string | undefined
+}
+
+/** Where the data plane hands finished requests when a console watches (`observability/` implements it). */
+export interface RequestInspector {
+  /** Whether requests are being recorded now (a console client is connected). */
+  readonly active: boolean
+  /** Records a finished request with what it sent back. */
+  record(ctx: RequestContext, sent: Reply, responseLength: number): void
 }
 
 /** A route's authorization, whichever kind of authorizer decides it (`auth/` implements it). */

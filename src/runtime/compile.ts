@@ -27,7 +27,7 @@ import { CorsPolicy } from '../http/index.js'
 import { parseTargetTemplate } from '../integrations/index.js'
 import type { UpstreamAgents } from '../integrations/index.js'
 import { compileRequestParameters, compileResponseParameters } from '../integrations/index.js'
-import { AuthorizerFactory, lambdaAuthorizer } from '../auth/index.js'
+import { AuthorizerFactory, lambdaAuthorizer, type DevIssuer } from '../auth/index.js'
 import type { LambdaAuthorizer } from '../auth/index.js'
 import { FunctionPool, poolFingerprint, type FunctionPoolOptions } from '../functions/index.js'
 import { Router } from '../routing/index.js'
@@ -47,6 +47,8 @@ export interface CompileOptions extends Omit<FunctionPoolOptions, 'region' | 'ba
   readonly metrics: MetricsRegistry
   /** The snapshot being replaced: its pools of unchanged functions are kept, warm. */
   readonly previous?: RuntimeSnapshot | undefined
+  /** The development issuer JWT authorizers naming `DEV_ISSUER` trust; `null` or absent: none. */
+  readonly devIssuer?: DevIssuer | null
 }
 
 /** The bucket key of the account-level throttle, shared by every API. */
@@ -56,7 +58,7 @@ export function compile(config: GatehouseConfig, options: CompileOptions): Runti
   const accountLayer: ThrottleLayer | null = config.accountThrottle === null ? null : { key: ACCOUNT_THROTTLE_KEY, limits: config.accountThrottle }
   const accessLogDestinations = new Set<string>()
   const upstreamAgentKeys = new Set<string>()
-  const authorizerFactory = new AuthorizerFactory(config)
+  const authorizerFactory = new AuthorizerFactory(config, options.devIssuer ?? null)
   const pools = new Map<string, FunctionPool>()
   const firstIam = config.iam === null ? undefined : [...config.iam.credentials.values()][0]
   const executionCredentials =

@@ -5,7 +5,7 @@
  * outbound buffer.
  */
 import type { WebSocket } from 'ws'
-import type { WebSocketConnectionInfo } from '../model/index.js'
+import type { ConnectionInspector, WebSocketConnectionInfo } from '../model/index.js'
 import { CLOSE_IDLE, CLOSE_MAX_DURATION, CLOSE_SLOW_READER, type WebSocketLimits } from './limits.js'
 
 export interface ConnectionInit {
@@ -40,6 +40,11 @@ export class Connection implements WebSocketConnectionInfo {
   authorizer: Record<string, unknown> | null = null
   /** The API key `$connect` accepted (`$context.identity.apiKey`), or `null`. */
   apiKey: string | null = null
+  /** Messages received and sent (the console shows them). */
+  messagesIn = 0
+  messagesOut = 0
+  /** Told of each message while a console watches, or `null`. */
+  inspector: ConnectionInspector | null = null
   #ws: WebSocket | null = null
   #limits: WebSocketLimits | null = null
   #idle: NodeJS.Timeout | null = null
@@ -116,7 +121,15 @@ export class Connection implements WebSocketConnectionInfo {
       }
     }
     this.touch()
+    this.messagesOut++
+    if (this.inspector !== null && this.inspector.active) this.inspector.message(this.connectionId, 'out', data)
     return true
+  }
+
+  /** A text message the client sent. */
+  received(text: string): void {
+    this.messagesIn++
+    if (this.inspector !== null && this.inspector.active) this.inspector.message(this.connectionId, 'in', text)
   }
 
   close(code: number, reason: string): void {

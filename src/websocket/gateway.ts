@@ -14,7 +14,7 @@ import { newRequestId, newTraceId } from '../util/index.js'
 import { FORWARDED_FOR_SEPARATOR, queryParameters } from '../integrations/index.js'
 import type { Logger } from '../logging/index.js'
 import { splitTarget } from '../routing/index.js'
-import type { RuntimeSnapshot, SnapshotSource } from '../model/index.js'
+import type { ConnectionInspector, RuntimeSnapshot, SnapshotSource } from '../model/index.js'
 import { authorizeConnect } from './authorizer.js'
 import type { CompiledWebSocketApi, CompiledWebSocketIntegration, CompiledWebSocketRoute, CompiledWebSocketStage, WebSocketRequestSource } from '../model/index.js'
 import { Connection } from './connection.js'
@@ -81,6 +81,14 @@ export class WebSocketGateway {
   get size(): number {
     return this.#connections.size
   }
+
+  /** The connections this node holds, open or closing (the console lists them). */
+  connections(): IterableIterator<Connection> {
+    return this.#connections.values()
+  }
+
+  /** Told of every message while a console watches; set by `gateway.ts`. */
+  inspector: ConnectionInspector | null = null
 
   /** The listeners' `upgrade` event. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -230,6 +238,7 @@ export class WebSocketGateway {
       this.#logger.warn('The installed ws version does not allow the 32 KB frame limit; only the 128 KB message limit holds')
     }
     this.#connections.set(connection.connectionId, connection)
+    connection.inspector = this.inspector
     this.directory?.register(connection.connectionId)
     connection.open(ws, this.#limits)
     ws.on('error', (err) => this.#logger.debug('WebSocket error', { connectionId: connection.connectionId, error: err.message }))
@@ -240,7 +249,9 @@ export class WebSocketGateway {
         return
       }
       connection.touch()
-      this.#message(connection, data.toString('utf8')).catch((err: unknown) => {
+      const text = data.toString('utf8')
+      connection.received(text)
+      this.#message(connection, text).catch((err: unknown) => {
         this.#logger.error('WebSocket message failed inside the gateway', { connectionId: connection.connectionId, error: err })
       })
     })

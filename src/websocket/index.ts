@@ -4,6 +4,8 @@
  * This file is the folder's surface: the rest of Gatehouse imports from here only.
  */
 export { WebSocketGateway } from './gateway.js'
+export { type Connection } from './connection.js'
+export { manageConnection } from './manage.js'
 export { webSocketPlane } from './connections-api.js'
 export { ConnectionDirectory } from './cluster.js'
 export { type WebSocketLimits } from './limits.js'

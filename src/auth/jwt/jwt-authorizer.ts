@@ -7,8 +7,8 @@
  * header in AWS's shape, or 403 for missing scopes. Verified tokens are cached, bounded and
  * never past their `exp`.
  */
-import { createLocalJWKSet, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
-import type { AuthorizeOutcome, JwtAuthorizerDefinition, RequestContext } from '../../model/index.js'
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
+import type { AuthorizeOutcome, JwtAuthorizerDefinition, RequestContext, TracedAuthorizer } from '../../model/index.js'
 import { GatewayResponses } from '../../errors/index.js'
 import { localReplyWithHeaders } from '../../errors/index.js'
 import { readIdentitySource } from '../identity-source.js'
@@ -76,6 +76,26 @@ export class JwtAuthorizer {
   }
 
   async authorize(ctx: RequestContext, requiredScopes: readonly string[]): Promise<AuthorizeOutcome> {
+    const outcome = await this.#authorize(ctx, requiredScopes)
+    if (ctx.trace !== null) ctx.trace.authorizer = this.#trace(ctx, requiredScopes, outcome)
+    return outcome
+  }
+
+  /** What the console shows: the token's claims as sent (unverified when the check failed) and the check's result. */
+  #trace(ctx: RequestContext, requiredScopes: readonly string[], outcome: AuthorizeOutcome): TracedAuthorizer {
+    const raw = readIdentitySource(this.#def.identitySource, ctx)
+    let claims: unknown = null
+    try {
+      if (raw !== undefined) claims = decodeJwt(raw.replace(/^bearer\s+/i, '').trim())
+    } catch {
+      claims = '(not a JWT)'
+    }
+    const input = { identitySource: this.#def.identitySource.expression, issuer: this.#def.issuer, audience: this.#def.audience, requiredScopes, claims }
+    const response = outcome.ok ? { authorized: true, ...outcome.result } : { authorized: false, failedCheck: outcome.error, status: outcome.reply.statusCode }
+    return { type: 'JWT', input, response, cached: null }
+  }
+
+  async #authorize(ctx: RequestContext, requiredScopes: readonly string[]): Promise<AuthorizeOutcome> {
     const raw = readIdentitySource(this.#def.identitySource, ctx)
     if (raw === undefined) return unauthorized('Bearer', 'the identity source is missing')
     const token = raw.replace(/^bearer\s+/i, '').trim()

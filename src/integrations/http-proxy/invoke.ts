@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { GatewayResponses } from '../../errors/index.js'
 import { MAX_REQUEST_BODY_BYTES, MAX_RESPONSE_BODY_BYTES } from '../../model/index.js'
-import type { Reply, RequestContext } from '../../model/index.js'
+import type { Reply, RequestContext, RequestTrace } from '../../model/index.js'
 import { localReply } from '../../errors/index.js'
 import type { CompiledIntegration, CompiledRoute, CompiledStage } from '../../model/index.js'
 import type { IntegrationRequestParts, MappingInput, RequestParameterMapping, ResponseParameterMapping } from '../parameter-mapping/index.js'
@@ -74,6 +74,9 @@ export function invokeHttpProxy(t: HttpProxyTarget): Promise<Reply> {
   }
   const mappingInput: MappingInput = { ctx, stageVariables: stage.stageVariables, response: null }
   integration.requestMapping?.apply(mappingInput, parts)
+  if (ctx.trace !== null && integration.requestMapping !== null) {
+    ctx.trace.requestMapping = { headers: parts.headers.map(([n, v]) => [n, v] as const), rawQueryString: parts.rawQueryString, path: parts.path }
+  }
   const path = targetPath(integration.template, {
     pathParameters: ctx.pathParameters,
     appendedPath: t.route.resourcePath === null ? defaultRoutePath(ctx) : null,
@@ -88,6 +91,7 @@ export function invokeHttpProxy(t: HttpProxyTarget): Promise<Reply> {
   for (const [name, value] of parts.headers) flat.push(name, value)
 
   const started = performance.now()
+  const trace: RequestTrace['upstream'] = ctx.trace === null ? null : (ctx.trace.upstream = { method: integration.method ?? ctx.method, url: integration.template.origin + path, headers: parts.headers.map(([n, v]) => [n, v] as const), status: null, responseHeaders: null })
   const options: Dispatcher.DispatchOptions = {
     origin: integration.template.origin,
     path,
@@ -104,6 +108,10 @@ export function invokeHttpProxy(t: HttpProxyTarget): Promise<Reply> {
     integration.dispatcher.dispatch(options, exchange)
   }).then((head) => {
     ctx.integrationLatency = Math.round(performance.now() - started)
+    if (trace !== null && head.ok) {
+      trace.status = head.statusCode
+      trace.responseHeaders = returnedResponseHeaders(head.rawHeaders)
+    }
     if (!head.ok) return failed(ctx, integration, head)
     ctx.integrationStatus = head.statusCode
     ctx.integrationServiceStatus = head.statusCode

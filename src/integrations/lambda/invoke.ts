@@ -9,7 +9,7 @@
 import { GatewayResponses } from '../../errors/index.js'
 import type { Reply, RequestContext } from '../../model/index.js'
 import { localReply } from '../../errors/index.js'
-import type { CompiledIntegration, CompiledRoute, CompiledStage, FunctionInvoker, PayloadFormatVersion } from '../../model/index.js'
+import type { CompiledIntegration, CompiledRoute, CompiledStage, FunctionInvoker, InvokeResult, PayloadFormatVersion, RequestTrace } from '../../model/index.js'
 import { FUNCTION_TIMEOUT_ERROR_TYPE } from '../../model/index.js'
 import { buildEventV1 } from './event-v1.js'
 import { buildEventV2 } from './event-v2.js'
@@ -81,6 +81,7 @@ export async function invokeLambdaIntegration(t: LambdaInvocationTarget): Promis
   const started = performance.now()
   const result = await integration.pool.invoke(event, integration.timeoutInMillis)
   ctx.integrationLatency = Math.round(performance.now() - started)
+  if (ctx.trace !== null) ctx.trace.lambda = tracedInvocation(event, result)
   if (result.status === 'ok' || result.status === 'function-error') {
     // The Invoke call itself completed: Lambda answered 200 even for a function error.
     ctx.integrationServiceStatus = 200
@@ -121,7 +122,23 @@ export async function invokeLambdaIntegration(t: LambdaInvocationTarget): Promis
 function mappedRequest(mapping: RequestParameterMapping, input: MappingInput): IntegrationRequestParts {
   const parts: IntegrationRequestParts = { headers: integrationHeaders(input.ctx), rawQueryString: input.ctx.rawQueryString, path: null }
   mapping.apply(input, parts)
+  const trace = input.ctx.trace
+  if (trace !== null) trace.requestMapping = { headers: [...parts.headers].map(([n, v]) => [n, v] as const), rawQueryString: parts.rawQueryString, path: parts.path }
   return parts
+}
+
+/** The raw outcome of an Invoke as the console shows it. */
+function tracedInvocation(event: string, result: InvokeResult): NonNullable<RequestTrace['lambda']> {
+  switch (result.status) {
+    case 'ok':
+      return { event, result: result.payload, outcome: 'ok' }
+    case 'function-error':
+      return { event, result: JSON.stringify(result.error), outcome: 'function error' }
+    case 'rejected':
+      return { event, result: JSON.stringify({ errorType: result.errorType, errorMessage: result.errorMessage }), outcome: 'rejected' }
+    case 'integration-timeout':
+      return { event, result: null, outcome: 'integration timeout' }
+  }
 }
 
 function failure(ctx: RequestContext, message: string): Reply {
