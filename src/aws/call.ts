@@ -4,18 +4,13 @@
  * whole exchange, not idle gaps) and by a cap on the answer's size.
  */
 import type { Dispatcher } from 'undici'
-import { signRequest, type AwsCredentials } from './sign.js'
+import { signRequest, type AwsCredentials, type ServiceRequestLine } from './sign.js'
 
-export interface ServiceCall {
+/** `path` is below the endpoint's. */
+export interface ServiceCall extends ServiceRequestLine {
   readonly dispatcher: Dispatcher
   /** The service endpoint (`http(s)://host:port`, maybe with a base path). */
   readonly endpoint: URL
-  readonly method: string
-  /** Path below the endpoint's, percent-encoded, starting with `/`. */
-  readonly path: string
-  readonly query: ReadonlyArray<readonly [string, string]>
-  /** Lower-case names. */
-  readonly headers: Readonly<Record<string, string>>
   readonly body: string
   readonly region: string
   readonly signingName: string

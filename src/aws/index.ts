@@ -5,7 +5,7 @@
  * SigV4-signed calls.
  * This file is the folder's surface: the rest of Gatehouse imports from here only.
  */
-export { signRequest, rfc3986, type AwsCredentials, type RequestToSign, type SigningScope } from './sign.js'
+export { signRequest, rfc3986, type AwsCredentials, type RequestToSign, type ServiceRequestLine, type SigningScope } from './sign.js'
 export { findCredentials, type CredentialSource } from './credentials.js'
 export { awsService, awsServiceNames, serviceEndpoint, type AwsService } from './services.js'
 export { callService, type ServiceAnswer, type ServiceCall } from './call.js'

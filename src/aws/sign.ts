@@ -14,16 +14,21 @@ export interface AwsCredentials {
   readonly sessionToken?: string | undefined
 }
 
-export interface RequestToSign {
+/** The parts of an HTTP request to an AWS service that every stage (build, sign, send) shares. */
+export interface ServiceRequestLine {
   readonly method: string
-  /** Host, with `:port` when not the scheme's default. */
-  readonly host: string
-  /** The path as sent on the wire (percent-encoded). */
+  /** The path as sent on the wire (percent-encoded), starting with `/`. */
   readonly path: string
   /** `[name, value]` pairs, not encoded. */
   readonly query: ReadonlyArray<readonly [string, string]>
-  /** Lower-case names. `host`, `x-amz-date` and `x-amz-security-token` are added. */
+  /** Lower-case names. */
   readonly headers: Readonly<Record<string, string>>
+}
+
+/** `host`, `x-amz-date` and `x-amz-security-token` are added to `headers` when signing. */
+export interface RequestToSign extends ServiceRequestLine {
+  /** Host, with `:port` when not the scheme's default. */
+  readonly host: string
   readonly body: Buffer
 }
 

@@ -3,24 +3,17 @@
 // stacks named in one warning; AWS::ApiGatewayV2::Api properties passed through or warned about.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { mkdtempSync, rmSync, writeFileSync, cpSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { loadConfigFile } from '../../src/config/index.js'
 import { startGateway } from '../helpers/gateway.js'
 import { http } from '../helpers/http.js'
+import { issueLines, templateProject } from '../helpers/template-project.js'
 import { fixturesDir } from '../helpers/paths.js'
 
 const FIXTURE = join(fixturesDir, 'templates', 'sam-definition-merge', 'template.yaml')
 
-function project(t: { after(fn: () => void): void }, lines: string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-merge-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
-  cpSync(join(fixturesDir, 'templates', 'errors', 'code'), join(dir, 'code'), { recursive: true })
-  const file = join(dir, 'template.yaml')
-  writeFileSync(file, lines.join('\n') + '\n')
-  return file
-}
+const project = templateProject
 
 test('SAM DefinitionBody: events and Auth merged in; DefaultAuthorizer on every operation; Authorizer NONE; CORS', async (t) => {
   const { url } = await startGateway(t, FIXTURE)
@@ -158,13 +151,13 @@ test('nested stacks: a remote template is named in one warning; a missing file a
   ])
   const r = loadConfigFile(remote)
   assert.ok(r.ok, JSON.stringify(!r.ok && r.issues))
-  assert.deepEqual(r.config.warnings.map((w) => `${w.line ?? '?'} ${w.path}: ${w.message}`), [
+  assert.deepEqual(issueLines(r.config.warnings), [
     '3 Resources.Sar: nested stacks with remote templates are not served: Sar (AWS::Serverless::Application, application arn:aws:serverlessrepo:us-east-1:123456789012:applications/x); Shared (AWS::CloudFormation::Stack, https://s3.amazonaws.com/bucket/shared.yaml). Their APIs and functions are left out',
   ])
   const missing = project(t, ['Transform: AWS::Serverless-2016-10-31', 'Resources:', '  Gone:', '    Type: AWS::CloudFormation::Stack', '    Properties: { TemplateURL: ./gone.yaml }', ...fnLines])
   const m = loadConfigFile(missing)
   assert.ok(!m.ok)
-  assert.deepEqual(m.issues.map((i) => `${i.line ?? '?'} ${i.path}: ${i.message}`), [
+  assert.deepEqual(issueLines(m.issues), [
     `5 Resources.Gone.Properties.TemplateURL: nested stack template not found: ${join(missing, '..', 'gone.yaml')}`,
   ])
   const self = project(t, ['Transform: AWS::Serverless-2016-10-31', 'Resources:', '  Me:', '    Type: AWS::CloudFormation::Stack', '    Properties: { TemplateURL: ./template.yaml }', ...fnLines])
@@ -201,7 +194,7 @@ test('AWS::ApiGatewayV2::Api: ApiKeySelectionExpression passed through; unknown 
   const r = loadConfigFile(file)
   assert.ok(r.ok, JSON.stringify(!r.ok && r.issues))
   assert.equal(r.config.websocketApis[0]?.apiKeySource, 'authorizer', 'the default is the header')
-  assert.deepEqual(r.config.warnings.map((w) => `${w.line ?? '?'} ${w.path}: ${w.message}`), [
+  assert.deepEqual(issueLines(r.config.warnings), [
     '10 Resources.Ws.Properties.BasePath: not used locally, ignored: BasePath',
     '22 Resources.Live.Properties.AccessPolicyId: not used locally, ignored: AccessPolicyId',
   ])

@@ -7,6 +7,7 @@ import { loadConfigFile } from '../../src/config/index.js'
 import { derivedApiId } from '../../src/sources/cloudformation/index.js'
 import { startGateway } from '../helpers/gateway.js'
 import { http } from '../helpers/http.js'
+import { issueLines, templateProject } from '../helpers/template-project.js'
 import { generateSigningKey, signToken, startOidcServer } from '../helpers/oidc-server.js'
 import { fixturesDir } from '../helpers/paths.js'
 import { spawnCli } from '../helpers/cli.js'
@@ -99,7 +100,7 @@ test('CloudFormation ApiGatewayV2 HTTP API: invocation ARN, ZipFile inline code 
   assert.equal(inline.text, 'inline /inline')
   const r = loadConfigFile(fixture('cfn-http'))
   assert.ok(r.ok)
-  assert.deepEqual(r.config.warnings.map((w) => `${w.line ?? '?'} ${w.path}: ${w.message}`), [
+  assert.deepEqual(issueLines(r.config.warnings), [
     '55 Resources.GreetIntegration.Properties.ContentHandlingStrategy: not used locally, ignored: ContentHandlingStrategy',
     '9 Resources: resources not served locally, ignored: AWS::S3::Bucket (Bucket)',
   ])
@@ -107,20 +108,13 @@ test('CloudFormation ApiGatewayV2 HTTP API: invocation ARN, ZipFile inline code 
 
 // --- errors --------------------------------------------------------------------------------
 
-function project(t: { after(fn: () => void): void }, lines: string[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-tpl-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
-  cpSync(join(fixturesDir, 'templates', 'errors', 'code'), join(dir, 'code'), { recursive: true })
-  const file = join(dir, 'template.yaml')
-  writeFileSync(file, lines.join('\n') + '\n')
-  return file
-}
+const project = templateProject
 
 const SAM_HEAD = ['Transform: AWS::Serverless-2016-10-31', 'Resources:']
 const issuesOf = (file: string): string[] => {
   const r = loadConfigFile(file)
   assert.ok(!r.ok, 'the template is refused')
-  return r.issues.map((i) => `${i.line ?? '?'} ${i.path}: ${i.message}`)
+  return issueLines(r.issues)
 }
 
 test('an unresolvable Ref names the file, line and template path', (t) => {

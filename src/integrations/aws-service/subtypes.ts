@@ -11,6 +11,7 @@
  * Number-valued members (`DelaySeconds`, ...) must be integers; JSON-valued ones
  * (`MessageAttributes`, `Resources`) must parse; these are checked per request.
  */
+import type { ServiceRequestLine } from '../../aws/index.js'
 
 export interface SubtypeParameter {
   readonly name: string
@@ -18,12 +19,7 @@ export interface SubtypeParameter {
 }
 
 /** A request to the service, before signing. */
-export interface ServiceRequest {
-  readonly method: string
-  readonly path: string
-  readonly query: ReadonlyArray<readonly [string, string]>
-  /** Lower-case names. */
-  readonly headers: Readonly<Record<string, string>>
+export interface ServiceRequest extends ServiceRequestLine {
   readonly body: string
   /** Endpoint host prefix (`sync-` for StartSyncExecution on AWS's endpoints), or ''. */
   readonly hostPrefix: string
