@@ -3,7 +3,8 @@
 // integration with a request template, both served at once by the data plane. The services are
 // loopback stand-ins (test/helpers/aws-stand-in.ts) that check each call's SigV4 signature with
 // the official AWS signer and record the exact request, as in first-class-integrations.test.ts
-// and websocket-aws.test.ts. Refusals are BadRequestException with byte-exact messages.
+// and websocket-aws.test.ts. A WebSocket AWS integration with a Lambda invocation ARN runs a
+// function from CreateFunction. Refusals are BadRequestException with byte-exact messages.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import {
@@ -20,7 +21,8 @@ import {
   UpdateIntegrationCommand,
 } from '@aws-sdk/client-apigatewayv2'
 import { http } from '../../helpers/http.js'
-import { apiHost, startControlPlane } from '../../helpers/control-plane.js'
+import { CreateFunctionCommand } from '@aws-sdk/client-lambda'
+import { apiHost, startControlPlane, zipOf } from '../../helpers/control-plane.js'
 import { connectClient, wsUrl } from '../../helpers/ws-client.js'
 import { startAwsStandIn, type ServiceRequest } from '../../helpers/aws-stand-in.js'
 import { SQS_API_VERSION } from '../../../src/integrations/index.js'
@@ -236,5 +238,30 @@ test('a WebSocket AWS integration created with the SDK renders its request templ
   assert.equal(got.PassthroughBehavior, 'NEVER')
   assert.deepEqual(got.RequestTemplates, { $default: template })
   assert.equal(got.CredentialsArn, 'arn:aws:iam::123456789012:role/chat-dynamodb')
+  client.ws.close()
+})
+
+test('a WebSocket AWS integration with a Lambda invocation ARN runs the function created with CreateFunction (Lambda non-proxy)', async (t) => {
+  const { apigw, lambda, url } = await startControlPlane(t)
+  const handler = 'export const handler = async (event) => ({ echoed: event.said })\n'
+  await lambda.send(new CreateFunctionCommand({ FunctionName: 'echo', Runtime: 'nodejs20.x', Role: 'arn:aws:iam::123456789012:role/r', Handler: 'index.handler', Code: { ZipFile: zipOf({ 'index.mjs': handler }) } }))
+  const { ApiId } = await apigw.send(new CreateApiCommand({ Name: 'custom', ProtocolType: 'WEBSOCKET', RouteSelectionExpression: '$request.body.action' }))
+  const apiId = ApiId as string
+  const integration = await apigw.send(
+    new CreateIntegrationCommand({
+      ApiId: apiId,
+      IntegrationType: 'AWS',
+      IntegrationUri: 'arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:echo/invocations',
+      IntegrationMethod: 'POST',
+      RequestTemplates: { $default: `{"said": $input.json('$.text')}` },
+    })
+  )
+  assert.equal(integration.IntegrationResponseSelectionExpression, undefined)
+  await apigw.send(new CreateIntegrationResponseCommand({ ApiId: apiId, IntegrationId: integration.IntegrationId, IntegrationResponseKey: '$default', ResponseTemplates: { $default: `{"reply": "$input.path('$.echoed')"}` } }))
+  const route = await apigw.send(new CreateRouteCommand({ ApiId: apiId, RouteKey: 'echo', Target: `integrations/${integration.IntegrationId}`, RouteResponseSelectionExpression: '$default' }))
+  await apigw.send(new CreateRouteResponseCommand({ ApiId: apiId, RouteId: route.RouteId, RouteResponseKey: '$default' }))
+  await apigw.send(new CreateStageCommand({ ApiId: apiId, StageName: 'live', AutoDeploy: true }))
+  const client = await connectClient(t, wsUrl(url, '/live'), { headers: { host: apiHost(apiId) } })
+  assert.equal(await client.say(JSON.stringify({ action: 'echo', text: 'hello' })), '{"reply": "hello"}')
   client.ws.close()
 })
