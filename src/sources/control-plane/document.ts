@@ -101,12 +101,19 @@ function apiEntry(alias: string, api: ApiState, d: ApiDefinitionState, stages: r
     })
   })
   const integrations = Object.values(d.integrations).map((i) => {
-    if (i['integrationType'] === 'AWS_PROXY') refer(i['integrationUri'])
+    const type = i['integrationType']
+    // An AWS (non-proxy) integration runs a local function when its URI is a Lambda invocation ARN.
+    if (type === 'AWS_PROXY' || (type === 'AWS' && INVOCATION_ARN.test(String(i['integrationUri'])))) refer(i['integrationUri'])
     const common = ['integrationId', 'integrationType', 'integrationUri', 'integrationMethod', 'timeoutInMillis', 'requestParameters']
-    if (http) return pick(i, [...common, 'payloadFormatVersion', 'responseParameters', 'tlsConfig'])
+    if (http) {
+      // First-class integrations: the subtype names the action; the role is recorded, not assumed.
+      const firstClass = i['integrationSubtype'] !== undefined ? ['integrationSubtype', 'credentialsArn'] : []
+      return pick(i, [...common, ...firstClass, 'payloadFormatVersion', 'responseParameters', 'tlsConfig'])
+    }
     const responses = Object.values(d.integrationResponses[i['integrationId'] as string] ?? {}).map((x) => pick(x, ['integrationResponseKey', 'responseTemplates', 'templateSelectionExpression']))
-    const templated = i['integrationType'] === 'HTTP' || i['integrationType'] === 'MOCK'
-    return pick(i, [...common, ...(templated ? ['requestTemplates', 'templateSelectionExpression'] : [])], templated ? { integrationResponses: responses } : {})
+    const templated = type === 'HTTP' || type === 'MOCK' || type === 'AWS'
+    const templates = templated ? ['requestTemplates', 'templateSelectionExpression', 'passthroughBehavior'] : []
+    return pick(i, [...common, ...templates, ...(type === 'AWS' ? ['credentialsArn'] : [])], templated ? { integrationResponses: responses } : {})
   })
   const authorizers = Object.values(d.authorizers).map((a) => {
     if (a['authorizerType'] === 'REQUEST') refer(a['authorizerUri'])

@@ -64,7 +64,10 @@ export function fileApiState(def: ApiDefinition | WebSocketApiDefinition, region
         connectionType: 'INTERNET',
         integrationId: i.integrationId,
         integrationType: i.integrationType,
-        integrationUri: i.integrationUri,
+        // A first-class integration's URI is derived from its subtype; AWS shows the subtype.
+        ...('integrationSubtype' in i
+          ? { integrationSubtype: i.integrationSubtype, ...(i.credentialsArn !== null ? { credentialsArn: i.credentialsArn } : {}) }
+          : { integrationUri: i.integrationUri }),
         payloadFormatVersion: i.payloadFormatVersion,
         timeoutInMillis: i.timeoutInMillis,
         ...(i.integrationType === 'HTTP_PROXY' ? { integrationMethod: i.integrationMethod } : {}),

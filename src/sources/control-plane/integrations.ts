@@ -1,11 +1,14 @@
 /**
  * @module
  * Integrations and (WebSocket) integration responses: defaults and validation of spec 12.3-12.5.
+ * AWS service integrations (HTTP `integrationSubtype`, WebSocket `AWS`) are checked in
+ * service-integrations.ts.
  */
 import { apiOf, child, created, isHttp, noContent, ok, page, rejectMembers, type OpContext, type OpInput, type OpResult } from './context.js'
 import { badRequest, conflict } from './errors.js'
 import { newId } from './ids.js'
 import { assign, Members } from './members.js'
+import { checkAwsIntegration, checkFirstClassIntegration, isLambdaInvocationArn } from './service-integrations.js'
 import type { ApiState, Wire } from './state.js'
 
 /** Spec 13.2/13.3. */
@@ -31,8 +34,6 @@ function applyIntegration(api: ApiState, m: Members, current: Wire | undefined):
   const next: Wire = { ...(current ?? {}) }
   assign(next, 'integrationType', m.str('integrationType', { required: current === undefined, oneOf: http ? HTTP_TYPES : WEBSOCKET_TYPES }))
   const type = next['integrationType'] as string
-  if (type === 'AWS') throw badRequest('integrationType AWS (non-proxy Lambda) is not served by Gatehouse; use AWS_PROXY')
-  if (m.has('integrationSubtype')) throw badRequest('AWS service integrations (integrationSubtype) are not served by Gatehouse')
   assign(next, 'integrationUri', m.str('integrationUri'))
   assign(next, 'integrationMethod', m.str('integrationMethod'))
   assign(next, 'payloadFormatVersion', m.str('payloadFormatVersion', { oneOf: ['1.0', '2.0'] }))
@@ -67,14 +68,18 @@ function applyIntegration(api: ApiState, m: Members, current: Wire | undefined):
   next['connectionType'] ??= 'INTERNET'
   next['timeoutInMillis'] ??= limits.default
   if (!http && type !== 'AWS_PROXY' && type !== 'HTTP_PROXY') next['passthroughBehavior'] ??= 'WHEN_NO_MATCH'
-  if (!http && (type === 'HTTP' || type === 'MOCK')) next['integrationResponseSelectionExpression'] ??= '${integration.response.statuscode}'
+  if (!http && (type === 'HTTP' || type === 'MOCK' || (type === 'AWS' && !isLambdaInvocationArn(String(next['integrationUri'] ?? ''))))) {
+    next['integrationResponseSelectionExpression'] ??= '${integration.response.statuscode}'
+  }
   if (!http && type === 'HTTP_PROXY') next['integrationMethod'] ??= 'ANY'
   if (!http) next['payloadFormatVersion'] ??= '1.0'
 
   if (next['connectionType'] === 'VPC_LINK') throw badRequest('connectionType VPC_LINK is not served by Gatehouse (private integrations need a VPC); use INTERNET')
   const uri = next['integrationUri'] as string | undefined
-  if (type !== 'MOCK' && uri === undefined) throw badRequest(`integrationUri is required for integrationType ${type}`)
-  if (type === 'AWS_PROXY' && uri !== undefined && !isLambdaUri(uri) && !STAGE_VARIABLE_URI.test(uri)) {
+  const firstClass = http && next['integrationSubtype'] !== undefined
+  if (firstClass) checkFirstClassIntegration(next)
+  if (type !== 'MOCK' && !firstClass && uri === undefined) throw badRequest(`integrationUri is required for integrationType ${type}`)
+  if (type === 'AWS_PROXY' && !firstClass && uri !== undefined && !isLambdaUri(uri) && !STAGE_VARIABLE_URI.test(uri)) {
     throw badRequest(`Invalid integrationUri specified for AWS_PROXY: "${uri}" is not a Lambda function ARN or invocation ARN`)
   }
   if ((type === 'HTTP_PROXY' || type === 'HTTP') && uri !== undefined && !/^https?:\/\//.test(uri) && !STAGE_VARIABLE_URI.test(uri)) {
@@ -86,6 +91,7 @@ function applyIntegration(api: ApiState, m: Members, current: Wire | undefined):
     if (type === 'HTTP_PROXY' && pfv !== '1.0') throw badRequest(`payloadFormatVersion must be 1.0 for integrationType ${type}`)
     if (type === 'HTTP_PROXY' && next['integrationMethod'] === undefined) throw badRequest('integrationMethod is required for integrationType HTTP_PROXY')
   }
+  if (type === 'AWS') checkAwsIntegration(next)
   return next
 }
 

@@ -202,13 +202,13 @@ function exportDocument(ctx: OpContext, state: ApiState, d: ApiDefinitionState, 
 function integrationExtension(i: Wire): Wire {
   const ext: Wire = {
     type: String(i['integrationType']).toLowerCase(),
-    ...(i['integrationMethod'] !== undefined ? { httpMethod: i['integrationMethod'] } : i['integrationType'] === 'AWS_PROXY' ? { httpMethod: 'POST' } : {}),
+    ...(i['integrationMethod'] !== undefined ? { httpMethod: i['integrationMethod'] } : i['integrationType'] === 'AWS_PROXY' && i['integrationSubtype'] === undefined ? { httpMethod: 'POST' } : {}),
     uri: i['integrationUri'],
     payloadFormatVersion: i['payloadFormatVersion'],
     connectionType: i['connectionType'],
     timeoutInMillis: i['timeoutInMillis'],
   }
-  for (const [from, to] of [['credentialsArn', 'credentials'], ['requestParameters', 'requestParameters'], ['responseParameters', 'responseParameters'], ['tlsConfig', 'tlsConfig'], ['description', 'description']] as const) {
+  for (const [from, to] of [['integrationSubtype', 'integrationSubtype'], ['credentialsArn', 'credentials'], ['requestParameters', 'requestParameters'], ['responseParameters', 'responseParameters'], ['tlsConfig', 'tlsConfig'], ['description', 'description']] as const) {
     if (i[from] !== undefined) ext[to] = i[from]
   }
   return ext

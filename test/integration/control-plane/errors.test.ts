@@ -115,9 +115,9 @@ test('routes, integrations, authorizers, stages and deployments are validated as
   )
   await rejects(apigw.send(new CreateIntegrationCommand({ ApiId, IntegrationType: 'AWS_PROXY', IntegrationUri: LAMBDA, PayloadFormatVersion: '2.0', TemplateSelectionExpression: 'x' })), 'BadRequestException', 'templateSelectionExpression is not supported for HTTP APIs', 400)
   await rejects(
-    apigw.send(new CreateIntegrationCommand({ ApiId, IntegrationType: 'AWS_PROXY', IntegrationSubtype: 'SQS-SendMessage', PayloadFormatVersion: '1.0', RequestParameters: { QueueUrl: 'q', MessageBody: 'b' } })),
+    apigw.send(new CreateIntegrationCommand({ ApiId, IntegrationType: 'AWS_PROXY', IntegrationSubtype: 'SQS-SendMessage', PayloadFormatVersion: '1.0', RequestParameters: { QueueUrl: 'q' } })),
     'BadRequestException',
-    'AWS service integrations (integrationSubtype) are not served by Gatehouse',
+    'integrationSubtype SQS-SendMessage requires requestParameters MessageBody',
     400
   )
 
