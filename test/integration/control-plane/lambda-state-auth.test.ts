@@ -87,7 +87,8 @@ test('Lambda: create, get, list, invoke, permissions, delete', async (t) => {
 test('Lambda: a Python function created with CreateFunction runs on the Python runtime', async (t) => {
   const { lambda } = await startControlPlane(t)
   const code = 'import sys\ndef handler(event, context):\n    return {"got": event, "fn": context.function_name, "python": sys.version_info[0]}\n'
-  await lambda.send(new CreateFunctionCommand({ FunctionName: 'py', Runtime: 'python3.12', Role: ROLE, Handler: 'app.handler', Code: { ZipFile: zipOf({ 'app.py': code }) } }))
+  // A generous timeout: the point is the runtime, not the clock, and test machines are often loaded.
+  await lambda.send(new CreateFunctionCommand({ FunctionName: 'py', Runtime: 'python3.12', Role: ROLE, Handler: 'app.handler', Code: { ZipFile: zipOf({ 'app.py': code }) }, Timeout: 30 }))
   const out = await lambda.send(new InvokeCommand({ FunctionName: 'py', Payload: Buffer.from('{"n":1}') }))
   assert.equal(out.FunctionError, undefined)
   assert.deepEqual(JSON.parse(Buffer.from(out.Payload ?? []).toString()), { got: { n: 1 }, fn: 'py', python: 3 })
