@@ -7,7 +7,8 @@
 // both, so the Python routes are also compared with their mean.
 //
 // Environment: BENCH_ROUNDS (default 6), BENCH_SLICE (s per route per round, default 2),
-// BENCH_CONNECTIONS (default 10). Never fails on the figures.
+// BENCH_CONNECTIONS (default 10), BENCH_ADMIN=1 (the admin listener and its console on, so
+// function logs are tapped for the console: the default `gatehouse serve`). Never fails on the figures.
 import { writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ensureTmpDir, removeTmpDir } from './lib/configs.mjs'
@@ -20,6 +21,7 @@ import { round } from './lib/util.mjs'
 const ROUNDS = positiveInteger('BENCH_ROUNDS', 6)
 const SLICE = positiveNumber('BENCH_SLICE', 2)
 const CONNECTIONS = positiveInteger('BENCH_CONNECTIONS', 10)
+const ADMIN = process.env.BENCH_ADMIN === '1'
 
 async function main() {
   requireBuild('bench/runtimes-compare.mjs')
@@ -51,7 +53,7 @@ async function main() {
         ],
       })
     )
-    servers[name] = await startServer(name, [join(root, 'bin/gatehouse.js'), 'serve', config, '--port', '0', '--quiet-functions', '--log-level', 'warn', '--no-watch', '--no-admin'])
+    servers[name] = await startServer(name, [join(root, 'bin/gatehouse.js'), 'serve', config, '--port', '0', '--quiet-functions', '--log-level', 'warn', '--no-watch', ...(ADMIN ? [] : ['--no-admin'])])
   }
   const routes = Object.keys(roots).flatMap((name) => ['node', 'py'].map((route) => ({ key: `${name}/${route}`, url: `${servers[name].url}/${route}` })))
   for (const { key, url } of routes) {
