@@ -4,11 +4,11 @@ API (``AWS_LAMBDA_RUNTIME_API``) for each event, calls the handler with the even
 context object, and posts the result or the error in Lambda's shape.
 """
 import decimal
-import http.client
 import importlib
 import json
 import logging
 import os
+import socket
 import sys
 import time
 import traceback
@@ -17,25 +17,141 @@ API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 PREFIX = "/2018-06-01/runtime"
 ERROR_CONTENT_TYPE = "application/vnd.aws.lambda.error+json"
 
-_connection = None
+class ProtocolError(Exception):
+    """The Runtime API answered something that is not an HTTP/1.1 response."""
 
 
-def _request(method, path, body=None, headers=None):
-    """One call to the Runtime API over a kept-alive connection (reopened if it dropped)."""
-    global _connection
-    for attempt in (0, 1):
-        if _connection is None:
-            host, port = API.rsplit(":", 1)
-            _connection = http.client.HTTPConnection(host, int(port))
-        try:
-            _connection.request(method, PREFIX + path, body=body, headers=headers or {})
-            response = _connection.getresponse()
-            return response, response.read()
-        except (http.client.HTTPException, ConnectionError):
-            _connection.close()
-            _connection = None
-            if attempt == 1:
-                raise
+class RuntimeApiClient:
+    """HTTP/1.1 to the Runtime API over one kept-alive socket, as AWS's runtime interface
+    client keeps one connection (libcurl's) for its whole life. Written on the socket rather
+    than with ``http.client``: that one parses every response's headers with the ``email``
+    package and sends a request's headers and body in two writes, which cost this loop more
+    than the handler does (profiled with cProfile). Only what the Runtime API answers is
+    read: a status line, headers, a ``Content-Length`` (or chunked) body."""
+
+    def __init__(self, address):
+        host, port = address.rsplit(":", 1)
+        self._address = (host, int(port))
+        self._host = address
+        self._socket = None
+        self._buffer = b""
+
+    def request(self, method, path, body=b"", headers=None):
+        """``(status, headers with lower-case names, body)``; once more on a new connection if the kept one dropped."""
+        head = "{} {}{} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n".format(method, PREFIX, path, self._host, len(body))
+        if headers:
+            for name, value in headers.items():
+                value = str(value)
+                if "\r" in value or "\n" in value:
+                    raise ValueError("Invalid header value {!r}".format(value))
+                head += "{}: {}\r\n".format(name, value)
+        message = (head + "\r\n").encode("latin-1") + body
+        for attempt in (0, 1):
+            try:
+                if self._socket is None:
+                    self._connect()
+                self._socket.sendall(message)
+                return self._response()
+            except (ProtocolError, ConnectionError):
+                self.close()
+                if attempt == 1:
+                    raise
+
+    def close(self):
+        if self._socket is not None:
+            self._socket.close()
+        self._socket = None
+        self._buffer = b""
+
+    def _connect(self):
+        self._socket = socket.create_connection(self._address)
+        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def _recv(self):
+        chunk = self._socket.recv(65536)
+        if not chunk:
+            raise ConnectionResetError("the Runtime API closed the connection")
+        return chunk
+
+    def _response(self):
+        buffer = self._buffer
+        end = buffer.find(b"\r\n\r\n")
+        while end < 0:
+            buffer += self._recv()
+            end = buffer.find(b"\r\n\r\n")
+        lines = buffer[:end].decode("latin-1").split("\r\n")
+        self._buffer = buffer[end + 4 :]
+        status_line = lines[0].split(" ", 2)
+        if len(status_line) < 2 or not status_line[0].startswith("HTTP/") or not status_line[1].isdigit():
+            raise ProtocolError("bad status line {!r}".format(lines[0]))
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            body = self._chunked()
+        elif "content-length" in headers:
+            body = self._exactly(int(headers["content-length"]))
+        else:
+            # No length: the body runs to the end of the connection.
+            parts = [self._buffer]
+            self._buffer = b""
+            while True:
+                chunk = self._socket.recv(65536)
+                if not chunk:
+                    break
+                parts.append(chunk)
+            body = b"".join(parts)
+            self.close()
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return int(status_line[1]), headers, body
+
+    def _exactly(self, n):
+        """The next ``n`` bytes (an event may be megabytes: gathered in a list, joined once)."""
+        buffer = self._buffer
+        if len(buffer) >= n:
+            self._buffer = buffer[n:]
+            return buffer[:n]
+        parts = [buffer]
+        have = len(buffer)
+        while have < n:
+            chunk = self._recv()
+            parts.append(chunk)
+            have += len(chunk)
+        data = b"".join(parts)
+        self._buffer = data[n:]
+        return data[:n]
+
+    def _line(self):
+        end = self._buffer.find(b"\r\n")
+        while end < 0:
+            self._buffer += self._recv()
+            end = self._buffer.find(b"\r\n")
+        line = self._buffer[:end]
+        self._buffer = self._buffer[end + 2 :]
+        return line
+
+    def _chunked(self):
+        parts = []
+        while True:
+            size = int(self._line().split(b";", 1)[0].strip() or b"0", 16)
+            if size == 0:
+                while self._line():
+                    pass  # trailers, up to the empty line
+                return b"".join(parts)
+            parts.append(self._exactly(size))
+            self._exactly(2)
+
+
+_client = None
+
+
+def _request(method, path, body=b"", headers=None):
+    global _client
+    if _client is None:
+        _client = RuntimeApiClient(API)
+    return _client.request(method, path, body, headers)
 
 
 def make_error(message, error_type, stack_trace, request_id=None):
@@ -204,8 +320,12 @@ class LambdaJSONEncoder(json.JSONEncoder):
         return super().default(o)
 
 
+# One encoder for the life of the runtime: what json.dumps(obj, cls=LambdaJSONEncoder) builds per call.
+_encoder = LambdaJSONEncoder()
+
+
 def to_json(obj):
-    return json.dumps(obj, cls=LambdaJSONEncoder)
+    return _encoder.encode(obj)
 
 
 _current_request_id = None
@@ -249,16 +369,16 @@ def handle(handler, request_id, body, headers):
     global _current_request_id
     _current_request_id = request_id
     try:
-        client_context = headers.get("Lambda-Runtime-Client-Context")
-        cognito = headers.get("Lambda-Runtime-Cognito-Identity")
+        client_context = headers.get("lambda-runtime-client-context")
+        cognito = headers.get("lambda-runtime-cognito-identity")
         context = LambdaContext(
             request_id,
-            int(headers.get("Lambda-Runtime-Deadline-Ms") or 0),
-            headers.get("Lambda-Runtime-Invoked-Function-Arn"),
+            int(headers.get("lambda-runtime-deadline-ms") or 0),
+            headers.get("lambda-runtime-invoked-function-arn"),
             json.loads(client_context) if client_context else None,
             json.loads(cognito) if cognito else None,
         )
-        os.environ["_X_AMZN_TRACE_ID"] = headers.get("Lambda-Runtime-Trace-Id") or ""
+        os.environ["_X_AMZN_TRACE_ID"] = headers.get("lambda-runtime-trace-id") or ""
         try:
             event = json.loads(body)
         except ValueError as e:
@@ -313,11 +433,11 @@ def main():
         post_error("/init/error", error)
         sys.exit(1)
     while True:
-        response, body = _request("GET", "/invocation/next")
-        if response.status != 200:
-            sys.stderr.write("Runtime API /next answered {}: {}\n".format(response.status, body[:200]))
+        status, headers, body = _request("GET", "/invocation/next")
+        if status != 200:
+            sys.stderr.write("Runtime API /next answered {}: {}\n".format(status, body[:200]))
             sys.exit(1)
-        handle(handler, response.getheader("Lambda-Runtime-Aws-Request-Id"), body, response.headers)
+        handle(handler, headers.get("lambda-runtime-aws-request-id"), body, headers)
 
 
 if __name__ == "__main__":
