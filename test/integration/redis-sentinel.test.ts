@@ -37,7 +37,7 @@ test('Sentinel failover: nodes on redis-sentinel:// follow the new master and sh
   const a = await startGateway(t, config, { redis: url, logger: logA.logger })
   const b = await startGateway(t, config, { redis: url, logger: logB.logger })
   const before = await alternate([a.url, b.url], '/before', 12)
-  assert.equal(before.filter((s) => s === 200).length, 5, before.join(','))
+  assert.equal(before.filter((s) => s === 200).length, 5, `${before.join(',')}\n${[...logA.lines, ...logB.lines].join('\n')}`)
 
   await master.kill()
   await sentinel.waitFor(new RegExp(`\\+switch-master ${sentinel.name} 127\\.0\\.0\\.1 ${master.port} 127\\.0\\.0\\.1 ${replica.port}`), FAILOVER_WAIT_MS)
@@ -47,7 +47,7 @@ test('Sentinel failover: nodes on redis-sentinel:// follow the new master and sh
   await redisBack(logB, 'node B', FAILOVER_WAIT_MS)
 
   const after = await alternate([a.url, b.url], '/after', 12)
-  assert.equal(after.filter((s) => s === 200).length, 5, after.join(','))
+  assert.equal(after.filter((s) => s === 200).length, 5, `${after.join(',')}\n${[...logA.lines, ...logB.lines].join('\n')}`)
 })
 
 // ioredis ends a Sentinel client for good when +switch-master arrives while the client asks a
