@@ -61,14 +61,37 @@ function launch(port: number, dir: string, options: RedisServerOptions, log: { t
       clearTimeout(timer)
       reject(err)
     })
+    // 'close', not 'exit': by then its output (why it stopped) has all been read.
+    child.once('close', () => {
+      clearTimeout(timer)
+      reject(new Error(`redis-server exited before it was ready: ${out}`))
+    })
   })
 }
 
+/**
+ * Ports tried: another process (any outgoing connection's ephemeral port) can take the port
+ * `freePort` found before redis-server binds it.
+ */
+const PORT_ATTEMPTS = 5
+
 export async function startRedis(t: TestContext, options: RedisServerOptions = {}): Promise<RedisServer> {
-  const port = await freePort()
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-redis-'))
   const log = { text: '' }
-  let child: ChildProcess | null = await launch(port, dir, options, log)
+  let port = 0
+  let child: ChildProcess | null = null
+  for (let attempt = 1; child === null; attempt++) {
+    port = await freePort()
+    log.text = ''
+    try {
+      child = await launch(port, dir, options, log)
+    } catch (err) {
+      if (attempt === PORT_ATTEMPTS || !String(err).includes('Address already in use')) {
+        rmSync(dir, { recursive: true, force: true })
+        throw err
+      }
+    }
+  }
   const stop = async (): Promise<void> => {
     const c = child
     child = null
