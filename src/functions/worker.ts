@@ -203,20 +203,20 @@ function sendError(awsRequestId: string, error: FunctionErrorPayload): void {
   signal(STATE_RESULT_POSTED)
 }
 
-/** Whether anything but message ports keeps the event loop busy (ref'ed timers, handles, requests). */
-function eventLoopEmpty(): boolean {
-  return process.getActiveResourcesInfo().every((r) => r === 'MessagePort')
-}
-
-/** Runs `then` once the event loop has nothing left but message ports. */
+/**
+ * Runs `then` once the event loop is empty (no ref'ed timer, handle or request left), detected
+ * as Lambda's Node.js runtime detects it: with `beforeExit`. A poll cannot do this: it has to
+ * be unref'ed not to count itself, so once the function's last timer has run nothing keeps the
+ * loop alive, and unless the poll happened to be due in that same turn the thread ran out of
+ * work and ended (the invocation failed with "Runtime exited with error: exit status 0").
+ */
 function whenEventLoopEmpty(then: () => void): void {
-  // Unref'ed, so that the poll does not count itself.
-  const poll = () => (eventLoopEmpty() ? then() : void setTimeout(poll, EVENT_LOOP_POLL_MS).unref())
-  setImmediate(poll)
+  process.once('beforeExit', then)
+  // Work for one more turn of the loop: this invocation may have been thawed inside the previous
+  // one's `beforeExit` listener, after which Node ends the thread unless the loop has work again
+  // (with it, the loop runs, empties, and emits `beforeExit` once more).
+  setImmediate(() => {})
 }
-
-/** How often a callback waiting for an empty event loop looks again. */
-export const EVENT_LOOP_POLL_MS = 1
 
 type Handler = (event: unknown, context: unknown, callback?: (err: unknown, result?: unknown) => void) => unknown
 

@@ -10,7 +10,8 @@
  * - `subscriber`: pub/sub for the WebSocket connection directory. It keeps a queue so that
  *   ioredis re-subscribes by itself after a reconnect; nothing on the request path waits on it.
  *
- * Both reconnect forever, backing off to `REDIS_RECONNECT_MAX_DELAY_MS`.
+ * Both reconnect forever, backing off to `REDIS_RECONNECT_MAX_DELAY_MS`, until closed with
+ * `closeRedisClient`.
  */
 import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
 import { parseRedisUrl, type RedisTarget } from './url.js'
@@ -27,6 +28,35 @@ const backoff = (attempt: number): number => Math.min(attempt * 100, REDIS_RECON
 /** After a failover the old master, if it came back, is a read-only replica: reconnect (and re-resolve). */
 const reconnectOnReadOnly = (err: Error): boolean => err.message.startsWith('READONLY')
 
+/** Clients closed with `closeRedisClient`: the only ones that may stay ended. */
+const closedOnPurpose = new WeakSet<RedisClient>()
+
+/** Closes a client for good (a Sentinel client that ends any other way is connected again). */
+export function closeRedisClient(client: RedisClient): void {
+  closedOnPurpose.add(client)
+  client.disconnect()
+}
+
+/**
+ * ioredis (5.x) gives a Sentinel client up for good (status `end`, no further attempt) when its
+ * failover detector sees `+switch-master` while the client is asking a sentinel where the
+ * master is: the detector's disconnect makes that connection attempt fail as "closed", and a
+ * failed attempt ends the client. That is exactly when it happens in practice: the master died,
+ * the client is reconnecting, and the sentinels announce the new master. Only our own close may
+ * end a client, so one that ends otherwise connects again (through the sentinels again).
+ */
+function reconnectWhenEnded(client: Redis): void {
+  let attempts = 0
+  client.on('ready', () => (attempts = 0))
+  client.on('end', () => {
+    if (closedOnPurpose.has(client)) return
+    // Unref'ed: a process on its way out need not wait for this attempt.
+    setTimeout(() => {
+      if (!closedOnPurpose.has(client) && client.status === 'end') client.connect().catch(() => undefined)
+    }, backoff(++attempts)).unref()
+  })
+}
+
 export function createRedisClient(urlOrTarget: string | RedisTarget, role: 'commands' | 'subscriber'): RedisClient {
   const target = typeof urlOrTarget === 'string' ? parseRedisUrl(urlOrTarget) : urlOrTarget
   const perRole: RedisOptions =
@@ -37,8 +67,8 @@ export function createRedisClient(urlOrTarget: string | RedisTarget, role: 'comm
   switch (target.kind) {
     case 'standalone':
       return new Redis(target.url, common)
-    case 'sentinel':
-      return new Redis({
+    case 'sentinel': {
+      const client = new Redis({
         ...common,
         sentinels: target.sentinels.map((s) => ({ host: s.host, port: s.port })),
         name: target.name,
@@ -51,6 +81,9 @@ export function createRedisClient(urlOrTarget: string | RedisTarget, role: 'comm
         // the old connection to fail.
         failoverDetector: true,
       })
+      reconnectWhenEnded(client)
+      return client
+    }
     case 'cluster': {
       const { enableOfflineQueue, retryStrategy: _unused, ...nodeOptions } = common
       const options: ClusterOptions = {

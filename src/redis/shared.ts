@@ -5,7 +5,7 @@
  */
 import type { Logger } from '../logging/index.js'
 import { RedisBreaker } from './breaker.js'
-import { createRedisClient, type RedisClient } from './connection.js'
+import { closeRedisClient, createRedisClient, type RedisClient } from './connection.js'
 import { parseRedisUrl, redactRedisUrl, type RedisTarget } from './url.js'
 
 export class SharedRedis {
@@ -24,7 +24,7 @@ export class SharedRedis {
     this.breaker = new RedisBreaker(this.client, logger)
   }
 
-  /** A new pub/sub connection to the same Redis (closed with this object). */
+  /** A new pub/sub connection to the same Redis (closed with this object, or with `closeRedisClient`). */
   subscriber(): RedisClient {
     const client = createRedisClient(this.target, 'subscriber')
     this.#subscribers.add(client)
@@ -47,8 +47,8 @@ export class SharedRedis {
 
   async close(): Promise<void> {
     this.breaker.stop()
-    this.client.disconnect()
-    for (const s of this.#subscribers) s.disconnect()
+    closeRedisClient(this.client)
+    for (const s of this.#subscribers) closeRedisClient(s)
     this.#subscribers.clear()
   }
 }

@@ -11,7 +11,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Logger } from '../logging/index.js'
-import { SharedRedis, type RedisClient } from '../redis/index.js'
+import { SharedRedis, closeRedisClient, type RedisClient } from '../redis/index.js'
 import type { ManageMethod, ManageOutcome } from './manage.js'
 
 /** A node whose heartbeat is older than this no longer owns its connections. */
@@ -143,7 +143,7 @@ export class ConnectionDirectory {
     clearInterval(this.#heartbeat)
     this.#offBack()
     if (!this.#shared.breaker.isOpen) await this.#shared.client.del(PREFIX + 'node:' + this.nodeId).catch(() => undefined)
-    this.#sub.disconnect()
+    closeRedisClient(this.#sub)
     if (this.#owned) await this.#shared.close()
   }
 

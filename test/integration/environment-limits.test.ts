@@ -75,6 +75,17 @@ test('callbackWaitsForEmptyEventLoop: true (default) sends the callback result o
   assert.equal(noWait.text, 'before')
 })
 
+test('callbackWaitsForEmptyEventLoop with nothing pending: warm invocations in a row are answered by the same environment', async (t) => {
+  const { url, logs } = await startGateway(t, singleFunctionApi({ handler: 'callback-wait.handler', payloadFormatVersion: '1.0' }))
+  // Each warm invocation starts inside the previous one's wait for an empty event loop.
+  for (let i = 0; i < 4; i++) {
+    const res = await http(url + '/w?idle=1')
+    assert.equal(res.status, 200, `invocation ${i}: ${res.text}\n${logs.join('\n')}`)
+    assert.equal(res.text, 'idle')
+  }
+  assert.equal(logs.filter((l) => l.startsWith('REPORT') && l.includes('Init Duration')).length, 1, logs.join('\n'))
+})
+
 for (const file of ['cjs-default.js', 'cjs-default.cjs']) {
   test(`a CommonJS handler on exports.default (${file}) is found as FILE.default`, async (t) => {
     const { url } = await startGateway(t, singleFunctionApi({ handler: file.replace(/\.c?js$/, '') + '.default' }))
