@@ -55,11 +55,13 @@ export function runMain(main, cleanup = () => {}) {
  * Spawns `node <argv>` and resolves once it prints its URL. With `cpu`, the child runs under
  * `taskset -c <cpu>` (taskset execs node, so the pid is node's). With `https`, it also waits for
  * the gateway's `HTTPS (custom domain names: ...) listening on https://...` line and resolves
- * with `httpsUrl` too.
+ * with `httpsUrl` too. With `openFiles`, the child's soft `ulimit -n` is raised to it first.
  */
-export function startServer(name, argv, { cpu, https = false } = {}) {
+export function startServer(name, argv, { cpu, https = false, openFiles } = {}) {
   return new Promise((resolve, reject) => {
-    const [command, args] = cpu === undefined ? [process.execPath, argv] : ['taskset', ['-c', String(cpu), process.execPath, ...argv]]
+    let [command, args] = cpu === undefined ? [process.execPath, argv] : ['taskset', ['-c', String(cpu), process.execPath, ...argv]]
+    // With `openFiles`, a shell raises the soft open-files limit, then execs (same pid).
+    if (openFiles !== undefined) [command, args] = ['sh', ['-c', `ulimit -n ${Number(openFiles)} && exec "$0" "$@"`, command, ...args]]
     const child = spawn(command, args, {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
