@@ -25,6 +25,7 @@
 //
 // Environment: BENCH_DURATION (10), BENCH_WARMUP (2), BENCH_CONNECTIONS (10), BENCH_ROUNDS (3),
 // BENCH_ROUTES (10000), BENCH_OUTPUT (bench/results/routes.json), BENCH_SERVER_NODE_ARGS.
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { derivedConfig, GATEWAY_FLAGS, removeTmpDir } from './lib/configs.mjs'
 import { nonNegativeNumber, outputPath, positiveInteger, positiveNumber, requireBuild, SERVER_NODE_ARGS } from './lib/env.mjs'
@@ -97,6 +98,7 @@ async function main() {
       `${settings.rounds} round(s), GET ${PATH} on 127.0.0.1\n`
   )
   for (const s of SCENARIOS) s.file = config(s.name, s.keys())
+  const router = await routerOnly()
   const runs = await runRounds(SCENARIOS, settings.rounds, runScenario)
   if (runs === undefined) return
   const results = SCENARIOS.map((s) => {
@@ -127,7 +129,37 @@ async function main() {
     ...(settings.rounds > 1 ? { rounds: runs } : {}),
     ratio: { name: `${many.name}/${one.name}`, value, target: TARGET, targetMet: value === null ? null : value >= TARGET, ...rounds },
     serverCpuPerRequestRatio: cpuRatio,
+    routerOnly: router,
   })
+}
+
+/**
+ * The router alone, in this process: the compiled matcher (build/src/routing) of each table,
+ * matching the request's path segments, in interleaved batches. CPU-bound and short, so far less
+ * exposed to a shared machine than the rps figures: it bounds what the table's size can cost.
+ */
+async function routerOnly() {
+  const { Router, parseRouteKey, pathSegments } = await import(join(ROOT, 'build/src/routing/index.js'))
+  const build = (keys) => new Router(keys.map((k, i) => ({ key: parseRouteKey(k).value, route: i })))
+  const tables = SCENARIOS.map((s) => ({ name: s.name, router: build(s.keys()), best: Infinity }))
+  const segments = pathSegments(PATH)
+  const BATCH = 200_000
+  let sink = 0
+  for (let round = 0; round < 7; round++) {
+    for (const t of tables) {
+      const start = process.hrtime.bigint()
+      for (let i = 0; i < BATCH; i++) sink += t.router.match('GET', segments).pathParameters === null ? 0 : 1
+      // The fastest batch: the one least disturbed by other processes.
+      t.best = Math.min(t.best, Number(process.hrtime.bigint() - start) / BATCH)
+    }
+  }
+  if (sink === 0) throw new Error('router: the request matched no route')
+  const [one, many] = tables
+  console.log(
+    `router alone (build/src/routing, fastest of 7 batches of ${BATCH}): ${one.name} ${one.best.toFixed(0)} ns per match, ` +
+      `${many.name} ${many.best.toFixed(0)} ns per match (path segments and parameters included)\n`
+  )
+  return Object.fromEntries(tables.map((t) => [t.name, { nsPerMatch: round(t.best, 1) }]))
 }
 
 async function runScenario(scenario) {
@@ -155,14 +187,23 @@ async function runScenario(scenario) {
       serverCpuCores: serverCores === null ? null : round(serverCores, 2),
       serverCpuUsPerRequest: cpuSeconds[0] === null || result.requests.total === 0 ? null : round((cpuSeconds[0] * 1e6) / result.requests.total, 1),
       loadGeneratorCpuCores: round(selfCores, 2),
+      serverRssMiB: round(rssBytes(server.child.pid) / 2 ** 20, 1),
       machine,
     }
     warnIfDisturbed(`[${scenario.name}]`, summary)
-    console.log(`[${scenario.name}] ${summary.rps} req/s, ${summary.serverCpuUsPerRequest} µs server CPU per request, p99 ${summary.latencyMs.p99} ms` + problemsText(summary, ','))
+    console.log(
+      `[${scenario.name}] ${summary.rps} req/s, ${summary.serverCpuUsPerRequest} µs server CPU per request, p99 ${summary.latencyMs.p99} ms, ` +
+        `server RSS ${summary.serverRssMiB} MiB` + problemsText(summary, ',')
+    )
     return summary
   } finally {
     await stopServers(scenario.name, [{ role: 'server', server }])
   }
+}
+
+function rssBytes(pid) {
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
+  return m === null ? NaN : Number(m[1]) * 1024
 }
 
 runMain(main, removeTmpDir)

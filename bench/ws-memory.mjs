@@ -12,7 +12,10 @@
 // connections from client processes (bench/fixtures/ws-idle-clients.mjs, forked: the clients
 // never share the server's process or heap), wait, read VmRSS again, check that every connection
 // is still open, close the clients and stop the server. Bytes per connection = the RSS difference
-// divided by the connections. Scenarios run in interleaved rounds; each is summarised by its
+// divided by the connections. Both readings follow two full GCs in the server (the preload
+// bench/fixtures/gc-on-signal.mjs, on SIGUSR2; both servers get it): without them the figure
+// depends on where V8's collector happened to be, and varied by 1.4x between identical runs. The
+// figure before the forced GC is reported too. Scenarios run in interleaved rounds; each is summarised by its
 // median round.
 //
 // Open files: the server holds one descriptor per connection. When a level needs more than the
@@ -30,6 +33,7 @@
 import { fork } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { removeTmpDir } from './lib/configs.mjs'
 import { fatal, outputPath, positiveInteger, requireBuild, SERVER_NODE_ARGS } from './lib/env.mjs'
 import { describeMachine, machineInfo } from './lib/machine.mjs'
@@ -49,6 +53,8 @@ const SAMPLE_MS = 500
 /** Descriptors a process needs besides its connections (files, pipes, the event loop's own). */
 const FD_MARGIN = 500
 const PER_SOURCE_ADDRESS = 20_000
+/** Both servers: full GCs on SIGUSR2, so that RSS is read without the garbage of the handshakes. */
+const GC_PRELOAD = ['--expose-gc', '--import', pathToFileURL(join(FIXTURES, 'gc-on-signal.mjs')).href]
 const GATEWAY_FLAGS = ['--port', '0', '--no-admin', '--no-watch', '--quiet-functions', '--log-level', 'warn']
 
 const levels = (process.env.BENCH_WS_LEVELS ?? '10000,50000').split(',').map((s) => Number(s.trim()))
@@ -140,25 +146,30 @@ async function main() {
 
 async function measure(server, level, processes, openFiles) {
   console.log(`[${server.name}] starting: ${server.description}`)
-  const child = await startServer(server.name, [...SERVER_NODE_ARGS, ...server.argv()], openFiles === undefined ? {} : { openFiles })
+  const child = await startServer(server.name, [...SERVER_NODE_ARGS, ...GC_PRELOAD, ...server.argv()], openFiles === undefined ? {} : { openFiles })
   const url = child.url.replace(/^http/, 'ws') + server.path
   const pid = child.child.pid
   try {
     await closeClients(await openClients(server.name, url, WARM_CONNECTIONS, 1))
     await delay(1000)
-    const before = await sampledRss(pid)
+    const before = await collectedRss(child)
     const openedAt = performance.now()
     const clients = await openClients(server.name, url, level, processes)
     try {
       const openSeconds = round((performance.now() - openedAt) / 1000, 1)
       await delay(SETTLE_MS)
-      const after = await sampledRss(pid)
+      const afterAsIs = await sampledRss(pid)
+      const after = await collectedRss(child)
       const status = await Promise.all(clients.map((c) => request(c.child, 'status')))
       const open = status.reduce((a, s) => a + s.open, 0)
       if (open !== level) throw new Error(`[${server.name}] ${level - open} of the ${level} connections closed before the RSS reading`)
       const bytesPerConnection = Math.round((after - before) / level)
-      console.log(`[${server.name}] RSS ${mib(before)} -> ${mib(after)} MiB with ${level} idle connections (opened in ${openSeconds} s): ${bytesPerConnection} bytes per connection`)
-      return { name: server.name, connections: level, rssBeforeBytes: before, rssAfterBytes: after, bytesPerConnection, openSeconds }
+      const bytesPerConnectionBeforeGc = Math.round((afterAsIs - before) / level)
+      console.log(
+        `[${server.name}] RSS ${mib(before)} -> ${mib(after)} MiB with ${level} idle connections (opened in ${openSeconds} s): ` +
+          `${bytesPerConnection} bytes per connection (${bytesPerConnectionBeforeGc} before the forced GC)`
+      )
+      return { name: server.name, connections: level, rssBeforeBytes: before, rssAfterBytes: after, rssAfterBeforeGcBytes: afterAsIs, bytesPerConnection, bytesPerConnectionBeforeGc, openSeconds }
     } finally {
       await closeClients(clients)
     }
@@ -182,6 +193,19 @@ async function sampledRss(pid) {
     samples.push(Number(m[1]) * 1024)
   }
   return samples.sort((a, b) => a - b)[Math.floor(SAMPLES / 2)]
+}
+
+/** Full GCs in the server (SIGUSR2 to the gc-on-signal.mjs preload), then its RSS. */
+async function collectedRss(server) {
+  const seen = (server.stderr().match(/gc done/g) ?? []).length
+  server.child.kill('SIGUSR2')
+  const deadline = performance.now() + 30_000
+  while ((server.stderr().match(/gc done/g) ?? []).length <= seen) {
+    if (performance.now() > deadline) throw new Error('the server did not answer SIGUSR2 (gc-on-signal.mjs) within 30 s')
+    await delay(50)
+  }
+  await delay(500)
+  return sampledRss(server.child.pid)
 }
 
 const mib = (bytes) => (bytes / 2 ** 20).toFixed(1)
