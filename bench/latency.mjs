@@ -81,6 +81,7 @@ async function main() {
   const [bare, gateway] = results
   const differenceMs = round(gateway.latencyMs.p99 - bare.latencyMs.p99, 3)
   const fmt = (v) => (Number.isFinite(v) ? v.toFixed(3) : 'n/a')
+  const signed = (v) => (Number.isFinite(v) && v >= 0 ? '+' : '') + fmt(v)
   const perRound = []
   for (let r = 1; r <= settings.rounds; r++) {
     const b = runs.find((x) => x.round === r && x.name === 'bare')
@@ -114,8 +115,8 @@ async function main() {
   console.log(`p99 gateway: ${fmt(gateway.latencyMs.p99)} ms`)
   const verdict = differenceMs <= TARGET_MS ? 'TARGET MET' : 'TARGET MISSED'
   console.log(
-    `p99 difference gateway - bare: ${differenceMs >= 0 ? '+' : ''}${fmt(differenceMs)} ms   target <= +${TARGET_MS} ms   ${verdict}` +
-      (perRound.length > 1 ? `   per round: ${perRound.map((d) => (d >= 0 ? '+' : '') + fmt(d)).join(', ')} ms` : '')
+    `p99 difference gateway - bare: ${signed(differenceMs)} ms   target <= +${TARGET_MS} ms   ${verdict}` +
+      (perRound.length > 1 ? `   per round: ${perRound.map(signed).join(', ')} ms` : '')
   )
   warnDisturbedRuns(runs, '')
   const failing = runs.filter((r) => r.errors + r.timeouts + r.non2xx > 0)
