@@ -12,21 +12,23 @@
 //                        burst 1e6, far above the load
 //   5. gateway-jwt       the same config with the route behind a JWT authorizer (RS256, keys given
 //                        inline, no discovery); every request carries a valid token
+//   6. gateway-full      the full pipeline (issue 16, target 2): the JWT authorizer of 5, the stage
+//                        throttle of 4 and the access log of 3 on the same route, all at once
 //   (gateway-unthrottled, only when named in BENCH_SCENARIOS: throttleSettings: false, no layer at all)
 //
-// Scenarios 3, 4 and 5 (and the optional one) run copies of bench/fixtures/gatehouse.yaml with their
+// Scenarios 3 to 6 (and the optional one) run copies of bench/fixtures/gatehouse.yaml with their
 // settings added, written to a temporary directory that is removed when the bench ends; the same
 // route, integration and handler file serve all of them.
 //
 // Each server runs in its own child process on 127.0.0.1 (port 0); autocannon runs here, in this
 // process, so on a small machine the load generator and the server compete for the same cores.
 // Per scenario: a warm-up (discarded), then a timed measurement. Prints a table and the ratios
-// (gateway/bare, gateway-log/gateway, gateway-throttle/gateway, gateway-jwt/gateway) against their
-// targets, and writes bench/results/latest.json. With the defaults a run takes about 70 s.
+// (gateway/bare, gateway-log/gateway, gateway-throttle/gateway, gateway-jwt/gateway, gateway-full/gateway)
+// against their targets, and writes bench/results/latest.json. With the defaults a run takes about 70 s.
 //
 // Never fails on the figures (exit 0 even when a target is missed); exits 1 only when a
 // scenario cannot run at all (a server does not start, answers the wrong response, or the
-// gateway-log scenario writes no access log).
+// gateway-log or gateway-full scenario writes no access log).
 //
 // Environment:
 //   BENCH_DURATION      seconds measured per scenario        (default 10)
@@ -35,8 +37,8 @@
 //   BENCH_PIPELINING    requests in flight per connection    (default 1)
 //   BENCH_ROUNDS        run all the scenarios this many times, interleaved (each round starts one
 //                       scenario later), and report the median-rps round of each (default 1)
-//   BENCH_SCENARIOS     comma-separated subset of bare,gateway,gateway-log,gateway-throttle,gateway-jwt
-//                       (default all five), may add gateway-unthrottled
+//   BENCH_SCENARIOS     comma-separated subset of bare,gateway,gateway-log,gateway-throttle,gateway-jwt,
+//                       gateway-full (default all six), may add gateway-unthrottled
 //   BENCH_OUTPUT        where to write the JSON results      (default bench/results/latest.json,
 //                       written only when all the default scenarios ran)
 //   BENCH_SERVER_NODE_ARGS  extra node flags for the server children, e.g.
@@ -117,18 +119,19 @@ const SCENARIOS = [
     name: 'gateway-jwt',
     description: 'as gateway, with the route behind a JWT authorizer (RS256, keys given inline); every request carries a valid token',
     headers: () => ({ authorization: `Bearer ${jwt.token}` }),
-    args: () => [join(ROOT, 'bin/gatehouse.js'), 'serve', derivedConfig('gateway-jwt', (doc) => {
-      const api = doc.apis[0]
-      api.authorizers = [{
-        authorizerId: 'bench-jwt',
-        authorizerType: 'JWT',
-        identitySource: ['$request.header.Authorization'],
-        jwtConfiguration: { issuer: JWT_ISSUER, audience: ['bench'] },
-        jwks: { keys: [jwt.publicJwk] },
-      }]
-      api.routes[0].authorizationType = 'JWT'
-      api.routes[0].authorizerId = 'bench-jwt'
+    args: () => [join(ROOT, 'bin/gatehouse.js'), 'serve', derivedConfig('gateway-jwt', addJwtAuthorizer), ...GATEWAY_FLAGS],
+  },
+  {
+    // Issue 16 target 2: every stage feature at once on the same route and handler.
+    name: 'gateway-full',
+    description: 'as gateway, with the JWT authorizer of gateway-jwt, the stage throttle of gateway-throttle and the JSON access log of gateway-log, all at once',
+    headers: () => ({ authorization: `Bearer ${jwt.token}` }),
+    args: () => [join(ROOT, 'bin/gatehouse.js'), 'serve', derivedConfig('gateway-full', (doc, stage) => {
+      addJwtAuthorizer(doc)
+      stage.defaultRouteSettings = { ...STAGE_THROTTLE }
+      stage.accessLogSettings = { format: ACCESS_LOG_JSON_FORMAT, destination: accessLogFile() }
     }), ...GATEWAY_FLAGS],
+    afterStop: (summary) => checkAccessLog(summary, 'gateway-full'),
   },
   {
     // Not in the default run: what the account-level bucket alone costs.
@@ -140,12 +143,27 @@ const SCENARIOS = [
     }), ...GATEWAY_FLAGS],
   },
 ]
-/** Ratios of rps (median rounds), each against its target (issues 1 and 5). */
+/** Puts the first route behind the bench's JWT authorizer (RS256, the public key given inline, no discovery). */
+function addJwtAuthorizer(doc) {
+  const api = doc.apis[0]
+  api.authorizers = [{
+    authorizerId: 'bench-jwt',
+    authorizerType: 'JWT',
+    identitySource: ['$request.header.Authorization'],
+    jwtConfiguration: { issuer: JWT_ISSUER, audience: ['bench'] },
+    jwks: { keys: [jwt.publicJwk] },
+  }]
+  api.routes[0].authorizationType = 'JWT'
+  api.routes[0].authorizerId = 'bench-jwt'
+}
+
+/** Ratios of rps (median rounds), each against its target (issues 1, 5 and 16). */
 const RATIOS = [
   { name: 'gateway/bare', numerator: 'gateway', denominator: 'bare', target: 0.25 },
   { name: 'gateway-log/gateway', numerator: 'gateway-log', denominator: 'gateway', target: 0.9 },
   { name: 'gateway-throttle/gateway', numerator: 'gateway-throttle', denominator: 'gateway', target: 0.95 },
   { name: 'gateway-jwt/gateway', numerator: 'gateway-jwt', denominator: 'gateway', target: 0.8 },
+  { name: 'gateway-full/gateway', numerator: 'gateway-full', denominator: 'gateway', target: 0.95 },
   { name: 'gateway/gateway-unthrottled', numerator: 'gateway', denominator: 'gateway-unthrottled', target: null },
 ]
 const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => !s.optional).map((s) => s.name)
@@ -292,9 +310,9 @@ function accessLogFile() {
  * format asked for. Counts the lines, keeps one, and deletes the file so that the next round
  * starts with an empty one.
  */
-function checkAccessLog(summary) {
+function checkAccessLog(summary, name = 'gateway-log') {
   const file = accessLogFile()
-  if (!existsSync(file)) throw new Error(`[gateway-log] the gateway wrote no access log at ${file}`)
+  if (!existsSync(file)) throw new Error(`[${name}] the gateway wrote no access log at ${file}`)
   const bytes = statSync(file).size
   const text = readFileSync(file, 'utf8')
   unlinkSync(file)
@@ -305,15 +323,15 @@ function checkAccessLog(summary) {
   try {
     parsed = JSON.parse(sample)
   } catch {
-    throw new Error(`[gateway-log] the access log's first line is not JSON: ${sample}`)
+    throw new Error(`[${name}] the access log's first line is not JSON: ${sample}`)
   }
   if (parsed.status !== '200' || parsed.routeKey !== 'GET /hello' || !parsed.requestId) {
-    throw new Error(`[gateway-log] unexpected access log line: ${sample}`)
+    throw new Error(`[${name}] unexpected access log line: ${sample}`)
   }
   // autocannon does not count responses still in flight when it stops, so the log may hold a few more.
   const expected = summary.requestsIncludingWarmup
-  console.log(`[gateway-log] access log: ${lines} lines, ${(bytes / 2 ** 20).toFixed(1)} MiB for ${expected} requests counted by autocannon`)
-  if (lines < expected) console.log(`[gateway-log] WARNING: ${expected - lines} access-log lines missing (dropped by a slow destination?)`)
+  console.log(`[${name}] access log: ${lines} lines, ${(bytes / 2 ** 20).toFixed(1)} MiB for ${expected} requests counted by autocannon`)
+  if (lines < expected) console.log(`[${name}] WARNING: ${expected - lines} access-log lines missing (dropped by a slow destination?)`)
   return { accessLog: { lines, bytes, sampleLine: sample } }
 }
 

@@ -88,6 +88,8 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
     ? iamSettingsOf(root['iam'] as S.IamSettingsInput, accountId)
     : null
   const region = typeof root['region'] === 'string' ? root['region'] : D.DEFAULT_REGION
+  const quotas = root['serviceQuotas']
+  const routesPerApi = isObject(quotas) && Number.isInteger(quotas['routesPerApi']) ? (quotas['routesPerApi'] as number) : D.MAX_ROUTES_PER_API
 
   const functions = new Map<string, M.FunctionDefinition>()
   // Functions with problems of their own: already reported, so references to them are not.
@@ -115,7 +117,7 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
     const draft = readApi(apiList[i], ['apis', i], doc, { baseDir, accountId, region }, reporter, sourceFiles)
     if (draft === undefined) continue
     if (draft.protocolType === 'WEBSOCKET') {
-      const known: Known = { functions, brokenFunctions, accountThrottle, baseDir, hasIam: iam !== null, watch: (f: string) => sourceFiles.add(f) }
+      const known: Known = { functions, brokenFunctions, accountThrottle, baseDir, hasIam: iam !== null, routesPerApi, watch: (f: string) => sourceFiles.add(f) }
       const ws = checkWebSocketDraft(draft, known, reporter)
       if (ws === undefined) brokenApiIds.add(draft.apiId ?? deriveApiId(draft.name))
       else {
@@ -126,7 +128,7 @@ function buildConfig(doc: LoadedDocument, baseDir: string, configFile: string | 
       }
       continue
     }
-    const api = checkApi(draft, { functions, brokenFunctions, accountThrottle, baseDir, hasIam: iam !== null, watch: (f: string) => sourceFiles.add(f) }, reporter)
+    const api = checkApi(draft, { functions, brokenFunctions, accountThrottle, baseDir, hasIam: iam !== null, routesPerApi, watch: (f: string) => sourceFiles.add(f) }, reporter)
     if (api === undefined) {
       brokenApiIds.add(draft.apiId ?? deriveApiId(draft.name))
       continue
@@ -227,6 +229,8 @@ interface Known {
   readonly accountThrottle: M.ThrottleLimits | null
   readonly baseDir: string
   readonly hasIam: boolean
+  /** The "Routes per API" quota: AWS's default unless `serviceQuotas` raises it. */
+  readonly routesPerApi: number
   /** Adds a file whose change should reload the config (a backend CA bundle). */
   readonly watch: (file: string) => void
 }
@@ -635,7 +639,10 @@ function checkRoutes(
   reporter: Reporter
 ): M.RouteDefinition[] {
   const brokenAuthorizers = new Set([...draft.brokenAuthorizerIds, ...draft.authorizers.map((a) => a.input.authorizerId)].filter((id) => !authorizers.has(id)))
-  if (draft.routes.length > D.MAX_ROUTES_PER_API) reporter.at(draft.origin, `an HTTP API has at most ${D.MAX_ROUTES_PER_API} routes`, 'routes')
+  if (draft.routes.length > known.routesPerApi) {
+    const raise = known.routesPerApi === D.MAX_ROUTES_PER_API ? ' (raise the quota with serviceQuotas.routesPerApi)' : ''
+    reporter.at(draft.origin, `an HTTP API has at most ${known.routesPerApi} routes${raise}`, 'routes')
+  }
   const seen = new Set<string>()
   const routes: M.RouteDefinition[] = []
   for (let i = 0; i < draft.routes.length; i++) {

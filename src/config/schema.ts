@@ -320,8 +320,15 @@ export const AwsCredentialsSchema = Type.Object(
   strict
 )
 
+/**
+ * Raised service quotas (AWS Service Quotas: "Routes per API" is adjustable on request).
+ * Without it the defaults of spec 13.2 hold.
+ */
+export const ServiceQuotasSchema = Type.Object({ routesPerApi: opt(Type.Integer({ minimum: 1 })) }, strict)
+
 export const FileSchema = Type.Object(
   {
+    serviceQuotas: opt(ServiceQuotasSchema),
     redis: opt(RedisSettingsSchema),
     awsEndpoints: opt(AwsEndpointsSchema),
     awsCredentials: opt(AwsCredentialsSchema),

@@ -723,6 +723,22 @@ test('a config object gets the same checks, with the issue naming "<config objec
   ])
 })
 
+test('an HTTP API has at most 300 routes unless serviceQuotas.routesPerApi raises the quota', () => {
+  const routeKeys = Array.from({ length: 301 }, (_, i) => `GET /r${i}/{id}`)
+  const over = loadConfigObject(singleFunctionApi({ handler: 'echo.handler', routeKeys }), handlersDir)
+  assert.equal(over.ok, false)
+  if (over.ok) return
+  assert.deepEqual(over.issues, [
+    { file: '<config object>', line: undefined, path: 'apis[0].routes', message: 'an HTTP API has at most 300 routes (raise the quota with serviceQuotas.routesPerApi)' },
+  ])
+  const raised = loadConfigObject({ ...singleFunctionApi({ handler: 'echo.handler', routeKeys }), serviceQuotas: { routesPerApi: 1000 } }, handlersDir)
+  assert.equal(raised.ok, true)
+  const under = loadConfigObject({ ...singleFunctionApi({ handler: 'echo.handler', routeKeys }), serviceQuotas: { routesPerApi: 300 } }, handlersDir)
+  assert.equal(under.ok, false)
+  const wrong = loadConfigObject({ ...singleFunctionApi({ handler: 'echo.handler', routeKeys: ['GET /x'] }), serviceQuotas: { routesPerApi: 0 } }, handlersDir)
+  assert.equal(wrong.ok, false)
+})
+
 test('a gateway refuses to start a config whose JWT route names a missing authorizer instead of serving it unprotected', async () => {
   const config = singleFunctionApi({ handler: 'echo.handler', routeKeys: ['GET /open', 'GET /secret'] }) as {
     apis: { routes: Record<string, unknown>[] }[]
