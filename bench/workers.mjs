@@ -9,6 +9,9 @@
 //                     decision is the primary's (batched IPC messages)
 //   workers-2-stage   as workers-2, plus stage defaultRouteSettings throttling at 1e6 rps / burst 1e6
 //                     (two layers per decision, as bench/run.mjs's gateway-throttle)
+//   workers-1-unthrottled, workers-2-unthrottled
+//                     the two first with `throttleSettings: false`: no bucket, so nothing crosses to the
+//                     primary per request; what two processes give without the shared throttle
 //
 // Load: autocannon in this process (BENCH_CONNECTIONS connections, keep-alive; node:cluster hands
 // each new connection to the next worker). The server CPU counts the primary and every worker.
@@ -55,10 +58,13 @@ const SCENARIOS = [
   { name: 'workers-1', workers: 1, stageThrottle: false, description: 'one process (--workers 1), GET /hello, in-memory buckets' },
   { name: `workers-${N}`, workers: N, stageThrottle: false, description: `--workers ${N}: the account bucket held by the primary` },
   { name: `workers-${N}-stage`, workers: N, stageThrottle: true, description: `--workers ${N} plus a stage throttle of 1e6 rps / burst 1e6 (two layers)` },
+  { name: 'workers-1-unthrottled', workers: 1, unthrottled: true, description: 'one process, throttleSettings: false (no bucket at all)' },
+  { name: `workers-${N}-unthrottled`, workers: N, unthrottled: true, description: `--workers ${N}, throttleSettings: false: no decision crosses to the primary` },
 ]
 const RATIOS = [
   { name: `workers-${N}/workers-1`, numerator: `workers-${N}`, denominator: 'workers-1' },
   { name: `workers-${N}-stage/workers-1`, numerator: `workers-${N}-stage`, denominator: 'workers-1' },
+  { name: `workers-${N}-unthrottled/workers-1-unthrottled`, numerator: `workers-${N}-unthrottled`, denominator: 'workers-1-unthrottled' },
 ]
 
 /** Gateways this bench started, killed whatever the path out. */
@@ -120,7 +126,11 @@ async function runScenario(scenario) {
     ? derivedConfig(scenario.name, (_doc, stage) => {
         stage.defaultRouteSettings = { throttlingRateLimit: 1_000_000, throttlingBurstLimit: 1_000_000 }
       }, 'bench/workers.mjs')
-    : GATEWAY_CONFIG
+    : scenario.unthrottled
+      ? derivedConfig(scenario.name, (doc) => {
+          doc.throttleSettings = false
+        }, 'bench/workers.mjs')
+      : GATEWAY_CONFIG
   const server = await startGateway(scenario.name, [...SERVER_NODE_ARGS, GATEHOUSE, 'serve', config, ...GATEWAY_FLAGS, '--no-admin', '--no-control-plane', '--workers', String(scenario.workers)], scenario.workers)
   const servers = [{ role: 'gateway', server }]
   try {
