@@ -57,7 +57,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
   /** connectionId → the worker holding it. */
   const holders = new Map<string, Worker>()
   /** Forwarded `@connections` operations awaiting the holder's answer: primary ticket → asker. */
-  const forwards = new Map<number, { from: Worker; ticket: number }>()
+  const forwards = new Map<number, { from: Worker; to: Worker; ticket: number }>()
   let nextTicket = 1
   const slots: Slot[] = Array.from({ length: count }, (_, i) => ({ index: i + 1, worker: undefined, ready: false, startedAt: 0, crashes: 0 }))
   let stopping = false
@@ -89,7 +89,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
       return
     }
     const ticket = nextTicket++
-    forwards.set(ticket, { from, ticket: message.ticket })
+    forwards.set(ticket, { from, to: holder, ticket: message.ticket })
     send(holder, { gh: 'manage', ticket, apiId: message.apiId, connectionId: message.connectionId, method: message.method, body: message.body })
   }
 
@@ -146,7 +146,14 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
     worker.on('exit', (code, signal) => {
       // Its connections went with it; their ids now answer 410 Gone.
       for (const [id, holder] of holders) if (holder === worker) holders.delete(id)
-      for (const [ticket, asker] of forwards) if (asker.from === worker) forwards.delete(ticket)
+      for (const [ticket, asker] of forwards) {
+        if (asker.from === worker) forwards.delete(ticket)
+        else if (asker.to === worker) {
+          // The holder died with the connection: gone, rather than waiting for a timeout.
+          forwards.delete(ticket)
+          send(asker.from, { gh: 'managed', ticket: asker.ticket, outcome: { kind: 'gone' } })
+        }
+      }
       const wasReady = slot.ready
       slot.ready = false
       slot.worker = undefined

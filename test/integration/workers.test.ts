@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import WebSocket from 'ws'
-import { spawnCli, WAIT_MS } from '../helpers/cli.js'
+import { spawnCli, WAIT_MS, type Cli } from '../helpers/cli.js'
 import { waitFor } from '../helpers/ws-client.js'
 import { setTimeout as delay } from 'node:timers/promises'
 
@@ -22,6 +22,16 @@ async function eventually<T>(what: string, probe: () => Promise<T | false>, wait
     if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`)
     await delay(50)
   }
+}
+
+/**
+ * Three processes start (and reload) slower than one on a busy machine: these waits allow more
+ * than the helper's WAIT_MS. Not a timing assertion: only how long to wait before giving up.
+ */
+const SLOW_WAIT_MS = 120_000
+
+async function output(cli: Cli, stream: 'stdout' | 'stderr', pattern: RegExp): Promise<RegExpMatchArray> {
+  return eventually(`${pattern} on ${stream}`, async () => (stream === 'stdout' ? cli.stdout() : cli.stderr()).match(pattern) ?? false, SLOW_WAIT_MS)
 }
 
 /** Answers with the worker's pid (functions run in worker threads of the gateway process). */
@@ -104,11 +114,11 @@ function setup(t: TestContext): string {
   return dir
 }
 
-test('serve --workers 2: one throttle for the machine, @connections across workers, reload of all, a killed worker replaced, SIGTERM drains', { timeout: 240_000 }, async (t) => {
+test('serve --workers 2: one throttle for the machine, @connections across workers, reload of all, a killed worker replaced, SIGTERM drains', { timeout: 600_000 }, async (t) => {
   const dir = setup(t)
   const cli = spawnCli(t, ['serve', 'gatehouse.yaml', '--port', '0', '--workers', '2', '--no-admin', '--no-control-plane', '--quiet-functions'], dir)
-  await cli.waitFor('stdout', /Workers: 2 processes/)
-  const port = Number((await cli.waitFor('stdout', /listening on http:\/\/127\.0\.0\.1:(\d+)/))[1])
+  await output(cli, 'stdout', /Workers: 2 processes/)
+  const port = Number((await output(cli, 'stdout', /listening on http:\/\/127\.0\.0\.1:(\d+)/))[1])
   const workerPids = [...(await pids(port, 8))]
   assert.equal(workerPids.length, 2, 'requests on fresh connections land on both workers')
 
@@ -135,7 +145,7 @@ test('serve --workers 2: one throttle for the machine, @connections across worke
         ws.once('error', reject)
       })
       ws.send(JSON.stringify({ action: 'whoami' }))
-      const first = await waitFor('whoami answer', () => frames[0])
+      const first = await waitFor('whoami answer', () => frames[0], SLOW_WAIT_MS)
       frames.length = 0
       const me = JSON.parse(first) as { pid: number; connectionId: string }
       clients.push({ ws, pid: me.pid, connectionId: me.connectionId, frames })
@@ -149,7 +159,7 @@ test('serve --workers 2: one throttle for the machine, @connections across worke
       }
     }
     for (const client of clients) {
-      const frames = await waitFor('4 frames', () => (client.frames.length >= 4 ? client.frames : undefined))
+      const frames = await waitFor('4 frames', () => (client.frames.length >= 4 ? client.frames : undefined), SLOW_WAIT_MS)
       assert.deepEqual(frames, [0, 1, 2, 3].map((i) => `to ${client.connectionId} #${i}`))
     }
     // A connection closed on its worker is gone for every worker.
@@ -166,25 +176,25 @@ test('serve --workers 2: one throttle for the machine, @connections across worke
   await t.test('an edit reloads every worker; a broken edit keeps all on the previous configuration', async () => {
     const path = join(dir, 'gatehouse.yaml')
     writeFileSync(path, config('two'))
-    await cli.waitFor('stderr', /Configuration reloaded on all 2 workers/)
+    await output(cli, 'stderr', /Configuration reloaded on all 2 workers/)
     assert.deepEqual([...(await pids(port, 8, 'two'))].sort(), [...workerPids].sort())
     writeFileSync(path, readFileSync(path, 'utf8') + 'broken: [\n')
-    await cli.waitFor('stderr', /Reload failed; all 2 workers keep serving the previous configuration/)
+    await output(cli, 'stderr', /Reload failed; all 2 workers keep serving the previous configuration/)
     assert.deepEqual([...(await pids(port, 8, 'two'))].sort(), [...workerPids].sort())
     writeFileSync(path, config('three'))
-    await cli.waitFor('stderr', /Configuration reloaded on all 2 workers[^]*Configuration reloaded on all 2 workers/)
+    await output(cli, 'stderr', /Configuration reloaded on all 2 workers[^]*Configuration reloaded on all 2 workers/)
     assert.equal((await pids(port, 8, 'three')).size, 2)
   })
 
   await t.test('a worker killed with SIGKILL is logged and replaced', async () => {
     const victim = workerPids[0] as number
     process.kill(victim, 'SIGKILL')
-    await cli.waitFor('stderr', new RegExp(`Worker \\d \\(pid ${victim}\\) exited \\(SIGKILL\\); starting a replacement`))
-    await cli.waitFor('stderr', /Worker \d \(pid \d+\) is serving/)
+    await output(cli, 'stderr', new RegExp(`Worker \\d \\(pid ${victim}\\) exited \\(SIGKILL\\); starting a replacement`))
+    await output(cli, 'stderr', /Worker \d \(pid \d+\) is serving/)
     const now = await eventually('both workers serving again', async () => {
       const seen = await pids(port, 6, 'three')
       return seen.size === 2 ? seen : false
-    })
+    }, SLOW_WAIT_MS)
     assert.equal(now.has(victim), false)
     assert.equal(now.has(workerPids[1] as number), true)
   })
