@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import WebSocket from 'ws'
 import { spawnCli, WAIT_MS, type Cli } from '../helpers/cli.js'
 import { waitFor } from '../helpers/ws-client.js'
+import { startRedis } from '../helpers/redis-server.js'
 import { setTimeout as delay } from 'node:timers/promises'
 
 /** Retries an asynchronous probe until it returns a value other than `false`; fails after `waitMs`. */
@@ -205,6 +206,24 @@ test('serve --workers 2: one throttle for the machine, @connections across worke
     assert.equal(code, 0, cli.stderr())
     assert.match(cli.stderr(), /Stopped worker=1[^]*Stopped worker=2|Stopped worker=2[^]*Stopped worker=1/)
   })
+})
+
+test('serve --workers 2 --redis: the workers share buckets and connections through Redis, like nodes', { timeout: 600_000 }, async (t) => {
+  const redis = await startRedis(t)
+  const dir = setup(t)
+  const cli = spawnCli(t, ['serve', 'gatehouse.yaml', '--port', '0', '--workers', '2', '--no-admin', '--no-control-plane', '--quiet-functions', '--no-watch', '--redis', redis.url], dir)
+  await output(cli, 'stdout', /Workers: 2 processes .* shared through Redis/)
+  const port = Number((await output(cli, 'stdout', /listening on http:\/\/127\.0\.0\.1:(\d+)/))[1])
+  assert.equal((await pids(port, 8)).size, 2)
+  const answers = await Promise.all(Array.from({ length: 40 }, () => fresh(port, 'GET', '/limited', HTTP_HOST)))
+  const passed = answers.filter((a) => a.status === 200).length
+  assert.equal(answers.filter((a) => a.status === 429).length, 40 - passed)
+  // A Redis command slower than REDIS_COMMAND_TIMEOUT_MS (a very busy machine) opens the breaker:
+  // each worker then decides alone, as each node does (REDIS_UNAVAILABLE_POLICY), and says so.
+  if (/Redis unavailable/.test(cli.stderr())) assert.ok(passed >= BURST && passed <= 2 * BURST, `${passed} passed`)
+  else assert.equal(passed, BURST, `statuses: ${answers.map((a) => a.status).join(' ')}\n${cli.stderr()}`)
+  cli.child.kill('SIGTERM')
+  assert.equal((await cli.exited).code, 0, cli.stderr())
 })
 
 test('serve --workers: a positive integer; --inspect needs one worker', async (t) => {
