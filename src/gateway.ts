@@ -21,7 +21,7 @@ import { UpstreamAgents } from './integrations/index.js'
 import { applySnapshotToHttpsListener } from './http/index.js'
 import { WebSocketGateway } from './websocket/index.js'
 import { webSocketPlane } from './websocket/index.js'
-import { ConnectionDirectory } from './websocket/index.js'
+import { ConnectionDirectory, type NodeDirectory } from './websocket/index.js'
 import type { WebSocketLimits } from './websocket/index.js'
 import { SnapshotHolder } from './runtime/index.js'
 import type { RuntimeSnapshot } from './model/index.js'
@@ -105,6 +105,12 @@ export interface GatewayOptions {
    * process environment at the next free port after it. See docs/runtimes.md.
    */
   readonly inspect?: { readonly port?: number; readonly host?: string }
+  /**
+   * Inside `gatehouse serve --workers N` (src/workers): the primary's throttle buckets and
+   * connection directory, so that limits hold for the whole machine and `@connections` reaches
+   * every worker. Used only when no Redis is configured (Redis then plays both parts).
+   */
+  readonly workerSeams?: { readonly limiter: RateLimiter; readonly directory: NodeDirectory }
 }
 
 /** The state folder's default name, beside the config file. */
@@ -188,7 +194,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   let adminUrl = ''
   let httpsUrl = ''
   let websocket: WebSocketGateway | undefined
-  let directory: ConnectionDirectory | undefined
+  let directory: NodeDirectory | undefined
   let admin: Server | undefined
   let stopping = false
   let reloading: Promise<ReloadResult> | undefined
@@ -230,7 +236,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
         limiter = ownedLimiter
         logger.info(`Throttle buckets are shared through Redis at ${redis.displayUrl}`)
       } else {
-        limiter = new InMemoryRateLimiter()
+        limiter = options.workerSeams?.limiter ?? new InMemoryRateLimiter()
       }
     } else if (loaded.config.redis?.url !== undefined && ownedLimiter === undefined && options.limiter === undefined) {
       logger.warn('redis.url was added to the config: restart to share throttling through Redis')
@@ -369,7 +375,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
         logger.info(`Debugger listening on ${debuggerPorts.openGatewayInspector()} (worker-thread environments are its targets; Node.js process environments listen from port ${debuggerPorts.port + 1})`)
       }
       const redisUrl = options.redis ?? built.snapshot.config.redis?.url
-      directory = redisUrl === undefined ? undefined : new ConnectionDirectory(openRedis(redisUrl), logger)
+      directory = redisUrl === undefined ? options.workerSeams?.directory : new ConnectionDirectory(openRedis(redisUrl), logger)
       websocket = new WebSocketGateway(holder, logger, options.websocket, directory ?? null)
       websocket.inspector = inspector
       // Decided before the first connection can arrive (a domain added by a reload is served

@@ -13,6 +13,8 @@ import { describeRoutes, describeEndpoints } from './describe.js'
 import { token } from './token.js'
 import { parseRedisUrl } from '../redis/index.js'
 import { DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_ENVIRONMENTS } from '../functions/index.js'
+import { defaultWorkers, joinPrimary, runPrimary, workerSlot } from '../workers/index.js'
+import type { Logger } from '../logging/index.js'
 
 const DEFAULT_CONFIG = './gatehouse.yaml'
 /** Tried in order when CONFIG is not given: Gatehouse's own file, then an existing project's. */
@@ -36,6 +38,8 @@ Options (serve):
   --log-level L       ${LOG_LEVELS.join(' | ')} (default info)
   --log-format F      text | json: the gateway's own log on stderr (default text)
   --no-watch          Do not reload when files change
+  --workers N         Gateway processes sharing the port, throttle limits and WebSocket connections
+                      (default: one per core with NODE_ENV=production, else 1)
   --quiet-functions   Do not print function logs
   --admin-port N      Admin listener port: /healthz, /readyz, /metrics (default 0: a free port)
   --admin-host H      Admin listener interface (default 127.0.0.1)
@@ -126,6 +130,7 @@ export async function main(argvIn: readonly string[]): Promise<number> {
         'log-level': { type: 'string' },
         'log-format': { type: 'string' },
         'no-watch': { type: 'boolean' },
+        workers: { type: 'string' },
         'quiet-functions': { type: 'boolean' },
         'admin-port': { type: 'string' },
         'admin-host': { type: 'string' },
@@ -185,8 +190,12 @@ export async function main(argvIn: readonly string[]): Promise<number> {
       return validate(configFile, source)
     case 'routes':
       return routes(configFile, source)
-    case 'serve':
-      return serve(controlPlaneOnly ? undefined : configFile, { ...values, ...(pulled.inspect !== undefined ? { inspect: pulled.inspect } : {}) }, source)
+    case 'serve': {
+      const code = await serve(controlPlaneOnly ? undefined : configFile, { ...values, ...(pulled.inspect !== undefined ? { inspect: pulled.inspect } : {}) }, source)
+      // A worker's IPC channel to the primary would keep it alive: once stopped (or failed), it ends.
+      if (workerSlot() !== undefined) process.exit(code)
+      return code
+    }
     default:
       process.stderr.write(`gatehouse: unknown command "${command}"\n\n${USAGE}`)
       return 2
@@ -243,6 +252,7 @@ interface ServeFlags {
   readonly state?: string | undefined
   readonly 'no-control-plane'?: boolean | undefined
   readonly inspect?: number | undefined
+  readonly workers?: string | undefined
 }
 
 /** A TCP port from a flag: digits only (no `0x10`, no `1e3`), 0-65535. */
@@ -279,6 +289,15 @@ async function serve(configFile: string | undefined, flags: ServeFlags, source: 
       return 2
     }
   }
+  const workers = flags.workers === undefined ? defaultWorkers() : positive(flags.workers)
+  if (workers === undefined || Number.isNaN(workers)) {
+    process.stderr.write(`gatehouse: --workers must be a positive integer\n`)
+    return 2
+  }
+  if (workers > 1 && flags.inspect !== undefined) {
+    process.stderr.write(`gatehouse: --inspect debugs one process: use it with --workers 1\n`)
+    return 2
+  }
   const level = (flags['log-level'] ?? 'info') as LogLevel
   if (!LOG_LEVELS.includes(level)) {
     process.stderr.write(`gatehouse: --log-level must be one of ${LOG_LEVELS.join(', ')}\n`)
@@ -289,7 +308,13 @@ async function serve(configFile: string | undefined, flags: ServeFlags, source: 
     process.stderr.write(`gatehouse: --log-format must be text or json\n`)
     return 2
   }
-  const logger = createLogger({ level, format })
+  const slot = workerSlot()
+  const logger = slot === undefined ? createLogger({ level, format }) : taggedLogger(createLogger({ level, format }), slot)
+  if (workers > 1 && slot === undefined) {
+    return runPrimary({ workers, logger, ...(configFile !== undefined ? { configFile } : {}), source, watch: flags['no-watch'] !== true })
+  }
+  // A worker of `--workers N`: the primary watches the config and holds the shared state.
+  const link = slot === undefined ? undefined : joinPrimary()
   const controlPlane = flags['no-control-plane'] === true ? undefined : { ...(flags.state !== undefined ? { stateDir: flags.state } : {}) }
   const gateway = createGateway(configFile ?? {}, {
     ...(configFile === undefined ? { baseDir: process.cwd() } : {}),
@@ -297,8 +322,9 @@ async function serve(configFile: string | undefined, flags: ServeFlags, source: 
     source,
     port,
     host: flags.host ?? DEFAULT_HOST,
-    watch: flags['no-watch'] !== true,
+    watch: link === undefined && flags['no-watch'] !== true,
     logger,
+    ...(link !== undefined ? { workerSeams: { limiter: link.limiter, directory: link.directory } } : {}),
     functionLogs: flags['quiet-functions'] === true ? 'silent' : 'stdout',
     ...(flags['no-admin'] === true ? {} : { admin: { port: adminPort, host: flags['admin-host'] ?? DEFAULT_HOST } }),
     ...(flags['no-console'] === true ? { console: false } : {}),
@@ -321,17 +347,23 @@ async function serve(configFile: string | undefined, flags: ServeFlags, source: 
     }
     return 1
   }
-  process.stdout.write(`Gatehouse listening on ${gateway.url}\n${describeEndpoints(gateway.config, gateway.url)}`)
+  let banner = `Gatehouse listening on ${gateway.url}\n${describeEndpoints(gateway.config, gateway.url)}`
   if (gateway.httpsUrl !== '') {
     const names = gateway.config.domainNames.map((d) => d.domainName).join(', ')
-    process.stdout.write(`HTTPS (custom domain names: ${names}) listening on ${gateway.httpsUrl}\n`)
+    banner += `HTTPS (custom domain names: ${names}) listening on ${gateway.httpsUrl}\n`
   }
-  if (gateway.adminUrl !== '') process.stdout.write(`Admin listening on ${gateway.adminUrl} (/healthz, /readyz, /metrics)\n`)
+  if (gateway.adminUrl !== '') banner += `Admin listening on ${gateway.adminUrl} (/healthz, /readyz, /metrics)\n`
   if (controlPlane !== undefined) {
     const where = gateway.adminUrl !== '' ? `${gateway.adminUrl} and ` : ''
-    process.stdout.write(`Control plane (apigatewayv2, lambda) on ${where}${gateway.url} (signed for apigateway or lambda, or under host apigateway.${gateway.config.region}.amazonaws.com); state in ${gateway.stateDir}\n`)
+    banner += `Control plane (apigatewayv2, lambda) on ${where}${gateway.url} (signed for apigateway or lambda, or under host apigateway.${gateway.config.region}.amazonaws.com); state in ${gateway.stateDir}\n`
   }
-  if (gateway.consoleUrl !== '') process.stdout.write(`Console: ${gateway.consoleUrl}\n`)
+  if (gateway.consoleUrl !== '') banner += `Console: ${gateway.consoleUrl}\n`
+  // The primary prints one worker's banner once all of them serve.
+  if (link === undefined) process.stdout.write(banner)
+  else {
+    link.onReload(async () => (await gateway.reload()).ok)
+    link.ready(banner, flags.redis !== undefined || gateway.config.redis?.url !== undefined)
+  }
   const reopen = () => {
     logger.info('Received SIGHUP; reopening access-log files')
     gateway.reopenLogs()
@@ -342,6 +374,8 @@ async function serve(configFile: string | undefined, flags: ServeFlags, source: 
       logger.info(`Received ${signal}; finishing requests in flight`)
       process.off('SIGINT', stop)
       process.off('SIGTERM', stop)
+      // A worker gets Ctrl-C's SIGINT and the primary's SIGTERM: the second must not cut its drain.
+      if (link !== undefined) for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, () => undefined)
       resolve()
     }
     process.on('SIGINT', stop)
@@ -351,4 +385,14 @@ async function serve(configFile: string | undefined, flags: ServeFlags, source: 
   await gateway.stop()
   logger.info('Stopped')
   return 0
+}
+
+/** A worker's log lines name it, since every worker writes to the same stderr. */
+function taggedLogger(logger: Logger, worker: number): Logger {
+  return {
+    debug: (message, fields) => logger.debug(message, { worker, ...fields }),
+    info: (message, fields) => logger.info(message, { worker, ...fields }),
+    warn: (message, fields) => logger.warn(message, { worker, ...fields }),
+    error: (message, fields) => logger.error(message, { worker, ...fields }),
+  }
 }

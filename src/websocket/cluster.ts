@@ -40,7 +40,21 @@ interface ReplyMessage {
   readonly outcome: ManageOutcome
 }
 
-export class ConnectionDirectory {
+/**
+ * Where the connections of other processes are found: Redis across nodes (`ConnectionDirectory`)
+ * or the primary across the workers of one machine (src/workers).
+ */
+export interface NodeDirectory {
+  /** Answers requests forwarded from other processes for connections held here. */
+  serve(handler: (apiId: string, connectionId: string, method: ManageMethod, body: Buffer) => ManageOutcome): void
+  register(connectionId: string): void
+  unregister(connectionId: string): void
+  /** An operation on a connection not held here, answered by the process holding it. */
+  forward(apiId: string, connectionId: string, method: ManageMethod, body: Buffer): Promise<ForwardOutcome>
+  close(): Promise<void>
+}
+
+export class ConnectionDirectory implements NodeDirectory {
   readonly nodeId = randomUUID()
   readonly #shared: SharedRedis
   readonly #owned: boolean

@@ -23,7 +23,7 @@ import { connectEvent, disconnectEvent, messageEvent, type EventBase } from './e
 import { API_KEY_REFUSED_STATUS, CONNECT_FAILURE_STATUS, refuseUpgrade, THROTTLED_STATUS, UNKNOWN_STAGE_STATUS } from './handshake.js'
 import type { RouteOutcome } from './lambda.js'
 import type { WebSocketLogRecord } from './context-variables.js'
-import type { ConnectionDirectory } from './cluster.js'
+import type { NodeDirectory } from './cluster.js'
 import { manageConnection } from './manage.js'
 import { enforceFrameLimit } from './frame-limit.js'
 import { CLOSE_UNSUPPORTED_DATA, DEFAULT_WEBSOCKET_LIMITS, MAX_MESSAGE_BYTES, type WebSocketLimits } from './limits.js'
@@ -44,7 +44,7 @@ export class WebSocketGateway {
   #warnedFrameLimit = false
 
   /** Where connections of other nodes are found (Redis), or `null` for a single node. */
-  readonly directory: ConnectionDirectory | null
+  readonly directory: NodeDirectory | null
   /**
    * Whether every listener serving `@connections` is bound to a loopback address; set by the
    * gateway once it listens. Unsigned management calls are accepted only then (or when the
@@ -52,7 +52,7 @@ export class WebSocketGateway {
    */
   loopbackOnly = true
 
-  constructor(holder: SnapshotSource, logger: Logger, limits: Partial<WebSocketLimits> = {}, directory: ConnectionDirectory | null = null) {
+  constructor(holder: SnapshotSource, logger: Logger, limits: Partial<WebSocketLimits> = {}, directory: NodeDirectory | null = null) {
     this.#holder = holder
     this.directory = directory
     directory?.serve((apiId, connectionId, method, body) => manageConnection(this.connection(connectionId), apiId, method, body))

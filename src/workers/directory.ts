@@ -1,0 +1,73 @@
+/**
+ * @module
+ * A worker's connection directory: the primary records which worker holds each WebSocket
+ * connection, and an `@connections` call for a connection held by another worker goes through
+ * the primary to that worker, whose answer comes back the same way.
+ */
+import type { ManageMethod, ManageOutcome, ForwardOutcome, NodeDirectory } from '../websocket/index.js'
+import { isMessage, type Forward, type Manage, type Managed, type Register } from './messages.js'
+
+/** How long a forwarded operation waits for the holding worker (as Redis forwarding does). */
+export const WORKER_FORWARD_TIMEOUT_MS = 2_000
+
+type Send = (message: Register | Forward | Managed) => boolean
+
+export class WorkerConnectionDirectory implements NodeDirectory {
+  readonly #send: Send
+  readonly #pending = new Map<number, (outcome: ForwardOutcome) => void>()
+  #next = 1
+  #handler: ((apiId: string, connectionId: string, method: ManageMethod, body: Buffer) => ManageOutcome) | null = null
+
+  constructor(send: Send = (m) => (process.send?.(m) ?? false)) {
+    this.#send = send
+  }
+
+  serve(handler: (apiId: string, connectionId: string, method: ManageMethod, body: Buffer) => ManageOutcome): void {
+    this.#handler = handler
+  }
+
+  register(connectionId: string): void {
+    if (process.connected === true) this.#send({ gh: 'register', connectionId })
+  }
+
+  unregister(connectionId: string): void {
+    if (process.connected === true) this.#send({ gh: 'unregister', connectionId })
+  }
+
+  forward(apiId: string, connectionId: string, method: ManageMethod, body: Buffer): Promise<ForwardOutcome> {
+    if (process.connected !== true) return Promise.resolve({ kind: 'unavailable', reason: 'the primary process is gone' })
+    const ticket = this.#next++
+    return new Promise<ForwardOutcome>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#pending.delete(ticket)
+        resolve({ kind: 'unavailable', reason: `the worker holding it did not answer within ${WORKER_FORWARD_TIMEOUT_MS} ms` })
+      }, WORKER_FORWARD_TIMEOUT_MS)
+      this.#pending.set(ticket, (outcome) => {
+        clearTimeout(timer)
+        this.#pending.delete(ticket)
+        resolve(outcome)
+      })
+      this.#send({ gh: 'forward', ticket, apiId, connectionId, method, body: body.toString('base64') })
+    })
+  }
+
+  /** Fed every message from the primary; returns whether it was the directory's. */
+  receive(message: unknown): boolean {
+    if (!isMessage<Manage | Managed>(message)) return false
+    if (message.gh === 'managed') {
+      this.#pending.get(message.ticket)?.(message.outcome)
+      return true
+    }
+    if (message.gh !== 'manage') return false
+    const outcome = this.#handler?.(message.apiId, message.connectionId, message.method, Buffer.from(message.body, 'base64')) ?? { kind: 'gone' as const }
+    this.#send({ gh: 'managed', ticket: message.ticket, outcome })
+    return true
+  }
+
+  /** The primary is gone: nothing forwarded will be answered. */
+  orphaned(): void {
+    for (const resolve of this.#pending.values()) resolve({ kind: 'unavailable', reason: 'the primary process is gone' })
+  }
+
+  async close(): Promise<void> {}
+}

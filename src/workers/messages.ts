@@ -1,0 +1,76 @@
+/**
+ * @module
+ * The messages between the primary and its workers over node:cluster's IPC channel. Every
+ * message carries `gh` (its kind) so that anything else on the channel is ignored.
+ */
+import type { ManageMethod, ManageOutcome } from '../websocket/index.js'
+
+/**
+ * Throttle decisions asked in one message: per request its ticket and its layers flattened as
+ * key, rate, burst, key, rate, burst… (no object per layer on the hot path).
+ */
+export interface TakeBatch {
+  readonly gh: 'take'
+  readonly batch: ReadonlyArray<readonly [ticket: number, layers: ReadonlyArray<string | number>]>
+}
+/** The answers, in the same order: ticket, 1 (passes) or 0 (throttled), ticket, …. */
+export interface TookBatch {
+  readonly gh: 'took'
+  readonly batch: readonly number[]
+}
+
+export interface Register {
+  readonly gh: 'register' | 'unregister'
+  readonly connectionId: string
+}
+
+/** A worker asks for an operation on a connection it does not hold. */
+export interface Forward {
+  readonly gh: 'forward'
+  readonly ticket: number
+  readonly apiId: string
+  readonly connectionId: string
+  readonly method: ManageMethod
+  /** base64 */
+  readonly body: string
+}
+/** The primary hands a forwarded operation to the worker holding the connection. */
+export interface Manage {
+  readonly gh: 'manage'
+  readonly ticket: number
+  readonly apiId: string
+  readonly connectionId: string
+  readonly method: ManageMethod
+  readonly body: string
+}
+/** The holding worker's answer to `manage` (to the primary), then the primary's to `forward`. */
+export interface Managed {
+  readonly gh: 'managed'
+  readonly ticket: number
+  readonly outcome: ManageOutcome
+}
+
+/** A worker listens: what it prints at start, which the primary prints once for all of them. */
+export interface Ready {
+  readonly gh: 'ready'
+  readonly banner: string
+  /** Whether this worker shares throttling and connections through Redis rather than the primary. */
+  readonly redis: boolean
+}
+
+export interface Reload {
+  readonly gh: 'reload'
+  readonly seq: number
+}
+export interface Reloaded {
+  readonly gh: 'reloaded'
+  readonly seq: number
+  readonly ok: boolean
+}
+
+export type WorkerMessage = TakeBatch | Register | Forward | Managed | Ready | Reloaded
+export type PrimaryMessage = TookBatch | Manage | Managed | Reload
+
+export function isMessage<T extends { gh: string }>(value: unknown): value is T {
+  return typeof value === 'object' && value !== null && typeof (value as { gh?: unknown }).gh === 'string'
+}
