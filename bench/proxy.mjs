@@ -6,6 +6,9 @@
 //                       node bin/gatehouse.js serve <derived config>, one route GET /hello ->
 //                       HTTP_PROXY GET http://127.0.0.1:<upstream port>/hello, payload 1.0
 //                       (account throttle raised as in bench/fixtures/gatehouse.yaml, no access log)
+//   3. undici-proxy     the same bare server as the upstream, behind bench/fixtures/undici-proxy.mjs:
+//                       a minimal hand-written proxy on undici's Agent.dispatch (issue 16, target 3:
+//                       gateway-proxy at least 1.0x its rps)
 //
 // The gateway-proxy config is derived from bench/fixtures/gatehouse.yaml (its functions dropped,
 // its one route pointed at the upstream) and written to a temporary directory removed on exit.
@@ -23,9 +26,10 @@
 // Latencies come from every 2xx response's own timing (microsecond resolution). Scenarios run
 // BENCH_ROUNDS times, interleaved, each round starting one scenario later; each scenario is
 // summarised by its median-rps round (max) and its median-p99 round (paced). Prints tables, the
-// rps ratio gateway-proxy/upstream-direct (target >= 0.25x) and the paced p99 delta
+// rps ratio gateway-proxy/upstream-direct (target >= 0.25x), the rps ratio
+// gateway-proxy/undici-proxy (issue 16's target >= 1.0x) and the paced p99 delta
 // gateway-proxy - upstream-direct (target <= +1 ms), and writes bench/results/proxy-latest.json.
-// With the defaults a run takes about 2 min 10 s.
+// With the defaults a run takes about 3 min 15 s.
 //
 // Never fails on the figures (exit 0 even when a target is missed); exits 1 only when a
 // scenario cannot run at all (a server does not start or answers the wrong response).
@@ -56,6 +60,8 @@ import { delay, printColumns, round } from './lib/util.mjs'
 
 const PATH = '/hello'
 const RATIO_TARGET = 0.25
+/** Issue 16, target 3: the gateway's proxy at least as fast as a hand-written undici one. */
+const UNDICI_RATIO_TARGET = 1.0
 const P99_DELTA_TARGET_MS = 1
 
 const settings = {
@@ -117,6 +123,18 @@ const SCENARIOS = [
       return gateway.url + PATH
     },
   },
+  {
+    name: 'undici-proxy',
+    description: 'bench/fixtures/undici-proxy.mjs: a minimal hand-written undici dispatch proxy to the same bare server',
+    async start(servers) {
+      const upstream = await startUpstream('undici-proxy', servers)
+      // Role 'gateway' so that its CPU shows in the gateway column, beside the gateway's own.
+      const proxy = await startServer('undici-proxy proxy', [...SERVER_NODE_ARGS, join(FIXTURES, 'undici-proxy.mjs'), upstream.url], { cpu: serverCpu })
+      servers.push({ role: 'gateway', server: proxy })
+      await checkResponse('undici-proxy', proxy.url + PATH)
+      return proxy.url + PATH
+    },
+  },
 ]
 
 /** Starts the bare server (pinned when pinning) and checks its response. */
@@ -168,6 +186,7 @@ async function main() {
   })
   const direct = results.find((r) => r.name === 'upstream-direct')
   const proxy = results.find((r) => r.name === 'gateway-proxy')
+  const handWritten = results.find((r) => r.name === 'undici-proxy')
 
   const proxyPerRound = (pick, combine) => perRound(runs, settings.rounds, 'gateway-proxy', 'upstream-direct', pick, combine)
   const ratioValue = direct.max.rps > 0 ? round(proxy.max.rps / direct.max.rps, 4) : null
@@ -177,6 +196,14 @@ async function main() {
     target: RATIO_TARGET,
     targetMet: ratioValue === null ? null : ratioValue >= RATIO_TARGET,
     ...proxyPerRound((x) => x.max, (p, d) => (d.rps > 0 ? round(p.rps / d.rps, 4) : null)),
+  }
+  const undiciValue = handWritten.max.rps > 0 ? round(proxy.max.rps / handWritten.max.rps, 4) : null
+  const undiciRatio = {
+    name: 'gateway-proxy/undici-proxy',
+    value: undiciValue,
+    target: UNDICI_RATIO_TARGET,
+    targetMet: undiciValue === null ? null : undiciValue >= UNDICI_RATIO_TARGET,
+    ...perRound(runs, settings.rounds, 'gateway-proxy', 'undici-proxy', (x) => x.max, (p, d) => (d.rps > 0 ? round(p.rps / d.rps, 4) : null)),
   }
   const deltaValue = round(proxy.paced.latencyMs.p99 - direct.paced.latencyMs.p99, 3)
   const pacedP99Delta = {
@@ -201,6 +228,11 @@ async function main() {
     `ratio gateway-proxy/upstream-direct rps ${ratio.value === null ? 'n/a' : ratio.value.toFixed(3) + 'x'} target >= ${RATIO_TARGET}x ` +
       `${ratio.value === null ? 'n/a' : ratio.targetMet ? 'TARGET MET' : 'TARGET MISSED'}` +
       perRoundText(ratio, (v) => v.toFixed(3) + 'x')
+  )
+  console.log(
+    `ratio gateway-proxy/undici-proxy rps ${undiciRatio.value === null ? 'n/a' : undiciRatio.value.toFixed(3) + 'x'} target >= ${UNDICI_RATIO_TARGET}x ` +
+      `${undiciRatio.value === null ? 'n/a' : undiciRatio.targetMet ? 'TARGET MET' : 'TARGET MISSED'}` +
+      perRoundText(undiciRatio, (v) => v.toFixed(3) + 'x')
   )
   console.log(
     `paced p99 delta: ${signed(deltaValue)} ms (gateway-proxy p99 - upstream-direct p99) target <= +${P99_DELTA_TARGET_MS} ms ` +
@@ -242,6 +274,7 @@ async function main() {
     scenarios: results,
     ...(settings.rounds > 1 ? { rounds: runs } : {}),
     ratio,
+    undiciRatio,
     pacedP99Delta,
   }
   writeReport(OUTPUT, report)
