@@ -43,11 +43,13 @@
 //   BENCH_PIN           0 to run without CPU pinning                  (default: pin when possible)
 //   BENCH_OUTPUT        where to write the JSON results  (default bench/results/proxy-latest.json)
 //   BENCH_SERVER_NODE_ARGS  extra node flags for the server children (upstream and gateway)
+//   BENCH_BASELINE_GATEHOUSE  a second gateway entry point, run as a fourth scenario (baseline-proxy)
+//                       beside gateway-proxy, for a before/after in one run
 //   BENCH_GATEHOUSE     the gateway's entry point (default bin/gatehouse.js), e.g. the bin/gatehouse.js
 //                       of a patched copy of bin/ + build/ in /tmp, to compare builds
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { derivedConfig, GATEWAY_FLAGS, removeTmpDir } from './lib/configs.mjs'
 import { GATEHOUSE, logGatehouse, nonNegativeNumber, outputPath, positiveInteger, positiveNumber, requireBuild, requireGatehouse, SERVER_NODE_ARGS } from './lib/env.mjs'
 import { checkResponse, load, measured } from './lib/load.mjs'
@@ -93,35 +95,7 @@ const SCENARIOS = [
     name: 'gateway-proxy',
     description:
       'Gatehouse, GET /hello -> HTTP_PROXY GET to the same bare server (payload 1.0); access log off, account throttle 1e6 rps',
-    async start(servers) {
-      const upstream = await startUpstream('gateway-proxy', servers)
-      const config = derivedConfig(
-        'gateway-proxy',
-        (doc) => {
-          delete doc.functions
-          const api = doc.apis[0]
-          api.routes = [{ routeKey: `GET ${PATH}`, target: 'integrations/upstream' }]
-          api.integrations = [
-            {
-              integrationId: 'upstream',
-              integrationType: 'HTTP_PROXY',
-              integrationMethod: 'GET',
-              integrationUri: upstream.url + PATH,
-              payloadFormatVersion: '1.0',
-            },
-          ]
-        },
-        'bench/proxy.mjs'
-      )
-      const gateway = await startServer(
-        'gateway-proxy gateway',
-        [...SERVER_NODE_ARGS, GATEHOUSE, 'serve', config, ...GATEWAY_FLAGS],
-        { cpu: serverCpu }
-      )
-      servers.push({ role: 'gateway', server: gateway })
-      await checkResponse('gateway-proxy', gateway.url + PATH)
-      return gateway.url + PATH
-    },
+    start: (servers) => startGatewayProxy('gateway-proxy', GATEHOUSE, servers),
   },
   {
     name: 'undici-proxy',
@@ -136,6 +110,47 @@ const SCENARIOS = [
     },
   },
 ]
+
+// BENCH_BASELINE_GATEHOUSE: the same scenario with another build, for a before/after in one run.
+if (process.env.BENCH_BASELINE_GATEHOUSE) {
+  const baseline = resolve(process.env.BENCH_BASELINE_GATEHOUSE)
+  SCENARIOS.push({
+    name: 'baseline-proxy',
+    description: `gateway-proxy with ${baseline} (BENCH_BASELINE_GATEHOUSE)`,
+    start: (servers) => startGatewayProxy('baseline-proxy', baseline, servers),
+  })
+}
+
+/** The gateway-proxy scenario with the gateway at `gatehouse` (an entry point like bin/gatehouse.js). */
+async function startGatewayProxy(name, gatehouse, servers) {
+  const upstream = await startUpstream(name, servers)
+  const config = derivedConfig(
+    name,
+    (doc) => {
+      delete doc.functions
+      const api = doc.apis[0]
+      api.routes = [{ routeKey: `GET ${PATH}`, target: 'integrations/upstream' }]
+      api.integrations = [
+        {
+          integrationId: 'upstream',
+          integrationType: 'HTTP_PROXY',
+          integrationMethod: 'GET',
+          integrationUri: upstream.url + PATH,
+          payloadFormatVersion: '1.0',
+        },
+      ]
+    },
+    'bench/proxy.mjs'
+  )
+  const gateway = await startServer(
+    `${name} gateway`,
+    [...SERVER_NODE_ARGS, gatehouse, 'serve', config, ...GATEWAY_FLAGS],
+    { cpu: serverCpu }
+  )
+  servers.push({ role: 'gateway', server: gateway })
+  await checkResponse(name, gateway.url + PATH)
+  return gateway.url + PATH
+}
 
 /** Starts the bare server (pinned when pinning) and checks its response. */
 async function startUpstream(name, servers) {
@@ -234,6 +249,14 @@ async function main() {
       `${undiciRatio.value === null ? 'n/a' : undiciRatio.targetMet ? 'TARGET MET' : 'TARGET MISSED'}` +
       perRoundText(undiciRatio, (v) => v.toFixed(3) + 'x')
   )
+  const baselineProxy = results.find((r) => r.name === 'baseline-proxy')
+  if (baselineProxy !== undefined) {
+    console.log(
+      `ratio gateway-proxy/baseline-proxy rps ${baselineProxy.max.rps > 0 ? (proxy.max.rps / baselineProxy.max.rps).toFixed(3) + 'x' : 'n/a'}; ` +
+        `gateway CPU per request ${proxy.max.processes.gateway?.cpuUsPerRequest ?? 'n/a'} µs against ${baselineProxy.max.processes.gateway?.cpuUsPerRequest ?? 'n/a'} µs (baseline), ` +
+        `${handWritten.max.processes.gateway?.cpuUsPerRequest ?? 'n/a'} µs (undici-proxy)`
+    )
+  }
   console.log(
     `paced p99 delta: ${signed(deltaValue)} ms (gateway-proxy p99 - upstream-direct p99) target <= +${P99_DELTA_TARGET_MS} ms ` +
       `${pacedP99Delta.targetMet ? 'MET' : 'MISSED'}` +
