@@ -6,6 +6,9 @@
 //                       node bin/gatehouse.js serve <derived config>, one route GET /hello ->
 //                       HTTP_PROXY GET http://127.0.0.1:<upstream port>/hello, payload 1.0
 //                       (account throttle raised as in bench/fixtures/gatehouse.yaml, no access log)
+//   3. undici-proxy     the same bare server as the upstream, behind bench/fixtures/undici-proxy.mjs:
+//                       a minimal hand-written proxy on undici's Agent.dispatch (issue 16, target 3:
+//                       gateway-proxy at least 1.0x its rps)
 //
 // The gateway-proxy config is derived from bench/fixtures/gatehouse.yaml (its functions dropped,
 // its one route pointed at the upstream) and written to a temporary directory removed on exit.
@@ -23,9 +26,10 @@
 // Latencies come from every 2xx response's own timing (microsecond resolution). Scenarios run
 // BENCH_ROUNDS times, interleaved, each round starting one scenario later; each scenario is
 // summarised by its median-rps round (max) and its median-p99 round (paced). Prints tables, the
-// rps ratio gateway-proxy/upstream-direct (target >= 0.25x) and the paced p99 delta
+// rps ratio gateway-proxy/upstream-direct (target >= 0.25x), the rps ratio
+// gateway-proxy/undici-proxy (issue 16's target >= 1.0x) and the paced p99 delta
 // gateway-proxy - upstream-direct (target <= +1 ms), and writes bench/results/proxy-latest.json.
-// With the defaults a run takes about 2 min 10 s.
+// With the defaults a run takes about 3 min 15 s.
 //
 // Never fails on the figures (exit 0 even when a target is missed); exits 1 only when a
 // scenario cannot run at all (a server does not start or answers the wrong response).
@@ -39,11 +43,13 @@
 //   BENCH_PIN           0 to run without CPU pinning                  (default: pin when possible)
 //   BENCH_OUTPUT        where to write the JSON results  (default bench/results/proxy-latest.json)
 //   BENCH_SERVER_NODE_ARGS  extra node flags for the server children (upstream and gateway)
+//   BENCH_BASELINE_GATEHOUSE  a second gateway entry point, run as a fourth scenario (baseline-proxy)
+//                       beside gateway-proxy, for a before/after in one run
 //   BENCH_GATEHOUSE     the gateway's entry point (default bin/gatehouse.js), e.g. the bin/gatehouse.js
 //                       of a patched copy of bin/ + build/ in /tmp, to compare builds
 import { execFileSync } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { join, relative } from 'node:path'
+import { join, relative, resolve } from 'node:path'
 import { derivedConfig, GATEWAY_FLAGS, removeTmpDir } from './lib/configs.mjs'
 import { GATEHOUSE, logGatehouse, nonNegativeNumber, outputPath, positiveInteger, positiveNumber, requireBuild, requireGatehouse, SERVER_NODE_ARGS } from './lib/env.mjs'
 import { checkResponse, load, measured } from './lib/load.mjs'
@@ -56,6 +62,8 @@ import { delay, printColumns, round } from './lib/util.mjs'
 
 const PATH = '/hello'
 const RATIO_TARGET = 0.25
+/** Issue 16, target 3: the gateway's proxy at least as fast as a hand-written undici one. */
+const UNDICI_RATIO_TARGET = 1.0
 const P99_DELTA_TARGET_MS = 1
 
 const settings = {
@@ -87,37 +95,62 @@ const SCENARIOS = [
     name: 'gateway-proxy',
     description:
       'Gatehouse, GET /hello -> HTTP_PROXY GET to the same bare server (payload 1.0); access log off, account throttle 1e6 rps',
+    start: (servers) => startGatewayProxy('gateway-proxy', GATEHOUSE, servers),
+  },
+  {
+    name: 'undici-proxy',
+    description: 'bench/fixtures/undici-proxy.mjs: a minimal hand-written undici dispatch proxy to the same bare server',
     async start(servers) {
-      const upstream = await startUpstream('gateway-proxy', servers)
-      const config = derivedConfig(
-        'gateway-proxy',
-        (doc) => {
-          delete doc.functions
-          const api = doc.apis[0]
-          api.routes = [{ routeKey: `GET ${PATH}`, target: 'integrations/upstream' }]
-          api.integrations = [
-            {
-              integrationId: 'upstream',
-              integrationType: 'HTTP_PROXY',
-              integrationMethod: 'GET',
-              integrationUri: upstream.url + PATH,
-              payloadFormatVersion: '1.0',
-            },
-          ]
-        },
-        'bench/proxy.mjs'
-      )
-      const gateway = await startServer(
-        'gateway-proxy gateway',
-        [...SERVER_NODE_ARGS, GATEHOUSE, 'serve', config, ...GATEWAY_FLAGS],
-        { cpu: serverCpu }
-      )
-      servers.push({ role: 'gateway', server: gateway })
-      await checkResponse('gateway-proxy', gateway.url + PATH)
-      return gateway.url + PATH
+      const upstream = await startUpstream('undici-proxy', servers)
+      // Role 'gateway' so that its CPU shows in the gateway column, beside the gateway's own.
+      const proxy = await startServer('undici-proxy proxy', [...SERVER_NODE_ARGS, join(FIXTURES, 'undici-proxy.mjs'), upstream.url], { cpu: serverCpu })
+      servers.push({ role: 'gateway', server: proxy })
+      await checkResponse('undici-proxy', proxy.url + PATH)
+      return proxy.url + PATH
     },
   },
 ]
+
+// BENCH_BASELINE_GATEHOUSE: the same scenario with another build, for a before/after in one run.
+if (process.env.BENCH_BASELINE_GATEHOUSE) {
+  const baseline = resolve(process.env.BENCH_BASELINE_GATEHOUSE)
+  SCENARIOS.push({
+    name: 'baseline-proxy',
+    description: `gateway-proxy with ${baseline} (BENCH_BASELINE_GATEHOUSE)`,
+    start: (servers) => startGatewayProxy('baseline-proxy', baseline, servers),
+  })
+}
+
+/** The gateway-proxy scenario with the gateway at `gatehouse` (an entry point like bin/gatehouse.js). */
+async function startGatewayProxy(name, gatehouse, servers) {
+  const upstream = await startUpstream(name, servers)
+  const config = derivedConfig(
+    name,
+    (doc) => {
+      delete doc.functions
+      const api = doc.apis[0]
+      api.routes = [{ routeKey: `GET ${PATH}`, target: 'integrations/upstream' }]
+      api.integrations = [
+        {
+          integrationId: 'upstream',
+          integrationType: 'HTTP_PROXY',
+          integrationMethod: 'GET',
+          integrationUri: upstream.url + PATH,
+          payloadFormatVersion: '1.0',
+        },
+      ]
+    },
+    'bench/proxy.mjs'
+  )
+  const gateway = await startServer(
+    `${name} gateway`,
+    [...SERVER_NODE_ARGS, gatehouse, 'serve', config, ...GATEWAY_FLAGS],
+    { cpu: serverCpu }
+  )
+  servers.push({ role: 'gateway', server: gateway })
+  await checkResponse(name, gateway.url + PATH)
+  return gateway.url + PATH
+}
 
 /** Starts the bare server (pinned when pinning) and checks its response. */
 async function startUpstream(name, servers) {
@@ -168,6 +201,7 @@ async function main() {
   })
   const direct = results.find((r) => r.name === 'upstream-direct')
   const proxy = results.find((r) => r.name === 'gateway-proxy')
+  const handWritten = results.find((r) => r.name === 'undici-proxy')
 
   const proxyPerRound = (pick, combine) => perRound(runs, settings.rounds, 'gateway-proxy', 'upstream-direct', pick, combine)
   const ratioValue = direct.max.rps > 0 ? round(proxy.max.rps / direct.max.rps, 4) : null
@@ -177,6 +211,14 @@ async function main() {
     target: RATIO_TARGET,
     targetMet: ratioValue === null ? null : ratioValue >= RATIO_TARGET,
     ...proxyPerRound((x) => x.max, (p, d) => (d.rps > 0 ? round(p.rps / d.rps, 4) : null)),
+  }
+  const undiciValue = handWritten.max.rps > 0 ? round(proxy.max.rps / handWritten.max.rps, 4) : null
+  const undiciRatio = {
+    name: 'gateway-proxy/undici-proxy',
+    value: undiciValue,
+    target: UNDICI_RATIO_TARGET,
+    targetMet: undiciValue === null ? null : undiciValue >= UNDICI_RATIO_TARGET,
+    ...perRound(runs, settings.rounds, 'gateway-proxy', 'undici-proxy', (x) => x.max, (p, d) => (d.rps > 0 ? round(p.rps / d.rps, 4) : null)),
   }
   const deltaValue = round(proxy.paced.latencyMs.p99 - direct.paced.latencyMs.p99, 3)
   const pacedP99Delta = {
@@ -202,6 +244,19 @@ async function main() {
       `${ratio.value === null ? 'n/a' : ratio.targetMet ? 'TARGET MET' : 'TARGET MISSED'}` +
       perRoundText(ratio, (v) => v.toFixed(3) + 'x')
   )
+  console.log(
+    `ratio gateway-proxy/undici-proxy rps ${undiciRatio.value === null ? 'n/a' : undiciRatio.value.toFixed(3) + 'x'} target >= ${UNDICI_RATIO_TARGET}x ` +
+      `${undiciRatio.value === null ? 'n/a' : undiciRatio.targetMet ? 'TARGET MET' : 'TARGET MISSED'}` +
+      perRoundText(undiciRatio, (v) => v.toFixed(3) + 'x')
+  )
+  const baselineProxy = results.find((r) => r.name === 'baseline-proxy')
+  if (baselineProxy !== undefined) {
+    console.log(
+      `ratio gateway-proxy/baseline-proxy rps ${baselineProxy.max.rps > 0 ? (proxy.max.rps / baselineProxy.max.rps).toFixed(3) + 'x' : 'n/a'}; ` +
+        `gateway CPU per request ${proxy.max.processes.gateway?.cpuUsPerRequest ?? 'n/a'} µs against ${baselineProxy.max.processes.gateway?.cpuUsPerRequest ?? 'n/a'} µs (baseline), ` +
+        `${handWritten.max.processes.gateway?.cpuUsPerRequest ?? 'n/a'} µs (undici-proxy)`
+    )
+  }
   console.log(
     `paced p99 delta: ${signed(deltaValue)} ms (gateway-proxy p99 - upstream-direct p99) target <= +${P99_DELTA_TARGET_MS} ms ` +
       `${pacedP99Delta.targetMet ? 'MET' : 'MISSED'}` +
@@ -242,6 +297,7 @@ async function main() {
     scenarios: results,
     ...(settings.rounds > 1 ? { rounds: runs } : {}),
     ratio,
+    undiciRatio,
     pacedP99Delta,
   }
   writeReport(OUTPUT, report)

@@ -3,20 +3,47 @@
  * Checks a value against one of the schemas in `schema.ts` and turns Ajv's errors into
  * config issues with file, line, path and a reason written for people.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import { createRequire } from 'node:module'
+import type { ErrorObject, ValidateFunction, Ajv } from 'ajv'
 import type { TSchema } from '@sinclair/typebox'
+import { Value } from '@sinclair/typebox/value'
 import type { ConfigIssue, DocPath } from './issues.js'
 import { formatPath } from './issues.js'
 import type { LoadedDocument } from './load-file.js'
 
-// `verbose` keeps each error's parent schema, which the "did you mean" hint reads.
-const ajv = new Ajv({ allErrors: true, strict: false, verbose: true })
+const require = createRequire(import.meta.url)
+/**
+ * Ajv, loaded and its schemas compiled only once a value fails TypeBox's own check: a config
+ * that fits costs no schema compilation, which was a fifth of `gatehouse serve`'s start
+ * (issue 16, target 5). Ajv still decides, and words the issues, whenever TypeBox says no.
+ */
+let ajv: Ajv | undefined
 const compiled = new WeakMap<TSchema, ValidateFunction>()
+
+function ajvFor(schema: TSchema): ValidateFunction {
+  if (ajv === undefined) {
+    const { Ajv } = require('ajv') as typeof import('ajv')
+    // `verbose` keeps each error's parent schema, which the "did you mean" hint reads.
+    ajv = new Ajv({ allErrors: true, strict: false, verbose: true })
+  }
+  let validate = compiled.get(schema)
+  if (validate === undefined) compiled.set(schema, (validate = ajv.compile(schema)))
+  return validate
+}
+
+/** TypeBox's interpreted check: no compilation. Unknown to it (it throws): let Ajv decide. */
+function fitsQuickly(schema: TSchema, value: unknown): boolean {
+  try {
+    return Value.Check(schema, value)
+  } catch {
+    return false
+  }
+}
 
 /** The issues for `value` at `base` inside `doc`; an empty list means it fits the schema. */
 export function shapeIssues(schema: TSchema, value: unknown, doc: LoadedDocument, base: DocPath): ConfigIssue[] {
-  let validate = compiled.get(schema)
-  if (validate === undefined) compiled.set(schema, (validate = ajv.compile(schema)))
+  if (fitsQuickly(schema, value)) return []
+  const validate = ajvFor(schema)
   if (validate(value)) return []
   return dedupe(reportable(validate.errors ?? []).map((e) => toIssue(e, doc, base)))
 }

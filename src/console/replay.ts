@@ -6,8 +6,11 @@
  * token. The answer goes back to the console, and the replayed request appears in the live
  * list like any other.
  */
-import { request } from 'undici'
+import { createRequire } from 'node:module'
 import { MASKED_VALUE, type ReplaySource } from '../observability/index.js'
+
+/** undici, loaded with the first replay: the console must not add it to the gateway's start. */
+const require = createRequire(import.meta.url)
 
 /** What the console may change before sending. */
 export interface EditedRequest {
@@ -46,6 +49,7 @@ export async function sendRequest(dataPlaneUrl: string, source: ReplaySource | u
   }
   const body = edit.body !== undefined ? Buffer.from(edit.body) : (source?.body ?? Buffer.alloc(0))
   if (body.length > MAX_REPLAY_BODY_BYTES) throw new RangeError(`body is over ${MAX_REPLAY_BODY_BYTES} bytes`)
+  const { request } = require('undici') as typeof import('undici')
   const res = await request(new URL(target, dataPlaneUrl), {
     method,
     headers,

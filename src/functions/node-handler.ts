@@ -2,13 +2,20 @@
  * @module
  * Node.js handler modules before they are loaded: TypeScript ones (`.ts`, `.mts`, `.cts`)
  * compiled with esbuild, with source maps, so stack traces name `.ts` lines; and, for every
- * handler, the local modules it imports (its import graph, from esbuild's metafile), so that
+ * handler, the local modules it imports (its import graph: esbuild's metafile for TypeScript,
+ * import-graph.ts's scan for JavaScript), so that
  * editing any of them reloads the function, not only editing the handler file.
  */
 import { createHash } from 'node:crypto'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { basename, dirname, extname, join, resolve } from 'node:path'
-import { buildSync, type BuildFailure, type Message } from 'esbuild'
+import { createRequire } from 'node:module'
+import type { BuildFailure, Message } from 'esbuild'
+import { localImportGraph } from './import-graph.js'
+
+/** esbuild, loaded on the first TypeScript handler only: loading and starting it is most of a start otherwise. */
+const require = createRequire(import.meta.url)
+const esbuild = (): typeof import('esbuild') => require('esbuild') as typeof import('esbuild')
 
 export const TYPESCRIPT_EXTENSIONS: readonly string[] = ['.ts', '.mts', '.cts']
 
@@ -25,31 +32,31 @@ export type PreparedHandler =
 
 /**
  * Prepares `file` (an absolute handler module path). JavaScript is loaded as it is (only its
- * import graph is read); TypeScript is bundled (local modules only, packages stay imports)
+ * import graph is read, see import-graph.ts); TypeScript is bundled (local modules only, packages stay imports)
  * into the cache, behind an entry that turns source maps on before the bundle loads.
  */
 export function prepareNodeHandler(file: string, exportName: string): PreparedHandler {
   const ext = extname(file)
   const typescript = TYPESCRIPT_EXTENSIONS.includes(ext)
-  const cjs = ext === '.cts' || ext === '.cjs'
+  // JavaScript is loaded as it is: only its import graph is needed, for the watcher.
+  if (!typescript) return { ok: true, file, inputs: localImportGraph(file) }
+  const cjs = ext === '.cts'
   let result
   try {
-    result = buildSync({
+    result = esbuild().buildSync({
       entryPoints: [file],
       bundle: true,
       packages: 'external',
       platform: 'node',
       format: cjs ? 'cjs' : 'esm',
       target: `node${process.versions.node.split('.')[0]}`,
-      sourcemap: typescript ? 'inline' : false,
+      sourcemap: 'inline',
       sourcesContent: false,
       metafile: true,
       write: false,
       logLevel: 'silent',
     })
   } catch (err) {
-    // JavaScript is loaded as it is: what esbuild cannot follow, the handler check reports.
-    if (!typescript) return { ok: true, file, inputs: [file] }
     const first: Message | undefined = (err as BuildFailure).errors?.[0]
     const location = first?.location
     return {
@@ -61,7 +68,6 @@ export function prepareNodeHandler(file: string, exportName: string): PreparedHa
     }
   }
   const inputs = Object.keys(result.metafile.inputs).map((p) => resolve(p))
-  if (!typescript) return { ok: true, file, inputs }
   const code = result.outputFiles[0]?.text ?? ''
   const digest = createHash('sha256').update(file).update('\0').update(code).digest('hex').slice(0, 16)
   const dir = join(dirname(file), TYPESCRIPT_OUT_DIR)

@@ -13,8 +13,13 @@
  * Both reconnect forever, backing off to `REDIS_RECONNECT_MAX_DELAY_MS`, until closed with
  * `closeRedisClient`.
  */
-import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis'
+import { createRequire } from 'node:module'
+import type { Cluster, Redis, ClusterOptions, RedisOptions } from 'ioredis'
 import { parseRedisUrl, type RedisTarget } from './url.js'
+
+/** ioredis, loaded with the first client: a gateway without Redis never pays for loading it at start. */
+const require = createRequire(import.meta.url)
+const ioredis = (): typeof import('ioredis') => require('ioredis') as typeof import('ioredis')
 
 /** A command on the request path waits this long for Redis before the node decides alone. */
 export const REDIS_COMMAND_TIMEOUT_MS = 250
@@ -64,6 +69,7 @@ export function createRedisClient(urlOrTarget: string | RedisTarget, role: 'comm
       ? { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: REDIS_COMMAND_TIMEOUT_MS }
       : { enableOfflineQueue: true, maxRetriesPerRequest: null }
   const common: RedisOptions = { ...perRole, retryStrategy: backoff, reconnectOnError: reconnectOnReadOnly }
+  const { Redis, Cluster } = ioredis()
   switch (target.kind) {
     case 'standalone':
       return new Redis(target.url, common)

@@ -8,7 +8,8 @@
  */
 import { validateHeaderName, validateHeaderValue, type IncomingMessage } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { WebSocketServer, type WebSocket } from 'ws'
+import { createRequire } from 'node:module'
+import type { WebSocketServer, WebSocket } from 'ws'
 import { headerPairs, hostName } from '../util/index.js'
 import { newRequestId, newTraceId } from '../util/index.js'
 import { FORWARDED_FOR_SEPARATOR, queryParameters } from '../integrations/index.js'
@@ -28,6 +29,8 @@ import { manageConnection } from './manage.js'
 import { enforceFrameLimit } from './frame-limit.js'
 import { CLOSE_UNSUPPORTED_DATA, DEFAULT_WEBSOCKET_LIMITS, MAX_MESSAGE_BYTES, type WebSocketLimits } from './limits.js'
 
+const require = createRequire(import.meta.url)
+
 const EXECUTE_API_LABEL = '.execute-api.'
 const FORBIDDEN_KEY = { message: 'Forbidden', type: 'INVALID_API_KEY' } as const
 const INTEGRATION_FAILED = { message: 'Internal server error', type: 'INTEGRATION_FAILURE' } as const
@@ -40,7 +43,8 @@ export class WebSocketGateway {
   readonly #logger: Logger
   readonly #limits: WebSocketLimits
   readonly #connections = new Map<string, Connection>()
-  readonly #wss: WebSocketServer
+  /** Created on the first upgrade: a gateway without WebSocket clients never loads `ws` (start time, issue 16). */
+  #wss: WebSocketServer | null = null
   #warnedFrameLimit = false
 
   /** Where connections of other nodes are found (Redis), or `null` for a single node. */
@@ -58,7 +62,12 @@ export class WebSocketGateway {
     directory?.serve((apiId, connectionId, method, body) => manageConnection(this.connection(connectionId), apiId, method, body))
     this.#logger = logger
     this.#limits = { ...DEFAULT_WEBSOCKET_LIMITS, ...limits }
-    this.#wss = new WebSocketServer({
+  }
+
+  #server(): WebSocketServer {
+    if (this.#wss !== null) return this.#wss
+    const { WebSocketServer } = require('ws') as typeof import('ws')
+    const wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_MESSAGE_BYTES,
       // No extension is negotiated `[UNCONFIRMED]` (spec 10.1).
@@ -67,9 +76,11 @@ export class WebSocketGateway {
       // API Gateway never picks a subprotocol itself: only the `$connect` answer's choice.
       handleProtocols: (_protocols, req) => protocolOf(req as HandshakeRequest) ?? false,
     })
-    this.#wss.on('headers', (headers: string[], req: IncomingMessage) => {
+    wss.on('headers', (headers: string[], req: IncomingMessage) => {
       for (const [name, value] of (req as HandshakeRequest)[HANDSHAKE]?.headers ?? []) headers.push(`${name}: ${value}`)
     })
+    this.#wss = wss
+    return wss
   }
 
   /** A connection by id (`@connections`), or `undefined` when unknown or closed. */
@@ -229,7 +240,7 @@ export class WebSocketGateway {
     if (socket.destroyed) return
     log(200, null)
     ;(req as HandshakeRequest)[HANDSHAKE] = { headers: handshake, protocol }
-    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#opened(ws, connection))
+    this.#server().handleUpgrade(req, socket, head, (ws) => this.#opened(ws, connection))
   }
 
   #opened(ws: WebSocket, connection: Connection): void {

@@ -13,7 +13,7 @@ import { generateKeyPairSync, createPrivateKey, randomUUID, type KeyObject } fro
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
-import { SignJWT, type JWK } from 'jose'
+import type { JWK } from 'jose'
 
 /**
  * The development issuer's identifier (`iss`). A fixed name, so a config can refer to it;
@@ -89,6 +89,8 @@ export class DevIssuer {
     }
     if (request.scope !== undefined && request.scope.length > 0) claims['scope'] = request.scope.join(' ')
     const key = this.#material()
+    // jose is ES modules only and loaded on the first token, not at start (issue 16, target 5).
+    const { SignJWT } = await import('jose')
     const token = await new SignJWT(claims).setProtectedHeader({ alg: ALGORITHM, typ: 'JWT', kid: key.kid }).sign(key.privateKey)
     return { token, claims }
   }

@@ -7,7 +7,22 @@
  * header in AWS's shape, or 403 for missing scopes. Verified tokens are cached, bounded and
  * never past their `exp`.
  */
-import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose'
+import type { JWTPayload } from 'jose'
+
+/**
+ * jose, imported with the first JWT-authorized request (it is ES modules only, so the import
+ * is asynchronous): a gateway without JWT authorizers never loads its 46 modules at start
+ * (issue 16, target 5).
+ */
+let jose: typeof import('jose') | undefined
+async function loadJose(): Promise<typeof import('jose')> {
+  return (jose ??= await import('jose'))
+}
+/** jose once `authorize` has loaded it. */
+function loaded(): typeof import('jose') {
+  if (jose === undefined) throw new Error('jose is not loaded yet')
+  return jose
+}
 import type { AuthorizeOutcome, JwtAuthorizerDefinition, RequestContext, TracedAuthorizer } from '../../model/index.js'
 import { GatewayResponses } from '../../errors/index.js'
 import { localReplyWithHeaders } from '../../errors/index.js'
@@ -76,6 +91,7 @@ export class JwtAuthorizer {
   }
 
   async authorize(ctx: RequestContext, requiredScopes: readonly string[]): Promise<AuthorizeOutcome> {
+    if (jose === undefined) await loadJose()
     const outcome = await this.#authorize(ctx, requiredScopes)
     if (ctx.trace !== null) ctx.trace.authorizer = this.#trace(ctx, requiredScopes, outcome)
     return outcome
@@ -86,7 +102,7 @@ export class JwtAuthorizer {
     const raw = readIdentitySource(this.#def.identitySource, ctx)
     let claims: unknown = null
     try {
-      if (raw !== undefined) claims = decodeJwt(raw.replace(/^bearer\s+/i, '').trim())
+      if (raw !== undefined) claims = loaded().decodeJwt(raw.replace(/^bearer\s+/i, '').trim())
     } catch {
       claims = '(not a JWT)'
     }
@@ -125,7 +141,7 @@ export class JwtAuthorizer {
   async #verify(token: string): Promise<Verified | string> {
     let header: { alg?: string | undefined; kid?: unknown }
     try {
-      header = decodeProtectedHeader(token)
+      header = loaded().decodeProtectedHeader(token)
     } catch {
       return JWT_ERROR_DESCRIPTIONS.malformed
     }
@@ -153,6 +169,7 @@ export class JwtAuthorizer {
 
   async #verifySignature(token: string): Promise<JWTPayload> {
     const attempt = async () => {
+      const { createLocalJWKSet, jwtVerify } = loaded()
       const keySet = createLocalJWKSet(await this.#keys.keys())
       // Time claims are checked afterwards with our own messages and skew.
       const { payload } = await jwtVerify(token, keySet, { algorithms: [...ALLOWED_ALGORITHMS], clockTolerance: Number.MAX_SAFE_INTEGER })
@@ -162,7 +179,7 @@ export class JwtAuthorizer {
       return await attempt()
     } catch (err) {
       // An unknown `kid` may mean the issuer rotated its keys: refetch once (rate-limited).
-      if (err instanceof joseErrors.JWKSNoMatchingKey && (await this.#keys.refetchForUnknownKid())) return attempt()
+      if (err instanceof loaded().errors.JWKSNoMatchingKey && (await this.#keys.refetchForUnknownKid())) return attempt()
       throw err
     }
   }
@@ -181,6 +198,7 @@ export class JwtAuthorizer {
 }
 
 function describe(err: unknown): string {
+  const joseErrors = loaded().errors
   if (err instanceof joseErrors.JWKSNoMatchingKey) return JWT_ERROR_DESCRIPTIONS.unknownKey
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return JWT_ERROR_DESCRIPTIONS.signature
   if (err instanceof joseErrors.JOSEAlgNotAllowed) return JWT_ERROR_DESCRIPTIONS.algorithm('')

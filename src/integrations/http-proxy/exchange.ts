@@ -37,6 +37,8 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, StreamedBod
   /** The backend failed after its head: the client's response must be cut, not ended. */
   #failed = false
   #collect: ((complete: boolean) => void) | null = null
+  /** The body (all of it) that `#finish` hands to `end()`, when it was all pending at `pipe`. */
+  #endedWith: Buffer | undefined = undefined
 
   constructor(limits: ExchangeLimits, resolveHead: (head: ExchangeHead) => void) {
     this.#limits = limits
@@ -109,13 +111,6 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, StreamedBod
   pipe(res: ServerResponse, done: (bytes: number) => void): void {
     this.#res = res
     this.#done = done
-    // The client went away: the backend's answer has nowhere to go.
-    res.once('close', () => {
-      if (!this.#finished) {
-        this.#abort?.(new Error('client closed the connection'))
-        this.#finish(false)
-      }
-    })
     if (this.#failed) {
       res.destroy()
       this.#finish(false)
@@ -123,6 +118,21 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, StreamedBod
     }
     const pending = this.#pending ?? []
     this.#pending = null
+    if (this.#ended && !res.destroyed) {
+      // The whole body is already here (the usual case for small answers): one end(body) call
+      // and no 'close' listener, since nothing is left to abort. (Node sends head and body in
+      // one writev either way; this only saves the gateway's own JavaScript per response.)
+      this.#endedWith = pending.length === 0 ? undefined : pending.length === 1 ? pending[0] : Buffer.concat(pending)
+      this.#finish(true)
+      return
+    }
+    // The client went away: the backend's answer has nowhere to go.
+    res.once('close', () => {
+      if (!this.#finished) {
+        this.#abort?.(new Error('client closed the connection'))
+        this.#finish(false)
+      }
+    })
     for (const chunk of pending) res.write(chunk)
     if (this.#ended) this.#finish(!res.destroyed)
   }
@@ -135,7 +145,9 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, StreamedBod
       const sink = {
         destroyed: false,
         write: (chunk: Buffer): boolean => (chunks.push(chunk), true),
-        end: (): void => undefined,
+        end: (chunk?: Buffer): void => {
+          if (chunk !== undefined) chunks.push(chunk)
+        },
         destroy: (): void => undefined,
         once: (): unknown => sink,
       }
@@ -153,7 +165,12 @@ export class UpstreamExchange implements Dispatcher.DispatchHandler, StreamedBod
     if (this.#finished) return
     this.#finished = true
     clearTimeout(this.#timer)
-    if (complete) this.#res?.end()
+    if (complete) {
+      const last = this.#endedWith
+      this.#endedWith = undefined
+      if (last === undefined) this.#res?.end()
+      else this.#res?.end(last)
+    }
     this.#done?.(this.#bytes)
     this.#collect?.(complete)
   }

@@ -6,8 +6,9 @@
  * renders per request; a render error (the `#foreach` cap, bad JSON given to
  * `$util.parseJson`, an output over the limit) is a result, never a throw.
  */
-import { parse } from 'velocityjs'
-import { ApiGatewayVelocity, TemplateLimitError } from './engine.js'
+import { createRequire } from 'node:module'
+import type { parse } from 'velocityjs'
+import { apiGatewayVelocity, TemplateLimitError } from './engine.js'
 import { parseInputPath, selectPath, type JsonPath } from './json-path.js'
 import { utilObject } from './util-functions.js'
 
@@ -46,11 +47,15 @@ export type CompiledMappingTemplate = { ok: true; template: MappingTemplate } | 
 
 type Asts = ReturnType<typeof parse>
 
+const require = createRequire(import.meta.url)
+/** velocityjs's parser, loaded with the first template (see engine.ts). */
+const velocityParse = (): typeof parse => (require('velocityjs') as typeof import('velocityjs')).parse
+
 export function compileMappingTemplate(text: string): CompiledMappingTemplate {
   if (Buffer.byteLength(text) > MAX_TEMPLATE_BYTES) return { ok: false, reason: `the template is over ${MAX_TEMPLATE_BYTES} bytes (API Gateway's limit)`, line: 1, column: 0 }
   let asts: Asts
   try {
-    asts = parse(withStopCalls(text))
+    asts = velocityParse()(withStopCalls(text))
   } catch (err) {
     const hash = (err as { hash?: { loc?: { first_line: number; first_column: number } } }).hash
     const line = hash?.loc?.first_line ?? 1
@@ -76,7 +81,7 @@ function withStopCalls(text: string): string {
 
 function renderTemplate(asts: Asts, input: MappingTemplateInput, paths: Map<string, JsonPath>): RenderResult {
   try {
-    const output = new ApiGatewayVelocity(asts).render(renderContext(input, paths), undefined, UNDEFINED_REFERENCES_RENDER_EMPTY)
+    const output = apiGatewayVelocity(asts).render(renderContext(input, paths), undefined, UNDEFINED_REFERENCES_RENDER_EMPTY)
     if (Buffer.byteLength(output) > MAX_RENDERED_BYTES) return { ok: false, reason: `the rendered template is over ${MAX_RENDERED_BYTES} bytes` }
     return { ok: true, output }
   } catch (err) {

@@ -8,9 +8,13 @@
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { dirname, isAbsolute, join, normalize, sep } from 'node:path'
-import { unzipSync } from 'fflate'
+import { createRequire } from 'node:module'
 import { ControlPlaneError } from './errors.js'
 import type { Wire } from './state.js'
+
+/** fflate, loaded with the first zip: the control plane must not add it to every start (issue 16, target 5). */
+const require = createRequire(import.meta.url)
+const unzipSync = (): typeof import('fflate').unzipSync => (require('fflate') as typeof import('fflate')).unzipSync
 
 /** LocalStack's bucket name for "mount this local folder": the same convention works here. */
 export const HOT_RELOAD_BUCKET = 'hot-reload'
@@ -68,7 +72,7 @@ export function ensureUnpacked(bytes: Uint8Array, stateDir: string, codeDir: str
 function unzipInto(bytes: Uint8Array, codeDir: string): void {
   let entries: Record<string, Uint8Array>
   try {
-    entries = unzipSync(bytes)
+    entries = unzipSync()(bytes)
   } catch (err) {
     throw invalid(`Could not unzip uploaded file. Please check your file, then try to upload again. (${(err as Error).message})`)
   }
