@@ -327,10 +327,11 @@ function recordBytes(kind: RecordKind, value: unknown): number {
 /** The Lambda request id a function log line names (`START RequestId: X …`, or console output `time\tX\tLEVEL\t…`). */
 export function invocationIdOf(line: string): string | undefined {
   // Prefix checks first: this runs for every line while a console listens.
-  const c = line.charCodeAt(0)
-  if (c === 83 /* S */ || c === 69 /* E */ || c === 82 /* R */) {
-    const marker = /^(?:START|END|REPORT) RequestId: ([0-9a-f-]+)/.exec(line)
-    if (marker !== null) return marker[1]
+  const start = line.startsWith('START RequestId: ') ? 17 : line.startsWith('END RequestId: ') ? 15 : line.startsWith('REPORT RequestId: ') ? 18 : -1
+  if (start >= 0) {
+    let end = start
+    while (end < line.length && isIdChar(line.charCodeAt(end))) end++
+    if (end > start) return line.slice(start, end)
   }
   const first = line.indexOf('\t')
   if (first < 0) return undefined
@@ -338,4 +339,9 @@ export function invocationIdOf(line: string): string | undefined {
   if (second - first - 1 !== 36) return undefined
   const id = line.slice(first + 1, second)
   return /^[0-9a-f-]{36}$/.test(id) ? id : undefined
+}
+
+/** `[0-9a-f-]`, the characters of a Lambda request id. */
+function isIdChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || c === 45
 }
