@@ -60,7 +60,7 @@ import { fatal, nonNegativeNumber, positiveInteger, positiveNumber } from './lib
 import { measured } from './lib/load.mjs'
 import { gitCommit, machineInfo, NOISE_CORES, noiseOf } from './lib/machine.mjs'
 import { FIXTURES, GATEWAY_CONFIG, ROOT } from './lib/paths.mjs'
-import { installShutdownHandlers, runMain, session, startServer, stopServer } from './lib/processes.mjs'
+import { closeChildClients, installShutdownHandlers, requestChild, runMain, session, startServer, stopServer } from './lib/processes.mjs'
 import { delay, indent, printColumns, round } from './lib/util.mjs'
 import { closeSockets, connectionPaths, countFrames, openSockets, postBody, POST_BODY, postPhase as postPhaseOf, roundTrip, waitFor, wsEchoConfig } from './lib/websocket.mjs'
 
@@ -488,7 +488,7 @@ async function runIdle(scenario, server, url) {
   const pid = server.child.pid
   // Warm the handshake path so its compiled code is in the "before" reading, not the delta.
   const warm = await openIdleClients(scenario.name, url, IDLE_WARM_CONNECTIONS, 1)
-  await closeIdleClients(warm)
+  await closeChildClients(warm, 5000)
   await delay(1000)
   const rssBefore = await sampledRss(pid)
   console.log(`[${scenario.name}] RSS ${mib(rssBefore)} MiB; opening ${settings.idleConnections} idle connections at ${url}`)
@@ -505,7 +505,7 @@ async function runIdle(scenario, server, url) {
         return { result: await sampledRss(pid) }
       }
     )
-    const status = await Promise.all(clients.map((c) => request(c.child, 'status')))
+    const status = await Promise.all(clients.map((c) => requestChild(c.child, 'status')))
     const stillOpen = status.reduce((a, s) => a + s.open, 0)
     if (stillOpen !== settings.idleConnections) {
       throw new Error(`[${scenario.name}] ${settings.idleConnections - stillOpen} of the ${settings.idleConnections} idle connections closed before the RSS reading`)
@@ -528,7 +528,7 @@ async function runIdle(scenario, server, url) {
     )
     return summary
   } finally {
-    await closeIdleClients(clients)
+    await closeChildClients(clients, 5000)
   }
 }
 
@@ -563,56 +563,16 @@ async function openIdleClients(name, url, count, processes) {
     clients.push({ child, exited, count: n })
   }
   try {
-    const opened = await Promise.all(clients.map((c) => request(c.child, null, 'opened', 120_000)))
+    const opened = await Promise.all(clients.map((c) => requestChild(c.child, null, 'opened', 120_000)))
     const failed = opened.reduce((a, o) => a + o.failed, 0)
     if (failed > 0) {
       throw new Error(`[${name}] ${failed} of ${count} idle connections could not be opened (first error: ${opened.find((o) => o.firstError)?.firstError})`)
     }
   } catch (err) {
-    await closeIdleClients(clients)
+    await closeChildClients(clients, 5000)
     throw err
   }
   return clients
-}
-
-async function closeIdleClients(clients) {
-  for (const c of clients) {
-    if (c.child.connected) c.child.send('close')
-  }
-  await Promise.all(
-    clients.map(async (c) => {
-      const done = await Promise.race([c.exited.then(() => true), delay(5000).then(() => false)])
-      if (!done) {
-        c.child.kill('SIGKILL')
-        await c.exited
-      }
-    })
-  )
-}
-
-/** Sends `message` (unless null) to a child and resolves with its next message of `type` (default: the message). */
-function request(child, message, type = message, timeoutMs = 10_000) {
-  return new Promise((resolveReply, reject) => {
-    const timer = setTimeout(() => fail(new Error(`a client process did not answer "${type}" within ${timeoutMs / 1000} s`)), timeoutMs)
-    const onMessage = (m) => {
-      if (m?.type !== type) return
-      cleanup()
-      resolveReply(m)
-    }
-    const onExit = (code, signal) => fail(new Error(`a client process exited (${signal ?? 'code ' + code}) before answering "${type}"`))
-    const cleanup = () => {
-      clearTimeout(timer)
-      child.off('message', onMessage)
-      child.off('exit', onExit)
-    }
-    const fail = (err) => {
-      cleanup()
-      reject(err)
-    }
-    child.on('message', onMessage)
-    child.once('exit', onExit)
-    if (message !== null) child.send(message)
-  })
 }
 
 /**

@@ -38,7 +38,7 @@ import { removeTmpDir } from './lib/configs.mjs'
 import { fatal, outputPath, positiveInteger, requireBuild, SERVER_NODE_ARGS } from './lib/env.mjs'
 import { describeMachine, machineInfo } from './lib/machine.mjs'
 import { FIXTURES, ROOT } from './lib/paths.mjs'
-import { installShutdownHandlers, runMain, session, startServer, stopServers } from './lib/processes.mjs'
+import { closeChildClients, installShutdownHandlers, requestChild, runMain, session, startServer, stopServers } from './lib/processes.mjs'
 import { reportHead, writeReport } from './lib/report.mjs'
 import { medianBy } from './lib/rounds.mjs'
 import { delay, round } from './lib/util.mjs'
@@ -150,7 +150,7 @@ async function measure(server, level, processes, openFiles) {
   const url = child.url.replace(/^http/, 'ws') + server.path
   const pid = child.child.pid
   try {
-    await closeClients(await openClients(server.name, url, WARM_CONNECTIONS, 1))
+    await closeChildClients(await openClients(server.name, url, WARM_CONNECTIONS, 1), 10_000)
     await delay(1000)
     const before = await collectedRss(child)
     const openedAt = performance.now()
@@ -160,7 +160,7 @@ async function measure(server, level, processes, openFiles) {
       await delay(SETTLE_MS)
       const afterAsIs = await sampledRss(pid)
       const after = await collectedRss(child)
-      const status = await Promise.all(clients.map((c) => request(c.child, 'status')))
+      const status = await Promise.all(clients.map((c) => requestChild(c.child, 'status')))
       const open = status.reduce((a, s) => a + s.open, 0)
       if (open !== level) throw new Error(`[${server.name}] ${level - open} of the ${level} connections closed before the RSS reading`)
       const bytesPerConnection = Math.round((after - before) / level)
@@ -171,7 +171,7 @@ async function measure(server, level, processes, openFiles) {
       )
       return { name: server.name, connections: level, rssBeforeBytes: before, rssAfterBytes: after, rssAfterBeforeGcBytes: afterAsIs, bytesPerConnection, bytesPerConnectionBeforeGc, openSeconds }
     } finally {
-      await closeClients(clients)
+      await closeChildClients(clients, 10_000)
     }
   } finally {
     await stopServers(server.name, [{ role: 'server', server: child }])
@@ -227,51 +227,14 @@ async function openClients(name, url, count, processes) {
     clients.push({ child, exited })
   }
   try {
-    const opened = await Promise.all(clients.map((c) => request(c.child, null, 'opened', 300_000)))
+    const opened = await Promise.all(clients.map((c) => requestChild(c.child, null, 'opened', 300_000)))
     const failed = opened.reduce((a, o) => a + o.failed, 0)
     if (failed > 0) throw new Error(`[${name}] ${failed} of ${count} connections could not be opened (first error: ${opened.find((o) => o.firstError)?.firstError})`)
   } catch (err) {
-    await closeClients(clients)
+    await closeChildClients(clients, 10_000)
     throw err
   }
   return clients
-}
-
-async function closeClients(clients) {
-  for (const c of clients) if (c.child.connected) c.child.send('close')
-  await Promise.all(
-    clients.map(async (c) => {
-      const done = await Promise.race([c.exited.then(() => true), delay(10_000).then(() => false)])
-      if (!done) {
-        c.child.kill('SIGKILL')
-        await c.exited
-      }
-    })
-  )
-}
-
-function request(child, message, type = message, timeoutMs = 10_000) {
-  return new Promise((resolveReply, reject) => {
-    const timer = setTimeout(() => fail(new Error(`a client process did not answer "${type}" within ${timeoutMs / 1000} s`)), timeoutMs)
-    const onMessage = (m) => {
-      if (m?.type !== type) return
-      cleanup()
-      resolveReply(m)
-    }
-    const onExit = (code, signal) => fail(new Error(`a client process exited (${signal ?? 'code ' + code}) before answering "${type}"`))
-    const cleanup = () => {
-      clearTimeout(timer)
-      child.off('message', onMessage)
-      child.off('exit', onExit)
-    }
-    const fail = (err) => {
-      cleanup()
-      reject(err)
-    }
-    child.on('message', onMessage)
-    child.once('exit', onExit)
-    if (message !== null) child.send(message)
-  })
 }
 
 runMain(main, removeTmpDir)

@@ -134,3 +134,45 @@ export async function killAll() {
     })
   )
 }
+
+/**
+ * Sends `message` (unless null) to a forked client process and resolves with its next message
+ * of `type` (default: the message); rejects if it exits first or does not answer in time.
+ */
+export function requestChild(child, message, type = message, timeoutMs = 10_000) {
+  return new Promise((resolveReply, reject) => {
+    const timer = setTimeout(() => fail(new Error(`a client process did not answer "${type}" within ${timeoutMs / 1000} s`)), timeoutMs)
+    const onMessage = (m) => {
+      if (m?.type !== type) return
+      cleanup()
+      resolveReply(m)
+    }
+    const onExit = (code, signal) => fail(new Error(`a client process exited (${signal ?? 'code ' + code}) before answering "${type}"`))
+    const cleanup = () => {
+      clearTimeout(timer)
+      child.off('message', onMessage)
+      child.off('exit', onExit)
+    }
+    const fail = (err) => {
+      cleanup()
+      reject(err)
+    }
+    child.on('message', onMessage)
+    child.once('exit', onExit)
+    if (message !== null) child.send(message)
+  })
+}
+
+/** Tells forked clients (`{ child, exited }`) to close, and kills those still running after `graceMs`. */
+export async function closeChildClients(clients, graceMs) {
+  for (const c of clients) if (c.child.connected) c.child.send('close')
+  await Promise.all(
+    clients.map(async (c) => {
+      const done = await Promise.race([c.exited.then(() => true), delay(graceMs).then(() => false)])
+      if (!done) {
+        c.child.kill('SIGKILL')
+        await c.exited
+      }
+    })
+  )
+}
