@@ -9,9 +9,8 @@
 // Environment: BENCH_ROUNDS (default 6), BENCH_SLICE (s per route per round, default 2),
 // BENCH_CONNECTIONS (default 10), BENCH_ADMIN=1 (the admin listener and its console on, so
 // function logs are tapped for the console: the default `gatehouse serve`). Never fails on the figures.
-import { writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { ensureTmpDir, removeTmpDir } from './lib/configs.mjs'
+import { ensureTmpDir, GATEWAY_FLAGS, removeTmpDir, writeRuntimesConfig } from './lib/configs.mjs'
 import { positiveInteger, positiveNumber, requireBuild } from './lib/env.mjs'
 import { checkResponse, load } from './lib/load.mjs'
 import { ROOT } from './lib/paths.mjs'
@@ -33,27 +32,8 @@ async function main() {
   for (const [name, root] of Object.entries(roots)) {
     const fixtures = join(root, 'bench/fixtures')
     const config = join(tmp, `runtimes-${name}.json`)
-    writeFileSync(
-      config,
-      JSON.stringify({
-        throttleSettings: { rateLimit: 1e6, burstLimit: 1e6 },
-        functions: { node: { handler: join(fixtures, 'hello.handler') }, py: { runtime: 'python3.11', codeUri: fixtures, handler: 'hello.handler' } },
-        apis: [
-          {
-            name: 'runtimes',
-            routes: [
-              { routeKey: 'GET /node', target: 'integrations/node' },
-              { routeKey: 'GET /py', target: 'integrations/py' },
-            ],
-            integrations: [
-              { integrationId: 'node', integrationType: 'AWS_PROXY', integrationUri: 'node', payloadFormatVersion: '2.0' },
-              { integrationId: 'py', integrationType: 'AWS_PROXY', integrationUri: 'py', payloadFormatVersion: '2.0' },
-            ],
-          },
-        ],
-      })
-    )
-    servers[name] = await startServer(name, [join(root, 'bin/gatehouse.js'), 'serve', config, '--port', '0', '--quiet-functions', '--log-level', 'warn', '--no-watch', ...(ADMIN ? [] : ['--no-admin'])])
+    writeRuntimesConfig(config, fixtures)
+    servers[name] = await startServer(name, [join(root, 'bin/gatehouse.js'), 'serve', config, ...GATEWAY_FLAGS, ...(ADMIN ? [] : ['--no-admin'])])
   }
   const routes = Object.keys(roots).flatMap((name) => ['node', 'py'].map((route) => ({ key: `${name}/${route}`, url: `${servers[name].url}/${route}` })))
   for (const { key, url } of routes) {

@@ -17,7 +17,7 @@
 import { spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { ensureTmpDir, removeTmpDir } from './lib/configs.mjs'
+import { ensureTmpDir, GATEWAY_FLAGS, removeTmpDir, writeRuntimesConfig } from './lib/configs.mjs'
 import { outputPath, positiveInteger, positiveNumber, requireBuild } from './lib/env.mjs'
 import { checkResponse, load, measured } from './lib/load.mjs'
 import { describeMachine, machineInfo } from './lib/machine.mjs'
@@ -40,30 +40,8 @@ async function main() {
   requireBuild('bench/runtimes.mjs')
   const tmp = ensureTmpDir()
   const config = join(tmp, 'runtimes.json')
-  writeFileSync(
-    config,
-    JSON.stringify({
-      throttleSettings: { rateLimit: 1e6, burstLimit: 1e6 },
-      functions: {
-        node: { handler: join(FIXTURES, 'hello.handler') },
-        py: { runtime: 'python3.11', codeUri: FIXTURES, handler: 'hello.handler' },
-      },
-      apis: [
-        {
-          name: 'runtimes',
-          routes: [
-            { routeKey: 'GET /node', target: 'integrations/node' },
-            { routeKey: 'GET /py', target: 'integrations/py' },
-          ],
-          integrations: [
-            { integrationId: 'node', integrationType: 'AWS_PROXY', integrationUri: 'node', payloadFormatVersion: '2.0' },
-            { integrationId: 'py', integrationType: 'AWS_PROXY', integrationUri: 'py', payloadFormatVersion: '2.0' },
-          ],
-        },
-      ],
-    })
-  )
-  const server = await startServer('gateway', [join(ROOT, 'bin/gatehouse.js'), 'serve', config, '--port', '0', '--quiet-functions', '--log-level', 'warn', '--no-watch', '--no-admin'])
+  writeRuntimesConfig(config, FIXTURES)
+  const server = await startServer('gateway', [join(ROOT, 'bin/gatehouse.js'), 'serve', config, ...GATEWAY_FLAGS, '--no-admin'])
   const rps = {}
   for (const route of ['node', 'py']) {
     const url = `${server.url}/${route}`

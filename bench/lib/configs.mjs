@@ -36,3 +36,34 @@ export function removeTmpDir() {
   rmSync(tmpDir, { recursive: true, force: true })
   tmpDir = undefined
 }
+
+/**
+ * The runtimes benches' gateway config: the same hello handler as a Node.js function (`GET
+ * /node`) and a Python one (`GET /py`), from `fixtures` (a checkout's bench/fixtures), with
+ * throttling out of the way. Written to `file`.
+ */
+export function writeRuntimesConfig(file, fixtures) {
+  writeFileSync(
+    file,
+    JSON.stringify({
+      throttleSettings: { rateLimit: 1e6, burstLimit: 1e6 },
+      functions: {
+        node: { handler: join(fixtures, 'hello.handler') },
+        py: { runtime: 'python3.11', codeUri: fixtures, handler: 'hello.handler' },
+      },
+      apis: [
+        {
+          name: 'runtimes',
+          routes: [
+            { routeKey: 'GET /node', target: 'integrations/node' },
+            { routeKey: 'GET /py', target: 'integrations/py' },
+          ],
+          integrations: [
+            { integrationId: 'node', integrationType: 'AWS_PROXY', integrationUri: 'node', payloadFormatVersion: '2.0' },
+            { integrationId: 'py', integrationType: 'AWS_PROXY', integrationUri: 'py', payloadFormatVersion: '2.0' },
+          ],
+        },
+      ],
+    })
+  )
+}
