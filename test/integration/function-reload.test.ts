@@ -5,9 +5,9 @@ import assert from 'node:assert/strict'
 import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as delay } from 'node:timers/promises'
 import { startGateway } from '../helpers/gateway.js'
 import { http } from '../helpers/http.js'
+import { eventually } from '../helpers/eventually.js'
 
 const counter = (label: string) => `let n = 0\nexport const handler = async () => ({ statusCode: 200, body: '${label}:' + (++n) })\n`
 const pyCounter = (label: string) => `n = 0\n\ndef handler(event, context):\n    global n\n    n += 1\n    return {'statusCode': 200, 'body': '${label}:' + str(n)}\n`
@@ -27,18 +27,6 @@ function config(timeoutB = 3): string {
       },
     ],
   })
-}
-
-async function eventually(check: () => Promise<void>, what: string): Promise<void> {
-  const deadline = Date.now() + 15_000
-  for (;;) {
-    try {
-      return await check()
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}: ${String(err)}`)
-    }
-    await delay(50)
-  }
 }
 
 test('editing one function\'s module restarts only that function; the others stay warm', async (t) => {

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict'
 import { copyFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as delay } from 'node:timers/promises'
 import type { Logger } from '../../src/index.js'
 import { startGateway, type StartedGateway } from '../helpers/gateway.js'
 import { http, type HttpResult } from '../helpers/http.js'
 import { handlersDir } from '../helpers/paths.js'
+import { eventually } from '../helpers/eventually.js'
 
 // Reloading: a changed config or handler file is compiled into a new snapshot that is
 // swapped in atomically; a broken edit leaves the running snapshot serving.
@@ -83,21 +83,6 @@ async function startApp(t: TestContext, watch: boolean, logger?: Logger): Promis
       writeFileSync(temp, content)
       renameSync(temp, join(dir, name))
     },
-  }
-}
-
-/** Retries `check` until it stops throwing; bounded, so a reload that never happens fails the test. */
-async function eventually<T>(check: () => Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      return await check()
-    } catch (err) {
-      last = err
-    }
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}: ${String(last)}`)
-    await delay(50)
   }
 }
 

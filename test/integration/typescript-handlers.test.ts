@@ -7,10 +7,10 @@ import assert from 'node:assert/strict'
 import { mkdtempSync, rmSync, writeFileSync, renameSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { setTimeout as delay } from 'node:timers/promises'
 import { startGateway, rejectsConfig } from '../helpers/gateway.js'
 import { fixturesDir } from '../helpers/paths.js'
 import { http, type HttpResult } from '../helpers/http.js'
+import { eventually } from '../helpers/eventually.js'
 
 const tsDir = join(fixturesDir, 'typescript')
 
@@ -72,21 +72,6 @@ test('process isolation: the Node.js handler runs in its own process with Lambda
   assert.equal(body.fn, 'ts')
   assert.ok(body.remaining > 0)
 })
-
-/** Retries `check` until it stops throwing; bounded, so a reload that never happens fails the test. */
-async function eventually<T>(check: () => Promise<T>, what: string, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last: unknown
-  for (;;) {
-    try {
-      return await check()
-    } catch (err) {
-      last = err
-    }
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}: ${String(last)}`)
-    await delay(50)
-  }
-}
 
 async function expectBody(url: string, body: string): Promise<HttpResult> {
   const res = await http(url)
