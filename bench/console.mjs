@@ -12,6 +12,10 @@
 // Scenarios run in interleaved rounds (each round starts one scenario later); the median-rps
 // run of each is reported with its ratio to console-off. Never fails on the figures.
 //
+// BENCH_BASELINE_ROOT (a checkout of another build, built) adds baseline-off and
+// baseline-streaming: the same two scenarios served by that build, in the same rounds, so a
+// change to the streaming path is measured against the code before it on the same machine.
+//
 // Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2), BENCH_CONNECTIONS
 // (default 10), BENCH_ROUNDS (default 3), BENCH_OUTPUT (default bench/results/console-latest.json).
 import { createServer } from 'node:net'
@@ -36,7 +40,11 @@ const settings = {
   connections: positiveInteger('BENCH_CONNECTIONS', 10),
   rounds: positiveInteger('BENCH_ROUNDS', 3),
 }
-const SCENARIOS = ['console-off', 'console-idle', 'console-streaming']
+const BASELINE_ROOT = process.env.BENCH_BASELINE_ROOT
+// BENCH_SCENARIOS (comma-separated) runs a subset; console-off is always run, as the base.
+const SCENARIOS = ['console-off', 'console-idle', 'console-streaming', ...(BASELINE_ROOT ? ['baseline-off', 'baseline-streaming'] : [])].filter(
+  (s) => s === 'console-off' || process.env.BENCH_SCENARIOS === undefined || process.env.BENCH_SCENARIOS.split(',').includes(s)
+)
 
 /** A free port for the admin listener (the gateway prints only its data-plane URL where startServer looks). */
 function freePort() {
@@ -52,12 +60,13 @@ function freePort() {
 
 async function runScenario(name) {
   const adminPort = await freePort()
-  const flags = name === 'console-off' ? ['--no-console'] : []
-  const server = await startServer(name, [...SERVER_NODE_ARGS, join(ROOT, 'bin/gatehouse.js'), 'serve', GATEWAY_CONFIG, ...GATEWAY_FLAGS, '--admin-port', String(adminPort), ...flags])
+  const flags = name.endsWith('-off') ? ['--no-console'] : []
+  const root = name.startsWith('baseline-') ? BASELINE_ROOT : ROOT
+  const server = await startServer(name, [...SERVER_NODE_ARGS, join(root, 'bin/gatehouse.js'), 'serve', GATEWAY_CONFIG, ...GATEWAY_FLAGS, '--admin-port', String(adminPort), ...flags])
   let stream
   try {
     await checkResponse(name, server.url + PATH)
-    if (name === 'console-streaming') {
+    if (name.endsWith('-streaming')) {
       // The console client runs in a process of its own, as a browser would, not in the load generator's.
       const child = spawn(process.execPath, [join(FIXTURES, 'console-client.mjs'), `http://127.0.0.1:${adminPort}/console/api/events`], { stdio: ['ignore', 'pipe', 'inherit'] })
       let out = ''
@@ -101,9 +110,13 @@ async function main() {
   const base = median['console-off'].rps
   const ratios = {}
   console.log('\nmedian of rounds, against console-off:')
-  for (const s of SCENARIOS.slice(1)) {
+  for (const s of SCENARIOS.filter((s) => s in TARGETS)) {
     ratios[s] = round(median[s].rps / base, 3)
     console.log(`  ${s.padEnd(18)} ${ratios[s]}x  (target >= ${TARGETS[s]}x)${ratios[s] >= TARGETS[s] ? '' : '  MISSED'}`)
+  }
+  if (BASELINE_ROOT) {
+    ratios['baseline-streaming'] = round(median['baseline-streaming'].rps / median['baseline-off'].rps, 3)
+    console.log(`  baseline-streaming ${ratios['baseline-streaming']}x of baseline-off  (${BASELINE_ROOT})`)
   }
   const file = outputPath('bench/results/console-latest.json')
   mkdirSync(dirname(file), { recursive: true })

@@ -25,6 +25,7 @@ function App() {
   const [requests, setRequests] = useState([])
   const [logs, setLogs] = useState([])
   const [live, setLive] = useState(false)
+  const [dropped, setDropped] = useState(0)
   const [config, setConfig] = useState(null)
 
   useEffect(() => {
@@ -36,15 +37,25 @@ function App() {
   useEffect(() => {
     fetch('api/config').then((r) => r.json()).then(setConfig)
     const source = new EventSource('api/events')
+    const resync = () => fetch('api/requests').then((r) => r.json()).then((body) => setRequests((now) => merge(body.requests, now)))
     source.addEventListener('hello', () => {
       setLive(true)
-      fetch('api/requests').then((r) => r.json()).then((body) => setRequests((now) => merge(body.requests, now)))
+      resync()
     })
-    source.addEventListener('request', (e) => {
-      const request = JSON.parse(e.data)
-      setRequests((now) => merge(now, [request]))
+    // The gateway sends what happened in batches, a few a second.
+    source.addEventListener('requests', (e) => {
+      const batch = JSON.parse(e.data)
+      setRequests((now) => merge(now, batch))
     })
-    source.addEventListener('function-log', (e) => setLogs((now) => [...now.slice(-999), JSON.parse(e.data)]))
+    source.addEventListener('function-logs', (e) => {
+      const lines = JSON.parse(e.data)
+      setLogs((now) => [...now, ...lines].slice(-1000))
+    })
+    // This page read too slowly and missed records: say so, and list the kept requests again.
+    source.addEventListener('dropped', (e) => {
+      setDropped((n) => n + JSON.parse(e.data).dropped)
+      resync()
+    })
     source.onerror = () => setLive(false)
     return () => source.close()
   }, [])
@@ -57,6 +68,7 @@ function App() {
         ${TABS.map(([id, label]) => html`<a href=${'#' + id} class=${tab === id ? 'active' : ''} data-tab=${id}>${label}</a>`)}
       </nav>
       <span class=${'live ' + (live ? 'on' : 'off')} data-testid="live">${live ? 'live' : 'disconnected'}</span>
+      ${dropped > 0 && html`<span class="dropped" data-testid="dropped" title="The console read too slowly: the gateway dropped these live records rather than hold them">${dropped} dropped</span>`}
     </header>
     <main>
       ${tab === 'requests' && html`<${RequestsView} requests=${requests} config=${config} onClear=${() => fetch('api/requests', { method: 'DELETE' }).then(() => setRequests([]))} />`}

@@ -8,7 +8,7 @@
 export { createConsoleHandler, json, CONSOLE_PATH, CONSOLE_TOKEN_COOKIE, CONSOLE_TOKEN_HEADER, type ConsoleDependencies, type ConsoleRoute, type ReloadStatus } from './server.js'
 export { exportOpenApi } from './openapi-export.js'
 export { describeConfig } from './describe.js'
-export { MAX_UNSENT_EVENT_BYTES } from './sse.js'
+export { FLUSH_INTERVAL_MS, MAX_BATCH_BYTES, MAX_BATCH_RECORDS, MAX_UNSENT_EVENT_BYTES } from './sse.js'
 export { connectionsRoute } from './connections.js'
 export { functionsRoute } from './functions.js'
 export { tokensRoute } from './tokens.js'

@@ -9,11 +9,11 @@
 import { timingSafeEqual } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { ConfigIssue, GatehouseConfig } from '../model/index.js'
-import type { Inspector, InspectorEvent } from '../observability/index.js'
+import type { Inspector } from '../observability/index.js'
 import { describeConfig } from './describe.js'
 import { exportOpenApi } from './openapi-export.js'
 import { sendRequest, type EditedRequest } from './replay.js'
-import { openEventStream } from './sse.js'
+import { openFeedStream, type FeedStream } from './sse.js'
 import { staticFile } from './static-files.js'
 
 export const CONSOLE_PATH = '/console/'
@@ -48,10 +48,12 @@ export interface ConsoleDependencies {
 
 /** Returns the handler for `/console` paths; it answers `false` for paths it does not own. */
 export function createConsoleHandler(deps: ConsoleDependencies): (req: IncomingMessage, res: ServerResponse) => boolean {
+  // The event streams open now, for their figures in the requests list.
+  const streams = new Set<FeedStream>()
   return (req, res) => {
     const url = new URL(req.url ?? '/', 'http://console')
     if (url.pathname !== '/console' && !url.pathname.startsWith(CONSOLE_PATH)) return false
-    handle(deps, req, res, url).catch((err: unknown) => {
+    handle(deps, streams, req, res, url).catch((err: unknown) => {
       const message = err instanceof Error ? err.message : String(err)
       if (!res.headersSent) json(res, err instanceof TypeError || err instanceof RangeError || err instanceof SyntaxError ? 400 : 500, { message })
       else res.destroy()
@@ -60,7 +62,7 @@ export function createConsoleHandler(deps: ConsoleDependencies): (req: IncomingM
   }
 }
 
-async function handle(deps: ConsoleDependencies, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+async function handle(deps: ConsoleDependencies, streams: Set<FeedStream>, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
   const givenToken = url.searchParams.get('token')
   if (deps.accessToken !== null && !authorized(req, givenToken, deps.accessToken)) {
     return json(res, 401, { message: 'the console needs the access token printed when the gateway started: open the console URL with ?token=' })
@@ -112,9 +114,9 @@ async function handle(deps: ConsoleDependencies, req: IncomingMessage, res: Serv
       return json(res, 200, exportOpenApi(api))
     }
     case 'events':
-      return events(deps, req, res)
+      return events(deps, streams, req, res)
     case 'requests':
-      return requests(deps, req, res, method, tail, body)
+      return requests(deps, streams, res, method, tail, body)
     case 'send':
       if (method !== 'POST') return json(res, 405, { message: 'POST a request to send' })
       return json(res, 200, await sendRequest(deps.dataPlaneUrl(), undefined, editedRequest(await body())))
@@ -126,14 +128,15 @@ async function handle(deps: ConsoleDependencies, req: IncomingMessage, res: Serv
   }
 }
 
-async function requests(deps: ConsoleDependencies, _req: IncomingMessage, res: ServerResponse, method: string, tail: string[], body: () => Promise<unknown>): Promise<void> {
+async function requests(deps: ConsoleDependencies, streams: ReadonlySet<FeedStream>, res: ServerResponse, method: string, tail: string[], body: () => Promise<unknown>): Promise<void> {
   const [id, action] = tail
   if (id === undefined || id === '') {
     if (method === 'DELETE') {
       deps.inspector.clear()
       return json(res, 200, { cleared: true })
     }
-    return json(res, 200, { requests: deps.inspector.list(), consoleClients: deps.inspector.listeners })
+    const consoleStreams = [...streams].map((s) => ({ unsentBytes: s.unsentBytes, droppedRecords: s.droppedRecords }))
+    return json(res, 200, { requests: deps.inspector.list(), consoleClients: deps.inspector.listeners, consoleStreams, liveFeedBytes: deps.inspector.feedBytes })
   }
   if (action === 'replay') {
     if (method !== 'POST') return json(res, 405, { message: 'POST to replay' })
@@ -146,15 +149,9 @@ async function requests(deps: ConsoleDependencies, _req: IncomingMessage, res: S
   return json(res, 200, request)
 }
 
-function events(deps: ConsoleDependencies, req: IncomingMessage, res: ServerResponse): void {
-  let unsubscribe = (): void => undefined
-  const stream = openEventStream(req, res, () => unsubscribe())
-  unsubscribe = deps.inspector.subscribe((event: InspectorEvent) => {
-    if (event.type === 'request') stream.send('request', event.request)
-    else if (event.type === 'function-log') stream.send('function-log', event.line)
-    else stream.send('connection-message', { connectionId: event.connectionId, ...event.message })
-  })
-  stream.send('hello', { requests: deps.inspector.list().length })
+function events(deps: ConsoleDependencies, streams: Set<FeedStream>, req: IncomingMessage, res: ServerResponse): void {
+  const stream = openFeedStream(req, res, deps.inspector, () => ({ requests: deps.inspector.list().length }), () => streams.delete(stream))
+  if (!stream.closed) streams.add(stream)
 }
 
 function editedRequest(value: unknown): EditedRequest {

@@ -1,66 +1,123 @@
 /**
  * @module
- * Server-sent events to one console client. A client that stops reading is dropped once
- * `MAX_UNSENT_EVENT_BYTES` wait in its socket's buffer: the gateway never holds memory for a
- * console that does not keep up. A comment line every `SSE_KEEPALIVE_MS` keeps proxies and
- * idle timers from closing a quiet stream.
+ * Server-sent events to one console client, written in batches: the inspector's live feed is
+ * read every `FLUSH_INTERVAL_MS` (sooner when `JOURNAL_WAKE_RECORDS` records are waiting) and
+ * each batch goes out as one write of at most one event per kind (`requests`,
+ * `function-logs`, `connection-messages`, each an array). Nothing is formatted per request on
+ * the data plane's path, and a busy gateway makes a few large writes a second instead of one
+ * per request and log line.
+ *
+ * A client that reads slower than the gateway records is not buffered for: while more than
+ * `MAX_UNSENT_EVENT_BYTES` wait unread in its socket nothing more is written to it, the live
+ * feed overwrites what it has not read, and when it catches up it first gets a `dropped`
+ * event with the number of records it missed (the kept requests can be listed again then).
+ * A client that has read nothing for `MAX_STALLED_MS` is disconnected. A comment line every
+ * `SSE_KEEPALIVE_MS` keeps proxies and idle timers from closing a quiet stream.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { FeedBatch, Inspector } from '../observability/index.js'
 
-/** Bytes a console client may leave unread before it is dropped. */
+/** Unread bytes in a client's socket past which nothing more is written to it (its records are dropped instead). */
 export const MAX_UNSENT_EVENT_BYTES = 1024 * 1024
+/** How often a client's batch is written. */
+export const FLUSH_INTERVAL_MS = 100
+/** Records, and about how many bytes of them, in one write. */
+export const MAX_BATCH_RECORDS = 2048
+export const MAX_BATCH_BYTES = 256 * 1024
+/** A client whose socket stays full this long is disconnected. */
+export const MAX_STALLED_MS = 60_000
 export const SSE_KEEPALIVE_MS = 15_000
 
-export interface EventStream {
-  /** Sends one event; returns false when the client was dropped (or has gone). */
-  send(event: string, data: unknown): boolean
+/** A console client's stream, as `GET /console/api/requests` reports it. */
+export interface FeedStream {
+  /** Bytes written to the client that it has not read yet. */
+  readonly unsentBytes: number
+  /** Records it missed because it read too slowly. */
+  readonly droppedRecords: number
   readonly closed: boolean
 }
 
-export function openEventStream(req: IncomingMessage, res: ServerResponse, onClose: () => void): EventStream {
+/**
+ * Opens the event stream: `hello` (with `hello`'s data) first, then batches of the live feed
+ * until the client goes. `onClose` runs once, when it has.
+ */
+export function openFeedStream(req: IncomingMessage, res: ServerResponse, inspector: Inspector, hello: () => unknown, onClose: () => void): FeedStream {
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' })
-  res.write(': gatehouse console\n\n')
   let closed = false
-  // Events are written together once per turn of the event loop: one socket write for the
-  // request and its log lines instead of one each.
-  let pending = ''
+  let dropped = 0
   let scheduled = false
-  const flush = () => {
-    scheduled = false
-    if (closed || pending === '') return
-    const chunk = pending
-    pending = ''
-    res.write(chunk)
+  let backloggedSince = 0
+  const cursor = inspector.subscribe(() => schedule())
+  res.write(': gatehouse console\n\n' + sseEvent('hello', JSON.stringify(hello())))
+
+  const schedule = (): void => {
+    if (scheduled || closed) return
+    scheduled = true
+    setImmediate(flush)
   }
-  const close = () => {
+  const full = (): boolean => {
+    if (res.writableLength <= MAX_UNSENT_EVENT_BYTES) {
+      backloggedSince = 0
+      return false
+    }
+    const now = Date.now()
+    if (backloggedSince === 0) backloggedSince = now
+    else if (now - backloggedSince > MAX_STALLED_MS) {
+      res.destroy()
+      close()
+    }
+    return true
+  }
+  const flush = (): void => {
+    scheduled = false
+    if (closed || full() || inspector.unread(cursor) === 0) return
+    const batch = inspector.read(cursor, MAX_BATCH_RECORDS, MAX_BATCH_BYTES)
+    dropped += batch.dropped
+    const chunk = formatBatch(batch)
+    if (chunk !== '') res.write(chunk)
+    // More than one batch was waiting: the rest goes on the next turn, if the client keeps up.
+    if (inspector.unread(cursor) > 0 && res.writableLength <= MAX_UNSENT_EVENT_BYTES) schedule()
+  }
+  const close = (): void => {
     if (closed) return
     closed = true
+    clearInterval(timer)
     clearInterval(keepalive)
+    inspector.unsubscribe(cursor)
     onClose()
   }
-  const keepalive = setInterval(() => res.write(': keepalive\n\n'), SSE_KEEPALIVE_MS)
+  const timer = setInterval(flush, FLUSH_INTERVAL_MS)
+  const keepalive = setInterval(() => {
+    if (!full()) res.write(': keepalive\n\n')
+  }, SSE_KEEPALIVE_MS)
+  timer.unref()
   keepalive.unref()
   req.on('close', close)
   res.on('close', close)
-  const stream: EventStream = {
+  return {
+    get unsentBytes() {
+      return res.writableLength
+    },
+    get droppedRecords() {
+      return dropped + inspector.missed(cursor)
+    },
     get closed() {
       return closed
     },
-    send(event, data) {
-      if (closed) return false
-      if (res.writableLength + pending.length > MAX_UNSENT_EVENT_BYTES) {
-        // A stalled reader: cut it rather than buffer without bound.
-        res.destroy()
-        close()
-        return false
-      }
-      pending += `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`
-      if (!scheduled) {
-        scheduled = true
-        setImmediate(flush)
-      }
-      return true
-    },
   }
-  return stream
+}
+
+/** One batch as server-sent events: the drop marker first, then one event per kind present. */
+export function formatBatch(batch: FeedBatch): string {
+  let out = ''
+  if (batch.dropped > 0) out += sseEvent('dropped', `{"dropped":${batch.dropped}}`)
+  if (batch.requests.length > 0) out += sseEvent('requests', JSON.stringify(batch.requests))
+  if (batch.functionLogs.length > 0) out += sseEvent('function-logs', JSON.stringify(batch.functionLogs))
+  if (batch.connectionMessages.length > 0) out += sseEvent('connection-messages', JSON.stringify(batch.connectionMessages))
+  return out
+}
+
+/** JSON text never holds a raw line break, so it is always one `data:` line. */
+function sseEvent(event: string, json: string): string {
+  return `event: ${event}\ndata: ${json}\n\n`
 }

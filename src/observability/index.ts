@@ -6,5 +6,6 @@
  */
 export { Inspector, invocationIdOf, MAX_FUNCTION_LOG_LINES, MAX_INSPECTED_REQUESTS, MAX_INSPECTOR_BYTES } from './inspector.js'
 export { MAX_MESSAGES_PER_CONNECTION, MAX_RECORDED_MESSAGE_BYTES } from './inspector.js'
-export type { ConnectionMessage, InspectedRequest, InspectedRequestSummary, InspectorEvent, InspectorListener, ReplaySource } from './inspector.js'
+export type { ConnectionMessage, ConnectionMessageRecord, FeedBatch, InspectedRequest, InspectedRequestSummary, ReplaySource } from './inspector.js'
+export { JOURNAL_CAPACITY, JOURNAL_WAKE_RECORDS, MAX_JOURNAL_BYTES, type JournalCursor } from './journal.js'
 export { MASKED_HEADERS, MASKED_VALUE, MAX_RECORDED_BODY_BYTES, maskText, secretsOf } from './masking.js'

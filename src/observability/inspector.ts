@@ -2,12 +2,15 @@
  * @module
  * The console's request inspector: while at least one console client listens, every finished
  * request is kept (the last `MAX_INSPECTED_REQUESTS`, within `MAX_INSPECTOR_BYTES`) with what
- * the stages traced, and announced to the listeners. With no listener the data plane does not
- * even create a trace (`active` is false), so an unwatched gateway pays one property read per
- * request. Secrets are masked when a request is recorded; only replay reads the original.
+ * the stages traced, and its summary goes to the live feed (`journal.ts`) that console clients
+ * read in batches. With no listener the data plane does not even create a trace (`active` is
+ * false), so an unwatched gateway pays one property read per request. Recording keeps
+ * references, not copies: headers, bodies and events are formatted and masked when the console
+ * asks for one request. Secrets are masked in everything shown; only replay reads the original.
  */
-import type { ConnectionInspector, Reply, RequestContext, RequestInspector } from '../model/index.js'
-import { maskHeaders, maskText, recordedBody, recordedText, secretsOf, truncationMarker } from './masking.js'
+import type { ConnectionInspector, Reply, RequestContext, RequestInspector, RequestTrace } from '../model/index.js'
+import { Journal, RecordKind, type Batch, type JournalCursor } from './journal.js'
+import { MAX_RECORDED_BODY_BYTES, maskHeaders, maskText, recordedBody, recordedText, secretsOf, truncationMarker } from './masking.js'
 
 /** Requests kept for the console; the oldest go first. */
 export const MAX_INSPECTED_REQUESTS = 500
@@ -80,56 +83,89 @@ export interface ReplaySource {
   readonly body: Buffer
 }
 
-export type InspectorEvent =
-  | { readonly type: 'request'; readonly request: InspectedRequestSummary }
-  | { readonly type: 'function-log'; readonly line: string }
-  | { readonly type: 'connection-message'; readonly connectionId: string; readonly message: ConnectionMessage }
+/** A WebSocket message with its connection, as the live feed carries it. */
+export interface ConnectionMessageRecord extends ConnectionMessage {
+  readonly connectionId: string
+}
 
-export type InspectorListener = (event: InspectorEvent) => void
+/** What a console client reads from the live feed at each flush. */
+export type FeedBatch = Batch<InspectedRequestSummary, string, ConnectionMessageRecord>
 
+/**
+ * What `record` keeps of a request: the summary, and references to what the data plane
+ * already built (headers, bodies, the trace). The detail the console shows (masked headers,
+ * bodies as text, masked events) is made from it only when asked for.
+ */
 interface Entry {
-  readonly request: InspectedRequest
-  readonly replay: ReplaySource
-  readonly secrets: readonly string[]
+  readonly summary: InspectedRequestSummary
+  readonly host: string
+  readonly sourceIp: string
+  readonly rawHeaders: readonly string[]
+  readonly rawTarget: string
+  readonly body: Buffer
+  readonly responseHeaders: ReadonlyArray<readonly [string, string]>
+  /** The response body (its first `MAX_RECORDED_BODY_BYTES` when longer), `null` when streamed. */
+  readonly responseBody: Buffer | null
+  readonly responseBodyLength: number
+  readonly responseLength: number
+  readonly integration: InspectedRequest['integration']
+  readonly trace: RequestTrace
   readonly bytes: number
 }
 
 export class Inspector implements RequestInspector, ConnectionInspector {
-  readonly #listeners = new Set<InspectorListener>()
+  readonly #journal = new Journal<InspectedRequestSummary, string, ConnectionMessageRecord>(recordBytes)
   readonly #entries = new Map<string, Entry>()
   #bytes = 0
+  /** The function log tail: a ring of `MAX_FUNCTION_LOG_LINES`, `#tailNext` the next slot. */
   readonly #tail: string[] = []
+  #tailNext = 0
   readonly #linesByInvocation = new Map<string, string[]>()
   readonly #messages = new Map<string, ConnectionMessage[]>()
 
   /** Whether requests are recorded now: a console client listens. */
   get active(): boolean {
-    return this.#listeners.size > 0
+    return this.#journal.readers > 0
   }
 
-  /** Adds a listener; returns the function that removes it. */
-  subscribe(listener: InspectorListener): () => void {
-    this.#listeners.add(listener)
-    return () => this.#listeners.delete(listener)
+  /** A live-feed reader starting now (`wake` is called when records pile up between flushes); `unsubscribe` it when done. */
+  subscribe(wake: () => void): JournalCursor {
+    return this.#journal.open(wake)
+  }
+
+  unsubscribe(cursor: JournalCursor): void {
+    this.#journal.close(cursor)
+  }
+
+  /** Records waiting for a reader (those it will be told were dropped included). */
+  unread(cursor: JournalCursor): number {
+    return this.#journal.unread(cursor)
+  }
+
+  /** The next batch of a reader, at most `max` records or about `maxBytes` of them. */
+  read(cursor: JournalCursor, max: number, maxBytes: number): FeedBatch {
+    return this.#journal.read(cursor, max, maxBytes)
+  }
+
+  /** Records a reader has missed so far (it is told at its next read). */
+  missed(cursor: JournalCursor): number {
+    return this.#journal.missed(cursor)
+  }
+
+  /** About how many bytes the live feed holds for readers (bounded by `MAX_JOURNAL_BYTES`). */
+  get feedBytes(): number {
+    return this.#journal.bytes
   }
 
   get listeners(): number {
-    return this.#listeners.size
+    return this.#journal.readers
   }
 
   record(ctx: RequestContext, sent: Reply, responseLength: number): void {
     const trace = ctx.trace
     if (trace === null) return
-    const secrets = secretsOf(ctx.rawHeaders)
-    const pairs: Array<[string, string]> = []
-    for (let i = 0; i < ctx.rawHeaders.length; i += 2) pairs.push([ctx.rawHeaders[i] as string, ctx.rawHeaders[i + 1] as string])
-    const masked = (value: unknown): unknown => (value === null || value === undefined ? null : JSON.parse(maskText(JSON.stringify(value), secrets)))
-    const lambda = trace.lambda === null ? null : {
-      event: recordedText(maskText(trace.lambda.event, secrets)),
-      result: trace.lambda.result === null ? null : recordedText(maskText(trace.lambda.result, secrets)),
-      outcome: trace.lambda.outcome,
-    }
-    const request: InspectedRequest = {
+    // Only what is cheap here: a summary of primitives and references to what exists already.
+    const summary: InspectedRequestSummary = {
       id: ctx.requestId,
       time: ctx.requestTimeEpoch,
       method: ctx.method,
@@ -143,50 +179,77 @@ export class Inspector implements RequestInspector, ConnectionInspector {
       error: sent.error === null ? null : { responseType: sent.error.responseType, message: sent.error.message },
       integrationError: ctx.integrationErrorMessage,
       authorizerError: ctx.authorizerError,
+    }
+    const lambda = trace.lambda
+    // Long texts are cut now (rare), so a kept request never holds more than the console shows.
+    if (lambda !== null && (lambda.event.length > MAX_RECORDED_BODY_BYTES || (lambda.result?.length ?? 0) > MAX_RECORDED_BODY_BYTES)) {
+      trace.lambda = { event: recordedText(lambda.event), result: lambda.result === null ? null : recordedText(lambda.result), outcome: lambda.outcome }
+    }
+    const streamed = sent.stream !== undefined
+    const responseBody = streamed ? null : sent.body.length > MAX_RECORDED_BODY_BYTES ? Buffer.from(sent.body.subarray(0, MAX_RECORDED_BODY_BYTES)) : sent.body
+    const entry: Entry = {
+      summary,
       host: ctx.host,
       sourceIp: ctx.sourceIp,
-      requestHeaders: maskHeaders(pairs, secrets),
-      requestBody: recordedBody(ctx.body),
-      responseHeaders: maskHeaders(sent.headers, secrets),
-      responseBody: sent.stream === undefined ? maskText(recordedBody(sent.body), secrets) : null,
+      rawHeaders: ctx.rawHeaders,
+      rawTarget: ctx.rawPathname + (ctx.rawQueryString === '' ? '' : '?' + ctx.rawQueryString),
+      body: ctx.body,
+      responseHeaders: sent.headers,
+      responseBody,
+      responseBodyLength: sent.body.length,
       responseLength,
       integration: { type: ctx.route?.integration?.integrationType ?? null, requestId: ctx.integrationRequestId, latency: ctx.integrationLatency, status: ctx.integrationStatus },
-      authorizer: masked(trace.authorizer),
-      lambda,
-      requestMapping: masked(trace.requestMapping),
-      upstream: masked(trace.upstream),
-      accessLogLine: trace.accessLogLine === null ? null : maskText(trace.accessLogLine, secrets),
-      functionLogs: [],
+      trace,
+      bytes: 1024 + ctx.body.length + (responseBody?.length ?? 0) + (trace.lambda === null ? 0 : 2 * (trace.lambda.event.length + (trace.lambda.result?.length ?? 0))),
     }
-    const replay: ReplaySource = {
-      method: ctx.method,
-      target: ctx.rawPathname + (ctx.rawQueryString === '' ? '' : '?' + ctx.rawQueryString),
-      rawHeaders: ctx.rawHeaders,
-      body: ctx.body,
-    }
-    const bytes = 1024 + ctx.body.length * 2 + request.requestBody.length + (request.responseBody?.length ?? 0) + (lambda === null ? 0 : lambda.event.length + (lambda.result?.length ?? 0))
-    this.#entries.set(request.id, { request, replay, secrets, bytes })
-    this.#bytes += bytes
+    this.#entries.set(summary.id, entry)
+    this.#bytes += entry.bytes
     while (this.#entries.size > MAX_INSPECTED_REQUESTS || (this.#bytes > MAX_INSPECTOR_BYTES && this.#entries.size > 1)) this.#evictOldest()
-    this.#emit({ type: 'request', request: summaryOf(request) })
+    this.#journal.push(RecordKind.Request, summary)
   }
 
   /** Requests kept, oldest first. */
   list(): InspectedRequestSummary[] {
-    return [...this.#entries.values()].map((e) => summaryOf(e.request))
+    return [...this.#entries.values()].map((e) => e.summary)
   }
 
-  /** One request with its function log lines, or `undefined` when it is no longer kept. */
+  /** One request in full, secrets masked, with its function log lines, or `undefined` when it is no longer kept. */
   get(id: string): InspectedRequest | undefined {
     const entry = this.#entries.get(id)
     if (entry === undefined) return undefined
-    const lines = this.#linesByInvocation.get(entry.request.integration.requestId) ?? []
-    return { ...entry.request, functionLogs: lines.map((l) => maskText(l, entry.secrets)) }
+    const secrets = secretsOf(entry.rawHeaders)
+    const trace = entry.trace
+    const pairs: Array<[string, string]> = []
+    for (let i = 0; i < entry.rawHeaders.length; i += 2) pairs.push([entry.rawHeaders[i] as string, entry.rawHeaders[i + 1] as string])
+    const masked = (value: unknown): unknown => (value === null || value === undefined ? null : JSON.parse(maskText(JSON.stringify(value), secrets)))
+    const lines = this.#linesByInvocation.get(entry.integration.requestId) ?? []
+    return {
+      ...entry.summary,
+      host: entry.host,
+      sourceIp: entry.sourceIp,
+      requestHeaders: maskHeaders(pairs, secrets),
+      requestBody: recordedBody(entry.body),
+      responseHeaders: maskHeaders(entry.responseHeaders, secrets),
+      responseBody: entry.responseBody === null ? null : maskText(recordedBody(entry.responseBody, entry.responseBodyLength), secrets),
+      responseLength: entry.responseLength,
+      integration: entry.integration,
+      authorizer: masked(trace.authorizer),
+      lambda: trace.lambda === null ? null : {
+        event: recordedText(maskText(trace.lambda.event, secrets)),
+        result: trace.lambda.result === null ? null : recordedText(maskText(trace.lambda.result, secrets)),
+        outcome: trace.lambda.outcome,
+      },
+      requestMapping: masked(trace.requestMapping),
+      upstream: masked(trace.upstream),
+      accessLogLine: trace.accessLogLine === null ? null : maskText(trace.accessLogLine, secrets),
+      functionLogs: lines.map((l) => maskText(l, secrets)),
+    }
   }
 
   /** The request as received, for replay, or `undefined`. */
   replaySource(id: string): ReplaySource | undefined {
-    return this.#entries.get(id)?.replay
+    const entry = this.#entries.get(id)
+    return entry === undefined ? undefined : { method: entry.summary.method, target: entry.rawTarget, rawHeaders: entry.rawHeaders, body: entry.body }
   }
 
   /** Forgets every kept request (the console's Clear button). */
@@ -200,9 +263,10 @@ export class Inspector implements RequestInspector, ConnectionInspector {
    * request id): kept per invocation and in the tail while a console listens.
    */
   functionLog(line: string): void {
-    if (this.#listeners.size === 0) return
-    this.#tail.push(line)
-    if (this.#tail.length > MAX_FUNCTION_LOG_LINES) this.#tail.shift()
+    if (this.#journal.readers === 0) return
+    const kept = line.length > MAX_RECORDED_BODY_BYTES ? recordedText(line) : line
+    this.#tail[this.#tailNext] = kept
+    this.#tailNext = (this.#tailNext + 1) % MAX_FUNCTION_LOG_LINES
     const id = invocationIdOf(line)
     if (id !== undefined) {
       let lines = this.#linesByInvocation.get(id)
@@ -210,13 +274,13 @@ export class Inspector implements RequestInspector, ConnectionInspector {
         this.#linesByInvocation.set(id, (lines = []))
         if (this.#linesByInvocation.size > MAX_FUNCTION_LOG_LINES) this.#linesByInvocation.delete(this.#linesByInvocation.keys().next().value as string)
       }
-      if (lines.length < MAX_LINES_PER_INVOCATION) lines.push(recordedText(line))
+      if (lines.length < MAX_LINES_PER_INVOCATION) lines.push(kept)
     }
-    this.#emit({ type: 'function-log', line: recordedText(line) })
+    this.#journal.push(RecordKind.FunctionLog, kept)
   }
 
   message(connectionId: string, direction: 'in' | 'out', data: string | Buffer): void {
-    if (this.#listeners.size === 0) return
+    if (this.#journal.readers === 0) return
     const bytes = typeof data === 'string' ? Buffer.from(data) : data
     const cut = bytes.length > MAX_RECORDED_MESSAGE_BYTES
     const text = (cut ? bytes.subarray(0, MAX_RECORDED_MESSAGE_BYTES) : bytes).toString('utf8') + (cut ? truncationMarker(bytes.length - MAX_RECORDED_MESSAGE_BYTES) : '')
@@ -228,7 +292,7 @@ export class Inspector implements RequestInspector, ConnectionInspector {
     }
     log.push(message)
     if (log.length > MAX_MESSAGES_PER_CONNECTION) log.shift()
-    this.#emit({ type: 'connection-message', connectionId, message })
+    this.#journal.push(RecordKind.ConnectionMessage, { connectionId, ...message })
   }
 
   /** The messages kept for a connection, oldest first. */
@@ -238,7 +302,7 @@ export class Inspector implements RequestInspector, ConnectionInspector {
 
   /** The last function log lines, oldest first. */
   functionLogTail(): readonly string[] {
-    return [...this.#tail]
+    return this.#tail.length < MAX_FUNCTION_LOG_LINES ? [...this.#tail] : [...this.#tail.slice(this.#tailNext), ...this.#tail.slice(0, this.#tailNext)]
   }
 
   #evictOldest(): void {
@@ -248,23 +312,36 @@ export class Inspector implements RequestInspector, ConnectionInspector {
     this.#entries.delete(oldest.value)
     this.#bytes -= entry.bytes
   }
-
-  #emit(event: InspectorEvent): void {
-    for (const listener of this.#listeners) listener(event)
-  }
 }
 
-function summaryOf(r: InspectedRequest): InspectedRequestSummary {
-  return {
-    id: r.id, time: r.time, method: r.method, path: r.path, query: r.query, apiId: r.apiId, stage: r.stage, routeKey: r.routeKey,
-    status: r.status, latency: r.latency, error: r.error, integrationError: r.integrationError, authorizerError: r.authorizerError,
+/** About what a record weighs once written to a console client (bounds a batch's size). */
+function recordBytes(kind: RecordKind, value: unknown): number {
+  if (kind === RecordKind.Request) {
+    const s = value as InspectedRequestSummary
+    return 256 + s.path.length + s.query.length + s.integrationError.length + s.authorizerError.length + (s.error?.message.length ?? 0)
   }
+  if (kind === RecordKind.FunctionLog) return 8 + (value as string).length
+  return 96 + (value as ConnectionMessageRecord).data.length
 }
 
 /** The Lambda request id a function log line names (`START RequestId: X …`, or console output `time\tX\tLEVEL\t…`). */
 export function invocationIdOf(line: string): string | undefined {
-  const marker = /^(?:START|END|REPORT) RequestId: ([0-9a-f-]+)/.exec(line)
-  if (marker !== null) return marker[1]
-  const tab = line.split('\t', 3)
-  return tab.length >= 3 && /^[0-9a-f-]{36}$/.test(tab[1] as string) ? tab[1] : undefined
+  // Prefix checks first: this runs for every line while a console listens.
+  const start = line.startsWith('START RequestId: ') ? 17 : line.startsWith('END RequestId: ') ? 15 : line.startsWith('REPORT RequestId: ') ? 18 : -1
+  if (start >= 0) {
+    let end = start
+    while (end < line.length && isIdChar(line.charCodeAt(end))) end++
+    if (end > start) return line.slice(start, end)
+  }
+  const first = line.indexOf('\t')
+  if (first < 0) return undefined
+  const second = line.indexOf('\t', first + 1)
+  if (second - first - 1 !== 36) return undefined
+  const id = line.slice(first + 1, second)
+  return /^[0-9a-f-]{36}$/.test(id) ? id : undefined
+}
+
+/** `[0-9a-f-]`, the characters of a Lambda request id. */
+function isIdChar(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || c === 45
 }

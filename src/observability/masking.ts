@@ -44,13 +44,16 @@ export function maskHeaders(pairs: ReadonlyArray<readonly [string, string]>, sec
   return pairs.map(([n, v]) => [n, MASKED_HEADERS.has(n.toLowerCase()) ? MASKED_VALUE : maskText(v, secrets)])
 }
 
-/** The body as text (`base64:` prefix when not UTF-8), cut at `MAX_RECORDED_BODY_BYTES` with a marker. */
-export function recordedBody(body: Buffer): string {
-  const cut = body.length > MAX_RECORDED_BODY_BYTES
+/**
+ * The body as text (`base64:` prefix when not UTF-8), cut at `MAX_RECORDED_BODY_BYTES` with a
+ * marker. `length` is the whole body's when `body` is only the first bytes of it.
+ */
+export function recordedBody(body: Buffer, length = body.length): string {
+  const cut = length > MAX_RECORDED_BODY_BYTES
   const kept = cut ? body.subarray(0, MAX_RECORDED_BODY_BYTES) : body
   const text = kept.toString('utf8')
   const shown = text.includes('\uFFFD') && !cut ? 'base64:' + kept.toString('base64') : text
-  return cut ? shown + truncationMarker(body.length - MAX_RECORDED_BODY_BYTES) : shown
+  return cut ? shown + truncationMarker(length - MAX_RECORDED_BODY_BYTES) : shown
 }
 
 /** A string cut at `MAX_RECORDED_BODY_BYTES` characters, with a marker. */

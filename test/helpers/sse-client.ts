@@ -12,6 +12,13 @@ export interface SseClient {
   readonly events: SseEvent[]
   /** Resolves with the first event (already received or to come) matching `match`. */
   next(match: (e: SseEvent) => boolean, timeoutMs?: number): Promise<SseEvent>
+  /**
+   * The console sends records in batches (`requests`, `function-logs`, `connection-messages`,
+   * each an array): resolves with the first record of such an event matching `match`.
+   */
+  record<T>(event: string, match: (r: T) => boolean, timeoutMs?: number): Promise<T>
+  /** Every record received so far in events named `event`. */
+  records<T>(event: string): T[]
   close(): void
 }
 
@@ -58,6 +65,13 @@ export async function openSse(t: TestContext, url: string, headers: Record<strin
         const waiter = { match, resolve: (e: SseEvent) => (clearTimeout(timer), resolve(e)) }
         waiters.add(waiter)
       })
+    },
+    async record<T>(event: string, match: (r: T) => boolean, timeoutMs?: number): Promise<T> {
+      const found = await client.next((e) => e.event === event && (e.data as T[]).some(match), timeoutMs)
+      return (found.data as T[]).find(match) as T
+    },
+    records<T>(event: string): T[] {
+      return events.filter((e) => e.event === event).flatMap((e) => e.data as T[])
     },
     close() {
       controller.abort()

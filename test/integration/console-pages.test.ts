@@ -95,7 +95,7 @@ test('WebSocket page: connections with identity and message counts, the message 
 
   const reply = await client.ask({ action: 'hello' })
   assert.ok(reply !== undefined)
-  await sse.next((e) => e.event === 'connection-message' && (e.data as { direction: string }).direction === 'out')
+  await sse.record<{ direction: string }>('connection-messages', (m) => m.direction === 'out')
   const detail = (await http(`${admin}/console/api/connections/${c.connectionId}`)).json<{ connection: ConsoleConnection; messages: Array<{ direction: string; data: string }> }>()
   assert.equal(detail.connection.messagesIn, 1)
   assert.equal(detail.connection.messagesOut, 1)
@@ -126,7 +126,7 @@ test('Functions page: invocations, cold starts, warm environments, errors, timeo
   assert.equal((await http(`${url}/chatty`)).status, 200)
   assert.equal((await http(`${url}/boom`)).status, 500)
   assert.equal((await http(`${url}/slow`, { method: 'POST', headers: JSON_TYPE, body: JSON.stringify({ sleepMs: 3000 }) })).status, 500)
-  await sse.next((e) => e.event === 'function-log' && String(e.data).startsWith('REPORT') && sse.events.filter((x) => String(x.data).startsWith('REPORT')).length >= 4)
+  await sse.next((e) => e.event === 'function-logs' && sse.records<string>('function-logs').filter((l) => l.startsWith('REPORT')).length >= 4)
   const page = (await http(`${admin}/console/api/functions`)).json<{ functions: Array<Record<string, number | string>>; tail: string[] }>()
   const chatty = page.functions.find((f) => f['name'] === 'chatty')
   assert.ok(chatty !== undefined)

@@ -14,8 +14,8 @@ import { http } from '../helpers/http.js'
 import { openSse, type SseClient } from '../helpers/sse-client.js'
 import { generateSigningKey, signToken, startOidcServer } from '../helpers/oidc-server.js'
 import { handlersDir } from '../helpers/paths.js'
-import { MASKED_VALUE, MAX_INSPECTED_REQUESTS } from '../../src/observability/index.js'
-import { CONSOLE_TOKEN_HEADER, MAX_UNSENT_EVENT_BYTES } from '../../src/console/index.js'
+import { MASKED_VALUE, MAX_INSPECTED_REQUESTS, MAX_JOURNAL_BYTES } from '../../src/observability/index.js'
+import { CONSOLE_TOKEN_HEADER, MAX_BATCH_BYTES, MAX_UNSENT_EVENT_BYTES } from '../../src/console/index.js'
 import { startUpstream } from '../helpers/upstream.js'
 
 /** The console API takes JSON bodies only (a cross-site form cannot send this type without a preflight). */
@@ -88,8 +88,7 @@ test('a watched request streams its summary and keeps its event, raw result, fun
   const sent = await http(`${url}/echo?x=1`, { headers: { authorization: SECRET_TOKEN, cookie: SECRET_COOKIE, 'x-plain': 'visible' } })
   assert.equal(sent.status, 200)
   const requestId = String(sent.headers['apigw-requestid'])
-  const event = await sse.next((e) => e.event === 'request' && (e.data as { id: string }).id === requestId)
-  const summary = event.data as Record<string, unknown>
+  const summary = await sse.record<Record<string, unknown>>('requests', (r) => r['id'] === requestId)
   assert.equal(summary['method'], 'GET')
   assert.equal(summary['path'], '/echo')
   assert.equal(summary['query'], 'x=1')
@@ -116,7 +115,7 @@ test('a watched request streams its summary and keeps its event, raw result, fun
   const chatty = await http(`${url}/chatty`)
   const awsRequestId = chatty.text
   const chattyId = String(chatty.headers['apigw-requestid'])
-  await sse.next((e) => e.event === 'function-log' && String(e.data).startsWith(`REPORT RequestId: ${awsRequestId}`))
+  await sse.record<string>('function-logs', (l) => l.startsWith(`REPORT RequestId: ${awsRequestId}`))
   const logs = (await http(`${admin}/console/api/requests/${chattyId}`)).json<{ functionLogs: string[] }>().functionLogs
   assert.ok(logs.some((l) => l.startsWith(`START RequestId: ${awsRequestId}`)))
   assert.ok(logs.some((l) => l.includes('\tINFO\tinfo line')))
@@ -127,8 +126,8 @@ test('gateway answers carry $context.error values; the JWT authorizer\'s failed 
   const { url, admin, oidc, key } = await setUp(t)
   const sse = await watch(t, admin)
   const missing = await http(`${url}/nowhere`)
-  const notFound = await sse.next((e) => e.event === 'request' && (e.data as { id: string }).id === missing.headers['apigw-requestid'])
-  assert.deepEqual((notFound.data as { error: unknown }).error, { responseType: 'RESOURCE_NOT_FOUND', message: 'Not Found' })
+  const notFound = await sse.record<{ id: string; error: unknown }>('requests', (r) => r.id === missing.headers['apigw-requestid'])
+  assert.deepEqual(notFound.error, { responseType: 'RESOURCE_NOT_FOUND', message: 'Not Found' })
 
   const now = Math.floor(Date.now() / 1000)
   const wrongAudience = await signToken(key, { iss: oidc.issuer, aud: 'someone-else', sub: 'alice', iat: now, exp: now + 600 })
@@ -154,7 +153,7 @@ test('replay sends the request again with its original secrets; an edited replay
   const sse = await watch(t, admin)
   const first = await http(`${url}/echo`, { method: 'POST', body: 'hello', headers: { authorization: SECRET_TOKEN, 'content-type': 'text/plain' } })
   const id = String(first.headers['apigw-requestid'])
-  await sse.next((e) => e.event === 'request' && (e.data as { id: string }).id === id)
+  await sse.record<{ id: string }>('requests', (r) => r.id === id)
 
   const replayed = (await http(`${admin}/console/api/requests/${id}/replay`, { method: 'POST' })).json<{ status: number; body: string; headers: [string, string][] }>()
   assert.equal(replayed.status, 200)
@@ -163,7 +162,7 @@ test('replay sends the request again with its original secrets; an edited replay
   assert.equal(echoed.headers.authorization, SECRET_TOKEN, 'the original token, not the mask, is sent')
   const replayId = replayed.headers.find(([n]) => n === 'apigw-requestid')?.[1]
   assert.ok(replayId !== undefined && replayId !== id)
-  await sse.next((e) => e.event === 'request' && (e.data as { id: string }).id === replayId)
+  await sse.record<{ id: string }>('requests', (r) => r.id === replayId)
 
   const detail = (await http(`${admin}/console/api/requests/${id}`)).json<{ requestHeaders: [string, string][] }>()
   const edited = await http(`${admin}/console/api/requests/${id}/replay`, {
@@ -189,7 +188,7 @@ test('the inspector keeps a bounded number of requests', async (t) => {
   const extra = 5
   let lastId = ''
   for (let i = 0; i < MAX_INSPECTED_REQUESTS + extra; i++) lastId = String((await http(`${url}/nowhere-${i}`)).headers['apigw-requestid'])
-  await sse.next((e) => e.event === 'request' && (e.data as { id: string }).id === lastId)
+  await sse.record<{ id: string }>('requests', (r) => r.id === lastId)
   const list = (await http(`${admin}/console/api/requests`)).json<{ requests: Array<{ path: string }> }>().requests
   assert.equal(list.length, MAX_INSPECTED_REQUESTS)
   assert.equal(list[0]?.path, `/nowhere-${extra}`)
@@ -295,7 +294,7 @@ test('a Lambda authorizer\'s event, response and cache hit; an HTTP_PROXY exchan
   const sse = await watch(t, admin)
   const detailOf = async (res: { headers: Record<string, unknown> }): Promise<Record<string, any>> => {
     const id = String(res.headers['apigw-requestid'])
-    await sse.next((e) => e.event === 'request' && (e.data as { id: string }).id === id)
+    await sse.record<{ id: string }>('requests', (r) => r.id === id)
     return (await http(`${admin}/console/api/requests/${id}`)).json()
   }
 
@@ -321,9 +320,9 @@ test('a Lambda authorizer\'s event, response and cache hit; an HTTP_PROXY exchan
   assert.equal(proxied['responseBody'], null, 'a streamed backend body is not kept')
 })
 
-test('a console client that stops reading is dropped', async (t) => {
+test('a console client that stops reading holds bounded gateway memory, then is told how many records it missed', async (t) => {
   const { url, admin } = await setUp(t)
-  // A raw socket that sends the request and never reads: the server's writes pile up.
+  // A raw socket that sends the request and stops reading: the server's writes pile up.
   const { connect } = await import('node:net')
   const { port } = new URL(admin)
   const socket = connect(Number(port), '127.0.0.1')
@@ -332,22 +331,53 @@ test('a console client that stops reading is dropped', async (t) => {
   socket.on('error', () => undefined)
   socket.write(`GET /console/api/events HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n`)
   const watcher = await watch(t, admin)
-  const clients = async (): Promise<number> => (await http(`${admin}/console/api/requests`)).json<{ consoleClients: number }>().consoleClients
-  for (let i = 0; (await clients()) !== 2; i++) {
+  interface Listing { consoleClients: number; consoleStreams: Array<{ unsentBytes: number; droppedRecords: number }>; liveFeedBytes: number }
+  const listing = async (): Promise<Listing> => (await http(`${admin}/console/api/requests`)).json<Listing>()
+  for (let i = 0; (await listing()).consoleClients !== 2; i++) {
     assert.ok(i < 200, 'both console clients subscribe')
     await new Promise((r) => setTimeout(r, 10))
   }
-  // Events of about 9 KB (a long path) until the server has dropped the stalled client: first
-  // the kernel's socket buffers fill, then its unread bytes pass the bound.
+  // Requests with a long path (about 9 KB each in the feed) until the stalled client has
+  // missed some: first the kernel's socket buffers fill, then the bytes waiting in the
+  // gateway reach the bound, then the live feed drops what it has not read.
   const long = 'x'.repeat(9_000)
-  let dropped = false
-  for (let i = 0; i < 20_000 && !dropped; i++) {
-    const res = await http(`${url}/${long}-${i}`)
-    assert.equal(res.status, 404)
-    await watcher.next((e) => e.event === 'request' && (e.data as { id: string }).id === res.headers['apigw-requestid'])
-    if (i % 50 === 49) dropped = (await clients()) === 1
+  const wrote = MAX_UNSENT_EVENT_BYTES + MAX_BATCH_BYTES + 64 * 1024
+  let missed = 0
+  // Sixteen at a time: the kernel's buffers on loopback hold tens of megabytes.
+  for (let round = 0; round < 2_000 && missed === 0; round++) {
+    const sent = await Promise.all(Array.from({ length: 16 }, (_, j) => http(`${url}/${long}-${round}-${j}`)))
+    for (const res of sent) {
+      assert.equal(res.status, 404)
+      await watcher.record<{ id: string }>('requests', (r) => r.id === res.headers['apigw-requestid'])
+    }
+    if (round % 4 === 3) {
+      const now = await listing()
+      for (const stream of now.consoleStreams) assert.ok(stream.unsentBytes <= wrote, `${stream.unsentBytes} bytes wait for a client: at most ${wrote}`)
+      assert.ok(now.liveFeedBytes <= MAX_JOURNAL_BYTES + 16 * 1024, `the live feed holds ${now.liveFeedBytes} bytes: at most about ${MAX_JOURNAL_BYTES}`)
+      missed = Math.max(...now.consoleStreams.map((s) => s.droppedRecords))
+    }
   }
-  assert.ok(dropped, `the stalled client was disconnected after its unread events passed ${MAX_UNSENT_EVENT_BYTES} bytes`)
+  assert.ok(missed > 0, 'the stalled client missed records rather than the gateway holding them')
+  assert.equal((await listing()).consoleClients, 2, 'a slow client stays connected')
+  assert.ok(watcher.events.every((e) => e.event !== 'dropped'), 'the client that kept up missed nothing')
+
+  // It reads again: the drop marker comes first, then the live requests.
+  let text = ''
+  socket.setEncoding('utf8')
+  socket.on('data', (chunk: string) => (text += chunk))
+  socket.resume()
+  const marker = /event: dropped\ndata: \{"dropped":(\d+)\}/
+  for (let i = 0; !marker.test(text); i++) {
+    assert.ok(i < 1000, 'the drop marker arrives')
+    await new Promise((r) => setTimeout(r, 10))
+  }
+  assert.ok(Number(marker.exec(text)?.[1]) >= missed)
+  const after = await http(`${url}/after-the-stall`)
+  const afterId = String(after.headers['apigw-requestid'])
+  for (let i = 0; !text.includes(afterId); i++) {
+    assert.ok(i < 1000, 'live requests flow again after the marker')
+    await new Promise((r) => setTimeout(r, 10))
+  }
 })
 
 test('iam secrets never appear in the console\'s view of the configuration', async (t) => {
