@@ -5,7 +5,7 @@
  * so both formats get line numbers in error messages.
  */
 import { readFileSync } from 'node:fs'
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml'
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from '../vendor/yaml.js'
 import type { ConfigIssue, DocPath } from './issues.js'
 import { formatPath } from './issues.js'
 

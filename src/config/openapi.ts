@@ -7,7 +7,7 @@
  * `x-amazon-apigateway-integration` (inline or a `$ref` into
  * `components.x-amazon-apigateway-integrations`) becomes its integration.
  */
-import { Type } from '@sinclair/typebox'
+import { Type } from '../vendor/typebox.js'
 import { createHash } from 'node:crypto'
 import type { ApiDraft, Draft } from './drafts.js'
 import type { LoadedDocument } from './load-file.js'

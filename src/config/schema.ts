@@ -7,7 +7,7 @@
  * but Gatehouse does not implement yet are in the schema anyway, so that they get a clear
  * "not supported yet" message (`PLANNED` in `load-config.ts`) rather than "unknown field".
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox'
+import { Type, type Static, type TSchema } from '../vendor/typebox.js'
 import { REDIS_URL_PATTERN } from '../redis/index.js'
 
 const strict = { additionalProperties: false } as const

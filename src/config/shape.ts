@@ -5,8 +5,7 @@
  */
 import { createRequire } from 'node:module'
 import type { ErrorObject, ValidateFunction, Ajv } from 'ajv'
-import type { TSchema } from '@sinclair/typebox'
-import { Value } from '@sinclair/typebox/value'
+import { Value, type TSchema } from '../vendor/typebox.js'
 import type { ConfigIssue, DocPath } from './issues.js'
 import { formatPath } from './issues.js'
 import type { LoadedDocument } from './load-file.js'

@@ -12,7 +12,7 @@
  * templates go through the same parser and get line numbers too.
  */
 import { readFileSync } from 'node:fs'
-import { isMap, isNode, isScalar, isSeq, LineCounter, Pair, parseDocument, Scalar, visit, YAMLMap } from 'yaml'
+import { isMap, isNode, isScalar, isSeq, LineCounter, Pair, parseDocument, Scalar, visit, YAMLMap } from '../../vendor/yaml.js'
 import type { TemplatePath, TemplateProblem } from './errors.js'
 import { formatPath } from './errors.js'
 

@@ -5,7 +5,7 @@
  * through the same operations as `CreateRoute` & co., so AWS's defaults and checks apply), and
  * out from the API's latest definition or a stage's deployment.
  */
-import { stringify } from 'yaml'
+import { stringify } from '../../vendor/yaml.js'
 import { cors, DEFAULT_API_KEY_SELECTION_EXPRESSION, endpointOf, HTTP_ROUTE_SELECTION_EXPRESSION } from './apis.js'
 import { createAuthorizerIn } from './authorizers.js'
 import { apiOf, child, type ImportedApi, type OpContext, type OpInput, type OpResult } from './context.js'

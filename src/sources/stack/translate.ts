@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { parse as parseYaml } from 'yaml'
+import { parse as parseYaml } from '../../vendor/yaml.js'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import {
