@@ -73,9 +73,14 @@ export const INSUFFICIENT_SCOPE_CHALLENGE = 'Bearer scope="" error="insufficient
 
 
 interface Verified {
-  readonly payload: JWTPayload
   /** Epoch ms after which the cached verification must not be used. */
   readonly expiresAt: number
+  /**
+   * The claims as API Gateway renders them and the token's scopes, worked out once per token
+   * rather than on every request that presents it (they depend on the payload alone).
+   */
+  readonly claims: Readonly<Record<string, string>>
+  readonly scopes: readonly string[]
 }
 
 export class JwtAuthorizer {
@@ -124,8 +129,7 @@ export class JwtAuthorizer {
       verified = result
       this.#cache.set(token, verified)
     }
-    const { payload } = verified
-    const scopes = tokenScopes(payload)
+    const { claims, scopes } = verified
     if (requiredScopes.length > 0 && !requiredScopes.some((s) => scopes.includes(s))) {
       return {
         ok: false,
@@ -134,7 +138,7 @@ export class JwtAuthorizer {
       }
     }
     // With no scopes on the route, AWS reports `scopes: null` even when the token has some.
-    return { ok: true, result: { kind: 'jwt', claims: renderClaims(payload), scopes: requiredScopes.length > 0 ? scopes : null } }
+    return { ok: true, result: { kind: 'jwt', claims, scopes: requiredScopes.length > 0 ? scopes : null } }
   }
 
   /** Checks signature and claims; returns the error description on failure. */
@@ -164,7 +168,7 @@ export class JwtAuthorizer {
     if (typeof payload.nbf === 'number' && payload.nbf > now + skew) return JWT_ERROR_DESCRIPTIONS.notYetValid
     if (typeof payload.iat === 'number' && payload.iat > now + skew) return JWT_ERROR_DESCRIPTIONS.issuedInFuture
     const exp = typeof payload.exp === 'number' ? payload.exp * 1000 : Infinity
-    return { payload, expiresAt: exp }
+    return { expiresAt: exp, claims: Object.freeze(renderClaims(payload)), scopes: Object.freeze(tokenScopes(payload)) }
   }
 
   async #verifySignature(token: string): Promise<JWTPayload> {
