@@ -47,14 +47,13 @@
 //                       beside gateway-proxy, for a before/after in one run
 //   BENCH_GATEHOUSE     the gateway's entry point (default bin/gatehouse.js), e.g. the bin/gatehouse.js
 //                       of a patched copy of bin/ + build/ in /tmp, to compare builds
-import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { join, relative, resolve } from 'node:path'
 import { derivedConfig, GATEWAY_FLAGS, removeTmpDir } from './lib/configs.mjs'
 import { GATEHOUSE, logGatehouse, nonNegativeNumber, outputPath, positiveInteger, positiveNumber, requireBuild, requireGatehouse, SERVER_NODE_ARGS } from './lib/env.mjs'
 import { checkResponse, load, measured } from './lib/load.mjs'
 import { describeMachine, machineInfo, noiseOf } from './lib/machine.mjs'
 import { FIXTURES, ROOT } from './lib/paths.mjs'
+import { pin, LOAD_GENERATOR_CPU as BENCH_CPU, SERVER_CPU } from './lib/pinning.mjs'
 import { installShutdownHandlers, runMain, session, startServer, stopServers } from './lib/processes.mjs'
 import { accountThrottle, hasProblems, problemsText, reportHead, responseFigures, warnDisturbedRuns, warnFailing, warnIfDisturbed, writeReport } from './lib/report.mjs'
 import { medianBy, perRound, perRoundText, runRounds } from './lib/rounds.mjs'
@@ -74,12 +73,10 @@ const settings = {
   rounds: positiveInteger('BENCH_ROUNDS', 3),
 }
 const OUTPUT = outputPath('bench/results/proxy-latest.json')
-const BENCH_CPU = 0
 /** After each load run, how long the servers get to finish the requests autocannon abandoned. */
 const SETTLE_MS = 300
-const SERVER_CPU = 1
 
-/** Set by pin(): the CPU the servers run on, or undefined when not pinned. */
+/** The CPU the servers run on (from pin()), or undefined when not pinned. */
 let serverCpu
 
 const SCENARIOS = [
@@ -174,6 +171,7 @@ async function main() {
   )
   logGatehouse()
   const pinning = pin(machine.cpus)
+  serverCpu = pinning.pinned ? pinning.serverCpu : undefined
   if (pinning.pinned) {
     console.log(
       `Pinned: servers (upstream, and gateway in gateway-proxy) on CPU ${SERVER_CPU} (taskset -c ${SERVER_CPU}), ` +
@@ -383,42 +381,6 @@ async function measure(scenario, servers, url, kind, options) {
       problemsText(summary, ';')
   )
   return summary
-}
-
-/**
- * Pins this process (all its threads) to BENCH_CPU and makes startServer run the servers on
- * SERVER_CPU, when the machine has 2 or more CPUs, both are allowed to this process, and
- * `taskset` works.
- */
-function pin(cpus) {
-  if (process.env.BENCH_PIN === '0') return { pinned: false, reason: 'BENCH_PIN=0' }
-  if (cpus < 2) return { pinned: false, reason: `${cpus} CPU available` }
-  const allowed = allowedCpus()
-  if (allowed !== null && !(allowed.has(BENCH_CPU) && allowed.has(SERVER_CPU))) {
-    return { pinned: false, reason: `CPUs ${BENCH_CPU} and ${SERVER_CPU} are not both allowed to this process` }
-  }
-  try {
-    execFileSync('taskset', ['-apc', String(BENCH_CPU), String(process.pid)], { stdio: ['ignore', 'ignore', 'pipe'] })
-  } catch (err) {
-    return { pinned: false, reason: err.code === 'ENOENT' ? 'taskset not found' : `taskset failed: ${String(err.stderr ?? err.message).trim()}` }
-  }
-  serverCpu = SERVER_CPU
-  return { pinned: true, loadGeneratorCpu: BENCH_CPU, serverCpu: SERVER_CPU, allowedAfter: [...(allowedCpus() ?? [])] }
-}
-
-/** The CPUs this process may run on (Cpus_allowed_list of /proc/self/status); null where unavailable. */
-function allowedCpus() {
-  try {
-    const line = readFileSync('/proc/self/status', 'utf8').split('\n').find((l) => l.startsWith('Cpus_allowed_list:'))
-    const set = new Set()
-    for (const part of line.split(':')[1].trim().split(',')) {
-      const [a, b = a] = part.split('-').map(Number)
-      for (let c = a; c <= b; c++) set.add(c)
-    }
-    return set
-  } catch {
-    return null
-  }
 }
 
 function printTable(rows, kind) {
