@@ -22,6 +22,10 @@ import {
 } from './protocol.js'
 import type { FunctionErrorPayload } from '../model/index.js'
 
+/**
+ * How one invocation ended. `maxMemoryUsedMB` is for the REPORT line only: an environment
+ * without a log (`onLog` null) may leave it 0 rather than measure it.
+ */
 export type RunOutcome =
   | { readonly kind: 'result'; readonly payload: string; readonly maxMemoryUsedMB: number }
   | { readonly kind: 'error'; readonly error: FunctionErrorPayload; readonly maxMemoryUsedMB: number }

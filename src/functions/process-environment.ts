@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomFillSync } from 'node:crypto'
 import { closeSync, openSync, readSync } from 'node:fs'
+import { Socket } from 'node:net'
 import { StringDecoder } from 'node:string_decoder'
 import type { Readable } from 'node:stream'
 import type { FunctionErrorPayload } from '../model/index.js'
@@ -27,7 +28,21 @@ export interface ProcessLaunch {
    * size with RLIMIT_DATA. Off for runtimes that bound themselves (Node.js: V8's heap cap).
    */
   readonly limitMemory: boolean
+  /**
+   * The runtime also gets a connection to its Runtime API already open, as file descriptor 3
+   * (its end of a socket pair), named by {@link RUNTIME_API_FD_VARIABLE}: Gatehouse's own
+   * bootstraps speak the same HTTP over it as over `AWS_LAMBDA_RUNTIME_API`, without loopback
+   * TCP's cost per segment (see docs/runtimes.md). The TCP address is served all the same.
+   */
+  readonly runtimeApiChannel?: boolean
 }
+
+/**
+ * Set for a runtime launched with a Runtime API channel: the descriptor it is on. Gatehouse's
+ * bootstrap removes it from its environment before loading the handler.
+ */
+export const RUNTIME_API_FD_VARIABLE = '_GATEHOUSE_RUNTIME_API_FD'
+
 
 export interface ProcessEnvironmentOptions {
   readonly launch: ProcessLaunch | { readonly error: FunctionErrorPayload }
@@ -114,7 +129,8 @@ export class ProcessEnvironment implements PooledEnvironment {
       return this.#die({ errorType: 'Runtime.Unknown', errorMessage: `Runtime API could not listen: ${(err as Error).message}`, trace: [] })
     }
     if (this.#dead) return this.#api.close()
-    const env = { ...this.#options.env, ...launch.env, AWS_LAMBDA_RUNTIME_API: this.#api.address }
+    const channel = launch.runtimeApiChannel === true && process.platform !== 'win32'
+    const env = { ...this.#options.env, ...launch.env, AWS_LAMBDA_RUNTIME_API: this.#api.address, ...(channel ? { [RUNTIME_API_FD_VARIABLE]: '3' } : {}) }
     const [command, args] =
       launch.limitMemory && MEMORY_LIMIT_SUPPORTED
         ? // `ulimit -d` takes KiB; `exec` keeps the pid, so signals and /proc reach the runtime itself.
@@ -122,8 +138,12 @@ export class ProcessEnvironment implements PooledEnvironment {
         : [launch.command, [...launch.args]]
     // Its own process group: freezing, the timeout and shutdown reach whatever the runtime
     // started too (a shell bootstrap's curl), as Lambda freezes and ends the whole sandbox.
-    const child = spawn(command as string, args as string[], { cwd: this.#options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32' })
+    // A fourth 'pipe' is a socket pair on Unix (libuv): the channel, the runtime's end on fd 3.
+    const stdio: ('ignore' | 'pipe')[] = channel ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe']
+    const child = spawn(command as string, args as string[], { cwd: this.#options.cwd, env, stdio, detached: process.platform !== 'win32' })
     this.#child = child
+    const channelSocket = channel ? child.stdio[3] : null
+    if (channelSocket instanceof Socket) this.#api.adopt(channelSocket)
     LIVE.add(child)
     this.#exited = new Promise((resolve) => child.once('close', () => resolve()))
     child.once('exit', () => LIVE.delete(child))
@@ -183,9 +203,11 @@ export class ProcessEnvironment implements PooledEnvironment {
 
   /** The runtime answered: settled once the lines it printed before have reached the log. */
   #finish(id: string, outcome: (maxMemoryUsedMB: number) => RunOutcome): void {
+    // Nobody reads the output (quiet functions, no console): nothing to wait for, and no
+    // REPORT line to carry Max Memory Used, its only reader (the pool formats it only for a
+    // log): /proc is not read (a read(2) per invocation showed in the gateway's CPU profile).
+    if (this.#options.onLog === null) return this.#settle(id, outcome(0))
     const mb = this.#maxMemoryUsedMB()
-    // Nobody reads the output (quiet functions, no console): nothing to wait for.
-    if (this.#options.onLog === null) return this.#settle(id, outcome(mb))
     // The runtime wrote its output before posting; a turn of the loop lets the pipes be read.
     setImmediate(() => setImmediate(() => this.#settle(id, outcome(mb))))
   }

@@ -93,6 +93,7 @@ export function launchOf(fn: FunctionDefinition, env: Readonly<Record<string, st
       args: ['-u', PYTHON_BOOTSTRAP],
       env: { PATH: path, PYTHONPATH: [...searchPath, ...(env['PYTHONPATH'] !== undefined ? [env['PYTHONPATH']] : [])].join(delimiter), LAMBDA_RUNTIME_DIR: join(RUNTIMES_DIR, 'python') },
       limitMemory: true,
+      runtimeApiChannel: true,
     }
   }
   if (CUSTOM_RUNTIMES.includes(fn.runtime)) {

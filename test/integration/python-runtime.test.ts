@@ -98,6 +98,16 @@ test('the context object and the variables Lambda sets; the working directory is
   assert.equal(e.env['GREETING'], 'hi')
 })
 
+test('the bootstrap speaks the Runtime API over the socket pair it is handed; the handler sees neither its variable nor its descriptor', async (t) => {
+  const { url } = await python(t)
+  for (let i = 0; i < 2; i++) {
+    const res = await run(url, { channel: true })
+    assert.equal(res.status, 200)
+    // AF_UNIX: the socket pair, not a TCP connection to AWS_LAMBDA_RUNTIME_API (still set, above).
+    assert.deepEqual(res.json(), { family: 'AF_UNIX', variable: null, childHasFd3: false })
+  }
+})
+
 test('print and logging go to the function log between START and END; REPORT has Init Duration on the cold start only', async (t) => {
   const { url, logs } = await python(t)
   const first = (await run(url, { print: ['printed line'], log: 'a warning' })).json<Echo>()

@@ -7,7 +7,7 @@
  * is a bare `host:port` that runtime clients append the version path to.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import type { FunctionErrorPayload } from '../../model/index.js'
 import * as A from './answers.js'
 
@@ -81,6 +81,14 @@ export class RuntimeApiServer {
   get address(): string {
     const { address, port } = this.#server.address() as AddressInfo
     return `${address}:${port}`
+  }
+
+  /**
+   * Serves the Runtime API on a connection made outside the listener too (the gateway's end
+   * of a socket pair whose other end the runtime holds): same parser, same answers.
+   */
+  adopt(socket: Socket): void {
+    this.#server.emit('connection', socket)
   }
 
   /** Hands `invocation` to the runtime, now if it waits in `/next`, else at its next `/next`. */
