@@ -577,7 +577,7 @@ function checkStages(draft: ApiDraft, known: Known, reporter: Reporter): M.Stage
     if (names.has(input.stageName)) reporter.at(fieldOrigin(doc, origin, 'stageName'), `stage "${input.stageName}" already exists`)
     names.add(input.stageName)
     const variables = draft.protocolType === 'WEBSOCKET' ? { variables: websocketContextVariable as VariableLookup<never> } : {}
-    const settings = checkStageSettings(input, origin, { doc, baseDir: known.baseDir, accountThrottle: known.accountThrottle, routeKeys, ...variables }, reporter)
+    const settings = checkStageSettings(input, origin, { doc, baseDir: known.baseDir, accountThrottle: known.accountThrottle, routeKeys, protocolType: draft.protocolType, ...variables }, reporter)
     stages.push({ stageName: input.stageName, stageVariables: checkStageVariables(input, origin, doc, reporter), ...settings, origin })
   }
   return stages

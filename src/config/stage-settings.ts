@@ -22,7 +22,16 @@ export interface StageSettingsContext {
   readonly routeKeys: ReadonlySet<string>
   /** The `$context` variables access logs may use: HTTP APIs' by default, or WebSocket APIs'. */
   readonly variables?: VariableLookup<never>
+  /** WebSocket stages also take `dataTraceEnabled` and `loggingLevel`; HTTP stages refuse them. */
+  readonly protocolType: 'HTTP' | 'WEBSOCKET'
 }
+
+/**
+ * `loggingLevel` values a WebSocket stage accepts (the apigatewayv2 `LoggingLevel` enum). They
+ * choose CloudWatch execution logging, which Gatehouse does not write: the setting is checked
+ * and kept, as AWS keeps it, and changes nothing that is served.
+ */
+export const WEBSOCKET_LOGGING_LEVELS = ['ERROR', 'INFO', 'OFF'] as const
 
 export interface StageSettings {
   readonly defaultThrottle: ThrottleLimits | null
@@ -52,8 +61,12 @@ export function checkStageSettings(input: StageInput, origin: Origin, ctx: Stage
 
 /** Problems in one settings object as written: WebSocket-only members, limits above the account's. */
 function checkRouteSettings(settings: RouteSettingsInput, origin: Origin, ctx: StageSettingsContext, reporter: Reporter): void {
-  for (const field of ['dataTraceEnabled', 'loggingLevel'] as const) {
-    if (settings[field] !== undefined) reporter.at(fieldOrigin(ctx.doc, origin, field), `${field} applies to WebSocket APIs only`)
+  if (ctx.protocolType === 'HTTP') {
+    for (const field of ['dataTraceEnabled', 'loggingLevel'] as const) {
+      if (settings[field] !== undefined) reporter.at(fieldOrigin(ctx.doc, origin, field), `${field} applies to WebSocket APIs only; this is an HTTP API`)
+    }
+  } else if (settings.loggingLevel !== undefined && !(WEBSOCKET_LOGGING_LEVELS as readonly string[]).includes(settings.loggingLevel)) {
+    reporter.at(fieldOrigin(ctx.doc, origin, 'loggingLevel'), `loggingLevel must be one of ${WEBSOCKET_LOGGING_LEVELS.join(', ')}, not "${settings.loggingLevel}"`)
   }
   const account = ctx.accountThrottle
   const { throttlingRateLimit: rate, throttlingBurstLimit: burst } = settings

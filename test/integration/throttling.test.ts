@@ -547,9 +547,9 @@ test('dataTraceEnabled and loggingLevel are refused on HTTP API stages as WebSoc
             loggingLevel: ERROR
 `,
     [
-      { at: 'dataTraceEnabled: true', path: 'apis[0].stages[0].defaultRouteSettings.dataTraceEnabled', message: 'dataTraceEnabled applies to WebSocket APIs only' },
-      { at: 'loggingLevel: INFO', path: 'apis[0].stages[0].defaultRouteSettings.loggingLevel', message: 'loggingLevel applies to WebSocket APIs only' },
-      { at: 'loggingLevel: ERROR', path: 'apis[0].stages[1].routeSettings["GET /x"].loggingLevel', message: 'loggingLevel applies to WebSocket APIs only' },
+      { at: 'dataTraceEnabled: true', path: 'apis[0].stages[0].defaultRouteSettings.dataTraceEnabled', message: 'dataTraceEnabled applies to WebSocket APIs only; this is an HTTP API' },
+      { at: 'loggingLevel: INFO', path: 'apis[0].stages[0].defaultRouteSettings.loggingLevel', message: 'loggingLevel applies to WebSocket APIs only; this is an HTTP API' },
+      { at: 'loggingLevel: ERROR', path: 'apis[0].stages[1].routeSettings["GET /x"].loggingLevel', message: 'loggingLevel applies to WebSocket APIs only; this is an HTTP API' },
     ]
   )
 })
@@ -567,9 +567,58 @@ test('a WebSocket-only member of defaultRouteSettings is reported once, not agai
             loggingLevel: INFO
 `,
     [
-      { at: 'dataTraceEnabled: true', path: 'apis[0].stages[0].defaultRouteSettings.dataTraceEnabled', message: 'dataTraceEnabled applies to WebSocket APIs only' },
-      { at: 'loggingLevel: INFO', path: 'apis[0].stages[0].routeSettings.$default.loggingLevel', message: 'loggingLevel applies to WebSocket APIs only' },
+      { at: 'dataTraceEnabled: true', path: 'apis[0].stages[0].defaultRouteSettings.dataTraceEnabled', message: 'dataTraceEnabled applies to WebSocket APIs only; this is an HTTP API' },
+      { at: 'loggingLevel: INFO', path: 'apis[0].stages[0].routeSettings.$default.loggingLevel', message: 'loggingLevel applies to WebSocket APIs only; this is an HTTP API' },
     ]
+  )
+})
+
+const WEBSOCKET_API = `functions:
+  fn:
+    handler: echo.handler
+apis:
+  - name: chat
+    protocolType: WEBSOCKET
+    routeSelectionExpression: $request.body.action
+    routes:
+      - routeKey: $default
+        target: integrations/fn
+    integrations:
+      - integrationId: fn
+        integrationType: AWS_PROXY
+        integrationUri: fn
+    stages:
+`
+
+test('WebSocket API stages take dataTraceEnabled and loggingLevel (ERROR, INFO or OFF)', (t) => {
+  const result = load(
+    t,
+    WEBSOCKET_API +
+      `      - stageName: prod
+        defaultRouteSettings:
+          dataTraceEnabled: true
+          loggingLevel: INFO
+        routeSettings:
+          $default:
+            loggingLevel: ERROR
+`
+  )
+  assert.equal(result.ok, true, result.ok ? '' : render(result.issues))
+})
+
+test('a WebSocket stage\'s loggingLevel outside the enum is refused at its line', (t) => {
+  const text =
+    WEBSOCKET_API +
+    `      - stageName: prod
+        defaultRouteSettings:
+          loggingLevel: LOUD
+`
+  const result = load(t, text)
+  assert.equal(result.ok, false)
+  if (result.ok) return
+  assert.deepEqual(
+    result.issues.map((i) => [i.path, i.message, i.line]),
+    [['apis[0].stages[0].defaultRouteSettings.loggingLevel', 'loggingLevel must be one of ERROR, INFO, OFF, not "LOUD"', lineOf(text, 'loggingLevel: LOUD')]]
   )
 })
 
