@@ -532,10 +532,10 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
 }
 
 /** Function log lines go to the console's inspector too (it keeps them only while a console listens). */
-function tapFunctionLogs(sink: ((line: string) => void) | null, inspector: Inspector | null): ((line: string) => void) | null {
+function tapFunctionLogs(sink: ((line: string) => void) | null, inspector: Inspector | null): ((line: string, invocationId?: string) => void) | null {
   if (inspector === null) return sink
-  return (line) => {
-    if (inspector.active) inspector.functionLog(line)
+  return (line, invocationId) => {
+    if (inspector.active) inspector.functionLog(line, invocationId)
     sink?.(line)
   }
 }

@@ -15,7 +15,7 @@
  * `SSE_KEEPALIVE_MS` keeps proxies and idle timers from closing a quiet stream.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { FeedBatch, Inspector } from '../observability/index.js'
+import type { FeedBatch, InspectedRequestSummary, Inspector } from '../observability/index.js'
 
 /** Unread bytes in a client's socket past which nothing more is written to it (its records are dropped instead). */
 export const MAX_UNSENT_EVENT_BYTES = 1024 * 1024
@@ -111,7 +111,7 @@ export function openFeedStream(req: IncomingMessage, res: ServerResponse, inspec
 export function formatBatch(batch: FeedBatch): string {
   let out = ''
   if (batch.dropped > 0) out += sseEvent('dropped', `{"dropped":${batch.dropped}}`)
-  if (batch.requests.length > 0) out += sseEvent('requests', JSON.stringify(batch.requests))
+  if (batch.requests.length > 0) out += sseEvent('requests', summariesJson(batch.requests))
   if (batch.functionLogs.length > 0) out += sseEvent('function-logs', JSON.stringify(batch.functionLogs))
   if (batch.connectionMessages.length > 0) out += sseEvent('connection-messages', JSON.stringify(batch.connectionMessages))
   return out
@@ -120,4 +120,39 @@ export function formatBatch(batch: FeedBatch): string {
 /** JSON text never holds a raw line break, so it is always one `data:` line. */
 function sseEvent(event: string, json: string): string {
   return `event: ${event}\ndata: ${json}\n\n`
+}
+
+/**
+ * `JSON.stringify(summaries)`, the same text, written field by field: summaries are the bulk
+ * of a busy stream and all have this one shape, and V8's generic stringify takes about twice
+ * as long over them (a unit test checks the two agree).
+ */
+export function summariesJson(summaries: readonly InspectedRequestSummary[]): string {
+  let out = '['
+  for (let i = 0; i < summaries.length; i++) {
+    const s = summaries[i] as InspectedRequestSummary
+    out +=
+      (i === 0 ? '{"id":' : ',{"id":') + jsonString(s.id) + ',"time":' + number(s.time) + ',"method":' + jsonString(s.method) +
+      ',"path":' + jsonString(s.path) + ',"query":' + jsonString(s.query) + ',"apiId":' + nullable(s.apiId) + ',"stage":' + nullable(s.stage) +
+      ',"routeKey":' + nullable(s.routeKey) + ',"status":' + number(s.status) + ',"latency":' + number(s.latency) +
+      ',"error":' + (s.error === null ? 'null' : '{"responseType":' + jsonString(s.error.responseType) + ',"message":' + jsonString(s.error.message) + '}') +
+      ',"integrationError":' + jsonString(s.integrationError) + ',"authorizerError":' + jsonString(s.authorizerError) + '}'
+  }
+  return out + ']'
+}
+
+/** Characters a JSON string may hold as they are (no quote, backslash, control character or surrogate). */
+const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/
+
+function jsonString(value: string): string {
+  return PLAIN.test(value) ? '"' + value + '"' : JSON.stringify(value)
+}
+
+function nullable(value: string | null): string {
+  return value === null ? 'null' : jsonString(value)
+}
+
+/** As JSON writes a number (`null` for one that is not finite). */
+function number(value: number): string {
+  return Number.isFinite(value) ? String(value) : 'null'
 }

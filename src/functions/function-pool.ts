@@ -29,9 +29,11 @@ export const FUNCTION_TIMEOUT_ERROR_TYPE = 'Sandbox.Timedout'
 export interface FunctionPoolOptions {
   /**
    * Receives every log line (START/END/REPORT and the handler's console output); `null`
-   * when function logs are off, so no line is even formatted.
+   * when function logs are off, so no line is even formatted. Lines the pool writes itself
+   * (START/END/REPORT, timeout and crash notices) come with the invocation's request id, so a
+   * reader that files lines by invocation need not parse it back out of the text.
    */
-  readonly onLog: ((line: string) => void) | null
+  readonly onLog: ((line: string, invocationId?: string) => void) | null
   /**
    * Whether `onLog` wants lines now (absent: always). The console's inspector takes lines only
    * while a console is open: otherwise START/END/REPORT are not formatted at all.
@@ -227,7 +229,7 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
     env.initDurationMs = undefined
     const timeoutMs = this.fn.timeoutSeconds * 1000
     const started = performance.now()
-    if (log !== null) log(`START RequestId: ${requestId} Version: $LATEST`)
+    if (log !== null) log(`START RequestId: ${requestId} Version: $LATEST`, requestId)
     const outcome = await env.run(requestId, event, timeoutMs)
     const duration = performance.now() - started
     const stats = this.stats
@@ -262,19 +264,20 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
   }
 
   /** Lambda's closing lines: the timeout or crash notice, END, and REPORT. */
-  #logEnd(log: (line: string) => void, requestId: string, outcome: RunOutcome, duration: number, initDuration: number | undefined): void {
+  #logEnd(log: (line: string, invocationId?: string) => void, requestId: string, outcome: RunOutcome, duration: number, initDuration: number | undefined): void {
     if (outcome.kind === 'timeout') {
-      log(`${new Date().toISOString()} ${requestId} Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`)
+      log(`${new Date().toISOString()} ${requestId} Task timed out after ${this.fn.timeoutSeconds.toFixed(2)} seconds`, requestId)
     } else if (outcome.kind === 'crash') {
-      log(`${new Date().toISOString()} ${requestId} Error: ${outcome.error.errorMessage}`)
+      log(`${new Date().toISOString()} ${requestId} Error: ${outcome.error.errorMessage}`, requestId)
     }
     const memory = outcome.kind === 'timeout' ? 0 : outcome.maxMemoryUsedMB
-    log(`END RequestId: ${requestId}`)
+    log(`END RequestId: ${requestId}`, requestId)
     log(
       `REPORT RequestId: ${requestId}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.ceil(duration)} ms\t` +
         `Memory Size: ${this.fn.memorySize} MB\tMax Memory Used: ${memory} MB` +
         (initDuration !== undefined ? `\tInit Duration: ${initDuration.toFixed(2)} ms` : '') +
-        (outcome.kind === 'timeout' ? '\tStatus: timeout' : outcome.kind === 'crash' ? `\tStatus: error\tError Type: ${outcome.error.errorType}` : '')
+        (outcome.kind === 'timeout' ? '\tStatus: timeout' : outcome.kind === 'crash' ? `\tStatus: error\tError Type: ${outcome.error.errorType}` : ''),
+      requestId
     )
   }
 

@@ -101,7 +101,8 @@ interface Entry {
   readonly host: string
   readonly sourceIp: string
   readonly rawHeaders: readonly string[]
-  readonly rawTarget: string
+  /** The path and query as sent; replay joins them (not made for every request recorded). */
+  readonly rawPathname: string
   readonly body: Buffer
   readonly responseHeaders: ReadonlyArray<readonly [string, string]>
   /** The response body (its first `MAX_RECORDED_BODY_BYTES` when longer), `null` when streamed. */
@@ -116,11 +117,21 @@ interface Entry {
 export class Inspector implements RequestInspector, ConnectionInspector {
   readonly #journal = new Journal<InspectedRequestSummary, string, ConnectionMessageRecord>(recordBytes)
   readonly #entries = new Map<string, Entry>()
+  /**
+   * The ids of `#entries` in the order they were recorded, from `#orderHead` on: the oldest is
+   * found here rather than with `#entries.keys().next()`, which walks past every deleted slot
+   * a Map keeps until it is rehashed (hundreds per call when one request is evicted per request).
+   */
+  #order: string[] = []
+  #orderHead = 0
   #bytes = 0
   /** The function log tail: a ring of `MAX_FUNCTION_LOG_LINES`, `#tailNext` the next slot. */
   readonly #tail: string[] = []
   #tailNext = 0
   readonly #linesByInvocation = new Map<string, string[]>()
+  /** The invocations of `#linesByInvocation` as a ring, oldest at `#invocationNext` once full (same reason as `#order`). */
+  readonly #invocations: Array<string | undefined> = new Array<string | undefined>(MAX_FUNCTION_LOG_LINES).fill(undefined)
+  #invocationNext = 0
   readonly #messages = new Map<string, ConnectionMessage[]>()
 
   /** Whether requests are recorded now: a console client listens. */
@@ -192,7 +203,7 @@ export class Inspector implements RequestInspector, ConnectionInspector {
       host: ctx.host,
       sourceIp: ctx.sourceIp,
       rawHeaders: ctx.rawHeaders,
-      rawTarget: ctx.rawPathname + (ctx.rawQueryString === '' ? '' : '?' + ctx.rawQueryString),
+      rawPathname: ctx.rawPathname,
       body: ctx.body,
       responseHeaders: sent.headers,
       responseBody,
@@ -203,6 +214,7 @@ export class Inspector implements RequestInspector, ConnectionInspector {
       bytes: 1024 + ctx.body.length + (responseBody?.length ?? 0) + (trace.lambda === null ? 0 : 2 * (trace.lambda.event.length + (trace.lambda.result?.length ?? 0))),
     }
     this.#entries.set(summary.id, entry)
+    this.#order.push(summary.id)
     this.#bytes += entry.bytes
     while (this.#entries.size > MAX_INSPECTED_REQUESTS || (this.#bytes > MAX_INSPECTOR_BYTES && this.#entries.size > 1)) this.#evictOldest()
     this.#journal.push(RecordKind.Request, summary)
@@ -249,30 +261,39 @@ export class Inspector implements RequestInspector, ConnectionInspector {
   /** The request as received, for replay, or `undefined`. */
   replaySource(id: string): ReplaySource | undefined {
     const entry = this.#entries.get(id)
-    return entry === undefined ? undefined : { method: entry.summary.method, target: entry.rawTarget, rawHeaders: entry.rawHeaders, body: entry.body }
+    if (entry === undefined) return undefined
+    const query = entry.summary.query
+    return { method: entry.summary.method, target: entry.rawPathname + (query === '' ? '' : '?' + query), rawHeaders: entry.rawHeaders, body: entry.body }
   }
 
   /** Forgets every kept request (the console's Clear button). */
   clear(): void {
     this.#entries.clear()
+    this.#order = []
+    this.#orderHead = 0
     this.#bytes = 0
   }
 
   /**
    * A function log line (START/END/REPORT or console output, each naming the invocation's
-   * request id): kept per invocation and in the tail while a console listens.
+   * request id): kept per invocation and in the tail while a console listens. `invocationId`
+   * is the id when the caller knows it (the pool's own lines); otherwise it is read from the line.
    */
-  functionLog(line: string): void {
+  functionLog(line: string, invocationId?: string): void {
     if (this.#journal.readers === 0) return
     const kept = line.length > MAX_RECORDED_BODY_BYTES ? recordedText(line) : line
     this.#tail[this.#tailNext] = kept
     this.#tailNext = (this.#tailNext + 1) % MAX_FUNCTION_LOG_LINES
-    const id = invocationIdOf(line)
+    const id = invocationId ?? invocationIdOf(line)
     if (id !== undefined) {
       let lines = this.#linesByInvocation.get(id)
       if (lines === undefined) {
         this.#linesByInvocation.set(id, (lines = []))
-        if (this.#linesByInvocation.size > MAX_FUNCTION_LOG_LINES) this.#linesByInvocation.delete(this.#linesByInvocation.keys().next().value as string)
+        // The ring holds MAX_FUNCTION_LOG_LINES invocations: the one it overwrites is the oldest kept.
+        const oldest = this.#invocations[this.#invocationNext]
+        if (oldest !== undefined) this.#linesByInvocation.delete(oldest)
+        this.#invocations[this.#invocationNext] = id
+        this.#invocationNext = (this.#invocationNext + 1) % MAX_FUNCTION_LOG_LINES
       }
       if (lines.length < MAX_LINES_PER_INVOCATION) lines.push(kept)
     }
@@ -306,10 +327,16 @@ export class Inspector implements RequestInspector, ConnectionInspector {
   }
 
   #evictOldest(): void {
-    const oldest = this.#entries.keys().next()
-    if (oldest.done === true) return
-    const entry = this.#entries.get(oldest.value) as Entry
-    this.#entries.delete(oldest.value)
+    if (this.#orderHead >= this.#order.length) return
+    const id = this.#order[this.#orderHead] as string
+    this.#order[this.#orderHead++] = ''
+    // The evicted ids are cut off the front now and then, so `#order` stays about as long as `#entries`.
+    if (this.#orderHead >= 1024 && this.#orderHead * 2 >= this.#order.length) {
+      this.#order = this.#order.slice(this.#orderHead)
+      this.#orderHead = 0
+    }
+    const entry = this.#entries.get(id) as Entry
+    this.#entries.delete(id)
     this.#bytes -= entry.bytes
   }
 }

@@ -3,7 +3,7 @@
  * The live feed of what the console streams: a fixed ring of records (request summaries,
  * function log lines, WebSocket messages) that each console client reads at its own pace
  * through a cursor. Recording is one array store, whatever the number of clients; nothing is
- * formatted until a client reads a batch. The ring keeps at most `JOURNAL_CAPACITY` records
+ * formatted until a client reads a batch, and a record is let go once every client has read it. The ring keeps at most `JOURNAL_CAPACITY` records
  * and about `MAX_JOURNAL_BYTES`: a client that falls further behind loses the oldest records
  * and is told how many (`Batch.dropped`) instead of making the gateway hold them, so memory
  * stays bounded however slow a console is.
@@ -138,6 +138,18 @@ export class Journal<R, L, M> {
       cursor.next++
       n++
     }
+    this.#release()
     return batch
+  }
+
+  /**
+   * Lets go of the records every reader has read: the ring keeps only what some reader still
+   * needs, so what was streamed does not stay referenced (and grow the old generation the
+   * garbage collector walks) until it is overwritten.
+   */
+  #release(): void {
+    let oldestNeeded = this.#head
+    for (const c of this.#cursors) if (c.next < oldestNeeded) oldestNeeded = c.next
+    while (this.#tail < oldestNeeded) this.#dropOldest()
   }
 }

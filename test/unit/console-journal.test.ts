@@ -1,9 +1,13 @@
 // The console's live feed (observability/journal.ts): readers read at their own pace, a reader
 // that falls behind the ring's bounds is told how many records it missed, and what the ring
-// holds stays within its record and byte bounds however slowly it is read.
+// holds stays within its record and byte bounds however slowly it is read; what every reader
+// has read is let go; batches of summaries are written as JSON.stringify would write them.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Journal, JOURNAL_CAPACITY, JOURNAL_WAKE_RECORDS, MAX_JOURNAL_BYTES, RecordKind } from '../../src/observability/journal.js'
+import { Inspector } from '../../src/observability/index.js'
+import { summariesJson } from '../../src/console/sse.js'
+import type { Reply, RequestContext } from '../../src/model/index.js'
 
 const byLength = (_kind: RecordKind, value: unknown): number => String(value).length
 
@@ -58,4 +62,37 @@ test('readers are woken when records pile up; closing the last one lets the reco
   journal.close(reader)
   assert.equal(journal.readers, 0)
   assert.equal(journal.bytes, 0)
+})
+
+test('a record is let go once every reader has read it', () => {
+  const journal = new Journal<string, string, string>(byLength)
+  const fast = journal.open(() => undefined)
+  const slow = journal.open(() => undefined)
+  for (let i = 0; i < 10; i++) journal.push(RecordKind.Request, 'x'.repeat(10))
+  journal.read(fast, 100, Infinity)
+  assert.equal(journal.bytes, 100, 'kept while one reader has not read them')
+  journal.read(slow, 4, Infinity)
+  assert.equal(journal.bytes, 60, 'the four both readers have read are let go')
+  assert.equal(journal.missed(slow), 0, 'letting go of read records is not a drop')
+  assert.deepEqual(journal.read(slow, 100, Infinity), { dropped: 0, requests: Array(6).fill('x'.repeat(10)), functionLogs: [], connectionMessages: [] })
+  assert.equal(journal.bytes, 0)
+})
+
+test('summaries are written as JSON.stringify writes them, whatever their strings hold', () => {
+  const base = { id: 'LV7fzho-PHcEJPw=', time: 1733400000123, method: 'GET', path: '/hello', query: '', apiId: 'bench00001', stage: '$default', routeKey: 'GET /hello', status: 200, latency: 3, error: null, integrationError: '', authorizerError: '' }
+  const odd = { ...base, id: 'q"u\\o', path: '/caf\u00e9/\u0001/\ud800/\ud83d\ude00', query: 'a=1&b=\n', apiId: null, stage: null, routeKey: null, latency: -0, error: { responseType: 'RESOURCE_NOT_FOUND', message: 'Not "Found"\t' }, integrationError: 'x\u2028y', authorizerError: 'z' }
+  for (const summaries of [[], [base], [base, odd, base]]) assert.equal(summariesJson(summaries), JSON.stringify(summaries))
+  // A summary as the inspector records it: a field added there and not to summariesJson shows here.
+  const inspector = new Inspector()
+  const reader = inspector.subscribe(() => undefined)
+  const ctx = {
+    trace: { authorizer: null, lambda: null, requestMapping: null, upstream: null, accessLogLine: null },
+    requestId: 'abc', requestTimeEpoch: 1, method: 'POST', path: '/p', rawQueryString: 'x=1', rawPathname: '/p', api: null, stage: null, route: null,
+    responseLatency: 2, startedAt: 0, integrationErrorMessage: '', authorizerError: '', host: 'h', sourceIp: '127.0.0.1', rawHeaders: [], body: Buffer.alloc(0),
+    integrationRequestId: '', integrationLatency: -1, integrationStatus: 0,
+  } as unknown as RequestContext
+  inspector.record(ctx, { statusCode: 404, headers: [], body: Buffer.from('{}'), error: { responseType: 'RESOURCE_NOT_FOUND', message: 'Not Found' } } as unknown as Reply, 2)
+  const recorded = inspector.read(reader, 10, Infinity).requests
+  assert.equal(recorded.length, 1)
+  assert.equal(summariesJson(recorded), JSON.stringify(recorded))
 })
