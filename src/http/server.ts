@@ -98,7 +98,10 @@ export function createDataPlane(holder: SnapshotSource, logger: Logger, websocke
       scheme: 'encrypted' in socket ? 'https' : 'http',
       tlsSocket: 'encrypted' in socket ? (socket as TLSSocket) : null,
     })
-    if (inspector !== null && inspector.active) ctx.trace = emptyTrace()
+    if (inspector !== null && inspector.active) {
+      ctx.trace = emptyTrace()
+      inspector.started(ctx)
+    }
     let reply: Reply | Promise<Reply>
     try {
       reply = processRequest(ctx, req, holder.current)

@@ -112,6 +112,8 @@ export interface RequestContext {
 export interface RequestInspector {
   /** Whether requests are being recorded now (a console client is connected). */
   readonly active: boolean
+  /** A request it will record has begun: what its function logs meanwhile is masked with its secrets. */
+  started(ctx: RequestContext): void
   /** Records a finished request with what it sent back. */
   record(ctx: RequestContext, sent: Reply, responseLength: number): void
 }

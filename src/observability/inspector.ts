@@ -133,6 +133,15 @@ export class Inspector implements RequestInspector, ConnectionInspector {
   readonly #invocations: Array<string | undefined> = new Array<string | undefined>(MAX_FUNCTION_LOG_LINES).fill(undefined)
   #invocationNext = 0
   readonly #messages = new Map<string, ConnectionMessage[]>()
+  /**
+   * The secrets of recorded requests still in progress, by request id (only those that have
+   * any). A function logs before its request is recorded, and a line goes to the live feed and
+   * the tail at once, so it is masked with the secrets of every request then in progress: the
+   * line's own request is one of them. Bounded like the kept requests.
+   */
+  readonly #inProgressSecrets = new Map<string, readonly string[]>()
+  /** Their union, longest first (see `secretsOf`), made again only after a change. */
+  #liveSecrets: readonly string[] | null = []
 
   /** Whether requests are recorded now: a console client listens. */
   get active(): boolean {
@@ -172,7 +181,21 @@ export class Inspector implements RequestInspector, ConnectionInspector {
     return this.#journal.readers
   }
 
+  started(ctx: RequestContext): void {
+    const secrets = secretsOf(ctx.rawHeaders)
+    if (secrets.length === 0) return
+    if (this.#inProgressSecrets.size >= MAX_INSPECTED_REQUESTS) this.#inProgressSecrets.delete(this.#inProgressSecrets.keys().next().value as string)
+    this.#inProgressSecrets.set(ctx.requestId, secrets)
+    this.#liveSecrets = null
+  }
+
+  /** The secrets every function log line is masked with now. */
+  #secretsInProgress(): readonly string[] {
+    return (this.#liveSecrets ??= [...this.#inProgressSecrets.values()].flat().sort((a, b) => b.length - a.length))
+  }
+
   record(ctx: RequestContext, sent: Reply, responseLength: number): void {
+    if (this.#inProgressSecrets.delete(ctx.requestId)) this.#liveSecrets = null
     const trace = ctx.trace
     if (trace === null) return
     // Only what is cheap here: a summary of primitives and references to what exists already.
@@ -281,7 +304,9 @@ export class Inspector implements RequestInspector, ConnectionInspector {
    */
   functionLog(line: string, invocationId?: string): void {
     if (this.#journal.readers === 0) return
-    const kept = line.length > MAX_RECORDED_BODY_BYTES ? recordedText(line) : line
+    const secrets = this.#secretsInProgress()
+    const masked = secrets.length === 0 ? line : maskText(line, secrets)
+    const kept = masked.length > MAX_RECORDED_BODY_BYTES ? recordedText(masked) : masked
     this.#tail[this.#tailNext] = kept
     this.#tailNext = (this.#tailNext + 1) % MAX_FUNCTION_LOG_LINES
     const id = invocationId ?? invocationIdOf(line)

@@ -26,7 +26,7 @@ const SECRET_COOKIE = 'session=cookie-secret-5678; theme=dark'
 
 function consoleConfig(issuer: string, accessLogFile: string): object {
   return {
-    functions: { echo: { handler: 'echo.handler' }, chatty: { handler: 'lambda-console.handler' } },
+    functions: { echo: { handler: 'echo.handler' }, chatty: { handler: 'lambda-console.handler' }, logger: { handler: 'log-event.handler' } },
     apis: [
       {
         name: 'console-api',
@@ -35,11 +35,13 @@ function consoleConfig(issuer: string, accessLogFile: string): object {
           { routeKey: 'GET /echo', target: 'integrations/echo' },
           { routeKey: 'POST /echo', target: 'integrations/echo' },
           { routeKey: 'GET /chatty', target: 'integrations/chatty' },
+          { routeKey: 'GET /logged', target: 'integrations/logger' },
           { routeKey: 'GET /private', target: 'integrations/echo', authorizationType: 'JWT', authorizerId: 'jwt' },
         ],
         integrations: [
           { integrationId: 'echo', integrationType: 'AWS_PROXY', integrationUri: 'echo', payloadFormatVersion: '2.0' },
           { integrationId: 'chatty', integrationType: 'AWS_PROXY', integrationUri: 'chatty', payloadFormatVersion: '2.0' },
+          { integrationId: 'logger', integrationType: 'AWS_PROXY', integrationUri: 'logger', payloadFormatVersion: '2.0' },
         ],
         authorizers: [
           { authorizerId: 'jwt', name: 'dev-jwt', authorizerType: 'JWT', identitySource: '$request.header.Authorization', jwtConfiguration: { issuer, audience: ['console-tests'] } },
@@ -120,6 +122,26 @@ test('a watched request streams its summary and keeps its event, raw result, fun
   assert.ok(logs.some((l) => l.startsWith(`START RequestId: ${awsRequestId}`)))
   assert.ok(logs.some((l) => l.includes('\tINFO\tinfo line')))
   assert.ok(logs.some((l) => l.startsWith(`REPORT RequestId: ${awsRequestId}`)))
+})
+
+test('secrets a function logs are masked in the live feed, the log tail and the request detail', async (t) => {
+  const { url, admin } = await setUp(t)
+  const sse = await watch(t, admin)
+  const sent = await http(`${url}/logged`, { headers: { authorization: SECRET_TOKEN, cookie: SECRET_COOKIE } })
+  assert.equal(sent.status, 200)
+  const awsRequestId = sent.text
+  await sse.record<string>('function-logs', (l) => l.startsWith(`REPORT RequestId: ${awsRequestId}`))
+  const secrets = ['secret-token-value-1234', 'cookie-secret-5678']
+  const streamed = sse.records<string>('function-logs').filter((l) => l.includes(awsRequestId))
+  const tail = (await http(`${admin}/console/api/functions`)).json<{ tail: string[] }>().tail.filter((l) => l.includes(awsRequestId))
+  const detail = (await http(`${admin}/console/api/requests/${String(sent.headers['apigw-requestid'])}`)).json<{ functionLogs: string[] }>().functionLogs
+  for (const [where, lines] of [['live feed', streamed], ['log tail', tail], ['request detail', detail]] as const) {
+    const logged = lines.find((l) => l.includes('authorization was'))
+    assert.ok(logged !== undefined, `${where}: the handler's line is there`)
+    assert.ok(logged.endsWith(`authorization was ${MASKED_VALUE}`), `${where}: ${logged}`)
+    assert.ok(lines.some((l) => l.includes('"routeKey":"GET /logged"') && l.includes(MASKED_VALUE)), `${where}: the logged event, masked`)
+    for (const line of lines) for (const secret of secrets) assert.ok(!line.includes(secret), `${where}: ${secret} is masked in ${line}`)
+  }
 })
 
 test('gateway answers carry $context.error values; the JWT authorizer\'s failed check and claims are recorded', async (t) => {
