@@ -23,6 +23,12 @@ const ioredis = (): typeof import('ioredis') => require('ioredis') as typeof imp
 
 /** A command on the request path waits this long for Redis before the node decides alone. */
 export const REDIS_COMMAND_TIMEOUT_MS = 250
+/**
+ * A sentinel asked where the master is answers within this long, or the next sentinel is asked.
+ * A sentinel that accepts connections but never answers (a hung process, a half-open network
+ * path) would otherwise hold the client in `connecting` forever, with the other sentinels unasked.
+ */
+export const SENTINEL_QUESTION_TIMEOUT_MS = 1_000
 /** Reconnection attempts back off (100 ms more each time) up to this delay. */
 export const REDIS_RECONNECT_MAX_DELAY_MS = 2_000
 
@@ -83,6 +89,7 @@ export function createRedisClient(urlOrTarget: string | RedisTarget, role: 'comm
         ...(target.sentinelPassword !== undefined ? { sentinelPassword: target.sentinelPassword } : {}),
         // Sentinels unreachable: try them again, backing off as for the server itself.
         sentinelRetryStrategy: backoff,
+        sentinelCommandTimeout: SENTINEL_QUESTION_TIMEOUT_MS,
         // Listen to the sentinels' +switch-master: move to the new master without waiting for
         // the old connection to fail.
         failoverDetector: true,

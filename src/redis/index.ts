@@ -14,7 +14,7 @@ export {
   type RedisTarget,
   type RedisHostPort,
 } from './url.js'
-export { createRedisClient, closeRedisClient, REDIS_COMMAND_TIMEOUT_MS, REDIS_RECONNECT_MAX_DELAY_MS, type RedisClient } from './connection.js'
+export { createRedisClient, closeRedisClient, REDIS_COMMAND_TIMEOUT_MS, REDIS_RECONNECT_MAX_DELAY_MS, SENTINEL_QUESTION_TIMEOUT_MS, type RedisClient } from './connection.js'
 export {
   RedisBreaker,
   REDIS_PROBE_TIMEOUT_MS,

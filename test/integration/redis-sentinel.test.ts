@@ -4,9 +4,10 @@
 // both nodes log that Redis is back and share buckets through the new master.
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
+import { createServer, type AddressInfo, type Socket } from 'node:net'
 import { test } from 'node:test'
 import { setTimeout as delay } from 'node:timers/promises'
-import { closeRedisClient, createRedisClient } from '../../src/redis/index.js'
+import { closeRedisClient, createRedisClient, SENTINEL_QUESTION_TIMEOUT_MS } from '../../src/redis/index.js'
 import { singleFunctionApi, startGateway } from '../helpers/gateway.js'
 import { http } from '../helpers/http.js'
 import { captureLog, redisBack } from '../helpers/log-capture.js'
@@ -84,4 +85,33 @@ test('a Sentinel client that ioredis ends connects again (a subscriber with its 
   closeRedisClient(client)
   await closed
   assert.equal(client.status, 'end')
+})
+
+// A sentinel that accepts connections and never answers (a hung process) is given up after
+// SENTINEL_QUESTION_TIMEOUT_MS, and the next sentinel of the URL names the master.
+test('a sentinel that never answers is passed over for the next one in the URL', { timeout: 30_000 }, async (t) => {
+  const master = await startRedis(t)
+  const sentinel = await startSentinel(t, { masterPort: master.port })
+  const held = new Set<Socket>()
+  let asked = 0
+  const silent = createServer((socket) => {
+    asked++
+    held.add(socket)
+    socket.on('close', () => held.delete(socket))
+  })
+  silent.listen(0, '127.0.0.1')
+  await once(silent, 'listening')
+  t.after(() => {
+    for (const socket of held) socket.destroy()
+    silent.close()
+  })
+  const silentPort = (silent.address() as AddressInfo).port
+  const client = createRedisClient(`redis-sentinel://127.0.0.1:${silentPort},127.0.0.1:${sentinel.port}/${sentinel.name}`, 'commands')
+  t.after(() => closeRedisClient(client))
+  client.on('error', () => undefined)
+  const started = Date.now()
+  await once(client, 'ready')
+  assert.ok(asked >= 1, 'the silent sentinel, first in the URL, was asked first')
+  assert.ok(Date.now() - started >= SENTINEL_QUESTION_TIMEOUT_MS, 'and given up after SENTINEL_QUESTION_TIMEOUT_MS')
+  assert.equal(await client.ping(), 'PONG')
 })
