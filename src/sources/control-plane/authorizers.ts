@@ -2,9 +2,9 @@
  * @module
  * Authorizers (JWT and Lambda REQUEST) and models: validation of spec 12.5, defaults of 12.4.
  */
-import { apiOf, child, created, isHttp, noContent, ok, page, rejectMembers, type OpContext, type OpInput, type OpResult } from './context.js'
+import { apiOf, child, created, isHttp, noContent, ok, page, rejectMembers, websocketApi, type OpContext, type OpInput, type OpResult } from './context.js'
 import { badRequest, conflict } from './errors.js'
-import { isLambdaUri, websocketApi } from './integrations.js'
+import { isLambdaUri } from './integrations.js'
 import { newId } from './ids.js'
 import { assign, Members } from './members.js'
 import type { ApiState, Wire } from './state.js'

@@ -113,3 +113,10 @@ export function page(items: readonly Wire[], query: URLSearchParams): Wire {
   if (end < items.length) result['nextToken'] = Buffer.from(String(end), 'utf8').toString('base64url')
   return result
 }
+
+/** The API, refused when it is an HTTP API: `what` names the WebSocket-only resources asked for. */
+export function websocketApi(ctx: OpContext, apiId: string, what: string): ApiState {
+  const api = apiOf(ctx, apiId)
+  if (isHttp(api)) throw badRequest(`${what} are supported only for WebSocket APIs`)
+  return api
+}

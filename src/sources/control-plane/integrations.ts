@@ -5,6 +5,7 @@
  * service-integrations.ts.
  */
 import { apiOf, child, created, isHttp, noContent, ok, page, rejectMembers, type OpContext, type OpInput, type OpResult } from './context.js'
+import { childResponseOperations } from './child-responses.js'
 import { badRequest, conflict } from './errors.js'
 import { newId } from './ids.js'
 import { assign, Members } from './members.js'
@@ -113,6 +114,16 @@ export function updateIntegrationIn(ctx: OpContext, api: ApiState, integrationId
   return next
 }
 
+const integrationResponses = childResponseOperations({
+  parentType: 'Integration',
+  parents: (api) => api.integrations,
+  parentIdParam: 'integrationId',
+  responses: (api) => api.integrationResponses,
+  resourceType: 'IntegrationResponse',
+  plural: 'Integration responses',
+  read: integrationResponse,
+})
+
 export const integrationOperations = {
   CreateIntegration(ctx: OpContext, { params, body }: OpInput): OpResult {
     return created(createIntegrationIn(ctx, apiOf(ctx, params['apiId'] as string), body))
@@ -139,55 +150,13 @@ export const integrationOperations = {
     return noContent
   },
 
-  CreateIntegrationResponse(ctx: OpContext, { params, body }: OpInput): OpResult {
-    const api = websocketApi(ctx, params['apiId'] as string, 'Integration responses')
-    const integrationId = params['integrationId'] as string
-    child(api.integrations, integrationId, 'Integration')
-    const responses = (api.integrationResponses[integrationId] ??= {})
-    const response: Wire = { integrationResponseId: newId('integrationResponse', (id) => id in responses), ...integrationResponse(new Members(body), undefined) }
-    if (Object.values(responses).some((r) => r['integrationResponseKey'] === response['integrationResponseKey'])) {
-      throw conflict(`Integration response with key '${String(response['integrationResponseKey'])}' already exists`)
-    }
-    responses[response['integrationResponseId'] as string] = response
-    ctx.touched.add(params['apiId'] as string)
-    return created(response)
-  },
-  GetIntegrationResponse(ctx: OpContext, { params }: OpInput): OpResult {
-    const api = apiOf(ctx, params['apiId'] as string, false)
-    child(api.integrations, params['integrationId'] as string, 'Integration')
-    return ok(child(api.integrationResponses[params['integrationId'] as string] ?? {}, params['integrationResponseId'] as string, 'IntegrationResponse'))
-  },
-  GetIntegrationResponses(ctx: OpContext, { params, query }: OpInput): OpResult {
-    const api = apiOf(ctx, params['apiId'] as string, false)
-    child(api.integrations, params['integrationId'] as string, 'Integration')
-    return ok(page(Object.values(api.integrationResponses[params['integrationId'] as string] ?? {}), query))
-  },
-  UpdateIntegrationResponse(ctx: OpContext, { params, body }: OpInput): OpResult {
-    const api = apiOf(ctx, params['apiId'] as string)
-    child(api.integrations, params['integrationId'] as string, 'Integration')
-    const responses = api.integrationResponses[params['integrationId'] as string] ?? {}
-    const id = params['integrationResponseId'] as string
-    const next = integrationResponse(new Members(body), child(responses, id, 'IntegrationResponse'))
-    responses[id] = next
-    ctx.touched.add(params['apiId'] as string)
-    return ok(next)
-  },
-  DeleteIntegrationResponse(ctx: OpContext, { params }: OpInput): OpResult {
-    const api = apiOf(ctx, params['apiId'] as string)
-    child(api.integrations, params['integrationId'] as string, 'Integration')
-    const responses = api.integrationResponses[params['integrationId'] as string] ?? {}
-    child(responses, params['integrationResponseId'] as string, 'IntegrationResponse')
-    delete responses[params['integrationResponseId'] as string]
-    ctx.touched.add(params['apiId'] as string)
-    return noContent
-  },
+  CreateIntegrationResponse: integrationResponses.create,
+  GetIntegrationResponse: integrationResponses.get,
+  GetIntegrationResponses: integrationResponses.list,
+  UpdateIntegrationResponse: integrationResponses.update,
+  DeleteIntegrationResponse: integrationResponses.remove,
 }
 
-export function websocketApi(ctx: OpContext, apiId: string, what: string): ApiState {
-  const api = apiOf(ctx, apiId)
-  if (isHttp(api)) throw badRequest(`${what} are supported only for WebSocket APIs`)
-  return api
-}
 
 function integrationResponse(m: Members, current: Wire | undefined): Wire {
   const next: Wire = { ...(current ?? {}) }

@@ -5,8 +5,8 @@
  */
 import { parseRouteKey } from '../../routing/index.js'
 import { apiOf, child, created, isHttp, noContent, ok, page, rejectMembers, type OpContext, type OpInput, type OpResult } from './context.js'
+import { childResponseOperations } from './child-responses.js'
 import { badRequest, conflict } from './errors.js'
-import { websocketApi } from './integrations.js'
 import { newId } from './ids.js'
 import { assign, Members } from './members.js'
 import type { ApiState, Wire } from './state.js'
@@ -103,6 +103,16 @@ export function updateRouteIn(ctx: OpContext, api: ApiState, routeId: string, bo
   return next
 }
 
+const routeResponses = childResponseOperations({
+  parentType: 'Route',
+  parents: (api) => api.routes,
+  parentIdParam: 'routeId',
+  responses: (api) => api.routeResponses,
+  resourceType: 'RouteResponse',
+  plural: 'Route responses',
+  read: routeResponse,
+})
+
 export const routeOperations = {
   CreateRoute(ctx: OpContext, { params, body }: OpInput): OpResult {
     return created(createRouteIn(ctx, apiOf(ctx, params['apiId'] as string), body))
@@ -137,48 +147,11 @@ export const routeOperations = {
     return noContent
   },
 
-  CreateRouteResponse(ctx: OpContext, { params, body }: OpInput): OpResult {
-    const api = websocketApi(ctx, params['apiId'] as string, 'Route responses')
-    const routeId = params['routeId'] as string
-    child(api.routes, routeId, 'Route')
-    const responses = (api.routeResponses[routeId] ??= {})
-    const response: Wire = { routeResponseId: newId('routeResponse', (id) => id in responses), ...routeResponse(new Members(body), undefined) }
-    if (Object.values(responses).some((r) => r['routeResponseKey'] === response['routeResponseKey'])) {
-      throw conflict(`Route response with key '${String(response['routeResponseKey'])}' already exists`)
-    }
-    responses[response['routeResponseId'] as string] = response
-    ctx.touched.add(params['apiId'] as string)
-    return created(response)
-  },
-  GetRouteResponse(ctx: OpContext, { params }: OpInput): OpResult {
-    const api = apiOf(ctx, params['apiId'] as string, false)
-    child(api.routes, params['routeId'] as string, 'Route')
-    return ok(child(api.routeResponses[params['routeId'] as string] ?? {}, params['routeResponseId'] as string, 'RouteResponse'))
-  },
-  GetRouteResponses(ctx: OpContext, { params, query }: OpInput): OpResult {
-    const api = apiOf(ctx, params['apiId'] as string, false)
-    child(api.routes, params['routeId'] as string, 'Route')
-    return ok(page(Object.values(api.routeResponses[params['routeId'] as string] ?? {}), query))
-  },
-  UpdateRouteResponse(ctx: OpContext, { params, body }: OpInput): OpResult {
-    const api = apiOf(ctx, params['apiId'] as string)
-    child(api.routes, params['routeId'] as string, 'Route')
-    const responses = api.routeResponses[params['routeId'] as string] ?? {}
-    const id = params['routeResponseId'] as string
-    const next = routeResponse(new Members(body), child(responses, id, 'RouteResponse'))
-    responses[id] = next
-    ctx.touched.add(params['apiId'] as string)
-    return ok(next)
-  },
-  DeleteRouteResponse(ctx: OpContext, { params }: OpInput): OpResult {
-    const api = apiOf(ctx, params['apiId'] as string)
-    child(api.routes, params['routeId'] as string, 'Route')
-    const responses = api.routeResponses[params['routeId'] as string] ?? {}
-    child(responses, params['routeResponseId'] as string, 'RouteResponse')
-    delete responses[params['routeResponseId'] as string]
-    ctx.touched.add(params['apiId'] as string)
-    return noContent
-  },
+  CreateRouteResponse: routeResponses.create,
+  GetRouteResponse: routeResponses.get,
+  GetRouteResponses: routeResponses.list,
+  UpdateRouteResponse: routeResponses.update,
+  DeleteRouteResponse: routeResponses.remove,
 }
 
 function routeResponse(m: Members, current: Wire | undefined): Wire {

@@ -95,7 +95,12 @@ test('WebSocket sub-resources and domain names: get, update and delete operation
   assert.equal((await apigw.send(new V2.UpdateRouteResponseCommand({ ApiId, RouteId: route.RouteId, RouteResponseId: rr.RouteResponseId, ModelSelectionExpression: 'x' }))).ModelSelectionExpression, 'x')
   assert.equal((await apigw.send(new V2.GetRouteResponseCommand({ ApiId, RouteId: route.RouteId, RouteResponseId: rr.RouteResponseId }))).RouteResponseKey, '$default')
   assert.equal((await apigw.send(new V2.GetRouteResponsesCommand({ ApiId, RouteId: route.RouteId }))).Items?.length, 1)
+  await assert.rejects(apigw.send(new V2.CreateRouteResponseCommand({ ApiId, RouteId: route.RouteId, RouteResponseKey: '$default' })), { name: 'ConflictException', message: "Route response with key '$default' already exists" })
+  await assert.rejects(apigw.send(new V2.GetRouteResponsesCommand({ ApiId, RouteId: 'nosuch' })), { name: 'NotFoundException', message: 'Invalid Route identifier specified nosuch' })
   await apigw.send(new V2.DeleteRouteResponseCommand({ ApiId, RouteId: route.RouteId, RouteResponseId: rr.RouteResponseId }))
+  await assert.rejects(apigw.send(new V2.GetRouteResponseCommand({ ApiId, RouteId: route.RouteId, RouteResponseId: rr.RouteResponseId })), { name: 'NotFoundException', message: `Invalid RouteResponse identifier specified ${String(rr.RouteResponseId)}` })
+  const httpApi = await apigw.send(new V2.CreateApiCommand({ Name: 'h', ProtocolType: 'HTTP' }))
+  await assert.rejects(apigw.send(new V2.CreateRouteResponseCommand({ ApiId: httpApi.ApiId, RouteId: 'any', RouteResponseKey: '$default' })), { name: 'BadRequestException', message: 'Route responses are supported only for WebSocket APIs' })
 
   const model = await apigw.send(new V2.CreateModelCommand({ ApiId, Name: 'Msg', Schema: '{"type":"object"}' }))
   assert.equal((await apigw.send(new V2.UpdateModelCommand({ ApiId, ModelId: model.ModelId, Description: 'd' }))).Description, 'd')
