@@ -66,7 +66,10 @@ export function upstreamRequestHeaders(ctx: RequestContext, authority: string, c
   return headers
 }
 
-function connectionTokens(value: string, into: Set<string> | null): Set<string> {
+function connectionTokens(value: string, into: Set<string> | null): Set<string> | null {
+  // Nearly every request and response says just `keep-alive` (or `close`): nothing to list.
+  const v = value.length <= 10 ? value.toLowerCase() : ''
+  if (v === 'keep-alive' || v === 'close') return into
   const set = into ?? new Set<string>()
   for (const token of value.split(',')) {
     const t = token.trim().toLowerCase()
@@ -75,7 +78,18 @@ function connectionTokens(value: string, into: Set<string> | null): Set<string> 
   return set
 }
 
+/** The last `Forwarded` value and what it was made of: a client sends many requests in a row. */
+let lastForwarded = { sourceIp: '', host: '', scheme: '', value: '' }
+
 function forwardedValue(ctx: RequestContext): string {
+  const last = lastForwarded
+  if (last.sourceIp === ctx.sourceIp && last.host === ctx.host && last.scheme === ctx.scheme && last.value !== '') return last.value
+  const value = buildForwardedValue(ctx)
+  lastForwarded = { sourceIp: ctx.sourceIp, host: ctx.host, scheme: ctx.scheme, value }
+  return value
+}
+
+function buildForwardedValue(ctx: RequestContext): string {
   const quote = (s: string) => (/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(s) ? s : `"${s.replace(/["\\]/g, '\\$&')}"`)
   const node = (ip: string) => quote(ip.includes(':') ? `[${ip}]` : ip)
   const parts = [`for=${node(ctx.sourceIp)}`]
