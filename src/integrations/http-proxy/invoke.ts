@@ -18,7 +18,7 @@ import { localReply } from '../../errors/index.js'
 import type { CompiledIntegration, CompiledRoute, CompiledStage } from '../../model/index.js'
 import type { IntegrationRequestParts, MappingInput, RequestParameterMapping, ResponseParameterMapping } from '../parameter-mapping/index.js'
 import { describeUpstreamFailure, HTTP_PROXY_FAILURE_RESPONSES } from './failures.js'
-import { returnedResponseHeaders, upstreamRequestHeaders } from './headers.js'
+import { flatHeaders, headerList, returnedResponseHeaders, upstreamRequestHeaders } from './headers.js'
 import { DEFAULT_ROUTE_FORWARDS_STAGE, targetPath, type TargetTemplate } from './target-url.js'
 import { mapResponse } from '../response-mapping.js'
 import { UpstreamExchange, type ExchangeHead } from './exchange.js'
@@ -68,36 +68,39 @@ export function invokeHttpProxy(t: HttpProxyTarget): Promise<Reply> {
     return Promise.resolve(localReply(GatewayResponses.REQUEST_TOO_LARGE))
   }
   const contentLength = t.bodyRead ? (ctx.body.length > 0 || firstHeader(t.req.rawHeaders, 'content-length') !== undefined ? ctx.body.length : null) : declaredLength(t.req)
-  const parts: IntegrationRequestParts = {
-    headers: upstreamRequestHeaders(ctx, integration.template.authority, contentLength),
-    rawQueryString: ctx.rawQueryString,
-    path: null,
-  }
-  const mappingInput: MappingInput = { ctx, stageVariables: stage.stageVariables, response: null }
-  integration.requestMapping?.apply(mappingInput, parts)
-  if (ctx.trace !== null && integration.requestMapping !== null) {
-    ctx.trace.requestMapping = { headers: parts.headers.map(([n, v]) => [n, v] as const), rawQueryString: parts.rawQueryString, path: parts.path }
+  let headers = upstreamRequestHeaders(ctx, integration.template.authority, contentLength)
+  let rawQueryString = ctx.rawQueryString
+  let overwrittenPath: string | null = null
+  // Built only when a mapping reads them: most proxied requests need neither the pairs nor the input.
+  let mappingInput: MappingInput | null = null
+  const requestMapping = integration.requestMapping
+  if (requestMapping !== null) {
+    mappingInput = { ctx, stageVariables: stage.stageVariables, response: null }
+    const parts: IntegrationRequestParts = { headers: headerList(headers), rawQueryString, path: null }
+    requestMapping.apply(mappingInput, parts)
+    if (ctx.trace !== null) ctx.trace.requestMapping = { headers: parts.headers.map(([n, v]) => [n, v] as const), rawQueryString: parts.rawQueryString, path: parts.path }
+    headers = flatHeaders(parts.headers)
+    rawQueryString = parts.rawQueryString
+    overwrittenPath = parts.path
   }
   const path = targetPath(integration.template, {
     pathParameters: ctx.pathParameters,
     appendedPath: t.route.resourcePath === null ? defaultRoutePath(ctx) : null,
-    overwrittenPath: parts.path,
-    rawQueryString: parts.rawQueryString,
+    overwrittenPath,
+    rawQueryString,
   })
   if (path === null) {
     ctx.integrationErrorMessage = 'The request path has a dot segment (. or ..), which is not forwarded'
     return Promise.resolve(localReply(GatewayResponses.BAD_REQUEST))
   }
-  const flat: string[] = []
-  for (const [name, value] of parts.headers) flat.push(name, value)
 
   const started = performance.now()
-  const trace: RequestTrace['upstream'] = ctx.trace === null ? null : (ctx.trace.upstream = { method: integration.method ?? ctx.method, url: integration.template.origin + path, headers: parts.headers.map(([n, v]) => [n, v] as const), status: null, responseHeaders: null })
+  const trace: RequestTrace['upstream'] = ctx.trace === null ? null : (ctx.trace.upstream = { method: integration.method ?? ctx.method, url: integration.template.origin + path, headers: headerList(headers), status: null, responseHeaders: null })
   const options: Dispatcher.DispatchOptions = {
     origin: integration.template.origin,
     path,
     method: (integration.method ?? ctx.method) as Dispatcher.HttpMethod,
-    headers: flat,
+    headers,
     // undici's dispatcher accepts an async iterable body (its typing is narrower).
     body: t.bodyRead ? (ctx.body.length > 0 ? ctx.body : null) : streamed ? (limitedBody(t.req, ctx) as unknown as Readable) : null,
     // The integration timeout (the exchange's timer) bounds the exchange; undici's own stay out of its way.
@@ -116,7 +119,7 @@ export function invokeHttpProxy(t: HttpProxyTarget): Promise<Reply> {
     if (!head.ok) return failed(ctx, integration, head)
     ctx.integrationStatus = head.statusCode
     ctx.integrationServiceStatus = head.statusCode
-    return backendReply(t, head, mappingInput)
+    return backendReply(t, head, mappingInput ?? { ctx, stageVariables: stage.stageVariables, response: null })
   })
 }
 
