@@ -41,10 +41,13 @@
 //                       gateway-full (default all six), may add gateway-unthrottled
 //   BENCH_OUTPUT        where to write the JSON results      (default bench/results/latest.json,
 //                       written only when all the default scenarios ran)
+//   BENCH_BASELINE_GATEHOUSE  a second gateway entry point (e.g. /tmp/base/bin/gatehouse.js of an
+//                       earlier build): gateway and gateway-full run again with it, as baseline-gateway
+//                       and baseline-full, in the same rounds, with their ratios printed
 //   BENCH_SERVER_NODE_ARGS  extra node flags for the server children, e.g.
 //                       "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them
 import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { derivedConfig, ensureTmpDir, GATEWAY_FLAGS, removeTmpDir } from './lib/configs.mjs'
 import { fatal, nonNegativeNumber, outputPath, positiveInteger, positiveNumber, requireBuild, SERVER_NODE_ARGS } from './lib/env.mjs'
@@ -143,6 +146,23 @@ const SCENARIOS = [
     }), ...GATEWAY_FLAGS],
   },
 ]
+// BENCH_BASELINE_GATEHOUSE: gateway and gateway-full again with another build (baseline-gateway,
+// baseline-full), run in the same rounds, for a before/after in one run on a shared machine.
+const BASELINE = process.env.BENCH_BASELINE_GATEHOUSE ? resolve(process.env.BENCH_BASELINE_GATEHOUSE) : null
+if (BASELINE !== null) {
+  for (const name of ['gateway', 'gateway-full']) {
+    const of = SCENARIOS.find((s) => s.name === name)
+    SCENARIOS.push({
+      ...of,
+      name: name === 'gateway' ? 'baseline-gateway' : 'baseline-full',
+      optional: true,
+      description: `${name} with ${BASELINE} (BENCH_BASELINE_GATEHOUSE)`,
+      args: () => [BASELINE, ...of.args().slice(1)],
+      ...(of.afterStop ? { afterStop: (summary) => checkAccessLog(summary, 'gateway-full') } : {}),
+    })
+  }
+}
+
 /** Puts the first route behind the bench's JWT authorizer (RS256, the public key given inline, no discovery). */
 function addJwtAuthorizer(doc) {
   const api = doc.apis[0]
@@ -165,9 +185,15 @@ const RATIOS = [
   { name: 'gateway-jwt/gateway', numerator: 'gateway-jwt', denominator: 'gateway', target: 0.8 },
   { name: 'gateway-full/gateway', numerator: 'gateway-full', denominator: 'gateway', target: 0.95 },
   { name: 'gateway/gateway-unthrottled', numerator: 'gateway', denominator: 'gateway-unthrottled', target: null },
+  // With BENCH_BASELINE_GATEHOUSE: the same ratio for the baseline build, and each build against the other.
+  { name: 'baseline-full/baseline-gateway', numerator: 'baseline-full', denominator: 'baseline-gateway', target: null },
+  { name: 'gateway/baseline-gateway', numerator: 'gateway', denominator: 'baseline-gateway', target: null },
+  { name: 'gateway-full/baseline-full', numerator: 'gateway-full', denominator: 'baseline-full', target: null },
 ]
 const DEFAULT_SCENARIOS = SCENARIOS.filter((s) => !s.optional).map((s) => s.name)
 const selected = (process.env.BENCH_SCENARIOS ?? DEFAULT_SCENARIOS.join(',')).split(',').map((s) => s.trim()).filter(Boolean)
+// A baseline build runs beside each of gateway and gateway-full that is selected.
+if (BASELINE !== null) for (const name of ['gateway', 'gateway-full']) if (selected.includes(name)) selected.push(`baseline-${name === 'gateway' ? 'gateway' : 'full'}`)
 for (const name of selected) {
   if (!SCENARIOS.some((s) => s.name === name)) fatal(`BENCH_SCENARIOS: unknown scenario "${name}" (${SCENARIOS.map((s) => s.name).join(', ')})`)
 }

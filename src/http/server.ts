@@ -19,7 +19,7 @@ import type { Server as HttpsServer } from 'node:https'
 import type { Duplex } from 'node:stream'
 import { localReply } from '../errors/index.js'
 import { RequestContext } from './request-context.js'
-import { newRequestId } from '../util/index.js'
+import { firstHeader, newRequestId } from '../util/index.js'
 
 export interface DataPlane {
   readonly server: Server
@@ -80,7 +80,8 @@ export function createDataPlane(holder: SnapshotSource, logger: Logger, websocke
     }
     inFlight++
     const socket = req.socket
-    if (req.headers.host === undefined && req.httpVersion === '1.1') {
+    const host = firstHeader(req.rawHeaders, 'host')
+    if (host === undefined && req.httpVersion === '1.1') {
       const requestId = newRequestId()
       res.shouldKeepAlive = false
       const bad = GatewayResponses.BAD_REQUEST
@@ -93,7 +94,7 @@ export function createDataPlane(holder: SnapshotSource, logger: Logger, websocke
       method: req.method ?? 'GET',
       rawHeaders: req.rawHeaders,
       sourceIp: clientIp(socket),
-      host: req.headers.host ?? '',
+      host: host ?? '',
       localPort: socket.localPort ?? 0,
       scheme: 'encrypted' in socket ? 'https' : 'http',
       tlsSocket: 'encrypted' in socket ? (socket as TLSSocket) : null,

@@ -5,14 +5,15 @@
  * as it arrives and refused as soon as it passes the limit.
  */
 import type { IncomingMessage } from 'node:http'
+import { firstHeader } from './headers.js'
 
 export type BodyResult = Buffer | 'too-large' | 'aborted'
 
 const EMPTY = Buffer.alloc(0)
 
 export function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> | BodyResult {
-  const length = req.headers['content-length']
-  const chunked = req.headers['transfer-encoding'] !== undefined
+  const length = firstHeader(req.rawHeaders, 'content-length')
+  const chunked = firstHeader(req.rawHeaders, 'transfer-encoding') !== undefined
   if (!chunked) {
     if (length === undefined || length === '0') return EMPTY
     if (Number(length) > limit) return 'too-large'

@@ -83,10 +83,39 @@ interface Verified {
   readonly scopes: readonly string[]
 }
 
+/** Slots of the per-authorizer table of recently seen tokens (a power of two). */
+const TOKEN_SLOTS = 64
+
+/**
+ * A slot for a token from its last characters (base64url of the signature, as good as random
+ * for a signed token): a cheap spread, not a security boundary, since a hit compares the whole token.
+ */
+function slotIndex(token: string): number {
+  const n = token.length
+  if (n < 3) return 0
+  return (token.charCodeAt(n - 1) * 31 + token.charCodeAt(n - 2) * 7 + token.charCodeAt(n - 3)) & (TOKEN_SLOTS - 1)
+}
+
+/** The outcome for a verified token: the route's scopes decide (spec 5.1). */
+function scoped(verified: Verified, requiredScopes: readonly string[]): AuthorizeOutcome {
+  const { claims, scopes } = verified
+  if (requiredScopes.length > 0 && !requiredScopes.some((s) => scopes.includes(s))) {
+    return {
+      ok: false,
+      reply: localReplyWithHeaders(GatewayResponses.FORBIDDEN, [['www-authenticate', INSUFFICIENT_SCOPE_CHALLENGE]]),
+      error: 'the token does not have the required scopes',
+    }
+  }
+  // With no scopes on the route, AWS reports `scopes: null` even when the token has some.
+  return { ok: true, result: { kind: 'jwt', claims, scopes: requiredScopes.length > 0 ? scopes : null } }
+}
+
 export class JwtAuthorizer {
   readonly #def: JwtAuthorizerDefinition
   readonly #keys: JwksProvider
   readonly #cache = new BoundedMap<string, Verified>(MAX_CACHED_TOKENS)
+  /** The last tokens seen, by `slotIndex`: the fast path in front of `#cache`. */
+  readonly #slots: Array<{ readonly token: string; readonly verified: Verified } | undefined> = new Array(TOKEN_SLOTS).fill(undefined)
   readonly #now: () => number
 
   constructor(def: JwtAuthorizerDefinition, options: { now?: () => number } = {}) {
@@ -95,9 +124,21 @@ export class JwtAuthorizer {
     this.#keys = new JwksProvider({ issuer: def.issuer, source: def.jwks, now: this.#now })
   }
 
-  async authorize(ctx: RequestContext, requiredScopes: readonly string[]): Promise<AuthorizeOutcome> {
-    if (jose === undefined) await loadJose()
-    const outcome = await this.#authorize(ctx, requiredScopes)
+  /**
+   * A token seen before is answered synchronously: no promise per request (the pipeline
+   * takes either). Only a token to verify (and the first request, which loads jose) waits.
+   */
+  authorize(ctx: RequestContext, requiredScopes: readonly string[]): AuthorizeOutcome | Promise<AuthorizeOutcome> {
+    // jose comes with the first request, whatever its token (the console's trace decodes it too).
+    if (jose === undefined) return loadJose().then(() => this.authorize(ctx, requiredScopes))
+    const raw = readIdentitySource(this.#def.identitySource, ctx)
+    const outcome = raw === undefined ? unauthorized('Bearer', 'the identity source is missing') : this.#check(raw, requiredScopes)
+    if (ctx.trace === null) return outcome
+    if (outcome instanceof Promise) return outcome.then((o) => this.#traced(ctx, requiredScopes, o))
+    return this.#traced(ctx, requiredScopes, outcome)
+  }
+
+  #traced(ctx: RequestContext, requiredScopes: readonly string[], outcome: AuthorizeOutcome): AuthorizeOutcome {
     if (ctx.trace !== null) ctx.trace.authorizer = this.#trace(ctx, requiredScopes, outcome)
     return outcome
   }
@@ -116,29 +157,38 @@ export class JwtAuthorizer {
     return { type: 'JWT', input, response, cached: null }
   }
 
-  async #authorize(ctx: RequestContext, requiredScopes: readonly string[]): Promise<AuthorizeOutcome> {
-    const raw = readIdentitySource(this.#def.identitySource, ctx)
-    if (raw === undefined) return unauthorized('Bearer', 'the identity source is missing')
+  #check(raw: string, requiredScopes: readonly string[]): AuthorizeOutcome | Promise<AuthorizeOutcome> {
     const token = raw.replace(/^bearer\s+/i, '').trim()
     if (token.length > MAX_TOKEN_LENGTH) return invalid(JWT_ERROR_DESCRIPTIONS.tooLong)
+    const verified = this.#cached(token)
+    if (verified !== undefined) return scoped(verified, requiredScopes)
+    return this.#verifyAndCache(token).then((result) => (typeof result === 'string' ? invalid(result) : scoped(result, requiredScopes)))
+  }
 
-    let verified = this.#cache.get(token)
-    if (verified === undefined || verified.expiresAt <= this.#now()) {
-      const result = await this.#verify(token)
-      if (typeof result === 'string') return invalid(result)
-      verified = result
-      this.#cache.set(token, verified)
-    }
-    const { claims, scopes } = verified
-    if (requiredScopes.length > 0 && !requiredScopes.some((s) => scopes.includes(s))) {
-      return {
-        ok: false,
-        reply: localReplyWithHeaders(GatewayResponses.FORBIDDEN, [['www-authenticate', INSUFFICIENT_SCOPE_CHALLENGE]]),
-        error: 'the token does not have the required scopes',
-      }
-    }
-    // With no scopes on the route, AWS reports `scopes: null` even when the token has some.
-    return { ok: true, result: { kind: 'jwt', claims, scopes: requiredScopes.length > 0 ? scopes : null } }
+  /**
+   * The cached verification of `token`, if still within its `exp`. The token string is new on
+   * every request, so a `Map` lookup hashes all of it (~1 KB) each time; the slot table is
+   * indexed by a few characters of the signature instead and confirmed by comparing the whole
+   * token, so a hit is exactly as strict as the map's and far cheaper. The map stays the
+   * bounded store behind it for many distinct tokens.
+   */
+  #cached(token: string): Verified | undefined {
+    const i = slotIndex(token)
+    const slot = this.#slots[i]
+    const now = this.#now()
+    if (slot !== undefined && slot.token === token) return slot.verified.expiresAt > now ? slot.verified : undefined
+    const verified = this.#cache.get(token)
+    if (verified === undefined || verified.expiresAt <= now) return undefined
+    this.#slots[i] = { token, verified }
+    return verified
+  }
+
+  async #verifyAndCache(token: string): Promise<Verified | string> {
+    const result = await this.#verify(token)
+    if (typeof result === 'string') return result
+    this.#cache.set(token, result)
+    this.#slots[slotIndex(token)] = { token, verified: result }
+    return result
   }
 
   /** Checks signature and claims; returns the error description on failure. */

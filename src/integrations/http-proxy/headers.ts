@@ -37,11 +37,13 @@ const NOT_FORWARDED: ReadonlySet<string> = new Set([
 ])
 
 /**
- * The request headers for the backend (lower-case names, arrival order, repeats kept),
- * before parameter mapping. `contentLength` is the body's length when known.
+ * The request headers for the backend as undici takes them, flat `[name, value, name, value, …]`
+ * (lower-case names, arrival order, repeats kept), before parameter mapping. `contentLength`
+ * is the body's length when known. Flat from the start: no pair per header on the usual path,
+ * where no mapping reads them (`headerList` makes pairs for one that does).
  */
-export function upstreamRequestHeaders(ctx: RequestContext, authority: string, contentLength: number | null): Array<[string, string]> {
-  const out: Array<[string, string]> = [['host', authority]]
+export function upstreamRequestHeaders(ctx: RequestContext, authority: string, contentLength: number | null): string[] {
+  let out: string[] = ['host', authority]
   const raw = ctx.rawHeaders
   let forwardedFor: string | undefined
   let traceId: string | undefined
@@ -53,20 +55,45 @@ export function upstreamRequestHeaders(ctx: RequestContext, authority: string, c
     else if (name === 'x-amzn-trace-id') traceId ??= value
     else if (name === 'connection') listed = connectionTokens(value, listed)
     if (NOT_FORWARDED.has(name)) continue
-    out.push([name, value])
+    out.push(name, value)
   }
   // Headers the client named in `Connection` are hop-by-hop too.
-  const headers = listed === null ? out : out.filter(([n]) => !(listed as Set<string>).has(n))
-  if (contentLength !== null) headers.push(['content-length', String(contentLength)])
-  headers.push(['x-amzn-trace-id', traceId ?? newTraceId(ctx.requestTimeEpoch)])
-  headers.push(['x-forwarded-for', forwardedFor === undefined ? ctx.sourceIp : forwardedFor + FORWARDED_FOR_SEPARATOR + ctx.sourceIp])
-  headers.push(['x-forwarded-port', String(ctx.localPort)])
-  headers.push(['x-forwarded-proto', ctx.scheme])
-  if (SEND_FORWARDED_HEADER) headers.push(['forwarded', forwardedValue(ctx)])
-  return headers
+  if (listed !== null) out = withoutNames(out, listed)
+  if (contentLength !== null) out.push('content-length', String(contentLength))
+  out.push(
+    'x-amzn-trace-id', traceId ?? newTraceId(ctx.requestTimeEpoch),
+    'x-forwarded-for', forwardedFor === undefined ? ctx.sourceIp : forwardedFor + FORWARDED_FOR_SEPARATOR + ctx.sourceIp,
+    'x-forwarded-port', String(ctx.localPort),
+    'x-forwarded-proto', ctx.scheme
+  )
+  if (SEND_FORWARDED_HEADER) out.push('forwarded', forwardedValue(ctx))
+  return out
 }
 
-function connectionTokens(value: string, into: Set<string> | null): Set<string> {
+/** Flat headers as `[name, value]` pairs (for parameter mapping and the console). */
+export function headerList(flat: readonly string[]): Array<[string, string]> {
+  const pairs: Array<[string, string]> = []
+  for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i] as string, flat[i + 1] as string])
+  return pairs
+}
+
+/** Pairs as flat headers again. */
+export function flatHeaders(pairs: ReadonlyArray<readonly [string, string]>): string[] {
+  const flat: string[] = []
+  for (const [name, value] of pairs) flat.push(name, value)
+  return flat
+}
+
+function withoutNames(flat: readonly string[], names: ReadonlySet<string>): string[] {
+  const out: string[] = []
+  for (let i = 0; i < flat.length; i += 2) if (!names.has(flat[i] as string)) out.push(flat[i] as string, flat[i + 1] as string)
+  return out
+}
+
+function connectionTokens(value: string, into: Set<string> | null): Set<string> | null {
+  // Nearly every request and response says just `keep-alive` (or `close`): nothing to list.
+  const v = value.length <= 10 ? value.toLowerCase() : ''
+  if (v === 'keep-alive' || v === 'close') return into
   const set = into ?? new Set<string>()
   for (const token of value.split(',')) {
     const t = token.trim().toLowerCase()
@@ -75,7 +102,18 @@ function connectionTokens(value: string, into: Set<string> | null): Set<string> 
   return set
 }
 
+/** The last `Forwarded` value and what it was made of: a client sends many requests in a row. */
+let lastForwarded = { sourceIp: '', host: '', scheme: '', value: '' }
+
 function forwardedValue(ctx: RequestContext): string {
+  const last = lastForwarded
+  if (last.sourceIp === ctx.sourceIp && last.host === ctx.host && last.scheme === ctx.scheme && last.value !== '') return last.value
+  const value = buildForwardedValue(ctx)
+  lastForwarded = { sourceIp: ctx.sourceIp, host: ctx.host, scheme: ctx.scheme, value }
+  return value
+}
+
+function buildForwardedValue(ctx: RequestContext): string {
   const quote = (s: string) => (/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(s) ? s : `"${s.replace(/["\\]/g, '\\$&')}"`)
   const node = (ip: string) => quote(ip.includes(':') ? `[${ip}]` : ip)
   const parts = [`for=${node(ctx.sourceIp)}`]

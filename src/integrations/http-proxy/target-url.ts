@@ -71,8 +71,7 @@ export interface TargetRequest {
  * climb out of the integration URI's path on the backend. Answered 400 instead.
  */
 export function targetPath(template: TargetTemplate, request: TargetRequest): string | null {
-  const client = [request.appendedPath ?? '', request.overwrittenPath ?? '', ...Object.values(request.pathParameters ?? {})]
-  if (client.some(hasDotSegment)) return null
+  if (hasClientDotSegment(request)) return null
   let path: string
   if (request.overwrittenPath !== null) {
     path = encodePath(request.overwrittenPath)
@@ -90,6 +89,15 @@ export function targetPath(template: TargetTemplate, request: TargetRequest): st
   }
   const query = template.query === '' ? request.rawQueryString : request.rawQueryString === '' ? template.query : `${template.query}&${request.rawQueryString}`
   return query === '' ? path : `${path}?${query}`
+}
+
+/** Whether any part of the path the client controls has a dot segment (checked without building a list per request). */
+function hasClientDotSegment(request: TargetRequest): boolean {
+  if (request.appendedPath !== null && hasDotSegment(request.appendedPath)) return true
+  if (request.overwrittenPath !== null && hasDotSegment(request.overwrittenPath)) return true
+  const params = request.pathParameters
+  if (params !== null) for (const key in params) if (hasDotSegment(params[key] as string)) return true
+  return false
 }
 
 /** `.` or `..` as a path segment, plain or percent-encoded (`%2e`), with `/` or `%2F` around it. */
