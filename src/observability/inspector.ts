@@ -4,13 +4,19 @@
  * request is kept (the last `MAX_INSPECTED_REQUESTS`, within `MAX_INSPECTOR_BYTES`) with what
  * the stages traced, and its summary goes to the live feed (`journal.ts`) that console clients
  * read in batches. With no listener the data plane does not even create a trace (`active` is
- * false), so an unwatched gateway pays one property read per request. Recording keeps
- * references, not copies: headers, bodies and events are formatted and masked when the console
- * asks for one request. Secrets are masked in everything shown; only replay reads the original.
+ * false), so an unwatched gateway pays one property read per request. Recording keeps the
+ * summary's JSON and the detail as one string of fields (`kept-text.ts`: few objects for the
+ * garbage collector to copy while 500 requests are kept) and references to the bodies;
+ * headers, bodies and events are formatted and masked when the console asks for one request.
+ * Secrets are masked in everything shown; only replay reads the original.
  */
 import type { ConnectionInspector, Reply, RequestContext, RequestInspector, RequestTrace } from '../model/index.js'
 import { Journal, RecordKind, type Batch, type JournalCursor } from './journal.js'
 import { MAX_RECORDED_BODY_BYTES, maskHeaders, maskText, recordedBody, recordedText, secretsOf, truncationMarker } from './masking.js'
+import { FieldReader, FieldWriter } from './kept-text.js'
+import { jsonString, summaryJson, type InspectedRequestSummary } from './summary-json.js'
+
+export type { InspectedRequestSummary } from './summary-json.js'
 
 /** Requests kept for the console; the oldest go first. */
 export const MAX_INSPECTED_REQUESTS = 500
@@ -33,25 +39,6 @@ export interface ConnectionMessage {
   readonly time: number
   readonly direction: 'in' | 'out'
   readonly data: string
-}
-
-/** One line of the live request list. */
-export interface InspectedRequestSummary {
-  readonly id: string
-  /** Epoch ms when the request arrived. */
-  readonly time: number
-  readonly method: string
-  readonly path: string
-  readonly query: string
-  readonly apiId: string | null
-  readonly stage: string | null
-  readonly routeKey: string | null
-  readonly status: number
-  readonly latency: number
-  /** `$context.error.responseType` and `$context.error.message`, when the gateway answered by itself. */
-  readonly error: { readonly responseType: string; readonly message: string } | null
-  readonly integrationError: string
-  readonly authorizerError: string
 }
 
 /** Everything the console shows about one request. */
@@ -88,42 +75,53 @@ export interface ConnectionMessageRecord extends ConnectionMessage {
   readonly connectionId: string
 }
 
-/** What a console client reads from the live feed at each flush. */
-export type FeedBatch = Batch<InspectedRequestSummary, string, ConnectionMessageRecord>
+/** What a console client reads from the live feed at each flush: requests as their summaries' JSON text. */
+export type FeedBatch = Batch<string, string, ConnectionMessageRecord>
 
 /**
- * What `record` keeps of a request: the summary, and references to what the data plane
- * already built (headers, bodies, the trace). The detail the console shows (masked headers,
- * bodies as text, masked events) is made from it only when asked for.
+ * What `record` keeps of a request: the summary's JSON (also what the live feed streams) and
+ * the rest of the detail as one string of fields (see `kept-text.ts`, and `#detail` for their
+ * order), with references only to the bodies (replay needs the request body whole) and to the
+ * trace when it holds more than the Lambda exchange (authorizer, mapping, upstream: rare).
+ * The detail the console shows (masked headers, bodies as text, masked events) is made from
+ * it only when asked for.
  */
 interface Entry {
-  readonly summary: InspectedRequestSummary
-  readonly host: string
-  readonly sourceIp: string
-  readonly rawHeaders: readonly string[]
-  /** The path and query as sent; replay joins them (not made for every request recorded). */
-  readonly rawPathname: string
+  /** `JSON.stringify` of the summary. */
+  readonly summary: string
+  readonly detail: string
   readonly body: Buffer
-  readonly responseHeaders: ReadonlyArray<readonly [string, string]>
   /** The response body (its first `MAX_RECORDED_BODY_BYTES` when longer), `null` when streamed. */
   readonly responseBody: Buffer | null
-  readonly responseBodyLength: number
-  readonly responseLength: number
-  readonly integration: InspectedRequest['integration']
-  readonly trace: RequestTrace
+  /** The trace, when its authorizer, request mapping or upstream is set; otherwise `null`. */
+  readonly trace: RequestTrace | null
   readonly bytes: number
 }
 
+/** An entry's detail, as `#detail` writes it. */
+interface Detail {
+  readonly host: string
+  readonly sourceIp: string
+  readonly rawPathname: string
+  readonly rawHeaders: string[]
+  readonly responseHeaders: Array<readonly [string, string]>
+  readonly responseBodyLength: number
+  readonly responseLength: number
+  readonly integration: InspectedRequest['integration']
+  readonly lambda: RequestTrace['lambda']
+  readonly accessLogLine: string | null
+}
+
 export class Inspector implements RequestInspector, ConnectionInspector {
-  readonly #journal = new Journal<InspectedRequestSummary, string, ConnectionMessageRecord>(recordBytes)
-  readonly #entries = new Map<string, Entry>()
+  readonly #journal = new Journal<string, string, ConnectionMessageRecord>(recordBytes)
   /**
-   * The ids of `#entries` in the order they were recorded, from `#orderHead` on: the oldest is
-   * found here rather than with `#entries.keys().next()`, which walks past every deleted slot
-   * a Map keeps until it is rehashed (hundreds per call when one request is evicted per request).
+   * The kept requests, a ring of `MAX_INSPECTED_REQUESTS` slots: `#keptCount` of them from
+   * `#keptFirst` (the oldest) on. No Map by id: its keys and entries would be more objects to
+   * copy per kept request, and only `get` and replay look a request up (a scan of 500).
    */
-  #order: string[] = []
-  #orderHead = 0
+  readonly #kept: Array<Entry | undefined> = new Array<Entry | undefined>(MAX_INSPECTED_REQUESTS).fill(undefined)
+  #keptFirst = 0
+  #keptCount = 0
   #bytes = 0
   /** The function log tail: a ring of `MAX_FUNCTION_LOG_LINES`, `#tailNext` the next slot. */
   readonly #tail: string[] = []
@@ -198,7 +196,7 @@ export class Inspector implements RequestInspector, ConnectionInspector {
     if (this.#inProgressSecrets.delete(ctx.requestId)) this.#liveSecrets = null
     const trace = ctx.trace
     if (trace === null) return
-    // Only what is cheap here: a summary of primitives and references to what exists already.
+    // The summary is written as JSON at once (the live feed streams that text, and `list` and `get` read it back).
     const summary: InspectedRequestSummary = {
       id: ctx.requestId,
       time: ctx.requestTimeEpoch,
@@ -214,86 +212,128 @@ export class Inspector implements RequestInspector, ConnectionInspector {
       integrationError: ctx.integrationErrorMessage,
       authorizerError: ctx.authorizerError,
     }
-    const lambda = trace.lambda
+    let lambda = trace.lambda
     // Long texts are cut now (rare), so a kept request never holds more than the console shows.
     if (lambda !== null && (lambda.event.length > MAX_RECORDED_BODY_BYTES || (lambda.result?.length ?? 0) > MAX_RECORDED_BODY_BYTES)) {
-      trace.lambda = { event: recordedText(lambda.event), result: lambda.result === null ? null : recordedText(lambda.result), outcome: lambda.outcome }
+      lambda = { event: recordedText(lambda.event), result: lambda.result === null ? null : recordedText(lambda.result), outcome: lambda.outcome }
     }
     const streamed = sent.stream !== undefined
     const responseBody = streamed ? null : sent.body.length > MAX_RECORDED_BODY_BYTES ? Buffer.from(sent.body.subarray(0, MAX_RECORDED_BODY_BYTES)) : sent.body
+    const json = summaryJson(summary)
+    const w = new FieldWriter().str(ctx.host).str(ctx.sourceIp).str(ctx.rawPathname).num(ctx.rawHeaders.length)
+    for (const h of ctx.rawHeaders) w.str(h)
+    w.num(sent.headers.length)
+    for (const [name, value] of sent.headers) w.str(name).str(value)
+    w.num(sent.body.length).num(responseLength)
+    w.nullable(ctx.route?.integration?.integrationType ?? null).str(ctx.integrationRequestId).num(ctx.integrationLatency).num(ctx.integrationStatus)
+    if (lambda === null) w.nullable(null)
+    else w.str(lambda.event).nullable(lambda.result).str(lambda.outcome)
+    w.nullable(trace.accessLogLine)
+    const detail = w.text()
     const entry: Entry = {
-      summary,
-      host: ctx.host,
-      sourceIp: ctx.sourceIp,
-      rawHeaders: ctx.rawHeaders,
-      rawPathname: ctx.rawPathname,
+      summary: json,
+      detail,
       body: ctx.body,
-      responseHeaders: sent.headers,
       responseBody,
-      responseBodyLength: sent.body.length,
-      responseLength,
-      integration: { type: ctx.route?.integration?.integrationType ?? null, requestId: ctx.integrationRequestId, latency: ctx.integrationLatency, status: ctx.integrationStatus },
-      trace,
-      bytes: 1024 + ctx.body.length + (responseBody?.length ?? 0) + (trace.lambda === null ? 0 : 2 * (trace.lambda.event.length + (trace.lambda.result?.length ?? 0))),
+      trace: trace.authorizer !== null || trace.requestMapping !== null || trace.upstream !== null ? trace : null,
+      bytes: 512 + ctx.body.length + (responseBody?.length ?? 0) + 2 * (json.length + detail.length),
     }
-    this.#entries.set(summary.id, entry)
-    this.#order.push(summary.id)
+    if (this.#keptCount === MAX_INSPECTED_REQUESTS) this.#evictOldest()
+    this.#kept[(this.#keptFirst + this.#keptCount) % MAX_INSPECTED_REQUESTS] = entry
+    this.#keptCount++
     this.#bytes += entry.bytes
-    while (this.#entries.size > MAX_INSPECTED_REQUESTS || (this.#bytes > MAX_INSPECTOR_BYTES && this.#entries.size > 1)) this.#evictOldest()
-    this.#journal.push(RecordKind.Request, summary)
+    while (this.#bytes > MAX_INSPECTOR_BYTES && this.#keptCount > 1) this.#evictOldest()
+    this.#journal.push(RecordKind.Request, json)
+  }
+
+  /** The kept entries, oldest first. */
+  #entries(): Entry[] {
+    const out: Entry[] = []
+    for (let i = 0; i < this.#keptCount; i++) out.push(this.#kept[(this.#keptFirst + i) % MAX_INSPECTED_REQUESTS] as Entry)
+    return out
+  }
+
+  #find(id: string): Entry | undefined {
+    const prefix = '{"id":' + jsonString(id) + ','
+    for (let i = this.#keptCount - 1; i >= 0; i--) {
+      const entry = this.#kept[(this.#keptFirst + i) % MAX_INSPECTED_REQUESTS] as Entry
+      if (entry.summary.startsWith(prefix)) return entry
+    }
+    return undefined
+  }
+
+  /** An entry's detail read back, in the order `record` wrote it. */
+  #detail(entry: Entry): Detail {
+    const r = new FieldReader(entry.detail)
+    const host = r.str()
+    const sourceIp = r.str()
+    const rawPathname = r.str()
+    const rawHeaders: string[] = []
+    for (let n = r.num(); n > 0; n--) rawHeaders.push(r.str())
+    const responseHeaders: Array<readonly [string, string]> = []
+    for (let n = r.num(); n > 0; n--) responseHeaders.push([r.str(), r.str()])
+    const responseBodyLength = r.num()
+    const responseLength = r.num()
+    const integration = { type: r.nullable(), requestId: r.str(), latency: r.num(), status: r.num() }
+    const event = r.nullable()
+    const lambda = event === null ? null : { event, result: r.nullable(), outcome: r.str() }
+    return { host, sourceIp, rawPathname, rawHeaders, responseHeaders, responseBodyLength, responseLength, integration, lambda, accessLogLine: r.nullable() }
   }
 
   /** Requests kept, oldest first. */
   list(): InspectedRequestSummary[] {
-    return [...this.#entries.values()].map((e) => e.summary)
+    return this.#entries().map((e) => JSON.parse(e.summary) as InspectedRequestSummary)
   }
 
   /** One request in full, secrets masked, with its function log lines, or `undefined` when it is no longer kept. */
   get(id: string): InspectedRequest | undefined {
-    const entry = this.#entries.get(id)
+    const entry = this.#find(id)
     if (entry === undefined) return undefined
-    const secrets = secretsOf(entry.rawHeaders)
+    const detail = this.#detail(entry)
+    const secrets = secretsOf(detail.rawHeaders)
     const trace = entry.trace
     const pairs: Array<[string, string]> = []
-    for (let i = 0; i < entry.rawHeaders.length; i += 2) pairs.push([entry.rawHeaders[i] as string, entry.rawHeaders[i + 1] as string])
+    for (let i = 0; i < detail.rawHeaders.length; i += 2) pairs.push([detail.rawHeaders[i] as string, detail.rawHeaders[i + 1] as string])
     const masked = (value: unknown): unknown => (value === null || value === undefined ? null : JSON.parse(maskText(JSON.stringify(value), secrets)))
-    const lines = this.#linesByInvocation.get(entry.integration.requestId) ?? []
+    const lines = this.#linesByInvocation.get(detail.integration.requestId) ?? []
+    const lambda = detail.lambda
     return {
-      ...entry.summary,
-      host: entry.host,
-      sourceIp: entry.sourceIp,
+      ...(JSON.parse(entry.summary) as InspectedRequestSummary),
+      host: detail.host,
+      sourceIp: detail.sourceIp,
       requestHeaders: maskHeaders(pairs, secrets),
       requestBody: recordedBody(entry.body),
-      responseHeaders: maskHeaders(entry.responseHeaders, secrets),
-      responseBody: entry.responseBody === null ? null : maskText(recordedBody(entry.responseBody, entry.responseBodyLength), secrets),
-      responseLength: entry.responseLength,
-      integration: entry.integration,
-      authorizer: masked(trace.authorizer),
-      lambda: trace.lambda === null ? null : {
-        event: recordedText(maskText(trace.lambda.event, secrets)),
-        result: trace.lambda.result === null ? null : recordedText(maskText(trace.lambda.result, secrets)),
-        outcome: trace.lambda.outcome,
+      responseHeaders: maskHeaders(detail.responseHeaders, secrets),
+      responseBody: entry.responseBody === null ? null : maskText(recordedBody(entry.responseBody, detail.responseBodyLength), secrets),
+      responseLength: detail.responseLength,
+      integration: detail.integration,
+      authorizer: masked(trace?.authorizer),
+      lambda: lambda === null ? null : {
+        event: recordedText(maskText(lambda.event, secrets)),
+        result: lambda.result === null ? null : recordedText(maskText(lambda.result, secrets)),
+        outcome: lambda.outcome,
       },
-      requestMapping: masked(trace.requestMapping),
-      upstream: masked(trace.upstream),
-      accessLogLine: trace.accessLogLine === null ? null : maskText(trace.accessLogLine, secrets),
+      requestMapping: masked(trace?.requestMapping),
+      upstream: masked(trace?.upstream),
+      accessLogLine: detail.accessLogLine === null ? null : maskText(detail.accessLogLine, secrets),
       functionLogs: lines.map((l) => maskText(l, secrets)),
     }
   }
 
   /** The request as received, for replay, or `undefined`. */
   replaySource(id: string): ReplaySource | undefined {
-    const entry = this.#entries.get(id)
+    const entry = this.#find(id)
     if (entry === undefined) return undefined
-    const query = entry.summary.query
-    return { method: entry.summary.method, target: entry.rawPathname + (query === '' ? '' : '?' + query), rawHeaders: entry.rawHeaders, body: entry.body }
+    const { method, query } = JSON.parse(entry.summary) as InspectedRequestSummary
+    const detail = this.#detail(entry)
+    return { method, target: detail.rawPathname + (query === '' ? '' : '?' + query), rawHeaders: detail.rawHeaders, body: entry.body }
   }
 
   /** Forgets every kept request (the console's Clear button). */
   clear(): void {
-    this.#entries.clear()
-    this.#order = []
-    this.#orderHead = 0
+    this.#kept.fill(undefined)
+    this.#keptFirst = 0
+    this.#keptCount = 0
     this.#bytes = 0
   }
 
@@ -352,27 +392,19 @@ export class Inspector implements RequestInspector, ConnectionInspector {
   }
 
   #evictOldest(): void {
-    if (this.#orderHead >= this.#order.length) return
-    const id = this.#order[this.#orderHead] as string
-    this.#order[this.#orderHead++] = ''
-    // The evicted ids are cut off the front now and then, so `#order` stays about as long as `#entries`.
-    if (this.#orderHead >= 1024 && this.#orderHead * 2 >= this.#order.length) {
-      this.#order = this.#order.slice(this.#orderHead)
-      this.#orderHead = 0
-    }
-    const entry = this.#entries.get(id) as Entry
-    this.#entries.delete(id)
+    if (this.#keptCount === 0) return
+    const entry = this.#kept[this.#keptFirst] as Entry
+    this.#kept[this.#keptFirst] = undefined
+    this.#keptFirst = (this.#keptFirst + 1) % MAX_INSPECTED_REQUESTS
+    this.#keptCount--
     this.#bytes -= entry.bytes
   }
 }
 
 /** About what a record weighs once written to a console client (bounds a batch's size). */
 function recordBytes(kind: RecordKind, value: unknown): number {
-  if (kind === RecordKind.Request) {
-    const s = value as InspectedRequestSummary
-    return 256 + s.path.length + s.query.length + s.integrationError.length + s.authorizerError.length + (s.error?.message.length ?? 0)
-  }
-  if (kind === RecordKind.FunctionLog) return 8 + (value as string).length
+  // A request is its summary's JSON text.
+  if (kind !== RecordKind.ConnectionMessage) return 8 + (value as string).length
   return 96 + (value as ConnectionMessageRecord).data.length
 }
 

@@ -8,6 +8,7 @@ import { Journal, JOURNAL_CAPACITY, JOURNAL_WAKE_RECORDS, MAX_JOURNAL_BYTES, Rec
 import { Inspector } from '../../src/observability/index.js'
 import { summariesJson } from '../../src/console/sse.js'
 import type { Reply, RequestContext } from '../../src/model/index.js'
+import type { InspectedRequestSummary } from '../../src/observability/index.js'
 
 const byLength = (_kind: RecordKind, value: unknown): number => String(value).length
 
@@ -94,5 +95,12 @@ test('summaries are written as JSON.stringify writes them, whatever their string
   inspector.record(ctx, { statusCode: 404, headers: [], body: Buffer.from('{}'), error: { responseType: 'RESOURCE_NOT_FOUND', message: 'Not Found' } } as unknown as Reply, 2)
   const recorded = inspector.read(reader, 10, Infinity).requests
   assert.equal(recorded.length, 1)
-  assert.equal(summariesJson(recorded), JSON.stringify(recorded))
+  const expected = {
+    id: 'abc', time: 1, method: 'POST', path: '/p', query: 'x=1', apiId: null, stage: null, routeKey: null, status: 404, latency: 2,
+    error: { responseType: 'RESOURCE_NOT_FOUND', message: 'Not Found' }, integrationError: '', authorizerError: '',
+  } satisfies InspectedRequestSummary
+  // The text streamed is JSON.stringify of every field, in the order of InspectedRequestSummary.
+  assert.equal(recorded[0], JSON.stringify(expected))
+  assert.deepEqual(inspector.list(), [expected])
+  assert.equal(summariesJson(inspector.list()), JSON.stringify([expected]))
 })
