@@ -150,10 +150,7 @@ export class RuntimeApiServer {
       const id = decodeURIComponent(match[1] as string)
       this.#answering++
       const answer = match[2] === 'response' ? this.#response : this.#invocationError
-      readBody(req, (body) => {
-        answer.call(this, id, req, body, res)
-        this.#answered()
-      })
+      readBody(req, (body) => answer.call(this, id, req, body, res))
       return
     }
     this.#reply(res, 404, A.NOT_FOUND_BODY, 'text/plain; charset=utf-8')
@@ -208,25 +205,36 @@ export class RuntimeApiServer {
     res.end(inv.event)
   }
 
+  // Each answer calls #answered once, after the listener and before its 202: a `/next` held
+  // behind it is then served first, and a runtime frozen there (idle) is not woken by the
+  // 202, which it reads with its next event: one wake-up per invocation fewer.
   #response(id: string, _req: IncomingMessage, body: Body, res: ServerResponse): void {
-    if (id !== this.#current) return this.#reply(res, 400, A.INVALID_REQUEST_ID_BODY)
+    if (id !== this.#current) {
+      this.#reply(res, 400, A.INVALID_REQUEST_ID_BODY)
+      return this.#answered()
+    }
     this.#current = undefined
     this.#state = 'Ready'
     if (body.tooLarge) {
-      this.#reply(res, 413, A.PAYLOAD_TOO_LARGE_BODY)
       this.#listener.onError(id, { errorType: A.RESPONSE_TOO_LARGE_ERROR_TYPE, errorMessage: A.responseTooLargeMessage(body.bytes), trace: [] })
-      return
+      this.#answered()
+      return this.#reply(res, 413, A.PAYLOAD_TOO_LARGE_BODY)
     }
-    this.#reply(res, 202, A.ACCEPTED_BODY)
     this.#listener.onResponse(id, body.text)
+    this.#answered()
+    this.#reply(res, 202, A.ACCEPTED_BODY)
   }
 
   #invocationError(id: string, req: IncomingMessage, body: Body, res: ServerResponse): void {
-    if (id !== this.#current) return this.#reply(res, 400, A.INVALID_REQUEST_ID_BODY)
+    if (id !== this.#current) {
+      this.#reply(res, 400, A.INVALID_REQUEST_ID_BODY)
+      return this.#answered()
+    }
     this.#current = undefined
     this.#state = 'Ready'
-    this.#reply(res, 202, A.ACCEPTED_BODY)
     this.#listener.onError(id, errorOf(req, body))
+    this.#answered()
+    this.#reply(res, 202, A.ACCEPTED_BODY)
   }
 
   #initError(req: IncomingMessage, res: ServerResponse): void {
