@@ -19,6 +19,7 @@ API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 # Taken out of the environment before the handler loads, so that the function sees Lambda's.
 CHANNEL_FD = os.environ.pop("_GATEHOUSE_RUNTIME_API_FD", None)
 PREFIX = "/2018-06-01/runtime"
+PREFIX_BYTES = PREFIX.encode("latin-1")
 ERROR_CONTENT_TYPE = "application/vnd.aws.lambda.error+json"
 
 class ProtocolError(Exception):
@@ -37,6 +38,7 @@ class RuntimeApiClient:
         host, port = address.rsplit(":", 1)
         self._address = (host, int(port))
         self._host = address
+        self.host_bytes = address.encode("latin-1")
         self._socket = None
         self._buffer = b""
         # The channel, taken now (before the handler loads, so that no process it starts
@@ -49,8 +51,8 @@ class RuntimeApiClient:
             except (OSError, ValueError):
                 self._channel = None  # not a socket after all: TCP
 
-    def request(self, method, path, body=b"", headers=None):
-        """``(status, headers with lower-case names, body)``; once more on a new connection if the kept one dropped."""
+    def message(self, method, path, body=b"", headers=None):
+        """One request's bytes: the head and the body, sent in one write."""
         head = "{} {}{} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n".format(method, PREFIX, path, self._host, len(body))
         if headers:
             for name, value in headers.items():
@@ -58,17 +60,37 @@ class RuntimeApiClient:
                 if "\r" in value or "\n" in value:
                     raise ValueError("Invalid header value {!r}".format(value))
                 head += "{}: {}\r\n".format(name, value)
-        message = (head + "\r\n").encode("latin-1") + body
-        for attempt in (0, 1):
+        return (head + "\r\n").encode("latin-1") + body
+
+    def request(self, method, path, body=b"", headers=None):
+        """``(status, headers with lower-case names, body)``; once more on a new connection if the kept one dropped."""
+        return self.exchange((self.message(method, path, body, headers),))
+
+    def exchange(self, messages):
+        """Sends requests back to back in one write (HTTP/1.1 pipelining: a response and the
+        next ``/next``, so that one wake-up serves both) and returns the last one's answer.
+        The requests not answered yet go once more on a new connection if the kept one
+        dropped or was closed after an answer."""
+        answered = 0
+        failed = False
+        while True:
             try:
                 if self._socket is None:
                     self._connect()
-                self._socket.sendall(message)
-                return self._response()
+                rest = messages[answered:]
+                self._socket.sendall(rest[0] if len(rest) == 1 else b"".join(rest))
+                while True:
+                    result = self._response()
+                    answered += 1
+                    if answered == len(messages):
+                        return result
+                    if self._socket is None:
+                        break  # closed after that answer: the rest on a new connection
             except (ProtocolError, ConnectionError):
                 self.close()
-                if attempt == 1:
+                if failed:
                     raise
+                failed = True
 
     def close(self):
         if self._socket is not None:
@@ -161,13 +183,6 @@ class RuntimeApiClient:
 
 
 _client = None
-
-
-def _request(method, path, body=b"", headers=None):
-    global _client
-    if _client is None:
-        _client = RuntimeApiClient(API, CHANNEL_FD)
-    return _client.request(method, path, body, headers)
 
 
 def make_error(message, error_type, stack_trace, request_id=None):
@@ -371,9 +386,10 @@ def setup_logging():
         root.setLevel(level.upper())
 
 
-def post_error(path, error):
+def error_message(path, error):
+    """The request that posts ``error`` (Lambda's error JSON and its type header)."""
     body = to_json(error).encode("utf-8")
-    _request(
+    return _client.message(
         "POST",
         path,
         body,
@@ -381,7 +397,21 @@ def post_error(path, error):
     )
 
 
+def response_message(request_id, payload):
+    """The request that posts a handler's result: written here (with ``Host`` and
+    ``Content-Length`` first, as ``message`` writes them), once per invocation."""
+    return b"POST %s/invocation/%s/response HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\nContent-Type: application/json\r\n\r\n%s" % (
+        PREFIX_BYTES,
+        str(request_id).encode("latin-1"),
+        _client.host_bytes,
+        len(payload),
+        payload,
+    )
+
+
 def handle(handler, request_id, body, headers):
+    """Runs one invocation; returns the request that posts its outcome (sent with the next
+    ``/next``), after what the handler printed has been flushed to the log."""
     global _current_request_id
     _current_request_id = request_id
     try:
@@ -404,15 +434,15 @@ def handle(handler, request_id, body, headers):
             payload = to_json(result)
         except (TypeError, ValueError) as e:
             raise FaultException(FaultException.MARSHAL_ERROR, "Unable to marshal response: {}".format(e))
-        _request("POST", "/invocation/{}/response".format(request_id), payload.encode("utf-8"), {"Content-Type": "application/json"})
+        return response_message(request_id, payload.encode("utf-8"))
     except FaultException as e:
         error = make_error(e.msg, e.exception_type, e.trace, request_id)
         log_error(error)
-        post_error("/invocation/{}/error".format(request_id), error)
+        return error_message("/invocation/{}/error".format(request_id), error)
     except Exception:
         error = fault_result(sys.exc_info(), request_id)
         log_error(error)
-        post_error("/invocation/{}/error".format(request_id), error)
+        return error_message("/invocation/{}/error".format(request_id), error)
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -448,14 +478,18 @@ def main():
         error = fault_result(sys.exc_info(), None)
     if error is not None:
         log_error(error)
-        post_error("/init/error", error)
+        _client.exchange((error_message("/init/error", error),))
         sys.exit(1)
+    next_message = _client.message("GET", "/invocation/next")
+    exchange = _client.exchange
+    # The first /next alone; then each outcome posted with the next /next behind it.
+    requests = (next_message,)
     while True:
-        status, headers, body = _request("GET", "/invocation/next")
+        status, headers, body = exchange(requests)
         if status != 200:
             sys.stderr.write("Runtime API /next answered {}: {}\n".format(status, body[:200]))
             sys.exit(1)
-        handle(handler, headers.get("lambda-runtime-aws-request-id"), body, headers)
+        requests = (handle(handler, headers.get("lambda-runtime-aws-request-id"), body, headers), next_message)
 
 
 if __name__ == "__main__":

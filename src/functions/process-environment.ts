@@ -121,7 +121,8 @@ export class ProcessEnvironment implements PooledEnvironment {
         onResponse: (id, payload) => this.#finish(id, (maxMemoryUsedMB) => ({ kind: 'result', payload, maxMemoryUsedMB })),
         onError: (id, error) => this.#finish(id, (maxMemoryUsedMB) => ({ kind: 'error', error, maxMemoryUsedMB })),
         onWaiting: () => {
-          // Nothing of the function runs until its next event, as on Lambda.
+          // Nothing of the function runs until its next event, as on Lambda. With its last
+          // invocation still settling (its output being read), frozen once that has settled.
           if (this.#options.freeze && this.#pending === undefined) this.#signal('SIGSTOP')
         },
       })
@@ -243,6 +244,8 @@ export class ProcessEnvironment implements PooledEnvironment {
     if (pending === undefined || pending.id !== id) return
     this.#pending = undefined
     pending.resolve(outcome)
+    // Settled after the runtime called `/next` (its output was still being read): idle now.
+    if (this.#options.freeze && this.#api?.waiting === true) this.#signal('SIGSTOP')
   }
 
   #die(error: FunctionErrorPayload): void {

@@ -301,6 +301,29 @@ test('a response over Lambda\'s 6 MB limit fails the invocation (500) and keeps 
   assert.equal((await run(url)).json<Echo>().invocations, 2, 'the runtime got 413 and carried on')
 })
 
+for (const [name, options] of [
+  ['its output read (START/END/REPORT)', {}],
+  ['nobody reading its output', { functionLogs: 'silent' as const }],
+] as const) {
+  test(`an idle Python environment is frozen (SIGSTOP) until its next event, ${name}; frozen again after it`, { skip: process.platform !== 'linux' && 'reads /proc' }, async (t) => {
+    const { readFileSync } = await import('node:fs')
+    const { waitFor } = await import('../helpers/ws-client.js')
+    const { url } = await startGateway(t, pythonApi({ handler: 'scripted.handler' }), options)
+    /** The process state letter in /proc/<pid>/stat (T: stopped). */
+    const state = (pid: number): string => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+    }
+    for (let i = 0; i < 3; i++) {
+      const res = await run(url, { pid: true })
+      assert.equal(res.status, 200, res.text)
+      const { pid } = res.json<{ pid: number }>()
+      // Its response and its next /next come in one write; it is frozen once idle in /next.
+      await waitFor(`runtime ${pid} frozen while idle`, () => state(pid) === 'T')
+    }
+  })
+}
+
 test('a gateway process that exits without stopping takes its (frozen) runtime processes with it', async (t) => {
   const { execFileSync, spawn } = await import('node:child_process')
   const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs')

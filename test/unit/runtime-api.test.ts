@@ -168,3 +168,51 @@ test('/next while an invocation waits for its answer is refused (403); unknown p
   assert.equal(missing.statusCode, 404)
   assert.equal(await missing.body.text(), '404 page not found\n')
 })
+
+/** Writes `requests` in one write on a new connection; resolves with what came back once `until` matches it. */
+async function pipelined(address: string, requests: string, until: RegExp): Promise<string> {
+  const { connect } = await import('node:net')
+  const [host, port] = address.split(':') as [string, string]
+  const socket = connect(Number(port), host)
+  let seen = ''
+  return new Promise((resolve, reject) => {
+    socket.on('error', reject)
+    socket.on('data', (chunk: Buffer) => {
+      seen += chunk.toString('latin1')
+      if (until.test(seen)) {
+        socket.destroy()
+        resolve(seen)
+      }
+    })
+    socket.write(requests)
+  })
+}
+
+const PATH = '/2018-06-01/runtime'
+const postResponse = (id: string, body: string): string => `POST ${PATH}/invocation/${id}/response HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`
+const getNext = `GET ${PATH}/invocation/next HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n`
+
+test('a response and the next /next pipelined in one write: 202, then /next waits (not 403) and gets the next event', async (t) => {
+  const { api, seen } = await serve(t)
+  api.deliver(invocation('id-p1'))
+  const first = await pipelined(api.address, getNext, /"a":1\}$/)
+  assert.match(first, /^HTTP\/1\.1 200 /)
+  const both = pipelined(api.address, postResponse('id-p1', '{"ok":true}') + getNext, /id-p2[^]*\r\n\r\n\{"a":1\}$/)
+  // The held /next is served once the response is in: the runtime then waits (it may be frozen).
+  for (let i = 0; i < 100 && !api.waiting; i++) await new Promise((r) => setTimeout(r, 5))
+  assert.equal(api.waiting, true)
+  assert.deepEqual(seen.responses, [['id-p1', '{"ok":true}']])
+  assert.equal(seen.waiting, 1)
+  api.deliver(invocation('id-p2'))
+  const text = await both
+  assert.match(text, /^HTTP\/1\.1 202 Accepted\r\n[^]*\r\n\r\n\{"status":"OK"\}HTTP\/1\.1 200 OK\r\n/)
+  assert.match(text, /\r\nlambda-runtime-aws-request-id: id-p2\r\n/i)
+})
+
+test('a /next pipelined behind a response for an unknown id: 400, then 403 (the current event still has no answer)', async (t) => {
+  const { api } = await serve(t)
+  api.deliver(invocation('id-p3'))
+  await pipelined(api.address, getNext, /"a":1\}$/)
+  const text = await pipelined(api.address, postResponse('other', '{}') + getNext, /InvalidStateTransition"\}$/)
+  assert.match(text, /^HTTP\/1\.1 400 Bad Request\r\n[^]*InvalidRequestID"\}HTTP\/1\.1 403 Forbidden\r\n/)
+})

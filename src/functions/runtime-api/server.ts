@@ -55,6 +55,15 @@ export class RuntimeApiServer {
   #queued: RuntimeInvocation | undefined
   /** The invocation handed out, until answered. */
   #current: string | undefined
+  /** Responses and errors whose bodies are still being read. */
+  #answering = 0
+  /**
+   * A `/next` that came behind an answer still being read, on the same connection (HTTP/1.1
+   * pipelining, as a runtime sends its response and its next `/next` in one write): served
+   * once that answer is in, as Lambda's Runtime API (Go's `net/http`) serves one request of a
+   * connection after the other. Node's parser hands it over before the answer's body has ended.
+   */
+  #nextBehindAnswer: ServerResponse | undefined
 
   private constructor(server: Server, listener: RuntimeApiListener) {
     this.#server = server
@@ -108,9 +117,16 @@ export class RuntimeApiServer {
     if (this.#queued?.awsRequestId === awsRequestId) this.#queued = undefined
   }
 
+  /** The runtime waits in `/next` (with nothing of it running: it may be frozen). */
+  get waiting(): boolean {
+    return this.#parked !== undefined
+  }
+
   close(): void {
     this.#parked?.destroy()
     this.#parked = undefined
+    this.#nextBehindAnswer?.destroy()
+    this.#nextBehindAnswer = undefined
     this.#server.closeAllConnections()
     this.#server.close()
   }
@@ -119,14 +135,34 @@ export class RuntimeApiServer {
     const url = req.url ?? ''
     if (!url.startsWith(PREFIX)) return this.#reply(res, 404, A.NOT_FOUND_BODY, 'text/plain; charset=utf-8')
     const path = url.slice(PREFIX.length)
-    if (req.method === 'GET' && path === 'invocation/next') return this.#next(res)
-    if (req.method === 'POST' && path === 'init/error') return void this.#initError(req, res)
+    if (req.method === 'GET' && path === 'invocation/next') {
+      if (this.#answering === 0) return this.#next(res)
+      this.#nextBehindAnswer?.destroy()
+      this.#nextBehindAnswer = res
+      res.on('close', () => {
+        if (this.#nextBehindAnswer === res) this.#nextBehindAnswer = undefined
+      })
+      return
+    }
+    if (req.method === 'POST' && path === 'init/error') return this.#initError(req, res)
     const match = /^invocation\/([^/]+)\/(response|error)$/.exec(path)
     if (req.method === 'POST' && match !== null) {
       const id = decodeURIComponent(match[1] as string)
-      return void (match[2] === 'response' ? this.#response(id, req, res) : this.#invocationError(id, req, res))
+      this.#answering++
+      const answer = match[2] === 'response' ? this.#response : this.#invocationError
+      readBody(req, (body) => answer.call(this, id, req, body, res))
+      return
     }
     this.#reply(res, 404, A.NOT_FOUND_BODY, 'text/plain; charset=utf-8')
+  }
+
+  /** An answer is in: a `/next` held behind it is served now. */
+  #answered(): void {
+    this.#answering--
+    const held = this.#nextBehindAnswer
+    if (this.#answering > 0 || held === undefined) return
+    this.#nextBehindAnswer = undefined
+    this.#next(held)
   }
 
   #next(res: ServerResponse): void {
@@ -169,36 +205,46 @@ export class RuntimeApiServer {
     res.end(inv.event)
   }
 
-  async #response(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req)
-    if (id !== this.#current) return this.#reply(res, 400, A.INVALID_REQUEST_ID_BODY)
+  // Each answer calls #answered once, after the listener and before its 202: a `/next` held
+  // behind it is then served first, and a runtime frozen there (idle) is not woken by the
+  // 202, which it reads with its next event: one wake-up per invocation fewer.
+  #response(id: string, _req: IncomingMessage, body: Body, res: ServerResponse): void {
+    if (id !== this.#current) {
+      this.#reply(res, 400, A.INVALID_REQUEST_ID_BODY)
+      return this.#answered()
+    }
     this.#current = undefined
     this.#state = 'Ready'
     if (body.tooLarge) {
-      this.#reply(res, 413, A.PAYLOAD_TOO_LARGE_BODY)
       this.#listener.onError(id, { errorType: A.RESPONSE_TOO_LARGE_ERROR_TYPE, errorMessage: A.responseTooLargeMessage(body.bytes), trace: [] })
-      return
+      this.#answered()
+      return this.#reply(res, 413, A.PAYLOAD_TOO_LARGE_BODY)
     }
-    this.#reply(res, 202, A.ACCEPTED_BODY)
     this.#listener.onResponse(id, body.text)
+    this.#answered()
+    this.#reply(res, 202, A.ACCEPTED_BODY)
   }
 
-  async #invocationError(id: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req)
-    if (id !== this.#current) return this.#reply(res, 400, A.INVALID_REQUEST_ID_BODY)
+  #invocationError(id: string, req: IncomingMessage, body: Body, res: ServerResponse): void {
+    if (id !== this.#current) {
+      this.#reply(res, 400, A.INVALID_REQUEST_ID_BODY)
+      return this.#answered()
+    }
     this.#current = undefined
     this.#state = 'Ready'
-    this.#reply(res, 202, A.ACCEPTED_BODY)
     this.#listener.onError(id, errorOf(req, body))
+    this.#answered()
+    this.#reply(res, 202, A.ACCEPTED_BODY)
   }
 
-  async #initError(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req)
-    if (this.#state !== 'Initializing') {
-      return this.#reply(res, 403, A.invalidStateTransitionBody(this.#state, 'InitError', 'init/error is accepted only before the first /next'))
-    }
-    this.#reply(res, 202, A.ACCEPTED_BODY)
-    this.#listener.onInitError(errorOf(req, body))
+  #initError(req: IncomingMessage, res: ServerResponse): void {
+    readBody(req, (body) => {
+      if (this.#state !== 'Initializing') {
+        return this.#reply(res, 403, A.invalidStateTransitionBody(this.#state, 'InitError', 'init/error is accepted only before the first /next'))
+      }
+      this.#reply(res, 202, A.ACCEPTED_BODY)
+      this.#listener.onInitError(errorOf(req, body))
+    })
   }
 
   #reply(res: ServerResponse, status: number, body: string, type = 'application/json'): void {
@@ -213,19 +259,30 @@ interface Body {
   readonly tooLarge: boolean
 }
 
-/** Reads a posted body, keeping at most `MAX_RUNTIME_PAYLOAD_BYTES` (the rest is counted and dropped). */
-function readBody(req: IncomingMessage): Promise<Body> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = []
-    let bytes = 0
-    req.on('data', (chunk: Buffer) => {
-      bytes += chunk.length
-      if (bytes <= A.MAX_RUNTIME_PAYLOAD_BYTES) chunks.push(chunk)
-    })
-    const done = () => resolve({ text: bytes <= A.MAX_RUNTIME_PAYLOAD_BYTES ? Buffer.concat(chunks).toString('utf8') : '', bytes, tooLarge: bytes > A.MAX_RUNTIME_PAYLOAD_BYTES })
-    req.on('end', done)
-    req.on('error', done)
+/**
+ * Reads a posted body, keeping at most `MAX_RUNTIME_PAYLOAD_BYTES` (the rest is counted and
+ * dropped), then calls `done` once. A callback, not a promise: this runs twice per invocation.
+ */
+function readBody(req: IncomingMessage, done: (body: Body) => void): void {
+  let first: Buffer | undefined
+  let more: Buffer[] | undefined
+  let bytes = 0
+  let called = false
+  req.on('data', (chunk: Buffer) => {
+    bytes += chunk.length
+    if (bytes > A.MAX_RUNTIME_PAYLOAD_BYTES) return
+    if (first === undefined) first = chunk
+    else (more ??= [first]).push(chunk)
   })
+  const end = (): void => {
+    if (called) return
+    called = true
+    const tooLarge = bytes > A.MAX_RUNTIME_PAYLOAD_BYTES
+    const text = tooLarge || first === undefined ? '' : more === undefined ? first.toString('utf8') : Buffer.concat(more).toString('utf8')
+    done({ text, bytes, tooLarge })
+  }
+  req.on('end', end)
+  req.on('error', end)
 }
 
 /**
