@@ -86,6 +86,14 @@ const pool = new FunctionPool(
     memorySize: 128,
     environment: {},
     reservedConcurrency: null,
+    // The rest of a FunctionDefinition as the config loader makes it for `hello.handler` (a
+    // Node.js function in a worker thread, no layers).
+    runtime: 'nodejs20.x',
+    codeDir: FIXTURES,
+    layers: [],
+    isolation: 'worker',
+    interpreter: null,
+    codeFiles: [HANDLER_FILE],
     origin: { file: HANDLER_FILE, line: 1, path: '' },
   },
   { onLog: null, region: 'us-east-1', baseDir: FIXTURES }

@@ -18,9 +18,13 @@
 // p99.9 and max per round, the p99 difference per round, and the difference of the median p99s,
 // against the target. Exit 0 whatever the figures; 1 only when a scenario cannot run.
 //
+// Pinned as `npm run bench` is (issue 16: "the server pinned to one core and the load generator on
+// the other"): on a machine with 2 or more CPUs and `taskset`, both scenarios' servers run on
+// CPU 1 and this process (the paced client, all its threads) on CPU 0; BENCH_PIN=0 turns it off.
+//
 // Environment: BENCH_RATE (1000 requests/s), BENCH_DURATION (10 s), BENCH_WARMUP (3 s),
-// BENCH_CONNECTIONS (32), BENCH_ROUNDS (3), BENCH_SERVER_CPU (pin the servers to this CPU with
-// taskset; unset: not pinned), BENCH_OUTPUT (bench/results/latency.json), BENCH_SERVER_NODE_ARGS.
+// BENCH_CONNECTIONS (32), BENCH_ROUNDS (3), BENCH_PIN (0: not pinned), BENCH_OUTPUT
+// (bench/results/latency.json), BENCH_SERVER_NODE_ARGS.
 import { join } from 'node:path'
 import { createHistogram } from 'node:perf_hooks'
 import { Pool } from 'undici'
@@ -28,6 +32,7 @@ import { GATEWAY_FLAGS } from './lib/configs.mjs'
 import { fatal, nonNegativeNumber, outputPath, positiveInteger, positiveNumber, requireBuild, SERVER_NODE_ARGS } from './lib/env.mjs'
 import { checkResponse, measured } from './lib/load.mjs'
 import { describeMachine, machineInfo } from './lib/machine.mjs'
+import { pin } from './lib/pinning.mjs'
 import { FIXTURES, GATEWAY_CONFIG, ROOT } from './lib/paths.mjs'
 import { installShutdownHandlers, runMain, session, startServer, stopServers } from './lib/processes.mjs'
 import { reportHead, warnDisturbedRuns, warnIfDisturbed, writeReport } from './lib/report.mjs'
@@ -45,8 +50,9 @@ const settings = {
   connections: positiveInteger('BENCH_CONNECTIONS', 32),
   rounds: positiveInteger('BENCH_ROUNDS', 3),
 }
-const serverCpu = process.env.BENCH_SERVER_CPU
-if (serverCpu !== undefined && !/^\d+$/.test(serverCpu)) fatal(`BENCH_SERVER_CPU must be a CPU number, not "${serverCpu}"`)
+if (process.env.BENCH_SERVER_CPU !== undefined) fatal('BENCH_SERVER_CPU is gone: the servers are pinned by default now (BENCH_PIN=0 turns it off)')
+/** The CPU both scenarios' servers run on (from pin()), or undefined when not pinned. */
+let serverCpu
 const OUTPUT = outputPath('bench/results/latency.json')
 
 const SCENARIOS = [
@@ -62,12 +68,17 @@ installShutdownHandlers()
 
 async function main() {
   requireBuild('bench:latency')
+  // Before pinning: afterwards availableParallelism() counts only the client's CPU.
   const machine = machineInfo()
   console.log(`Gatehouse latency benchmark: ${describeMachine(machine)}`)
+  const pinning = pin(machine.cpus)
+  serverCpu = pinning.pinned ? pinning.serverCpu : undefined
   console.log(
     `paced ${settings.rate} requests/s over up to ${settings.connections} kept-alive connections; ${settings.warmup}s warm-up + ` +
-      `${settings.duration}s measured per scenario, ${settings.rounds} round(s), GET ${PATH} on 127.0.0.1` +
-      (serverCpu === undefined ? '' : `; servers pinned to CPU ${serverCpu}`) +
+      `${settings.duration}s measured per scenario, ${settings.rounds} round(s), GET ${PATH} on 127.0.0.1; ` +
+      (pinning.pinned
+        ? `servers pinned to CPU ${pinning.serverCpu}, this client to CPU ${pinning.loadGeneratorCpu}`
+        : `not pinned (${pinning.reason})`) +
       '\n'
   )
   const runs = await runRounds(SCENARIOS, settings.rounds, runScenario)
@@ -122,7 +133,7 @@ async function main() {
   const failing = runs.filter((r) => r.errors + r.timeouts + r.non2xx > 0)
   if (failing.length > 0) console.log(`WARNING: ${failing.map((r) => `${r.name} (round ${r.round})`).join(', ')} had errors, timeouts or non-2xx answers`)
   writeReport(OUTPUT, {
-    ...reportHead(machine, settings, PATH, { pacing: 'paced open loop, 1 ms timer', serverCpu: serverCpu ?? null }),
+    ...reportHead(machine, settings, PATH, { pacing: 'paced open loop, 1 ms timer', pinning }),
     scenarios: results,
     ...(settings.rounds > 1 ? { rounds: runs } : {}),
     p99DifferenceMs: { value: differenceMs, perRound, targetMs: TARGET_MS, targetMet: differenceMs <= TARGET_MS },
@@ -131,7 +142,7 @@ async function main() {
 
 async function runScenario(scenario) {
   console.log(`[${scenario.name}] starting: ${scenario.description}`)
-  const server = await startServer(scenario.name, [...SERVER_NODE_ARGS, ...scenario.args()], serverCpu === undefined ? {} : { cpu: Number(serverCpu) })
+  const server = await startServer(scenario.name, [...SERVER_NODE_ARGS, ...scenario.args()], { cpu: serverCpu })
   const pool = new Pool(server.url, { connections: settings.connections, pipelining: 1 })
   try {
     await checkResponse(scenario.name, server.url + PATH)

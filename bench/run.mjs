@@ -21,7 +21,12 @@
 // route, integration and handler file serve all of them.
 //
 // Each server runs in its own child process on 127.0.0.1 (port 0); autocannon runs here, in this
-// process, so on a small machine the load generator and the server compete for the same cores.
+// process. "The server pinned to one core and the load generator on the other" (issue 16): on a
+// machine with 2 or more CPUs and `taskset`, every scenario's server (bare and gateway alike: the
+// gateway's main thread, its environments' threads and its libuv threads) runs on CPU 1
+// (`taskset -c 1 node ...`) and this process, all its threads, on CPU 0 (`taskset -apc 0 <pid>`),
+// so that neither takes the other's core. It prints whether it could pin; BENCH_PIN=0 turns it off
+// (then the load generator and the server compete for the same cores).
 // Per scenario: a warm-up (discarded), then a timed measurement. Prints a table and the ratios
 // (gateway/bare, gateway-log/gateway, gateway-throttle/gateway, gateway-jwt/gateway, gateway-full/gateway)
 // against their targets, and writes bench/results/latest.json. With the defaults a run takes about 70 s.
@@ -44,6 +49,7 @@
 //   BENCH_BASELINE_GATEHOUSE  a second gateway entry point (e.g. /tmp/base/bin/gatehouse.js of an
 //                       earlier build): gateway and gateway-full run again with it, as baseline-gateway
 //                       and baseline-full, in the same rounds, with their ratios printed
+//   BENCH_PIN           0 to run without CPU pinning         (default: pin when possible)
 //   BENCH_SERVER_NODE_ARGS  extra node flags for the server children, e.g.
 //                       "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them
 import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs'
@@ -53,6 +59,7 @@ import { derivedConfig, ensureTmpDir, GATEWAY_FLAGS, removeTmpDir } from './lib/
 import { fatal, nonNegativeNumber, outputPath, positiveInteger, positiveNumber, requireBuild, SERVER_NODE_ARGS } from './lib/env.mjs'
 import { checkResponse, load as autocannonLoad, measured } from './lib/load.mjs'
 import { describeMachine, machineInfo } from './lib/machine.mjs'
+import { pin } from './lib/pinning.mjs'
 import { FIXTURES, GATEWAY_CONFIG, ROOT } from './lib/paths.mjs'
 import { installShutdownHandlers, runMain, session, startServer, stopServers } from './lib/processes.mjs'
 import { accountThrottle, hasProblems, printRequestTable, problemsText, reportHead, responseFigures, warnDisturbedRuns, warnFailing, warnIfDisturbed, writeReport } from './lib/report.mjs'
@@ -198,18 +205,27 @@ for (const name of selected) {
   if (!SCENARIOS.some((s) => s.name === name)) fatal(`BENCH_SCENARIOS: unknown scenario "${name}" (${SCENARIOS.map((s) => s.name).join(', ')})`)
 }
 const complete = DEFAULT_SCENARIOS.every((name) => selected.includes(name))
+/** The CPU every scenario's server runs on (from pin()), or undefined when not pinned. */
+let serverCpu
 
 installShutdownHandlers(removeTmpDir)
 
 async function main() {
   requireBuild('bench')
+  // Before pinning: afterwards availableParallelism() counts only the load generator's CPU.
   const machine = machineInfo()
   console.log(`Gatehouse benchmark: ${describeMachine(machine)}`)
   console.log(
     `${settings.warmup}s warm-up + ${settings.duration}s measured per scenario, ${settings.connections} connections, ` +
       `pipelining ${settings.pipelining}, GET ${PATH} on 127.0.0.1`
   )
-  console.log(`The load generator (autocannon, this process) shares the ${machine.cpus} CPU(s) with the server.\n`)
+  const pinning = pin(machine.cpus)
+  serverCpu = pinning.pinned ? pinning.serverCpu : undefined
+  console.log(
+    pinning.pinned
+      ? `Pinned: every scenario's server on CPU ${pinning.serverCpu} (taskset -c ${pinning.serverCpu}), the load generator (autocannon, this process, all threads) on CPU ${pinning.loadGeneratorCpu}.\n`
+      : `Not pinned (${pinning.reason}): the load generator (autocannon, this process) shares the ${machine.cpus} CPU(s) with the server.\n`
+  )
 
   const scenarios = SCENARIOS.filter((s) => selected.includes(s.name))
   // Each round starts one scenario later (see runRounds).
@@ -258,6 +274,7 @@ async function main() {
   const report = {
     ...reportHead(machine, settings, PATH, {
       scenarios: scenarios.map((s) => s.name),
+      pinning,
       accountThrottle: accountThrottle(),
       accessLogFormat: ACCESS_LOG_JSON_FORMAT,
       stageThrottle: STAGE_THROTTLE,
@@ -281,7 +298,7 @@ async function main() {
 
 async function runScenario(scenario) {
   console.log(`[${scenario.name}] starting: ${scenario.description}`)
-  const server = await startServer(scenario.name, [...SERVER_NODE_ARGS, ...scenario.args()])
+  const server = await startServer(scenario.name, [...SERVER_NODE_ARGS, ...scenario.args()], { cpu: serverCpu })
   let summary
   try {
     await checkResponse(scenario.name, server.url + PATH, scenario.headers?.() ?? {})
