@@ -56,4 +56,13 @@ export interface ConnectionInspector {
   readonly active: boolean
   /** A message received from (`in`) or sent to (`out`) a connection. */
   message(connectionId: string, direction: 'in' | 'out', data: string | Buffer): void
+  /**
+   * A handshake began (whether or not a console watches: one may open later): the secret values
+   * of its request headers mask function log lines until `disconnected`, as a request's do
+   * while it is in progress. The `$connect` event carries those headers, and a function may log
+   * them on any later route of the connection.
+   */
+  connecting(connectionId: string, rawHeaders: readonly string[]): void
+  /** The connection is gone (or its handshake was refused), after its `$disconnect` ran. */
+  disconnected(connectionId: string): void
 }

@@ -138,6 +138,12 @@ export class Inspector implements RequestInspector, ConnectionInspector {
    * line's own request is one of them. Bounded like the kept requests.
    */
   readonly #inProgressSecrets = new Map<string, readonly string[]>()
+  /**
+   * The secrets of open WebSocket connections' handshakes, by connection id (only those that
+   * have any). Not bounded apart from the connections themselves: an entry lives exactly as long
+   * as its connection, and dropping one would let a function's log show its token.
+   */
+  readonly #connectionSecrets = new Map<string, readonly string[]>()
   /** Their union, longest first (see `secretsOf`), made again only after a change. */
   #liveSecrets: readonly string[] | null = []
 
@@ -189,7 +195,7 @@ export class Inspector implements RequestInspector, ConnectionInspector {
 
   /** The secrets every function log line is masked with now. */
   #secretsInProgress(): readonly string[] {
-    return (this.#liveSecrets ??= [...this.#inProgressSecrets.values()].flat().sort((a, b) => b.length - a.length))
+    return (this.#liveSecrets ??= [...this.#inProgressSecrets.values(), ...this.#connectionSecrets.values()].flat().sort((a, b) => b.length - a.length))
   }
 
   record(ctx: RequestContext, sent: Reply, responseLength: number): void {
@@ -363,6 +369,17 @@ export class Inspector implements RequestInspector, ConnectionInspector {
       if (lines.length < MAX_LINES_PER_INVOCATION) lines.push(kept)
     }
     this.#journal.push(RecordKind.FunctionLog, kept)
+  }
+
+  connecting(connectionId: string, rawHeaders: readonly string[]): void {
+    const secrets = secretsOf(rawHeaders)
+    if (secrets.length === 0) return
+    this.#connectionSecrets.set(connectionId, secrets)
+    this.#liveSecrets = null
+  }
+
+  disconnected(connectionId: string): void {
+    if (this.#connectionSecrets.delete(connectionId)) this.#liveSecrets = null
   }
 
   message(connectionId: string, direction: 'in' | 'out', data: string | Buffer): void {

@@ -72,6 +72,11 @@ export class Connection implements WebSocketConnectionInfo {
     this.touch()
   }
 
+  /** Whether the handshake completed; stays true once the connection has closed. */
+  get opened(): boolean {
+    return this.#ws !== null
+  }
+
   get isOpen(): boolean {
     return this.#ws !== null && this.#ws.readyState === 1
   }

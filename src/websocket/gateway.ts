@@ -156,6 +156,7 @@ export class WebSocketGateway {
       }),
       query: queryParameters(rawQueryString),
     })
+    this.#watchSecrets(connection, req.rawHeaders, socket)
     const base: EventBase = { connection, routeKey: '$connect', requestId, requestTimeEpoch }
     let integrationLatency = -1
     let integrationStatus = -1
@@ -243,6 +244,20 @@ export class WebSocketGateway {
     this.#server().handleUpgrade(req, socket, head, (ws) => this.#opened(ws, connection))
   }
 
+  /**
+   * The console masks function log lines with the handshake's secret header values for as long
+   * as the connection lives. A handshake that never opens (refused, failed, or its socket gone)
+   * forgets them when its socket closes; an open connection forgets them after `$disconnect` ran.
+   */
+  #watchSecrets(connection: Connection, rawHeaders: readonly string[], socket: Duplex): void {
+    const inspector = this.inspector
+    if (inspector === null || socket.destroyed) return
+    inspector.connecting(connection.connectionId, rawHeaders)
+    socket.once('close', () => {
+      if (!connection.opened) inspector.disconnected(connection.connectionId)
+    })
+  }
+
   #opened(ws: WebSocket, connection: Connection): void {
     if (!enforceFrameLimit(ws) && !this.#warnedFrameLimit) {
       this.#warnedFrameLimit = true
@@ -270,9 +285,11 @@ export class WebSocketGateway {
       this.#connections.delete(connection.connectionId)
       this.directory?.unregister(connection.connectionId)
       connection.dispose()
-      this.#disconnected(connection, code, reason.toString('utf8')).catch((err: unknown) => {
-        this.#logger.error('$disconnect failed inside the gateway', { connectionId: connection.connectionId, error: err })
-      })
+      this.#disconnected(connection, code, reason.toString('utf8'))
+        .catch((err: unknown) => {
+          this.#logger.error('$disconnect failed inside the gateway', { connectionId: connection.connectionId, error: err })
+        })
+        .finally(() => this.inspector?.disconnected(connection.connectionId))
     })
   }
 

@@ -9,6 +9,7 @@ import { http } from '../helpers/http.js'
 import { openSse } from '../helpers/sse-client.js'
 import { connectClient } from '../helpers/ws-client.js'
 import { CLOSE_DELETED } from '../../src/websocket/limits.js'
+import { MASKED_VALUE } from '../../src/observability/index.js'
 import { setTimeout as delay } from 'node:timers/promises'
 
 /** The console API takes JSON bodies only (a cross-site form cannot send this type without a preflight). */
@@ -115,6 +116,41 @@ test('WebSocket page: connections with identity and message counts, the message 
   assert.equal(closed.code, CLOSE_DELETED, 'closed as a DELETE on @connections closes it')
   await poll('the connection gone from the list', async () => ((await connections(admin)).apis.find((a) => a.apiId === 'pagesws001')?.connections.length === 0 ? true : undefined))
   assert.equal((await http(`${admin}/console/api/connections/${c.connectionId}/messages`, { method: 'POST', headers: JSON_TYPE, body: '{"data":"x"}' })).status, 410)
+})
+
+test('a WebSocket function that logs its handshake secrets, at $connect or later, has them masked in the log tail', async (t: TestContext) => {
+  const config = {
+    functions: { remember: { handler: 'ws-remember.handler' } },
+    apis: [
+      {
+        name: 'masked-ws',
+        apiId: 'maskedws01',
+        protocolType: 'WEBSOCKET',
+        routeSelectionExpression: '$request.body.action',
+        routes: [
+          { routeKey: '$connect', target: 'integrations/remember' },
+          { routeKey: '$default', target: 'integrations/remember', routeResponseSelectionExpression: '$default' },
+        ],
+        integrations: [{ integrationId: 'remember', integrationType: 'AWS_PROXY', integrationUri: 'remember' }],
+        stages: [{ stageName: 'prod' }],
+      },
+    ],
+  }
+  const { gateway, url } = await startGateway(t, config, { admin: {} })
+  const admin = gateway.adminUrl
+  const sse = await openSse(t, `${admin}/console/api/events`)
+  await sse.next((e) => e.event === 'hello')
+  const token = 'Bearer ws-secret-token-4321'
+  const client = await connectClient(t, `${url.replace(/^http/, 'ws')}/prod`, { headers: { authorization: token, cookie: 'session=ws-cookie-8765' } })
+  assert.equal(await client.say({ action: 'later' }), 'ok')
+  const tail = await poll('the message line in the tail', async () => {
+    const lines = (await http(`${admin}/console/api/functions`)).json<{ tail: string[] }>().tail
+    return lines.some((l) => l.includes('remembered ')) ? lines : undefined
+  })
+  const connectLine = tail.find((l) => l.includes('"routeKey":"$connect"'))
+  assert.ok(connectLine !== undefined && connectLine.includes(MASKED_VALUE), `the logged $connect event, masked: ${String(connectLine)}`)
+  assert.ok(tail.some((l) => l.endsWith(`remembered ${MASKED_VALUE}`)), tail.join('\n'))
+  for (const line of tail) for (const secret of ['ws-secret-token-4321', 'ws-cookie-8765']) assert.ok(!line.includes(secret), `${secret} is masked in ${line}`)
 })
 
 test('Functions page: invocations, cold starts, warm environments, errors, timeouts and the log tail', async (t: TestContext) => {
