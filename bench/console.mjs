@@ -16,8 +16,13 @@
 // baseline-streaming: the same two scenarios served by that build, in the same rounds, so a
 // change to the streaming path is measured against the code before it on the same machine.
 //
+// Pinned as bench/run.mjs is (issue 16's method): on 2 or more CPUs with `taskset`, every
+// gateway runs on one CPU and this process (autocannon) and the console client it starts on the
+// other, so the ratios do not move with where the scheduler puts threads. BENCH_PIN=0 turns it off.
+//
 // Environment: BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2), BENCH_CONNECTIONS
-// (default 10), BENCH_ROUNDS (default 3), BENCH_OUTPUT (default bench/results/console-latest.json).
+// (default 10), BENCH_ROUNDS (default 3), BENCH_OUTPUT (default bench/results/console-latest.json),
+// BENCH_PIN (0: no pinning).
 import { createServer } from 'node:net'
 import { writeFileSync, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
@@ -28,6 +33,7 @@ import { checkResponse, load, measured } from './lib/load.mjs'
 import { describeMachine, machineInfo } from './lib/machine.mjs'
 import { FIXTURES, GATEWAY_CONFIG, ROOT } from './lib/paths.mjs'
 import { installShutdownHandlers, runMain, startServer, stopServer } from './lib/processes.mjs'
+import { pin } from './lib/pinning.mjs'
 import { medianBy, runRounds } from './lib/rounds.mjs'
 import { round } from './lib/util.mjs'
 import { join } from 'node:path'
@@ -62,7 +68,7 @@ async function runScenario(name) {
   const adminPort = await freePort()
   const flags = name.endsWith('-off') ? ['--no-console'] : []
   const root = name.startsWith('baseline-') ? BASELINE_ROOT : ROOT
-  const server = await startServer(name, [...SERVER_NODE_ARGS, join(root, 'bin/gatehouse.js'), 'serve', GATEWAY_CONFIG, ...GATEWAY_FLAGS, '--admin-port', String(adminPort), ...flags])
+  const server = await startServer(name, [...SERVER_NODE_ARGS, join(root, 'bin/gatehouse.js'), 'serve', GATEWAY_CONFIG, ...GATEWAY_FLAGS, '--admin-port', String(adminPort), ...flags], { cpu: serverCpu })
   let stream
   try {
     await checkResponse(name, server.url + PATH)
@@ -100,10 +106,18 @@ async function runScenario(name) {
   }
 }
 
+/** The CPU every gateway runs on (from pin()), or undefined when not pinned. */
+let serverCpu
+
 async function main() {
   requireBuild('bench:console')
   installShutdownHandlers()
   console.log(`console bench: ${describeMachine(machineInfo())}; ${settings.duration}s x ${settings.rounds} rounds, ${settings.connections} connections`)
+  // Before pinning: afterwards the machine description would count only the load generator's CPU.
+  const machine = machineInfo()
+  const pinning = pin(machine.cpus)
+  serverCpu = pinning.pinned ? pinning.serverCpu : undefined
+  console.log(pinning.pinned ? `pinned: gateways on CPU ${pinning.serverCpu}, load generator and console client on CPU ${pinning.loadGeneratorCpu}` : `not pinned (${pinning.reason})`)
   const runs = await runRounds(SCENARIOS, settings.rounds, runScenario)
   if (runs === undefined) return
   const median = Object.fromEntries(SCENARIOS.map((s) => [s, medianBy(runs.filter((r) => r.scenario === s), (r) => r.rps)]))
@@ -120,7 +134,7 @@ async function main() {
   }
   const file = outputPath('bench/results/console-latest.json')
   mkdirSync(dirname(file), { recursive: true })
-  writeFileSync(file, JSON.stringify({ settings, machine: machineInfo(), median, ratios, targets: TARGETS, runs }, null, 2) + '\n')
+  writeFileSync(file, JSON.stringify({ settings, machine, pinning, median, ratios, targets: TARGETS, runs }, null, 2) + '\n')
   console.log(`wrote ${file}`)
 }
 
