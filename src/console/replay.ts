@@ -8,6 +8,7 @@
  */
 import { createRequire } from 'node:module'
 import { MASKED_VALUE, type ReplaySource } from '../observability/index.js'
+import { headerPairs } from '../util/index.js'
 
 /** undici, loaded with the first replay: the console must not add it to the gateway's start. */
 const require = createRequire(import.meta.url)
@@ -40,7 +41,7 @@ export async function sendRequest(dataPlaneUrl: string, source: ReplaySource | u
   if (!target.startsWith('/')) throw new TypeError('target must start with /')
   const original = new Map<string, string>()
   if (source !== undefined) for (let i = 0; i < source.rawHeaders.length; i += 2) original.set((source.rawHeaders[i] as string).toLowerCase(), source.rawHeaders[i + 1] as string)
-  const pairs = edit.headers ?? (source === undefined ? [] : pairsOf(source.rawHeaders))
+  const pairs = edit.headers ?? (source === undefined ? [] : headerPairs(source.rawHeaders))
   const headers: string[] = []
   for (const [name, value] of pairs) {
     const lower = name.toLowerCase()
@@ -61,10 +62,4 @@ export async function sendRequest(dataPlaneUrl: string, source: ReplaySource | u
   const out: Array<[string, string]> = []
   for (const [n, v] of Object.entries(res.headers)) out.push([n, Array.isArray(v) ? v.join(', ') : (v ?? '')])
   return { status: res.statusCode, headers: out, body: text }
-}
-
-function pairsOf(raw: readonly string[]): Array<[string, string]> {
-  const out: Array<[string, string]> = []
-  for (let i = 0; i < raw.length; i += 2) out.push([raw[i] as string, raw[i + 1] as string])
-  return out
 }

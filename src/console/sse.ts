@@ -15,7 +15,7 @@
  * `SSE_KEEPALIVE_MS` keeps proxies and idle timers from closing a quiet stream.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { summaryJson, type FeedBatch, type InspectedRequestSummary, type Inspector } from '../observability/index.js'
+import type { FeedBatch, Inspector } from '../observability/index.js'
 
 /** Unread bytes in a client's socket past which nothing more is written to it (its records are dropped instead). */
 export const MAX_UNSENT_EVENT_BYTES = 1024 * 1024
@@ -121,9 +121,4 @@ export function formatBatch(batch: FeedBatch): string {
 /** JSON text never holds a raw line break, so it is always one `data:` line. */
 function sseEvent(event: string, json: string): string {
   return `event: ${event}\ndata: ${json}\n\n`
-}
-
-/** `JSON.stringify(summaries)`, the same text (the inspector records each summary's JSON with `summaryJson`). */
-export function summariesJson(summaries: readonly InspectedRequestSummary[]): string {
-  return '[' + summaries.map(summaryJson).join(',') + ']'
 }

@@ -5,7 +5,7 @@
  */
 import type { TLSSocket } from 'node:tls'
 import type { AuthorizerResult, ClientCertificate, CompiledApi, CompiledRoute, CompiledStage, GatewayResponse, RequestContext as RequestState, RequestTrace } from '../model/index.js'
-import { hostName } from '../util/index.js'
+import { firstHeader, hostName } from '../util/index.js'
 
 export class RequestContext implements RequestState {
   readonly requestId: string
@@ -107,11 +107,7 @@ export class RequestContext implements RequestState {
 
   /** The first value of a request header (name in lower case), or `undefined`. */
   header(name: string): string | undefined {
-    const raw = this.rawHeaders
-    for (let i = 0; i < raw.length; i += 2) {
-      if ((raw[i] as string).length === name.length && (raw[i] as string).toLowerCase() === name) return raw[i + 1]
-    }
-    return undefined
+    return firstHeader(this.rawHeaders, name)
   }
 }
 

@@ -15,6 +15,7 @@ import { Journal, RecordKind, type Batch, type JournalCursor } from './journal.j
 import { MAX_RECORDED_BODY_BYTES, maskHeaders, maskText, recordedBody, recordedText, secretsOf, truncationMarker } from './masking.js'
 import { FieldReader, FieldWriter } from './kept-text.js'
 import { jsonString, summaryJson, type InspectedRequestSummary } from './summary-json.js'
+import { headerPairs } from '../util/index.js'
 
 export type { InspectedRequestSummary } from './summary-json.js'
 
@@ -298,8 +299,6 @@ export class Inspector implements RequestInspector, ConnectionInspector {
     const detail = this.#detail(entry)
     const secrets = secretsOf(detail.rawHeaders)
     const trace = entry.trace
-    const pairs: Array<[string, string]> = []
-    for (let i = 0; i < detail.rawHeaders.length; i += 2) pairs.push([detail.rawHeaders[i] as string, detail.rawHeaders[i + 1] as string])
     const masked = (value: unknown): unknown => (value === null || value === undefined ? null : JSON.parse(maskText(JSON.stringify(value), secrets)))
     const lines = this.#linesByInvocation.get(detail.integration.requestId) ?? []
     const lambda = detail.lambda
@@ -307,7 +306,7 @@ export class Inspector implements RequestInspector, ConnectionInspector {
       ...(JSON.parse(entry.summary) as InspectedRequestSummary),
       host: detail.host,
       sourceIp: detail.sourceIp,
-      requestHeaders: maskHeaders(pairs, secrets),
+      requestHeaders: maskHeaders(headerPairs(detail.rawHeaders), secrets),
       requestBody: recordedBody(entry.body),
       responseHeaders: maskHeaders(detail.responseHeaders, secrets),
       responseBody: entry.responseBody === null ? null : maskText(recordedBody(entry.responseBody, detail.responseBodyLength), secrets),

@@ -7,6 +7,7 @@
  * `+` would leave a tree of string pieces for the garbage collector to copy while the request
  * is kept).
  */
+
 /** One line of the live request list. */
 export interface InspectedRequestSummary {
   readonly id: string
@@ -25,7 +26,6 @@ export interface InspectedRequestSummary {
   readonly integrationError: string
   readonly authorizerError: string
 }
-
 
 /** The summary as `JSON.stringify(summary)` writes it. */
 export function summaryJson(s: InspectedRequestSummary): string {

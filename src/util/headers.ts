@@ -3,9 +3,9 @@
  * Small helpers over Node's raw request headers, shared by both planes.
  */
 
-/** Node's flat `rawHeaders` as `[name, value]` pairs, in arrival order and case. */
-export function headerPairs(raw: readonly string[]): Array<readonly [string, string]> {
-  const pairs: Array<readonly [string, string]> = []
+/** Node's flat `rawHeaders` (or any flat `[name, value, …]` list) as `[name, value]` pairs, in order and case. */
+export function headerPairs(raw: readonly string[]): Array<[string, string]> {
+  const pairs: Array<[string, string]> = []
   for (let i = 0; i < raw.length; i += 2) pairs.push([raw[i] as string, raw[i + 1] as string])
   return pairs
 }

@@ -5,8 +5,8 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Journal, JOURNAL_CAPACITY, JOURNAL_WAKE_RECORDS, MAX_JOURNAL_BYTES, RecordKind } from '../../src/observability/journal.js'
-import { Inspector } from '../../src/observability/index.js'
-import { summariesJson } from '../../src/console/sse.js'
+import { Inspector, summaryJson } from '../../src/observability/index.js'
+import { formatBatch } from '../../src/console/sse.js'
 import type { Reply, RequestContext } from '../../src/model/index.js'
 import type { InspectedRequestSummary } from '../../src/observability/index.js'
 
@@ -82,8 +82,12 @@ test('a record is let go once every reader has read it', () => {
 test('summaries are written as JSON.stringify writes them, whatever their strings hold', () => {
   const base = { id: 'LV7fzho-PHcEJPw=', time: 1733400000123, method: 'GET', path: '/hello', query: '', apiId: 'bench00001', stage: '$default', routeKey: 'GET /hello', status: 200, latency: 3, error: null, integrationError: '', authorizerError: '' }
   const odd = { ...base, id: 'q"u\\o', path: '/caf\u00e9/\u0001/\ud800/\ud83d\ude00', query: 'a=1&b=\n', apiId: null, stage: null, routeKey: null, latency: -0, error: { responseType: 'RESOURCE_NOT_FOUND', message: 'Not "Found"\t' }, integrationError: 'x\u2028y', authorizerError: 'z' }
-  for (const summaries of [[], [base], [base, odd, base]]) assert.equal(summariesJson(summaries), JSON.stringify(summaries))
-  // A summary as the inspector records it: a field added there and not to summariesJson shows here.
+  for (const summary of [base, odd]) assert.equal(summaryJson(summary), JSON.stringify(summary))
+  // The stream's `requests` event joins the recorded texts: the array JSON.stringify writes.
+  const batch = (summaries: InspectedRequestSummary[]) => formatBatch({ dropped: 0, requests: summaries.map(summaryJson), functionLogs: [], connectionMessages: [] })
+  for (const summaries of [[base], [base, odd, base]]) assert.equal(batch(summaries), `event: requests\ndata: ${JSON.stringify(summaries)}\n\n`)
+  assert.equal(batch([]), '', 'no requests, no event')
+  // A summary as the inspector records it: a field added there and not to summaryJson shows here.
   const inspector = new Inspector()
   const reader = inspector.subscribe(() => undefined)
   const ctx = {
@@ -102,5 +106,5 @@ test('summaries are written as JSON.stringify writes them, whatever their string
   // The text streamed is JSON.stringify of every field, in the order of InspectedRequestSummary.
   assert.equal(recorded[0], JSON.stringify(expected))
   assert.deepEqual(inspector.list(), [expected])
-  assert.equal(summariesJson(inspector.list()), JSON.stringify([expected]))
+  assert.equal(summaryJson(inspector.list()[0] as InspectedRequestSummary), JSON.stringify(expected))
 })

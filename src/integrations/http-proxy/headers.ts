@@ -40,7 +40,7 @@ const NOT_FORWARDED: ReadonlySet<string> = new Set([
  * The request headers for the backend as undici takes them, flat `[name, value, name, value, …]`
  * (lower-case names, arrival order, repeats kept), before parameter mapping. `contentLength`
  * is the body's length when known. Flat from the start: no pair per header on the usual path,
- * where no mapping reads them (`headerList` makes pairs for one that does).
+ * where no mapping reads them (`headerPairs` makes pairs for one that does).
  */
 export function upstreamRequestHeaders(ctx: RequestContext, authority: string, contentLength: number | null): string[] {
   let out: string[] = ['host', authority]
@@ -68,13 +68,6 @@ export function upstreamRequestHeaders(ctx: RequestContext, authority: string, c
   )
   if (SEND_FORWARDED_HEADER) out.push('forwarded', forwardedValue(ctx))
   return out
-}
-
-/** Flat headers as `[name, value]` pairs (for parameter mapping and the console). */
-export function headerList(flat: readonly string[]): Array<[string, string]> {
-  const pairs: Array<[string, string]> = []
-  for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i] as string, flat[i + 1] as string])
-  return pairs
 }
 
 /** Pairs as flat headers again. */

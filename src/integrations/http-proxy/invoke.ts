@@ -11,14 +11,14 @@ import type { IncomingMessage } from 'node:http'
 import type { Readable } from 'node:stream'
 import type { Dispatcher } from 'undici'
 import { GatewayResponses } from '../../errors/index.js'
-import { firstHeader } from '../../util/index.js'
+import { firstHeader, headerPairs } from '../../util/index.js'
 import { MAX_REQUEST_BODY_BYTES, MAX_RESPONSE_BODY_BYTES } from '../../model/index.js'
 import type { Reply, RequestContext, RequestTrace } from '../../model/index.js'
 import { localReply } from '../../errors/index.js'
 import type { CompiledIntegration, CompiledRoute, CompiledStage } from '../../model/index.js'
 import type { IntegrationRequestParts, MappingInput, RequestParameterMapping, ResponseParameterMapping } from '../parameter-mapping/index.js'
 import { describeUpstreamFailure, HTTP_PROXY_FAILURE_RESPONSES } from './failures.js'
-import { flatHeaders, headerList, returnedResponseHeaders, upstreamRequestHeaders } from './headers.js'
+import { flatHeaders, returnedResponseHeaders, upstreamRequestHeaders } from './headers.js'
 import { DEFAULT_ROUTE_FORWARDS_STAGE, targetPath, type TargetTemplate } from './target-url.js'
 import { mapResponse } from '../response-mapping.js'
 import { UpstreamExchange, type ExchangeHead } from './exchange.js'
@@ -72,12 +72,10 @@ export function invokeHttpProxy(t: HttpProxyTarget): Promise<Reply> {
   let rawQueryString = ctx.rawQueryString
   let overwrittenPath: string | null = null
   // Built only when a mapping reads them: most proxied requests need neither the pairs nor the input.
-  let mappingInput: MappingInput | null = null
   const requestMapping = integration.requestMapping
   if (requestMapping !== null) {
-    mappingInput = { ctx, stageVariables: stage.stageVariables, response: null }
-    const parts: IntegrationRequestParts = { headers: headerList(headers), rawQueryString, path: null }
-    requestMapping.apply(mappingInput, parts)
+    const parts: IntegrationRequestParts = { headers: headerPairs(headers), rawQueryString, path: null }
+    requestMapping.apply({ ctx, stageVariables: stage.stageVariables, response: null }, parts)
     if (ctx.trace !== null) ctx.trace.requestMapping = { headers: parts.headers.map(([n, v]) => [n, v] as const), rawQueryString: parts.rawQueryString, path: parts.path }
     headers = flatHeaders(parts.headers)
     rawQueryString = parts.rawQueryString
@@ -95,7 +93,7 @@ export function invokeHttpProxy(t: HttpProxyTarget): Promise<Reply> {
   }
 
   const started = performance.now()
-  const trace: RequestTrace['upstream'] = ctx.trace === null ? null : (ctx.trace.upstream = { method: integration.method ?? ctx.method, url: integration.template.origin + path, headers: headerList(headers), status: null, responseHeaders: null })
+  const trace: RequestTrace['upstream'] = ctx.trace === null ? null : (ctx.trace.upstream = { method: integration.method ?? ctx.method, url: integration.template.origin + path, headers: headerPairs(headers), status: null, responseHeaders: null })
   const options: Dispatcher.DispatchOptions = {
     origin: integration.template.origin,
     path,
@@ -119,7 +117,7 @@ export function invokeHttpProxy(t: HttpProxyTarget): Promise<Reply> {
     if (!head.ok) return failed(ctx, integration, head)
     ctx.integrationStatus = head.statusCode
     ctx.integrationServiceStatus = head.statusCode
-    return backendReply(t, head, mappingInput ?? { ctx, stageVariables: stage.stageVariables, response: null })
+    return backendReply(t, head)
   })
 }
 
@@ -141,7 +139,7 @@ function failed(ctx: RequestContext, integration: HttpProxySettings, head: Excha
  * returning a plain reply from the head's `then` saves the promise (and two microtask turns)
  * an `async` function would add to every proxied request.
  */
-function backendReply(t: HttpProxyTarget, head: ExchangeHead & { ok: true }, mappingInput: MappingInput): Reply | Promise<Reply> {
+function backendReply(t: HttpProxyTarget, head: ExchangeHead & { ok: true }): Reply | Promise<Reply> {
   const { ctx, integration } = t
   const body = head.body as UpstreamExchange
   const headers = returnedResponseHeaders(head.rawHeaders)
@@ -153,13 +151,14 @@ function backendReply(t: HttpProxyTarget, head: ExchangeHead & { ok: true }, map
   }
   const mapping = integration.responseMapping
   if (mapping === null || !mapping.appliesTo(head.statusCode)) return { statusCode: head.statusCode, headers, body: EMPTY, error: null, stream: body }
-  if (!mapping.readsBody) return mappedReply(ctx, mapping, mappingInput, head.statusCode, headers, body, null)
+  const stageVariables = t.stage.stageVariables
+  if (!mapping.readsBody) return mappedReply(ctx, mapping, stageVariables, head.statusCode, headers, body, null)
   return body.readAll().then((buffered) => {
     if (buffered === null) {
       ctx.integrationErrorMessage = `The backend's response failed or is over the ${MAX_RESPONSE_BODY_BYTES}-byte payload limit`
       return localReply(GatewayResponses.INTEGRATION_FAILURE)
     }
-    return mappedReply(ctx, mapping, mappingInput, head.statusCode, headers, body, buffered)
+    return mappedReply(ctx, mapping, stageVariables, head.statusCode, headers, body, buffered)
   })
 }
 
@@ -167,13 +166,13 @@ function backendReply(t: HttpProxyTarget, head: ExchangeHead & { ok: true }, map
 function mappedReply(
   ctx: RequestContext,
   mapping: ResponseParameterMapping,
-  mappingInput: MappingInput,
+  stageVariables: MappingInput['stageVariables'],
   statusCode: number,
   headers: Array<readonly [string, string]>,
   body: UpstreamExchange,
   buffered: Buffer | null
 ): Reply {
-  const mapped = mapResponse(ctx, mapping, { ...mappingInput, response: { headers, body: buffered } }, statusCode, headers)
+  const mapped = mapResponse(ctx, mapping, { ctx, stageVariables, response: { headers, body: buffered } }, statusCode, headers)
   if (mapped === null) {
     if (buffered === null) body.discard()
     return localReply(GatewayResponses.INTEGRATION_FAILURE)

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { verifySigV4 } from '../../auth/index.js'
 import type { Logger } from '../../logging/index.js'
+import { headerPairs } from '../../util/index.js'
 import type { OpResult } from './context.js'
 import { ControlPlaneError } from './errors.js'
 import { lambdaOperations, lookupFunction, matchLambda, type LambdaInput } from './lambda.js'
@@ -103,10 +104,8 @@ function authenticate(plane: ControlPlane, req: IncomingMessage, rawPath: string
     if (policy.loopbackOnly || config.connectionsApi.allowUnsigned) return
     throw new ControlPlaneError('AccessDeniedException', UNSIGNED_REFUSED_MESSAGE)
   }
-  const headers: [string, string][] = []
-  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) headers.push([req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string])
   const verdict = verifySigV4(
-    { method: req.method ?? 'GET', rawPath, rawQueryString: rawQuery, headers, body },
+    { method: req.method ?? 'GET', rawPath, rawQueryString: rawQuery, headers: headerPairs(req.rawHeaders), body },
     { region: config.region, service, now: Date.now(), clockSkewMs: iam.clockSkewMs, credentials: (id) => iam.credentials.get(id), allowSessionTokens: iam.allowSessionTokens }
   )
   if (verdict.ok) return
