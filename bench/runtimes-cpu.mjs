@@ -2,7 +2,7 @@
 // CPU per Python request (issue 17): `node bench/runtimes-cpu.mjs [baseline checkout]` starts the
 // gateway of bench/runtimes.mjs (its config, GATEWAY_FLAGS), loads `GET /py` (or BENCH_ROUTE)
 // after every environment has started, and divides the utime+stime (/proc/<pid>/stat) of the
-// gateway and of its child processes (the Python runtimes) by the requests served; also the
+// gateway and of the processes it started (the Python runtimes, and their parent shells) by the requests served; also the
 // runtimes' voluntary context switches per request. With a baseline (a built checkout of an
 // earlier commit), its gateway and this one's take turns, BENCH_ROUNDS times, so a shared
 // machine's other load falls on both alike. CPU per request, not requests per second, is what
@@ -27,19 +27,26 @@ const CONNECTIONS = positiveInteger('BENCH_CONNECTIONS', 10)
 const ROUTE = process.env.BENCH_ROUTE === 'node' ? 'node' : 'py'
 const NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)
 
-/** Pids whose parent is `ppid`. */
-function childrenOf(ppid) {
-  const out = []
+/**
+ * Pids descending from `ancestor`: the runtimes, and their parent shells where they have them
+ * (src/functions/runtime-parent.ts), whose CPU is the runtimes' cost too.
+ */
+function descendantsOf(ancestor) {
+  const parentOf = new Map()
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue
     try {
       const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) out.push(Number(name))
+      parentOf.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))
     } catch {
       // Gone meanwhile.
     }
   }
-  return out
+  const isDescendant = (pid) => {
+    for (let p = parentOf.get(pid); p !== undefined && p > 1; p = parentOf.get(p)) if (p === ancestor) return true
+    return false
+  }
+  return [...parentOf.keys()].filter(isDescendant)
 }
 
 function voluntarySwitches(pid) {
@@ -61,7 +68,7 @@ async function run(root) {
     for (let i = 0; i < 3; i++) await Promise.all(Array.from({ length: CONNECTIONS }, () => fetch(url).then((r) => r.text())))
     await load(url, 1, { connections: CONNECTIONS })
     const gateway = server.child.pid
-    const children = childrenOf(gateway)
+    const children = descendantsOf(gateway)
     const before = [gateway, ...children].map(processCpuSeconds)
     const switchesBefore = children.map(voluntarySwitches)
     const { result } = await load(url, DURATION, { connections: CONNECTIONS })
@@ -90,7 +97,7 @@ async function main() {
       const m = await run(root)
       process.stdout.write(
         `round ${r} ${name.padEnd(8)} ${ROUTE}: ${round(m.rps, 0)} req/s, CPU per request ${round(m.gatewayUs, 0)} µs gateway + ${round(m.childrenUs, 0)} µs ` +
-          `in ${m.children} runtime processes = ${round(m.gatewayUs + m.childrenUs, 0)} µs; ${round(m.switches, 2)} runtime context switches per request (non-2xx: ${m.non2xx})\n`
+          `in ${m.children} runtime processes (and their parent shells) = ${round(m.gatewayUs + m.childrenUs, 0)} µs; ${round(m.switches, 2)} runtime context switches per request (non-2xx: ${m.non2xx})\n`
       )
     }
   }

@@ -5,7 +5,8 @@
  * process isolation. Started in the code folder with the variables Lambda sets; its stdout
  * and stderr lines go to the function log; frozen (SIGSTOP) while it waits for its next
  * event, as Lambda freezes an idle environment; its memory bounded by RLIMIT_DATA where
- * the platform has it.
+ * the platform has it. Where `setsid` exists, a small parent shell starts and waits for it,
+ * so its freezes send the gateway no SIGCHLD (runtime-parent.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomFillSync } from 'node:crypto'
@@ -16,6 +17,7 @@ import type { Readable } from 'node:stream'
 import type { FunctionErrorPayload } from '../model/index.js'
 import type { InitOutcome, PooledEnvironment, RunOutcome } from './environment-kind.js'
 import { RuntimeApiServer } from './runtime-api/index.js'
+import { exitDescription, parentedCommand, readRuntimePid, runtimeExit, SETSID } from './runtime-parent.js'
 
 /** How to start the runtime process. */
 export interface ProcessLaunch {
@@ -87,7 +89,8 @@ export class ProcessEnvironment implements PooledEnvironment {
   initDurationMs: number | undefined
   lastUsed = performance.now()
   readonly #options: ProcessEnvironmentOptions
-  #child: ChildProcess | undefined
+  /** The runtime's own process and group, as {@link LIVE} holds it (the group is known once the parent shell reports it). */
+  #live: LiveRuntime | undefined
   #api: RuntimeApiServer | undefined
   #settleInit: (o: InitOutcome) => void = () => {}
   #pending: { id: string; resolve: (o: RunOutcome) => void } | undefined
@@ -132,22 +135,40 @@ export class ProcessEnvironment implements PooledEnvironment {
     if (this.#dead) return this.#api.close()
     const channel = launch.runtimeApiChannel === true && process.platform !== 'win32'
     const env = { ...this.#options.env, ...launch.env, AWS_LAMBDA_RUNTIME_API: this.#api.address, ...(channel ? { [RUNTIME_API_FD_VARIABLE]: '3' } : {}) }
-    const [command, args] =
-      launch.limitMemory && MEMORY_LIMIT_SUPPORTED
-        ? // `ulimit -d` takes KiB; `exec` keeps the pid, so signals and /proc reach the runtime itself.
-          ['/bin/sh', ['-c', 'ulimit -d "$0" && exec "$@"', String(this.#options.memorySize * 1024), launch.command, ...launch.args]]
-        : [launch.command, [...launch.args]]
-    // Its own process group: freezing, the timeout and shutdown reach whatever the runtime
-    // started too (a shell bootstrap's curl), as Lambda freezes and ends the whole sandbox.
+    // `ulimit -d` takes KiB.
+    const memoryKiB = launch.limitMemory && MEMORY_LIMIT_SUPPORTED ? this.#options.memorySize * 1024 : undefined
     // A fourth 'pipe' is a socket pair on Unix (libuv): the channel, the runtime's end on fd 3.
     const stdio: ('ignore' | 'pipe')[] = channel ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe']
-    const child = spawn(command as string, args as string[], { cwd: this.#options.cwd, env, stdio, detached: process.platform !== 'win32' })
-    this.#child = child
+    // With a parent shell (runtime-parent.ts), one more pipe: where it writes the runtime's pid.
+    const pidFd = SETSID !== undefined ? stdio.push('pipe') - 1 : undefined
+    const [command, args] =
+      SETSID !== undefined && pidFd !== undefined
+        ? parentedCommand(SETSID, launch.command, launch.args, memoryKiB, pidFd)
+        : memoryKiB !== undefined
+          ? // `exec` keeps the pid, so signals and /proc reach the runtime itself.
+            ['/bin/sh', ['-c', 'ulimit -d "$0" && exec "$@"', String(memoryKiB), launch.command, ...launch.args]]
+          : [launch.command, [...launch.args]]
+    // Its own process group (the parent shell's `setsid`, or `detached`): freezing, the timeout
+    // and shutdown reach whatever the runtime started too (a shell bootstrap's curl), as Lambda
+    // freezes and ends the whole sandbox.
+    const child = spawn(command, args, { cwd: this.#options.cwd, env, stdio, detached: process.platform !== 'win32' })
+    const live: LiveRuntime = { child, group: pidFd === undefined ? child.pid : undefined }
+    this.#live = live
     const channelSocket = channel ? child.stdio[3] : null
     if (channelSocket instanceof Socket) this.#api.adopt(channelSocket)
-    LIVE.add(child)
+    const pidStream = pidFd === undefined ? null : child.stdio[pidFd]
+    if (pidStream instanceof Socket) {
+      readRuntimePid(pidStream, (pid) => {
+        live.group = pid
+        if (pid === undefined) return
+        // Stopped before the pid came (early shutdown), or meant to be frozen already.
+        if (this.#dead) killLive(live, 'SIGKILL')
+        else if (this.#frozen) killLive(live, 'SIGSTOP')
+      })
+    }
+    LIVE.add(live)
     this.#exited = new Promise((resolve) => child.once('close', () => resolve()))
-    child.once('exit', () => LIVE.delete(child))
+    child.once('exit', () => LIVE.delete(live))
     const onLog = this.#options.onLog
     for (const stream of [child.stdout, child.stderr]) {
       if (stream === null) continue
@@ -159,17 +180,14 @@ export class ProcessEnvironment implements PooledEnvironment {
       const reason = err.code === 'ENOENT' ? 'no such file or directory' : err.code === 'EACCES' ? 'permission denied' : err.message
       this.#die({ errorType: 'Runtime.InvalidEntrypoint', errorMessage: `fork/exec ${launch.command}: ${reason}`, trace: [] })
     })
-    child.once('exit', (code, signal) => {
+    child.once('exit', (shellCode, shellSignal) => {
       this.#closeStatus()
       // What the runtime started goes with it.
-      try {
-        killGroup(child, 'SIGKILL')
-      } catch {
-        // Nothing left.
-      }
-      const how = signal !== null ? `signal: ${signal === 'SIGKILL' ? 'killed' : signal}` : `exit status ${code}`
-      // /bin/sh answers 126/127 when the command cannot run.
-      if (launch.limitMemory && (code === 126 || code === 127) && this.initOutcome === undefined) {
+      killLive(live, 'SIGKILL')
+      const { code, signal } = pidFd === undefined ? { code: shellCode, signal: shellSignal } : runtimeExit(shellCode, shellSignal)
+      const how = exitDescription(code, signal)
+      // /bin/sh and setsid answer 126/127 when the command cannot run.
+      if (command !== launch.command && (code === 126 || code === 127) && this.initOutcome === undefined) {
         return this.#die({ errorType: 'Runtime.InvalidEntrypoint', errorMessage: `fork/exec ${launch.command}: ${code === 127 ? 'no such file or directory' : 'permission denied'}`, trace: [] })
       }
       this.#die({ errorType: 'Runtime.ExitError', errorMessage: `Runtime exited with error: ${how}`, trace: [] })
@@ -215,7 +233,7 @@ export class ProcessEnvironment implements PooledEnvironment {
 
   /** The peak resident set of the process (Linux `VmHWM`), as Lambda's `Max Memory Used`. */
   #maxMemoryUsedMB(): number {
-    const pid = this.#child?.pid
+    const pid = this.#live?.group
     if (pid === undefined || process.platform !== 'linux' || this.#dead) return 0
     try {
       // Synchronous: /proc answers from memory, and a thread-pool round trip costs more. The
@@ -260,15 +278,12 @@ export class ProcessEnvironment implements PooledEnvironment {
   }
 
   #signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
-    const child = this.#child
-    if (child === undefined || this.#dead || child.exitCode !== null) return
+    const live = this.#live
+    if (live === undefined || this.#dead || live.child.exitCode !== null) return
     if ((signal === 'SIGSTOP') === this.#frozen) return
-    try {
-      killGroup(child, signal)
-      this.#frozen = signal === 'SIGSTOP'
-    } catch {
-      // Already gone: its exit is reported by the 'exit' handler.
-    }
+    // Recorded even before the runtime's pid is known: it is frozen as soon as it is.
+    this.#frozen = signal === 'SIGSTOP'
+    killLive(live, signal)
   }
 
   /** Settles once the process has exited (or never started). */
@@ -280,14 +295,7 @@ export class ProcessEnvironment implements PooledEnvironment {
     this.#dead = true
     this.#closeStatus()
     this.#api?.close()
-    const child = this.#child
-    if (child !== undefined) {
-      try {
-        killGroup(child, 'SIGKILL')
-      } catch {
-        // Already gone, with everything it started.
-      }
-    }
+    if (this.#live !== undefined) killLive(this.#live, 'SIGKILL')
     return this.#exited
   }
 }
@@ -316,23 +324,35 @@ function forEachLine(stream: Readable, onLine: (line: string) => void): void {
 }
 
 /**
+ * A runtime process: the child Gatehouse started (the runtime, or its parent shell), and the
+ * process group to signal (the runtime's pid; undefined until the parent shell reports it).
+ */
+interface LiveRuntime {
+  readonly child: ChildProcess
+  group: number | undefined
+}
+
+/**
  * Runtime processes alive now. They run in process groups of their own and may be frozen, so
  * they would outlive a gateway that exits without stopping its environments (an uncaught
  * error, `process.exit`): they are killed when this process exits, whatever the path.
  */
-const LIVE = new Set<ChildProcess>()
+const LIVE = new Set<LiveRuntime>()
 process.once('exit', () => {
-  for (const child of LIVE) {
-    try {
-      killGroup(child, 'SIGKILL')
-    } catch {
-      // Already gone.
-    }
-  }
+  for (const live of LIVE) killLive(live, 'SIGKILL')
 })
 
-/** Signals the runtime's process group (the runtime and what it started), or the runtime alone where there are none. */
-function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
-  if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, signal)
-  else child.kill(signal)
+/**
+ * Signals the runtime's process group (the runtime and what it started), or the runtime alone
+ * where there are none. `SIGKILL` reaches its parent shell too, if it has one.
+ */
+function killLive(live: LiveRuntime, signal: NodeJS.Signals): void {
+  try {
+    if (process.platform === 'win32') live.child.kill(signal)
+    else if (live.group !== undefined) process.kill(-live.group, signal)
+  } catch {
+    // Already gone, with everything it started: its exit is reported by the 'exit' handler.
+  }
+  // A parent shell is not in the runtime's group.
+  if (signal === 'SIGKILL' && live.group !== live.child.pid && live.child.exitCode === null && live.child.signalCode === null) live.child.kill('SIGKILL')
 }

@@ -117,6 +117,14 @@ test('a bootstrap that exits before calling /next: Runtime.ExitError with its ex
   assert.ok(logs.some((l) => l.includes('Runtime exited with error: exit status 7')), JSON.stringify(logs))
 })
 
+test('a bootstrap ended by a signal: Runtime.ExitError naming the signal as Lambda does', async (t) => {
+  const dir = codeFolder(t)
+  execFileSync('sh', ['-c', `printf '#!/bin/sh\\nkill -SEGV $$\\n' > "${join(dir, 'bootstrap')}" && chmod +x "${join(dir, 'bootstrap')}"`])
+  const { url, logs } = await serve(t, dir)
+  assert.equal((await http(url + '/x')).status, 500)
+  assert.ok(logs.some((l) => l.includes('Runtime exited with error: signal: segmentation fault')), JSON.stringify(logs))
+})
+
 test('a bootstrap from a layer (Lambda\'s /opt/bootstrap) is used when the code folder has none; layers\' bin is on PATH', async (t) => {
   const code = codeFolder(t)
   const layer = codeFolder(t)

@@ -320,6 +320,12 @@ for (const [name, options] of [
       const { pid } = res.json<{ pid: number }>()
       // Its response and its next /next come in one write; it is frozen once idle in /next.
       await waitFor(`runtime ${pid} frozen while idle`, () => state(pid) === 'T')
+      // Not the gateway's own child (runtime-parent.ts): its stops and continues send the
+      // gateway no SIGCHLD. Its own process group, so a freeze reaches what it starts.
+      const raw = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const stat = raw.slice(raw.lastIndexOf(')') + 2).split(' ')
+      assert.notEqual(Number(stat[1]), process.pid, 'its parent is not the gateway')
+      assert.equal(Number(stat[2]), pid, 'it leads its own process group')
     }
   })
 }
