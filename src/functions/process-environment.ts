@@ -138,8 +138,9 @@ export class ProcessEnvironment implements PooledEnvironment {
     // `ulimit -d` takes KiB.
     const memoryKiB = launch.limitMemory && MEMORY_LIMIT_SUPPORTED ? this.#options.memorySize * 1024 : undefined
     // A fourth 'pipe' is a socket pair on Unix (libuv): the channel, the runtime's end on fd 3.
-    const stdio: ('ignore' | 'pipe')[] = channel ? ['ignore', 'pipe', 'pipe', 'pipe'] : ['ignore', 'pipe', 'pipe']
-    // With a parent shell (runtime-parent.ts), one more pipe: where it writes the runtime's pid.
+    // A parent shell (runtime-parent.ts) reads standard input, held open by this process (its
+    // end closes when the gateway dies), and writes the runtime's pid to one more pipe.
+    const stdio: ('ignore' | 'pipe')[] = [SETSID !== undefined ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(channel ? ['pipe' as const] : [])]
     const pidFd = SETSID !== undefined ? stdio.push('pipe') - 1 : undefined
     const [command, args] =
       SETSID !== undefined && pidFd !== undefined

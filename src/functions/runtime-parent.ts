@@ -42,16 +42,31 @@ function findExecutable(name: string, path: string): string | undefined {
  * The command that starts `command args` under a parent shell: `sh -c SCRIPT setsid [kib]
  * command args`. With `memoryKiB`, the shell bounds its data segment first (`ulimit -d`, KiB),
  * which the runtime inherits. The runtime's pid is written to descriptor `pidFd`, which the
- * runtime itself does not inherit.
+ * runtime itself does not inherit. The shell's standard input must be a pipe the gateway holds
+ * open (and the runtime's is /dev/null): a watcher in the shell reads it, and when it ends (the
+ * gateway died without stopping its environments, even by SIGKILL) it ends the runtime's whole
+ * group, frozen or not, as Python's PR_SET_PDEATHSIG did when the gateway was its parent.
  */
 export function parentedCommand(setsid: string, command: string, args: readonly string[], memoryKiB: number | undefined, pidFd: number): [string, string[]] {
   const script = [
     ...(memoryKiB !== undefined ? ['ulimit -d "$1" || exit', 'shift'] : []),
-    `"$0" "$@" ${pidFd}>&- &`,
-    `echo $! >&${pidFd}`,
+    // An asynchronous list's stdin is /dev/null before its own redirections: the pipe is kept
+    // on descriptor 9 for the watcher.
+    'exec 9<&0',
+    `"$0" "$@" </dev/null 9<&- ${pidFd}>&- &`,
+    'runtime=$!',
+    `echo $runtime >&${pidFd}`,
     `exec ${pidFd}>&-`,
-    // The shell's exit status is the runtime's: its own, or 128 + the signal that ended it.
-    'wait $!',
+    // The pid too: the runtime may not have made its group yet (setsid) when the gateway dies.
+    '{ read _ || kill -s KILL -- "-$runtime" "$runtime"; } <&9 2>/dev/null &',
+    'watcher=$!',
+    'exec 9<&-',
+    // `wait` does not report a stopped child: a freeze wakes this shell, nothing more.
+    'wait $runtime',
+    // Its exit status is the runtime's: its own, or 128 + the signal that ended it.
+    'status=$?',
+    'kill $watcher 2>/dev/null',
+    'exit $status',
   ].join('\n')
   return ['/bin/sh', ['-c', script, setsid, ...(memoryKiB !== undefined ? [String(memoryKiB)] : []), command, ...args]]
 }

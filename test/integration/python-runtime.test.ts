@@ -330,36 +330,46 @@ for (const [name, options] of [
   })
 }
 
-test('a gateway process that exits without stopping takes its (frozen) runtime processes with it', async (t) => {
-  const { execFileSync, spawn } = await import('node:child_process')
-  const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs')
-  const { tmpdir } = await import('node:os')
-  const { pathToFileURL } = await import('node:url')
-  const { repoRoot } = await import('../helpers/paths.js')
-  const { waitFor } = await import('../helpers/ws-client.js')
-  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-exit-'))
-  t.after(() => rmSync(dir, { recursive: true, force: true }))
-  writeFileSync(join(dir, 'app.py'), 'import os\n\ndef handler(event, context):\n    return {"statusCode": 200, "body": str(os.getpid())}\n')
-  const script = join(dir, 'run.mjs')
-  writeFileSync(
-    script,
-    `import { createGateway } from ${JSON.stringify(pathToFileURL(join(repoRoot, 'build/src/index.js')).href)}\n` +
-      `const g = createGateway(${JSON.stringify(pythonApi({ handler: 'app.handler', codeUri: dir }))}, { baseDir: ${JSON.stringify(dir)}, port: 0, host: '127.0.0.1', logLevel: 'silent', functionLogs: 'silent' })\n` +
-      `await g.start()\nconst res = await fetch(g.url + '/')\nprocess.stdout.write(await res.text())\nprocess.exit(0)\n`
-  )
-  const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] })
-  let out = ''
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()))
-  await new Promise((r) => child.once('exit', r))
-  const pid = Number(out)
-  assert.ok(pid > 0, `the runtime's pid, got "${out}"`)
-  await waitFor(`runtime process ${pid} to end`, () => {
-    try {
-      // `ps -p` fails when the process is gone (a zombie still counts: look at its state).
-      const state = execFileSync('ps', ['-o', 'stat=', '-p', String(pid)]).toString().trim()
-      return state.startsWith('Z')
-    } catch {
-      return true
-    }
+for (const [how, ending] of [
+  ['exits without stopping (process.exit)', 'process.exit(0)\n'],
+  ['is killed (SIGKILL: no exit handler runs)', ''],
+] as const) {
+  test(`a gateway process that ${how} takes its (frozen) runtime processes with it`, async (t) => {
+    const { execFileSync, spawn } = await import('node:child_process')
+    const { mkdtempSync, rmSync, writeFileSync } = await import('node:fs')
+    const { tmpdir } = await import('node:os')
+    const { pathToFileURL } = await import('node:url')
+    const { repoRoot } = await import('../helpers/paths.js')
+    const { waitFor } = await import('../helpers/ws-client.js')
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-exit-'))
+    t.after(() => rmSync(dir, { recursive: true, force: true }))
+    writeFileSync(join(dir, 'app.py'), 'import os\n\ndef handler(event, context):\n    return {"statusCode": 200, "body": str(os.getpid())}\n')
+    const script = join(dir, 'run.mjs')
+    writeFileSync(
+      script,
+      `import { createGateway } from ${JSON.stringify(pathToFileURL(join(repoRoot, 'build/src/index.js')).href)}\n` +
+        `const g = createGateway(${JSON.stringify(pythonApi({ handler: 'app.handler', codeUri: dir }))}, { baseDir: ${JSON.stringify(dir)}, port: 0, host: '127.0.0.1', logLevel: 'silent', functionLogs: 'silent' })\n` +
+        `await g.start()\nconst res = await fetch(g.url + '/')\nprocess.stdout.write(await res.text() + '\\n')\n${ending}`
+    )
+    const child = spawn(process.execPath, [script], { stdio: ['ignore', 'pipe', 'inherit'] })
+    t.after(() => child.kill('SIGKILL'))
+    let out = ''
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+    const exited = new Promise((r) => child.once('exit', r))
+    await waitFor('the runtime\'s pid', () => out.endsWith('\n'))
+    // Nothing stops it but the signal: the runtime is idle (frozen) when the gateway dies.
+    if (ending === '') child.kill('SIGKILL')
+    await exited
+    const pid = Number(out)
+    assert.ok(pid > 0, `the runtime's pid, got "${out}"`)
+    await waitFor(`runtime process ${pid} to end`, () => {
+      try {
+        // `ps -p` fails when the process is gone (a zombie still counts: look at its state).
+        const state = execFileSync('ps', ['-o', 'stat=', '-p', String(pid)]).toString().trim()
+        return state.startsWith('Z')
+      } catch {
+        return true
+      }
+    })
   })
-})
+}

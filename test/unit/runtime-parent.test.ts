@@ -28,10 +28,12 @@ test('runtimeExit reads 128 + N from the shell as signal N; a status of 128 or l
 })
 
 /** Runs `script` under the parent shell as the runtime would be; resolves with its pid as reported, its pgid and how it ended. */
-function runParented(script: string, memoryKiB?: number): Promise<{ pid: number | undefined; pgid: string; parent: number | undefined; code: number | null; signal: NodeJS.Signals | null }> {
+function runParented(script: string, memoryKiB?: number, closeStdin = false): Promise<{ pid: number | undefined; pgid: string; parent: number | undefined; code: number | null; signal: NodeJS.Signals | null }> {
   const setsid = SETSID as string
   const [command, args] = parentedCommand(setsid, '/bin/sh', ['-c', `ps -o pgid= -p $$; ${script}`], memoryKiB, 3)
-  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit', 'pipe'], detached: true })
+  // Standard input is the pipe the gateway holds open; its end ends the runtime.
+  const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'inherit', 'pipe'], detached: true })
+  if (closeStdin) child.stdin?.end()
   let out = ''
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()))
   const pid = new Promise<number | undefined>((resolve) => {
@@ -61,4 +63,9 @@ test('under its parent shell, a runtime leads its own process group, its pid is 
 test('the parent shell bounds the runtime\'s data segment (ulimit -d) before starting it', { skip: SETSID === undefined && 'no setsid here' }, async () => {
   const bounded = await runParented('test "$(ulimit -d)" = 65536', 65536)
   assert.deepEqual([bounded.code, bounded.signal], [0, null])
+})
+
+test('when the gateway\'s end of the shell\'s standard input closes (the gateway died), the runtime\'s group is killed, frozen or not', { skip: SETSID === undefined && 'no setsid here' }, async () => {
+  const orphan = await runParented('kill -STOP $$; sleep 30', undefined, true)
+  assert.deepEqual([orphan.code, orphan.signal], [null, 'SIGKILL'])
 })
