@@ -229,7 +229,7 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
     env.initDurationMs = undefined
     const timeoutMs = this.fn.timeoutSeconds * 1000
     const started = performance.now()
-    if (log !== null) log(['START RequestId: ', requestId, ' Version: $LATEST'].join(''), requestId)
+    if (log !== null) log(`START RequestId: ${requestId} Version: $LATEST`, requestId)
     const outcome = await env.run(requestId, event, timeoutMs)
     const duration = performance.now() - started
     const stats = this.stats
@@ -271,17 +271,12 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
       log(`${new Date().toISOString()} ${requestId} Error: ${outcome.error.errorMessage}`, requestId)
     }
     const memory = outcome.kind === 'timeout' ? 0 : outcome.maxMemoryUsedMB
-    // Joined, not concatenated: `+` and template literals make a tree of string pieces, and a
-    // console keeps these lines (the tail, the invocation's lines, the live feed) long enough for
-    // the garbage collector to copy every piece; `join` makes one flat string.
-    log(['END RequestId: ', requestId].join(''), requestId)
+    log(`END RequestId: ${requestId}`, requestId)
     log(
-      [
-        'REPORT RequestId: ', requestId, '\tDuration: ', duration.toFixed(2), ' ms\tBilled Duration: ', Math.ceil(duration), ' ms\t',
-        'Memory Size: ', this.fn.memorySize, ' MB\tMax Memory Used: ', memory, ' MB',
-        initDuration !== undefined ? `\tInit Duration: ${initDuration.toFixed(2)} ms` : '',
-        outcome.kind === 'timeout' ? '\tStatus: timeout' : outcome.kind === 'crash' ? `\tStatus: error\tError Type: ${outcome.error.errorType}` : '',
-      ].join(''),
+      `REPORT RequestId: ${requestId}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.ceil(duration)} ms\t` +
+        `Memory Size: ${this.fn.memorySize} MB\tMax Memory Used: ${memory} MB` +
+        (initDuration !== undefined ? `\tInit Duration: ${initDuration.toFixed(2)} ms` : '') +
+        (outcome.kind === 'timeout' ? '\tStatus: timeout' : outcome.kind === 'crash' ? `\tStatus: error\tError Type: ${outcome.error.errorType}` : ''),
       requestId
     )
   }
