@@ -91,13 +91,6 @@ interface Entry {
   /** `JSON.stringify` of the summary. */
   readonly summary: string
   readonly detail: string
-  /**
-   * The Lambda event and result, by reference: they are flat strings the invocation made anyway
-   * (JSON.stringify, the environment's answer), so joining them into `detail` only copied the
-   * largest part of a request (about a kilobyte each for a small payload 2.0 request).
-   */
-  readonly event: string | null
-  readonly result: string | null
   readonly body: Buffer
   /** The response body (its first `MAX_RECORDED_BODY_BYTES` when longer), `null` when streamed. */
   readonly responseBody: Buffer | null
@@ -240,18 +233,17 @@ export class Inspector implements RequestInspector, ConnectionInspector {
     for (const [name, value] of sent.headers) w.str(name).str(value)
     w.num(sent.body.length).num(responseLength)
     w.nullable(ctx.route?.integration?.integrationType ?? null).str(ctx.integrationRequestId).num(ctx.integrationLatency).num(ctx.integrationStatus)
-    w.nullable(lambda === null ? null : lambda.outcome)
+    if (lambda === null) w.nullable(null)
+    else w.str(lambda.event).nullable(lambda.result).str(lambda.outcome)
     w.nullable(trace.accessLogLine)
     const detail = w.text()
     const entry: Entry = {
       summary: json,
       detail,
-      event: lambda === null ? null : lambda.event,
-      result: lambda === null ? null : lambda.result,
       body: ctx.body,
       responseBody,
       trace: trace.authorizer !== null || trace.requestMapping !== null || trace.upstream !== null ? trace : null,
-      bytes: 512 + ctx.body.length + (responseBody?.length ?? 0) + 2 * (json.length + detail.length + (lambda === null ? 0 : lambda.event.length + (lambda.result?.length ?? 0))),
+      bytes: 512 + ctx.body.length + (responseBody?.length ?? 0) + 2 * (json.length + detail.length),
     }
     if (this.#keptCount === MAX_INSPECTED_REQUESTS) this.#evictOldest()
     this.#kept[(this.#keptFirst + this.#keptCount) % MAX_INSPECTED_REQUESTS] = entry
@@ -290,8 +282,8 @@ export class Inspector implements RequestInspector, ConnectionInspector {
     const responseBodyLength = r.num()
     const responseLength = r.num()
     const integration = { type: r.nullable(), requestId: r.str(), latency: r.num(), status: r.num() }
-    const outcome = r.nullable()
-    const lambda = outcome === null || entry.event === null ? null : { event: entry.event, result: entry.result, outcome }
+    const event = r.nullable()
+    const lambda = event === null ? null : { event, result: r.nullable(), outcome: r.str() }
     return { host, sourceIp, rawPathname, rawHeaders, responseHeaders, responseBodyLength, responseLength, integration, lambda, accessLogLine: r.nullable() }
   }
 
