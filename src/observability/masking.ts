@@ -9,6 +9,7 @@
 export const MASKED_VALUE = '********'
 /** Request headers whose values are secrets. */
 export const MASKED_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'proxy-authorization', 'x-amz-security-token'])
+const MASKED_NAME_LENGTHS: ReadonlySet<number> = new Set([...MASKED_HEADERS].map((n) => n.length))
 /** Bodies (request, response, Lambda event and result) are kept up to this many bytes each. */
 export const MAX_RECORDED_BODY_BYTES = 64 * 1024
 
@@ -16,7 +17,10 @@ export const MAX_RECORDED_BODY_BYTES = 64 * 1024
 export function secretsOf(rawHeaders: readonly string[]): string[] {
   const secrets: string[] = []
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    const name = (rawHeaders[i] as string).toLowerCase()
+    const raw = rawHeaders[i] as string
+    // Called for every request while a console listens: a name of another length is not lowercased (a new string each time).
+    if (!MASKED_NAME_LENGTHS.has(raw.length)) continue
+    const name = raw.toLowerCase()
     const value = rawHeaders[i + 1] as string
     if (!MASKED_HEADERS.has(name) || value.length === 0) continue
     secrets.push(value)
