@@ -21,6 +21,25 @@ test('backend response headers: lower-case names, repeats kept, hop-by-hop ones 
   assert.deepEqual(headers, [['content-type', 'text/plain'], ['set-cookie', 'a=1'], ['set-cookie', 'b=2'], ['x-other', 'kept']])
 })
 
+test('a value that repeats from the previous response is the same string; one changed in place is not taken for it', () => {
+  // undici's raw buffers are views of the socket's buffer, which the next response overwrites.
+  const shared = Buffer.from('Content-Type\0text/plain', 'latin1')
+  const name = shared.subarray(0, 12)
+  const value = shared.subarray(13)
+  assert.deepEqual(returnedResponseHeaders([name, value]), [['content-type', 'text/plain']])
+  assert.deepEqual(returnedResponseHeaders([name, value]), [['content-type', 'text/plain']])
+  value.write('text/plaiN', 'latin1')
+  assert.deepEqual(returnedResponseHeaders([name, value]), [['content-type', 'text/plaiN']])
+  assert.deepEqual(returnedResponseHeaders(raw('content-type', 'text/html; charset=utf-8')), [['content-type', 'text/html; charset=utf-8']])
+  assert.deepEqual(returnedResponseHeaders(raw('Date', 'Sun, 06 Dec 2026 02:00:00 GMT', 'date', 'Sun, 06 Dec 2026 02:00:01 GMT')), [
+    ['date', 'Sun, 06 Dec 2026 02:00:00 GMT'],
+    ['date', 'Sun, 06 Dec 2026 02:00:01 GMT'],
+  ])
+  const long = 'x'.repeat(300)
+  assert.deepEqual(returnedResponseHeaders(raw('server', long)), [['server', long]])
+  assert.deepEqual(returnedResponseHeaders(raw('server', 'y' + long.slice(1))), [['server', 'y' + long.slice(1)]])
+})
+
 test('request ids and trace roots keep their shape across the random pool', () => {
   const ids = new Set<string>()
   // More than one pool of random bytes (4,092 bytes, 11 per id).
