@@ -30,8 +30,11 @@ const COMMON: ReadonlyArray<readonly [string, boolean]> = [
 
 export class KnownName {
   readonly bytes: Buffer
-  /** The last value seen under this name (a copy: undici's buffers are views of a reused one). */
-  #lastBytes: Buffer | null = null
+  /**
+   * The last value seen under this name: a copy (undici's buffers are views of a reused one) with
+   * its own memory, not a slice of Node's shared 8 KB allocation pool that it would keep alive.
+   */
+  #lastBytes: Uint8Array | null = null
   #lastValue = ''
 
   constructor(
@@ -57,7 +60,7 @@ export class KnownName {
     }
     // Very long values (a big cookie-free header still) are not worth keeping.
     if (raw.length > 256) return raw.toString('latin1')
-    this.#lastBytes = Buffer.from(raw)
+    this.#lastBytes = new Uint8Array(raw)
     this.#lastValue = raw.toString('latin1')
     return this.#lastValue
   }
