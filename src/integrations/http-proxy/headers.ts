@@ -8,6 +8,7 @@
 import type { RequestContext } from '../../model/index.js'
 import { newTraceId } from '../../util/index.js'
 import { FORWARDED_FOR_SEPARATOR } from '../lambda/request-parts.js'
+import { commonName } from './header-names.js'
 
 /**
  * Whether a `Forwarded` header (`by=…;for=…;host=…;proto=…`) is added. Reported from real
@@ -135,11 +136,16 @@ export function returnedResponseHeaders(raw: readonly Buffer[]): Array<readonly 
   const out: Array<readonly [string, string]> = []
   let listed: Set<string> | null = null
   for (let i = 0; i < raw.length; i += 2) {
-    const name = (raw[i] as Buffer).toString('latin1').toLowerCase()
-    const value = (raw[i + 1] as Buffer).toString('latin1')
-    if (name === 'connection') listed = connectionTokens(value, listed)
-    if (NOT_RETURNED.has(name)) continue
-    out.push([name, value])
+    const rawName = raw[i] as Buffer
+    const rawValue = raw[i + 1] as Buffer
+    const known = commonName(rawName)
+    const name = known === undefined ? rawName.toString('latin1').toLowerCase() : known.name
+    if (NOT_RETURNED.has(name)) {
+      // The only dropped header whose value matters: it may name more hop-by-hop headers.
+      if (name === 'connection') listed = connectionTokens(rawValue.toString('latin1'), listed)
+      continue
+    }
+    out.push([name, known === undefined ? rawValue.toString('latin1') : known.value(rawValue)])
   }
   return listed === null ? out : out.filter(([n]) => !(listed as Set<string>).has(n))
 }
