@@ -11,12 +11,12 @@
 // Environment: BENCH_ROUNDS (default 3), BENCH_DURATION (s per run, default 4), BENCH_CONNECTIONS
 // (default 10), BENCH_ROUTE (py or node, default py). BENCH_SERVER_NODE_ARGS: node flags for
 // the gateways (e.g. --cpu-prof).
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { ensureTmpDir, GATEWAY_FLAGS, removeTmpDir, writeRuntimesConfig } from './lib/configs.mjs'
 import { positiveInteger, positiveNumber, requireBuild } from './lib/env.mjs'
 import { checkResponse, load } from './lib/load.mjs'
-import { processCpuSeconds } from './lib/machine.mjs'
+import { descendantsOf, processCpuSeconds } from './lib/machine.mjs'
 import { ROOT } from './lib/paths.mjs'
 import { installShutdownHandlers, runMain, startServer, stopServer } from './lib/processes.mjs'
 import { round } from './lib/util.mjs'
@@ -26,28 +26,6 @@ const DURATION = positiveNumber('BENCH_DURATION', 4)
 const CONNECTIONS = positiveInteger('BENCH_CONNECTIONS', 10)
 const ROUTE = process.env.BENCH_ROUTE === 'node' ? 'node' : 'py'
 const NODE_ARGS = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)
-
-/**
- * Pids descending from `ancestor`: the runtimes, and their parent shells where they have them
- * (src/functions/runtime-parent.ts), whose CPU is the runtimes' cost too.
- */
-function descendantsOf(ancestor) {
-  const parentOf = new Map()
-  for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue
-    try {
-      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
-      parentOf.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))
-    } catch {
-      // Gone meanwhile.
-    }
-  }
-  const isDescendant = (pid) => {
-    for (let p = parentOf.get(pid); p !== undefined && p > 1; p = parentOf.get(p)) if (p === ancestor) return true
-    return false
-  }
-  return [...parentOf.keys()].filter(isDescendant)
-}
 
 function voluntarySwitches(pid) {
   try {

@@ -23,7 +23,7 @@ import { dirname, join } from 'node:path'
 import { ensureTmpDir, GATEWAY_FLAGS, removeTmpDir, writeRuntimesConfig } from './lib/configs.mjs'
 import { outputPath, positiveInteger, positiveNumber, requireBuild } from './lib/env.mjs'
 import { checkResponse, load, measured } from './lib/load.mjs'
-import { describeMachine, machineInfo } from './lib/machine.mjs'
+import { describeMachine, descendantsOf, machineInfo } from './lib/machine.mjs'
 import { FIXTURES, ROOT } from './lib/paths.mjs'
 import { pin } from './lib/pinning.mjs'
 import { installShutdownHandlers, runMain, startServer } from './lib/processes.mjs'
@@ -65,7 +65,8 @@ async function main() {
   // Interleaved rounds, each starting with the other route: one run of each is too noisy on a
   // shared VM to decide a ratio (single runs gave 0.34x to 0.77x at the same commit).
   const runs = await runRounds(['node', 'py'], ROUNDS, async (route) => {
-    const run = await measured([server.child.pid], () => load(`${server.url}/${route}`, DURATION, { connections: CONNECTIONS }))
+    // The Python runtimes (and their parent shells) are the gateway's work, not other load.
+    const run = await measured([server.child.pid, ...descendantsOf(server.child.pid)], () => load(`${server.url}/${route}`, DURATION, { connections: CONNECTIONS }))
     const rpsNow = run.result.requests.average
     process.stdout.write(`${route.padEnd(7)} ${round(rpsNow, 0)} req/s (non-2xx: ${run.result.non2xx})\n`)
     return { name: route, rps: rpsNow, machine: run.machine }

@@ -1,7 +1,7 @@
 // What the machine is and what it did during a measured run: CPU of processes and of the whole
 // machine from /proc, the noise other work caused, the commit and the tool versions.
 import { execFileSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import os from 'node:os'
 import { join } from 'node:path'
 import { ROOT } from './paths.mjs'
@@ -28,6 +28,28 @@ export function processCpuSeconds(pid) {
 }
 
 /** CPU seconds of the whole machine by kind, from /proc/stat; null where unavailable. */
+/**
+ * Pids descending from `ancestor`: the runtimes, and their parent shells where they have them
+ * (src/functions/runtime-parent.ts), whose CPU is the runtimes' cost too.
+ */
+export function descendantsOf(ancestor) {
+  const parentOf = new Map()
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8')
+      parentOf.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]))
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const isDescendant = (pid) => {
+    for (let p = parentOf.get(pid); p !== undefined && p > 1; p = parentOf.get(p)) if (p === ancestor) return true
+    return false
+  }
+  return [...parentOf.keys()].filter(isDescendant)
+}
+
 export function machineCpuSeconds() {
   try {
     clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
