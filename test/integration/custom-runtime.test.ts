@@ -109,21 +109,18 @@ test('a runtime that posts /runtime/init/error: its error in the log (INIT_REPOR
   assert.ok(logs.some((l) => /^INIT_REPORT .*\tStatus: error\tError Type: Runtime.ConfigMissing$/.test(l)), JSON.stringify(logs))
 })
 
-test('a bootstrap that exits before calling /next: Runtime.ExitError with its exit status', async (t) => {
-  const dir = codeFolder(t)
-  execFileSync('sh', ['-c', `printf '#!/bin/sh\\necho leaving\\nexit 7\\n' > "${join(dir, 'bootstrap')}" && chmod +x "${join(dir, 'bootstrap')}"`])
-  const { url, logs } = await serve(t, dir)
-  assert.equal((await http(url + '/x')).status, 500)
-  assert.ok(logs.some((l) => l.includes('Runtime exited with error: exit status 7')), JSON.stringify(logs))
-})
-
-test('a bootstrap ended by a signal: Runtime.ExitError naming the signal as Lambda does', async (t) => {
-  const dir = codeFolder(t)
-  execFileSync('sh', ['-c', `printf '#!/bin/sh\\nkill -SEGV $$\\n' > "${join(dir, 'bootstrap')}" && chmod +x "${join(dir, 'bootstrap')}"`])
-  const { url, logs } = await serve(t, dir)
-  assert.equal((await http(url + '/x')).status, 500)
-  assert.ok(logs.some((l) => l.includes('Runtime exited with error: signal: segmentation fault')), JSON.stringify(logs))
-})
+for (const [how, script, message] of [
+  ['exits before calling /next: Runtime.ExitError with its exit status', 'echo leaving\\nexit 7', 'exit status 7'],
+  ['is ended by a signal: Runtime.ExitError naming the signal as Lambda does', 'kill -SEGV $$', 'signal: segmentation fault'],
+] as const) {
+  test(`a bootstrap that ${how}`, async (t) => {
+    const dir = codeFolder(t)
+    execFileSync('sh', ['-c', `printf '#!/bin/sh\\n${script}\\n' > "${join(dir, 'bootstrap')}" && chmod +x "${join(dir, 'bootstrap')}"`])
+    const { url, logs } = await serve(t, dir)
+    assert.equal((await http(url + '/x')).status, 500)
+    assert.ok(logs.some((l) => l.includes(`Runtime exited with error: ${message}`)), JSON.stringify(logs))
+  })
+}
 
 test('a bootstrap from a layer (Lambda\'s /opt/bootstrap) is used when the code folder has none; layers\' bin is on PATH', async (t) => {
   const code = codeFolder(t)
