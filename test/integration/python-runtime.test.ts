@@ -373,3 +373,29 @@ for (const [how, ending] of [
     })
   })
 }
+
+test('a reclaimed Python environment leaves no process behind (runtime, parent shell, watcher), and the gateway serves on', { skip: process.platform !== 'linux' && 'reads /proc' }, async (t) => {
+  const { readdirSync, readFileSync } = await import('node:fs')
+  const { waitFor } = await import('../helpers/ws-client.js')
+  const { url, gateway } = await startGateway(t, pythonApi({ handler: 'scripted.handler' }), { environments: { idleTimeoutMs: 200 } })
+  /** [state, ppid] of a process, or undefined once it is gone. */
+  const stat = (pid: number): [string, number] | undefined => {
+    try {
+      const raw = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ')
+      return [fields[0] as string, Number(fields[1])]
+    } catch {
+      return undefined
+    }
+  }
+  const res = await run(url, { pid: true })
+  assert.equal(res.status, 200, res.text)
+  const runtime = res.json<{ pid: number }>().pid
+  // Its parent, and whatever that parent started besides it (the watcher, where there is a parent shell).
+  const parent = stat(runtime)?.[1] as number
+  const family = [runtime, ...(parent === process.pid ? [] : [parent, ...readdirSync('/proc').filter((n) => /^\d+$/.test(n) && stat(Number(n))?.[1] === parent).map(Number)])]
+  assert.ok(family.length === 1 || family.length >= 3, `runtime, shell and watcher: ${JSON.stringify(family)}`)
+  await waitFor('the idle environment to be reclaimed', () => gateway.environments.alive === 0)
+  await waitFor(`processes ${JSON.stringify(family)} to end`, () => family.every((pid) => stat(pid) === undefined || stat(pid)?.[0] === 'Z'))
+  assert.equal((await run(url)).status, 200, 'a cold start after the reclaim')
+})
