@@ -9,12 +9,12 @@
  * so its freezes send the gateway no SIGCHLD (runtime-parent.ts).
  */
 import { spawn, type ChildProcess } from 'node:child_process'
-import { randomFillSync } from 'node:crypto'
 import { closeSync, openSync, readSync } from 'node:fs'
 import { Socket } from 'node:net'
 import { StringDecoder } from 'node:string_decoder'
 import type { Readable } from 'node:stream'
 import type { FunctionErrorPayload } from '../model/index.js'
+import { newTraceId, newTraceParentId } from '../util/index.js'
 import type { InitOutcome, PooledEnvironment, RunOutcome } from './environment-kind.js'
 import { RuntimeApiServer } from './runtime-api/index.js'
 import { exitDescription, parentedCommand, readRuntimePid, runtimeExit, SETSID } from './runtime-parent.js'
@@ -62,22 +62,11 @@ export interface ProcessEnvironmentOptions {
 export const MEMORY_LIMIT_SUPPORTED = process.platform !== 'win32'
 
 /**
- * Random bytes for trace ids, drawn a few kilobytes at a time: one `getRandomValues` and a
- * hex string built byte by byte per invocation showed in the gateway's CPU profile.
+ * The X-Ray trace header Lambda passes to every invocation (`Lambda-Runtime-Trace-Id`), not
+ * sampled: the data plane's root shape, with a parent segment id.
  */
-const TRACE_RANDOM = Buffer.allocUnsafe(20 * 256)
-let traceRandomAt = TRACE_RANDOM.length
-
-/** The X-Ray trace header Lambda passes to every invocation (`Lambda-Runtime-Trace-Id`), not sampled. */
-export function newTraceId(): string {
-  if (traceRandomAt + 20 > TRACE_RANDOM.length) {
-    randomFillSync(TRACE_RANDOM)
-    traceRandomAt = 0
-  }
-  const at = traceRandomAt
-  traceRandomAt += 20
-  const epoch = Math.floor(Date.now() / 1000).toString(16).padStart(8, '0')
-  return `Root=1-${epoch}-${TRACE_RANDOM.toString('hex', at, at + 12)};Parent=${TRACE_RANDOM.toString('hex', at + 12, at + 20)};Sampled=0`
+function runtimeTraceId(): string {
+  return `${newTraceId(Date.now())};Parent=${newTraceParentId()};Sampled=0`
 }
 
 /** Room for /proc/<pid>/status (about 1.5 KB on Linux). */
@@ -214,7 +203,7 @@ export class ProcessEnvironment implements PooledEnvironment {
           resolve(outcome)
         },
       }
-      api.deliver({ awsRequestId, event, deadlineMs: Date.now() + timeoutMs, invokedFunctionArn: this.#options.invokedFunctionArn, traceId: newTraceId() })
+      api.deliver({ awsRequestId, event, deadlineMs: Date.now() + timeoutMs, invokedFunctionArn: this.#options.invokedFunctionArn, traceId: runtimeTraceId() })
       // Thawed after the event is in its socket: a frozen process is not woken by the data,
       // so it wakes once (to find its event) rather than twice (to resume, then to read).
       this.#signal('SIGCONT')

@@ -42,6 +42,12 @@ export function newTraceId(epochMillis: number): string {
   return `Root=1-${lastSecondsHex}-${pool.toString('hex', start, start + 12)}`
 }
 
+/** A trace header's `Parent` segment id: 16 hex digits (8 random bytes). */
+export function newTraceParentId(): string {
+  const start = take(8)
+  return pool.toString('hex', start, start + 8)
+}
+
 /** A UUID v4 for Lambda's own `awsRequestId` (Lambda ids are UUIDs, unlike API Gateway's). */
 export function newLambdaRequestId(): string {
   const start = take(16)
