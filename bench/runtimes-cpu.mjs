@@ -2,11 +2,12 @@
 // CPU per Python request (issue 17): `node bench/runtimes-cpu.mjs [baseline checkout]` starts the
 // gateway of bench/runtimes.mjs (its config, GATEWAY_FLAGS), loads `GET /py` (or BENCH_ROUTE)
 // after every environment has started, and divides the utime+stime (/proc/<pid>/stat) of the
-// gateway and of the processes it started (the Python runtimes, and their parent shells) by the requests served; also the
-// runtimes' voluntary context switches per request. With a baseline (a built checkout of an
-// earlier commit), its gateway and this one's take turns, BENCH_ROUNDS times, so a shared
-// machine's other load falls on both alike. CPU per request, not requests per second, is what
-// a shared machine lets one compare. Linux only (/proc). Never fails on the figures.
+// gateway and of the processes it started (the Python runtimes, and their parent shells) by the
+// requests served; also the runtimes' voluntary context switches per request. With a baseline
+// (a built checkout of an earlier commit), its gateway and this one's take turns, BENCH_ROUNDS
+// times, so a shared machine's other load falls on both alike. CPU per request, not requests
+// per second, is what a shared machine lets one compare. Linux only (/proc). Never fails on the
+// figures.
 //
 // Environment: BENCH_ROUNDS (default 3), BENCH_DURATION (s per run, default 4), BENCH_CONNECTIONS
 // (default 10), BENCH_ROUTE (py or node, default py). BENCH_SERVER_NODE_ARGS: node flags for

@@ -27,7 +27,6 @@ export function processCpuSeconds(pid) {
   }
 }
 
-/** CPU seconds of the whole machine by kind, from /proc/stat; null where unavailable. */
 /**
  * Pids descending from `ancestor`: the runtimes, and their parent shells where they have them
  * (src/functions/runtime-parent.ts), whose CPU is the runtimes' cost too.
@@ -50,6 +49,7 @@ export function descendantsOf(ancestor) {
   return [...parentOf.keys()].filter(isDescendant)
 }
 
+/** CPU seconds of the whole machine by kind, from /proc/stat; null where unavailable. */
 export function machineCpuSeconds() {
   try {
     clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100

@@ -4,6 +4,7 @@
 // timeouts, memory, layers.
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { startGateway, type StartedGateway } from '../helpers/gateway.js'
 import { fixturesDir } from '../helpers/paths.js'
@@ -41,6 +42,19 @@ interface Echo {
   env: Record<string, string | null>
   method: string
   version: string | null
+}
+
+/** A process's state letter (T: stopped, Z: ended, not yet reaped), parent and process group from /proc/<pid>/stat; undefined once it is gone. */
+function procStat(pid: number): { state: string; ppid: number; pgrp: number } | undefined {
+  let raw: string
+  try {
+    raw = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  } catch {
+    return undefined
+  }
+  // The command name, in parentheses, may hold spaces: the fields start after its last ')'.
+  const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ')
+  return { state: fields[0] as string, ppid: Number(fields[1]), pgrp: Number(fields[2]) }
 }
 
 function run(url: string, script: object = {}): Promise<HttpResult> {
@@ -306,26 +320,19 @@ for (const [name, options] of [
   ['nobody reading its output', { functionLogs: 'silent' as const }],
 ] as const) {
   test(`an idle Python environment is frozen (SIGSTOP) until its next event, ${name}; frozen again after it`, { skip: process.platform !== 'linux' && 'reads /proc' }, async (t) => {
-    const { readFileSync } = await import('node:fs')
     const { waitFor } = await import('../helpers/ws-client.js')
     const { url } = await startGateway(t, pythonApi({ handler: 'scripted.handler' }), options)
-    /** The process state letter in /proc/<pid>/stat (T: stopped). */
-    const state = (pid: number): string => {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
-    }
     for (let i = 0; i < 3; i++) {
       const res = await run(url, { pid: true })
       assert.equal(res.status, 200, res.text)
       const { pid } = res.json<{ pid: number }>()
       // Its response and its next /next come in one write; it is frozen once idle in /next.
-      await waitFor(`runtime ${pid} frozen while idle`, () => state(pid) === 'T')
+      await waitFor(`runtime ${pid} frozen while idle`, () => procStat(pid)?.state === 'T')
       // Not the gateway's own child (runtime-parent.ts): its stops and continues send the
       // gateway no SIGCHLD. Its own process group, so a freeze reaches what it starts.
-      const raw = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const stat = raw.slice(raw.lastIndexOf(')') + 2).split(' ')
-      assert.notEqual(Number(stat[1]), process.pid, 'its parent is not the gateway')
-      assert.equal(Number(stat[2]), pid, 'it leads its own process group')
+      const stat = procStat(pid)
+      assert.notEqual(stat?.ppid, process.pid, 'its parent is not the gateway')
+      assert.equal(stat?.pgrp, pid, 'it leads its own process group')
     }
   })
 }
@@ -375,27 +382,17 @@ for (const [how, ending] of [
 }
 
 test('a reclaimed Python environment leaves no process behind (runtime, parent shell, watcher), and the gateway serves on', { skip: process.platform !== 'linux' && 'reads /proc' }, async (t) => {
-  const { readdirSync, readFileSync } = await import('node:fs')
+  const { readdirSync } = await import('node:fs')
   const { waitFor } = await import('../helpers/ws-client.js')
   const { url, gateway } = await startGateway(t, pythonApi({ handler: 'scripted.handler' }), { environments: { idleTimeoutMs: 200 } })
-  /** [state, ppid] of a process, or undefined once it is gone. */
-  const stat = (pid: number): [string, number] | undefined => {
-    try {
-      const raw = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const fields = raw.slice(raw.lastIndexOf(')') + 2).split(' ')
-      return [fields[0] as string, Number(fields[1])]
-    } catch {
-      return undefined
-    }
-  }
   const res = await run(url, { pid: true })
   assert.equal(res.status, 200, res.text)
   const runtime = res.json<{ pid: number }>().pid
   // Its parent, and whatever that parent started besides it (the watcher, where there is a parent shell).
-  const parent = stat(runtime)?.[1] as number
-  const family = [runtime, ...(parent === process.pid ? [] : [parent, ...readdirSync('/proc').filter((n) => /^\d+$/.test(n) && stat(Number(n))?.[1] === parent).map(Number)])]
+  const parent = procStat(runtime)?.ppid as number
+  const family = [runtime, ...(parent === process.pid ? [] : [parent, ...readdirSync('/proc').filter((n) => /^\d+$/.test(n) && procStat(Number(n))?.ppid === parent).map(Number)])]
   assert.ok(family.length === 1 || family.length >= 3, `runtime, shell and watcher: ${JSON.stringify(family)}`)
   await waitFor('the idle environment to be reclaimed', () => gateway.environments.alive === 0)
-  await waitFor(`processes ${JSON.stringify(family)} to end`, () => family.every((pid) => stat(pid) === undefined || stat(pid)?.[0] === 'Z'))
+  await waitFor(`processes ${JSON.stringify(family)} to end`, () => family.every((pid) => (procStat(pid)?.state ?? 'Z') === 'Z'))
   assert.equal((await run(url)).status, 200, 'a cold start after the reclaim')
 })
