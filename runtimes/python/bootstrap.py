@@ -9,21 +9,23 @@ import json
 import logging
 import os
 import socket
+import struct
 import sys
 import time
 import traceback
 
 API = os.environ["AWS_LAMBDA_RUNTIME_API"]
-# Gatehouse may also hand the runtime a connection to the Runtime API already open (its end of
-# a socket pair, on this descriptor): the same HTTP without loopback TCP's cost per segment.
-# Taken out of the environment before the handler loads, so that the function sees Lambda's.
+# Gatehouse also hands its own bootstrap a channel to the Runtime API (its end of a socket pair,
+# on this descriptor), on which the same calls go in a private framing rather than HTTP (see
+# ChannelClient). Taken out of the environment before the handler loads, so that the function
+# sees Lambda's.
 CHANNEL_FD = os.environ.pop("_GATEHOUSE_RUNTIME_API_FD", None)
 PREFIX = "/2018-06-01/runtime"
 PREFIX_BYTES = PREFIX.encode("latin-1")
 ERROR_CONTENT_TYPE = "application/vnd.aws.lambda.error+json"
 
 class ProtocolError(Exception):
-    """The Runtime API answered something that is not an HTTP/1.1 response."""
+    """The Runtime API answered something that is not an HTTP/1.1 response (or a frame)."""
 
 
 class RuntimeApiClient:
@@ -34,22 +36,38 @@ class RuntimeApiClient:
     than the handler does (profiled with cProfile). Only what the Runtime API answers is
     read: a status line, headers, a ``Content-Length`` (or chunked) body."""
 
-    def __init__(self, address, channel_fd=None):
+    def __init__(self, address):
         host, port = address.rsplit(":", 1)
         self._address = (host, int(port))
         self._host = address
         self.host_bytes = address.encode("latin-1")
         self._socket = None
         self._buffer = b""
-        # The channel, taken now (before the handler loads, so that no process it starts
-        # inherits it); used for the first connection, and once it drops, the TCP address is.
-        self._channel = None
-        if channel_fd is not None:
-            try:
-                self._channel = socket.socket(fileno=int(channel_fd))
-                self._channel.set_inheritable(False)
-            except (OSError, ValueError):
-                self._channel = None  # not a socket after all: TCP
+
+    def next_message(self):
+        return self.message("GET", "/invocation/next")
+
+    def response_message(self, request_id, payload):
+        """The request that posts a handler's result: written here (with ``Host`` and
+        ``Content-Length`` first, as ``message`` writes them), once per invocation."""
+        return b"POST %s/invocation/%s/response HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\nContent-Type: application/json\r\n\r\n%s" % (
+            PREFIX_BYTES,
+            str(request_id).encode("latin-1"),
+            self.host_bytes,
+            len(payload),
+            payload,
+        )
+
+    def error_message(self, request_id, error):
+        """The request that posts ``error`` (Lambda's error JSON and its type header): an
+        invocation's, or the init error's when ``request_id`` is None."""
+        path = "/init/error" if request_id is None else "/invocation/{}/error".format(request_id)
+        return self.message(
+            "POST",
+            path,
+            to_json(error).encode("utf-8"),
+            {"Content-Type": ERROR_CONTENT_TYPE, "Lambda-Runtime-Function-Error-Type": error["errorType"]},
+        )
 
     def message(self, method, path, body=b"", headers=None):
         """One request's bytes: the head and the body, sent in one write."""
@@ -99,9 +117,6 @@ class RuntimeApiClient:
         self._buffer = b""
 
     def _connect(self):
-        if self._channel is not None:
-            self._socket, self._channel = self._channel, None
-            return
         self._socket = socket.create_connection(self._address)
         self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
@@ -180,6 +195,108 @@ class RuntimeApiClient:
                 return b"".join(parts)
             parts.append(self._exactly(size))
             self._exactly(2)
+
+
+# A frame: its kind, its head's length and its body's (big-endian), then the head (fields split
+# by NUL) and the body. src/functions/runtime-api/frames.ts is the other end.
+FRAME = struct.Struct(">BII")
+NEXT_FRAME = FRAME.pack(0x6E, 0, 0)  # 'n': /next
+RESPONSE_FRAME = 0x72  # 'r': head the request id, body the payload
+INVOCATION_ERROR_FRAME = 0x65  # 'e': head the request id, NUL, the error type
+INIT_ERROR_FRAME = 0x69  # 'i': head the error type
+INVOCATION_FRAME = 0x76  # 'v': the answer to /next
+ANSWER_FRAME = 0x61  # 'a': any other answer: head the status, NUL, the call's kind
+INVOCATION_HEADERS = (
+    "lambda-runtime-aws-request-id",
+    "lambda-runtime-deadline-ms",
+    "lambda-runtime-invoked-function-arn",
+    "lambda-runtime-trace-id",
+    "lambda-runtime-client-context",
+    "lambda-runtime-cognito-identity",
+)
+
+
+class ChannelClient:
+    """The Runtime API's calls on the channel Gatehouse hands its own bootstrap, framed rather
+    than HTTP: an event is read with one ``recv`` and one ``unpack``, and the gateway parses no
+    HTTP either (docs/runtimes.md has what it saves). The calls and their answers are the HTTP Runtime API's, with its
+    status codes and bodies; the ``202`` to a response or error is not sent (``exchange``
+    returns the last call's answer, as over HTTP). ``exchange`` returns what
+    ``RuntimeApiClient.exchange`` does, with the invocation's fields as its lower-case headers."""
+
+    def __init__(self, sock):
+        self._socket = sock
+        self._buffer = b""
+
+    def next_message(self):
+        return NEXT_FRAME
+
+    def response_message(self, request_id, payload):
+        head = str(request_id).encode("utf-8")
+        return FRAME.pack(RESPONSE_FRAME, len(head), len(payload)) + head + payload
+
+    def error_message(self, request_id, error):
+        body = to_json(error).encode("utf-8")
+        if request_id is None:
+            kind, head = INIT_ERROR_FRAME, error["errorType"].encode("utf-8")
+        else:
+            kind, head = INVOCATION_ERROR_FRAME, "{}\0{}".format(request_id, error["errorType"]).encode("utf-8")
+        return FRAME.pack(kind, len(head), len(body)) + head + body
+
+    def exchange(self, messages):
+        self._socket.sendall(messages[0] if len(messages) == 1 else b"".join(messages))
+        last = messages[-1][0]
+        while True:
+            kind, head, body = self._frame()
+            if kind == INVOCATION_FRAME and last == NEXT_FRAME[0]:
+                headers = {}
+                for name, value in zip(INVOCATION_HEADERS, head.decode("utf-8").split("\0")):
+                    if value:
+                        headers[name] = value
+                return 200, headers, body
+            if kind != ANSWER_FRAME:
+                raise ProtocolError("unexpected frame kind {:#x}".format(kind))
+            status, _, answered = head.decode("utf-8").partition("\0")
+            if answered == chr(last):
+                return int(status), {}, body
+            # An earlier call's refusal (a response for an abandoned invocation): as over HTTP,
+            # only the last call's answer is returned.
+
+    def _recv(self):
+        chunk = self._socket.recv(65536)
+        if not chunk:
+            raise ConnectionResetError("the Runtime API closed the channel")
+        return chunk
+
+    def _frame(self):
+        buffer = self._buffer
+        while len(buffer) < FRAME.size:
+            buffer += self._recv()
+        kind, head_length, body_length = FRAME.unpack_from(buffer)
+        body_start = FRAME.size + head_length
+        end = body_start + body_length
+        if len(buffer) < end:
+            # An event may be megabytes: gathered in a list, joined once.
+            parts = [buffer]
+            have = len(buffer)
+            while have < end:
+                chunk = self._recv()
+                parts.append(chunk)
+                have += len(chunk)
+            buffer = b"".join(parts)
+        self._buffer = buffer[end:]
+        return kind, buffer[FRAME.size : body_start], buffer[body_start:end]
+
+
+def channel_client(fd):
+    """The channel on descriptor ``fd``, taken now (before the handler loads, so that no process
+    it starts inherits it); None if it is not a socket after all (then HTTP on TCP)."""
+    try:
+        sock = socket.socket(fileno=int(fd))
+        sock.set_inheritable(False)
+        return ChannelClient(sock)
+    except (OSError, ValueError):
+        return None
 
 
 _client = None
@@ -386,29 +503,6 @@ def setup_logging():
         root.setLevel(level.upper())
 
 
-def error_message(path, error):
-    """The request that posts ``error`` (Lambda's error JSON and its type header)."""
-    body = to_json(error).encode("utf-8")
-    return _client.message(
-        "POST",
-        path,
-        body,
-        {"Content-Type": ERROR_CONTENT_TYPE, "Lambda-Runtime-Function-Error-Type": error["errorType"]},
-    )
-
-
-def response_message(request_id, payload):
-    """The request that posts a handler's result: written here (with ``Host`` and
-    ``Content-Length`` first, as ``message`` writes them), once per invocation."""
-    return b"POST %s/invocation/%s/response HTTP/1.1\r\nHost: %s\r\nContent-Length: %d\r\nContent-Type: application/json\r\n\r\n%s" % (
-        PREFIX_BYTES,
-        str(request_id).encode("latin-1"),
-        _client.host_bytes,
-        len(payload),
-        payload,
-    )
-
-
 def handle(handler, request_id, body, headers):
     """Runs one invocation; returns the request that posts its outcome (sent with the next
     ``/next``), after what the handler printed has been flushed to the log."""
@@ -434,15 +528,15 @@ def handle(handler, request_id, body, headers):
             payload = to_json(result)
         except (TypeError, ValueError) as e:
             raise FaultException(FaultException.MARSHAL_ERROR, "Unable to marshal response: {}".format(e))
-        return response_message(request_id, payload.encode("utf-8"))
+        return _client.response_message(request_id, payload.encode("utf-8"))
     except FaultException as e:
         error = make_error(e.msg, e.exception_type, e.trace, request_id)
         log_error(error)
-        return error_message("/invocation/{}/error".format(request_id), error)
+        return _client.error_message(request_id, error)
     except Exception:
         error = fault_result(sys.exc_info(), request_id)
         log_error(error)
-        return error_message("/invocation/{}/error".format(request_id), error)
+        return _client.error_message(request_id, error)
     finally:
         sys.stdout.flush()
         sys.stderr.flush()
@@ -463,7 +557,7 @@ def main():
     if sys.platform.startswith("linux"):
         die_with_gateway()
     global _client
-    _client = RuntimeApiClient(API, CHANNEL_FD)
+    _client = (channel_client(CHANNEL_FD) if CHANNEL_FD is not None else None) or RuntimeApiClient(API)
     setup_logging()
     task_root = os.environ.get("LAMBDA_TASK_ROOT", os.getcwd())
     if task_root not in sys.path:
@@ -478,9 +572,9 @@ def main():
         error = fault_result(sys.exc_info(), None)
     if error is not None:
         log_error(error)
-        _client.exchange((error_message("/init/error", error),))
+        _client.exchange((_client.error_message(None, error),))
         sys.exit(1)
-    next_message = _client.message("GET", "/invocation/next")
+    next_message = _client.next_message()
     exchange = _client.exchange
     # The first /next alone; then each outcome posted with the next /next behind it.
     requests = (next_message,)

@@ -33,8 +33,9 @@ export interface ProcessLaunch {
   /**
    * The runtime also gets a connection to its Runtime API already open, as file descriptor 3
    * (its end of a socket pair), named by {@link RUNTIME_API_FD_VARIABLE}: Gatehouse's own
-   * bootstraps speak the same HTTP over it as over `AWS_LAMBDA_RUNTIME_API`, without loopback
-   * TCP's cost per segment (see docs/runtimes.md). The TCP address is served all the same.
+   * bootstraps speak the Runtime API's calls over it in a private framing
+   * (runtime-api/frames.ts), without HTTP's parsing or loopback TCP's cost per segment (see
+   * docs/runtimes.md). The TCP address is served all the same.
    */
   readonly runtimeApiChannel?: boolean
 }
@@ -145,7 +146,7 @@ export class ProcessEnvironment implements PooledEnvironment {
     const live: LiveRuntime = { child, group: pidFd === undefined ? child.pid : undefined }
     this.#live = live
     const channelSocket = channel ? child.stdio[3] : null
-    if (channelSocket instanceof Socket) this.#api.adopt(channelSocket)
+    if (channelSocket instanceof Socket) this.#api.adoptChannel(channelSocket)
     const pidStream = pidFd === undefined ? null : child.stdio[pidFd]
     if (pidStream instanceof Socket) {
       readRuntimePid(pidStream, (pid) => {

@@ -10,20 +10,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net'
 import type { FunctionErrorPayload } from '../../model/index.js'
 import * as A from './answers.js'
-
-/** One invocation as the runtime receives it from `/next`. */
-export interface RuntimeInvocation {
-  readonly awsRequestId: string
-  /** The event as JSON text (the body of `/next`). */
-  readonly event: string
-  /** Epoch ms at which the function times out (`Lambda-Runtime-Deadline-Ms`). */
-  readonly deadlineMs: number
-  readonly invokedFunctionArn: string
-  readonly traceId: string
-  /** JSON text, only for invocations that carry one (mobile SDK callers); API Gateway's do not. */
-  readonly clientContext?: string
-  readonly cognitoIdentity?: string
-}
+import type { NextCall, PostedBody, RuntimeApiCalls, RuntimeInvocation, RuntimeReply } from './calls.js'
+import { serveChannel } from './channel.js'
+import { postedError } from './posted-error.js'
 
 export interface RuntimeApiListener {
   /** The runtime called `/next` for the first time: its init phase is over. */
@@ -50,7 +39,7 @@ export class RuntimeApiServer {
   readonly #listener: RuntimeApiListener
   #state: State = 'Initializing'
   /** A `/next` waiting for an invocation. */
-  #parked: ServerResponse | undefined
+  #parked: NextCall | undefined
   /** An invocation waiting for `/next`. */
   #queued: RuntimeInvocation | undefined
   /** The invocation handed out, until answered. */
@@ -62,8 +51,17 @@ export class RuntimeApiServer {
    * pipelining, as a runtime sends its response and its next `/next` in one write): served
    * once that answer is in, as Lambda's Runtime API (Go's `net/http`) serves one request of a
    * connection after the other. Node's parser hands it over before the answer's body has ended.
+   * (A channel's frames come whole, one after the other: never held.)
    */
-  #nextBehindAnswer: ServerResponse | undefined
+  #nextBehindAnswer: NextCall | undefined
+  /** The calls, as both transports make them. */
+  readonly #calls: RuntimeApiCalls = {
+    next: (call) => this.#nextCall(call),
+    answering: () => void this.#answering++,
+    response: (id, body, reply) => this.#response(id, body, reply),
+    invocationError: (id, error, reply) => this.#invocationError(id, error, reply),
+    initError: (error, reply) => this.#initError(error, reply),
+  }
 
   private constructor(server: Server, listener: RuntimeApiListener) {
     this.#server = server
@@ -93,12 +91,16 @@ export class RuntimeApiServer {
   }
 
   /**
-   * Serves the Runtime API on a connection made outside the listener too (the gateway's end
-   * of a socket pair whose other end the runtime holds): same parser, same answers.
+   * Serves the Runtime API on a channel: the gateway's end of a socket pair whose other end a
+   * Gatehouse bootstrap holds, in the private framing (channel.ts). Closed with the server.
    */
-  adopt(socket: Socket): void {
-    this.#server.emit('connection', socket)
+  adoptChannel(socket: Socket): void {
+    this.#channels.add(socket)
+    socket.once('close', () => this.#channels.delete(socket))
+    serveChannel(socket, this.#calls)
   }
+
+  readonly #channels = new Set<Socket>()
 
   /** Hands `invocation` to the runtime, now if it waits in `/next`, else at its next `/next`. */
   deliver(invocation: RuntimeInvocation): void {
@@ -123,37 +125,43 @@ export class RuntimeApiServer {
   }
 
   close(): void {
-    this.#parked?.destroy()
+    this.#parked?.drop()
     this.#parked = undefined
-    this.#nextBehindAnswer?.destroy()
+    this.#nextBehindAnswer?.drop()
     this.#nextBehindAnswer = undefined
+    for (const channel of this.#channels) channel.destroy()
     this.#server.closeAllConnections()
     this.#server.close()
   }
 
+  /** The HTTP transport: each request becomes its call. */
   #route(req: IncomingMessage, res: ServerResponse): void {
     const url = req.url ?? ''
-    if (!url.startsWith(PREFIX)) return this.#reply(res, 404, A.NOT_FOUND_BODY, 'text/plain; charset=utf-8')
+    if (!url.startsWith(PREFIX)) return httpReply(res, 404, A.NOT_FOUND_BODY, 'text/plain; charset=utf-8')
     const path = url.slice(PREFIX.length)
-    if (req.method === 'GET' && path === 'invocation/next') {
-      if (this.#answering === 0) return this.#next(res)
-      this.#nextBehindAnswer?.destroy()
-      this.#nextBehindAnswer = res
-      res.on('close', () => {
-        if (this.#nextBehindAnswer === res) this.#nextBehindAnswer = undefined
-      })
-      return
+    if (req.method === 'GET' && path === 'invocation/next') return this.#nextCall(httpNext(res))
+    if (req.method === 'POST' && path === 'init/error') {
+      return readBody(req, (body) => this.#initError(postedError(errorTypeHeader(req), body), (status, text, type) => httpReply(res, status, text, type)))
     }
-    if (req.method === 'POST' && path === 'init/error') return this.#initError(req, res)
     const match = /^invocation\/([^/]+)\/(response|error)$/.exec(path)
     if (req.method === 'POST' && match !== null) {
       const id = decodeURIComponent(match[1] as string)
+      const reply: RuntimeReply = (status, text, type) => httpReply(res, status, text, type)
       this.#answering++
-      const answer = match[2] === 'response' ? this.#response : this.#invocationError
-      readBody(req, (body) => answer.call(this, id, req, body, res))
+      if (match[2] === 'response') readBody(req, (body) => this.#response(id, body, reply))
+      else readBody(req, (body) => this.#invocationError(id, postedError(errorTypeHeader(req), body), reply))
       return
     }
-    this.#reply(res, 404, A.NOT_FOUND_BODY, 'text/plain; charset=utf-8')
+    httpReply(res, 404, A.NOT_FOUND_BODY, 'text/plain; charset=utf-8')
+  }
+
+  #nextCall(call: NextCall): void {
+    if (this.#answering === 0) return this.#next(call)
+    this.#nextBehindAnswer?.drop()
+    this.#nextBehindAnswer = call
+    call.whenGone(() => {
+      if (this.#nextBehindAnswer === call) this.#nextBehindAnswer = undefined
+    })
   }
 
   /** An answer is in: a `/next` held behind it is served now. */
@@ -165,52 +173,41 @@ export class RuntimeApiServer {
     this.#next(held)
   }
 
-  #next(res: ServerResponse): void {
+  #next(call: NextCall): void {
     if (this.#state === 'Invoking') {
-      return this.#reply(res, 403, A.invalidStateTransitionBody('Invoking', 'Ready', 'the current invocation has no response yet'))
+      return call.refuse(403, A.invalidStateTransitionBody('Invoking', 'Ready', 'the current invocation has no response yet'))
     }
     const first = this.#state === 'Initializing'
     this.#state = 'Ready'
     // A runtime that polls twice keeps only its newest poll.
-    this.#parked?.destroy()
+    if (this.#parked !== call) this.#parked?.drop()
     this.#parked = undefined
     const queued = this.#queued
     if (first) this.#listener.onReady()
     if (queued !== undefined) {
       this.#queued = undefined
-      this.#send(res, queued)
+      this.#send(call, queued)
       return
     }
-    this.#parked = res
-    res.on('close', () => {
-      if (this.#parked === res) this.#parked = undefined
+    this.#parked = call
+    call.whenGone(() => {
+      if (this.#parked === call) this.#parked = undefined
     })
     this.#listener.onWaiting()
   }
 
-  #send(res: ServerResponse, inv: RuntimeInvocation): void {
+  #send(call: NextCall, inv: RuntimeInvocation): void {
     this.#state = 'Invoking'
     this.#current = inv.awsRequestId
-    const headers: Record<string, string | number> = {
-      'Content-Type': 'application/json',
-      'Content-Length': Buffer.byteLength(inv.event),
-      'Lambda-Runtime-Aws-Request-Id': inv.awsRequestId,
-      'Lambda-Runtime-Deadline-Ms': String(inv.deadlineMs),
-      'Lambda-Runtime-Invoked-Function-Arn': inv.invokedFunctionArn,
-      'Lambda-Runtime-Trace-Id': inv.traceId,
-    }
-    if (inv.clientContext !== undefined) headers['Lambda-Runtime-Client-Context'] = inv.clientContext
-    if (inv.cognitoIdentity !== undefined) headers['Lambda-Runtime-Cognito-Identity'] = inv.cognitoIdentity
-    res.writeHead(200, headers)
-    res.end(inv.event)
+    call.deliver(inv)
   }
 
   // Each answer calls #answered once, after the listener and before its 202: a `/next` held
   // behind it is then served first, and a runtime frozen there (idle) is not woken by the
   // 202, which it reads with its next event: one wake-up per invocation fewer.
-  #response(id: string, _req: IncomingMessage, body: Body, res: ServerResponse): void {
+  #response(id: string, body: PostedBody, reply: RuntimeReply): void {
     if (id !== this.#current) {
-      this.#reply(res, 400, A.INVALID_REQUEST_ID_BODY)
+      reply(400, A.INVALID_REQUEST_ID_BODY)
       return this.#answered()
     }
     this.#current = undefined
@@ -218,52 +215,73 @@ export class RuntimeApiServer {
     if (body.tooLarge) {
       this.#listener.onError(id, { errorType: A.RESPONSE_TOO_LARGE_ERROR_TYPE, errorMessage: A.responseTooLargeMessage(body.bytes), trace: [] })
       this.#answered()
-      return this.#reply(res, 413, A.PAYLOAD_TOO_LARGE_BODY)
+      return reply(413, A.PAYLOAD_TOO_LARGE_BODY)
     }
     this.#listener.onResponse(id, body.text)
     this.#answered()
-    this.#reply(res, 202, A.ACCEPTED_BODY)
+    reply(202, A.ACCEPTED_BODY)
   }
 
-  #invocationError(id: string, req: IncomingMessage, body: Body, res: ServerResponse): void {
+  #invocationError(id: string, error: FunctionErrorPayload, reply: RuntimeReply): void {
     if (id !== this.#current) {
-      this.#reply(res, 400, A.INVALID_REQUEST_ID_BODY)
+      reply(400, A.INVALID_REQUEST_ID_BODY)
       return this.#answered()
     }
     this.#current = undefined
     this.#state = 'Ready'
-    this.#listener.onError(id, errorOf(req, body))
+    this.#listener.onError(id, error)
     this.#answered()
-    this.#reply(res, 202, A.ACCEPTED_BODY)
+    reply(202, A.ACCEPTED_BODY)
   }
 
-  #initError(req: IncomingMessage, res: ServerResponse): void {
-    readBody(req, (body) => {
-      if (this.#state !== 'Initializing') {
-        return this.#reply(res, 403, A.invalidStateTransitionBody(this.#state, 'InitError', 'init/error is accepted only before the first /next'))
-      }
-      this.#reply(res, 202, A.ACCEPTED_BODY)
-      this.#listener.onInitError(errorOf(req, body))
-    })
-  }
-
-  #reply(res: ServerResponse, status: number, body: string, type = 'application/json'): void {
-    res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) })
-    res.end(body)
+  #initError(error: FunctionErrorPayload, reply: RuntimeReply): void {
+    if (this.#state !== 'Initializing') {
+      return reply(403, A.invalidStateTransitionBody(this.#state, 'InitError', 'init/error is accepted only before the first /next'))
+    }
+    reply(202, A.ACCEPTED_BODY)
+    this.#listener.onInitError(error)
   }
 }
 
-interface Body {
-  readonly text: string
-  readonly bytes: number
-  readonly tooLarge: boolean
+/** A `/next` on HTTP: its invocation is the response to it. */
+function httpNext(res: ServerResponse): NextCall {
+  return {
+    deliver: (inv) => {
+      const headers: Record<string, string | number> = {
+        'Content-Type': 'application/json',
+        'Content-Length': Buffer.byteLength(inv.event),
+        'Lambda-Runtime-Aws-Request-Id': inv.awsRequestId,
+        'Lambda-Runtime-Deadline-Ms': String(inv.deadlineMs),
+        'Lambda-Runtime-Invoked-Function-Arn': inv.invokedFunctionArn,
+        'Lambda-Runtime-Trace-Id': inv.traceId,
+      }
+      if (inv.clientContext !== undefined) headers['Lambda-Runtime-Client-Context'] = inv.clientContext
+      if (inv.cognitoIdentity !== undefined) headers['Lambda-Runtime-Cognito-Identity'] = inv.cognitoIdentity
+      res.writeHead(200, headers)
+      res.end(inv.event)
+    },
+    refuse: (status, body, type) => httpReply(res, status, body, type),
+    // Its connection closes: the runtime polls again on a new one.
+    drop: () => res.destroy(),
+    whenGone: (onGone) => res.on('close', onGone),
+  }
+}
+
+function httpReply(res: ServerResponse, status: number, body: string, type = 'application/json'): void {
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': Buffer.byteLength(body) })
+  res.end(body)
+}
+
+function errorTypeHeader(req: IncomingMessage): string | undefined {
+  const header = req.headers['lambda-runtime-function-error-type']
+  return typeof header === 'string' ? header : undefined
 }
 
 /**
  * Reads a posted body, keeping at most `MAX_RUNTIME_PAYLOAD_BYTES` (the rest is counted and
  * dropped), then calls `done` once. A callback, not a promise: this runs twice per invocation.
  */
-function readBody(req: IncomingMessage, done: (body: Body) => void): void {
+function readBody(req: IncomingMessage, done: (body: PostedBody) => void): void {
   let first: Buffer | undefined
   let more: Buffer[] | undefined
   let bytes = 0
@@ -283,29 +301,4 @@ function readBody(req: IncomingMessage, done: (body: Body) => void): void {
   }
   req.on('end', end)
   req.on('error', end)
-}
-
-/**
- * A posted error: the body's `errorType`/`errorMessage`/`stackTrace` when it is Lambda's
- * error JSON, else the `Lambda-Runtime-Function-Error-Type` header (what Lambda falls back to).
- */
-function errorOf(req: IncomingMessage, body: Body): FunctionErrorPayload {
-  const header = req.headers['lambda-runtime-function-error-type']
-  const headerType = typeof header === 'string' && header !== '' ? header : undefined
-  let parsed: unknown
-  try {
-    parsed = body.text === '' ? undefined : JSON.parse(body.text)
-  } catch {
-    parsed = undefined
-  }
-  if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) {
-    const o = parsed as Record<string, unknown>
-    const trace = Array.isArray(o['stackTrace']) ? o['stackTrace'].map(String) : []
-    return {
-      errorType: typeof o['errorType'] === 'string' && o['errorType'] !== '' ? o['errorType'] : (headerType ?? A.UNKNOWN_ERROR_TYPE),
-      errorMessage: typeof o['errorMessage'] === 'string' ? o['errorMessage'] : '',
-      trace,
-    }
-  }
-  return { errorType: headerType ?? A.UNKNOWN_ERROR_TYPE, errorMessage: body.text, trace: [] }
 }
