@@ -6,7 +6,7 @@
  */
 import type { Socket } from 'node:net'
 import type { NextCall, RuntimeApiCalls, RuntimeReply } from './calls.js'
-import { encodeFrame, FrameReader, GatewayFrame, RuntimeFrame, type ReceivedFrame } from './frames.js'
+import { encodeFrame, FrameReader, GatewayFrame, RUNTIME_FRAME_KINDS, RuntimeFrame, type ReceivedFrame } from './frames.js'
 import { postedError } from './posted-error.js'
 
 /** The answer to a frame the gateway cannot read; the channel is closed after it. [EMU] Gatehouse's own words. */
@@ -61,7 +61,7 @@ export function serveChannel(socket: Socket, calls: RuntimeApiCalls): void {
         return calls.initError(postedError(frame.head, frame.body), replies.initError)
     }
   }
-  const reader = new FrameReader(onFrame, (reason) => {
+  const reader = new FrameReader(RUNTIME_FRAME_KINDS, onFrame, (reason) => {
     if (!socket.destroyed) socket.end(encodeFrame(GatewayFrame.Answer, '400\0?', invalidFrameBody(reason)))
   })
   socket.on('data', (chunk: Buffer) => reader.push(chunk))

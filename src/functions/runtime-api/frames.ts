@@ -58,14 +58,18 @@ export function encodeFrame(kind: number, head: string, body: string): Buffer {
   return frame
 }
 
-const KNOWN_KINDS = new Set<number>(Object.values(RuntimeFrame))
+/** The kinds each side reads. */
+export const RUNTIME_FRAME_KINDS: ReadonlySet<number> = new Set(Object.values(RuntimeFrame))
+export const GATEWAY_FRAME_KINDS: ReadonlySet<number> = new Set(Object.values(GatewayFrame))
 
 /**
- * Cuts the runtime's byte stream into frames, whatever the reads' boundaries. A body is
+ * Cuts a byte stream into frames of the given kinds (the runtime's, on the gateway's end),
+ * whatever the reads' boundaries. A body is
  * gathered as the chunks it came in and joined once (an answer may be megabytes); one over
  * {@link MAX_RUNTIME_PAYLOAD_BYTES} is only counted.
  */
 export class FrameReader {
+  readonly #kinds: ReadonlySet<number>
   readonly #onFrame: (frame: ReceivedFrame) => void
   readonly #onProtocolError: (reason: string) => void
   /** Bytes of a prefix and head not complete yet. */
@@ -74,7 +78,8 @@ export class FrameReader {
   #frame: { kind: number; head: string; bodyBytes: number; remaining: number; parts: Buffer[] } | undefined
   #failed = false
 
-  constructor(onFrame: (frame: ReceivedFrame) => void, onProtocolError: (reason: string) => void) {
+  constructor(kinds: ReadonlySet<number>, onFrame: (frame: ReceivedFrame) => void, onProtocolError: (reason: string) => void) {
+    this.#kinds = kinds
     this.#onFrame = onFrame
     this.#onProtocolError = onProtocolError
   }
@@ -109,7 +114,7 @@ export class FrameReader {
     const kind = source[start] as number
     const headBytes = source.readUInt32BE(start + 1)
     const bodyBytes = source.readUInt32BE(start + 5)
-    if (!KNOWN_KINDS.has(kind)) return this.#fail(`unknown frame kind 0x${kind.toString(16)}`, chunk)
+    if (!this.#kinds.has(kind)) return this.#fail(`unknown frame kind 0x${kind.toString(16)}`, chunk)
     if (headBytes > MAX_HEAD_BYTES) return this.#fail(`frame head of ${headBytes} bytes (at most ${MAX_HEAD_BYTES})`, chunk)
     if (available < PREFIX_BYTES + headBytes) return this.#keep(source, start, chunk)
     const bodyStart = start + PREFIX_BYTES + headBytes
