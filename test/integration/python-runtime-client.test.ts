@@ -2,12 +2,14 @@
 // Runtime API on a raw socket: what Gatehouse's server never sends but another Runtime API
 // may (chunked bodies, a body that runs to the end of the connection, `Connection: close`,
 // a response split across writes), a connection dropped between requests, and the requests it
-// writes (Host, Content-Length, the error type header).
-import { test } from 'node:test'
+// writes (Host, Content-Length, the error type header). And the same bootstrap on the channel
+// Gatehouse hands it (fd 3), in the private framing, with frames scripted here.
+import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { createServer, type Socket } from 'node:net'
 import { join } from 'node:path'
+import { encodeFrame, FrameReader, GatewayFrame, RUNTIME_FRAME_KINDS, RuntimeFrame, type ReceivedFrame } from '../../src/functions/runtime-api/frames.js'
 import { fixturesDir, repoRoot } from '../helpers/paths.js'
 
 interface Request {
@@ -121,4 +123,94 @@ test('the bootstrap reads chunked and to-the-end bodies, follows Connection: clo
   const d = await nextConnection()
   assert.equal((await requests(d)()).head, 'GET /2018-06-01/runtime/invocation/next HTTP/1.1')
   assert.match(output, /\[ERROR\] ValueError: boom/)
+})
+
+/** The bootstrap with a channel (fd 3, a socket pair) as Gatehouse starts it, and frames as they arrive on it. */
+async function onChannel(t: TestContext, handler: string) {
+  // Where the bootstrap would go over HTTP: nothing may arrive here.
+  const tcp = createServer((socket) => socket.destroy())
+  let tcpConnections = 0
+  tcp.on('connection', () => tcpConnections++)
+  await new Promise<void>((resolve) => tcp.listen(0, '127.0.0.1', resolve))
+  const { port } = tcp.address() as { port: number }
+  const child = spawn('python3', ['-u', join(repoRoot, 'runtimes', 'python', 'bootstrap.py')], {
+    cwd: join(fixturesDir, 'python'),
+    env: { ...process.env, AWS_LAMBDA_RUNTIME_API: `127.0.0.1:${port}`, _GATEHOUSE_RUNTIME_API_FD: '3', _HANDLER: handler, LAMBDA_TASK_ROOT: join(fixturesDir, 'python') },
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+  })
+  const channel = child.stdio[3] as Socket
+  let output = ''
+  child.stdout?.on('data', (c: Buffer) => (output += c.toString()))
+  child.stderr?.on('data', (c: Buffer) => (output += c.toString()))
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
+  t.after(() => {
+    child.kill('SIGKILL')
+    tcp.close()
+  })
+  const queue: ReceivedFrame[] = []
+  let wake: (() => void) | undefined
+  const reader = new FrameReader(RUNTIME_FRAME_KINDS, (f) => (queue.push(f), wake?.()), (reason) => assert.fail(reason))
+  channel.on('data', (chunk: Buffer) => reader.push(chunk))
+  let closed = false
+  channel.on('close', () => {
+    closed = true
+    wake?.()
+  })
+  const frame = async (): Promise<ReceivedFrame> => {
+    while (queue.length === 0) {
+      if (closed) throw new Error(`the bootstrap closed its channel; its output: ${output}`)
+      await new Promise<void>((resolve) => (wake = resolve))
+    }
+    return queue.shift() as ReceivedFrame
+  }
+  return { channel, frame, exited, output: () => output, tcpConnections: () => tcpConnections }
+}
+
+test('on its channel the bootstrap speaks the framing: /next, a response and an error with the next /next, an earlier refusal skipped, a refused /next ends it', async (t) => {
+  const { channel, frame, exited, output, tcpConnections } = await onChannel(t, 'scripted.handler')
+  const deadline = Date.now() + 60_000
+  const event = (id: string, script: object) => JSON.stringify({ version: '2.0', body: JSON.stringify(script), isBase64Encoded: false, requestId: id })
+  const invocation = (id: string, script: object) =>
+    encodeFrame(GatewayFrame.Invocation, `${id}\0${deadline}\0arn:aws:lambda:us-east-1:123456789012:function:py\0Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0\0\0`, event(id, script))
+
+  assert.deepEqual(await frame(), { kind: RuntimeFrame.Next, head: '', body: { text: '', bytes: 0, tooLarge: false } })
+  // An invocation split inside its head.
+  const first = invocation('r1', { return: { answer: 42 } })
+  channel.write(first.subarray(0, 12))
+  await new Promise((resolve) => setTimeout(resolve, 50))
+  channel.write(first.subarray(12))
+  const response = await frame()
+  assert.deepEqual([response.kind, response.head, JSON.parse(response.body.text)], [RuntimeFrame.Response, 'r1', { answer: 42 }])
+  assert.equal((await frame()).kind, RuntimeFrame.Next, 'the next /next follows the response')
+
+  // A refusal of the response (as for an invocation that timed out) comes first: skipped.
+  channel.write(Buffer.concat([encodeFrame(GatewayFrame.Answer, '400\0r', '{"errorMessage":"Invalid request ID","errorType":"InvalidRequestID"}'), invocation('r2', { raise: 'boom' })]))
+  const error = await frame()
+  assert.equal(error.kind, RuntimeFrame.InvocationError)
+  assert.equal(error.head, 'r2\0ValueError')
+  const posted = JSON.parse(error.body.text) as { errorType: string; errorMessage: string; requestId: string }
+  assert.deepEqual([posted.errorType, posted.errorMessage, posted.requestId], ['ValueError', 'boom', 'r2'])
+  assert.equal((await frame()).kind, RuntimeFrame.Next)
+
+  // /next refused: the bootstrap says so and exits, as over HTTP.
+  channel.write(encodeFrame(GatewayFrame.Answer, '403\0n', '{"errorType":"InvalidStateTransition"}'))
+  assert.equal(await exited, 1)
+  assert.match(output(), /\[ERROR\] ValueError: boom/)
+  assert.match(output(), /Runtime API \/next answered 403/)
+  assert.equal(tcpConnections(), 0, 'nothing went over TCP')
+})
+
+test('on its channel the bootstrap posts an init error as a frame and exits only once it is answered', async (t) => {
+  const { channel, frame, exited } = await onChannel(t, 'import_error.handler')
+  const init = await frame()
+  assert.equal(init.kind, RuntimeFrame.InitError)
+  const error = JSON.parse(init.body.text) as { errorType: string; errorMessage: string }
+  assert.equal(init.head, error.errorType)
+  assert.equal(error.errorType, 'Runtime.ImportModuleError')
+  let gone = false
+  void exited.then(() => (gone = true))
+  await new Promise((resolve) => setTimeout(resolve, 200))
+  assert.equal(gone, false, 'it waits for the answer')
+  channel.write(encodeFrame(GatewayFrame.Answer, '202\0i', '{"status":"OK"}'))
+  assert.equal(await exited, 1)
 })
