@@ -403,16 +403,36 @@ class ClientContext:
     __slots__ = ["custom", "env", "client"]
 
 
+def environment_reader():
+    """``os.environ.get`` for names given as bytes, reading the same mapping (so a variable the
+    function changes is seen, as AWS's runtime reads these per invocation), without
+    ``os.environ``'s Python-level ``Mapping.get``, ``__getitem__`` and key encoding: five reads
+    per invocation were a quarter of this loop's own time (cProfile)."""
+    data = getattr(os.environ, "_data", None)
+    if os.name != "posix" or not isinstance(data, dict):
+        return lambda name: os.environ.get(name.decode("ascii"))
+    encoding = sys.getfilesystemencoding()
+
+    def get(name):
+        value = data.get(name)
+        return None if value is None else value.decode(encoding, "surrogateescape")
+
+    return get
+
+
+_environ_get = environment_reader()
+
+
 class LambdaContext:
     """The ``context`` argument, with the attributes of AWS's Python runtime."""
 
     def __init__(self, request_id, deadline_ms, invoked_function_arn, client_context, cognito_identity):
         self.aws_request_id = request_id
-        self.log_group_name = os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME")
-        self.log_stream_name = os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME")
-        self.function_name = os.environ.get("AWS_LAMBDA_FUNCTION_NAME")
-        self.memory_limit_in_mb = os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-        self.function_version = os.environ.get("AWS_LAMBDA_FUNCTION_VERSION")
+        self.log_group_name = _environ_get(b"AWS_LAMBDA_LOG_GROUP_NAME")
+        self.log_stream_name = _environ_get(b"AWS_LAMBDA_LOG_STREAM_NAME")
+        self.function_name = _environ_get(b"AWS_LAMBDA_FUNCTION_NAME")
+        self.memory_limit_in_mb = _environ_get(b"AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
+        self.function_version = _environ_get(b"AWS_LAMBDA_FUNCTION_VERSION")
         self.invoked_function_arn = invoked_function_arn
         self.tenant_id = None
         self._deadline_ms = deadline_ms

@@ -112,6 +112,14 @@ test('the context object and the variables Lambda sets; the working directory is
   assert.equal(e.env['GREETING'], 'hi')
 })
 
+test("the context's names are read from os.environ per invocation, as AWS's runtime reads them: a variable the function changes shows in the next context", async (t) => {
+  const { url } = await python(t)
+  const first = (await run(url, { setenv: { AWS_LAMBDA_FUNCTION_NAME: 'renamed-é', AWS_LAMBDA_FUNCTION_VERSION: '7' } })).json<Echo>()
+  assert.deepEqual([first.function_name, first.function_version], ['py', '$LATEST'], 'the context of this invocation was made before the change')
+  const second = (await run(url)).json<Echo>()
+  assert.deepEqual([second.function_name, second.function_version, second.memory_limit_in_mb], ['renamed-é', '7', '128'])
+})
+
 test('the bootstrap speaks the Runtime API over the socket pair it is handed; the handler sees neither its variable nor its descriptor', async (t) => {
   const { url } = await python(t)
   for (let i = 0; i < 2; i++) {
