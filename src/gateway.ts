@@ -36,7 +36,7 @@ import { REDIS_STARTUP_WAIT_MS, RedisRateLimiter } from './throttle/index.js'
 import { RedisUrlError, SharedRedis } from './redis/index.js'
 import type { IncomingMessage, Server, ServerResponse } from 'node:http'
 import { dirname, join, resolve } from 'node:path'
-import { ControlPlane, FolderStateStore, RedisStateStore, handleControlPlaneRequest, isControlPlaneRequest, mergeConfigs } from './sources/control-plane/index.js'
+import { ControlPlane, FolderStateStore, RedisStateStore, handleControlPlaneRequest, isControlPlaneRequest, mergeConfigs, type StateStore } from './sources/control-plane/index.js'
 import { randomBytes } from 'node:crypto'
 import { Inspector } from './observability/index.js'
 import { CONSOLE_PATH, connectionsRoute, createConsoleHandler, functionsRoute, tokensRoute, type ReloadStatus } from './console/index.js'
@@ -110,7 +110,12 @@ export interface GatewayOptions {
    * connection directory, so that limits hold for the whole machine and `@connections` reaches
    * every worker. Used only when no Redis is configured (Redis then plays both parts).
    */
-  readonly workerSeams?: { readonly limiter: RateLimiter; readonly directory: NodeDirectory }
+  readonly workerSeams?: {
+    readonly limiter: RateLimiter
+    readonly directory: NodeDirectory
+    /** The control plane's state, one for the machine (the primary's), where there is no Redis. */
+    readonly stateStore: (dir: string) => StateStore
+  }
 }
 
 /** The state folder's default name, beside the config file. */
@@ -363,7 +368,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
             const result = importOpenApiText(text, { accountId: config?.accountId ?? '123456789012', region: config?.region ?? 'us-east-1' })
             return result.ok ? result : { ok: false, messages: result.issues.map((i) => formatIssue(i)) }
           },
-        }, redisUrl !== undefined ? new RedisStateStore(redisUrl, stateDir, logger) : new FolderStateStore(stateDir))
+        }, redisUrl !== undefined ? new RedisStateStore(redisUrl, stateDir, logger) : (options.workerSeams?.stateStore(stateDir) ?? new FolderStateStore(stateDir)))
       }
       const built = build()
       if ('issues' in built) throw new ConfigError(built.issues)

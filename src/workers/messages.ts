@@ -68,8 +68,45 @@ export interface Reloaded {
   readonly ok: boolean
 }
 
-export type WorkerMessage = TakeBatch | Register | Forward | Managed | Ready | Reloaded
-export type PrimaryMessage = TookBatch | Manage | Managed | Reload
+/** A worker reads the control plane's state, which the primary holds for the machine (no Redis). */
+export interface PlaneLoad {
+  readonly gh: 'plane-load'
+  readonly ticket: number
+  /** The state folder (the same for every worker: the same command line). */
+  readonly dir: string
+}
+/** A worker's change, if the state is still at `revision` (compare-and-set, as with Redis). */
+export interface PlaneSave {
+  readonly gh: 'plane-save'
+  readonly ticket: number
+  readonly dir: string
+  readonly revision: number
+  /** The state as JSON text. */
+  readonly state: string
+}
+export interface PlaneLoaded {
+  readonly gh: 'plane-loaded'
+  readonly ticket: number
+  readonly revision: number
+  /** JSON text; absent with `error`. */
+  readonly state?: string
+  readonly error?: string
+}
+export interface PlaneSaved {
+  readonly gh: 'plane-saved'
+  readonly ticket: number
+  readonly outcome: 'saved' | 'conflict'
+  readonly revision: number
+  readonly error?: string
+}
+/** Another worker changed the state: load it. */
+export interface PlaneChanged {
+  readonly gh: 'plane-changed'
+  readonly revision: number
+}
+
+export type WorkerMessage = TakeBatch | Register | Forward | Managed | Ready | Reloaded | PlaneLoad | PlaneSave
+export type PrimaryMessage = TookBatch | Manage | Managed | Reload | PlaneLoaded | PlaneSaved | PlaneChanged
 
 export function isMessage<T extends { gh: string }>(value: unknown): value is T {
   return typeof value === 'object' && value !== null && typeof (value as { gh?: unknown }).gh === 'string'

@@ -7,7 +7,9 @@
  * - the throttle buckets (workers ask for every decision, see limiter.ts), so a stage's limit
  *   holds for all workers together, exactly;
  * - the WebSocket connection directory (which worker holds which connection), so that
- *   `@connections` on any worker reaches a connection held by another (directory.ts).
+ *   `@connections` on any worker reaches a connection held by another (directory.ts);
+ * - the control plane's state, so that a change made through any worker is served by all of
+ *   them (plane-store.ts).
  *
  * With Redis configured the workers use Redis for both, like separate nodes, and the primary's
  * buckets and directory stay idle.
@@ -23,6 +25,7 @@ import type { ThrottleLayer } from '../model/index.js'
 import { SourceWatcher } from '../runtime/index.js'
 import { InMemoryRateLimiter } from '../throttle/index.js'
 import { isMessage, type Forward, type Managed, type PrimaryMessage, type Ready, type Register, type Reloaded, type TakeBatch, type WorkerMessage } from './messages.js'
+import { PrimaryPlaneStates } from './plane-store.js'
 
 /** The environment variable that makes a forked `gatehouse serve` a worker (its slot, 1…N). */
 export const WORKER_ENV = 'GATEHOUSE_WORKER'
@@ -64,6 +67,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
   let started = false
   let reloadSeq = 0
   const reloads = new Map<number, { answers: Map<number, boolean>; done: () => void }>()
+  const planes = new PrimaryPlaneStates()
 
   const send = (worker: Worker, message: PrimaryMessage): void => {
     if (worker.isConnected()) worker.send(message)
@@ -120,6 +124,15 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
         return forward(worker, message)
       case 'managed':
         return answered(message)
+      case 'plane-load':
+      case 'plane-save':
+        return planes.serve(
+          message,
+          (answer) => send(worker, answer),
+          (notice) => {
+            for (const s of slots) if (s.worker !== undefined && s.worker !== worker) send(s.worker, notice)
+          }
+        )
       case 'ready':
         slot.ready = true
         if (banner === '') banner = (message as Ready).banner

@@ -7,6 +7,7 @@ import cluster from 'node:cluster'
 import { WorkerConnectionDirectory } from './directory.js'
 import { WorkerRateLimiter } from './limiter.js'
 import { isMessage, type PrimaryMessage, type Ready, type Reloaded } from './messages.js'
+import { WorkerStateStore } from './plane-store.js'
 import { WORKER_ENV } from './primary.js'
 
 /** This process's slot (1…N) when it is a worker of `gatehouse serve --workers N`, else undefined. */
@@ -18,6 +19,8 @@ export function workerSlot(): number | undefined {
 export interface WorkerLink {
   readonly limiter: WorkerRateLimiter
   readonly directory: WorkerConnectionDirectory
+  /** The control plane's state store for `dir`, held by the primary (without Redis). */
+  stateStore(dir: string): WorkerStateStore
   /** Tells the primary this worker serves; `banner` is what a single process prints at start. */
   ready(banner: string, redis: boolean): void
   /** What to run when the primary says the config changed; resolves whether it applied. */
@@ -28,9 +31,11 @@ export function joinPrimary(): WorkerLink {
   const limiter = new WorkerRateLimiter()
   const directory = new WorkerConnectionDirectory()
   let reload: (() => Promise<boolean>) | undefined
+  const stores: WorkerStateStore[] = []
   process.on('message', (message: unknown) => {
     if (!isMessage<PrimaryMessage>(message)) return
     if (limiter.receive(message) || directory.receive(message)) return
+    if (stores.some((store) => store.receive(message))) return
     if (message.gh === 'reload') {
       const seq = message.seq
       const answer = (ok: boolean) => process.send?.({ gh: 'reloaded', seq, ok } satisfies Reloaded)
@@ -41,10 +46,16 @@ export function joinPrimary(): WorkerLink {
   process.once('disconnect', () => {
     limiter.orphaned()
     directory.orphaned()
+    for (const store of stores) store.orphaned()
   })
   return {
     limiter,
     directory,
+    stateStore: (dir) => {
+      const store = new WorkerStateStore(dir, (m) => process.send?.(m) ?? false)
+      stores.push(store)
+      return store
+    },
     ready: (banner, redis) => void process.send?.({ gh: 'ready', banner, redis } satisfies Ready),
     onReload: (fn) => (reload = fn),
   }

@@ -13,6 +13,10 @@ import { spawnCli, WAIT_MS, type Cli } from '../helpers/cli.js'
 import { waitFor } from '../helpers/ws-client.js'
 import { startRedis } from '../helpers/redis-server.js'
 import { setTimeout as delay } from 'node:timers/promises'
+import { Agent } from 'node:http'
+import { ApiGatewayV2Client, CreateApiCommand, CreateRouteCommand, GetRoutesCommand } from '@aws-sdk/client-apigatewayv2'
+import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda'
+import { DUMMY_CREDENTIALS, zipOf } from '../helpers/control-plane.js'
 
 /** Retries an asynchronous probe until it returns a value other than `false`; fails after `waitMs`. */
 async function eventually<T>(what: string, probe: () => Promise<T | false>, waitMs = WAIT_MS): Promise<T> {
@@ -206,6 +210,47 @@ test('serve --workers 2: one throttle for the machine, @connections across worke
     assert.equal(code, 0, cli.stderr())
     assert.match(cli.stderr(), /Stopped worker=1[^]*Stopped worker=2|Stopped worker=2[^]*Stopped worker=1/)
   })
+})
+
+test('serve --workers 2 (no Redis): a control-plane change made through either worker is served by both, and writes through both at once lose nothing', { timeout: 600_000 }, async (t) => {
+  const dir = setup(t)
+  const cli = spawnCli(t, ['serve', 'gatehouse.yaml', '--port', '0', '--workers', '2', '--no-admin', '--quiet-functions', '--no-watch'], dir)
+  await output(cli, 'stdout', /Workers: 2 processes/)
+  const port = Number((await output(cli, 'stdout', /listening on http:\/\/127\.0\.0\.1:(\d+)/))[1])
+  // A connection per call (no keep-alive): node:cluster hands the calls to both workers.
+  const clientOptions = { endpoint: `http://127.0.0.1:${port}`, region: 'us-east-1', credentials: DUMMY_CREDENTIALS, maxAttempts: 1, requestHandler: { httpAgent: new Agent({ keepAlive: false }) } }
+  const lambda = new LambdaClient(clientOptions)
+  const apigw = new ApiGatewayV2Client(clientOptions)
+  t.after(() => {
+    lambda.destroy()
+    apigw.destroy()
+  })
+  await lambda.send(new CreateFunctionCommand({ FunctionName: 'made', Runtime: 'nodejs20.x', Role: 'r', Handler: 'pid.handler', Code: { ZipFile: zipOf({ 'pid.mjs': PID_HANDLER }) } }))
+  const { ApiId } = await apigw.send(new CreateApiCommand({ Name: 'made-at-runtime', ProtocolType: 'HTTP', Target: 'arn:aws:lambda:us-east-1:123456789012:function:made', RouteKey: 'GET /made' }))
+  const host = `${ApiId}.execute-api.localhost`
+  // The worker that took the change serves it at once; the other within its reload.
+  const served = await eventually('the new route answered by both workers', async () => {
+    const seen = new Set<number>()
+    for (let i = 0; i < 8; i++) {
+      const res = await fresh(port, 'GET', '/made', host)
+      if (res.status !== 200) return false
+      seen.add((JSON.parse(res.body) as { pid: number }).pid)
+    }
+    return seen.size === 2 ? seen : false
+  }, SLOW_WAIT_MS)
+  assert.equal(served.size, 2)
+
+  // Ten routes created at once through both workers: compare-and-set on the primary's revision, the loser replays.
+  await Promise.all(Array.from({ length: 10 }, (_, i) => apigw.send(new CreateRouteCommand({ ApiId, RouteKey: `GET /r/${i}` }))))
+  const keys = await eventually('both workers list 11 routes', async () => {
+    const lists = await Promise.all(Array.from({ length: 6 }, () => apigw.send(new GetRoutesCommand({ ApiId }))))
+    const counts = lists.map((l) => l.Items?.length ?? 0)
+    return counts.every((c) => c === 11) ? (lists[0]?.Items ?? []).map((r) => r.RouteKey).sort() : false
+  }, SLOW_WAIT_MS)
+  assert.deepEqual(keys, ['GET /made', ...Array.from({ length: 10 }, (_, i) => `GET /r/${i}`)].sort())
+  // The primary wrote the state folder: what a restart loads.
+  const saved = JSON.parse(readFileSync(join(dir, '.gatehouse', 'state.json'), 'utf8')) as { apis: Record<string, { routes: Record<string, unknown> }> }
+  assert.equal(Object.keys(saved.apis[ApiId as string]?.routes ?? {}).length, 11)
 })
 
 test('serve --workers 2 --redis: the workers share buckets and connections through Redis, like nodes', { timeout: 600_000 }, async (t) => {
