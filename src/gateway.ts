@@ -30,7 +30,7 @@ import { createAdminServer, DEV_ISSUER_JWKS_PATH } from './admin/index.js'
 import { DevIssuer } from './auth/index.js'
 import { AccessLogSinks } from './logging/index.js'
 import { EnvironmentBudget, InspectorPorts, type EnvironmentLimits } from './functions/index.js'
-import { MetricsRegistry } from './metrics/index.js'
+import { MetricsRegistry, type SeriesFigures } from './metrics/index.js'
 import { InMemoryRateLimiter } from './throttle/index.js'
 import { REDIS_STARTUP_WAIT_MS, RedisRateLimiter } from './throttle/index.js'
 import { RedisUrlError, SharedRedis } from './redis/index.js'
@@ -115,6 +115,8 @@ export interface GatewayOptions {
     readonly directory: NodeDirectory
     /** The control plane's state, one for the machine (the primary's), where there is no Redis. */
     readonly stateStore: (dir: string) => StateStore
+    /** `/metrics` for the machine: handed this worker's figures, answers with every worker's summed. */
+    readonly metrics: { serve(figures: () => readonly SeriesFigures[]): void; machine(): Promise<string> }
   }
 }
 
@@ -445,8 +447,10 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
                   functions: functionsRoute({ pools: () => holder?.current.pools ?? null, config: () => holder?.current.config ?? null, inspector }),
                 },
               })
+        const workerMetrics = options.workerSeams?.metrics
+        workerMetrics?.serve(() => metrics.figures())
         admin = createAdminServer({
-          metrics,
+          metrics: workerMetrics === undefined ? () => metrics.render() : () => workerMetrics.machine(),
           ready: () => holder !== undefined && !stopping,
           console: consoleHandler,
           devIssuer,

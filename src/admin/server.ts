@@ -6,10 +6,12 @@
  * and it is never exposed by accident with the APIs.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { MetricsRegistry } from '../metrics/index.js'
-
 export interface AdminDependencies {
-  readonly metrics: MetricsRegistry
+  /**
+   * The Prometheus text for `/metrics`: this process's figures, or under `--workers` the
+   * machine's (a promise: the primary collects them; rejected, saying why, if it cannot).
+   */
+  readonly metrics: () => string | Promise<string>
   /** `true` while the gateway serves a configuration and is not shutting down. */
   readonly ready: () => boolean
   /** The `apigatewayv2`/Lambda control plane (`/v2/…`, `/2015-03-31/…`), when the gateway runs one. */
@@ -47,8 +49,16 @@ export function createAdminServer(deps: AdminDependencies): Server {
         return text(200, 'ok\n')
       case '/readyz':
         return deps.ready() ? text(200, 'ready\n') : text(503, 'not ready\n')
-      case '/metrics':
-        return text(200, deps.metrics.render(), PROMETHEUS_CONTENT_TYPE)
+      case '/metrics': {
+        const rendered = deps.metrics()
+        if (typeof rendered === 'string') return text(200, rendered, PROMETHEUS_CONTENT_TYPE)
+        // A failed scrape rather than one worker's counters, which would step back on the next.
+        rendered.then(
+          (body) => text(200, body, PROMETHEUS_CONTENT_TYPE),
+          (err: Error) => text(503, `metrics unavailable: ${err.message}\n`)
+        )
+        return
+      }
       case DEV_ISSUER_JWKS_PATH: {
         if (deps.devIssuer === undefined) break
         let jwks: object

@@ -324,7 +324,7 @@ async function serve(configFile: string | undefined, flags: ServeFlags, source: 
     host: flags.host ?? DEFAULT_HOST,
     watch: link === undefined && flags['no-watch'] !== true,
     logger,
-    ...(link !== undefined ? { workerSeams: { limiter: link.limiter, directory: link.directory, stateStore: (dir: string) => link.stateStore(dir) } } : {}),
+    ...(link !== undefined ? { workerSeams: { limiter: link.limiter, directory: link.directory, stateStore: (dir: string) => link.stateStore(dir), metrics: link.metrics } } : {}),
     functionLogs: flags['quiet-functions'] === true ? 'silent' : 'stdout',
     ...(flags['no-admin'] === true ? {} : { admin: { port: adminPort, host: flags['admin-host'] ?? DEFAULT_HOST } }),
     ...(flags['no-console'] === true ? { console: false } : {}),

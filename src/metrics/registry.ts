@@ -20,7 +20,25 @@ const NAMES = {
   dataProcessed: 'apigateway_data_processed_bytes',
 } as const
 
-class Histogram {
+/** A histogram's figures as plain data (what workers send the primary). */
+export interface HistogramFigures {
+  readonly counts: readonly number[]
+  readonly sum: number
+  readonly count: number
+}
+
+/** One series' figures as plain data: a {@link RouteMetrics} is one, and so is its JSON. */
+export interface SeriesFigures {
+  readonly labels: string
+  readonly count: number
+  readonly c4xx: number
+  readonly c5xx: number
+  readonly dataProcessed: number
+  readonly latency: HistogramFigures
+  readonly integrationLatency: HistogramFigures
+}
+
+class Histogram implements HistogramFigures {
   readonly counts = new Array<number>(LATENCY_BUCKETS_MS.length).fill(0)
   sum = 0
   count = 0
@@ -37,7 +55,7 @@ class Histogram {
   }
 }
 
-export class RouteMetrics implements RouteMetricsSeries {
+export class RouteMetrics implements RouteMetricsSeries, SeriesFigures {
   readonly labels: string
   count = 0
   c4xx = 0
@@ -75,34 +93,72 @@ export class MetricsRegistry {
     return series
   }
 
+  /** Every series, as it stands (JSON-serialisable: what a worker sends the primary). */
+  figures(): readonly SeriesFigures[] {
+    return [...this.#series.values()]
+  }
+
   /** Prometheus text exposition format 0.0.4. */
   render(): string {
-    const all = [...this.#series.values()]
-    let out = ''
-    const counter = (name: string, help: string, value: (s: RouteMetrics) => number) => {
-      out += `# HELP ${name} ${help}\n# TYPE ${name} counter\n`
-      for (const s of all) out += `${name}{${s.labels}} ${value(s)}\n`
-    }
-    const histogram = (name: string, help: string, pick: (s: RouteMetrics) => Histogram) => {
-      out += `# HELP ${name} ${help}\n# TYPE ${name} histogram\n`
-      for (const s of all) {
-        const h = pick(s)
-        let cumulative = 0
-        for (let i = 0; i < LATENCY_BUCKETS_MS.length; i++) {
-          cumulative += h.counts[i] as number
-          out += `${name}_bucket{${s.labels},le="${LATENCY_BUCKETS_MS[i]}"} ${cumulative}\n`
-        }
-        out += `${name}_bucket{${s.labels},le="+Inf"} ${h.count}\n${name}_sum{${s.labels}} ${h.sum}\n${name}_count{${s.labels}} ${h.count}\n`
-      }
-    }
-    counter(NAMES.count, 'Requests (CloudWatch Count).', (s) => s.count)
-    counter(NAMES.c4xx, 'Client-side errors (CloudWatch 4xx).', (s) => s.c4xx)
-    counter(NAMES.c5xx, 'Server-side errors (CloudWatch 5xx).', (s) => s.c5xx)
-    histogram(NAMES.latency, 'Time from request to response, ms (CloudWatch Latency).', (s) => s.latency)
-    histogram(NAMES.integrationLatency, 'Time spent in the integration, ms (CloudWatch IntegrationLatency).', (s) => s.integrationLatency)
-    counter(NAMES.dataProcessed, 'Request and response body bytes (CloudWatch DataProcessed).', (s) => s.dataProcessed)
-    return out
+    return renderMetrics(this.figures())
   }
+}
+
+/**
+ * Several processes' figures as one set (`--workers N`): every metric is a counter or a
+ * histogram, so the machine's figure for a series is the sum of the workers' figures.
+ */
+export function sumFigures(sets: ReadonlyArray<readonly SeriesFigures[]>): SeriesFigures[] {
+  const sums = new Map<string, { labels: string; count: number; c4xx: number; c5xx: number; dataProcessed: number; latency: Sum; integrationLatency: Sum }>()
+  for (const set of sets) {
+    for (const s of set) {
+      let sum = sums.get(s.labels)
+      if (sum === undefined) sums.set(s.labels, (sum = { labels: s.labels, count: 0, c4xx: 0, c5xx: 0, dataProcessed: 0, latency: emptySum(), integrationLatency: emptySum() }))
+      sum.count += s.count
+      sum.c4xx += s.c4xx
+      sum.c5xx += s.c5xx
+      sum.dataProcessed += s.dataProcessed
+      addHistogram(sum.latency, s.latency)
+      addHistogram(sum.integrationLatency, s.integrationLatency)
+    }
+  }
+  return [...sums.values()]
+}
+
+type Sum = { counts: number[]; sum: number; count: number }
+const emptySum = (): Sum => ({ counts: new Array<number>(LATENCY_BUCKETS_MS.length).fill(0), sum: 0, count: 0 })
+function addHistogram(into: Sum, h: HistogramFigures): void {
+  for (let i = 0; i < into.counts.length; i++) into.counts[i] = (into.counts[i] as number) + (h.counts[i] ?? 0)
+  into.sum += h.sum
+  into.count += h.count
+}
+
+/** Prometheus text exposition format 0.0.4 of `all`. */
+export function renderMetrics(all: readonly SeriesFigures[]): string {
+  let out = ''
+  const counter = (name: string, help: string, value: (s: SeriesFigures) => number) => {
+    out += `# HELP ${name} ${help}\n# TYPE ${name} counter\n`
+    for (const s of all) out += `${name}{${s.labels}} ${value(s)}\n`
+  }
+  const histogram = (name: string, help: string, pick: (s: SeriesFigures) => HistogramFigures) => {
+    out += `# HELP ${name} ${help}\n# TYPE ${name} histogram\n`
+    for (const s of all) {
+      const h = pick(s)
+      let cumulative = 0
+      for (let i = 0; i < LATENCY_BUCKETS_MS.length; i++) {
+        cumulative += h.counts[i] as number
+        out += `${name}_bucket{${s.labels},le="${LATENCY_BUCKETS_MS[i]}"} ${cumulative}\n`
+      }
+      out += `${name}_bucket{${s.labels},le="+Inf"} ${h.count}\n${name}_sum{${s.labels}} ${h.sum}\n${name}_count{${s.labels}} ${h.count}\n`
+    }
+  }
+  counter(NAMES.count, 'Requests (CloudWatch Count).', (s) => s.count)
+  counter(NAMES.c4xx, 'Client-side errors (CloudWatch 4xx).', (s) => s.c4xx)
+  counter(NAMES.c5xx, 'Server-side errors (CloudWatch 5xx).', (s) => s.c5xx)
+  histogram(NAMES.latency, 'Time from request to response, ms (CloudWatch Latency).', (s) => s.latency)
+  histogram(NAMES.integrationLatency, 'Time spent in the integration, ms (CloudWatch IntegrationLatency).', (s) => s.integrationLatency)
+  counter(NAMES.dataProcessed, 'Request and response body bytes (CloudWatch DataProcessed).', (s) => s.dataProcessed)
+  return out
 }
 
 function escapeLabel(value: string): string {

@@ -3,6 +3,7 @@
  * The messages between the primary and its workers over node:cluster's IPC channel. Every
  * message carries `gh` (its kind) so that anything else on the channel is ignored.
  */
+import type { SeriesFigures } from '../metrics/index.js'
 import type { ManageMethod, ManageOutcome } from '../websocket/index.js'
 
 /**
@@ -105,8 +106,30 @@ export interface PlaneChanged {
   readonly revision: number
 }
 
-export type WorkerMessage = TakeBatch | Register | Forward | Managed | Ready | Reloaded | PlaneLoad | PlaneSave
-export type PrimaryMessage = TookBatch | Manage | Managed | Reload | PlaneLoaded | PlaneSaved | PlaneChanged
+/** A worker's admin listener was asked for `/metrics`: the machine's, not its own. */
+export interface MetricsAsk {
+  readonly gh: 'metrics-ask'
+  readonly ticket: number
+}
+/** The primary asks every worker for its figures. */
+export interface MetricsCollect {
+  readonly gh: 'metrics-collect'
+  readonly seq: number
+}
+export interface MetricsFigures {
+  readonly gh: 'metrics-figures'
+  readonly seq: number
+  readonly series: readonly SeriesFigures[]
+}
+/** The machine's metrics (every worker's summed), rendered, for the asker. */
+export interface MetricsText {
+  readonly gh: 'metrics-text'
+  readonly ticket: number
+  readonly text: string
+}
+
+export type WorkerMessage = TakeBatch | Register | Forward | Managed | Ready | Reloaded | PlaneLoad | PlaneSave | MetricsAsk | MetricsFigures
+export type PrimaryMessage = TookBatch | Manage | Managed | Reload | PlaneLoaded | PlaneSaved | PlaneChanged | MetricsCollect | MetricsText
 
 export function isMessage<T extends { gh: string }>(value: unknown): value is T {
   return typeof value === 'object' && value !== null && typeof (value as { gh?: unknown }).gh === 'string'

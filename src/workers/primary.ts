@@ -9,7 +9,9 @@
  * - the WebSocket connection directory (which worker holds which connection), so that
  *   `@connections` on any worker reaches a connection held by another (directory.ts);
  * - the control plane's state, so that a change made through any worker is served by all of
- *   them (plane-store.ts).
+ *   them (plane-store.ts);
+ * - nothing of the metrics, but a scrape of `/metrics` on any worker is answered with every
+ *   worker's figures summed (metrics.ts).
  *
  * With Redis configured the workers use Redis for both, like separate nodes, and the primary's
  * buckets and directory stay idle.
@@ -25,6 +27,7 @@ import type { ThrottleLayer } from '../model/index.js'
 import { SourceWatcher } from '../runtime/index.js'
 import { InMemoryRateLimiter } from '../throttle/index.js'
 import { isMessage, type Forward, type Managed, type PrimaryMessage, type Ready, type Register, type Reloaded, type TakeBatch, type WorkerMessage } from './messages.js'
+import { PrimaryMetrics } from './metrics.js'
 import { PrimaryPlaneStates } from './plane-store.js'
 
 /** The environment variable that makes a forked `gatehouse serve` a worker (its slot, 1…N). */
@@ -68,6 +71,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
   let reloadSeq = 0
   const reloads = new Map<number, { answers: Map<number, boolean>; done: () => void }>()
   const planes = new PrimaryPlaneStates()
+  const metrics = new PrimaryMetrics()
 
   const send = (worker: Worker, message: PrimaryMessage): void => {
     if (worker.isConnected()) worker.send(message)
@@ -133,6 +137,12 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
             for (const s of slots) if (s.worker !== undefined && s.worker !== worker) send(s.worker, notice)
           }
         )
+      case 'metrics-ask': {
+        const serving = new Map(slots.flatMap((s) => (s.ready && s.worker !== undefined ? [[s.index, (m: PrimaryMessage) => send(s.worker as Worker, m)] as const] : [])))
+        return metrics.collect(serving, (text) => send(worker, { gh: 'metrics-text', ticket: message.ticket, text }))
+      }
+      case 'metrics-figures':
+        return metrics.figures(slot.index, message)
       case 'ready':
         slot.ready = true
         if (banner === '') banner = (message as Ready).banner
@@ -169,6 +179,7 @@ export async function runPrimary(options: PrimaryOptions): Promise<number> {
       }
       const wasReady = slot.ready
       slot.ready = false
+      metrics.gone(slot.index)
       slot.worker = undefined
       if (stopping) return
       if (!started) {

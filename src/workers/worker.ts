@@ -7,6 +7,7 @@ import cluster from 'node:cluster'
 import { WorkerConnectionDirectory } from './directory.js'
 import { WorkerRateLimiter } from './limiter.js'
 import { isMessage, type PrimaryMessage, type Ready, type Reloaded } from './messages.js'
+import { WorkerMetrics } from './metrics.js'
 import { WorkerStateStore } from './plane-store.js'
 import { WORKER_ENV } from './primary.js'
 
@@ -19,6 +20,8 @@ export function workerSlot(): number | undefined {
 export interface WorkerLink {
   readonly limiter: WorkerRateLimiter
   readonly directory: WorkerConnectionDirectory
+  /** `/metrics` for the machine: every worker's figures, summed by the primary. */
+  readonly metrics: WorkerMetrics
   /** The control plane's state store for `dir`, held by the primary (without Redis). */
   stateStore(dir: string): WorkerStateStore
   /** Tells the primary this worker serves; `banner` is what a single process prints at start. */
@@ -32,10 +35,11 @@ export function joinPrimary(): WorkerLink {
   const directory = new WorkerConnectionDirectory()
   let reload: (() => Promise<boolean>) | undefined
   const stores: WorkerStateStore[] = []
+  const metrics = new WorkerMetrics()
   process.on('message', (message: unknown) => {
     if (!isMessage<PrimaryMessage>(message)) return
     if (limiter.receive(message) || directory.receive(message)) return
-    if (stores.some((store) => store.receive(message))) return
+    if (metrics.receive(message) || stores.some((store) => store.receive(message))) return
     if (message.gh === 'reload') {
       const seq = message.seq
       const answer = (ok: boolean) => process.send?.({ gh: 'reloaded', seq, ok } satisfies Reloaded)
@@ -47,10 +51,12 @@ export function joinPrimary(): WorkerLink {
     limiter.orphaned()
     directory.orphaned()
     for (const store of stores) store.orphaned()
+    metrics.orphaned()
   })
   return {
     limiter,
     directory,
+    metrics,
     stateStore: (dir) => {
       const store = new WorkerStateStore(dir, (m) => process.send?.(m) ?? false)
       stores.push(store)

@@ -212,6 +212,22 @@ test('serve --workers 2: one throttle for the machine, @connections across worke
   })
 })
 
+test('serve --workers 2: /metrics on the shared admin port answers the machine\'s counters (every worker\'s summed), whichever worker takes the scrape', { timeout: 600_000 }, async (t) => {
+  const dir = setup(t)
+  const cli = spawnCli(t, ['serve', 'gatehouse.yaml', '--port', '0', '--workers', '2', '--no-control-plane', '--no-console', '--quiet-functions', '--no-watch'], dir)
+  await output(cli, 'stdout', /Workers: 2 processes/)
+  const port = Number((await output(cli, 'stdout', /listening on http:\/\/127\.0\.0\.1:(\d+)/))[1])
+  const adminPort = Number((await output(cli, 'stdout', /Admin listening on http:\/\/127\.0\.0\.1:(\d+)/))[1])
+  assert.equal((await pids(port, 12)).size, 2, 'the requests were served by both workers')
+  const series = 'apigateway_count{api="http000001",stage="$default",route="GET /who"}'
+  const scrapes = await Promise.all(Array.from({ length: 6 }, () => fresh(adminPort, 'GET', '/metrics', '127.0.0.1')))
+  for (const scrape of scrapes) {
+    assert.equal(scrape.status, 200, scrape.body)
+    assert.ok(scrape.body.includes(`${series} 12\n`), scrape.body.split('\n').filter((l) => l.startsWith('apigateway_count')).join('\n'))
+    assert.ok(scrape.body.includes('apigateway_latency_milliseconds_count{api="http000001",stage="$default",route="GET /who"} 12\n'))
+  }
+})
+
 test('serve --workers 2 (no Redis): a control-plane change made through either worker is served by both, and writes through both at once lose nothing', { timeout: 600_000 }, async (t) => {
   const dir = setup(t)
   const cli = spawnCli(t, ['serve', 'gatehouse.yaml', '--port', '0', '--workers', '2', '--no-admin', '--quiet-functions', '--no-watch'], dir)
