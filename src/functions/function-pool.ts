@@ -79,18 +79,17 @@ interface Waiter {
  */
 export const MAX_QUEUED_INVOCATIONS = 1_000
 
-/** Lambda gives the init phase (loading the handler module) at most 10 s. */
+/**
+ * Lambda gives the init phase (loading the handler module) at most 10 s. Past it, Lambda
+ * retries the init phase within the first invocation, in a fresh sandbox, bounded by the
+ * function's own timeout (the "suppressed init"): an init of 12 s serves with a timeout of 30 s.
+ */
 export const INIT_TIMEOUT_MS = 10_000
 
-/** Waits for an environment's init, but not past Lambda's init limit: a hung init loses its environment. */
-function withInitDeadline(env: ExecutionEnvironment): Promise<InitOutcome> {
+/** Waits for an environment's init, but not past `ms`: `'timeout'` then. */
+function initWithin(env: ExecutionEnvironment, ms: number): Promise<InitOutcome | 'timeout'> {
   let timer: NodeJS.Timeout | undefined
-  const expired = new Promise<InitOutcome>((resolve) => {
-    timer = setTimeout(
-      () => resolve({ ok: false, error: { errorType: 'Runtime.InitTimeout', errorMessage: `Init phase did not finish within ${INIT_TIMEOUT_MS} ms`, trace: [] } }),
-      INIT_TIMEOUT_MS
-    )
-  })
+  const expired = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ms)))
   return Promise.race([env.ready, expired]).finally(() => clearTimeout(timer))
 }
 
@@ -208,13 +207,20 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
     return env
   }
 
-  async #run(env: ExecutionEnvironment, event: string, answer: (r: InvokeResult) => void): Promise<void> {
+  async #run(first: ExecutionEnvironment, event: string, answer: (r: InvokeResult) => void): Promise<void> {
+    let env = first
     const requestId = newLambdaRequestId()
     const wanted = this.#options.logWanted
     const log = wanted === undefined || wanted() ? this.#options.onLog : null
+    const timeoutMs = this.fn.timeoutSeconds * 1000
     // Only a cold start waits (and arms the init deadline); a warm environment's outcome is known.
-    const init = env.initOutcome ?? (await withInitDeadline(env))
-    if (!init.ok) {
+    const init = env.initOutcome ?? (await initWithin(env, INIT_TIMEOUT_MS))
+    // Past the init limit: a fresh environment, whose init runs within this invocation.
+    const retriedInit = init === 'timeout'
+    if (retriedInit) {
+      if (log !== null) log(`INIT_REPORT Init Duration: ${INIT_TIMEOUT_MS.toFixed(2)} ms\tPhase: init\tStatus: timeout`)
+      env = this.#restart(env)
+    } else if (!init.ok) {
       this.stats.invocations++
       this.stats.errors++
       if (log !== null) {
@@ -225,12 +231,12 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
       answer({ status: 'function-error', error: init.error, awsRequestId: requestId })
       return
     }
-    const reportInit = env.initDurationMs
-    env.initDurationMs = undefined
-    const timeoutMs = this.fn.timeoutSeconds * 1000
+    // A retried init is part of the invocation's Duration, not reported as Init Duration.
+    const reportInit = retriedInit ? undefined : env.initDurationMs
     const started = performance.now()
     if (log !== null) log(`START RequestId: ${requestId} Version: $LATEST`, requestId)
-    const outcome = await env.run(requestId, event, timeoutMs)
+    const outcome = retriedInit ? await this.#runAfterInit(env, requestId, event, timeoutMs, started) : await env.run(requestId, event, timeoutMs)
+    env.initDurationMs = undefined
     const duration = performance.now() - started
     const stats = this.stats
     stats.invocations++
@@ -261,6 +267,25 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
         answer({ status: 'function-error', error: outcome.error, awsRequestId: requestId })
         return
     }
+  }
+
+  /**
+   * The invocation of an environment whose init was retried within it: the init and the
+   * handler together have the function's timeout. An init that fails now fails the invocation
+   * with its error (`crash`: the environment is discarded).
+   */
+  async #runAfterInit(env: ExecutionEnvironment, requestId: string, event: string, timeoutMs: number, started: number): Promise<RunOutcome> {
+    const init = await initWithin(env, timeoutMs)
+    if (init === 'timeout') return { kind: 'timeout' }
+    if (!init.ok) return { kind: 'crash', error: init.error, maxMemoryUsedMB: 0 }
+    return env.run(requestId, event, Math.max(1, timeoutMs - (performance.now() - started)))
+  }
+
+  /** A fresh environment in `env`'s slot: Lambda retries an init in a new sandbox. */
+  #restart(env: ExecutionEnvironment): ExecutionEnvironment {
+    this.#all.delete(env)
+    void env.terminate()
+    return this.#create()
   }
 
   /** Lambda's closing lines: the timeout or crash notice, END, and REPORT. */
