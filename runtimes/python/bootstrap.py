@@ -28,7 +28,33 @@ class ProtocolError(Exception):
     """The Runtime API answered something that is not an HTTP/1.1 response (or a frame)."""
 
 
-class RuntimeApiClient:
+class SocketReader:
+    """Reading from the Runtime API's socket, for both clients."""
+
+    _socket = None
+    _closed = "the Runtime API closed the connection"
+
+    def _recv(self):
+        chunk = self._socket.recv(65536)
+        if not chunk:
+            raise ConnectionResetError(self._closed)
+        return chunk
+
+    def _gather(self, buffer, n):
+        """``buffer`` and what the socket sends after it, until there are at least ``n`` bytes
+        (an event may be megabytes: gathered in a list, joined once)."""
+        if len(buffer) >= n:
+            return buffer
+        parts = [buffer]
+        have = len(buffer)
+        while have < n:
+            chunk = self._recv()
+            parts.append(chunk)
+            have += len(chunk)
+        return b"".join(parts)
+
+
+class RuntimeApiClient(SocketReader):
     """HTTP/1.1 to the Runtime API over one kept-alive socket, as AWS's runtime interface
     client keeps one connection (libcurl's) for its whole life. Written on the socket rather
     than with ``http.client``: that one parses every response's headers with the ``email``
@@ -120,12 +146,6 @@ class RuntimeApiClient:
         self._socket = socket.create_connection(self._address)
         self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-    def _recv(self):
-        chunk = self._socket.recv(65536)
-        if not chunk:
-            raise ConnectionResetError("the Runtime API closed the connection")
-        return chunk
-
     def _response(self):
         buffer = self._buffer
         end = buffer.find(b"\r\n\r\n")
@@ -161,18 +181,8 @@ class RuntimeApiClient:
         return int(status_line[1]), headers, body
 
     def _exactly(self, n):
-        """The next ``n`` bytes (an event may be megabytes: gathered in a list, joined once)."""
-        buffer = self._buffer
-        if len(buffer) >= n:
-            self._buffer = buffer[n:]
-            return buffer[:n]
-        parts = [buffer]
-        have = len(buffer)
-        while have < n:
-            chunk = self._recv()
-            parts.append(chunk)
-            have += len(chunk)
-        data = b"".join(parts)
+        """The next ``n`` bytes."""
+        data = self._gather(self._buffer, n)
         self._buffer = data[n:]
         return data[:n]
 
@@ -216,13 +226,15 @@ INVOCATION_HEADERS = (
 )
 
 
-class ChannelClient:
+class ChannelClient(SocketReader):
     """The Runtime API's calls on the channel Gatehouse hands its own bootstrap, framed rather
     than HTTP: an event is read with one ``recv`` and one ``unpack``, and the gateway parses no
     HTTP either (docs/runtimes.md has what it saves). The calls and their answers are the HTTP Runtime API's, with its
     status codes and bodies; the ``202`` to a response or error is not sent (``exchange``
     returns the last call's answer, as over HTTP). ``exchange`` returns what
     ``RuntimeApiClient.exchange`` does, with the invocation's fields as its lower-case headers."""
+
+    _closed = "the Runtime API closed the channel"
 
     def __init__(self, sock):
         self._socket = sock
@@ -262,28 +274,12 @@ class ChannelClient:
             # An earlier call's refusal (a response for an abandoned invocation): as over HTTP,
             # only the last call's answer is returned.
 
-    def _recv(self):
-        chunk = self._socket.recv(65536)
-        if not chunk:
-            raise ConnectionResetError("the Runtime API closed the channel")
-        return chunk
-
     def _frame(self):
-        buffer = self._buffer
-        while len(buffer) < FRAME.size:
-            buffer += self._recv()
+        buffer = self._gather(self._buffer, FRAME.size)
         kind, head_length, body_length = FRAME.unpack_from(buffer)
         body_start = FRAME.size + head_length
         end = body_start + body_length
-        if len(buffer) < end:
-            # An event may be megabytes: gathered in a list, joined once.
-            parts = [buffer]
-            have = len(buffer)
-            while have < end:
-                chunk = self._recv()
-                parts.append(chunk)
-                have += len(chunk)
-            buffer = b"".join(parts)
+        buffer = self._gather(buffer, end)
         self._buffer = buffer[end:]
         return kind, buffer[FRAME.size : body_start], buffer[body_start:end]
 

@@ -5,10 +5,11 @@
 import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { connect, createServer, type Socket } from 'node:net'
-import { RuntimeApiServer, MAX_RUNTIME_PAYLOAD_BYTES, INVALID_REQUEST_ID_BODY, PAYLOAD_TOO_LARGE_BODY, ACCEPTED_BODY } from '../../src/functions/runtime-api/index.js'
+import { MAX_RUNTIME_PAYLOAD_BYTES, INVALID_REQUEST_ID_BODY, PAYLOAD_TOO_LARGE_BODY, ACCEPTED_BODY } from '../../src/functions/runtime-api/index.js'
 import { encodeFrame, FrameReader, GATEWAY_FRAME_KINDS, GatewayFrame, MAX_HEAD_BYTES, RUNTIME_FRAME_KINDS, RuntimeFrame, type ReceivedFrame } from '../../src/functions/runtime-api/frames.js'
 import { invalidFrameBody } from '../../src/functions/runtime-api/channel.js'
-import type { FunctionErrorPayload } from '../../src/model/index.js'
+import { recordingRuntimeApi, type Seen } from '../helpers/runtime-api.js'
+import type { RuntimeApiServer } from '../../src/functions/runtime-api/index.js'
 
 function readAll(chunks: Buffer[]): { frames: ReceivedFrame[]; errors: string[] } {
   const frames: ReceivedFrame[] = []
@@ -57,30 +58,14 @@ test('an unknown kind or an oversized head is a protocol error, and nothing afte
   assert.deepEqual(readAll([huge]).errors, [`frame head of ${MAX_HEAD_BYTES + 1} bytes (at most ${MAX_HEAD_BYTES})`])
 })
 
-interface Seen {
-  ready: number
-  waiting: number
-  responses: [string, string][]
-  errors: [string, FunctionErrorPayload][]
-  initErrors: FunctionErrorPayload[]
-}
-
 /** A Runtime API whose channel is the far end of `runtime`, a real loopback connection. */
 async function channel(t: TestContext): Promise<{ api: RuntimeApiServer; seen: Seen; runtime: Socket; frames: () => Promise<ReceivedFrame> }> {
-  const seen: Seen = { ready: 0, waiting: 0, responses: [], errors: [], initErrors: [] }
-  const api = await RuntimeApiServer.listen({
-    onReady: () => seen.ready++,
-    onWaiting: () => seen.waiting++,
-    onResponse: (id, payload) => seen.responses.push([id, payload]),
-    onError: (id, error) => seen.errors.push([id, error]),
-    onInitError: (error) => seen.initErrors.push(error),
-  })
+  const { api, seen } = await recordingRuntimeApi(t)
   const listener = createServer((socket) => api.adoptChannel(socket))
   await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve))
   const runtime = connect((listener.address() as { port: number }).port, '127.0.0.1')
   t.after(() => {
     runtime.destroy()
-    api.close()
     listener.close()
   })
   const queue: ReceivedFrame[] = []

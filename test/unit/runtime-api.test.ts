@@ -5,26 +5,10 @@ import { test, type TestContext } from 'node:test'
 import assert from 'node:assert/strict'
 import { request } from 'undici'
 import { RuntimeApiServer, MAX_RUNTIME_PAYLOAD_BYTES, type RuntimeInvocation } from '../../src/functions/runtime-api/index.js'
-import type { FunctionErrorPayload } from '../../src/model/index.js'
-
-interface Seen {
-  ready: number
-  waiting: number
-  responses: [string, string][]
-  errors: [string, FunctionErrorPayload][]
-  initErrors: FunctionErrorPayload[]
-}
+import { recordingRuntimeApi, type Seen } from '../helpers/runtime-api.js'
 
 async function serve(t: TestContext): Promise<{ api: RuntimeApiServer; base: string; seen: Seen }> {
-  const seen: Seen = { ready: 0, waiting: 0, responses: [], errors: [], initErrors: [] }
-  const api = await RuntimeApiServer.listen({
-    onReady: () => seen.ready++,
-    onWaiting: () => seen.waiting++,
-    onResponse: (id, payload) => seen.responses.push([id, payload]),
-    onError: (id, error) => seen.errors.push([id, error]),
-    onInitError: (error) => seen.initErrors.push(error),
-  })
-  t.after(() => api.close())
+  const { api, seen } = await recordingRuntimeApi(t)
   return { api, base: `http://${api.address}/2018-06-01/runtime`, seen }
 }
 
