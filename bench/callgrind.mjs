@@ -3,15 +3,16 @@
 // hypervisor does not move (issue 16 target 2; see docs/benchmarks.md). Per scenario of
 // bench/run.mjs (the same configs, route, handler and JWT token):
 //
-//   1. the gateway starts under `valgrind --tool=callgrind --separate-threads=yes`
+//   1. the gateway starts under `valgrind --tool=callgrind --separate-threads=yes --instr-atstart=no`
 //   2. a warm-up of BENCH_CG_WARMUP requests (autocannon, BENCH_CONNECTIONS connections), so that
-//      every environment has started and TurboFan has compiled the hot code of every isolate
+//      every environment has started and TurboFan has compiled the hot code of every isolate;
+//      uninstrumented (valgrind runs it several times faster), then `callgrind_control --instr=on`
 //   3. `callgrind_control -z` zeroes the counters; BENCH_CG_REQUESTS requests; `callgrind_control
 //      -d` dumps them, one file per thread. With BENCH_CG_WINDOWS > 1, step 3 runs that many
 //      times (a check that the warm-up was long enough: the windows must agree)
 //
 // and prints instructions (Ir) per request for: the main thread, the environments (the worker
-// threads running node::worker::Worker::Run, summed), the rest (V8's platform threads: TurboFan,
+// threads, which wait in Atomics.wait, summed), the rest (V8's platform threads: TurboFan,
 // concurrent GC; libuv's pool) and the total. Kernel instructions (syscalls) are not counted.
 // Under valgrind the threads run one at a time, so how requests batch per event-loop turn differs
 // from a native run; the counts compare code paths, not schedules.
@@ -19,8 +20,9 @@
 // Environment:
 //   BENCH_SCENARIOS     comma-separated subset of gateway,gateway-log,gateway-throttle,gateway-jwt,
 //                       gateway-full (default gateway,gateway-log,gateway-jwt,gateway-full)
-//   BENCH_CONNECTIONS   concurrent connections (default 10, as bench/run.mjs)
-//   BENCH_CG_WARMUP     warm-up requests (default 8000)
+//   BENCH_CONNECTIONS   concurrent connections (default 10, as bench/run.mjs; 1 starts one
+//                       environment only, which warms up ten times sooner)
+//   BENCH_CG_WARMUP     warm-up requests (default 20000)
 //   BENCH_CG_REQUESTS   requests per measured window (default 2000)
 //   BENCH_CG_WINDOWS    measured windows per scenario (default 1)
 //   BENCH_CG_JOBS       scenarios run at once (default 1; each valgrind uses about one core)
@@ -39,7 +41,7 @@ import { ACCESS_LOG_JSON_FORMAT, addJwtAuthorizer, benchJwt, STAGE_THROTTLE } fr
 const PATH = '/hello'
 const settings = {
   connections: positiveInteger('BENCH_CONNECTIONS', 10),
-  warmup: positiveInteger('BENCH_CG_WARMUP', 8000),
+  warmup: positiveInteger('BENCH_CG_WARMUP', 20000),
   requests: positiveInteger('BENCH_CG_REQUESTS', 2000),
   windows: positiveInteger('BENCH_CG_WINDOWS', 1),
   jobs: positiveInteger('BENCH_CG_JOBS', 1),
@@ -86,6 +88,8 @@ function startUnderCallgrind(name, config) {
   const args = [
     '--tool=callgrind',
     '--separate-threads=yes',
+    // The warm-up runs uninstrumented (several times faster); see runScenario.
+    '--instr-atstart=no',
     // V8 writes and rewrites machine code: valgrind must notice code changing outside files.
     '--smc-check=all-non-file',
     `--callgrind-out-file=${join(dir, 'callgrind.out.%p')}`,
@@ -132,7 +136,9 @@ function readDump(dir, pid, part) {
     const ir = summary === null ? 0 : Number(summary[1])
     const tid = Number(file.slice(prefix.length))
     if (tid === 1) out.main += ir
-    else if (text.includes('node::worker::Worker::Run()')) {
+    // An environment blocks in Atomics.wait between invocations (the warm-up ran uninstrumented,
+    // so the thread's entry, node::worker::Worker::Run, is not on record).
+    else if (text.includes('node::worker::Worker::Run()') || text.includes('FutexEmulation::Wait')) {
       out.environments += ir
       if (ir > 0) out.environmentThreads++
     } else out.other += ir
@@ -150,6 +156,7 @@ async function runScenario(name) {
   try {
     console.log(`[${name}] warming up: ${settings.warmup} requests`)
     await requests(url, settings.warmup, headers)
+    callgrindControl('--instr=on', pid)
     const windows = []
     for (let w = 1; w <= settings.windows; w++) {
       callgrindControl('-z', pid)
