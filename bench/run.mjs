@@ -54,7 +54,6 @@
 //                       "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile them
 import { existsSync, readFileSync, statSync, unlinkSync } from 'node:fs'
 import { join, resolve } from 'node:path'
-import { exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { derivedConfig, ensureTmpDir, GATEWAY_FLAGS, removeTmpDir } from './lib/configs.mjs'
 import { fatal, nonNegativeNumber, outputPath, positiveInteger, positiveNumber, requireBuild, SERVER_NODE_ARGS } from './lib/env.mjs'
 import { checkResponse, load as autocannonLoad, measured } from './lib/load.mjs'
@@ -64,17 +63,10 @@ import { FIXTURES, GATEWAY_CONFIG, ROOT } from './lib/paths.mjs'
 import { installShutdownHandlers, runMain, session, startServer, stopServers } from './lib/processes.mjs'
 import { accountThrottle, hasProblems, printRequestTable, problemsText, reportHead, responseFigures, warnDisturbedRuns, warnFailing, warnIfDisturbed, writeReport } from './lib/report.mjs'
 import { medianBy, perRound, perRoundText, runRounds } from './lib/rounds.mjs'
+import { ACCESS_LOG_JSON_FORMAT, addJwtAuthorizer, benchJwt, STAGE_THROTTLE } from './lib/stage-features.mjs'
 import { round } from './lib/util.mjs'
 
 const PATH = '/hello'
-/** The JSON format the API Gateway console offers (spec 9.2), verbatim. */
-const ACCESS_LOG_JSON_FORMAT =
-  '{ "requestId":"$context.requestId", "ip": "$context.identity.sourceIp", "requestTime":"$context.requestTime", ' +
-  '"httpMethod":"$context.httpMethod","routeKey":"$context.routeKey", "status":"$context.status",' +
-  '"protocol":"$context.protocol", "responseLength":"$context.responseLength" }'
-/** Stage throttling far above anything this bench can drive (the account's is as high: see the YAML). */
-const STAGE_THROTTLE = { throttlingRateLimit: 1_000_000, throttlingBurstLimit: 1_000_000 }
-
 const settings = {
   duration: positiveNumber('BENCH_DURATION', 10),
   warmup: nonNegativeNumber('BENCH_WARMUP', 2),
@@ -84,20 +76,8 @@ const settings = {
 }
 const OUTPUT = outputPath('bench/results/latest.json')
 
-// The gateway-jwt scenario's issuer, key pair and one valid token (an hour long), made fresh per run.
-const JWT_ISSUER = 'https://issuer.bench.invalid'
-const jwt = await (async () => {
-  const { publicKey, privateKey } = await generateKeyPair('RS256')
-  const publicJwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'RS256', use: 'sig' }
-  const token = await new SignJWT({ scope: 'bench' })
-    .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
-    .setIssuer(JWT_ISSUER)
-    .setAudience('bench')
-    .setIssuedAt()
-    .setExpirationTime('1h')
-    .sign(privateKey)
-  return { publicJwk, token }
-})()
+// The gateway-jwt scenario's key pair and one valid token (an hour long), made fresh per run.
+const jwt = await benchJwt()
 
 const SCENARIOS = [
   {
@@ -129,7 +109,7 @@ const SCENARIOS = [
     name: 'gateway-jwt',
     description: 'as gateway, with the route behind a JWT authorizer (RS256, keys given inline); every request carries a valid token',
     headers: () => ({ authorization: `Bearer ${jwt.token}` }),
-    args: () => [join(ROOT, 'bin/gatehouse.js'), 'serve', derivedConfig('gateway-jwt', addJwtAuthorizer), ...GATEWAY_FLAGS],
+    args: () => [join(ROOT, 'bin/gatehouse.js'), 'serve', derivedConfig('gateway-jwt', (doc) => addJwtAuthorizer(doc, jwt.publicJwk)), ...GATEWAY_FLAGS],
   },
   {
     // Issue 16 target 2: every stage feature at once on the same route and handler.
@@ -137,7 +117,7 @@ const SCENARIOS = [
     description: 'as gateway, with the JWT authorizer of gateway-jwt, the stage throttle of gateway-throttle and the JSON access log of gateway-log, all at once',
     headers: () => ({ authorization: `Bearer ${jwt.token}` }),
     args: () => [join(ROOT, 'bin/gatehouse.js'), 'serve', derivedConfig('gateway-full', (doc, stage) => {
-      addJwtAuthorizer(doc)
+      addJwtAuthorizer(doc, jwt.publicJwk)
       stage.defaultRouteSettings = { ...STAGE_THROTTLE }
       stage.accessLogSettings = { format: ACCESS_LOG_JSON_FORMAT, destination: accessLogFile() }
     }), ...GATEWAY_FLAGS],
@@ -168,20 +148,6 @@ if (BASELINE !== null) {
       ...(of.afterStop ? { afterStop: (summary) => checkAccessLog(summary, 'gateway-full') } : {}),
     })
   }
-}
-
-/** Puts the first route behind the bench's JWT authorizer (RS256, the public key given inline, no discovery). */
-function addJwtAuthorizer(doc) {
-  const api = doc.apis[0]
-  api.authorizers = [{
-    authorizerId: 'bench-jwt',
-    authorizerType: 'JWT',
-    identitySource: ['$request.header.Authorization'],
-    jwtConfiguration: { issuer: JWT_ISSUER, audience: ['bench'] },
-    jwks: { keys: [jwt.publicJwk] },
-  }]
-  api.routes[0].authorizationType = 'JWT'
-  api.routes[0].authorizerId = 'bench-jwt'
 }
 
 /** Ratios of rps (median rounds), each against its target (issues 1, 5 and 16). */

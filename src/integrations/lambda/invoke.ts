@@ -12,7 +12,7 @@ import { localReply } from '../../errors/index.js'
 import type { CompiledIntegration, CompiledRoute, CompiledStage, FunctionInvoker, InvokeResult, PayloadFormatVersion, RequestTrace } from '../../model/index.js'
 import { FUNCTION_TIMEOUT_ERROR_TYPE } from '../../model/index.js'
 import { buildEventV1 } from './event-v1.js'
-import { buildEventV2 } from './event-v2.js'
+import { eventV2Json } from './event-v2.js'
 import { LAMBDA_MAX_REQUEST_BYTES, LAMBDA_MAX_RESPONSE_BYTES } from './limits.js'
 import { interpretV1, interpretV2 } from './response.js'
 import { integrationHeaders } from './request-parts.js'
@@ -72,9 +72,8 @@ export async function invokeLambdaIntegration(t: LambdaInvocationTarget): Promis
     stageVariables: t.stage.stageVariables,
     ...(integration.requestMapping !== null ? { mapped: mappedRequest(integration.requestMapping, mappingInput) } : {}),
   }
-  const event = JSON.stringify(
-    integration.payloadFormatVersion === '2.0' ? buildEventV2(base) : buildEventV1({ ...base, resourcePath: t.route.resourcePath })
-  )
+  const event =
+    integration.payloadFormatVersion === '2.0' ? eventV2Json(base) : JSON.stringify(buildEventV1({ ...base, resourcePath: t.route.resourcePath }))
   if (event.length > LAMBDA_MAX_REQUEST_BYTES / 3 && Buffer.byteLength(event) > LAMBDA_MAX_REQUEST_BYTES) {
     return failure(ctx, `Request must be smaller than ${LAMBDA_MAX_REQUEST_BYTES} bytes for the InvokeFunction operation`)
   }
