@@ -12,7 +12,7 @@
 import { once } from 'node:events'
 import { ConfigError, formatIssue, importOpenApiText, type ConfigIssue } from './config/index.js'
 import { loadConfigFile, loadConfigObject, type LoadConfigResult, type SourceOptions } from './config/index.js'
-import type { GatehouseConfig, RateLimiter } from './model/index.js'
+import type { GatehouseConfig, InvocationLogReceiver, RateLimiter } from './model/index.js'
 import { SHUTDOWN_GRACE_MS } from './http/index.js'
 import { createDataPlane, listeningUrl, type DataPlane } from './http/index.js'
 import { createLogger, type Logger, type LogLevel } from './logging/index.js'
@@ -29,7 +29,7 @@ import { SourceWatcher } from './runtime/index.js'
 import { createAdminServer, DEV_ISSUER_JWKS_PATH } from './admin/index.js'
 import { DevIssuer } from './auth/index.js'
 import { AccessLogSinks } from './logging/index.js'
-import { EnvironmentBudget, InspectorPorts, type EnvironmentLimits } from './functions/index.js'
+import { EnvironmentBudget, InspectorPorts, endLine, reportLine, startLine, type EnvironmentLimits } from './functions/index.js'
 import { MetricsRegistry, type SeriesFigures } from './metrics/index.js'
 import { InMemoryRateLimiter } from './throttle/index.js'
 import { REDIS_STARTUP_WAIT_MS, RedisRateLimiter } from './throttle/index.js'
@@ -162,6 +162,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
   const inspector = consoleEnabled ? new Inspector() : null
   const functionLogs = functionLogSink(options.functionLogs)
   const onLog = tapFunctionLogs(functionLogs, inspector)
+  const onInvocation = invocationLog(functionLogs, inspector)
   // With function logs off, lines are formatted only while a console listens.
   const logWanted = functionLogs === null && inspector !== null ? () => inspector.active : undefined
   const devIssuer = new DevIssuer(options.devIssuerKeyFile)
@@ -248,7 +249,7 @@ export function createGateway(configOrPath: string | object, options: GatewayOpt
     } else if (loaded.config.redis?.url !== undefined && ownedLimiter === undefined && options.limiter === undefined) {
       logger.warn('redis.url was added to the config: restart to share throttling through Redis')
     }
-    return { snapshot: compile(loaded.config, { onLog, logWanted, limiter, sinks, metrics, upstreams, localEndpoint, budget, devIssuer, previous: holder?.current, ...(debuggerPorts !== undefined ? { inspector: debuggerPorts } : {}) }) }
+    return { snapshot: compile(loaded.config, { onLog, onInvocation, logWanted, limiter, sinks, metrics, upstreams, localEndpoint, budget, devIssuer, previous: holder?.current, ...(debuggerPorts !== undefined ? { inspector: debuggerPorts } : {}) }) }
   }
 
   /** Says at start who may call `@connections` when no `iam` credentials can verify signatures. */
@@ -546,6 +547,27 @@ function tapFunctionLogs(sink: ((line: string) => void) | null, inspector: Inspe
   return (line, invocationId) => {
     if (inspector.active) inspector.functionLog(line, invocationId)
     sink?.(line)
+  }
+}
+
+/**
+ * The pools' START, END and REPORT while a console's inspector may listen: the inspector keeps
+ * the facts (and makes their text only when a console shows a line), the function log gets
+ * the text. Without an inspector the pools write the text to `onLog` themselves.
+ */
+function invocationLog(sink: ((line: string) => void) | null, inspector: Inspector | null): InvocationLogReceiver | null {
+  if (inspector === null) return null
+  return {
+    started(requestId) {
+      if (inspector.active) inspector.invocationStarted(requestId)
+      sink?.(startLine(requestId))
+    },
+    ended(report) {
+      if (inspector.active) inspector.invocationEnded(report)
+      if (sink === null) return
+      sink(endLine(report.requestId))
+      sink(reportLine(report))
+    },
   }
 }
 

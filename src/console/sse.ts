@@ -4,8 +4,9 @@
  * read every `FLUSH_INTERVAL_MS` (sooner when `JOURNAL_WAKE_RECORDS` records are waiting) and
  * each batch goes out as one write of at most one event per kind (`requests`,
  * `function-logs`, `connection-messages`, each an array). On the data plane's path only a
- * request's summary JSON is written (once, when it is recorded: it is also what is kept), and
- * a busy gateway makes a few large writes a second instead of one per request and log line.
+ * request's summary JSON and each function log line's JSON string are written (once, when
+ * recorded; the summary is also what is kept); a batch concatenates them, and a busy gateway
+ * makes a few large writes a second instead of one per request and log line.
  *
  * A client that reads slower than the gateway records is not buffered for: while more than
  * `MAX_UNSENT_EVENT_BYTES` wait unread in its socket nothing more is written to it, the live
@@ -111,10 +112,20 @@ export function openFeedStream(req: IncomingMessage, res: ServerResponse, inspec
 export function formatBatch(batch: FeedBatch): string {
   let out = ''
   if (batch.dropped > 0) out += sseEvent('dropped', `{"dropped":${batch.dropped}}`)
-  // Each request comes as its summary's JSON, written when it was recorded.
-  if (batch.requests.length > 0) out += sseEvent('requests', '[' + batch.requests.join(',') + ']')
-  if (batch.functionLogs.length > 0) out += sseEvent('function-logs', JSON.stringify(batch.functionLogs))
+  // Requests come as their summaries' JSON and lines as JSON strings, both written when recorded.
+  if (batch.requests.length > 0) out += 'event: requests\ndata: [' + list(batch.requests) + ']\n\n'
+  if (batch.functionLogs.length > 0) out += 'event: function-logs\ndata: [' + list(batch.functionLogs) + ']\n\n'
   if (batch.connectionMessages.length > 0) out += sseEvent('connection-messages', JSON.stringify(batch.connectionMessages))
+  return out
+}
+
+/**
+ * JSON texts as the elements of a JSON array, by concatenation (a batch's text is flattened
+ * once, when it is written to the socket; `join` would cost more per element).
+ */
+function list(texts: readonly string[]): string {
+  let out = texts[0] as string
+  for (let i = 1; i < texts.length; i++) out += ',' + (texts[i] as string)
   return out
 }
 

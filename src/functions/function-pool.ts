@@ -12,7 +12,8 @@ import type { InspectorPorts } from './inspector.js'
 import { functionFingerprint } from './fingerprint.js'
 import { CONNECTIONS_ENDPOINT_VARIABLE } from './protocol.js'
 import { EnvironmentBudget, type BudgetMember } from './environment-budget.js'
-import type { FunctionDefinition, FunctionPoolHandle, FunctionPoolStats, InvokeResult } from '../model/index.js'
+import { endLine, reportLine, startLine } from './log-lines.js'
+import type { FunctionDefinition, FunctionPoolHandle, FunctionPoolStats, InvocationLogReceiver, InvokeResult } from '../model/index.js'
 
 /**
  * How many environments a function without `reservedConcurrency` may have at once. Lambda's
@@ -35,8 +36,15 @@ export interface FunctionPoolOptions {
    */
   readonly onLog: ((line: string, invocationId?: string) => void) | null
   /**
-   * Whether `onLog` wants lines now (absent: always). The console's inspector takes lines only
-   * while a console is open: otherwise START/END/REPORT are not formatted at all.
+   * Receives the pool's START, and END and REPORT of an invocation that returned or failed, as
+   * facts instead of `onLog` getting their text (a timeout's or crash's closing lines still go
+   * to `onLog`): the receiver formats them where it needs text (`startLine`, `reportLine`).
+   */
+  readonly onInvocation?: InvocationLogReceiver | null
+  /**
+   * Whether `onLog` (and `onInvocation`) want lines now (absent: always). The console's
+   * inspector takes lines only while a console is open: otherwise START/END/REPORT are not
+   * formatted at all.
    */
   readonly logWanted?: (() => boolean) | undefined
   readonly region: string
@@ -211,7 +219,9 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
     let env = first
     const requestId = newLambdaRequestId()
     const wanted = this.#options.logWanted
-    const log = wanted === undefined || wanted() ? this.#options.onLog : null
+    const logging = wanted === undefined || wanted()
+    const log = logging ? this.#options.onLog : null
+    const facts = logging ? (this.#options.onInvocation ?? null) : null
     const timeoutMs = this.fn.timeoutSeconds * 1000
     // Only a cold start waits (and arms the init deadline); a warm environment's outcome is known.
     const init = env.initOutcome ?? (await initWithin(env, INIT_TIMEOUT_MS))
@@ -234,7 +244,8 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
     // A retried init is part of the invocation's Duration, not reported as Init Duration.
     const reportInit = retriedInit ? undefined : env.initDurationMs
     const started = performance.now()
-    if (log !== null) log(`START RequestId: ${requestId} Version: $LATEST`, requestId)
+    if (facts !== null) facts.started(requestId)
+    else if (log !== null) log(startLine(requestId), requestId)
     const outcome = retriedInit ? await this.#runAfterInit(env, requestId, event, timeoutMs, started) : await env.run(requestId, event, timeoutMs)
     env.initDurationMs = undefined
     const duration = performance.now() - started
@@ -244,7 +255,9 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
     if (duration > stats.maxDurationMs) stats.maxDurationMs = duration
     if (outcome.kind !== 'result') stats.errors++
     if (outcome.kind === 'timeout') stats.timeouts++
-    if (log !== null) this.#logEnd(log, requestId, outcome, duration, reportInit)
+    if (facts !== null && (outcome.kind === 'result' || outcome.kind === 'error')) {
+      facts.ended({ requestId, durationMs: duration, memorySizeMB: this.fn.memorySize, maxMemoryUsedMB: outcome.maxMemoryUsedMB, initDurationMs: reportInit ?? -1 })
+    } else if (log !== null) this.#logEnd(log, requestId, outcome, duration, reportInit)
     switch (outcome.kind) {
       case 'result':
         this.#release(env)
@@ -296,14 +309,9 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
       log(`${new Date().toISOString()} ${requestId} Error: ${outcome.error.errorMessage}`, requestId)
     }
     const memory = outcome.kind === 'timeout' ? 0 : outcome.maxMemoryUsedMB
-    log(`END RequestId: ${requestId}`, requestId)
-    log(
-      `REPORT RequestId: ${requestId}\tDuration: ${duration.toFixed(2)} ms\tBilled Duration: ${Math.ceil(duration)} ms\t` +
-        `Memory Size: ${this.fn.memorySize} MB\tMax Memory Used: ${memory} MB` +
-        (initDuration !== undefined ? `\tInit Duration: ${initDuration.toFixed(2)} ms` : '') +
-        (outcome.kind === 'timeout' ? '\tStatus: timeout' : outcome.kind === 'crash' ? `\tStatus: error\tError Type: ${outcome.error.errorType}` : ''),
-      requestId
-    )
+    log(endLine(requestId), requestId)
+    const report = { requestId, durationMs: duration, memorySizeMB: this.fn.memorySize, maxMemoryUsedMB: memory, initDurationMs: initDuration ?? -1 }
+    log(reportLine(report, outcome.kind === 'timeout' ? '\tStatus: timeout' : outcome.kind === 'crash' ? `\tStatus: error\tError Type: ${outcome.error.errorType}` : ''), requestId)
   }
 
   #release(env: ExecutionEnvironment): void {

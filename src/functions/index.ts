@@ -5,6 +5,7 @@
  */
 export { SDK_NODE_VERSION_WARNING_SWITCH } from './function-pool.js'
 export { FunctionPool, poolFingerprint, type FunctionPoolOptions } from './function-pool.js'
+export { endLine, reportJson, reportLine, startLine } from './log-lines.js'
 export { EnvironmentBudget, DEFAULT_IDLE_TIMEOUT_MS, DEFAULT_MAX_ENVIRONMENTS, type EnvironmentLimits } from './environment-budget.js'
 export { checkHandlerModule, HANDLER_CHECK_TIMEOUT_MS, type HandlerCheck } from './check-handler.js'
 export { NODE_RUNTIMES, PYTHON_RUNTIMES, CUSTOM_RUNTIMES, SUPPORTED_RUNTIMES, DEFAULT_RUNTIME } from './runtimes.js'

@@ -66,3 +66,30 @@ export interface ConnectionInspector {
   /** The connection is gone (or its handshake was refused), after its `$disconnect` ran. */
   disconnected(connectionId: string): void
 }
+
+/**
+ * An invocation that returned or failed (no timeout or crash), as its END and REPORT lines
+ * tell it: the function pool's facts, from which those lines' text is made when it is shown
+ * (`functions/`' `endLine` and `reportLine`).
+ */
+export interface InvocationReport {
+  /** Lambda's request id of the invocation. */
+  readonly requestId: string
+  readonly durationMs: number
+  readonly memorySizeMB: number
+  readonly maxMemoryUsedMB: number
+  /** The init duration the first invocation after a cold start reports, or -1. */
+  readonly initDurationMs: number
+}
+
+/**
+ * Where a function pool sends its own START, END and REPORT lines as facts rather than text
+ * (the gateway writes their text to the function log, the console's inspector keeps the facts
+ * and formats them when shown). A timeout's or crash's closing lines still come as text.
+ */
+export interface InvocationLogReceiver {
+  /** An invocation starts (its START line). */
+  started(requestId: string): void
+  /** An invocation returned or failed (its END and REPORT lines). */
+  ended(report: InvocationReport): void
+}

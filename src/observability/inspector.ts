@@ -4,17 +4,21 @@
  * request is kept (the last `MAX_INSPECTED_REQUESTS`, within `MAX_INSPECTOR_BYTES`) with what
  * the stages traced, and its summary goes to the live feed (`journal.ts`) that console clients
  * read in batches. With no listener the data plane does not even create a trace (`active` is
- * false), so an unwatched gateway pays one property read per request. Recording keeps the
- * summary's JSON and the detail as one string of fields (`kept-text.ts`: few objects for the
- * garbage collector to copy while 500 requests are kept) and references to the bodies;
- * headers, bodies and events are formatted and masked when the console asks for one request.
- * Secrets are masked in everything shown; only replay reads the original.
+ * false), so an unwatched gateway pays one property read per request. Recording keeps one
+ * string per request, the summary's JSON and the detail's fields (`kept-text.ts`: few
+ * objects for the garbage collector to copy while 500 requests are kept), and references to
+ * the bodies; headers, bodies and events are formatted and masked when the console asks for
+ * one request. The function pool's START, END and REPORT are kept as what they say (the
+ * request id, the pool's report) and made into text when shown; every line goes to the live
+ * feed as JSON text, made once. Secrets are masked in everything shown; only replay reads
+ * the original.
  */
-import type { ConnectionInspector, Reply, RequestContext, RequestInspector, RequestTrace } from '../model/index.js'
+import type { ConnectionInspector, InvocationReport, Reply, RequestContext, RequestInspector, RequestTrace } from '../model/index.js'
+import { endLine, reportJson, reportLine, startLine } from '../functions/index.js'
 import { Journal, RecordKind, type Batch, type JournalCursor } from './journal.js'
 import { MAX_RECORDED_BODY_BYTES, maskHeaders, maskText, recordedBody, recordedText, secretsOf, truncationMarker } from './masking.js'
-import { FieldReader, FieldWriter } from './kept-text.js'
-import { jsonString, summaryJson, type InspectedRequestSummary } from './summary-json.js'
+import { FieldReader, flat, nullable, num, str } from './kept-text.js'
+import { jsonString, plain, summaryJson, type InspectedRequestSummary } from './summary-json.js'
 import { headerPairs } from '../util/index.js'
 
 export type { InspectedRequestSummary } from './summary-json.js'
@@ -23,10 +27,23 @@ export type { InspectedRequestSummary } from './summary-json.js'
 export const MAX_INSPECTED_REQUESTS = 500
 /** Bytes of recorded requests kept (bodies, events, results counted); the oldest go first past it. */
 export const MAX_INSPECTOR_BYTES = 32 * 1024 * 1024
-/** Function log lines kept for the tail and per invocation. */
+/** Function log lines kept for the tail. */
 export const MAX_FUNCTION_LOG_LINES = 1_000
+/** Function log lines kept with their invocation, for the request detail (about a thousand ordinary invocations' START, END and REPORT). */
+export const MAX_INVOCATION_LOG_LINES = 4_096
 /** Lines kept for one invocation (a chatty function does not crowd out the rest). */
 export const MAX_LINES_PER_INVOCATION = 200
+/** Invocations whose kept lines are counted at once (slots picked by the id's last characters; a power of two). */
+const COUNTED_INVOCATIONS = 256
+
+/**
+ * What a kept function log line is: text, or an invocation's START (kept as its request id),
+ * END or REPORT (kept as the pool's `InvocationReport`, one for both), whose text is made
+ * when a console shows it.
+ */
+const Line = { Text: 0, Start: 1, End: 2, Report: 3 } as const
+type Line = (typeof Line)[keyof typeof Line]
+type LineValue = string | InvocationReport
 
 /** Messages kept per WebSocket connection, and connections whose messages are kept. */
 export const MAX_MESSAGES_PER_CONNECTION = 100
@@ -76,21 +93,22 @@ export interface ConnectionMessageRecord extends ConnectionMessage {
   readonly connectionId: string
 }
 
-/** What a console client reads from the live feed at each flush: requests as their summaries' JSON text. */
+/** What a console client reads from the live feed at each flush: requests as their summaries' JSON text, function log lines as JSON strings. */
 export type FeedBatch = Batch<string, string, ConnectionMessageRecord>
 
 /**
- * What `record` keeps of a request: the summary's JSON (also what the live feed streams) and
- * the rest of the detail as one string of fields (see `kept-text.ts`, and `#detail` for their
- * order), with references only to the bodies (replay needs the request body whole) and to the
- * trace when it holds more than the Lambda exchange (authorizer, mapping, upstream: rare).
- * The detail the console shows (masked headers, bodies as text, masked events) is made from
- * it only when asked for.
+ * What `record` keeps of a request: one flat string, the summary's JSON (also what the live
+ * feed streams) followed by the rest of the detail as fields (see `kept-text.ts`, and
+ * `#detail` for their order), with references only to the bodies (replay needs the request
+ * body whole) and to the trace when it holds more than the Lambda exchange (authorizer,
+ * mapping, upstream: rare). The detail the console shows (masked headers, bodies as text,
+ * masked events) is made from it only when asked for.
  */
 interface Entry {
-  /** `JSON.stringify` of the summary. */
-  readonly summary: string
-  readonly detail: string
+  /** `JSON.stringify` of the summary, then the detail's fields. */
+  readonly text: string
+  /** Where the summary ends in `text`. */
+  readonly summaryLength: number
   readonly body: Buffer
   /** The response body (its first `MAX_RECORDED_BODY_BYTES` when longer), `null` when streamed. */
   readonly responseBody: Buffer | null
@@ -124,13 +142,29 @@ export class Inspector implements RequestInspector, ConnectionInspector {
   #keptFirst = 0
   #keptCount = 0
   #bytes = 0
-  /** The function log tail: a ring of `MAX_FUNCTION_LOG_LINES`, `#tailNext` the next slot. */
-  readonly #tail: string[] = []
+  /** The function log tail: a ring of `MAX_FUNCTION_LOG_LINES` lines (values and what they are), `#tailNext` the next slot. */
+  readonly #tail: Array<LineValue | undefined> = new Array<LineValue | undefined>(MAX_FUNCTION_LOG_LINES).fill(undefined)
+  readonly #tailKinds = new Uint8Array(MAX_FUNCTION_LOG_LINES)
   #tailNext = 0
-  readonly #linesByInvocation = new Map<string, string[]>()
-  /** The invocations of `#linesByInvocation` as a ring, oldest at `#invocationNext` once full (same reason as `#order`). */
-  readonly #invocations: Array<string | undefined> = new Array<string | undefined>(MAX_FUNCTION_LOG_LINES).fill(undefined)
-  #invocationNext = 0
+  #tailCount = 0
+  /**
+   * Lines kept for the request detail and their invocations' ids: two rings of
+   * `MAX_INVOCATION_LOG_LINES` slots, `#linesNext` the next. `get` picks its invocation's
+   * lines out (a scan of a few thousand, when a console opens a request). No Map of arrays
+   * by invocation: one per invocation (and the Map's table, made again as ids come and go)
+   * were objects every scavenge copied while a console streamed.
+   */
+  readonly #lines: Array<LineValue | undefined> = new Array<LineValue | undefined>(MAX_INVOCATION_LOG_LINES).fill(undefined)
+  readonly #lineKinds = new Uint8Array(MAX_INVOCATION_LOG_LINES)
+  readonly #lineIds: Array<string | undefined> = new Array<string | undefined>(MAX_INVOCATION_LOG_LINES).fill(undefined)
+  #linesNext = 0
+  /**
+   * How many lines of an invocation are kept (at most `MAX_LINES_PER_INVOCATION`), by slot:
+   * the invocation's id picks its slot (its last characters, random hex); an invocation
+   * taking a slot another held starts that slot's count again.
+   */
+  readonly #countedIds: Array<string | undefined> = new Array<string | undefined>(COUNTED_INVOCATIONS).fill(undefined)
+  readonly #counts = new Int32Array(COUNTED_INVOCATIONS)
   readonly #messages = new Map<string, ConnectionMessage[]>()
   /**
    * The secrets of recorded requests still in progress, by request id (only those that have
@@ -200,7 +234,7 @@ export class Inspector implements RequestInspector, ConnectionInspector {
   }
 
   record(ctx: RequestContext, sent: Reply, responseLength: number): void {
-    if (this.#inProgressSecrets.delete(ctx.requestId)) this.#liveSecrets = null
+    if (this.#inProgressSecrets.size > 0 && this.#inProgressSecrets.delete(ctx.requestId)) this.#liveSecrets = null
     const trace = ctx.trace
     if (trace === null) return
     // The summary is written as JSON at once (the live feed streams that text, and `list` and `get` read it back).
@@ -227,30 +261,31 @@ export class Inspector implements RequestInspector, ConnectionInspector {
     const streamed = sent.stream !== undefined
     const responseBody = streamed ? null : sent.body.length > MAX_RECORDED_BODY_BYTES ? Buffer.from(sent.body.subarray(0, MAX_RECORDED_BODY_BYTES)) : sent.body
     const json = summaryJson(summary)
-    const w = new FieldWriter().str(ctx.host).str(ctx.sourceIp).str(ctx.rawPathname).num(ctx.rawHeaders.length)
-    for (const h of ctx.rawHeaders) w.str(h)
-    w.num(sent.headers.length)
-    for (const [name, value] of sent.headers) w.str(name).str(value)
-    w.num(sent.body.length).num(responseLength)
-    w.nullable(ctx.route?.integration?.integrationType ?? null).str(ctx.integrationRequestId).num(ctx.integrationLatency).num(ctx.integrationStatus)
-    if (lambda === null) w.nullable(null)
-    else w.str(lambda.event).nullable(lambda.result).str(lambda.outcome)
-    w.nullable(trace.accessLogLine)
-    const detail = w.text()
+    // The detail's fields follow the summary, in the order `#detail` reads them.
+    const rawHeaders = ctx.rawHeaders
+    let text = json + str(ctx.host) + str(ctx.sourceIp) + str(ctx.rawPathname) + num(rawHeaders.length)
+    for (let i = 0; i < rawHeaders.length; i++) text += str(rawHeaders[i] as string)
+    text += num(sent.headers.length)
+    for (const [name, value] of sent.headers) text += str(name) + str(value)
+    text +=
+      num(sent.body.length) + num(responseLength) + nullable(ctx.route?.integration?.integrationType ?? null) + str(ctx.integrationRequestId) +
+      num(ctx.integrationLatency) + num(ctx.integrationStatus) +
+      (lambda === null ? nullable(null) : str(lambda.event) + nullable(lambda.result) + str(lambda.outcome)) + nullable(trace.accessLogLine)
+    text = flat(text)
     const entry: Entry = {
-      summary: json,
-      detail,
+      text,
+      summaryLength: json.length,
       body: ctx.body,
       responseBody,
       trace: trace.authorizer !== null || trace.requestMapping !== null || trace.upstream !== null ? trace : null,
-      bytes: 512 + ctx.body.length + (responseBody?.length ?? 0) + 2 * (json.length + detail.length),
+      bytes: 512 + ctx.body.length + (responseBody?.length ?? 0) + 2 * text.length,
     }
     if (this.#keptCount === MAX_INSPECTED_REQUESTS) this.#evictOldest()
     this.#kept[(this.#keptFirst + this.#keptCount) % MAX_INSPECTED_REQUESTS] = entry
     this.#keptCount++
     this.#bytes += entry.bytes
     while (this.#bytes > MAX_INSPECTOR_BYTES && this.#keptCount > 1) this.#evictOldest()
-    this.#journal.push(RecordKind.Request, json)
+    this.#journal.push(RecordKind.Request, text.slice(0, json.length))
   }
 
   /** The kept entries, oldest first. */
@@ -264,14 +299,14 @@ export class Inspector implements RequestInspector, ConnectionInspector {
     const prefix = '{"id":' + jsonString(id) + ','
     for (let i = this.#keptCount - 1; i >= 0; i--) {
       const entry = this.#kept[(this.#keptFirst + i) % MAX_INSPECTED_REQUESTS] as Entry
-      if (entry.summary.startsWith(prefix)) return entry
+      if (entry.text.startsWith(prefix)) return entry
     }
     return undefined
   }
 
   /** An entry's detail read back, in the order `record` wrote it. */
   #detail(entry: Entry): Detail {
-    const r = new FieldReader(entry.detail)
+    const r = new FieldReader(entry.text, entry.summaryLength)
     const host = r.str()
     const sourceIp = r.str()
     const rawPathname = r.str()
@@ -289,7 +324,7 @@ export class Inspector implements RequestInspector, ConnectionInspector {
 
   /** Requests kept, oldest first. */
   list(): InspectedRequestSummary[] {
-    return this.#entries().map((e) => JSON.parse(e.summary) as InspectedRequestSummary)
+    return this.#entries().map((e) => summaryOf(e))
   }
 
   /** One request in full, secrets masked, with its function log lines, or `undefined` when it is no longer kept. */
@@ -300,10 +335,10 @@ export class Inspector implements RequestInspector, ConnectionInspector {
     const secrets = secretsOf(detail.rawHeaders)
     const trace = entry.trace
     const masked = (value: unknown): unknown => (value === null || value === undefined ? null : JSON.parse(maskText(JSON.stringify(value), secrets)))
-    const lines = this.#linesByInvocation.get(detail.integration.requestId) ?? []
+    const lines = this.#invocationLines(detail.integration.requestId)
     const lambda = detail.lambda
     return {
-      ...(JSON.parse(entry.summary) as InspectedRequestSummary),
+      ...summaryOf(entry),
       host: detail.host,
       sourceIp: detail.sourceIp,
       requestHeaders: maskHeaders(headerPairs(detail.rawHeaders), secrets),
@@ -329,7 +364,7 @@ export class Inspector implements RequestInspector, ConnectionInspector {
   replaySource(id: string): ReplaySource | undefined {
     const entry = this.#find(id)
     if (entry === undefined) return undefined
-    const { method, query } = JSON.parse(entry.summary) as InspectedRequestSummary
+    const { method, query } = summaryOf(entry)
     const detail = this.#detail(entry)
     return { method, target: detail.rawPathname + (query === '' ? '' : '?' + query), rawHeaders: detail.rawHeaders, body: entry.body }
   }
@@ -352,22 +387,73 @@ export class Inspector implements RequestInspector, ConnectionInspector {
     const secrets = this.#secretsInProgress()
     const masked = secrets.length === 0 ? line : maskText(line, secrets)
     const kept = masked.length > MAX_RECORDED_BODY_BYTES ? recordedText(masked) : masked
-    this.#tail[this.#tailNext] = kept
-    this.#tailNext = (this.#tailNext + 1) % MAX_FUNCTION_LOG_LINES
-    const id = invocationId ?? invocationIdOf(line)
-    if (id !== undefined) {
-      let lines = this.#linesByInvocation.get(id)
-      if (lines === undefined) {
-        this.#linesByInvocation.set(id, (lines = []))
-        // The ring holds MAX_FUNCTION_LOG_LINES invocations: the one it overwrites is the oldest kept.
-        const oldest = this.#invocations[this.#invocationNext]
-        if (oldest !== undefined) this.#linesByInvocation.delete(oldest)
-        this.#invocations[this.#invocationNext] = id
-        this.#invocationNext = (this.#invocationNext + 1) % MAX_FUNCTION_LOG_LINES
-      }
-      if (lines.length < MAX_LINES_PER_INVOCATION) lines.push(kept)
+    // The live feed carries the line as JSON text: escaped once, however many clients read it.
+    this.#keepLine(Line.Text, kept, invocationId ?? invocationIdOf(line), plain(kept) ? '"' + kept + '"' : JSON.stringify(kept))
+  }
+
+  /**
+   * An invocation's START, from the function pool: kept as its request id, the line's text made
+   * when shown. While a request in progress has secrets, the line is text masked now instead,
+   * as every line is (the secrets are those in progress when it is logged).
+   */
+  invocationStarted(requestId: string): void {
+    if (this.#journal.readers === 0) return
+    if (this.#secretsInProgress().length > 0) return this.functionLog(startLine(requestId), requestId)
+    this.#keepLine(Line.Start, requestId, requestId, '"START RequestId: ' + requestId + ' Version: $LATEST"')
+  }
+
+  /** An invocation's END and REPORT, from the function pool: kept as the pool's report (see `invocationStarted`). */
+  invocationEnded(report: InvocationReport): void {
+    if (this.#journal.readers === 0) return
+    const id = report.requestId
+    if (this.#secretsInProgress().length > 0) {
+      this.functionLog(endLine(id), id)
+      this.functionLog(reportLine(report), id)
+      return
     }
-    this.#journal.push(RecordKind.FunctionLog, kept)
+    this.#keepLine(Line.End, report, id, '"END RequestId: ' + id + '"')
+    this.#keepLine(Line.Report, report, id, reportJson(report))
+  }
+
+  /** A line into the tail, with its invocation's lines (within `MAX_LINES_PER_INVOCATION`), and its JSON text into the live feed. */
+  #keepLine(kind: Line, value: LineValue, invocationId: string | undefined, json: string): void {
+    const t = this.#tailNext
+    this.#tail[t] = value
+    this.#tailKinds[t] = kind
+    this.#tailNext = t === MAX_FUNCTION_LOG_LINES - 1 ? 0 : t + 1
+    if (this.#tailCount < MAX_FUNCTION_LOG_LINES) this.#tailCount++
+    if (invocationId !== undefined && this.#counted(invocationId)) {
+      const l = this.#linesNext
+      this.#lines[l] = value
+      this.#lineKinds[l] = kind
+      this.#lineIds[l] = invocationId
+      this.#linesNext = l === MAX_INVOCATION_LOG_LINES - 1 ? 0 : l + 1
+    }
+    this.#journal.push(RecordKind.FunctionLog, json)
+  }
+
+  /** Counts a line of the invocation; whether it is still within `MAX_LINES_PER_INVOCATION`. */
+  #counted(id: string): boolean {
+    const n = id.length
+    const slot = n < 2 ? 0 : ((id.charCodeAt(n - 2) << 4) ^ id.charCodeAt(n - 1)) & (COUNTED_INVOCATIONS - 1)
+    if (this.#countedIds[slot] !== id) {
+      this.#countedIds[slot] = id
+      this.#counts[slot] = 1
+      return true
+    }
+    const count = (this.#counts[slot] as number) + 1
+    this.#counts[slot] = count
+    return count <= MAX_LINES_PER_INVOCATION
+  }
+
+  /** The kept lines of an invocation, oldest first. */
+  #invocationLines(id: string): string[] {
+    const out: string[] = []
+    if (id === '') return out
+    for (let k = 0, i = this.#linesNext; k < MAX_INVOCATION_LOG_LINES; k++, i = (i + 1) % MAX_INVOCATION_LOG_LINES) {
+      if (this.#lineIds[i] === id) out.push(lineText(this.#lineKinds[i] as Line, this.#lines[i] as LineValue))
+    }
+    return out
   }
 
   connecting(connectionId: string, rawHeaders: readonly string[]): void {
@@ -404,7 +490,13 @@ export class Inspector implements RequestInspector, ConnectionInspector {
 
   /** The last function log lines, oldest first. */
   functionLogTail(): readonly string[] {
-    return this.#tail.length < MAX_FUNCTION_LOG_LINES ? [...this.#tail] : [...this.#tail.slice(this.#tailNext), ...this.#tail.slice(0, this.#tailNext)]
+    const out: string[] = []
+    const first = this.#tailCount < MAX_FUNCTION_LOG_LINES ? 0 : this.#tailNext
+    for (let k = 0; k < this.#tailCount; k++) {
+      const i = (first + k) % MAX_FUNCTION_LOG_LINES
+      out.push(lineText(this.#tailKinds[i] as Line, this.#tail[i] as LineValue))
+    }
+    return out
   }
 
   #evictOldest(): void {
@@ -417,9 +509,21 @@ export class Inspector implements RequestInspector, ConnectionInspector {
   }
 }
 
+/** A kept line's text. */
+function lineText(kind: Line, value: LineValue): string {
+  if (kind === Line.Text) return value as string
+  if (kind === Line.Start) return startLine(value as string)
+  return kind === Line.End ? endLine((value as InvocationReport).requestId) : reportLine(value as InvocationReport)
+}
+
+/** A kept request's summary. */
+function summaryOf(entry: Entry): InspectedRequestSummary {
+  return JSON.parse(entry.text.slice(0, entry.summaryLength)) as InspectedRequestSummary
+}
+
 /** About what a record weighs once written to a console client (bounds a batch's size). */
 function recordBytes(kind: RecordKind, value: unknown): number {
-  // A request is its summary's JSON text.
+  // A request is its summary's JSON text, a function log line its JSON string.
   if (kind !== RecordKind.ConnectionMessage) return 8 + (value as string).length
   return 96 + (value as ConnectionMessageRecord).data.length
 }

@@ -9,7 +9,6 @@
 export const MASKED_VALUE = '********'
 /** Request headers whose values are secrets. */
 export const MASKED_HEADERS: ReadonlySet<string> = new Set(['authorization', 'cookie', 'proxy-authorization', 'x-amz-security-token'])
-const MASKED_NAME_LENGTHS: ReadonlySet<number> = new Set([...MASKED_HEADERS].map((n) => n.length))
 /** Bodies (request, response, Lambda event and result) are kept up to this many bytes each. */
 export const MAX_RECORDED_BODY_BYTES = 64 * 1024
 
@@ -18,8 +17,8 @@ export function secretsOf(rawHeaders: readonly string[]): string[] {
   const secrets: string[] = []
   for (let i = 0; i < rawHeaders.length; i += 2) {
     const raw = rawHeaders[i] as string
-    // Called for every request while a console listens: a name of another length is not lowercased (a new string each time).
-    if (!MASKED_NAME_LENGTHS.has(raw.length)) continue
+    // Called for every request while a console listens: only a name that may be masked is lowercased (a new string each time).
+    if (!maybeMasked(raw)) continue
     const name = raw.toLowerCase()
     const value = rawHeaders[i + 1] as string
     if (!MASKED_HEADERS.has(name) || value.length === 0) continue
@@ -30,6 +29,26 @@ export function secretsOf(rawHeaders: readonly string[]): string[] {
   }
   // Longest first, so a whole header is replaced before the pieces it contains.
   return secrets.sort((a, b) => b.length - a.length)
+}
+
+/**
+ * Whether a header name may be one of `MASKED_HEADERS`, by its length and first letter (no
+ * lowercased copy, no Set lookup for the other headers of every request).
+ */
+function maybeMasked(name: string): boolean {
+  const first = name.charCodeAt(0) | 0x20
+  switch (name.length) {
+    case 6: // cookie
+      return first === 0x63
+    case 13: // authorization
+      return first === 0x61
+    case 19: // proxy-authorization
+      return first === 0x70
+    case 20: // x-amz-security-token
+      return first === 0x78
+    default:
+      return false
+  }
 }
 
 /** The text with every secret (as is, and as it reads inside a JSON string) replaced. */

@@ -3,9 +3,9 @@
  * A request summary as JSON text, the same text `JSON.stringify` writes, field by field: the
  * inspector writes each summary once when it records the request (the live feed and the kept
  * request share that text), and V8's generic stringify takes about twice as long over this
- * one shape. The pieces are joined once (`Array.prototype.join` makes one flat string, where
- * `+` would leave a tree of string pieces for the garbage collector to copy while the request
- * is kept).
+ * one shape. The text is concatenated with `+` (the inspector flattens the kept text once);
+ * strings are checked for characters to escape with a loop, and the route's part and the
+ * time are kept from the previous summary when they are the same.
  */
 
 /** One line of the live request list. */
@@ -29,20 +29,72 @@ export interface InspectedRequestSummary {
 
 /** The summary as `JSON.stringify(summary)` writes it. */
 export function summaryJson(s: InspectedRequestSummary): string {
-  return [
-    '{"id":', jsonString(s.id), ',"time":', number(s.time), ',"method":', jsonString(s.method),
-    ',"path":', jsonString(s.path), ',"query":', jsonString(s.query), ',"apiId":', nullable(s.apiId), ',"stage":', nullable(s.stage),
-    ',"routeKey":', nullable(s.routeKey), ',"status":', number(s.status), ',"latency":', number(s.latency),
-    ',"error":', s.error === null ? 'null' : '{"responseType":' + jsonString(s.error.responseType) + ',"message":' + jsonString(s.error.message) + '}',
-    ',"integrationError":', jsonString(s.integrationError), ',"authorizerError":', jsonString(s.authorizerError), '}',
-  ].join('')
+  // Most summaries: strings with nothing to escape, no error (the quotes go with the names).
+  const head =
+    plain(s.id) && plain(s.method) && plain(s.path) && plain(s.query)
+      ? '{"id":"' + s.id + '","time":' + time(s.time) + ',"method":"' + s.method + '","path":"' + s.path + '","query":"' + s.query + '"'
+      : '{"id":' + jsonString(s.id) + ',"time":' + time(s.time) + ',"method":' + jsonString(s.method) + ',"path":' + jsonString(s.path) + ',"query":' + jsonString(s.query)
+  return (
+    head + route(s.apiId, s.stage, s.routeKey) + ',"status":' + number(s.status) + ',"latency":' + number(s.latency) +
+    (s.error === null && s.integrationError === '' && s.authorizerError === ''
+      ? NO_ERRORS
+      : ',"error":' + (s.error === null ? 'null' : '{"responseType":' + jsonString(s.error.responseType) + ',"message":' + jsonString(s.error.message) + '}') +
+        ',"integrationError":' + jsonString(s.integrationError) + ',"authorizerError":' + jsonString(s.authorizerError) + '}')
+  )
 }
 
-/** Characters a JSON string may hold as they are (no quote, backslash, control character or surrogate). */
-const PLAIN = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/
+/** The end of a summary without an error, as most are. */
+const NO_ERRORS = ',"error":null,"integrationError":"","authorizerError":""}'
 
+/**
+ * `,"apiId":…,"stage":…,"routeKey":…` for the last route seen, kept: requests come route
+ * after route with the same three strings (the compiled config's own, compared by identity
+ * first).
+ */
+let lastApiId: string | null = null
+let lastStage: string | null = null
+let lastRouteKey: string | null = null
+let lastRoute = ',"apiId":null,"stage":null,"routeKey":null'
+
+function route(apiId: string | null, stage: string | null, routeKey: string | null): string {
+  if (apiId !== lastApiId || stage !== lastStage || routeKey !== lastRouteKey) {
+    lastRoute = ',"apiId":' + nullable(apiId) + ',"stage":' + nullable(stage) + ',"routeKey":' + nullable(routeKey)
+    lastApiId = apiId
+    lastStage = stage
+    lastRouteKey = routeKey
+  }
+  return lastRoute
+}
+
+/** The epoch milliseconds of the last summary, as text: many requests arrive in the same millisecond, and a number past 2^31 is slow to write. */
+let lastTime = Number.NaN
+let lastTimeText = 'null'
+
+function time(value: number): string {
+  if (value !== lastTime) {
+    lastTime = value
+    lastTimeText = number(value)
+  }
+  return lastTimeText
+}
+
+/**
+ * The string as JSON writes it. A string with nothing to escape (no quote, backslash, control
+ * character or lone surrogate; every string of an ordinary request) is quoted as it is; the
+ * scan is a loop of character reads, far cheaper than a regular expression's call for the
+ * short strings of a summary.
+ */
 export function jsonString(value: string): string {
-  return PLAIN.test(value) ? '"' + value + '"' : JSON.stringify(value)
+  return plain(value) ? '"' + value + '"' : JSON.stringify(value)
+}
+
+/** Whether JSON writes the string as it is (between quotes). */
+export function plain(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return false
+  }
+  return true
 }
 
 function nullable(value: string | null): string {

@@ -1,11 +1,16 @@
 // The console's live feed (observability/journal.ts): readers read at their own pace, a reader
 // that falls behind the ring's bounds is told how many records it missed, and what the ring
 // holds stays within its record and byte bounds however slowly it is read; what every reader
-// has read is let go; batches of summaries are written as JSON.stringify would write them.
+// has read is let go; batches of summaries are written as JSON.stringify would write them; a
+// kept request's fields and the function pool's lines kept as facts read back as written.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { Journal, JOURNAL_CAPACITY, JOURNAL_WAKE_RECORDS, MAX_JOURNAL_BYTES, RecordKind } from '../../src/observability/journal.js'
 import { Inspector, summaryJson } from '../../src/observability/index.js'
+import { MAX_LINES_PER_INVOCATION } from '../../src/observability/inspector.js'
+import { FieldReader, flat, nullable, num, str } from '../../src/observability/kept-text.js'
+import { endLine, reportJson, reportLine, startLine } from '../../src/functions/index.js'
+import { fixed2 } from '../../src/functions/log-lines.js'
 import { formatBatch } from '../../src/console/sse.js'
 import type { Reply, RequestContext } from '../../src/model/index.js'
 import type { InspectedRequestSummary } from '../../src/observability/index.js'
@@ -82,7 +87,8 @@ test('a record is let go once every reader has read it', () => {
 test('summaries are written as JSON.stringify writes them, whatever their strings hold', () => {
   const base = { id: 'LV7fzho-PHcEJPw=', time: 1733400000123, method: 'GET', path: '/hello', query: '', apiId: 'bench00001', stage: '$default', routeKey: 'GET /hello', status: 200, latency: 3, error: null, integrationError: '', authorizerError: '' }
   const odd = { ...base, id: 'q"u\\o', path: '/caf\u00e9/\u0001/\ud800/\ud83d\ude00', query: 'a=1&b=\n', apiId: null, stage: null, routeKey: null, latency: -0, error: { responseType: 'RESOURCE_NOT_FOUND', message: 'Not "Found"\t' }, integrationError: 'x\u2028y', authorizerError: 'z' }
-  for (const summary of [base, odd]) assert.equal(summaryJson(summary), JSON.stringify(summary))
+  const oneOdd = [{ ...base, query: 'a="b"' }, { ...base, path: '/x\\y' }, { ...base, status: 500, latency: 12345, time: 1733400000124 }, { ...base, routeKey: 'GET /"q"' }, { ...base, apiId: null, stage: null, routeKey: null }]
+  for (const summary of [base, odd, ...oneOdd, base]) assert.equal(summaryJson(summary), JSON.stringify(summary))
   // The stream's `requests` event joins the recorded texts: the array JSON.stringify writes.
   const batch = (summaries: InspectedRequestSummary[]) => formatBatch({ dropped: 0, requests: summaries.map(summaryJson), functionLogs: [], connectionMessages: [] })
   for (const summaries of [[base], [base, odd, base]]) assert.equal(batch(summaries), `event: requests\ndata: ${JSON.stringify(summaries)}\n\n`)
@@ -107,4 +113,70 @@ test('summaries are written as JSON.stringify writes them, whatever their string
   assert.equal(recorded[0], JSON.stringify(expected))
   assert.deepEqual(inspector.list(), [expected])
   assert.equal(summaryJson(inspector.list()[0] as InspectedRequestSummary), JSON.stringify(expected))
+})
+
+test('a kept request reads back every field as recorded, whatever the lengths and numbers', () => {
+  const fields = ['', 'a', 'x'.repeat(252), 'y'.repeat(253), 'z'.repeat(254), 'w'.repeat(70_000), 'caf\u00e9', '\u20ac\ud83d\ude00']
+  const numbers = [0, 1, 252, 253, 254, 255, 1e6, -1, -0.5, 1.25, 2 ** 31, 2 ** 53, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]
+  const text = 'prefix' + fields.map(str).join('') + numbers.map(num).join('') + nullable(null) + nullable('') + nullable('n')
+  const r = new FieldReader(flat(text), 'prefix'.length)
+  for (const f of fields) assert.equal(r.str(), f)
+  for (const n of numbers) assert.ok(Object.is(r.num(), n), `${n}`)
+  assert.equal(r.nullable(), null)
+  assert.equal(r.nullable(), '')
+  assert.equal(r.nullable(), 'n')
+  assert.equal(num(-0), num(0), '-0 reads as 0')
+})
+
+test('the pool\'s START, END and REPORT, kept as facts, read back as the text the pool writes', () => {
+  const inspector = new Inspector()
+  const reader = inspector.subscribe(() => undefined)
+  const id = '0f8fad5b-d9cb-469f-a165-70867728950e'
+  const warm = { requestId: id, durationMs: 1.005, memorySizeMB: 128, maxMemoryUsedMB: 10, initDurationMs: -1 }
+  const cold = { requestId: '1f8fad5b-d9cb-469f-a165-70867728950f', durationMs: 3000.125, memorySizeMB: 1024, maxMemoryUsedMB: 64, initDurationMs: 37.678 }
+  const text = [startLine(id), `2026-01-01T00:00:00.000Z\t${id}\tINFO\ta "quoted"\tline`, endLine(id), reportLine(warm), startLine(cold.requestId), endLine(cold.requestId), reportLine(cold)]
+  inspector.invocationStarted(id)
+  inspector.functionLog(text[1] as string)
+  inspector.invocationEnded(warm)
+  inspector.invocationStarted(cold.requestId)
+  inspector.invocationEnded(cold)
+  assert.equal(reportLine(warm), `REPORT RequestId: ${id}\tDuration: ${(1.005).toFixed(2)} ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 10 MB`)
+  assert.ok(reportLine(cold).endsWith(`\tInit Duration: ${(37.678).toFixed(2)} ms`))
+  assert.deepEqual(inspector.functionLogTail(), text)
+  // The live feed's JSON strings are JSON.stringify's, and the stream's event the array of them.
+  const batch = inspector.read(reader, 100, Infinity)
+  assert.deepEqual(batch.functionLogs, text.map((l) => JSON.stringify(l)))
+  assert.equal(formatBatch(batch), `event: function-logs\ndata: ${JSON.stringify(text)}\n\n`)
+  for (const r of [warm, cold]) assert.equal(reportJson(r), JSON.stringify(reportLine(r)))
+})
+
+test('REPORT durations are written as toFixed(2) writes them', () => {
+  const values = [0, 0.004, 0.005, 0.015, 1.005, 1.115, 2.675, 10.125, 99.995, 123.456, 999_999.995, 9_999_999.99, 1e7, 1e9 + 0.5, 5e-324]
+  for (let i = 0; i < 20_000; i++) values.push(Math.random() * 10, Math.random() * 1e5, i / 200, i / 1000 + 0.005)
+  for (const v of values) assert.equal(fixed2(v), v.toFixed(2), `${v}`)
+})
+
+test('an invocation\'s lines in the request detail stop at the bound per invocation; other invocations keep theirs', () => {
+  const inspector = new Inspector()
+  inspector.subscribe(() => undefined)
+  const chatty = 'aaaaaaaa-d9cb-469f-a165-70867728950e'
+  const quiet = 'bbbbbbbb-d9cb-469f-a165-70867728950f'
+  inspector.invocationStarted(quiet)
+  inspector.invocationStarted(chatty)
+  for (let i = 0; i < MAX_LINES_PER_INVOCATION + 50; i++) inspector.functionLog(`2026-01-01T00:00:00.000Z\t${chatty}\tINFO\tline ${i}`)
+  inspector.invocationEnded({ requestId: quiet, durationMs: 1, memorySizeMB: 128, maxMemoryUsedMB: 10, initDurationMs: -1 })
+  const detail = (awsRequestId: string): string[] => {
+    const ctx = {
+      trace: { authorizer: null, lambda: null, requestMapping: null, upstream: null, accessLogLine: null },
+      requestId: 'r-' + awsRequestId, requestTimeEpoch: 1, method: 'GET', path: '/p', rawQueryString: '', rawPathname: '/p', api: null, stage: null, route: null,
+      responseLatency: 2, startedAt: 0, integrationErrorMessage: '', authorizerError: '', host: 'h', sourceIp: '127.0.0.1', rawHeaders: [], body: Buffer.alloc(0),
+      integrationRequestId: awsRequestId, integrationLatency: 1, integrationStatus: 200,
+    } as unknown as RequestContext
+    inspector.record(ctx, { statusCode: 200, headers: [], body: Buffer.from('{}'), error: null } as unknown as Reply, 2)
+    return inspector.get('r-' + awsRequestId)?.functionLogs as string[]
+  }
+  const chattyLines = detail(chatty)
+  assert.equal(chattyLines.length, MAX_LINES_PER_INVOCATION)
+  assert.equal(chattyLines[0], startLine(chatty))
+  assert.deepEqual(detail(quiet), [startLine(quiet), endLine(quiet), reportLine({ requestId: quiet, durationMs: 1, memorySizeMB: 128, maxMemoryUsedMB: 10, initDurationMs: -1 })])
 })
