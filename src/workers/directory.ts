@@ -6,6 +6,7 @@
  */
 import type { ManageMethod, ManageOutcome, ForwardOutcome, NodeDirectory } from '../websocket/index.js'
 import { isMessage, type Forward, type Manage, type Managed, type Register } from './messages.js'
+import { PrimaryQuestions } from './tickets.js'
 
 /** How long a forwarded operation waits for the holding worker (as Redis forwarding does). */
 export const WORKER_FORWARD_TIMEOUT_MS = 2_000
@@ -14,8 +15,7 @@ type Send = (message: Register | Forward | Managed) => boolean
 
 export class WorkerConnectionDirectory implements NodeDirectory {
   readonly #send: Send
-  readonly #pending = new Map<number, (outcome: ForwardOutcome) => void>()
-  #next = 1
+  readonly #questions = new PrimaryQuestions<ForwardOutcome>()
   #handler: ((apiId: string, connectionId: string, method: ManageMethod, body: Buffer) => ManageOutcome) | null = null
 
   constructor(send: Send = (m) => (process.send?.(m) ?? false)) {
@@ -35,27 +35,19 @@ export class WorkerConnectionDirectory implements NodeDirectory {
   }
 
   forward(apiId: string, connectionId: string, method: ManageMethod, body: Buffer): Promise<ForwardOutcome> {
-    if (process.connected !== true) return Promise.resolve({ kind: 'unavailable', reason: 'the primary process is gone' })
-    const ticket = this.#next++
-    return new Promise<ForwardOutcome>((resolve) => {
-      const timer = setTimeout(() => {
-        this.#pending.delete(ticket)
-        resolve({ kind: 'unavailable', reason: `the worker holding it did not answer within ${WORKER_FORWARD_TIMEOUT_MS} ms` })
-      }, WORKER_FORWARD_TIMEOUT_MS)
-      this.#pending.set(ticket, (outcome) => {
-        clearTimeout(timer)
-        this.#pending.delete(ticket)
-        resolve(outcome)
+    return this.#questions
+      .ask((ticket) => this.#send({ gh: 'forward', ticket, apiId, connectionId, method, body: body.toString('base64') }), {
+        ms: WORKER_FORWARD_TIMEOUT_MS,
+        reason: `the worker holding it did not answer within ${WORKER_FORWARD_TIMEOUT_MS} ms`,
       })
-      this.#send({ gh: 'forward', ticket, apiId, connectionId, method, body: body.toString('base64') })
-    })
+      .catch((err: Error) => ({ kind: 'unavailable', reason: err.message }))
   }
 
   /** Fed every message from the primary; returns whether it was the directory's. */
   receive(message: unknown): boolean {
     if (!isMessage<Manage | Managed>(message)) return false
     if (message.gh === 'managed') {
-      this.#pending.get(message.ticket)?.(message.outcome)
+      this.#questions.answer(message.ticket, message.outcome)
       return true
     }
     if (message.gh !== 'manage') return false
@@ -66,7 +58,7 @@ export class WorkerConnectionDirectory implements NodeDirectory {
 
   /** The primary is gone: nothing forwarded will be answered. */
   orphaned(): void {
-    for (const resolve of this.#pending.values()) resolve({ kind: 'unavailable', reason: 'the primary process is gone' })
+    this.#questions.orphaned()
   }
 
   async close(): Promise<void> {}

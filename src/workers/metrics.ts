@@ -8,6 +8,7 @@
  */
 import { renderMetrics, sumFigures, type SeriesFigures } from '../metrics/index.js'
 import { isMessage, type MetricsAsk, type MetricsCollect, type MetricsFigures, type MetricsText } from './messages.js'
+import { PrimaryQuestions } from './tickets.js'
 
 /** How long the primary waits for every worker's figures. */
 export const METRICS_COLLECT_MS = 2_000
@@ -19,8 +20,7 @@ type Send = (message: MetricsAsk | MetricsFigures) => boolean
 /** The worker's side. */
 export class WorkerMetrics {
   readonly #send: Send
-  readonly #pending = new Map<number, { resolve: (text: string) => void; reject: (err: Error) => void }>()
-  #next = 1
+  readonly #questions = new PrimaryQuestions<string>()
   #figures: (() => readonly SeriesFigures[]) | undefined
 
   constructor(send: Send = (m) => process.send?.(m) ?? false) {
@@ -34,17 +34,9 @@ export class WorkerMetrics {
 
   /** The machine's metrics, rendered; rejects, saying why, if the primary cannot answer. */
   machine(): Promise<string> {
-    const ticket = this.#next++
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => settle(new Error(`the primary process did not answer within ${METRICS_ANSWER_MS} ms`)), METRICS_ANSWER_MS)
-      const settle = (outcome: string | Error) => {
-        clearTimeout(timer)
-        this.#pending.delete(ticket)
-        if (typeof outcome === 'string') resolve(outcome)
-        else reject(outcome)
-      }
-      this.#pending.set(ticket, { resolve: settle, reject: settle })
-      if (process.connected !== true || !this.#send({ gh: 'metrics-ask', ticket })) settle(new Error('the primary process is gone'))
+    return this.#questions.ask((ticket) => this.#send({ gh: 'metrics-ask', ticket }), {
+      ms: METRICS_ANSWER_MS,
+      reason: `the primary process did not answer within ${METRICS_ANSWER_MS} ms`,
     })
   }
 
@@ -56,13 +48,13 @@ export class WorkerMetrics {
       return true
     }
     if (message.gh !== 'metrics-text') return false
-    this.#pending.get(message.ticket)?.resolve(message.text)
+    this.#questions.answer(message.ticket, message.text)
     return true
   }
 
   /** The primary is gone: nothing asked will be answered. */
   orphaned(): void {
-    for (const { reject } of [...this.#pending.values()]) reject(new Error('the primary process is gone'))
+    this.#questions.orphaned()
   }
 }
 

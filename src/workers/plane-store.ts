@@ -10,6 +10,7 @@
 import type { PlaneState, SaveOutcome, StateStore } from '../sources/control-plane/index.js'
 import { FolderStateStore } from '../sources/control-plane/index.js'
 import { isMessage, type PlaneChanged, type PlaneLoad, type PlaneLoaded, type PlaneSave, type PlaneSaved } from './messages.js'
+import { PrimaryQuestions } from './tickets.js'
 
 type Send = (message: PlaneLoad | PlaneSave) => boolean
 
@@ -17,9 +18,8 @@ type Send = (message: PlaneLoad | PlaneSave) => boolean
 export class WorkerStateStore implements StateStore {
   readonly dir: string
   readonly #send: Send
-  readonly #pending = new Map<number, (message: PlaneLoaded | PlaneSaved) => void>()
+  readonly #questions = new PrimaryQuestions<PlaneLoaded | PlaneSaved>()
   readonly #watchers: Array<() => void> = []
-  #next = 1
   /** The primary's revision of the state this worker last loaded or saved. */
   #revision = 0
 
@@ -29,14 +29,15 @@ export class WorkerStateStore implements StateStore {
   }
 
   async load(): Promise<PlaneState> {
-    const answer = (await this.#ask({ gh: 'plane-load', ticket: this.#next++, dir: this.dir })) as PlaneLoaded
+    const answer = (await this.#questions.ask((ticket) => this.#send({ gh: 'plane-load', ticket, dir: this.dir }))) as PlaneLoaded
     if (answer.error !== undefined || answer.state === undefined) throw new Error(answer.error ?? 'the primary process sent no state')
     this.#revision = answer.revision
     return JSON.parse(answer.state) as PlaneState
   }
 
   async save(state: PlaneState): Promise<SaveOutcome> {
-    const answer = (await this.#ask({ gh: 'plane-save', ticket: this.#next++, dir: this.dir, revision: this.#revision, state: JSON.stringify(state) })) as PlaneSaved
+    const text = JSON.stringify(state)
+    const answer = (await this.#questions.ask((ticket) => this.#send({ gh: 'plane-save', ticket, dir: this.dir, revision: this.#revision, state: text }))) as PlaneSaved
     if (answer.error !== undefined) throw new Error(answer.error)
     if (answer.outcome === 'saved') this.#revision = answer.revision
     return answer.outcome
@@ -55,29 +56,16 @@ export class WorkerStateStore implements StateStore {
       return true
     }
     if (message.gh !== 'plane-loaded' && message.gh !== 'plane-saved') return false
-    const resolve = this.#pending.get(message.ticket)
-    this.#pending.delete(message.ticket)
-    resolve?.(message)
+    this.#questions.answer(message.ticket, message)
     return true
   }
 
-  /** The primary is gone: what was asked will not be answered. */
+  /** The primary is gone: what was asked will not be answered (the call fails, saying so). */
   orphaned(): void {
-    for (const [ticket, resolve] of this.#pending) resolve({ gh: 'plane-saved', ticket, outcome: 'conflict', revision: this.#revision, error: 'the primary process is gone' })
-    this.#pending.clear()
+    this.#questions.orphaned()
   }
 
   async close(): Promise<void> {}
-
-  #ask(message: PlaneLoad | PlaneSave): Promise<PlaneLoaded | PlaneSaved> {
-    return new Promise((resolve) => {
-      this.#pending.set(message.ticket, resolve)
-      if (process.connected !== true || !this.#send(message)) {
-        this.#pending.delete(message.ticket)
-        resolve({ gh: 'plane-saved', ticket: message.ticket, outcome: 'conflict', revision: this.#revision, error: 'the primary process is gone' })
-      }
-    })
-  }
 }
 
 /**
