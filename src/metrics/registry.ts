@@ -53,6 +53,13 @@ class Histogram implements HistogramFigures {
       }
     }
   }
+
+  /** Adds another process's figures (`--workers N`). */
+  add(h: HistogramFigures): void {
+    for (let i = 0; i < this.counts.length; i++) this.counts[i] = (this.counts[i] as number) + (h.counts[i] ?? 0)
+    this.sum += h.sum
+    this.count += h.count
+  }
 }
 
 export class RouteMetrics implements RouteMetricsSeries, SeriesFigures {
@@ -109,28 +116,20 @@ export class MetricsRegistry {
  * histogram, so the machine's figure for a series is the sum of the workers' figures.
  */
 export function sumFigures(sets: ReadonlyArray<readonly SeriesFigures[]>): SeriesFigures[] {
-  const sums = new Map<string, { labels: string; count: number; c4xx: number; c5xx: number; dataProcessed: number; latency: Sum; integrationLatency: Sum }>()
+  const sums = new Map<string, RouteMetrics>()
   for (const set of sets) {
     for (const s of set) {
       let sum = sums.get(s.labels)
-      if (sum === undefined) sums.set(s.labels, (sum = { labels: s.labels, count: 0, c4xx: 0, c5xx: 0, dataProcessed: 0, latency: emptySum(), integrationLatency: emptySum() }))
+      if (sum === undefined) sums.set(s.labels, (sum = new RouteMetrics(s.labels)))
       sum.count += s.count
       sum.c4xx += s.c4xx
       sum.c5xx += s.c5xx
       sum.dataProcessed += s.dataProcessed
-      addHistogram(sum.latency, s.latency)
-      addHistogram(sum.integrationLatency, s.integrationLatency)
+      sum.latency.add(s.latency)
+      sum.integrationLatency.add(s.integrationLatency)
     }
   }
   return [...sums.values()]
-}
-
-type Sum = { counts: number[]; sum: number; count: number }
-const emptySum = (): Sum => ({ counts: new Array<number>(LATENCY_BUCKETS_MS.length).fill(0), sum: 0, count: 0 })
-function addHistogram(into: Sum, h: HistogramFigures): void {
-  for (let i = 0; i < into.counts.length; i++) into.counts[i] = (into.counts[i] as number) + (h.counts[i] ?? 0)
-  into.sum += h.sum
-  into.count += h.count
 }
 
 /** Prometheus text exposition format 0.0.4 of `all`. */
