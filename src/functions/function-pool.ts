@@ -12,7 +12,7 @@ import type { InspectorPorts } from './inspector.js'
 import { functionFingerprint } from './fingerprint.js'
 import { CONNECTIONS_ENDPOINT_VARIABLE } from './protocol.js'
 import { EnvironmentBudget, type BudgetMember } from './environment-budget.js'
-import { endLine, reportLine, startLine } from './log-lines.js'
+import { endLine, initReportLine, reportLine, startLine } from './log-lines.js'
 import type { FunctionDefinition, FunctionPoolHandle, FunctionPoolStats, InvocationLogReceiver, InvokeResult } from '../model/index.js'
 
 /**
@@ -228,14 +228,14 @@ export class FunctionPool implements FunctionPoolHandle, BudgetMember {
     // Past the init limit: a fresh environment, whose init runs within this invocation.
     const retriedInit = init === 'timeout'
     if (retriedInit) {
-      if (log !== null) log(`INIT_REPORT Init Duration: ${INIT_TIMEOUT_MS.toFixed(2)} ms\tPhase: init\tStatus: timeout`)
+      if (log !== null) log(initReportLine(INIT_TIMEOUT_MS, 'timeout'))
       env = this.#restart(env)
     } else if (!init.ok) {
       this.stats.invocations++
       this.stats.errors++
       if (log !== null) {
         log(`${new Date().toISOString()}\tundefined\tERROR\tUncaught Exception \t${JSON.stringify(init.error)}`)
-        log(`INIT_REPORT Init Duration: ${(env.initDurationMs ?? 0).toFixed(2)} ms\tPhase: init\tStatus: error\tError Type: ${init.error.errorType}`)
+        log(initReportLine(env.initDurationMs ?? 0, `error\tError Type: ${init.error.errorType}`))
       }
       this.#discard(env)
       answer({ status: 'function-error', error: init.error, awsRequestId: requestId })

@@ -1,6 +1,6 @@
 /**
  * @module
- * The text of the lines Lambda writes around an invocation (START, END, REPORT), made in one
+ * The text of the lines Lambda writes around an invocation (START, END, REPORT, INIT_REPORT), made in one
  * place: the function pool writes them to the function log, and the console's inspector,
  * which keeps an invocation's facts instead of its lines while a console streams, makes the
  * same text (or its JSON, `reportJson`) when a line is shown.
@@ -9,6 +9,11 @@ import type { InvocationReport } from '../model/index.js'
 
 export function startLine(requestId: string): string {
   return 'START RequestId: ' + requestId + ' Version: $LATEST'
+}
+
+/** The line that closes an init phase that failed (`error\tError Type: …`) or ran past its limit (`timeout`). */
+export function initReportLine(durationMs: number, status: string): string {
+  return 'INIT_REPORT Init Duration: ' + durationMs.toFixed(2) + ' ms\tPhase: init\tStatus: ' + status
 }
 
 export function endLine(requestId: string): string {
