@@ -18,8 +18,8 @@ import { endLine, reportJson, reportLine, startLine } from '../functions/index.j
 import { Journal, RecordKind, type Batch, type JournalCursor } from './journal.js'
 import { MAX_RECORDED_BODY_BYTES, maskHeaders, maskText, recordedBody, recordedText, secretsOf, truncationMarker } from './masking.js'
 import { FieldReader, flat, nullable, num, str } from './kept-text.js'
-import { jsonString, plain, summaryJson, type InspectedRequestSummary } from './summary-json.js'
-import { headerPairs } from '../util/index.js'
+import { summaryJson, type InspectedRequestSummary } from './summary-json.js'
+import { headerPairs, jsonString } from '../util/index.js'
 
 export type { InspectedRequestSummary } from './summary-json.js'
 
@@ -388,7 +388,7 @@ export class Inspector implements RequestInspector, ConnectionInspector {
     const masked = secrets.length === 0 ? line : maskText(line, secrets)
     const kept = masked.length > MAX_RECORDED_BODY_BYTES ? recordedText(masked) : masked
     // The live feed carries the line as JSON text: escaped once, however many clients read it.
-    this.#keepLine(Line.Text, kept, invocationId ?? invocationIdOf(line), plain(kept) ? '"' + kept + '"' : JSON.stringify(kept))
+    this.#keepLine(Line.Text, kept, invocationId ?? invocationIdOf(line), jsonString(kept))
   }
 
   /**
@@ -399,7 +399,7 @@ export class Inspector implements RequestInspector, ConnectionInspector {
   invocationStarted(requestId: string): void {
     if (this.#journal.readers === 0) return
     if (this.#secretsInProgress().length > 0) return this.functionLog(startLine(requestId), requestId)
-    this.#keepLine(Line.Start, requestId, requestId, '"START RequestId: ' + requestId + ' Version: $LATEST"')
+    this.#keepLine(Line.Start, requestId, requestId, '"' + startLine(requestId) + '"')
   }
 
   /** An invocation's END and REPORT, from the function pool: kept as the pool's report (see `invocationStarted`). */
@@ -411,7 +411,7 @@ export class Inspector implements RequestInspector, ConnectionInspector {
       this.functionLog(reportLine(report), id)
       return
     }
-    this.#keepLine(Line.End, report, id, '"END RequestId: ' + id + '"')
+    this.#keepLine(Line.End, report, id, '"' + endLine(id) + '"')
     this.#keepLine(Line.Report, report, id, reportJson(report))
   }
 

@@ -4,9 +4,11 @@
  * inspector writes each summary once when it records the request (the live feed and the kept
  * request share that text), and V8's generic stringify takes about twice as long over this
  * one shape. The text is concatenated with `+` (the inspector flattens the kept text once);
- * strings are checked for characters to escape with a loop, and the route's part and the
+ * strings are quoted by util's `jsonString` (nothing to escape: quoted as they are), and the route's part and the
  * time are kept from the previous summary when they are the same.
  */
+
+import { isPlainJsonString as plain, jsonString } from '../util/index.js'
 
 /** One line of the live request list. */
 export interface InspectedRequestSummary {
@@ -76,25 +78,6 @@ function time(value: number): string {
     lastTimeText = number(value)
   }
   return lastTimeText
-}
-
-/**
- * The string as JSON writes it. A string with nothing to escape (no quote, backslash, control
- * character or lone surrogate; every string of an ordinary request) is quoted as it is; the
- * scan is a loop of character reads, far cheaper than a regular expression's call for the
- * short strings of a summary.
- */
-export function jsonString(value: string): string {
-  return plain(value) ? '"' + value + '"' : JSON.stringify(value)
-}
-
-/** Whether JSON writes the string as it is (between quotes). */
-export function plain(value: string): boolean {
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i)
-    if (c < 0x20 || c === 0x22 || c === 0x5c || (c >= 0xd800 && c <= 0xdfff)) return false
-  }
-  return true
 }
 
 function nullable(value: string | null): string {

@@ -4,7 +4,7 @@
  * (`cookies`, `queryStringParameters`, `pathParameters`, `stageVariables`, `body`), headers
  * are lower-cased and repeats joined with `,`, and the `cookie` header moves to `cookies`.
  */
-import { clfTime } from '../../util/index.js'
+import { clfTime, jsonString } from '../../util/index.js'
 import type { RequestContext } from '../../model/index.js'
 import type { AuthorizerResult } from '../../model/index.js'
 import { encodeRequestBody } from './body-encoding.js'
@@ -27,14 +27,12 @@ export function buildEventV2(input: EventV2Input): Record<string, unknown> {
 }
 
 /**
- * Header values at least this long are quoted by `headersJson` rather than by `JSON.stringify`,
- * whose per-character escaping loop costs about twice a regular-expression check of the value
- * (an 840-character `authorization` header: 18,500 against 8,500 instructions, callgrind, see
- * docs/benchmarks.md). Shorter values are not worth the extra calls.
+ * Header values at least this long are quoted by util's `jsonString` rather than by
+ * `JSON.stringify`, whose per-character escaping loop costs about twice `jsonString`'s check of
+ * the value (an 840-character `authorization` header: 18,500 against 8,500 instructions,
+ * callgrind, see docs/benchmarks.md). Shorter values are not worth the extra calls.
  */
 export const LONG_HEADER_VALUE = 128
-/** A string `JSON.stringify` would write as it is between quotes: nothing to escape, no surrogate. */
-const PLAIN_JSON_STRING = /^[^"\\\u0000-\u001f\ud800-\udfff]*$/
 
 /**
  * The payload 2.0 event as JSON text: exactly `JSON.stringify(buildEventV2(input))`. When a
@@ -65,7 +63,7 @@ function headersJson(headers: Readonly<Record<string, string>>): string {
       (text.length > 1 ? ',' : '') +
       JSON.stringify(name) +
       ':' +
-      (value.length >= LONG_HEADER_VALUE && PLAIN_JSON_STRING.test(value) ? '"' + value + '"' : JSON.stringify(value))
+      (value.length >= LONG_HEADER_VALUE ? jsonString(value) : JSON.stringify(value))
   }
   return text + '}'
 }
